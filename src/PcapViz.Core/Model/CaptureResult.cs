@@ -1,0 +1,121 @@
+namespace PcapViz.Model;
+
+/// <summary>Container format of a capture file.</summary>
+public enum CaptureFormat { Unknown, Pcap, PcapNg }
+
+/// <summary>Compression wrapped around a capture file.</summary>
+public enum CaptureCompression { None, Gzip }
+
+/// <summary>Where one capture ended up after the run.</summary>
+public enum CaptureStatus
+{
+    /// <summary>Read to the end with no error.</summary>
+    Ok,
+    /// <summary>Read, but with at least one error issue (for example a record that runs past the end).</summary>
+    Partial,
+    /// <summary>Could not be opened as a capture at all (not a capture, unreadable, corrupt header).</summary>
+    Failed,
+}
+
+/// <summary>The input file as it was identified before analysis.</summary>
+public sealed record CaptureInput(
+    /// <summary>Path relative to the input root, with '/' separators.</summary>
+    string Path,
+    /// <summary>Absolute path on the machine that ran the analysis (not written to analysis.json).</summary>
+    string FullPath,
+    long SizeBytes,
+    /// <summary>Lower-case hex SHA-256 of the file's bytes as stored (compressed bytes for .gz).</summary>
+    string Sha256,
+    DateTimeOffset LastWriteUtc);
+
+/// <summary>Facts about the container that the reader learnt.</summary>
+public sealed record CaptureFileInfo(
+    CaptureFormat Format,
+    CaptureCompression Compression,
+    IReadOnlyList<int> LinkTypes,
+    /// <summary>"microseconds" or "nanoseconds" (the finest resolution of any interface).</summary>
+    string TimestampPrecision);
+
+/// <summary>Totals over the whole capture.</summary>
+public sealed record CaptureSummary(
+    long Packets,
+    long Ipv4Packets,
+    long Ipv6Packets,
+    long CapturedBytes,
+    long IpBytes,
+    /// <summary>Nanoseconds since the Unix epoch, or null when the capture holds no packet.</summary>
+    long? FirstPacketEpochNanos,
+    long? LastPacketEpochNanos,
+    /// <summary>Frames whose link type the decoders do not understand (counted, not decoded).</summary>
+    long UndecodedPackets,
+    /// <summary>DNS messages on a DNS port that could not be parsed (bad name, cut short).</summary>
+    long MalformedDnsMessages)
+{
+    public static readonly CaptureSummary Empty = new(0, 0, 0, 0, 0, null, null, 0, 0);
+
+    public double DurationSeconds => FirstPacketEpochNanos is long f && LastPacketEpochNanos is long l
+        ? (l - f) / 1e9 : 0.0;
+}
+
+public sealed record SourceIpEntry(string Address, int Version, long Packets, long IpBytes);
+
+public enum DnsProtocol { Dns, Mdns, Llmnr }
+
+public sealed record DnsQueryEntry(string Name, DnsProtocol Protocol, long Queries);
+
+public sealed record TrafficBin(long StartEpochSeconds, long Packets, long IpBytes);
+
+/// <summary>What an analysis did when it met more distinct keys than <c>--max-distinct</c> allows.</summary>
+/// <param name="MaxDistinct">The limit in force.</param>
+/// <param name="Exceeded">True when keys had to be folded into "other".</param>
+/// <param name="OtherPackets">Packets (or queries) counted under "other" because their key was dropped.</param>
+/// <param name="OtherIpBytes">IP bytes of those packets (0 for DNS).</param>
+/// <param name="MaxUndercount">Upper bound on how much any listed count may be too low.</param>
+public sealed record DistinctLimit(int MaxDistinct, bool Exceeded, long OtherPackets, long OtherIpBytes, long MaxUndercount)
+{
+    public static DistinctLimit NotExceeded(int max) => new(max, false, 0, 0, 0);
+}
+
+public sealed record SourceIpResult(IReadOnlyList<SourceIpEntry> Entries, DistinctLimit Limit)
+{
+    public long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
+}
+
+public sealed record DnsQueryResult(IReadOnlyList<DnsQueryEntry> Entries, DistinctLimit Limit)
+{
+    public long TotalQueries => Entries.Sum(e => e.Queries) + Limit.OtherPackets;
+}
+
+/// <param name="BinSeconds">Width of every bin.</param>
+/// <param name="Bins">Dense: every bin from the first to the last non-empty one, zeros included.</param>
+/// <param name="OutsidePackets">Packets left out of the timeline because their timestamps are far away from the rest (see docs).</param>
+/// <param name="OutsideIpBytes">IP bytes of those packets.</param>
+public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bins, long OutsidePackets, long OutsideIpBytes)
+{
+    public static readonly TrafficResult Empty = new(2, [], 0, 0);
+}
+
+public enum IssueSeverity { Warning, Error }
+
+/// <param name="Code">Stable kebab-case identifier, for example <c>truncated-record</c>.</param>
+/// <param name="ByteOffset">Offset in the (decompressed) capture stream where the problem was found, if any.</param>
+/// <param name="PacketIndex">Zero-based index of the packet concerned, if any.</param>
+public sealed record CaptureIssue(IssueSeverity Severity, string Code, string Message, long? ByteOffset, long? PacketIndex);
+
+/// <summary>The complete, immutable result of one capture. Renderers see only this.</summary>
+public sealed record CaptureResult(
+    /// <summary>Stable id, unique in the run; the folder name under captures/.</summary>
+    string Id,
+    CaptureInput Input,
+    CaptureStatus Status,
+    /// <summary>Null when the file could not be opened as a capture.</summary>
+    CaptureFileInfo? File,
+    CaptureSummary Summary,
+    SourceIpResult SourceIps,
+    DnsQueryResult DnsQueries,
+    TrafficResult Traffic,
+    IReadOnlyList<CaptureIssue> Issues)
+{
+    public bool HasErrors => Issues.Any(i => i.Severity == IssueSeverity.Error) || Status == CaptureStatus.Failed;
+    public bool HasWarnings => Issues.Any(i => i.Severity == IssueSeverity.Warning);
+}

@@ -1,0 +1,64 @@
+namespace PcapViz.Model;
+
+/// <summary>The options that change what the analyses compute (part of the incremental cache key).</summary>
+/// <param name="BinSeconds">Fixed bin width in seconds, or null for automatic choice (2 s, widened as DESIGN.md says).</param>
+/// <param name="MaxDistinct">Most distinct keys each analysis tracks exactly before folding the rest into "other".</param>
+public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = AnalysisOptions.DefaultMaxDistinct)
+{
+    public const int DefaultMaxDistinct = 200_000;
+}
+
+/// <summary>The options that change only how results are shown.</summary>
+/// <param name="Top">How many entries the charts (and PDF tables) show.</param>
+/// <param name="TimeZone">Zone in which HTML and PDF show times (UTC by default).</param>
+/// <param name="Formats">Which outputs to write.</param>
+/// <param name="Paper">PDF paper size.</param>
+/// <param name="SelfContainedHtml">Inline plotly.js into every page instead of writing assets/.</param>
+public sealed record RenderOptions(
+    int Top,
+    TimeZoneInfo TimeZone,
+    OutputFormats Formats,
+    PaperSize Paper,
+    bool SelfContainedHtml)
+{
+    public static RenderOptions Default { get; } = new(20, TimeZoneInfo.Utc, OutputFormats.All, PaperSize.A4, false);
+}
+
+[Flags]
+public enum OutputFormats
+{
+    None = 0,
+    Json = 1,
+    Csv = 2,
+    Html = 4,
+    Pdf = 8,
+    All = Json | Csv | Html | Pdf,
+}
+
+public enum PaperSize { A4, Letter }
+
+/// <summary>Facts about the run itself.</summary>
+/// <param name="ToolVersion">PcapViz version string.</param>
+/// <param name="GeneratedUtc">Generation time: SOURCE_DATE_EPOCH when set, else the run's start.</param>
+/// <param name="Inputs">The input roots as given on the command line.</param>
+/// <param name="CommandLine">The options in effect, as name/value pairs in a fixed order.</param>
+public sealed record RunInfo(
+    string ToolVersion,
+    DateTimeOffset GeneratedUtc,
+    IReadOnlyList<string> Inputs,
+    IReadOnlyList<KeyValuePair<string, string>> CommandLine);
+
+/// <summary>Everything a run produced, in a fixed order (sorted by capture path).</summary>
+public sealed record RunResult(
+    RunInfo Info,
+    AnalysisOptions Analysis,
+    IReadOnlyList<CaptureResult> Captures,
+    /// <summary>Merged over every capture that could be read.</summary>
+    CaptureSummary Totals,
+    SourceIpResult SourceIps,
+    DnsQueryResult DnsQueries,
+    TrafficResult Traffic,
+    /// <summary>Files found during discovery but not analysed (not a capture, unreadable), with the reason.</summary>
+    IReadOnlyList<SkippedInput> Skipped);
+
+public sealed record SkippedInput(string Path, string Reason);
