@@ -1,0 +1,244 @@
+using SkiaSharp;
+
+namespace PcapViz.Rendering.Pdf.Layout;
+
+internal static class Draw
+{
+    /// <summary>Draws one line of (already fitted) text in a box of the given line height.</summary>
+    public static void Line(SKCanvas canvas, string text, SKFont font, SKColor color, float x, float top, float lineHeight, SKTextAlign align = SKTextAlign.Left)
+    {
+        if (text.Length == 0) return;
+        var m = font.Metrics;
+        float baseline = top + (lineHeight - (m.Descent - m.Ascent)) / 2f - m.Ascent;
+        using var paint = PdfStyle.Fill(color);
+        canvas.DrawText(text, x, baseline, align, font, paint);
+    }
+}
+
+/// <summary>Vertical space.</summary>
+internal sealed record Spacer(float Height) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        if (!layout.AtPageTop) layout.Advance(Math.Min(Height, layout.Remaining));
+    }
+}
+
+/// <summary>Wrapped text; breaks across pages between lines.</summary>
+internal sealed record Paragraph(string Text, SKFont Font, SKColor Color, int MaxLines = 200) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        float lh = PdfStyle.LineHeight(Font);
+        foreach (string line in TextKit.Wrap(TextKit.Clean(Text), Font, layout.Width, MaxLines))
+        {
+            layout.EnsureSpace(lh);
+            float top = layout.Y, left = layout.Left;
+            var font = Font;
+            var color = Color;
+            layout.Draw(c => Draw.Line(c, line, font, color, left, top, lh));
+            layout.Advance(lh);
+        }
+        layout.AddGap();
+    }
+}
+
+/// <summary>A section heading with a rule under it; kept on the same page as the first lines that follow it.</summary>
+internal sealed record Heading(string Text, SKFont Font, float KeepWithNext = 90f) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        var lines = TextKit.Wrap(TextKit.Clean(Text), Font, layout.Width, 3);
+        float lh = PdfStyle.LineHeight(Font);
+        float height = lines.Count * lh + 4f;
+        if (!layout.AtPageTop) layout.Advance(Math.Min(6f, layout.Remaining));
+        layout.EnsureSpace(height + KeepWithNext);
+        float top = layout.Y, left = layout.Left, right = layout.Left + layout.Width;
+        var font = Font;
+        layout.Draw(c =>
+        {
+            for (int i = 0; i < lines.Count; i++) Draw.Line(c, lines[i], font, PdfStyle.Accent, left, top + i * lh, lh);
+            using var rule = PdfStyle.Stroke(PdfStyle.Accent, 0.8f);
+            c.DrawLine(left, top + height - 1f, right, top + height - 1f, rule);
+        });
+        layout.Advance(height + 5f);
+    }
+}
+
+internal enum NoteKind { Info, Warning, Error }
+
+/// <summary>A tinted box with wrapped text: things the reader must not miss (limits hit, packets left out, failures).</summary>
+internal sealed record Note(string Text, NoteKind Kind) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        var font = layout.Style.Body;
+        const float pad = 6f, bar = 3f;
+        float lh = PdfStyle.LineHeight(font);
+        var lines = TextKit.Wrap(TextKit.Clean(Text), font, layout.Width - 2 * pad - bar, 12);
+        float height = lines.Count * lh + 2 * pad;
+        layout.EnsureSpace(height);
+        float top = layout.Y, left = layout.Left, width = layout.Width;
+        var (fill, edge) = Kind switch
+        {
+            NoteKind.Error => (PdfStyle.ErrorFill, PdfStyle.ErrorRule),
+            NoteKind.Warning => (PdfStyle.WarnFill, PdfStyle.WarnRule),
+            _ => (PdfStyle.InfoFill, PdfStyle.Accent),
+        };
+        layout.Draw(c =>
+        {
+            using (var p = PdfStyle.Fill(fill)) c.DrawRect(left, top, width, height, p);
+            using (var p = PdfStyle.Fill(edge)) c.DrawRect(left, top, bar, height, p);
+            for (int i = 0; i < lines.Count; i++) Draw.Line(c, lines[i], font, PdfStyle.Text, left + bar + pad, top + pad + i * lh, lh);
+        });
+        layout.Advance(height);
+        layout.AddGap();
+    }
+}
+
+/// <summary>Label/value pairs in two columns; values wrap (a SHA-256 or a long path is never cut off).</summary>
+internal sealed record KeyValueTable(IReadOnlyList<KeyValuePair<string, string>> Rows, float KeyWidth = 120f) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        var keyFont = layout.Style.BodyBold;
+        var valueFont = layout.Style.Body;
+        float lh = PdfStyle.LineHeight(valueFont);
+        const float padY = 2f;
+        float valueWidth = layout.Width - KeyWidth;
+        int index = 0;
+        foreach (var (key, value) in Rows)
+        {
+            var lines = TextKit.Wrap(TextKit.Clean(value), valueFont, valueWidth - 4f, 8);
+            string keyText = TextKit.Elide(TextKit.Clean(key), keyFont, KeyWidth - 8f);
+            float height = lines.Count * lh + 2 * padY;
+            layout.EnsureSpace(height);
+            float top = layout.Y, left = layout.Left, width = layout.Width, kw = KeyWidth;
+            bool stripe = index++ % 2 == 0;
+            layout.Draw(c =>
+            {
+                if (stripe)
+                {
+                    using var p = PdfStyle.Fill(PdfStyle.Stripe);
+                    c.DrawRect(left, top, width, height, p);
+                }
+                Draw.Line(c, keyText, keyFont, PdfStyle.Muted, left + 4f, top + padY, lh);
+                for (int i = 0; i < lines.Count; i++) Draw.Line(c, lines[i], valueFont, PdfStyle.Text, left + kw, top + padY + i * lh, lh);
+            });
+            layout.Advance(height);
+        }
+        layout.AddGap();
+    }
+}
+
+internal enum ColumnAlign { Left, Right }
+
+/// <summary>A table column: header, share of the table width, alignment.</summary>
+internal sealed record Column(string Header, float Weight, ColumnAlign Align = ColumnAlign.Left);
+
+/// <summary>
+/// A table with fixed-height rows. Cells are elided with "…" to their column width. When the rows run past the
+/// bottom of a page the table continues on the next one with its header repeated.
+/// </summary>
+internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadOnlyList<string>> Rows, string? Footnote = null) : IBlock
+{
+    private const float PadX = 4f;
+
+    public void Layout(PdfLayout layout)
+    {
+        var font = layout.Style.Body;
+        var headerFont = layout.Style.BodyBold;
+        float rowHeight = PdfStyle.LineHeight(font) + 3f;
+        float headerHeight = rowHeight + 1f;
+        float totalWeight = Columns.Sum(c => c.Weight);
+        float[] widths = Columns.Select(c => layout.Width * c.Weight / totalWeight).ToArray();
+
+        // Header plus at least two rows together, so a header never sits alone at the bottom of a page.
+        layout.EnsureSpace(headerHeight + rowHeight * Math.Min(2, Math.Max(1, Rows.Count)));
+        DrawHeader(layout, headerFont, widths, headerHeight);
+        for (int r = 0; r < Rows.Count; r++)
+        {
+            if (layout.EnsureSpace(rowHeight)) DrawHeader(layout, headerFont, widths, headerHeight);
+            var cells = new string[Columns.Count];
+            for (int i = 0; i < Columns.Count; i++)
+            {
+                string raw = i < Rows[r].Count ? Rows[r][i] : string.Empty;
+                cells[i] = TextKit.Elide(TextKit.Clean(raw), font, widths[i] - 2 * PadX);
+            }
+            float top = layout.Y, left = layout.Left, width = layout.Width;
+            bool stripe = r % 2 == 1;
+            var columns = Columns;
+            layout.Draw(c =>
+            {
+                if (stripe)
+                {
+                    using var p = PdfStyle.Fill(PdfStyle.Stripe);
+                    c.DrawRect(left, top, width, rowHeight, p);
+                }
+                DrawCells(c, cells, columns, widths, font, PdfStyle.Text, left, top, rowHeight);
+            });
+            layout.Advance(rowHeight);
+        }
+        float ruleY = layout.Y, ruleLeft = layout.Left, ruleRight = layout.Left + layout.Width;
+        layout.Draw(c =>
+        {
+            using var rule = PdfStyle.Stroke(PdfStyle.Rule, 0.6f);
+            c.DrawLine(ruleLeft, ruleY, ruleRight, ruleY, rule);
+        });
+        layout.Advance(2f);
+        if (Footnote is not null)
+        {
+            new Paragraph(Footnote, layout.Style.Small, PdfStyle.Muted).Layout(layout);
+        }
+        else
+        {
+            layout.AddGap();
+        }
+    }
+
+    private void DrawHeader(PdfLayout layout, SKFont font, float[] widths, float height)
+    {
+        var headers = Columns.Select((c, i) => TextKit.Elide(c.Header, font, widths[i] - 2 * PadX)).ToArray();
+        float top = layout.Y, left = layout.Left, width = layout.Width;
+        var columns = Columns;
+        layout.Draw(c =>
+        {
+            using (var p = PdfStyle.Fill(PdfStyle.HeaderFill)) c.DrawRect(left, top, width, height, p);
+            DrawCells(c, headers, columns, widths, font, PdfStyle.Text, left, top, height);
+        });
+        layout.Advance(height);
+    }
+
+    private static void DrawCells(SKCanvas c, string[] cells, IReadOnlyList<Column> columns, float[] widths, SKFont font, SKColor color, float left, float top, float height)
+    {
+        float x = left;
+        for (int i = 0; i < cells.Length; i++)
+        {
+            if (columns[i].Align == ColumnAlign.Right)
+                Draw.Line(c, cells[i], font, color, x + widths[i] - PadX, top, height, SKTextAlign.Right);
+            else
+                Draw.Line(c, cells[i], font, color, x + PadX, top, height);
+            x += widths[i];
+        }
+    }
+}
+
+/// <summary>A fixed-height drawing (a chart) in the full content width, kept whole on one page.</summary>
+internal sealed record ChartBlock(float Height, Action<SKCanvas, SKRect> Render) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        layout.EnsureSpace(Height);
+        var rect = SKRect.Create(layout.Left, layout.Y, layout.Width, Math.Min(Height, layout.Remaining));
+        var render = Render;
+        layout.Draw(c =>
+        {
+            c.Save();
+            c.ClipRect(rect);
+            render(c, rect);
+            c.Restore();
+        });
+        layout.Advance(rect.Height);
+        layout.AddGap();
+    }
+}

@@ -1,0 +1,265 @@
+using System.Security.Cryptography;
+using System.Text;
+using PcapViz.Model;
+using PcapViz.Rendering.Pdf.Layout;
+
+namespace PcapViz.Rendering.Pdf.Report;
+
+/// <summary>Turns the result model into blocks: the run summary and one section per capture.</summary>
+internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
+{
+    /// <summary>Issues listed one by one before the rest are counted ("and N more").</summary>
+    public const int MaxIssuesListed = 40;
+
+    /// <summary>Most bars in a chart; the table below it lists the full top N.</summary>
+    public const int MaxChartBars = 15;
+
+    private const float ChartHeight = 210f;
+
+    private PdfStyle S => layout.Style;
+
+    private int Top => Math.Max(1, options.Top);
+
+    public static PageContext CaptureContext(CaptureResult capture) =>
+        new("PcapViz capture report", capture.Input.Path, "input sha256 " + Fmt.ShortHash(capture.Input.Sha256));
+
+    /// <summary>Short hash standing for all inputs of the run: SHA-256 over "path NUL sha256 LF" of each capture in order.</summary>
+    public static string RunInputsHash(RunResult run)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in run.Captures) sb.Append(c.Input.Path).Append('\0').Append(c.Input.Sha256).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    public void Capture(CaptureResult capture, RunInfo info, bool standalone)
+    {
+        layout.StartSection(CaptureContext(capture));
+        if (standalone)
+        {
+            layout.Add(new Paragraph("PcapViz capture report", S.Title, PdfStyle.Text));
+            layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
+        }
+        layout.Add(new Heading("Capture " + capture.Input.Path, S.Heading));
+        Facts(capture);
+        Issues(capture.Issues);
+
+        if (capture.Status == CaptureStatus.Failed || capture.File is null)
+        {
+            layout.Add(new Note("This file could not be read as a capture, so there is nothing to analyse. The facts and issues above are all there is.", NoteKind.Error));
+            return;
+        }
+        if (capture.Summary.Packets == 0)
+        {
+            layout.Add(new Note("No packets: the capture holds no packet records, so there are no charts or tables.", NoteKind.Info));
+            return;
+        }
+        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic);
+    }
+
+    public void Run(RunResult run)
+    {
+        var info = run.Info;
+        layout.StartSection(new PageContext("PcapViz run report", $"{Fmt.Int(run.Captures.Count)} captures", "inputs sha256 " + Fmt.ShortHash(RunInputsHash(run))));
+        layout.Add(new Paragraph("PcapViz run report", S.Title, PdfStyle.Text));
+        layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
+
+        layout.Add(new Heading("Run", S.Heading));
+        var t = run.Totals;
+        int ok = run.Captures.Count(c => c.Status == CaptureStatus.Ok);
+        int partial = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
+        int failed = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
+        var rows = new List<KeyValuePair<string, string>>
+        {
+            new("Inputs", info.Inputs.Count == 0 ? "–" : string.Join("\n", info.Inputs)),
+            new("Captures", $"{Fmt.Int(run.Captures.Count)} ({Fmt.Int(ok)} OK, {Fmt.Int(partial)} partial, {Fmt.Int(failed)} failed)"),
+            new("Skipped files", Fmt.Int(run.Skipped.Count)),
+            new("First packet", Fmt.Time(t.FirstPacketEpochNanos, options.TimeZone)),
+            new("Last packet", Fmt.Time(t.LastPacketEpochNanos, options.TimeZone)),
+            new("Packets", PacketsText(t)),
+            new("Captured bytes", Fmt.Bytes(t.CapturedBytes)),
+            new("IP bytes", Fmt.Bytes(t.IpBytes)),
+            new("Inputs hash", RunInputsHash(run) + " (SHA-256 over each capture's path and SHA-256)"),
+        };
+        foreach (var (name, value) in info.CommandLine) rows.Add(new("Option " + name, value));
+        layout.Add(new KeyValueTable(rows));
+
+        layout.Add(new Heading("Captures", S.Heading));
+        var captureRows = run.Captures.Select((c, i) => (IReadOnlyList<string>)
+        [
+            Fmt.Int(i + 1), c.Input.Path, c.Status.ToString(), c.Status == CaptureStatus.Failed ? "–" : Fmt.Int(c.Summary.Packets),
+            c.Status == CaptureStatus.Failed ? "–" : Fmt.Short(c.Summary.IpBytes) + "B", Fmt.ShortHash(c.Input.Sha256), Fmt.Int(c.Issues.Count),
+        ]).ToList();
+        layout.Add(new Table(
+            [new("#", 0.5f, ColumnAlign.Right), new("File", 4.2f), new("Status", 1.1f), new("Packets", 1.3f, ColumnAlign.Right),
+             new("IP bytes", 1.2f, ColumnAlign.Right), new("SHA-256", 1.6f), new("Issues", 0.8f, ColumnAlign.Right)],
+            captureRows,
+            "Each capture has its own section below, starting on a new page, with the full SHA-256 and its issues."));
+
+        if (run.Skipped.Count > 0)
+        {
+            layout.Add(new Heading("Skipped files", S.Heading));
+            layout.Add(new Table([new("File", 3f), new("Reason", 4f)],
+                run.Skipped.Select(s => (IReadOnlyList<string>)[s.Path, s.Reason]).ToList()));
+        }
+
+        if (run.Captures.Count > 1 && t.Packets > 0)
+        {
+            layout.StartSection(layout.Context);
+            layout.Add(new Heading("All captures combined", S.Heading));
+            layout.Add(new Paragraph("The analyses below are merged over every capture that could be read.", S.Body, PdfStyle.Muted));
+            Analyses(run.SourceIps, run.DnsQueries, run.Traffic);
+        }
+
+        foreach (var capture in run.Captures) Capture(capture, info, standalone: false);
+    }
+
+    private void Facts(CaptureResult c)
+    {
+        var s = c.Summary;
+        bool read = c.Status != CaptureStatus.Failed && c.File is not null;
+        var rows = new List<KeyValuePair<string, string>>
+        {
+            new("File", c.Input.Path),
+            new("Status", Fmt.Status(c.Status)),
+            new("Size", Fmt.Bytes(c.Input.SizeBytes)),
+            new("SHA-256", c.Input.Sha256),
+            new("Format", Fmt.Format(c.File)),
+        };
+        if (read)
+        {
+            rows.Add(new("Link types", Fmt.LinkTypes(c.File!.LinkTypes)));
+            rows.Add(new("First packet", Fmt.Time(s.FirstPacketEpochNanos, options.TimeZone)));
+            rows.Add(new("Last packet", Fmt.Time(s.LastPacketEpochNanos, options.TimeZone)));
+            rows.Add(new("Duration", s.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(s.DurationSeconds)));
+            rows.Add(new("Packets", PacketsText(s)));
+            rows.Add(new("Captured bytes", Fmt.Bytes(s.CapturedBytes)));
+            rows.Add(new("IP bytes", Fmt.Bytes(s.IpBytes)));
+            if (s.UndecodedPackets > 0) rows.Add(new("Undecoded packets", Fmt.Int(s.UndecodedPackets) + " (link type not understood; counted, not analysed)"));
+            if (s.MalformedDnsMessages > 0) rows.Add(new("Malformed DNS", Fmt.Int(s.MalformedDnsMessages) + " messages on a DNS port could not be parsed"));
+        }
+        rows.Add(new("Issues", Fmt.Issues(c.Issues)));
+        layout.Add(new KeyValueTable(rows));
+    }
+
+    private static string PacketsText(CaptureSummary s) =>
+        $"{Fmt.Int(s.Packets)} ({Fmt.Int(s.Ipv4Packets)} IPv4, {Fmt.Int(s.Ipv6Packets)} IPv6)";
+
+    private void Issues(IReadOnlyList<CaptureIssue> issues)
+    {
+        if (issues.Count == 0) return;
+        layout.Add(new Heading("Issues", S.Heading, 40f));
+        foreach (var issue in issues.Take(MaxIssuesListed))
+        {
+            var where = new List<string>();
+            if (issue.ByteOffset is long o) where.Add("byte offset " + Fmt.Int(o));
+            if (issue.PacketIndex is long p) where.Add("packet " + Fmt.Int(p));
+            string severity = issue.Severity == IssueSeverity.Error ? "Error" : "Warning";
+            string location = where.Count > 0 ? " (" + string.Join(", ", where) + ")" : "";
+            layout.Add(new Paragraph($"{severity} {issue.Code}{location}: {issue.Message}",
+                issue.Severity == IssueSeverity.Error ? S.BodyBold : S.Body, PdfStyle.Text, MaxLines: 6));
+        }
+        if (issues.Count > MaxIssuesListed)
+        {
+            layout.Add(new Paragraph($"… and {Fmt.Int(issues.Count - MaxIssuesListed)} more (all are in analysis.json).", S.Body, PdfStyle.Muted));
+        }
+    }
+
+    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic)
+    {
+        SourceIps(sourceIps);
+        Dns(dns);
+        Traffic(traffic);
+    }
+
+    private void SourceIps(SourceIpResult r)
+    {
+        layout.Add(new Heading("Source IP addresses", S.Heading));
+        long total = r.TotalPackets;
+        if (r.Entries.Count == 0 && total == 0)
+        {
+            layout.Add(new Note("No IPv4 or IPv6 packets, so no source addresses.", NoteKind.Info));
+            return;
+        }
+        var top = r.Entries.Take(Top).ToList();
+        layout.Add(new Paragraph(
+            $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} source addresses by packets (outermost IPv4/IPv6 header); {Fmt.Int(total)} IP packets in all.",
+            S.Body, PdfStyle.Text));
+        LimitNote(r.Limit, "source addresses", "packets");
+        var chartItems = top.Take(MaxChartBars).Select(e => (e.Address, (double)e.Packets)).ToList();
+        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, chartItems, "Packets")));
+        layout.Add(new Table(
+            [new("#", 0.5f, ColumnAlign.Right), new("Source address", 4.5f), new("Packets", 1.5f, ColumnAlign.Right),
+             new("Share", 1.1f, ColumnAlign.Right), new("IP bytes", 1.9f, ColumnAlign.Right)],
+            top.Select((e, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), e.Address, Fmt.Int(e.Packets), Fmt.Percent(e.Packets, total), Fmt.Int(e.IpBytes)]).ToList(),
+            "Share: of all IP packets in the capture."));
+    }
+
+    private void Dns(DnsQueryResult r)
+    {
+        layout.Add(new Heading("DNS lookups", S.Heading));
+        long total = r.TotalQueries;
+        if (r.Entries.Count == 0 && total == 0)
+        {
+            layout.Add(new Note("No DNS, mDNS or LLMNR queries.", NoteKind.Info));
+            return;
+        }
+        var top = r.Entries.Take(Top).ToList();
+        layout.Add(new Paragraph(
+            $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} query names (first question of each query; DNS over UDP/TCP 53, mDNS, LLMNR); {Fmt.Int(total)} queries in all.",
+            S.Body, PdfStyle.Text));
+        LimitNote(r.Limit, "query names", "queries");
+        var chartItems = top.Take(MaxChartBars).Select(e => (e.Name, (double)e.Queries)).ToList();
+        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, chartItems, "Queries")));
+        layout.Add(new Table(
+            [new("#", 0.5f, ColumnAlign.Right), new("Name", 6f), new("Protocol", 1.1f), new("Queries", 1.3f, ColumnAlign.Right), new("Share", 1.1f, ColumnAlign.Right)],
+            top.Select((e, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), e.Name, Fmt.Protocol(e.Protocol), Fmt.Int(e.Queries), Fmt.Percent(e.Queries, total)]).ToList(),
+            "Names in presentation form; bytes outside printable ASCII are escaped as \\DDD. Long names are cut with … (analysis.json has them in full)."));
+    }
+
+    private void Traffic(TrafficResult r)
+    {
+        layout.Add(new Heading("Traffic over time", S.Heading));
+        if (r.OutsidePackets > 0)
+        {
+            layout.Add(new Note(
+                $"{Fmt.Int(r.OutsidePackets)} packets ({Fmt.Bytes(r.OutsideIpBytes)} of IP) have timestamps far away from the rest of the capture and are left out of the timeline below; they are counted everywhere else.",
+                NoteKind.Warning));
+        }
+        if (r.Bins.Count == 0)
+        {
+            layout.Add(new Note("No IP packets on the timeline.", NoteKind.Info));
+            return;
+        }
+        var zone = options.TimeZone;
+        long bytes = r.Bins.Sum(b => b.IpBytes);
+        long packets = r.Bins.Sum(b => b.Packets);
+        double seconds = (double)r.Bins.Count * r.BinSeconds;
+        var peak = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).First();
+        layout.Add(new KeyValueTable(
+        [
+            new("Bin width", TimeFormat.BinWidth(r.BinSeconds)),
+            new("Time zone", TimeFormat.ZoneLabel(zone)),
+            new("Timeline", $"{TimeFormat.DisplaySeconds(r.Bins[0].StartEpochSeconds, zone)} to {TimeFormat.DisplaySeconds(r.Bins[^1].StartEpochSeconds + r.BinSeconds, zone)} ({Fmt.Int(r.Bins.Count)} bins)"),
+            new("Peak bin", $"{TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}: {Fmt.Bytes(peak.IpBytes)}, {Fmt.Int(peak.Packets)} packets, {Fmt.Rate(peak.IpBytes / (double)r.BinSeconds)}"),
+            new("Mean rate", $"{Fmt.Rate(bytes / seconds)} over the timeline; {Fmt.Int(packets)} packets, {Fmt.Bytes(bytes)} of IP"),
+        ]));
+        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.Timeline(c, rect, r, zone)));
+        var busiest = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).Take(Top).ToList();
+        layout.Add(new Table(
+            [new("#", 0.5f, ColumnAlign.Right), new("Busiest bins, start", 3.5f), new("Packets", 1.5f, ColumnAlign.Right),
+             new("IP bytes", 1.8f, ColumnAlign.Right), new("Rate", 2.2f, ColumnAlign.Right)],
+            busiest.Select((b, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), Fmt.Int(b.Packets), Fmt.Int(b.IpBytes), Fmt.Short(b.IpBytes / (double)r.BinSeconds) + "B/s"]).ToList(),
+            $"The {Fmt.Int(busiest.Count)} bins with the most IP bytes; every bin is in traffic.csv."));
+    }
+
+    private void LimitNote(DistinctLimit limit, string what, string unit)
+    {
+        if (!limit.Exceeded) return;
+        layout.Add(new Note(
+            $"More than {Fmt.Int(limit.MaxDistinct)} distinct {what} (--max-distinct): the rest were folded into \"other\" ({Fmt.Int(limit.OtherPackets)} {unit}). Listed counts may be too low by up to {Fmt.Int(limit.MaxUndercount)}.",
+            NoteKind.Warning));
+    }
+}
