@@ -1,0 +1,114 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Plotly.NET;
+using PcapViz.Model;
+
+namespace PcapViz.Rendering.Html;
+
+/// <summary>
+/// Builds chart figures with Plotly.NET and serialises them to JSON (no HTML from Plotly.NET: its HTML output
+/// carries random div ids). The JSON is escaped for inline use; the page's own script calls Plotly.newPlot.
+/// </summary>
+internal static class ChartBuilder
+{
+    private const string Font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
+    private const int MaxLabelChars = 60;
+    private static readonly string[] RemovedButtons = ["select2d", "lasso2d", "sendDataToCloud"];
+
+    public sealed record Bar(string Label, long Value, string Hover);
+
+    /// <summary>Horizontal bars, largest on top, so long labels (IPv6, DNS names) stay readable.</summary>
+    public static string HorizontalBars(IReadOnlyList<Bar> bars, string valueTitle, string color)
+    {
+        var trace = new Trace2D("bar");
+        trace.SetProperty("orientation", "h");
+        trace.SetProperty("x", bars.Select(b => b.Value).ToArray());
+        trace.SetProperty("y", bars.Select(b => HtmlSafety.PlotlyText(Shorten(b.Label))).ToArray());
+        trace.SetProperty("customdata", bars.Select(b => HtmlSafety.PlotlyText(b.Hover)).ToArray());
+        trace.SetProperty("hovertemplate", "%{customdata}<extra></extra>");
+        trace.SetProperty("marker", Obj(("color", color)));
+
+        var layout = BaseLayout(height: 90 + 22 * Math.Max(bars.Count, 1));
+        layout.SetProperty("xaxis", Obj(("title", Obj(("text", valueTitle))), ("rangemode", "tozero"), ("separatethousands", true), ("tickformat", ",d"), ("automargin", true)));
+        layout.SetProperty("yaxis", Obj(("type", "category"), ("autorange", "reversed"), ("automargin", true), ("ticks", "")));
+        layout.SetProperty("bargap", 0.25);
+        return Serialise(GenericChart.ofTraceObject(false, trace), layout);
+    }
+
+    /// <summary>IP bytes per bin as a step line with a range slider; packets per bin as a second (hidden) trace.</summary>
+    public static string Timeline(TrafficResult traffic, TimeZoneInfo zone)
+    {
+        string[] x = traffic.Bins.Select(b => LocalTime(b.StartEpochSeconds, zone)).ToArray();
+        var bytes = new Trace2D("scatter");
+        bytes.SetProperty("name", "IP bytes");
+        bytes.SetProperty("mode", "lines");
+        bytes.SetProperty("x", x);
+        bytes.SetProperty("y", traffic.Bins.Select(b => b.IpBytes).ToArray());
+        bytes.SetProperty("line", Obj(("shape", "hv"), ("color", "#1f5fa8"), ("width", 1.5)));
+        bytes.SetProperty("hovertemplate", "%{x}<br>%{y:,} IP bytes<extra></extra>");
+
+        var packets = new Trace2D("scatter");
+        packets.SetProperty("name", "packets");
+        packets.SetProperty("mode", "lines");
+        packets.SetProperty("x", x);
+        packets.SetProperty("y", traffic.Bins.Select(b => b.Packets).ToArray());
+        packets.SetProperty("yaxis", "y2");
+        packets.SetProperty("visible", "legendonly");
+        packets.SetProperty("line", Obj(("shape", "hv"), ("color", "#c2571a"), ("width", 1.5)));
+        packets.SetProperty("hovertemplate", "%{x}<br>%{y:,} packets<extra></extra>");
+
+        var layout = BaseLayout(height: 420);
+        string axisTitle = $"Time ({TimeFormat.ZoneLabel(zone)}), bin width {TimeFormat.BinWidth(traffic.BinSeconds)}";
+        layout.SetProperty("xaxis", Obj(("type", "date"), ("title", Obj(("text", HtmlSafety.PlotlyText(axisTitle)))),
+            ("rangeslider", Obj(("visible", true), ("thickness", 0.12))), ("automargin", true)));
+        layout.SetProperty("yaxis", Obj(("title", Obj(("text", $"IP bytes per {TimeFormat.BinWidth(traffic.BinSeconds)} bin"))), ("rangemode", "tozero"), ("separatethousands", true), ("automargin", true)));
+        layout.SetProperty("yaxis2", Obj(("title", Obj(("text", "packets per bin"))), ("overlaying", "y"), ("side", "right"), ("rangemode", "tozero"), ("showgrid", false), ("separatethousands", true), ("automargin", true)));
+        layout.SetProperty("showlegend", true);
+        layout.SetProperty("legend", Obj(("orientation", "h"), ("x", 0), ("y", 1.12)));
+        layout.SetProperty("hovermode", "x");
+        return Serialise(GenericChart.ofTraceObjects(false, new[] { bytes, packets }), layout);
+    }
+
+    /// <summary>A bin start in the display zone, as plotly's naive date string.</summary>
+    public static string LocalTime(long epochSeconds, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(epochSeconds), zone)
+            .ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static Layout BaseLayout(int height)
+    {
+        var layout = new Layout();
+        layout.SetProperty("height", height);
+        layout.SetProperty("autosize", true);
+        layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 10), ("b", 10)));
+        layout.SetProperty("font", Obj(("family", Font), ("size", 12), ("color", "#1d2530")));
+        layout.SetProperty("paper_bgcolor", "#ffffff");
+        layout.SetProperty("plot_bgcolor", "#ffffff");
+        layout.SetProperty("showlegend", false);
+        return layout;
+    }
+
+    private static string Serialise(GenericChart chart, Layout layout)
+    {
+        var config = new Config();
+        config.SetProperty("responsive", true);
+        config.SetProperty("displaylogo", false);
+        config.SetProperty("showLink", false);
+        config.SetProperty("showSendToCloud", false);
+        config.SetProperty("showEditInChartStudio", false);
+        config.SetProperty("modeBarButtonsToRemove", RemovedButtons);
+        chart = GenericChart.setConfig(config, GenericChart.setLayout(layout, chart));
+        string figure = GenericChart.toFigureJson(chart);
+        string configJson = JsonConvert.SerializeObject(GenericChart.getConfig(chart), Globals.JSON_CONFIG);
+        return HtmlSafety.EscapeInlineJson("{\"figure\":" + figure + ",\"config\":" + configJson + "}");
+    }
+
+    private static string Shorten(string label) =>
+        label.Length <= MaxLabelChars ? label : string.Concat(label.AsSpan(0, MaxLabelChars - 1), "…");
+
+    private static Dictionary<string, object> Obj(params (string Key, object Value)[] pairs)
+    {
+        var d = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (k, v) in pairs) d[k] = v;
+        return d;
+    }
+}

@@ -1,0 +1,386 @@
+using System.Text;
+using PcapViz.Export;
+using PcapViz.Model;
+using Scriban.Runtime;
+using static PcapViz.Rendering.Html.PageModels;
+
+namespace PcapViz.Rendering.Html;
+
+/// <summary>
+/// Writes the interactive HTML pages: <c>captures/&lt;id&gt;/report.html</c> per capture and <c>index.html</c> for the
+/// run, from the result model only, through the Scriban templates in <c>templates/</c> (or an override directory).
+/// Output is a pure function of the model and the options: no random ids, no clock, invariant culture.
+/// </summary>
+public sealed class HtmlReportExporter : IReportExporter
+{
+    private static readonly UTF8Encoding Utf8 = new(false);
+    private readonly HtmlReportOptions _options;
+    private readonly TemplateSet _templates;
+
+    public HtmlReportExporter(HtmlReportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxTableRows < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxTableRows must be at least 1.");
+        _options = options;
+        _templates = new TemplateSet(options.TemplateDirectory);
+    }
+
+    public string Name => "html";
+
+    public OutputFormats Format => OutputFormats.Html;
+
+    /// <summary>The embedded default template files, by relative name.</summary>
+    public static IReadOnlyList<string> DefaultTemplateNames => TemplateSet.EmbeddedNames;
+
+    /// <summary>Bundle path of the shared plotly.js copy (written by <see cref="ExportRun"/> unless self-contained).</summary>
+    public static string PlotlyAssetPath => PlotlyAsset.Instance.RelativePath;
+
+    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        ArgumentNullException.ThrowIfNull(sink);
+        cancellationToken.ThrowIfCancellationRequested();
+        string html = RenderCapture(capture, run, options);
+        Write(sink, $"captures/{capture.Id}/report.html", html);
+    }
+
+    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!options.SelfContainedHtml)
+        {
+            var asset = PlotlyAsset.Instance;
+            using (var s = sink.Create(asset.RelativePath)) s.Write(asset.Bytes);
+            if (asset.License is not null)
+            {
+                using var l = sink.Create(asset.RelativePath + ".LICENSE.txt");
+                l.Write(asset.License);
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(sink, "index.html", RenderIndex(run, options));
+    }
+
+    /// <summary>The capture page as text (what <see cref="ExportCapture"/> writes).</summary>
+    public string RenderCapture(CaptureResult capture, RunResult run, RenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        var zone = options.TimeZone;
+        var s = capture.Summary;
+        bool failed = capture.Status == CaptureStatus.Failed;
+        bool empty = !failed && s.Packets == 0;
+        var f = options.Formats;
+
+        var downloads = new List<object>();
+        if (f.HasFlag(OutputFormats.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
+        if (f.HasFlag(OutputFormats.Json)) downloads.Add(Link("analysis.json", "analysis.json"));
+        if (f.HasFlag(OutputFormats.Csv))
+        {
+            downloads.Add(Link("source_ips.csv", "source_ips.csv"));
+            downloads.Add(Link("dns_queries.csv", "dns_queries.csv"));
+            downloads.Add(Link("traffic.csv", "traffic.csv"));
+        }
+
+        string fullListHint = FullListHint(f, "source_ips.csv");
+        var facts = new List<object>
+        {
+            Fact("File", capture.Input.Path, mono: true),
+            Fact("Size", $"{N(capture.Input.SizeBytes)} bytes ({Bytes(capture.Input.SizeBytes)})"),
+            Fact("SHA-256", capture.Input.Sha256, mono: true),
+            Fact("Format", Format(capture.File)),
+            Fact("Link types", capture.File is null || capture.File.LinkTypes.Count == 0 ? "–"
+                : string.Join(", ", capture.File.LinkTypes.Select(l => $"{l} ({LinkTypeName(l)})"))),
+            Fact("Timestamp precision", capture.File?.TimestampPrecision ?? "–"),
+            Fact("First packet", s.FirstPacketEpochNanos is long first ? TimeFormat.Display(first, zone) : "–"),
+            Fact("Last packet", s.LastPacketEpochNanos is long last ? TimeFormat.Display(last, zone) : "–"),
+            Fact("Duration", s.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(s.DurationSeconds)),
+            Fact("Packets", $"{N(s.Packets)} (IPv4 {N(s.Ipv4Packets)}, IPv6 {N(s.Ipv6Packets)}, not decoded {N(s.UndecodedPackets)})"),
+            Fact("Bytes", $"{N(s.CapturedBytes)} captured, {N(s.IpBytes)} IP"),
+            Fact("Malformed DNS messages", N(s.MalformedDnsMessages)),
+            Fact("Issues", IssueCount(capture.Issues)),
+            Fact("Status", Status(capture.Status)),
+        };
+
+        var page = new
+        {
+            id = capture.Id,
+            path = capture.Input.Path,
+            file_name = FileName(capture.Input.Path),
+            status = Status(capture.Status),
+            failed,
+            empty,
+            home_href = "../../index.html",
+            downloads,
+            cards = new[]
+            {
+                Card("Packets", N(s.Packets), $"IPv4 {N(s.Ipv4Packets)} · IPv6 {N(s.Ipv6Packets)}"),
+                Card("Bytes", Bytes(s.IpBytes) + " IP", $"{N(s.IpBytes)} IP bytes · {N(s.CapturedBytes)} captured"),
+                Card("Distinct sources", DistinctCount(capture.SourceIps.Entries.Count, capture.SourceIps.Limit), "IPv4 and IPv6 source addresses"),
+                Card("Distinct names", DistinctCount(capture.DnsQueries.Entries.Count, capture.DnsQueries.Limit), $"{N(capture.DnsQueries.TotalQueries)} queries"),
+                Card("Time range", s.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(s.DurationSeconds), TimeRange(s, zone)),
+            },
+            facts,
+            issues = capture.Issues.Select(IssueRow).ToArray(),
+            sources = SourcesSection(capture.SourceIps, options, fullListHint),
+            dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv")),
+            traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
+        };
+        var globals = Globals(run, options, $"{FileName(capture.Input.Path)} — PcapViz capture report");
+        globals["capture"] = page;
+        return RenderPage("capture.html", globals, options, "../../");
+    }
+
+    /// <summary>The run index as text (what <see cref="ExportRun"/> writes as index.html).</summary>
+    public string RenderIndex(RunResult run, RenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        var zone = options.TimeZone;
+        var f = options.Formats;
+        var t = run.Totals;
+        int failedCount = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
+        int partialCount = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
+
+        var captures = run.Captures.Select(c => new
+        {
+            id = c.Id,
+            path = c.Input.Path,
+            status = Status(c.Status),
+            packets = c.Status == CaptureStatus.Failed ? "–" : N(c.Summary.Packets),
+            ip_bytes = c.Status == CaptureStatus.Failed ? "–" : N(c.Summary.IpBytes),
+            first = c.Summary.FirstPacketEpochNanos is long a ? TimeFormat.Display(a, zone) : "–",
+            last = c.Summary.LastPacketEpochNanos is long b ? TimeFormat.Display(b, zone) : "–",
+            issues = IssueCount(c.Issues),
+            html_href = Href("captures", c.Id, "report.html"),
+            pdf_href = f.HasFlag(OutputFormats.Pdf) ? Href("captures", c.Id, "report.pdf") : "",
+            json_href = f.HasFlag(OutputFormats.Json) ? Href("captures", c.Id, "analysis.json") : "",
+        }).ToArray();
+
+        var failedCaptures = run.Captures.Where(c => c.Status == CaptureStatus.Failed).Select(c => new
+        {
+            id = c.Id,
+            path = c.Input.Path,
+            html_href = Href("captures", c.Id, "report.html"),
+            issues = c.Issues.Select(IssueRow).ToArray(),
+        }).ToArray();
+
+        var downloads = new List<object>();
+        if (f.HasFlag(OutputFormats.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
+        if (f.HasFlag(OutputFormats.Json)) downloads.Add(Link("manifest.json", "manifest.json"));
+
+        var page = new
+        {
+            generated = TimeFormat.DisplaySeconds(run.Info.GeneratedUtc.ToUnixTimeSeconds(), zone),
+            tool_version = run.Info.ToolVersion,
+            inputs = run.Info.Inputs.ToArray(),
+            options = run.Info.CommandLine.Select(kv => new { name = kv.Key, value = kv.Value }).ToArray(),
+            bin_setting = run.Analysis.BinSeconds is int bs ? TimeFormat.BinWidth(bs) : "automatic",
+            max_distinct = N(run.Analysis.MaxDistinct),
+            downloads,
+            cards = new[]
+            {
+                Card("Captures", N(run.Captures.Count), $"{N(failedCount)} failed · {N(partialCount)} partial · {N(run.Skipped.Count)} skipped"),
+                Card("Packets", N(t.Packets), $"IPv4 {N(t.Ipv4Packets)} · IPv6 {N(t.Ipv6Packets)}"),
+                Card("Bytes", Bytes(t.IpBytes) + " IP", $"{N(t.IpBytes)} IP bytes · {N(t.CapturedBytes)} captured"),
+                Card("Distinct sources", DistinctCount(run.SourceIps.Entries.Count, run.SourceIps.Limit), "across the run"),
+                Card("Distinct names", DistinctCount(run.DnsQueries.Entries.Count, run.DnsQueries.Limit), $"{N(run.DnsQueries.TotalQueries)} queries"),
+                Card("Time range", t.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(t.DurationSeconds), TimeRange(t, zone)),
+            },
+            captures,
+            failed = failedCaptures,
+            skipped = run.Skipped.Select(k => new { path = k.Path, reason = k.Reason }).ToArray(),
+            empty = t.Packets == 0,
+            sources = SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full."),
+            dns = DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full."),
+            traffic = TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
+        };
+        var globals = Globals(run, options, "PcapViz run report");
+        globals["run"] = page;
+        return RenderPage("index.html", globals, options, "");
+    }
+
+    private ScriptObject Globals(RunResult run, RenderOptions options, string title)
+    {
+        var g = new ScriptObject
+        {
+            ["report"] = new
+            {
+                title,
+                tool_version = run.Info.ToolVersion,
+                generated = TimeFormat.DisplaySeconds(run.Info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone),
+                zone = TimeFormat.ZoneLabel(options.TimeZone),
+                top = N(options.Top),
+                max_table_rows = N(_options.MaxTableRows),
+            },
+        };
+        return g;
+    }
+
+    private string RenderPage(string bodyTemplate, ScriptObject globals, RenderOptions options, string rootPrefix)
+    {
+        string body = _templates.Render(bodyTemplate, globals);
+        string css = _templates.GetText("report.css");
+        if (css.Contains("</style", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException("report.css must not contain '</style'.");
+        string boot = _templates.GetText("charts.js");
+        if (boot.Contains("</script", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException("charts.js must not contain '</script'.");
+
+        var asset = PlotlyAsset.Instance;
+        string plotlyTag;
+        string plotlySource;
+        if (options.SelfContainedHtml)
+        {
+            plotlyTag = "<script>" + asset.Text + "</script>";
+            plotlySource = asset.CspHash;
+        }
+        else
+        {
+            plotlyTag = $"<script src=\"{rootPrefix}{asset.RelativePath}\"></script>";
+            // file:// pages: Chromium and Firefox treat a file: script next to the page as 'self'.
+            plotlySource = "'self'";
+        }
+        string csp = $"default-src 'none'; script-src {plotlySource} {HtmlSafety.CspHash(boot)}; " +
+                     "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; " +
+                     "object-src 'none'; base-uri 'none'; form-action 'none'";
+
+        var layout = new ScriptObject();
+        foreach (var kv in globals) layout[kv.Key] = kv.Value;
+        layout["csp"] = csp;
+        layout["css_raw"] = css;
+        layout["body_raw"] = body;
+        layout["plotly_raw"] = plotlyTag;
+        layout["boot_raw"] = "<script>" + boot + "</script>";
+        return _templates.Render("layout.html", layout);
+    }
+
+    private object SourcesSection(SourceIpResult r, RenderOptions options, string fullListHint)
+    {
+        int top = Math.Max(0, options.Top);
+        long total = r.TotalPackets;
+        var topEntries = r.Entries.Take(top).ToArray();
+        var bars = topEntries.Select(e => new ChartBuilder.Bar(e.Address, e.Packets,
+            $"{e.Address}: {N(e.Packets)} packets ({Share(e.Packets, total)}), {N(e.IpBytes)} IP bytes")).ToArray();
+        return new
+        {
+            has_data = r.Entries.Count > 0,
+            chart_id = "chart-sources",
+            chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} source addresses by packets",
+            figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.HorizontalBars(bars, "packets", "#1f5fa8") : "",
+            limit_note = SourcesLimitNote(r.Limit),
+            table = Table("source-ips", "Source addresses",
+                [Column("#", numeric: true), Column("Address", mono: true), Column("IP version", numeric: true), Column("Packets", numeric: true), Column("Share", numeric: true), Column("IP bytes", numeric: true)],
+                r.Entries, (e, i) => Row(i < top, N(i + 1), e.Address, e.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), N(e.Packets), Share(e.Packets, total), N(e.IpBytes)),
+                r.Limit.Exceeded ? Row(false, "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), N(r.Limit.OtherIpBytes)) : null,
+                "addresses", fullListHint),
+        };
+    }
+
+    private object DnsSection(DnsQueryResult r, RenderOptions options, string fullListHint)
+    {
+        int top = Math.Max(0, options.Top);
+        long total = r.TotalQueries;
+        var bars = r.Entries.Take(top).Select(e =>
+        {
+            string proto = Protocol(e.Protocol);
+            string label = e.Protocol == DnsProtocol.Dns ? e.Name : $"{e.Name} ({proto})";
+            return new ChartBuilder.Bar(label, e.Queries, $"{e.Name} [{proto}]: {N(e.Queries)} queries ({Share(e.Queries, total)})");
+        }).ToArray();
+        return new
+        {
+            has_data = r.Entries.Count > 0,
+            chart_id = "chart-dns",
+            chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} queried names",
+            figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.HorizontalBars(bars, "queries", "#2d7d46") : "",
+            limit_note = DnsLimitNote(r.Limit),
+            table = Table("dns-queries", "DNS, mDNS and LLMNR query names",
+                [Column("#", numeric: true), Column("Name", mono: true), Column("Protocol"), Column("Queries", numeric: true), Column("Share", numeric: true)],
+                r.Entries, (e, i) => Row(i < top, N(i + 1), e.Name, Protocol(e.Protocol), N(e.Queries), Share(e.Queries, total)),
+                r.Limit.Exceeded ? Row(false, "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total)) : null,
+                "names", fullListHint),
+        };
+    }
+
+    private object TrafficSection(TrafficResult r, RenderOptions options, string fullListHint)
+    {
+        var zone = options.TimeZone;
+        long busiest = r.Bins.Count == 0 ? 0 : r.Bins.Max(b => b.IpBytes);
+        return new
+        {
+            has_data = r.Bins.Count > 0,
+            chart_id = "chart-traffic",
+            chart_title = $"IP bytes per {TimeFormat.BinWidth(r.BinSeconds)} bin ({TimeFormat.ZoneLabel(zone)})",
+            bin_width = TimeFormat.BinWidth(r.BinSeconds),
+            zone = TimeFormat.ZoneLabel(zone),
+            bins = N(r.Bins.Count),
+            busiest = N(busiest),
+            figure_json_raw = r.Bins.Count > 0 ? ChartBuilder.Timeline(r, zone) : "",
+            outside_note = OutsideNote(r),
+            table = Table("traffic", $"Traffic per {TimeFormat.BinWidth(r.BinSeconds)} bin",
+                [Column($"Bin start ({TimeFormat.ZoneLabel(zone)})", mono: true), Column("Bin start (UTC)", mono: true), Column("Packets", numeric: true), Column("IP bytes", numeric: true)],
+                r.Bins, (b, _) => Row(true, TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), TimeFormat.IsoUtcSeconds(b.StartEpochSeconds), N(b.Packets), N(b.IpBytes)),
+                null, "bins", fullListHint),
+        };
+    }
+
+    private object Table<T>(string id, string caption, object[] columns, IReadOnlyList<T> items, Func<T, int, object> row, object? otherRow, string noun, string fullListHint)
+    {
+        int shown = Math.Min(items.Count, _options.MaxTableRows);
+        var rows = new List<object>(shown + 1);
+        for (int i = 0; i < shown; i++) rows.Add(row(items[i], i));
+        if (otherRow is not null) rows.Add(otherRow);
+        return new
+        {
+            id,
+            caption,
+            columns,
+            rows,
+            total = N(items.Count),
+            truncated_note = items.Count > shown
+                ? $"The table lists the first {N(shown)} of {N(items.Count)} {noun} (page limit). {fullListHint}"
+                : "",
+        };
+    }
+
+    private static string FullListHint(OutputFormats f, string csvName) =>
+        (f.HasFlag(OutputFormats.Json), f.HasFlag(OutputFormats.Csv)) switch
+        {
+            (true, true) => $"analysis.json and {csvName} hold them all.",
+            (true, false) => "analysis.json holds them all.",
+            (false, true) => $"{csvName} holds them all.",
+            _ => "Write the JSON or CSV output to get them all.",
+        };
+
+    private static object Fact(string label, string value, bool mono = false) => new { label, value, mono };
+
+    private static object IssueRow(CaptureIssue i) => new
+    {
+        severity = i.Severity == IssueSeverity.Error ? "error" : "warning",
+        code = i.Code,
+        message = i.Message,
+        byte_offset = i.ByteOffset is long o ? N(o) : "–",
+        packet_index = i.PacketIndex is long p ? N(p) : "–",
+    };
+
+    private static string IssueCount(IReadOnlyList<CaptureIssue> issues)
+    {
+        int errors = issues.Count(i => i.Severity == IssueSeverity.Error);
+        int warnings = issues.Count - errors;
+        return issues.Count == 0 ? "none" : $"{N(errors)} errors, {N(warnings)} warnings";
+    }
+
+    private static string DistinctCount(int count, DistinctLimit limit) =>
+        limit.Exceeded ? $"more than {N(limit.MaxDistinct)}" : N(count);
+
+    private static void Write(IOutputSink sink, string path, string text)
+    {
+        using var stream = sink.Create(path);
+        byte[] bytes = Utf8.GetBytes(text);
+        stream.Write(bytes);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using PcapViz.Model;
+
+namespace PcapViz.Rendering.Html;
+
+/// <summary>
+/// Turns the result model into the plain values the templates show. Every value is a finished string (numbers with
+/// invariant thousands separators, times through <see cref="TimeFormat"/>); the templates only escape and place them.
+/// Members named <c>*_raw</c> hold markup or inline JSON that is already safe; nothing else is.
+/// </summary>
+internal static class PageModels
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string N(long value) => value.ToString("N0", Inv);
+
+    public static string Bytes(long value)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        double v = value;
+        int u = 0;
+        while (Math.Abs(v) >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
+        return u == 0 ? $"{N(value)} B" : v.ToString("0.0#", Inv) + " " + units[u];
+    }
+
+    public static string Share(long part, long total) =>
+        total <= 0 ? "–" : (100.0 * part / total).ToString("0.00", Inv) + " %";
+
+    public static string LinkTypeName(int linkType) => linkType switch
+    {
+        0 => "NULL (BSD loopback)",
+        1 => "Ethernet",
+        9 => "PPP",
+        101 => "Raw IP",
+        105 => "IEEE 802.11",
+        113 => "Linux cooked (SLL)",
+        127 => "IEEE 802.11 radiotap",
+        228 => "Raw IPv4",
+        229 => "Raw IPv6",
+        276 => "Linux cooked v2 (SLL2)",
+        _ => "link type",
+    };
+
+    public static string Protocol(DnsProtocol p) => p switch
+    {
+        DnsProtocol.Dns => "dns",
+        DnsProtocol.Mdns => "mdns",
+        DnsProtocol.Llmnr => "llmnr",
+        _ => p.ToString().ToLowerInvariant(),
+    };
+
+    public static string Status(CaptureStatus s) => s switch
+    {
+        CaptureStatus.Ok => "ok",
+        CaptureStatus.Partial => "partial",
+        CaptureStatus.Failed => "failed",
+        _ => s.ToString().ToLowerInvariant(),
+    };
+
+    public static string Format(CaptureFileInfo? file) => file is null ? "unknown" :
+        (file.Format switch { CaptureFormat.Pcap => "pcap", CaptureFormat.PcapNg => "pcapng", _ => "unknown" }) +
+        (file.Compression == CaptureCompression.Gzip ? " (gzip)" : "");
+
+    public static string TimeRange(CaptureSummary s, TimeZoneInfo zone) =>
+        s.FirstPacketEpochNanos is long f && s.LastPacketEpochNanos is long l
+            ? TimeFormat.Display(f, zone) + " – " + TimeFormat.Display(l, zone) : "–";
+
+    public static string FileName(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        return slash < 0 ? path : path[(slash + 1)..];
+    }
+
+    /// <summary>A relative link to a file of the bundle: each path segment percent-encoded.</summary>
+    public static string Href(params string[] segments) => string.Join('/', segments.Select(Uri.EscapeDataString));
+
+    public static object Card(string label, string value, string detail) => new { label, value, detail };
+
+    public static object Column(string label, bool numeric = false, bool mono = false) => new { label, numeric, mono };
+
+    public static object Row(bool top, params string[] cells) => new { top, cells };
+
+    public static object Link(string label, string href) => new { label, href };
+
+    public static string SourcesLimitNote(DistinctLimit limit) => limit.Exceeded
+        ? $"More than {N(limit.MaxDistinct)} distinct source addresses were seen; the rest were counted as \"other\" " +
+          $"({N(limit.OtherPackets)} packets, {N(limit.OtherIpBytes)} IP bytes), so the counts listed may be low by at most {N(limit.MaxUndercount)} packets."
+        : "";
+
+    public static string DnsLimitNote(DistinctLimit limit) => limit.Exceeded
+        ? $"More than {N(limit.MaxDistinct)} distinct query names were seen; the rest were counted as \"other\" " +
+          $"({N(limit.OtherPackets)} queries), so the counts listed may be low by at most {N(limit.MaxUndercount)} queries."
+        : "";
+
+    public static string OutsideNote(TrafficResult traffic) => traffic.OutsidePackets > 0
+        ? $"{N(traffic.OutsidePackets)} packets ({N(traffic.OutsideIpBytes)} IP bytes) have timestamps far away from the rest " +
+          "of the capture (for example 1970 or the far future) and are left out of the timeline; they are counted everywhere else."
+        : "";
+}
