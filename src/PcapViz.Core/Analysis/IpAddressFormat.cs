@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace PcapViz.Analysis;
+
+/// <summary>Canonical text for addresses: IPv4 dotted quad, IPv6 per RFC 5952 (lower case, longest zero run compressed).</summary>
+public static class IpAddressFormat
+{
+    public static string Ipv4(uint address) => string.Create(CultureInfo.InvariantCulture,
+        $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}");
+
+    public static string Ipv6(UInt128 address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, address);
+        return Ipv6(bytes);
+    }
+
+    public static string Ipv6(ReadOnlySpan<byte> bytes)
+    {
+        Span<ushort> groups = stackalloc ushort[8];
+        for (int i = 0; i < 8; i++) groups[i] = BinaryPrimitives.ReadUInt16BigEndian(bytes[(i * 2)..]);
+
+        // RFC 5952 section 5: IPv4-mapped addresses keep the dotted quad.
+        if (groups[..5].IndexOfAnyExcept((ushort)0) < 0 && groups[5] == 0xFFFF)
+            return "::ffff:" + Ipv4(BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]));
+
+        int bestStart = -1, bestLength = 0;
+        for (int i = 0; i < 8;)
+        {
+            if (groups[i] != 0) { i++; continue; }
+            int start = i;
+            while (i < 8 && groups[i] == 0) i++;
+            if (i - start > bestLength) { bestStart = start; bestLength = i - start; }
+        }
+        if (bestLength < 2) bestStart = -1; // a single zero group is not compressed (RFC 5952 4.2.2)
+
+        var sb = new System.Text.StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                sb.Append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.Length > 0 && sb[^1] != ':') sb.Append(':');
+            sb.Append(groups[i].ToString("x", CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,48 @@
+namespace PcapViz.Decoding;
+
+/// <summary>LINKTYPE_ values (https://www.tcpdump.org/linktypes.html) that the fast decoder handles itself.</summary>
+public static class LinkTypes
+{
+    public const int Null = 0;
+    public const int Ethernet = 1;
+    public const int Ppp = 9;
+    public const int RawOpenBsd = 12;
+    public const int RawBsdOs = 14;
+    public const int PppHdlc = 50;
+    public const int PppEthernet = 51;
+    public const int Raw = 101;
+    public const int CiscoHdlc = 104;
+    public const int Loop = 108;
+    public const int LinuxSll = 113;
+    public const int Ppi = 192;
+    public const int Ipv4 = 228;
+    public const int Ipv6 = 229;
+    public const int NfLog = 239;
+    public const int IpOverInfiniBand = 242;
+    public const int PktAp = 258;
+    public const int LinuxSll2 = 276;
+
+    public static string Name(int linkType) => linkType switch
+    {
+        Null => "NULL (BSD loopback)",
+        Ethernet => "ETHERNET",
+        Ppp => "PPP",
+        RawOpenBsd or RawBsdOs or Raw => "RAW",
+        PppHdlc => "PPP_HDLC",
+        PppEthernet => "PPP_ETHER",
+        CiscoHdlc => "C_HDLC",
+        105 => "IEEE802_11",
+        Loop => "LOOP",
+        LinuxSll => "LINUX_SLL",
+        127 => "IEEE802_11_RADIOTAP",
+        129 => "ARCNET_LINUX",
+        Ppi => "PPI",
+        Ipv4 => "IPV4",
+        Ipv6 => "IPV6",
+        NfLog => "NFLOG",
+        IpOverInfiniBand => "IPOIB",
+        PktAp => "PKTAP",
+        LinuxSll2 => "LINUX_SLL2",
+        _ => $"LINKTYPE {linkType}",
+    };
+}

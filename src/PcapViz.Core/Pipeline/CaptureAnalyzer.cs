@@ -1,0 +1,74 @@
+using PcapViz.Analysis;
+using PcapViz.Model;
+using PcapViz.Reading;
+
+namespace PcapViz.Pipeline;
+
+/// <summary>Reads one capture file in a single streaming pass: hash, read, decode, analyse.</summary>
+public static class CaptureAnalyzer
+{
+    private const int CancellationCheckInterval = 1 << 14;
+
+    /// <summary>
+    /// Analyses the file at <paramref name="fullPath"/>. Bad content never throws: it is reported in the result's
+    /// issues. Only cancellation and I/O failures opening the file propagate.
+    /// </summary>
+    public static CaptureResult Analyze(string fullPath, string relativePath, string id, AnalysisOptions options,
+        IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
+    {
+        var issues = new IssueLog();
+        var info = new FileInfo(fullPath);
+        long sizeAtStart = info.Length;
+        var lastWrite = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
+        var analysis = new CaptureAnalysis(options);
+        CaptureFileInfo? fileInfo = null;
+        string sha256;
+
+        using (var file = new FileStream(fullPath, new FileStreamOptions
+               {
+                   Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
+                   Options = FileOptions.SequentialScan, BufferSize = 0,
+               }))
+        using (var hashing = new HashingStream(file))
+        {
+            var reader = CaptureOpener.Open(hashing, issues, sizeAtStart);
+            if (reader is not null)
+            {
+                long index = 0;
+                while (reader.TryReadNext(out var packet))
+                {
+                    analysis.Observe(packet, issues, index);
+                    if (++index % CancellationCheckInterval == 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        bytesRead?.Report(hashing.BytesRead);
+                    }
+                }
+                fileInfo = reader.Info;
+            }
+            sha256 = hashing.Finish();
+            bytesRead?.Report(hashing.BytesRead);
+            if (hashing.BytesRead != sizeAtStart || new FileInfo(fullPath).Length != sizeAtStart)
+                issues.Warn("file-changed", $"The file changed size while it was read ({sizeAtStart:N0} bytes at the start, {Math.Max(hashing.BytesRead, new FileInfo(fullPath).Length):N0} later); it may still be being written. The hash covers the {hashing.BytesRead:N0} bytes read.");
+        }
+
+        var input = new CaptureInput(relativePath, fullPath, sizeAtStart, sha256, lastWrite);
+        return Finish(id, input, fileInfo, analysis, issues);
+    }
+
+    /// <summary>Builds the immutable result from finished analysis state.</summary>
+    public static CaptureResult Finish(string id, CaptureInput input, CaptureFileInfo? fileInfo, CaptureAnalysis analysis, IssueLog issues)
+    {
+        var traffic = analysis.Traffic.ToResult(issues);
+        var sourceIps = analysis.SourceIps.ToResult();
+        var dns = analysis.DnsQueries.ToResult();
+        if (sourceIps.Limit.Exceeded)
+            issues.Warn("distinct-limit", $"More than {sourceIps.Limit.MaxDistinct:N0} distinct source addresses: the lightest were folded into \"other\" ({sourceIps.Limit.OtherPackets:N0} packets); listed counts may be low by at most {sourceIps.Limit.MaxUndercount:N0}.");
+        if (dns.Limit.Exceeded)
+            issues.Warn("distinct-limit", $"More than {dns.Limit.MaxDistinct:N0} distinct query names: the least queried were folded into \"other\" ({dns.Limit.OtherPackets:N0} queries); listed counts may be low by at most {dns.Limit.MaxUndercount:N0}.");
+        if (analysis.DnsQueries.Malformed > 0)
+            issues.Warn("malformed-dns", $"{analysis.DnsQueries.Malformed:N0} DNS messages on DNS ports could not be parsed (bad or cut-short names) and were not counted.");
+        var status = fileInfo is null ? CaptureStatus.Failed : issues.HasErrors ? CaptureStatus.Partial : CaptureStatus.Ok;
+        return new CaptureResult(id, input, status, fileInfo, analysis.ToSummary(), sourceIps, dns, traffic, issues.ToList());
+    }
+}

@@ -1,0 +1,92 @@
+using PcapViz.Model;
+
+namespace PcapViz.Reading;
+
+/// <summary>
+/// Streams the records of one capture. Never throws for bad input: a problem becomes an issue in
+/// <see cref="Issues"/> (with its byte offset), and reading stops where the data can no longer be trusted.
+/// </summary>
+public abstract class CaptureReader
+{
+    /// <summary>No record or block may claim more than this; larger is corruption, not an allocation request.</summary>
+    public const int MaxRecordLength = 256 * 1024 * 1024;
+
+    private protected CaptureReader(StreamWindow window, IssueLog issues, CaptureCompression compression)
+    {
+        Window = window;
+        Issues = issues;
+        Compression = compression;
+    }
+
+    private protected StreamWindow Window { get; }
+
+    public IssueLog Issues { get; }
+
+    public CaptureCompression Compression { get; }
+
+    public abstract CaptureFormat Format { get; }
+
+    /// <summary>Records returned so far.</summary>
+    public long PacketCount { get; private protected set; }
+
+    /// <summary>Distinct link types seen in the file's headers, in order of first appearance.</summary>
+    public IReadOnlyList<int> LinkTypes => _linkTypes;
+
+    private readonly List<int> _linkTypes = [];
+
+    /// <summary>True when any interface stores nanosecond (or finer) timestamps.</summary>
+    public bool NanosecondPrecision { get; private protected set; }
+
+    /// <summary>Absolute position in the (decompressed) stream.</summary>
+    public long Position => Window.Position;
+
+    public CaptureFileInfo Info => new(Format, Compression, _linkTypes.ToArray(),
+        NanosecondPrecision ? "nanoseconds" : "microseconds");
+
+    private bool _stopped;
+
+    /// <summary>Reads the next record. False at the end of the data, or after a fault that ends the file.</summary>
+    public bool TryReadNext(out RawPacket packet)
+    {
+        packet = default;
+        if (_stopped) return false;
+        try
+        {
+            if (ReadCore(out packet))
+            {
+                PacketCount++;
+                return true;
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            Issues.Error(Compression == CaptureCompression.Gzip ? "corrupt-compression" : "read-error",
+                $"The {(Compression == CaptureCompression.Gzip ? "gzip" : "")} stream is corrupt after {Window.Position:N0} decompressed bytes: {ex.Message}",
+                Window.Position, PacketCount);
+        }
+        catch (IOException ex)
+        {
+            Issues.Error("read-error", $"Reading failed at byte offset {Window.Position:N0}: {ex.Message}", Window.Position, PacketCount);
+        }
+        _stopped = true;
+        return false;
+    }
+
+    private protected abstract bool ReadCore(out RawPacket packet);
+
+    /// <summary>Records a fault that ends the file and returns false (for `return Stop(...)`).</summary>
+    private protected bool Stop(string code, string message, long offset)
+    {
+        Issues.Error(code, message, offset, PacketCount);
+        _stopped = true;
+        return false;
+    }
+
+    private protected void NoteLinkType(int linkType)
+    {
+        if (!_linkTypes.Contains(linkType)) _linkTypes.Add(linkType);
+    }
+
+    /// <summary>Consumes the rest of the underlying stream (so that a hash over it is complete).</summary>
+    public void DrainRemaining() => Window.Drain();
+}
