@@ -1,1 +1,6 @@
-namespace PcapViz.Generator; internal static class Program { private static int Main(string[] args) => 0; }
+namespace PcapViz.Generator;
+
+internal static class Program
+{
+    private static int Main(string[] args) => GeneratorCommandLine.Run(args, Console.Out, Console.Error);
+}
