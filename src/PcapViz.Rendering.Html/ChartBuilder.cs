@@ -13,6 +13,8 @@ internal static class ChartBuilder
 {
     private const string Font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
     private const int MaxLabelChars = 60;
+    private static readonly bool[] ShowBytes = [true, false];
+    private static readonly bool[] ShowPackets = [false, true];
     private static readonly string[] RemovedButtons = ["select2d", "lasso2d", "sendDataToCloud"];
 
     public sealed record Bar(string Label, long Value, string Hover);
@@ -52,8 +54,7 @@ internal static class ChartBuilder
         packets.SetProperty("mode", "lines");
         packets.SetProperty("x", x);
         packets.SetProperty("y", traffic.Bins.Select(b => b.Packets).ToArray());
-        packets.SetProperty("yaxis", "y2");
-        packets.SetProperty("visible", "legendonly");
+        packets.SetProperty("visible", false);
         packets.SetProperty("line", Obj(("shape", "hv"), ("color", "#c2571a"), ("width", 1.5)));
         packets.SetProperty("hovertemplate", "%{x}<br>%{y:,} packets<extra></extra>");
 
@@ -62,9 +63,19 @@ internal static class ChartBuilder
         layout.SetProperty("xaxis", Obj(("type", "date"), ("title", Obj(("text", HtmlSafety.PlotlyText(axisTitle)))),
             ("rangeslider", Obj(("visible", true), ("thickness", 0.12))), ("automargin", true)));
         layout.SetProperty("yaxis", Obj(("title", Obj(("text", $"IP bytes per {TimeFormat.BinWidth(traffic.BinSeconds)} bin"))), ("rangemode", "tozero"), ("separatethousands", true), ("automargin", true)));
-        layout.SetProperty("yaxis2", Obj(("title", Obj(("text", "packets per bin"))), ("overlaying", "y"), ("side", "right"), ("rangemode", "tozero"), ("showgrid", false), ("separatethousands", true), ("automargin", true)));
-        layout.SetProperty("showlegend", true);
-        layout.SetProperty("legend", Obj(("orientation", "h"), ("x", 0), ("y", 1.12)));
+        string bin = TimeFormat.BinWidth(traffic.BinSeconds);
+        // Two buttons switch the one y axis between IP bytes and packets per bin.
+        layout.SetProperty("updatemenus", new object[]
+        {
+            Obj(("type", "buttons"), ("direction", "right"), ("showactive", true), ("active", 0), ("x", 0), ("xanchor", "left"), ("y", 1.02), ("yanchor", "bottom"),
+                ("pad", Obj(("r", 4), ("t", 0))),
+                ("buttons", new object[]
+                {
+                    Obj(("label", "IP bytes"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowBytes)), Obj(("yaxis.title.text", $"IP bytes per {bin} bin")) })),
+                    Obj(("label", "Packets"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowPackets)), Obj(("yaxis.title.text", $"packets per {bin} bin")) })),
+                })),
+        });
+        layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 40), ("b", 10)));
         layout.SetProperty("hovermode", "x");
         return Serialise(GenericChart.ofTraceObjects(false, new[] { bytes, packets }), layout);
     }

@@ -131,7 +131,7 @@ public sealed class HtmlReportExporter : IReportExporter
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
         };
         var globals = Globals(run, options, $"{FileName(capture.Input.Path)} — PcapViz capture report");
-        globals["capture"] = page;
+        globals["page"] = page;
         return RenderPage("capture.html", globals, options, "../../");
     }
 

@@ -1,0 +1,211 @@
+using Microsoft.Playwright;
+using PcapViz.Model;
+
+namespace PcapViz.Rendering.Html.Tests;
+
+/// <summary>
+/// Opens written bundles from file:// in the system's headless Chromium (never a downloaded browser), with every
+/// network request blocked and counted as a failure, and checks charts, tables, console and injection safety.
+/// Screenshots go to artifacts/screenshots/ next to the test binary.
+/// </summary>
+public sealed class BrowserTests
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+
+    private static string ScreenshotDir
+    {
+        get
+        {
+            string dir = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+
+    [Fact]
+    public async Task IndexAndCapturePage_FromFileUrlWithNetworkBlocked_RenderEveryChartAndTable()
+    {
+        var run = Fixtures.StandardRun();
+        var sink = Bundle.Write("browser-default", run, RenderOptions.Default);
+        await using var session = await BrowserSession.StartAsync();
+
+        var index = await session.OpenAsync(Path.Combine(sink.Root, "index.html"));
+        await ExpectChartsAsync(index, "chart-sources", "chart-dns", "chart-traffic");
+        Assert.Equal(run.Captures.Count, await index.Locator("table.captures tbody tr").CountAsync());
+        Assert.Equal(1, await index.Locator("#failures h3").CountAsync());
+        await ScreenshotAsync(index, "index.png");
+
+        var capture = await session.OpenAsync(Path.Combine(sink.Root, "captures", "office-01", "report.html"));
+        await ExpectChartsAsync(capture, "chart-sources", "chart-dns", "chart-traffic");
+        var c = run.Captures[0];
+        Assert.Equal(c.SourceIps.Entries.Count, await capture.Locator("#table-source-ips tbody tr").CountAsync());
+        Assert.Equal(c.DnsQueries.Entries.Count, await capture.Locator("#table-dns-queries tbody tr").CountAsync());
+        Assert.Equal(c.Traffic.Bins.Count, await capture.Locator("#table-traffic tbody tr").CountAsync());
+        Assert.Equal(20, await capture.Locator("#chart-sources .plot .bars .point").CountAsync());
+        Assert.Equal("10.0.0.1", (await capture.Locator("#table-source-ips tbody tr").First.Locator("td").Nth(1).TextContentAsync())?.Trim());
+        Assert.Contains("UTC", await capture.Locator("#chart-traffic .xtitle").TextContentAsync() ?? "", StringComparison.Ordinal);
+        Assert.Contains("bin width 2 s", await capture.Locator("#chart-traffic .xtitle").TextContentAsync() ?? "", StringComparison.Ordinal);
+        Assert.Equal(1, await capture.Locator("#chart-traffic .rangeslider-container").CountAsync());
+        await ScreenshotAsync(capture, "capture-office-01.png");
+
+        var failed = await session.OpenAsync(Path.Combine(sink.Root, "captures", "notes-04", "report.html"));
+        Assert.Equal(0, await failed.Locator(".js-plotly-plot").CountAsync());
+        Assert.Contains("not-a-capture", await failed.Locator("section.failure").TextContentAsync() ?? "", StringComparison.Ordinal);
+        await ScreenshotAsync(failed, "capture-failed.png");
+
+        var limited = await session.OpenAsync(Path.Combine(sink.Root, "captures", "branch-02", "report.html"));
+        await ExpectChartsAsync(limited, "chart-sources", "chart-dns", "chart-traffic");
+        await ScreenshotAsync(limited, "capture-limited.png");
+
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task SelfContainedPages_WorkAlone_WithoutAssetsFolder()
+    {
+        var run = Fixtures.StandardRun();
+        var sink = Bundle.Write("browser-self-contained", run, RenderOptions.Default with { SelfContainedHtml = true, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin") });
+        Assert.False(Directory.Exists(Path.Combine(sink.Root, "assets")));
+        // Copy the page somewhere on its own, as when attached to a ticket.
+        string alone = Path.Combine(AppContext.BaseDirectory, "artifacts", "browser-alone");
+        Directory.CreateDirectory(alone);
+        File.Copy(Path.Combine(sink.Root, "captures", "office-01", "report.html"), Path.Combine(alone, "attached.html"), true);
+        await using var session = await BrowserSession.StartAsync();
+        var page = await session.OpenAsync(Path.Combine(alone, "attached.html"));
+        await ExpectChartsAsync(page, "chart-sources", "chart-dns", "chart-traffic");
+        Assert.Contains("Europe/Berlin (UTC+01:00)", await page.Locator("#chart-traffic .xtitle").TextContentAsync() ?? "", StringComparison.Ordinal);
+        await ScreenshotAsync(page, "capture-self-contained-berlin.png");
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task HostileNamesAndFileName_AreShownLiterallyAndNeverRun()
+    {
+        var evil = Fixtures.Injection();
+        var run = Fixtures.Run(evil, Fixtures.Normal());
+        var sink = Bundle.Write("browser-injection", run, RenderOptions.Default);
+        await using var session = await BrowserSession.StartAsync();
+
+        foreach (string file in new[] { Path.Combine("captures", evil.Id, "report.html"), "index.html" })
+        {
+            var page = await session.OpenAsync(Path.Combine(sink.Root, file));
+            await page.WaitForSelectorAsync("#chart-dns .main-svg");
+            string title = await page.TitleAsync();
+            Assert.NotEqual("pwned", title);
+            Assert.EndsWith(file == "index.html" ? "PcapViz run report" : " — PcapViz capture report", title, StringComparison.Ordinal);
+            Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__pwned"));
+            Assert.Equal(0, await page.Locator("img").CountAsync());
+            string[] cells = await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#table-dns-queries td')).map(td => td.textContent)");
+            foreach (string payload in Fixtures.Payloads) Assert.Contains(payload, cells);
+            if (file != "index.html")
+            {
+                string[] ticks = await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#chart-dns .ytick text')).map(t => t.textContent)");
+                Assert.Contains(Fixtures.Payloads[0], ticks);
+                Assert.Contains(Fixtures.Payloads[1], ticks);
+                Assert.Contains(Fixtures.Payloads[2] + " (mdns)", ticks);
+            }
+            await ScreenshotAsync(page, file.Contains("captures", StringComparison.Ordinal) ? "injection-capture.png" : "injection-index.png");
+        }
+        var capturePage = await session.OpenAsync(Path.Combine(sink.Root, "captures", evil.Id, "report.html"));
+        Assert.Equal(evil.Input.Path, (await capturePage.Locator("p.subtitle").TextContentAsync())?.Trim());
+        Assert.Equal(evil.Input.Path[(evil.Input.Path.LastIndexOf('/') + 1)..] + " — PcapViz capture report", await capturePage.TitleAsync());
+        session.AssertClean();
+    }
+
+    private static async Task ExpectChartsAsync(IPage page, params string[] chartIds)
+    {
+        foreach (string id in chartIds)
+        {
+            var svg = page.Locator($"#{id} .main-svg");
+            await svg.First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 15_000 });
+            Assert.True(await svg.CountAsync() >= 1, $"chart {id} has no plotly SVG");
+        }
+        Assert.Equal(chartIds.Length, await page.Locator(".js-plotly-plot").CountAsync());
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        string path = Path.Combine(ScreenshotDir, name);
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {path}");
+        Console.WriteLine($"screenshot: {path}");
+    }
+
+    /// <summary>One headless Chromium with network blocked; collects every problem the pages report.</summary>
+    private sealed class BrowserSession : IAsyncDisposable
+    {
+        private readonly IPlaywright _playwright;
+        private readonly IBrowser _browser;
+        private readonly IBrowserContext _context;
+        private readonly List<string> _problems = [];
+
+        private BrowserSession(IPlaywright playwright, IBrowser browser, IBrowserContext context)
+        {
+            _playwright = playwright;
+            _browser = browser;
+            _context = context;
+        }
+
+        public static async Task<BrowserSession> StartAsync()
+        {
+            if (!File.Exists(ChromiumPath))
+            {
+                string message = $"{ChromiumPath} not found (Debian package 'chromium'; .ci/run installs it).";
+                if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+                    Assert.Fail(message + " CI=true: browser tests must not be skipped.");
+                Assert.Skip(message + " Browser test skipped.");
+            }
+            var playwright = await Playwright.CreateAsync();
+            var browser = await playwright.Chromium.LaunchAsync(new()
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            });
+            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 900 }, Locale = "en-US" });
+            var session = new BrowserSession(playwright, browser, context);
+            await context.RouteAsync("**/*", async route =>
+            {
+                string url = route.Request.Url;
+                if (url.StartsWith("file://", StringComparison.Ordinal) || url.StartsWith("data:", StringComparison.Ordinal)) await route.ContinueAsync();
+                else
+                {
+                    session.Problem($"network request: {url}");
+                    await route.AbortAsync();
+                }
+            });
+            return session;
+        }
+
+        public async Task<IPage> OpenAsync(string file)
+        {
+            var page = await _context.NewPageAsync();
+            page.Console += (_, m) => { if (m.Type is "error" or "warning") Problem($"console {m.Type} on {Path.GetFileName(file)}: {m.Text}"); };
+            page.PageError += (_, e) => Problem($"page error on {Path.GetFileName(file)}: {e}");
+            page.Request += (_, r) =>
+            {
+                if (!r.Url.StartsWith("file://", StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal)) Problem($"network request: {r.Url}");
+            };
+            page.RequestFailed += (_, r) => Problem($"request failed: {r.Url} {r.Failure}");
+            await page.GotoAsync(new Uri(file).AbsoluteUri, new() { WaitUntil = WaitUntilState.Load });
+            return page;
+        }
+
+        public void Problem(string text)
+        {
+            lock (_problems) _problems.Add(text);
+        }
+
+        public void AssertClean()
+        {
+            lock (_problems) Assert.True(_problems.Count == 0, "Browser problems:\n" + string.Join("\n", _problems));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _context.CloseAsync();
+            await _browser.CloseAsync();
+            _playwright.Dispose();
+        }
+    }
+}
