@@ -22,7 +22,7 @@ public static class GeneratorCommandLine
                 --packets N         number of packets (required)
                 -o, --output FILE   file to write (required; overwritten)
                 --format F          pcap (default, microseconds) or pcapng (nanosecond timestamps)
-                --gzip              gzip the output
+                --gzip              gzip the output (fastest compression level)
                 --seed S            PRNG seed (default 1); same seed, same bytes
                 --duration SECONDS  span of the timestamps (default 3600)
 

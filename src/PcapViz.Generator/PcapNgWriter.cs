@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Text;
 
 namespace PcapViz.Generator;
@@ -23,10 +24,10 @@ public sealed class PcapNgWriter : IDisposable
     private byte[] _block = new byte[2048];
     private bool _bigEndian;
 
-    public PcapNgWriter(Stream stream, bool bigEndian = false, bool gzip = false)
+    public PcapNgWriter(Stream stream, bool bigEndian = false, bool gzip = false, CompressionLevel gzipLevel = CompressionLevel.Optimal)
     {
         _stream = stream;
-        _out = GzipOutput.Wrap(stream, gzip);
+        _out = GzipOutput.Wrap(stream, gzip, gzipLevel);
         StartSection(bigEndian);
     }
 

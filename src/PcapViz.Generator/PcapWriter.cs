@@ -10,7 +10,7 @@ namespace PcapViz.Generator;
 /// </summary>
 public sealed class PcapWriter(
     Stream stream, uint linkType = LinkTypes.Ethernet, bool nanosecond = false, bool bigEndian = false,
-    uint snapLength = 262144, bool gzip = false) : IDisposable
+    uint snapLength = 262144, bool gzip = false, CompressionLevel gzipLevel = CompressionLevel.Optimal) : IDisposable
 {
     /// <summary>Magic of a microsecond file, as a number (its byte order on disk gives the file's byte order).</summary>
     public const uint MicrosecondMagic = 0xA1B2C3D4;
@@ -18,7 +18,7 @@ public sealed class PcapWriter(
     /// <summary>Magic of a nanosecond file.</summary>
     public const uint NanosecondMagic = 0xA1B23C4D;
 
-    private readonly Stream _out = GzipOutput.Wrap(stream, gzip);
+    private readonly Stream _out = GzipOutput.Wrap(stream, gzip, gzipLevel);
     private readonly bool _bigEndian = bigEndian;
     private readonly bool _nanosecond = nanosecond;
     private byte[] _scratch = new byte[2048];
@@ -115,10 +115,10 @@ public sealed class PcapWriter(
 internal static class GzipOutput
 {
     /// <summary>
-    /// Wraps <paramref name="stream"/> in a GZipStream at <see cref="CompressionLevel.Optimal"/>, leaving it open.
+    /// Wraps <paramref name="stream"/> in a GZipStream at <paramref name="level"/>, leaving it open.
     /// .NET writes a fixed 10-byte gzip header (no file name, MTIME 0), so output depends only on the input bytes
     /// and the runtime's zlib build.
     /// </summary>
-    public static Stream Wrap(Stream stream, bool gzip)
-        => gzip ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true) : stream;
+    public static Stream Wrap(Stream stream, bool gzip, CompressionLevel level)
+        => gzip ? new GZipStream(stream, level, leaveOpen: true) : stream;
 }

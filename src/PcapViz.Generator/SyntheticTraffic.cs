@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Net;
 
 namespace PcapViz.Generator;
@@ -21,6 +22,9 @@ public sealed record SyntheticTrafficOptions
     public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
 
     public bool Gzip { get; init; }
+
+    /// <summary>Compression level when <see cref="Gzip"/> is set (Fastest keeps multi-GB outputs quick to make).</summary>
+    public CompressionLevel GzipLevel { get; init; } = CompressionLevel.Fastest;
 
     /// <summary>Share of IP packets that are IPv6.</summary>
     public double Ipv6Share { get; init; } = 0.30;
@@ -69,11 +73,11 @@ public static class SyntheticTraffic
         PcapNgWriter? pcapng = null;
         if (options.Format == CaptureFormat.Pcap)
         {
-            pcap = new PcapWriter(stream, LinkTypes.Ethernet, gzip: options.Gzip);
+            pcap = new PcapWriter(stream, LinkTypes.Ethernet, gzip: options.Gzip, gzipLevel: options.GzipLevel);
         }
         else
         {
-            pcapng = new PcapNgWriter(stream, gzip: options.Gzip);
+            pcapng = new PcapNgWriter(stream, gzip: options.Gzip, gzipLevel: options.GzipLevel);
             pcapng.AddInterface(LinkTypes.Ethernet, 262144, tsResolution: 9, name: "eth0");
         }
 
@@ -192,6 +196,7 @@ public static class SyntheticTraffic
         private readonly SyntheticTrafficOptions _o;
         private readonly Prng _rng;
         private readonly byte[] _tcp4, _tcp6, _udp4, _udp6, _dns4, _dns6;
+        private readonly byte[] _payloadPool = new byte[1 << 18];
         private readonly uint[] _clients4, _servers4;
         private readonly byte[][] _clients6, _servers6;
         private readonly double[] _clientZipf, _serverZipf, _nameZipf;
@@ -210,6 +215,7 @@ public static class SyntheticTraffic
             _rng = new Prng(o.Seed);
             var filler = new byte[MaxFrame];
             _rng.NextBytes(filler);
+            _rng.NextBytes(_payloadPool);
             _tcp4 = Template(new FrameBuilder().Ethernet("00:1b:21:3a:4f:01", "3c:fd:fe:0a:11:02").IPv4("10.0.0.1", "10.0.0.2", dontFragment: true)
                 .Tcp(1, 2, flags: TcpFlags.Ack, window: 501), filler);
             _tcp6 = Template(new FrameBuilder().Ethernet("00:1b:21:3a:4f:01", "3c:fd:fe:0a:11:02").IPv6("fd00::1", "fd00::2")
@@ -336,6 +342,7 @@ public static class SyntheticTraffic
             BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(l4 + 4), (uint)_rng.NextUInt64());
             BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(l4 + 8), (uint)_rng.NextUInt64());
             f[l4 + 13] = (byte)(payload > 0 && _rng.Chance(0.3) ? TcpFlags.Ack | TcpFlags.Psh : TcpFlags.Ack);
+            FillPayload(f, l4 + 20, payload);
             int ipLength = SetIpLength(f, v6, 20 + payload);
             int frame = EthernetLength + ipLength;
             return f.AsSpan(0, Math.Max(frame, 60));
@@ -349,6 +356,7 @@ public static class SyntheticTraffic
             BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(l4), toClient ? serverPort : clientPort);
             BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(l4 + 2), toClient ? clientPort : serverPort);
             BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(l4 + 4), (ushort)(8 + payload));
+            FillPayload(f, l4 + 8, payload);
             int ipLength = SetIpLength(f, v6, 8 + payload);
             return f.AsSpan(0, Math.Max(EthernetLength + ipLength, 60));
         }
@@ -376,6 +384,17 @@ public static class SyntheticTraffic
             BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(l4 + 8), _dnsId);
             int ipLength = SetIpLength(f, _dnsV6, 8 + message.Length);
             return f.AsSpan(0, Math.Max(EthernetLength + ipLength, 60));
+        }
+
+        /// <summary>Payload bytes from a random offset of a pre-filled random pool, so that payloads differ between
+        /// packets and compress like encrypted traffic, at the cost of one copy.</summary>
+        private void FillPayload(byte[] f, int at, int length)
+        {
+            if (length > 0)
+            {
+                int from = _rng.Next(_payloadPool.Length - MaxFrame);
+                _payloadPool.AsSpan(from, length).CopyTo(f.AsSpan(at));
+            }
         }
 
         private void SetAddresses(byte[] f, bool v6, int client, int server, bool toClient)

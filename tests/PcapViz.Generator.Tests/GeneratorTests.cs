@@ -34,7 +34,7 @@ public class SampleCapturesTests
         try
         {
             var paths = SampleCaptures.WriteAll(dir);
-            return paths.ToDictionary(Path.GetFileName, p => File.ReadAllBytes(p))!;
+            return paths.ToDictionary(p => Path.GetFileName(p), p => File.ReadAllBytes(p));
         }
         finally
         {
