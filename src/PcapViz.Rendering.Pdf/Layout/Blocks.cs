@@ -8,10 +8,26 @@ internal static class Draw
     public static void Line(SKCanvas canvas, string text, SKFont font, SKColor color, float x, float top, float lineHeight, SKTextAlign align = SKTextAlign.Left)
     {
         if (text.Length == 0) return;
+        if (canvas is GlyphCollector collector) collector.Record(font, text);
         var m = font.Metrics;
         float baseline = top + (lineHeight - (m.Descent - m.Ascent)) / 2f - m.Ascent;
         using var paint = PdfStyle.Fill(color);
         canvas.DrawText(text, x, baseline, align, font, paint);
+    }
+}
+
+/// <summary>
+/// A canvas that draws nothing and notes which glyphs of which typeface <see cref="Draw.Line"/> would draw:
+/// the first of the two passes that let each PDF embed only the glyphs it shows.
+/// </summary>
+internal sealed class GlyphCollector(int width, int height) : SKNoDrawCanvas(width, height)
+{
+    public Dictionary<SKTypeface, HashSet<ushort>> Glyphs { get; } = [];
+
+    public void Record(SKFont font, string text)
+    {
+        if (!Glyphs.TryGetValue(font.Typeface, out var set)) Glyphs[font.Typeface] = set = [];
+        set.UnionWith(font.GetGlyphs(text));
     }
 }
 
@@ -133,8 +149,14 @@ internal sealed record KeyValueTable(IReadOnlyList<KeyValuePair<string, string>>
 
 internal enum ColumnAlign { Left, Right }
 
-/// <summary>A table column: header, share of the table width, alignment.</summary>
-internal sealed record Column(string Header, float Weight, ColumnAlign Align = ColumnAlign.Left);
+/// <summary>
+/// A table column: header, share of the table width, alignment. A fitted column (numbers) is as wide as its
+/// widest cell, so numbers are never cut; the other columns share what is left by weight and elide.
+/// </summary>
+internal sealed record Column(string Header, float Weight, ColumnAlign Align = ColumnAlign.Left, bool Fit = false)
+{
+    public static Column Number(string header) => new(header, 0f, ColumnAlign.Right, Fit: true);
+}
 
 /// <summary>
 /// A table with fixed-height rows. Cells are elided with "…" to their column width. When the rows run past the
@@ -150,8 +172,7 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         var headerFont = layout.Style.BodyBold;
         float rowHeight = PdfStyle.LineHeight(font) + 3f;
         float headerHeight = rowHeight + 1f;
-        float totalWeight = Columns.Sum(c => c.Weight);
-        float[] widths = Columns.Select(c => layout.Width * c.Weight / totalWeight).ToArray();
+        float[] widths = ColumnWidths(layout.Width, font, headerFont);
 
         // Header plus at least two rows together, so a header never sits alone at the bottom of a page.
         layout.EnsureSpace(headerHeight + rowHeight * Math.Min(2, Math.Max(1, Rows.Count)));
@@ -194,6 +215,35 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         {
             layout.AddGap();
         }
+    }
+
+    /// <summary>Fitted columns get their widest cell (at most half the table between them); the rest share the remainder by weight.</summary>
+    private float[] ColumnWidths(float total, SKFont font, SKFont headerFont)
+    {
+        var widths = new float[Columns.Count];
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            if (!Columns[i].Fit) continue;
+            float widest = TextKit.Width(Columns[i].Header, headerFont);
+            foreach (var row in Rows)
+            {
+                if (i < row.Count) widest = Math.Max(widest, TextKit.Width(TextKit.Clean(row[i]), font));
+            }
+            widths[i] = widest + 2 * PadX + 2f;
+        }
+        float fitted = widths.Sum();
+        float flexibleWeight = Columns.Where(c => !c.Fit).Sum(c => c.Weight);
+        float cap = flexibleWeight > 0 ? total * 0.6f : total;
+        if (fitted > cap)
+        {
+            for (int i = 0; i < widths.Length; i++) widths[i] *= cap / fitted;
+            fitted = cap;
+        }
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            if (!Columns[i].Fit) widths[i] = (total - fitted) * Columns[i].Weight / flexibleWeight;
+        }
+        return widths;
     }
 
     private void DrawHeader(PdfLayout layout, SKFont font, float[] widths, float height)

@@ -12,6 +12,17 @@ internal sealed class PdfStyle : IDisposable
     public SKFont Title { get; } = Font(PdfFonts.Bold, 16f);
     public SKFont Heading { get; } = Font(PdfFonts.Bold, 12f);
 
+    private IEnumerable<SKFont> Fonts => [Body, BodyBold, Small, SmallBold, Title, Heading];
+
+    /// <summary>Points every font at another typeface (the per-document subset); glyph IDs and metrics stay the same.</summary>
+    public void Retarget(IReadOnlyDictionary<SKTypeface, SKTypeface> replacements)
+    {
+        foreach (var font in Fonts)
+        {
+            if (replacements.TryGetValue(font.Typeface, out var replacement)) font.Typeface = replacement;
+        }
+    }
+
     public static readonly SKColor Text = new(0x20, 0x24, 0x2A);
     public static readonly SKColor Muted = new(0x5F, 0x66, 0x70);
     public static readonly SKColor Rule = new(0xC8, 0xCD, 0xD3);
@@ -39,11 +50,6 @@ internal sealed class PdfStyle : IDisposable
 
     public void Dispose()
     {
-        Body.Dispose();
-        BodyBold.Dispose();
-        Small.Dispose();
-        SmallBold.Dispose();
-        Title.Dispose();
-        Heading.Dispose();
+        foreach (var font in Fonts) font.Dispose();
     }
 }

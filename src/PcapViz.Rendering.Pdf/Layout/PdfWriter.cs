@@ -58,17 +58,39 @@ internal static class PdfWriter
             EncodingQuality = 101,
         };
         var template = new PageTemplate(layout.Setup, layout.Style, metadata.ToolVersion);
-        using var document = SKDocument.CreatePdf(output, pdfMetadata)
-            ?? throw new InvalidOperationException("SkiaSharp could not create a PDF document.");
-        int count = layout.Pages.Count;
-        for (int i = 0; i < count; i++)
+
+        // Pass 1 draws nothing and notes the glyphs each face needs; pass 2 draws with faces holding only those
+        // glyphs (same IDs, same metrics), so each PDF embeds a few kilobytes of font instead of the whole face.
+        Dictionary<SKTypeface, SKTypeface> subsets;
+        using (var collector = new GlyphCollector((int)layout.Setup.Width, (int)layout.Setup.Height))
         {
-            var page = layout.Pages[i];
-            var canvas = document.BeginPage(layout.Setup.Width, layout.Setup.Height);
-            foreach (var operation in page.Operations) operation(canvas);
-            template.Draw(canvas, page.Context, i + 1, count);
-            document.EndPage();
+            for (int i = 0; i < layout.Pages.Count; i++) DrawPage(collector, layout, template, i);
+            subsets = collector.Glyphs.ToDictionary(kv => kv.Key, kv => PdfFonts.Subset(kv.Key, kv.Value));
         }
-        document.Close();
+        var originals = subsets.ToDictionary(kv => kv.Value, kv => kv.Key);
+        layout.Style.Retarget(subsets);
+        try
+        {
+            using var document = SKDocument.CreatePdf(output, pdfMetadata)
+                ?? throw new InvalidOperationException("SkiaSharp could not create a PDF document.");
+            for (int i = 0; i < layout.Pages.Count; i++)
+            {
+                DrawPage(document.BeginPage(layout.Setup.Width, layout.Setup.Height), layout, template, i);
+                document.EndPage();
+            }
+            document.Close();
+        }
+        finally
+        {
+            layout.Style.Retarget(originals);
+            foreach (var face in subsets.Values) face.Dispose();
+        }
+    }
+
+    private static void DrawPage(SKCanvas canvas, PdfLayout layout, PageTemplate template, int index)
+    {
+        var page = layout.Pages[index];
+        foreach (var operation in page.Operations) operation(canvas);
+        template.Draw(canvas, page.Context, index + 1, layout.Pages.Count);
     }
 }

@@ -13,48 +13,40 @@ internal static class TextKit
     public const string Ellipsis = "…";
 
     /// <summary>
-    /// Makes text safe to draw: control characters, bidi controls and other invisible format characters become
-    /// visible escapes (<c>\x1B</c>, <c>\u202E</c>); lone surrogates become U+FFFD. Everything else is kept.
+    /// Makes text safe to draw: control characters, bidi controls and other invisible format characters, and
+    /// characters the report's font cannot show, become visible escapes (<c>\x1B</c>, <c>\u202E</c>,
+    /// <c>\u65E5</c>, <c>\U0001F600</c>); lone surrogates become U+FFFD. Everything else is kept.
     /// </summary>
     public static string Clean(string? text)
     {
         if (string.IsNullOrEmpty(text)) return string.Empty;
-        if (!NeedsCleaning(text)) return text;
         var sb = new StringBuilder(text.Length + 16);
-        for (int i = 0; i < text.Length; i++)
+        bool changed = false;
+        int i = 0;
+        while (i < text.Length)
         {
-            char c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                sb.Append(c).Append(text[++i]);
-            }
-            else if (char.IsSurrogate(c))
+            var status = Rune.DecodeFromUtf16(text.AsSpan(i), out Rune rune, out int used);
+            i += used;
+            if (status != System.Buffers.OperationStatus.Done)
             {
                 sb.Append('\uFFFD');
+                changed = true;
             }
-            else if (IsInvisible(c))
+            else if (IsInvisible(rune) || !PdfFonts.CanPrint(rune.Value))
             {
-                sb.Append(c <= 0xFF ? $"\\x{(int)c:X2}" : $"\\u{(int)c:X4}");
+                sb.Append(rune.Value <= 0xFF ? $"\\x{rune.Value:X2}" : rune.IsBmp ? $"\\u{rune.Value:X4}" : $"\\U{rune.Value:X8}");
+                changed = true;
             }
             else
             {
-                sb.Append(c);
+                sb.Append(rune.ToString());
             }
         }
-        return sb.ToString();
+        return changed ? sb.ToString() : text;
     }
 
-    private static bool NeedsCleaning(string text)
-    {
-        foreach (char c in text)
-        {
-            if (char.IsSurrogate(c) || IsInvisible(c)) return true;
-        }
-        return false;
-    }
-
-    private static bool IsInvisible(char c) =>
-        char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format || c is '\u2028' or '\u2029';
+    private static bool IsInvisible(Rune r) =>
+        Rune.IsControl(r) || Rune.GetUnicodeCategory(r) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 
     public static float Width(string text, SKFont font) => text.Length == 0 ? 0 : font.MeasureText(text);
 

@@ -54,6 +54,14 @@ internal static class Fmt
         _ => status.ToString(),
     };
 
+    public static string StatusShort(CaptureStatus status) => status switch
+    {
+        CaptureStatus.Ok => "OK",
+        CaptureStatus.Partial => "Partial",
+        CaptureStatus.Failed => "Failed",
+        _ => status.ToString(),
+    };
+
     public static string Protocol(DnsProtocol protocol) => protocol switch
     {
         DnsProtocol.Dns => "dns",

@@ -86,12 +86,12 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         layout.Add(new Heading("Captures", S.Heading));
         var captureRows = run.Captures.Select((c, i) => (IReadOnlyList<string>)
         [
-            Fmt.Int(i + 1), c.Input.Path, c.Status.ToString(), c.Status == CaptureStatus.Failed ? "–" : Fmt.Int(c.Summary.Packets),
+            Fmt.Int(i + 1), c.Input.Path, Fmt.StatusShort(c.Status), c.Status == CaptureStatus.Failed ? "–" : Fmt.Int(c.Summary.Packets),
             c.Status == CaptureStatus.Failed ? "–" : Fmt.Short(c.Summary.IpBytes) + "B", Fmt.ShortHash(c.Input.Sha256), Fmt.Int(c.Issues.Count),
         ]).ToList();
         layout.Add(new Table(
-            [new("#", 0.5f, ColumnAlign.Right), new("File", 4.2f), new("Status", 1.1f), new("Packets", 1.3f, ColumnAlign.Right),
-             new("IP bytes", 1.2f, ColumnAlign.Right), new("SHA-256", 1.6f), new("Issues", 0.8f, ColumnAlign.Right)],
+            [Column.Number("#"), new("File", 4f), new("Status", 1f), Column.Number("Packets"),
+             Column.Number("IP bytes"), new("SHA-256", 1.6f), Column.Number("Issues")],
             captureRows,
             "Each capture has its own section below, starting on a new page, with the full SHA-256 and its issues."));
 
@@ -185,11 +185,11 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
             $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} source addresses by packets (outermost IPv4/IPv6 header); {Fmt.Int(total)} IP packets in all.",
             S.Body, PdfStyle.Text));
         LimitNote(r.Limit, "source addresses", "packets");
+        var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Address, (double)e.Packets)).ToList();
-        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, chartItems, "Packets")));
+        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Packets")));
         layout.Add(new Table(
-            [new("#", 0.5f, ColumnAlign.Right), new("Source address", 4.5f), new("Packets", 1.5f, ColumnAlign.Right),
-             new("Share", 1.1f, ColumnAlign.Right), new("IP bytes", 1.9f, ColumnAlign.Right)],
+            [Column.Number("#"), new("Source address", 1f), Column.Number("Packets"), Column.Number("Share"), Column.Number("IP bytes")],
             top.Select((e, i) => (IReadOnlyList<string>)
                 [Fmt.Int(i + 1), e.Address, Fmt.Int(e.Packets), Fmt.Percent(e.Packets, total), Fmt.Int(e.IpBytes)]).ToList(),
             "Share: of all IP packets in the capture."));
@@ -209,10 +209,11 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
             $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} query names (first question of each query; DNS over UDP/TCP 53, mDNS, LLMNR); {Fmt.Int(total)} queries in all.",
             S.Body, PdfStyle.Text));
         LimitNote(r.Limit, "query names", "queries");
+        var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Name, (double)e.Queries)).ToList();
-        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, chartItems, "Queries")));
+        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Queries")));
         layout.Add(new Table(
-            [new("#", 0.5f, ColumnAlign.Right), new("Name", 6f), new("Protocol", 1.1f), new("Queries", 1.3f, ColumnAlign.Right), new("Share", 1.1f, ColumnAlign.Right)],
+            [Column.Number("#"), new("Name", 1f), Column.Number("Protocol") with { Align = ColumnAlign.Left }, Column.Number("Queries"), Column.Number("Share")],
             top.Select((e, i) => (IReadOnlyList<string>)
                 [Fmt.Int(i + 1), e.Name, Fmt.Protocol(e.Protocol), Fmt.Int(e.Queries), Fmt.Percent(e.Queries, total)]).ToList(),
             "Names in presentation form; bytes outside printable ASCII are escaped as \\DDD. Long names are cut with … (analysis.json has them in full)."));
@@ -245,11 +246,11 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
             new("Peak bin", $"{TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}: {Fmt.Bytes(peak.IpBytes)}, {Fmt.Int(peak.Packets)} packets, {Fmt.Rate(peak.IpBytes / (double)r.BinSeconds)}"),
             new("Mean rate", $"{Fmt.Rate(bytes / seconds)} over the timeline; {Fmt.Int(packets)} packets, {Fmt.Bytes(bytes)} of IP"),
         ]));
-        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.Timeline(c, rect, r, zone)));
+        var style = S;
+        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.Timeline(c, rect, style, r, zone)));
         var busiest = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).Take(Top).ToList();
         layout.Add(new Table(
-            [new("#", 0.5f, ColumnAlign.Right), new("Busiest bins, start", 3.5f), new("Packets", 1.5f, ColumnAlign.Right),
-             new("IP bytes", 1.8f, ColumnAlign.Right), new("Rate", 2.2f, ColumnAlign.Right)],
+            [Column.Number("#"), new("Busiest bins, start", 1f), Column.Number("Packets"), Column.Number("IP bytes"), Column.Number("Rate")],
             busiest.Select((b, i) => (IReadOnlyList<string>)
                 [Fmt.Int(i + 1), TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), Fmt.Int(b.Packets), Fmt.Int(b.IpBytes), Fmt.Short(b.IpBytes / (double)r.BinSeconds) + "B/s"]).ToList(),
             $"The {Fmt.Int(busiest.Count)} bins with the most IP bytes; every bin is in traffic.csv."));
