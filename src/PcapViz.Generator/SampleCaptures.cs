@@ -206,6 +206,13 @@ public static class SampleCaptures
                 }
             }
 
+            // Background lookups (telemetry, prefetch) without a following connection.
+            for (int k = s.Rng.Next(0, 4); k > 0; k--)
+            {
+                var client = s.Rng.Pick(clients);
+                s.DnsUdp(t + s.Rng.Next(0, 3000) * Millisecond, client, resolver, names[n++ % names.Count], DnsTypes.A, v6: client.V6 is not null && s.Rng.Chance(0.3), router);
+            }
+
             if (s.Rng.Chance(0.2))
             {
                 s.Ping(t, s.Rng.Pick(clients), s.Rng.Pick(servers), 2, v6: false, router);
