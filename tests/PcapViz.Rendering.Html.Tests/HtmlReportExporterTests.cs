@@ -163,6 +163,21 @@ public sealed partial class HtmlReportExporterTests
     }
 
     [Fact]
+    public void RenderCapture_RealisticCapture_TakesWellUnderASecond()
+    {
+        var run = Fixtures.StandardRun();
+        var exporter = new HtmlReportExporter(HtmlReportOptions.Default);
+        exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default); // warm-up: template parsing, plotly resource
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        const int rounds = 20;
+        for (int i = 0; i < rounds; i++) exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default);
+        double ms = watch.Elapsed.TotalMilliseconds / rounds;
+        TestContext.Current.TestOutputHelper?.WriteLine($"render time per capture page: {ms:0.0} ms");
+        Console.WriteLine($"render time per capture page: {ms:0.0} ms");
+        Assert.True(ms < 1000, $"{ms} ms per page");
+    }
+
+    [Fact]
     public void TimeZone_IsShownWithOffset()
     {
         var run = Fixtures.StandardRun();
