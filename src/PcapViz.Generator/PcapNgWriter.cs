@@ -125,6 +125,9 @@ public sealed class PcapNgWriter : IDisposable
     /// <summary>Writes a block of any type with the given body (padded to 32 bits), e.g. one a reader must skip.</summary>
     public void WriteUnknownBlock(uint blockType, ReadOnlySpan<byte> body) => WriteBlock(blockType, [], body, []);
 
+    /// <summary>Writes <paramref name="bytes"/> as they are, e.g. a block whose lengths disagree, for malformed-file tests.</summary>
+    public void WriteRawBytes(ReadOnlySpan<byte> bytes) => _out.Write(bytes);
+
     public void Dispose()
     {
         if (_out != _stream)

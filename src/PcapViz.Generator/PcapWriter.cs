@@ -75,6 +75,14 @@ public sealed class PcapWriter(
         _out.Write(_scratch, 0, total);
     }
 
+    /// <summary>Writes <paramref name="bytes"/> as they are (after the global header), e.g. a record header that
+    /// claims more data than follows, for malformed-file tests.</summary>
+    public void WriteRawBytes(ReadOnlySpan<byte> bytes)
+    {
+        WriteHeader();
+        _out.Write(bytes);
+    }
+
     public void Dispose()
     {
         WriteHeader();

@@ -84,6 +84,15 @@ public class PcapWriterTests
     }
 
     [Fact]
+    public void WriteRawBytes_WithoutRecords_AppendedVerbatimAfterGlobalHeader()
+    {
+        var bytes = Write(false, false, w => w.WriteRawBytes([0xde, 0xad]));
+
+        Assert.Equal(26, bytes.Length);
+        Assert.Equal([0xde, 0xad], bytes[24..]);
+    }
+
+    [Fact]
     public void Dispose_LeavesCallerStreamOpen()
     {
         var stream = new MemoryStream();
