@@ -24,9 +24,9 @@ public sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
 
     public void Observe(ref PacketView view)
     {
-        if (view.IpVersion == 4)
+        if (view.IpVersion == 4 && view.SourceAddress.Length == 4)
             AddV4(BinaryPrimitives.ReadUInt32BigEndian(view.SourceAddress), new Counter(1, view.IpBytes));
-        else if (view.IpVersion == 6)
+        else if (view.IpVersion == 6 && view.SourceAddress.Length == 16)
             AddV6(BinaryPrimitives.ReadUInt128BigEndian(view.SourceAddress), new Counter(1, view.IpBytes));
     }
 

@@ -12,7 +12,7 @@ internal sealed class FallbackDecoder
     public bool TryFindIp(int linkType, ReadOnlySpan<byte> frame, out int offset)
     {
         offset = -1;
-        if (!Enum.IsDefined(typeof(LinkLayers), (byte)Math.Clamp(linkType, 0, 255)) || linkType > 255 || linkType == (int)LinkLayers.Null)
+        if (linkType is < 0 or > ushort.MaxValue || !Enum.IsDefined((LinkLayers)linkType) || linkType == (int)LinkLayers.Null)
             return false;
         try
         {

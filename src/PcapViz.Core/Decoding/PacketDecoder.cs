@@ -236,29 +236,47 @@ public sealed class PacketDecoder
 
     internal static void DecodeIpv4(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
     {
+        bool outer = view.IpVersion == 0;
         if (d.Length < 1) return;
-        if (d[0] >> 4 != 4) { view.Anomaly = $"IPv4 expected but the version field is {d[0] >> 4}"; return; }
+        if (d[0] >> 4 != 4)
+        {
+            if (outer) view.Anomaly = $"IPv4 expected but the version field is {d[0] >> 4}";
+            return;
+        }
         int headerLength = (d[0] & 0x0F) * 4;
-        if (headerLength < 20) { view.Anomaly = $"IPv4 header length {headerLength} is less than 20"; return; }
-        if (d.Length < 20) { view.Anomaly = "IPv4 header cut short by the capture's snapshot length"; return; }
+        if (headerLength < 20)
+        {
+            if (outer) view.Anomaly = $"IPv4 header length {headerLength} is less than 20";
+            return;
+        }
+        if (d.Length < 4) return; // not even the total length was captured
         int totalLength = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
-        view.IpVersion = 4;
-        view.SourceAddress = d.Slice(12, 4);
-        int end;
-        if (totalLength == 0)
+        int end = totalLength == 0 ? d.Length : Math.Min(d.Length, totalLength);
+        if (outer)
         {
-            // TSO / BIG TCP: the length field is 0 and the real length is the frame's.
-            view.IpBytes = Math.Max(wireLength, d.Length);
-            view.IpLengthFromWire = true;
-            end = d.Length;
+            view.IpVersion = 4;
+            if (d.Length >= 16) view.SourceAddress = d.Slice(12, 4);
+            if (totalLength == 0)
+            {
+                // TSO / BIG TCP: the length field is 0 and the real length is the frame's.
+                view.IpBytes = Math.Max(wireLength, d.Length);
+                view.IpLengthFromWire = true;
+            }
+            else
+            {
+                view.IpBytes = totalLength;
+                if (totalLength < headerLength)
+                {
+                    view.Anomaly = $"IPv4 total length {totalLength} is less than its header length {headerLength}";
+                    return;
+                }
+            }
         }
-        else
+        else if (totalLength != 0 && totalLength < headerLength)
         {
-            view.IpBytes = totalLength;
-            if (totalLength < headerLength) { view.Anomaly = $"IPv4 total length {totalLength} is less than its header length {headerLength}"; return; }
-            end = Math.Min(d.Length, totalLength);
+            return;
         }
-        if (headerLength > end) return;
+        if (headerLength > end) return; // header cut short by the snapshot length
         int fragmentOffset = BinaryPrimitives.ReadUInt16BigEndian(d[6..]) & 0x1FFF;
         if (fragmentOffset != 0) return; // only the first fragment carries the transport header
         DecodeTransport(d[9], d[headerLength..end], ref view);
@@ -266,13 +284,22 @@ public sealed class PacketDecoder
 
     internal static void DecodeIpv6(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
     {
+        bool outer = view.IpVersion == 0;
         if (d.Length < 1) return;
-        if (d[0] >> 4 != 6) { view.Anomaly = $"IPv6 expected but the version field is {d[0] >> 4}"; return; }
-        if (d.Length < 40) { view.Anomaly = "IPv6 header cut short by the capture's snapshot length"; return; }
+        if (d[0] >> 4 != 6)
+        {
+            if (outer) view.Anomaly = $"IPv6 expected but the version field is {d[0] >> 4}";
+            return;
+        }
+        if (d.Length < 6) return; // not even the payload length was captured
         int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(d[4..]);
-        view.IpVersion = 6;
-        view.SourceAddress = d.Slice(8, 16);
-        view.IpBytes = payloadLength + 40L;
+        if (outer)
+        {
+            view.IpVersion = 6;
+            view.IpBytes = payloadLength + 40L;
+            if (d.Length >= 24) view.SourceAddress = d.Slice(8, 16);
+        }
+        if (d.Length < 40) return; // header cut short by the snapshot length
         int end = payloadLength == 0 ? d.Length : Math.Min(d.Length, 40 + payloadLength);
         int next = d[6];
         int pos = 40;
@@ -287,7 +314,7 @@ public sealed class PacketDecoder
                     if (pos + length > end) return;
                     if (next == 0 && payloadLength == 0 && TryJumboLength(d.Slice(pos + 2, length - 2), out uint jumbo))
                     {
-                        view.IpBytes = jumbo + 40L;
+                        if (outer) view.IpBytes = jumbo + 40L;
                         end = (int)Math.Min(d.Length, 40L + jumbo);
                     }
                     next = d[pos];
@@ -339,26 +366,154 @@ public sealed class PacketDecoder
         return false;
     }
 
+    private const int MaxTunnelDepth = 4;
+    private const ushort VxlanPort = 4789;
+    private const ushort GenevePort = 6081;
+    private const ushort GtpUserPort = 2152;
+    private const ushort TeredoPort = 3544;
+
     private static void DecodeTransport(byte protocol, ReadOnlySpan<byte> d, ref PacketView view)
     {
-        if (protocol == (byte)TransportProtocol.Udp)
+        switch (protocol)
         {
-            if (d.Length < 8) return;
-            view.Transport = TransportProtocol.Udp;
-            view.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
-            view.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
-            int length = BinaryPrimitives.ReadUInt16BigEndian(d[4..]);
-            int end = length >= 8 ? Math.Min(d.Length, length) : d.Length;
-            view.Payload = d[8..end];
+            case (byte)TransportProtocol.Udp:
+            {
+                if (d.Length < 8) return;
+                view.Transport = TransportProtocol.Udp;
+                view.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
+                view.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
+                int length = BinaryPrimitives.ReadUInt16BigEndian(d[4..]);
+                int end = length >= 8 ? Math.Min(d.Length, length) : d.Length;
+                view.Payload = d[8..end];
+                if (view.TunnelDepth < MaxTunnelDepth) DecodeUdpTunnel(ref view);
+                return;
+            }
+            case (byte)TransportProtocol.Tcp:
+            {
+                if (d.Length < 20) return;
+                view.Transport = TransportProtocol.Tcp;
+                view.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
+                view.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
+                int dataOffset = (d[12] >> 4) * 4;
+                view.Payload = dataOffset >= 20 && dataOffset <= d.Length ? d[dataOffset..] : default;
+                return;
+            }
+            case 4 when view.TunnelDepth < MaxTunnelDepth: // IPv4 in IP
+                view.TunnelDepth++;
+                DecodeIpv4(d, d.Length, ref view);
+                return;
+            case 41 when view.TunnelDepth < MaxTunnelDepth: // IPv6 in IP
+                view.TunnelDepth++;
+                DecodeIpv6(d, d.Length, ref view);
+                return;
+            case 47 when view.TunnelDepth < MaxTunnelDepth:
+                view.TunnelDepth++;
+                DecodeGre(d, ref view);
+                return;
         }
-        else if (protocol == (byte)TransportProtocol.Tcp)
+    }
+
+    private static bool IsPort(in PacketView view, ushort port) => view.SourcePort == port || view.DestinationPort == port;
+
+    /// <summary>UDP-borne tunnels, recognised by their registered ports (never a DNS port).</summary>
+    private static void DecodeUdpTunnel(ref PacketView view)
+    {
+        var p = view.Payload;
+        if (IsPort(view, 53) || IsPort(view, 5353) || IsPort(view, 5355)) return;
+        if (IsPort(view, VxlanPort))
         {
-            if (d.Length < 20) return;
-            view.Transport = TransportProtocol.Tcp;
-            view.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
-            view.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
-            int dataOffset = (d[12] >> 4) * 4;
-            view.Payload = dataOffset >= 20 && dataOffset <= d.Length ? d[dataOffset..] : default;
+            if (p.Length < 8 || (p[0] & 0x08) == 0) return;
+            view.TunnelDepth++;
+            DecodeEthernet(p[8..], p.Length - 8, ref view);
+        }
+        else if (IsPort(view, GenevePort))
+        {
+            if (p.Length < 8 || p[0] >> 6 != 0) return;
+            int header = 8 + (p[0] & 0x3F) * 4;
+            if (header > p.Length) return;
+            int type = BinaryPrimitives.ReadUInt16BigEndian(p[2..]);
+            view.TunnelDepth++;
+            if (type == 0x6558) DecodeEthernet(p[header..], p.Length - header, ref view);
+            else DecodeEtherType(type, p[header..], p.Length - header, ref view);
+        }
+        else if (IsPort(view, GtpUserPort))
+        {
+            // GTPv1-U G-PDU: 8-byte header, 4 more when any of E/S/PN is set, then extension headers.
+            if (p.Length < 8 || p[0] >> 5 != 1 || p[1] != 0xFF) return;
+            int pos = 8;
+            if ((p[0] & 0x07) != 0)
+            {
+                if (p.Length < 12) return;
+                int next = p[11];
+                pos = 12;
+                while ((p[0] & 0x04) != 0 && next != 0)
+                {
+                    if (pos >= p.Length) return;
+                    int length = p[pos] * 4;
+                    if (length == 0 || pos + length > p.Length) return;
+                    next = p[pos + length - 1];
+                    pos += length;
+                }
+            }
+            view.TunnelDepth++;
+            DecodeIpByVersion(p[pos..], p.Length - pos, ref view);
+        }
+        else if (IsPort(view, TeredoPort))
+        {
+            // Optional authentication (0x0001) and origin indication (0x0000) headers, then IPv6.
+            int pos = 0;
+            if (p.Length >= 2 && p[0] == 0x00 && p[1] == 0x01)
+            {
+                if (p.Length < 4) return;
+                pos = 4 + p[2] + p[3] + 8 + 1;
+            }
+            if (p.Length >= pos + 8 && p[pos] == 0x00 && p[pos + 1] == 0x00) pos += 8;
+            if (pos >= p.Length || p[pos] >> 4 != 6) return;
+            view.TunnelDepth++;
+            DecodeIpv6(p[pos..], p.Length - pos, ref view);
+        }
+    }
+
+    private static void DecodeGre(ReadOnlySpan<byte> d, ref PacketView view)
+    {
+        if (d.Length < 4) return;
+        int flags = BinaryPrimitives.ReadUInt16BigEndian(d);
+        int type = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
+        int version = flags & 0x7;
+        bool checksum = (flags & 0x8000) != 0, key = (flags & 0x2000) != 0, sequence = (flags & 0x1000) != 0;
+        int pos = 4;
+        if (version == 0)
+        {
+            pos += (checksum ? 4 : 0) + (key ? 4 : 0) + (sequence ? 4 : 0);
+        }
+        else if (version == 1)
+        {
+            bool ack = (flags & 0x0080) != 0;
+            pos += 4 + (sequence ? 4 : 0) + (ack ? 4 : 0); // key (payload length + call id) is always present
+        }
+        else return;
+        if (pos > d.Length) return;
+        var inner = d[pos..];
+        switch (type)
+        {
+            case 0x6558: // transparent Ethernet bridging
+                DecodeEthernet(inner, inner.Length, ref view);
+                break;
+            case 0x88BE: // ERSPAN type II (8-byte header) or type I (no header; no sequence number)
+                if (!sequence) DecodeEthernet(inner, inner.Length, ref view);
+                else if (inner.Length >= 8) DecodeEthernet(inner[8..], inner.Length - 8, ref view);
+                break;
+            case 0x22EB: // ERSPAN type III: 12-byte header, 8 more with the optional platform sub-header
+                if (inner.Length < 12) return;
+                int header = 12 + ((inner[11] & 0x01) != 0 ? 8 : 0);
+                if (inner.Length >= header) DecodeEthernet(inner[header..], inner.Length - header, ref view);
+                break;
+            case 0x880B when version == 1: // PPTP: PPP inside enhanced GRE
+                DecodePpp(inner, inner.Length, ref view);
+                break;
+            default:
+                DecodeEtherType(type, inner, inner.Length, ref view);
+                break;
         }
     }
 }

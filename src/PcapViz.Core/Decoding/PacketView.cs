@@ -8,12 +8,16 @@ public ref struct PacketView
     /// <summary>4 or 6 for the outermost network header, 0 when the frame carries no (valid) IP header.</summary>
     public int IpVersion;
 
-    /// <summary>4 or 16 bytes of the outermost source address.</summary>
+    /// <summary>4 or 16 bytes of the outermost source address; empty when the capture cut the header before it.</summary>
     public ReadOnlySpan<byte> SourceAddress;
 
     /// <summary>IPv4 total length, or IPv6 payload length + 40 (jumbo payload length + 40 for jumbograms).</summary>
     public long IpBytes;
 
+    /// <summary>
+    /// The innermost UDP/TCP header found: inside a tunnel this is the tunnelled packet's, so DNS carried in a
+    /// tunnel is seen, while the address and IP bytes above always describe the outermost header.
+    /// </summary>
     public TransportProtocol Transport;
     public ushort SourcePort;
     public ushort DestinationPort;
@@ -26,6 +30,9 @@ public ref struct PacketView
 
     /// <summary>Non-null when the frame looked like IP but its header was invalid (for a per-capture warning).</summary>
     public string? Anomaly;
+
+    /// <summary>How many tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, GENEVE, GTP-U, Teredo) the transport fields are inside.</summary>
+    public int TunnelDepth;
 
     /// <summary>IPv4 total length was 0 (TSO / BIG TCP): IP bytes were taken from the frame's length on the wire.</summary>
     public bool IpLengthFromWire;

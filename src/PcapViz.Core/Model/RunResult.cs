@@ -61,4 +61,6 @@ public sealed record RunResult(
     /// <summary>Files found during discovery but not analysed (not a capture, unreadable), with the reason.</summary>
     IReadOnlyList<SkippedInput> Skipped);
 
-public sealed record SkippedInput(string Path, string Reason);
+/// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);
+/// false when it was recognised as not being a capture.</param>
+public sealed record SkippedInput(string Path, string Reason, bool IsProblem = false);

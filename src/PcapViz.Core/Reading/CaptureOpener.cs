@@ -49,6 +49,8 @@ public static class CaptureOpener
 
         if (reader is PcapFileReader pcap)
             return pcap.ReadHeader() ? pcap : null;
+        if (reader is PcapNgFileReader pcapng)
+            return pcapng.ReadHeader() ? pcapng : null;
         if (reader is not null) return reader;
 
         string what = compression == CaptureCompression.Gzip ? $"This is a gzip file, but what it holds is {foreign ?? "not a capture"}" : $"This is {foreign ?? "not a capture file"}";

@@ -114,6 +114,13 @@ internal sealed class PcapNgFileReader : CaptureReader
         return true;
     }
 
+    /// <summary>Reads the first section header. False (with an error issue) when the file cannot be read at all.</summary>
+    public bool ReadHeader()
+    {
+        if (!Window.Ensure(8)) return Stop("truncated-header", $"The pcapng section header needs at least 28 bytes but the file holds only {Window.Available}.", 0);
+        return ReadSectionHeader(0);
+    }
+
     private bool ReadSectionHeader(long offset)
     {
         if (!Window.Ensure(12))

@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using PcapViz.Model;
+using PcapViz.Pipeline;
+using Spectre.Console;
+
+namespace PcapViz.Cli;
+
+public enum Verbosity { Quiet, Normal, Verbose }
+
+/// <summary>Runs a report with cancellation on Ctrl+C / SIGTERM and progress fitted to where the output goes.</summary>
+internal static class ReportExecution
+{
+    public static int Execute(RunRequest request, Verbosity verbosity, TextWriter stdout, TextWriter stderr)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            bool interactive = verbosity != Verbosity.Quiet && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected &&
+                               Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
+            RunOutcome outcome = interactive
+                ? RunWithProgressBar(request, verbosity, cancel.Token)
+                : new ReportRunner(request, new LogLineObserver(stderr, verbosity)).Run(cancel.Token);
+            PrintSummary(outcome, request, verbosity, stdout);
+            return outcome.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("pcapviz: interrupted; the previous bundle (if any) is left as it was.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"pcapviz: {Terminal.Safe(ex.Message)}");
+            return ExitCodes.Fatal;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static RunOutcome RunWithProgressBar(RunRequest request, Verbosity verbosity, CancellationToken token)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        RunOutcome? outcome = null;
+        console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var observer = new ProgressBarObserver(console, ctx, verbosity);
+                outcome = new ReportRunner(request, observer).Run(token);
+                observer.Complete();
+            });
+        return outcome!;
+    }
+
+    private static void PrintSummary(RunOutcome outcome, RunRequest request, Verbosity verbosity, TextWriter stdout)
+    {
+        if (outcome.Run is not { } run || verbosity == Verbosity.Quiet) return;
+        int ok = run.Captures.Count(c => c.Status == CaptureStatus.Ok);
+        int partial = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
+        int failed = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Wrote {Terminal.Safe(Path.GetFullPath(request.OutputDirectory))}: {run.Captures.Count} captures ({ok} ok, {partial} partial, {failed} failed" +
+            $"{(outcome.ReusedCaptures > 0 ? $", {outcome.ReusedCaptures} reused" : "")}), {run.Totals.Packets:N0} packets, {run.Skipped.Count} files skipped."));
+    }
+}
+
+/// <summary>Plain, timestamped lines on stderr: for cron, systemd and CI logs.</summary>
+internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : IRunObserver
+{
+    private readonly Lock _lock = new();
+    private int _total;
+    private int _done;
+
+    private void Line(string level, string message)
+    {
+        lock (_lock) stderr.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {level} {message}");
+    }
+
+    public void Discovered(int files, long totalBytes)
+    {
+        _total = files;
+        if (verbosity != Verbosity.Quiet) Line("info", $"{files} captures, {totalBytes:N0} bytes to read");
+    }
+
+    public void CaptureStarted(string path, long sizeBytes)
+    {
+        if (verbosity == Verbosity.Verbose) Line("info", $"reading {Terminal.Safe(path)} ({sizeBytes:N0} bytes)");
+    }
+
+    public void BytesRead(long delta) { }
+
+    public void CaptureFinished(CaptureResult result, bool reused)
+    {
+        int done = Interlocked.Increment(ref _done);
+        string path = Terminal.Safe(result.Input.Path);
+        foreach (var issue in result.Issues)
+        {
+            if (issue.Severity == IssueSeverity.Error)
+                Line("error", $"{path}: {Terminal.Safe(issue.Message)}");
+            else if (verbosity == Verbosity.Verbose)
+                Line("warning", $"{path}: {Terminal.Safe(issue.Message)}");
+        }
+        if (verbosity != Verbosity.Quiet)
+            Line("info", $"[{done}/{_total}] {path}: {result.Status.ToString().ToLowerInvariant()}{(reused ? " (reused)" : "")}, {result.Summary.Packets:N0} packets");
+    }
+
+    public void Info(string message)
+    {
+        if (verbosity == Verbosity.Verbose) Line("info", message);
+    }
+
+    public void Warning(string message)
+    {
+        if (verbosity != Verbosity.Quiet) Line("warning", message);
+    }
+
+    public void Error(string message) => Line("error", message);
+}
+
+/// <summary>A live progress bar on a terminal: files done/total, bytes/s, ETA and the files being read.</summary>
+internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext context, Verbosity verbosity) : IRunObserver
+{
+    private readonly Lock _lock = new();
+    private readonly HashSet<string> _current = [];
+    private ProgressTask? _task;
+    private int _total;
+    private int _done;
+
+    public void Discovered(int files, long totalBytes)
+    {
+        _total = files;
+        _task = context.AddTask(Describe(), maxValue: Math.Max(1, totalBytes));
+    }
+
+    private string Describe()
+    {
+        string current = string.Join(", ", _current.Take(2).Select(p => Markup.Escape(Terminal.Safe(p.Length > 40 ? "…" + p[^39..] : p))));
+        return $"[bold]{_done}/{_total}[/] {current}";
+    }
+
+    public void CaptureStarted(string path, long sizeBytes)
+    {
+        lock (_lock)
+        {
+            _current.Add(path);
+            if (_task is not null) _task.Description = Describe();
+        }
+    }
+
+    public void BytesRead(long delta) => _task?.Increment(delta);
+
+    public void CaptureFinished(CaptureResult result, bool reused)
+    {
+        lock (_lock)
+        {
+            _done++;
+            _current.Remove(result.Input.Path);
+            if (_task is not null) _task.Description = Describe();
+        }
+        foreach (var issue in result.Issues.Where(i => i.Severity == IssueSeverity.Error || verbosity == Verbosity.Verbose))
+            console.MarkupLine($"[{(issue.Severity == IssueSeverity.Error ? "red" : "yellow")}]{Markup.Escape(Terminal.Safe(result.Input.Path))}[/]: {Markup.Escape(Terminal.Safe(issue.Message))}");
+    }
+
+    public void Complete()
+    {
+        if (_task is not null) _task.Value = _task.MaxValue;
+    }
+
+    public void Info(string message)
+    {
+        if (verbosity == Verbosity.Verbose) console.MarkupLine(Markup.Escape(message));
+    }
+
+    public void Warning(string message) => console.MarkupLine($"[yellow]warning[/]: {Markup.Escape(message)}");
+
+    public void Error(string message) => console.MarkupLine($"[red]error[/]: {Markup.Escape(message)}");
+}

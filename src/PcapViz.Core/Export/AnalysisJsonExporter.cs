@@ -1,0 +1,163 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PcapViz.Model;
+
+namespace PcapViz.Export;
+
+/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 1, DESIGN.md) with every address, name and bin.</summary>
+public sealed class AnalysisJsonExporter : IReportExporter
+{
+    public const int SchemaVersion = 1;
+    public const string FileName = "analysis.json";
+
+    internal static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+        // The default encoder escapes <, >, &, ', + and non-ASCII: safe even if a file is pasted into HTML.
+        Encoder = JavaScriptEncoder.Default,
+        NewLine = "\n",
+    };
+
+    public string Name => "json";
+
+    public OutputFormats Format => OutputFormats.Json;
+
+    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        using var stream = sink.Create($"captures/{capture.Id}/{FileName}");
+        Write(stream, capture, run.Info.ToolVersion);
+    }
+
+    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+    }
+
+    public static void Write(Stream stream, CaptureResult capture, string toolVersion)
+    {
+        using var w = new Utf8JsonWriter(stream, WriterOptions);
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", SchemaVersion);
+        w.WriteStartObject("tool");
+        w.WriteString("name", "pcapviz");
+        w.WriteString("version", toolVersion);
+        w.WriteEndObject();
+        w.WriteString("id", capture.Id);
+        w.WriteString("status", JsonNames.Of(capture.Status));
+
+        w.WriteStartObject("input");
+        w.WriteString("path", capture.Input.Path);
+        w.WriteNumber("sizeBytes", capture.Input.SizeBytes);
+        w.WriteString("sha256", capture.Input.Sha256);
+        w.WriteString("format", JsonNames.Of(capture.File?.Format ?? CaptureFormat.Unknown));
+        w.WriteString("compression", JsonNames.Of(capture.File?.Compression ?? CaptureCompression.None));
+        w.WriteStartArray("linkTypes");
+        foreach (int linkType in capture.File?.LinkTypes ?? []) w.WriteNumberValue(linkType);
+        w.WriteEndArray();
+        if (capture.File is { } file) w.WriteString("timestampPrecision", file.TimestampPrecision);
+        else w.WriteNull("timestampPrecision");
+        w.WriteEndObject();
+
+        WriteSummary(w, capture.Summary);
+
+        w.WriteStartArray("sourceIps");
+        foreach (var e in capture.SourceIps.Entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("address", e.Address);
+            w.WriteNumber("version", e.Version);
+            w.WriteNumber("packets", e.Packets);
+            w.WriteNumber("ipBytes", e.IpBytes);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("dnsQueries");
+        foreach (var e in capture.DnsQueries.Entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", e.Name);
+            w.WriteString("protocol", JsonNames.Of(e.Protocol));
+            w.WriteNumber("queries", e.Queries);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        WriteTraffic(w, capture.Traffic);
+
+        w.WriteStartObject("limits");
+        WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
+        WriteLimit(w, "dnsQueries", capture.DnsQueries.Limit);
+        w.WriteEndObject();
+
+        w.WriteStartArray("issues");
+        foreach (var issue in capture.Issues)
+        {
+            w.WriteStartObject();
+            w.WriteString("severity", JsonNames.Of(issue.Severity));
+            w.WriteString("code", issue.Code);
+            w.WriteString("message", issue.Message);
+            if (issue.ByteOffset is long offset) w.WriteNumber("byteOffset", offset);
+            else w.WriteNull("byteOffset");
+            if (issue.PacketIndex is long index) w.WriteNumber("packetIndex", index);
+            else w.WriteNull("packetIndex");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        stream.Write("\n"u8);
+    }
+
+    internal static void WriteSummary(Utf8JsonWriter w, CaptureSummary s)
+    {
+        w.WriteStartObject("summary");
+        w.WriteNumber("packets", s.Packets);
+        w.WriteNumber("ipv4Packets", s.Ipv4Packets);
+        w.WriteNumber("ipv6Packets", s.Ipv6Packets);
+        w.WriteNumber("capturedBytes", s.CapturedBytes);
+        w.WriteNumber("ipBytes", s.IpBytes);
+        if (s.FirstPacketEpochNanos is long first) w.WriteString("firstPacketUtc", TimeFormat.IsoUtcMicros(first));
+        else w.WriteNull("firstPacketUtc");
+        if (s.LastPacketEpochNanos is long last) w.WriteString("lastPacketUtc", TimeFormat.IsoUtcMicros(last));
+        else w.WriteNull("lastPacketUtc");
+        w.WriteNumber("durationSeconds", s.DurationSeconds);
+        if (s.FirstPacketEpochNanos is long firstNanos) w.WriteNumber("firstPacketEpochNanos", firstNanos);
+        else w.WriteNull("firstPacketEpochNanos");
+        if (s.LastPacketEpochNanos is long lastNanos) w.WriteNumber("lastPacketEpochNanos", lastNanos);
+        else w.WriteNull("lastPacketEpochNanos");
+        w.WriteNumber("undecodedPackets", s.UndecodedPackets);
+        w.WriteNumber("malformedDnsMessages", s.MalformedDnsMessages);
+        w.WriteEndObject();
+    }
+
+    internal static void WriteTraffic(Utf8JsonWriter w, TrafficResult traffic)
+    {
+        w.WriteStartObject("traffic");
+        w.WriteNumber("binSeconds", traffic.BinSeconds);
+        w.WriteNumber("outsidePackets", traffic.OutsidePackets);
+        w.WriteNumber("outsideIpBytes", traffic.OutsideIpBytes);
+        w.WriteStartArray("bins");
+        foreach (var bin in traffic.Bins)
+        {
+            w.WriteStartObject();
+            w.WriteString("startUtc", TimeFormat.IsoUtcSeconds(bin.StartEpochSeconds));
+            w.WriteNumber("startEpochSeconds", bin.StartEpochSeconds);
+            w.WriteNumber("packets", bin.Packets);
+            w.WriteNumber("ipBytes", bin.IpBytes);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteLimit(Utf8JsonWriter w, string name, DistinctLimit limit)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("maxDistinct", limit.MaxDistinct);
+        w.WriteBoolean("exceeded", limit.Exceeded);
+        w.WriteNumber("otherCount", limit.OtherPackets);
+        w.WriteNumber("otherIpBytes", limit.OtherIpBytes);
+        w.WriteNumber("maxUndercount", limit.MaxUndercount);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using PcapViz.Model;
+
+namespace PcapViz.Export;
+
+/// <summary>
+/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c> and <c>traffic.csv</c> per capture (RFC 4180, UTF-8, LF).
+/// Cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR) get a leading apostrophe.
+/// </summary>
+public sealed class CsvExporter : IReportExporter
+{
+    public string Name => "csv";
+
+    public OutputFormats Format => OutputFormats.Csv;
+
+    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        string dir = $"captures/{capture.Id}/";
+        Write(sink, dir + "source_ips.csv", ["address", "version", "packets", "share", "ip_bytes"],
+            capture.SourceIps.Entries.Select(e => new[]
+            {
+                e.Address, Num(e.Version), Num(e.Packets), Share(e.Packets, capture.Summary.Ipv4Packets + capture.Summary.Ipv6Packets), Num(e.IpBytes),
+            }));
+        Write(sink, dir + "dns_queries.csv", ["name", "protocol", "queries"],
+            capture.DnsQueries.Entries.Select(e => new[] { e.Name, JsonNames.Of(e.Protocol), Num(e.Queries) }));
+        Write(sink, dir + "traffic.csv", ["start_utc", "start_epoch_seconds", "bin_seconds", "packets", "ip_bytes"],
+            capture.Traffic.Bins.Select(b => new[]
+            {
+                TimeFormat.IsoUtcSeconds(b.StartEpochSeconds), Num(b.StartEpochSeconds), Num(capture.Traffic.BinSeconds), Num(b.Packets), Num(b.IpBytes),
+            }));
+    }
+
+    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    {
+    }
+
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Share(long part, long whole) =>
+        whole == 0 ? "0" : (part / (double)whole).ToString("0.######", CultureInfo.InvariantCulture);
+
+    private static void Write(IOutputSink sink, string path, string[] header, IEnumerable<string[]> rows)
+    {
+        using var stream = sink.Create(path);
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        writer.WriteLine(string.Join(',', header));
+        var line = new StringBuilder();
+        foreach (var row in rows)
+        {
+            line.Clear();
+            for (int i = 0; i < row.Length; i++)
+            {
+                if (i > 0) line.Append(',');
+                line.Append(Cell(row[i]));
+            }
+            writer.WriteLine(line);
+        }
+    }
+
+    /// <summary>Quotes per RFC 4180 and defuses formula injection (OWASP: prefix a single quote).</summary>
+    public static string Cell(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '|' or '%')
+            value = "'" + value;
+        if (value.AsSpan().IndexOfAny(",\"\r\n") >= 0)
+            value = "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        return value;
+    }
+}

@@ -1,0 +1,73 @@
+namespace PcapViz.Pipeline;
+
+/// <summary>
+/// Replaces the bundle directory by the finished staging directory with two renames, and repairs the one
+/// window between them if a run was killed there: then the target is missing and the previous bundle is still
+/// under its ".previous" name, and the next run puts it back before doing anything else.
+/// </summary>
+internal static class BundleSwap
+{
+    private static string Previous(string parent, string name) => Path.Combine(parent, $".{name}.previous");
+
+    public static void Recover(string parent, string name)
+    {
+        string target = Path.Combine(parent, name);
+        string previous = Previous(parent, name);
+        if (!Directory.Exists(target) && Directory.Exists(previous))
+            Directory.Move(previous, target);
+        else if (Directory.Exists(previous))
+            Directory.Delete(previous, recursive: true);
+        foreach (string stale in Directory.GetDirectories(parent, $".{name}.staging-*"))
+        {
+            try { Directory.Delete(stale, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    public static void Swap(string parent, string name, string staging)
+    {
+        string target = Path.Combine(parent, name);
+        string previous = Previous(parent, name);
+        if (Directory.Exists(target))
+        {
+            Directory.Move(target, previous);
+            Directory.Move(staging, target);
+            Directory.Delete(previous, recursive: true);
+        }
+        else
+        {
+            Directory.Move(staging, target);
+        }
+    }
+}
+
+/// <summary>An exclusive lock on a bundle (".&lt;name&gt;.lock" beside it), held for the whole run.</summary>
+internal sealed class BundleLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private BundleLock(FileStream stream) => _stream = stream;
+
+    public static BundleLock? TryAcquire(string parent, string name, out string? error)
+    {
+        string path = Path.Combine(parent, $".{name}.lock");
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            error = null;
+            return new BundleLock(stream);
+        }
+        catch (IOException)
+        {
+            error = $"Another pcapviz run is writing '{Path.Combine(parent, name)}' (lock file '{path}' is held). Wait for it to finish, or choose another output directory.";
+            return null;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            error = $"Cannot create the lock file '{path}': {ex.Message}";
+            return null;
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using PcapViz.Export;
+using PcapViz.Model;
+
+namespace PcapViz.Pipeline;
+
+/// <summary>
+/// The bundle's <c>cache/</c> folder: for every capture, its analysis JSON and the key it was computed under
+/// (path, size, modification time, SHA-256, analysis options, schema and tool version). A capture is reused only
+/// when all of them match.
+/// </summary>
+public sealed class IncrementalCache
+{
+    public const string Folder = "cache";
+    public const string IndexFile = "cache/index.json";
+
+    private readonly Dictionary<string, Entry> _entries;
+    private readonly string? _bundle;
+
+    private sealed record Entry(string Path, string Id, long Size, long MtimeTicks, string Sha256, string OptionsKey, string ToolVersion);
+
+    private IncrementalCache(string? bundle, Dictionary<string, Entry> entries)
+    {
+        _bundle = bundle;
+        _entries = entries;
+    }
+
+    public static string OptionsKey(AnalysisOptions options) =>
+        string.Create(CultureInfo.InvariantCulture, $"schema={AnalysisJsonExporter.SchemaVersion};bin={options.BinSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"};maxDistinct={options.MaxDistinct}");
+
+    /// <summary>Loads the cache of an existing bundle; an absent or unreadable cache is simply empty.</summary>
+    public static IncrementalCache Load(string bundle, IRunObserver observer)
+    {
+        string index = Path.Combine(bundle, Folder, "index.json");
+        var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        if (!File.Exists(index)) return new IncrementalCache(bundle, entries);
+        try
+        {
+            using var stream = File.OpenRead(index);
+            using var doc = JsonDocument.Parse(stream);
+            foreach (var e in doc.RootElement.GetProperty("captures").EnumerateArray())
+            {
+                var entry = new Entry(e.GetProperty("path").GetString()!, e.GetProperty("id").GetString()!,
+                    e.GetProperty("sizeBytes").GetInt64(), e.GetProperty("mtimeTicks").GetInt64(),
+                    e.GetProperty("sha256").GetString()!, e.GetProperty("options").GetString()!, e.GetProperty("toolVersion").GetString()!);
+                entries[entry.Path] = entry;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException or InvalidOperationException)
+        {
+            observer.Warning($"The incremental cache {index} cannot be read ({ex.Message}); every capture is analysed again.");
+            entries.Clear();
+        }
+        return new IncrementalCache(bundle, entries);
+    }
+
+    public static IncrementalCache Empty { get; } = new(null, []);
+
+    /// <summary>
+    /// The cached result for this file, or null. Cheap checks (size, time, options) come first; the file is
+    /// hashed only when they all match.
+    /// </summary>
+    public CaptureResult? TryReuse(DiscoveredInput input, string id, string optionsKey, string toolVersion, CancellationToken cancellationToken)
+    {
+        if (_bundle is null || !_entries.TryGetValue(input.RelativePath, out var entry)) return null;
+        var info = new FileInfo(input.FullPath);
+        if (entry.Id != id || entry.Size != info.Length || entry.MtimeTicks != info.LastWriteTimeUtc.Ticks ||
+            entry.OptionsKey != optionsKey || entry.ToolVersion != toolVersion)
+            return null;
+        string cached = Path.Combine(_bundle, Folder, id + ".json");
+        if (!File.Exists(cached)) return null;
+        string sha;
+        using (var stream = new FileStream(input.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
+            sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (sha != entry.Sha256) return null;
+        try
+        {
+            using var stream = File.OpenRead(cached);
+            var capture = new CaptureInput(input.RelativePath, input.FullPath, info.Length, sha, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
+            return AnalysisJsonReader.Read(stream, capture);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException or InvalidOperationException or InvalidDataException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes cache/&lt;id&gt;.json for every capture and cache/index.json into the new bundle.</summary>
+    public static void Write(IOutputSink sink, IReadOnlyList<CaptureResult> captures, string optionsKey, string toolVersion)
+    {
+        foreach (var c in captures)
+        {
+            using var stream = sink.Create($"{Folder}/{c.Id}.json");
+            AnalysisJsonExporter.Write(stream, c, toolVersion);
+        }
+        using var index = sink.Create(IndexFile);
+        using var w = new Utf8JsonWriter(index, AnalysisJsonExporter.WriterOptions);
+        w.WriteStartObject();
+        w.WriteNumber("schemaVersion", AnalysisJsonExporter.SchemaVersion);
+        w.WriteStartArray("captures");
+        foreach (var c in captures)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", c.Input.Path);
+            w.WriteString("id", c.Id);
+            w.WriteNumber("sizeBytes", c.Input.SizeBytes);
+            w.WriteNumber("mtimeTicks", c.Input.LastWriteUtc.UtcTicks);
+            w.WriteString("sha256", c.Input.Sha256);
+            w.WriteString("options", optionsKey);
+            w.WriteString("toolVersion", toolVersion);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}

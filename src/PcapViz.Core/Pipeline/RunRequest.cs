@@ -1,0 +1,74 @@
+using PcapViz.Export;
+using PcapViz.Model;
+
+namespace PcapViz.Pipeline;
+
+/// <summary>Which captures make the exit code non-zero.</summary>
+public enum FailPolicy
+{
+    /// <summary>Captures that failed or ended early (error issues). The default.</summary>
+    Error,
+    /// <summary>Also captures with only warnings.</summary>
+    Warning,
+    /// <summary>Never: exit 0 whenever the bundle was written.</summary>
+    Never,
+}
+
+/// <summary>Documented process exit codes.</summary>
+public static class ExitCodes
+{
+    /// <summary>Every capture was analysed cleanly (per --fail-on) and the bundle was written.</summary>
+    public const int Success = 0;
+    /// <summary>Usage error or a fatal error: nothing (new) was written.</summary>
+    public const int Fatal = 1;
+    /// <summary>The bundle was written, but some capture had errors (or warnings, with --fail-on warning).</summary>
+    public const int CapturesWithIssues = 2;
+    /// <summary>Interrupted (Ctrl+C / SIGTERM): the previous bundle is left as it was.</summary>
+    public const int Interrupted = 130;
+}
+
+/// <summary>Everything one `pcapviz report` run needs; validated before it is built.</summary>
+public sealed record RunRequest(
+    IReadOnlyList<string> Inputs,
+    string OutputDirectory,
+    AnalysisOptions Analysis,
+    RenderOptions Render,
+    IReadOnlyList<IReportExporter> Exporters,
+    string ToolVersion,
+    DateTimeOffset GeneratedUtc,
+    IReadOnlyList<KeyValuePair<string, string>> OptionsForManifest)
+{
+    public IReadOnlyList<string> Includes { get; init; } = [];
+    public IReadOnlyList<string> Excludes { get; init; } = [];
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public bool Incremental { get; init; }
+    public FailPolicy FailOn { get; init; } = FailPolicy.Error;
+}
+
+/// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>
+public interface IRunObserver
+{
+    void Discovered(int files, long totalBytes);
+    void CaptureStarted(string path, long sizeBytes);
+    void BytesRead(long delta);
+    void CaptureFinished(CaptureResult result, bool reused);
+    void Info(string message);
+    void Warning(string message);
+    void Error(string message);
+}
+
+public sealed class NullRunObserver : IRunObserver
+{
+    public static readonly NullRunObserver Instance = new();
+    public void Discovered(int files, long totalBytes) { }
+    public void CaptureStarted(string path, long sizeBytes) { }
+    public void BytesRead(long delta) { }
+    public void CaptureFinished(CaptureResult result, bool reused) { }
+    public void Info(string message) { }
+    public void Warning(string message) { }
+    public void Error(string message) { }
+}
+
+/// <summary>The outcome of a run.</summary>
+/// <param name="Run">Null when the run failed before results existed.</param>
+public sealed record RunOutcome(int ExitCode, RunResult? Run, IReadOnlyList<string> FatalErrors, int ReusedCaptures);
