@@ -22,7 +22,7 @@ public sealed class HostileAndVisualTests
         {
             foreach (var letter in page.Letters)
             {
-                var box = letter.GlyphRectangle;
+                var box = letter.BoundingBox;
                 if (box.Width <= 0 && box.Height <= 0) continue; // spaces
                 letters++;
                 Assert.True(box.Left >= setup.MarginLeft - tolerance && box.Right <= setup.Width - setup.MarginRight + tolerance,
@@ -62,7 +62,7 @@ public sealed class HostileAndVisualTests
             Assert.True(TextKit.Width(elided, font) <= width + 0.01f, $"'{elided}' wider than {width}");
             Assert.False(elided.Length > 1 && char.IsHighSurrogate(elided[^2]) && elided[^1] == '…');
             string kept = elided.TrimEnd('…');
-            Assert.True(text.StartsWith(kept, StringComparison.Ordinal));
+            Assert.StartsWith(kept, text, StringComparison.Ordinal);
             Assert.True(kept.Length == 0 || !char.IsHighSurrogate(kept[^1]), "cut inside a surrogate pair");
             Assert.True(kept.Length == text.Length || text[kept.Length] != '\u0301', "combining mark separated from its base");
         }

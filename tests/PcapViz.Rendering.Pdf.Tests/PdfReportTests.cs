@@ -61,9 +61,13 @@ public sealed class PdfReportTests
     public void RenderRun_Twice_ByteIdentical()
     {
         byte[] first = PdfTestKit.RenderRun(Fixtures.FiveCaptureRun());
+        var watch = Stopwatch.StartNew();
         byte[] second = PdfTestKit.RenderRun(Fixtures.FiveCaptureRun());
+        watch.Stop();
+        TestContext.Current.TestOutputHelper?.WriteLine($"run PDF, 5 captures: {second.Length:N0} bytes in {watch.ElapsedMilliseconds} ms");
 
         Assert.True(first.AsSpan().SequenceEqual(second), "two renders of the same run differ");
+        Assert.InRange(second.Length, 10_000, 1_000_000);
     }
 
     [Fact]
@@ -107,12 +111,13 @@ public sealed class PdfReportTests
     [Fact]
     public void RenderCapture_Realistic_SmallFileWithSubsetDejaVu()
     {
+        PdfTestKit.RenderCapture(Fixtures.Small("warm", "warm.pcap", new string('0', 64))); // fonts loaded, code jitted
         var watch = Stopwatch.StartNew();
         byte[] pdf = PdfTestKit.RenderCapture(Fixtures.Realistic());
         watch.Stop();
         TestContext.Current.TestOutputHelper?.WriteLine($"realistic capture PDF: {pdf.Length:N0} bytes in {watch.ElapsedMilliseconds} ms");
 
-        Assert.InRange(pdf.Length, 10_000, 400_000);
+        Assert.InRange(pdf.Length, 10_000, 200_000);
         using var doc = PdfDocument.Open(pdf);
         var fonts = doc.GetPages().SelectMany(p => p.Letters).Select(l => l.FontName).Distinct().ToList();
         Assert.NotEmpty(fonts);
@@ -166,8 +171,9 @@ public sealed class PdfReportTests
         Assert.Contains("9,876,543,210,123", all);
         Assert.Contains("8,765,432,109,876,543 bytes", all);
         Assert.Contains($"and {500 - Report.ReportComposer.MaxIssuesListed} more", all);
-        Assert.Contains("Record 39 runs past", all);
-        Assert.DoesNotContain("Record 40 runs past", all);
+        int listed = Report.ReportComposer.MaxIssuesListed;
+        Assert.Contains($"Record {listed - 1} runs past", all);
+        Assert.DoesNotContain($"Record {listed} runs past", all);
     }
 
     [Fact]

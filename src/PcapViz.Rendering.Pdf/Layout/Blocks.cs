@@ -40,13 +40,15 @@ internal sealed record Spacer(float Height) : IBlock
     }
 }
 
-/// <summary>Wrapped text; breaks across pages between lines.</summary>
+/// <summary>Wrapped text; a long one breaks across pages between lines, one of up to four lines is kept whole.</summary>
 internal sealed record Paragraph(string Text, SKFont Font, SKColor Color, int MaxLines = 200) : IBlock
 {
     public void Layout(PdfLayout layout)
     {
         float lh = PdfStyle.LineHeight(Font);
-        foreach (string line in TextKit.Wrap(TextKit.Clean(Text), Font, layout.Width, MaxLines))
+        var lines = TextKit.Wrap(TextKit.Clean(Text), Font, layout.Width, MaxLines);
+        if (lines.Count <= 4) layout.EnsureSpace(lines.Count * lh); // short paragraphs are not split
+        foreach (string line in lines)
         {
             layout.EnsureSpace(lh);
             float top = layout.Y, left = layout.Left;
@@ -217,7 +219,7 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         }
     }
 
-    /// <summary>Fitted columns get their widest cell (at most half the table between them); the rest share the remainder by weight.</summary>
+    /// <summary>Fitted columns get their widest cell (at most three quarters of the table between them); the rest share the remainder by weight.</summary>
     private float[] ColumnWidths(float total, SKFont font, SKFont headerFont)
     {
         var widths = new float[Columns.Count];
@@ -233,7 +235,7 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         }
         float fitted = widths.Sum();
         float flexibleWeight = Columns.Where(c => !c.Fit).Sum(c => c.Weight);
-        float cap = flexibleWeight > 0 ? total * 0.6f : total;
+        float cap = flexibleWeight > 0 ? total * 0.75f : total;
         if (fitted > cap)
         {
             for (int i = 0; i < widths.Length; i++) widths[i] *= cap / fitted;

@@ -78,7 +78,7 @@ internal static class Charts
         var xTicks = TimeTicks(t0, span, zone);
 
         float left = yLabels.Max(l => TextKit.Width(l, font)) + 8f;
-        float top = lh + 4f;
+        float top = lh + lh / 2f + 4f;
         float bottom = 3f + lh + 2f + lh + 2f;
         var data = new SKRect(rect.Left + left, rect.Top + top, rect.Right - 4f, rect.Bottom - bottom);
 

@@ -9,12 +9,15 @@ namespace PcapViz.Rendering.Pdf.Report;
 internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
 {
     /// <summary>Issues listed one by one before the rest are counted ("and N more").</summary>
-    public const int MaxIssuesListed = 40;
+    public const int MaxIssuesListed = 30;
 
     /// <summary>Most bars in a chart; the table below it lists the full top N.</summary>
     public const int MaxChartBars = 15;
 
-    private const float ChartHeight = 210f;
+    private const float TimelineHeight = 210f;
+
+    /// <summary>Bar charts grow with their bars, so two bars are not drawn as two slabs.</summary>
+    private static float BarChartHeight(int bars) => Math.Min(230f, 48f + 13f * Math.Max(bars, 3));
 
     private PdfStyle S => layout.Style;
 
@@ -173,7 +176,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
 
     private void SourceIps(SourceIpResult r)
     {
-        layout.Add(new Heading("Source IP addresses", S.Heading));
+        layout.Add(new Heading("Source IP addresses", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f));
         long total = r.TotalPackets;
         if (r.Entries.Count == 0 && total == 0)
         {
@@ -187,7 +190,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         LimitNote(r.Limit, "source addresses", "packets");
         var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Address, (double)e.Packets)).ToList();
-        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Packets")));
+        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Packets")));
         layout.Add(new Table(
             [Column.Number("#"), new("Source address", 1f), Column.Number("Packets"), Column.Number("Share"), Column.Number("IP bytes")],
             top.Select((e, i) => (IReadOnlyList<string>)
@@ -197,7 +200,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
 
     private void Dns(DnsQueryResult r)
     {
-        layout.Add(new Heading("DNS lookups", S.Heading));
+        layout.Add(new Heading("DNS lookups", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f));
         long total = r.TotalQueries;
         if (r.Entries.Count == 0 && total == 0)
         {
@@ -211,7 +214,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         LimitNote(r.Limit, "query names", "queries");
         var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Name, (double)e.Queries)).ToList();
-        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Queries")));
+        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Queries")));
         layout.Add(new Table(
             [Column.Number("#"), new("Name", 1f), Column.Number("Protocol") with { Align = ColumnAlign.Left }, Column.Number("Queries"), Column.Number("Share")],
             top.Select((e, i) => (IReadOnlyList<string>)
@@ -221,7 +224,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
 
     private void Traffic(TrafficResult r)
     {
-        layout.Add(new Heading("Traffic over time", S.Heading));
+        layout.Add(new Heading("Traffic over time", S.Heading, 120f));
         if (r.OutsidePackets > 0)
         {
             layout.Add(new Note(
@@ -247,7 +250,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
             new("Mean rate", $"{Fmt.Rate(bytes / seconds)} over the timeline; {Fmt.Int(packets)} packets, {Fmt.Bytes(bytes)} of IP"),
         ]));
         var style = S;
-        layout.Add(new ChartBlock(ChartHeight, (c, rect) => Charts.Timeline(c, rect, style, r, zone)));
+        layout.Add(new ChartBlock(TimelineHeight, (c, rect) => Charts.Timeline(c, rect, style, r, zone)));
         var busiest = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).Take(Top).ToList();
         layout.Add(new Table(
             [Column.Number("#"), new("Busiest bins, start", 1f), Column.Number("Packets"), Column.Number("IP bytes"), Column.Number("Rate")],
