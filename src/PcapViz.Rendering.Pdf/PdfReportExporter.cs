@@ -28,6 +28,6 @@ public sealed class PdfReportExporter : IReportExporter
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create(CaptureFileName);
-        PdfReportRenderer.RenderRun(run, options, stream);
+        PdfReportRenderer.RenderRun(run, options, stream, cancellationToken);
     }
 }

@@ -27,13 +27,13 @@ public static class PdfReportRenderer
             Created: info.GeneratedUtc));
     }
 
-    public static void RenderRun(RunResult run, RenderOptions options, Stream output)
+    public static void RenderRun(RunResult run, RenderOptions options, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);
         using var style = new PdfStyle();
         var layout = new PdfLayout(PageSetup.For(options.Paper), style, new PageContext("", "", ""));
-        new ReportComposer(layout, options).Run(run);
+        new ReportComposer(layout, options).Run(run, cancellationToken);
         PdfWriter.Write(output, layout, new PdfMetadata(
             Title: "PcapViz run report",
             Subject: $"{run.Captures.Count} captures, inputs SHA-256 {ReportComposer.RunInputsHash(run)}",

@@ -71,6 +71,18 @@ public sealed class PdfReportTests
     }
 
     [Fact]
+    public void RenderCapture_InParallel_SameBytesAsAlone()
+    {
+        byte[] alone = PdfTestKit.RenderCapture(Fixtures.Realistic());
+        var results = new byte[4][];
+
+        Parallel.For(0, results.Length, i => results[i] = PdfTestKit.RenderCapture(i % 2 == 0 ? Fixtures.Realistic() : Fixtures.Hostile()));
+
+        Assert.True(alone.AsSpan().SequenceEqual(results[0]) && alone.AsSpan().SequenceEqual(results[2]), "a render in parallel differs");
+        Assert.False(alone.AsSpan().SequenceEqual(results[1]));
+    }
+
+    [Fact]
     public void RenderCapture_OtherGenerationTime_DiffersOnlyWhereTheDateIs()
     {
         byte[] a = PdfTestKit.RenderCapture(Fixtures.Realistic());

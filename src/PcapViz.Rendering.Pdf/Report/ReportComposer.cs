@@ -59,7 +59,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic);
     }
 
-    public void Run(RunResult run)
+    public void Run(RunResult run, CancellationToken cancellationToken)
     {
         var info = run.Info;
         layout.StartSection(new PageContext("PcapViz run report", $"{Fmt.Int(run.Captures.Count)} captures", "inputs sha256 " + Fmt.ShortHash(RunInputsHash(run))));
@@ -73,7 +73,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         int failed = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
         var rows = new List<KeyValuePair<string, string>>
         {
-            new("Inputs", info.Inputs.Count == 0 ? "–" : string.Join("\n", info.Inputs)),
+            new("Inputs", info.Inputs.Count == 0 ? "–" : string.Join(", ", info.Inputs)),
             new("Captures", $"{Fmt.Int(run.Captures.Count)} ({Fmt.Int(ok)} OK, {Fmt.Int(partial)} partial, {Fmt.Int(failed)} failed)"),
             new("Skipped files", Fmt.Int(run.Skipped.Count)),
             new("First packet", Fmt.Time(t.FirstPacketEpochNanos, options.TimeZone)),
@@ -113,7 +113,11 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
             Analyses(run.SourceIps, run.DnsQueries, run.Traffic);
         }
 
-        foreach (var capture in run.Captures) Capture(capture, info, standalone: false);
+        foreach (var capture in run.Captures)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Capture(capture, info, standalone: false);
+        }
     }
 
     private void Facts(CaptureResult c)
