@@ -65,7 +65,7 @@ public static class CliApp
         var selfContained = new Option<bool>("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
         var templates = new Option<string?>("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var incremental = new Option<bool>("--incremental") { Description = "Reuse a capture's results from the existing bundle when its path, size, modification time, SHA-256 and the analysis options are unchanged." };
+        var incremental = new Option<bool>("--incremental") { Description = "Keep a cache in <out>/cache/ and reuse a capture's results from it when its path, size, modification time, SHA-256 and the analysis options are unchanged." };
         var failOn = new Option<string>("--fail-on") { Description = "Which captures make the exit code 2: error (failed or cut short), warning (any issue) or never.", DefaultValueFactory = _ => "error" };
         var maxDistinct = new Option<int>("--max-distinct") { Description = "Distinct addresses / names each analysis tracks exactly; past it the lightest are counted as 'other' and the report says so.", DefaultValueFactory = _ => AnalysisOptions.DefaultMaxDistinct };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };

@@ -80,7 +80,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         {
             var sink = new DirectorySink(staging);
             var failures = Export(run, sink, cancellationToken);
-            IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion);
+            if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion);
             var files = sink.Files;
             var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i],
                 files.Where(f => f.Path.StartsWith($"captures/{c.Id}/", StringComparison.Ordinal)).Select(f => f.Path).ToList())).ToList();
