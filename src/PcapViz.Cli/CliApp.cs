@@ -25,6 +25,18 @@ public static class CliApp
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
 
+    private const string ReportHelpEpilogue = $"""
+        Bundle:
+          <out>/index.html, report.pdf, manifest.json, assets/
+          <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, traffic.csv
+          <out>/cache/ (with --incremental)
+
+        Environment:
+          SOURCE_DATE_EPOCH  generation time shown in the reports (seconds since 1970), for reproducible bundles
+
+        {ExitCodeHelp}
+        """;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand($"""
@@ -43,6 +55,8 @@ public static class CliApp
             return ExitCodes.Fatal;
         }
         int code = parse.Invoke(config);
+        if (parse.CommandResult.Command.Name == "report" && args.Any(a => a is "-h" or "--help" or "-?"))
+            stdout.WriteLine(ReportHelpEpilogue);
         // System.CommandLine reports parse errors with exit code 1, which is our usage-error code too.
         return code;
     }
@@ -71,13 +85,7 @@ public static class CliApp
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
 
-        var command = new Command("report", $"""
-            Analyse captures and write the report bundle:
-              <out>/index.html, report.pdf, manifest.json, captures/<id>/ (report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, traffic.csv)
-            SOURCE_DATE_EPOCH, when set, fixes the generation time shown in the reports (reproducible builds).
-
-            {ExitCodeHelp}
-            """)
+        var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
             inputs, output, include, exclude, bin, top, timeZone, formats, paper, selfContained, templates, jobs,
             incremental, failOn, maxDistinct, quiet, verbose,
@@ -122,6 +130,8 @@ public static class CliApp
             int distinct = parse.GetValue(maxDistinct);
             if (distinct is < 10 or > 50_000_000) errors.Add($"--max-distinct: {distinct} is outside 10..50000000.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
+            foreach (string input in parse.GetValue(inputs) ?? [])
+                if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
             var generated = GenerationTime(errors);
             if (errors.Count > 0)
             {
