@@ -71,6 +71,30 @@ public sealed class PdfReportTests
     }
 
     [Fact]
+    public void RenderCapture_MachineInAnotherTimeZone_SameBytesAndUtcDates()
+    {
+        byte[] here = PdfTestKit.RenderCapture(Fixtures.Realistic());
+        string? saved = Environment.GetEnvironmentVariable("TZ");
+        byte[] elsewhere;
+        try
+        {
+            Environment.SetEnvironmentVariable("TZ", "Asia/Kolkata");
+            TimeZoneInfo.ClearCachedData();
+            Assert.Equal(TimeSpan.FromMinutes(330), TimeZoneInfo.Local.BaseUtcOffset);
+            elsewhere = PdfTestKit.RenderCapture(Fixtures.Realistic());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TZ", saved);
+            TimeZoneInfo.ClearCachedData();
+        }
+
+        Assert.True(here.AsSpan().SequenceEqual(elsewhere), "the machine's time zone reaches the PDF");
+        using var doc = PdfDocument.Open(elsewhere);
+        Assert.Equal(Fixtures.Clock, doc.Information.GetCreatedDateTimeOffset());
+    }
+
+    [Fact]
     public void RenderCapture_InParallel_SameBytesAsAlone()
     {
         byte[] alone = PdfTestKit.RenderCapture(Fixtures.Realistic());

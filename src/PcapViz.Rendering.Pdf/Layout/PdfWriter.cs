@@ -71,19 +71,47 @@ internal static class PdfWriter
         layout.Style.Retarget(subsets);
         try
         {
-            using var document = SKDocument.CreatePdf(output, pdfMetadata)
-                ?? throw new InvalidOperationException("SkiaSharp could not create a PDF document.");
-            for (int i = 0; i < layout.Pages.Count; i++)
+            using var buffer = new MemoryStream();
+            using (var document = SKDocument.CreatePdf(buffer, pdfMetadata)
+                ?? throw new InvalidOperationException("SkiaSharp could not create a PDF document."))
             {
-                DrawPage(document.BeginPage(layout.Setup.Width, layout.Setup.Height), layout, template, i);
-                document.EndPage();
+                for (int i = 0; i < layout.Pages.Count; i++)
+                {
+                    DrawPage(document.BeginPage(layout.Setup.Width, layout.Setup.Height), layout, template, i);
+                    document.EndPage();
+                }
+                document.Close();
             }
-            document.Close();
+            byte[] pdf = buffer.ToArray();
+            WriteDatesAsUtc(pdf, metadata.Created);
+            output.Write(pdf);
         }
         finally
         {
             layout.Style.Retarget(originals);
             foreach (var face in subsets.Values) face.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// SkiaSharp stamps dates with the machine's local UTC offset (and the given fields unchanged), so the same
+    /// instant would give different bytes, and a wrong time, on machines in different zones. Skia writes the
+    /// document information uncompressed with fixed-length dates (<c>D:YYYYMMDDHHmmSS+HH'mm'</c>), so both are
+    /// rewritten in place as UTC; lengths and cross-reference offsets do not change.
+    /// </summary>
+    private static void WriteDatesAsUtc(byte[] pdf, DateTimeOffset created)
+    {
+        string utc = created.UtcDateTime.ToString("'D:'yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "+00'00'";
+        foreach (string key in new[] { "/CreationDate (", "/ModDate (" })
+        {
+            byte[] marker = System.Text.Encoding.ASCII.GetBytes(key);
+            int at = pdf.AsSpan().IndexOf(marker);
+            if (at < 0 || pdf.AsSpan(at + marker.Length).IndexOf(marker) >= 0 || at + marker.Length + utc.Length >= pdf.Length ||
+                pdf[at + marker.Length + utc.Length] != (byte)')')
+            {
+                throw new InvalidOperationException($"SkiaSharp wrote {key.Trim('/', ' ', '(')} in an unexpected form; the PDF would not be reproducible.");
+            }
+            System.Text.Encoding.ASCII.GetBytes(utc, pdf.AsSpan(at + marker.Length));
         }
     }
 
