@@ -117,7 +117,7 @@ public sealed class PacketDecoder
                 // IEEE 802.3 length field: only LLC/SNAP with a zero OUI carries an EtherType.
                 if (d.Length < pos + 10 || d[pos + 2] != 0xAA || d[pos + 3] != 0xAA || d[pos + 4] != 0x03 ||
                     d[pos + 5] != 0 || d[pos + 6] != 0 || d[pos + 7] != 0) return;
-                pos += 6;
+                pos += 8; // length 2, LLC 3, OUI 3: the SNAP EtherType follows
             }
             else break;
             if (d.Length < pos + 2) return;
