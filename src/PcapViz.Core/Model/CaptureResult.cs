@@ -53,6 +53,16 @@ public sealed record CaptureSummary(
 {
     public static readonly CaptureSummary Empty = new(0, 0, 0, 0, 0, null, null, 0, 0);
 
+    /// <summary>The summary of both sets of packets together.</summary>
+    public CaptureSummary Add(CaptureSummary other) => new(
+        Packets + other.Packets, Ipv4Packets + other.Ipv4Packets, Ipv6Packets + other.Ipv6Packets,
+        CapturedBytes + other.CapturedBytes, IpBytes + other.IpBytes,
+        Min(FirstPacketEpochNanos, other.FirstPacketEpochNanos), Max(LastPacketEpochNanos, other.LastPacketEpochNanos),
+        UndecodedPackets + other.UndecodedPackets, MalformedDnsMessages + other.MalformedDnsMessages);
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+    private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
     public double DurationSeconds => FirstPacketEpochNanos is long f && LastPacketEpochNanos is long l
         ? (l - f) / 1e9 : 0.0;
 }

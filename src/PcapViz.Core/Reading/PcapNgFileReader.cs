@@ -240,49 +240,33 @@ internal sealed class PcapNgFileReader : CaptureReader
         return r;
     }
 
-    private bool DecodeEnhanced(ReadOnlySpan<byte> block, long offset, out RawPacket packet)
+    private bool DecodeEnhanced(ReadOnlySpan<byte> block, long offset, out RawPacket packet) =>
+        DecodeTimestamped(block, offset, "Enhanced packet block", block.Length >= 12 ? (int)U32(block[8..]) : -1, out packet);
+
+    // The obsolete packet block has a 16-bit interface id followed by a 16-bit drops count; the rest is as in an EPB.
+    private bool DecodeObsolete(ReadOnlySpan<byte> block, long offset, out RawPacket packet) =>
+        DecodeTimestamped(block, offset, "Packet block", block.Length >= 12 ? U16(block[8..]) : -1, out packet);
+
+    /// <summary>EPB and obsolete packet block: interface (bytes 8–11), timestamp (12–19), lengths (20–27), data.</summary>
+    private bool DecodeTimestamped(ReadOnlySpan<byte> block, long offset, string label, int interfaceId, out RawPacket packet)
     {
         packet = default;
         const int fixedLength = 28 + 4; // header 8, interface 4, ts 8, caplen 4, origlen 4, trailer 4
         if (block.Length < fixedLength)
         {
-            Issues.Error("corrupt-block", $"Enhanced packet block at byte offset {offset:N0} is {block.Length} bytes long; at least {fixedLength} are needed.", offset, PacketCount);
+            Issues.Error("corrupt-block", $"{label} at byte offset {offset:N0} is {block.Length} bytes long; at least {fixedLength} are needed.", offset, PacketCount);
             return false;
         }
-        int id = (int)U32(block[8..]);
         ulong ts = ((ulong)U32(block[12..]) << 32) | U32(block[16..]);
         uint capLen = U32(block[20..]);
         uint origLen = U32(block[24..]);
         if (capLen > block.Length - fixedLength)
         {
-            Issues.Error("corrupt-block", $"Enhanced packet block at byte offset {offset:N0} claims {capLen:N0} captured bytes but holds only {block.Length - fixedLength:N0}; the packet is skipped.", offset, PacketCount);
+            Issues.Error("corrupt-block", $"{label} at byte offset {offset:N0} claims {capLen:N0} captured bytes but holds only {block.Length - fixedLength:N0}; the packet is skipped.", offset, PacketCount);
             return false;
         }
-        if (!TryInterface(id, offset, out var iface)) return false;
-        packet = new RawPacket(block.Slice(28, (int)capLen), ToNanos(iface, ts, offset), (int)Math.Min(origLen, int.MaxValue), iface.LinkType, id, offset);
-        return true;
-    }
-
-    private bool DecodeObsolete(ReadOnlySpan<byte> block, long offset, out RawPacket packet)
-    {
-        packet = default;
-        const int fixedLength = 28 + 4;
-        if (block.Length < fixedLength)
-        {
-            Issues.Error("corrupt-block", $"Packet block at byte offset {offset:N0} is {block.Length} bytes long; at least {fixedLength} are needed.", offset, PacketCount);
-            return false;
-        }
-        int id = U16(block[8..]);
-        ulong ts = ((ulong)U32(block[12..]) << 32) | U32(block[16..]);
-        uint capLen = U32(block[20..]);
-        uint origLen = U32(block[24..]);
-        if (capLen > block.Length - fixedLength)
-        {
-            Issues.Error("corrupt-block", $"Packet block at byte offset {offset:N0} claims {capLen:N0} captured bytes but holds only {block.Length - fixedLength:N0}; the packet is skipped.", offset, PacketCount);
-            return false;
-        }
-        if (!TryInterface(id, offset, out var iface)) return false;
-        packet = new RawPacket(block.Slice(28, (int)capLen), ToNanos(iface, ts, offset), (int)Math.Min(origLen, int.MaxValue), iface.LinkType, id, offset);
+        if (!TryInterface(interfaceId, offset, out var iface)) return false;
+        packet = new RawPacket(block.Slice(28, (int)capLen), ToNanos(iface, ts, offset), (int)Math.Min(origLen, int.MaxValue), iface.LinkType, interfaceId, offset);
         return true;
     }
 
