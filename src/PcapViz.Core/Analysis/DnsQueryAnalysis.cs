@@ -121,13 +121,16 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
     {
         _exceeded = true;
         var all = Sorted();
+        long dropped = 0;
         for (int i = MaxDistinct / 2; i < all.Count; i++)
         {
             var (protocol, name, count) = all[i];
             _otherQueries += count;
-            _maxUndercount = Math.Max(_maxUndercount, count);
+            dropped = Math.Max(dropped, count);
             _counts[(int)protocol].Remove(name);
         }
+        // A name can be folded away in several folds and come back: its loss is the sum over folds.
+        _maxUndercount += dropped;
     }
 
     private List<(DnsProtocol Protocol, string Name, long Count)> Sorted()

@@ -81,15 +81,18 @@ public sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
             ? b.Counter.Packets.CompareTo(a.Counter.Packets)
             : a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Key.CompareTo(b.Key));
         int keep = MaxDistinct / 2;
+        long dropped = 0;
         for (int i = keep; i < all.Count; i++)
         {
             var (v6, key, counter) = all[i];
             _otherPackets += counter.Packets;
             _otherBytes += counter.IpBytes;
-            _maxUndercount = Math.Max(_maxUndercount, counter.Packets);
+            dropped = Math.Max(dropped, counter.Packets);
             if (v6) _v6.Remove(key);
             else _v4.Remove((uint)key);
         }
+        // An address can be folded away in several folds and come back: its loss is the sum over folds.
+        _maxUndercount += dropped;
     }
 
     public SourceIpResult ToResult()
