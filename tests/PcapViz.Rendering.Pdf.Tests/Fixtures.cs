@@ -75,6 +75,15 @@ internal static class Fixtures
             []);
     }
 
+    /// <summary>A long timeline: <paramref name="count"/> bins of <paramref name="binSeconds"/>, with a spike.</summary>
+    public static CaptureResult LongTimeline(int binSeconds, int count)
+    {
+        var c = Small("long", "long-" + binSeconds + ".pcap", new string('c', 64));
+        long start = Start / binSeconds * binSeconds;
+        var bins = Enumerable.Range(0, count).Select(i => new TrafficBin(start + (long)binSeconds * i, 10 + i % 50, (10 + i % 50) * 1000L * (i == count / 3 ? 40 : 1))).ToList();
+        return c with { Traffic = new TrafficResult(binSeconds, bins, 0, 0) };
+    }
+
     public static CaptureResult Failed(string id = "broken", string path = "incoming/broken.pcap", int issues = 1)
     {
         var list = Enumerable.Range(0, issues).Select(i => new CaptureIssue(

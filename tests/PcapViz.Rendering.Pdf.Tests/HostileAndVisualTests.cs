@@ -110,6 +110,8 @@ public sealed class HostileAndVisualTests
             ("capture-realistic-top150-letter", PdfTestKit.RenderCapture(Fixtures.Realistic(), Fixtures.Options(top: 150, paper: PaperSize.Letter))),
             ("capture-small-berlin", PdfTestKit.RenderCapture(Fixtures.Small("small", "small.pcap", new string('a', 64)), Fixtures.Options(zone: TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")))),
             ("capture-failed", PdfTestKit.RenderCapture(Fixtures.Failed(issues: 3))),
+            ("capture-timeline-10y", PdfTestKit.RenderCapture(Fixtures.LongTimeline(86400, 3600))),
+            ("capture-timeline-3d", PdfTestKit.RenderCapture(Fixtures.LongTimeline(120, 2160))),
             ("capture-empty", PdfTestKit.RenderCapture(Fixtures.Empty())),
             ("capture-troubled", PdfTestKit.RenderCapture(Fixtures.Troubled())),
             ("capture-hostile", PdfTestKit.RenderCapture(Fixtures.Hostile())),

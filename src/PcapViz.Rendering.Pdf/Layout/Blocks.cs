@@ -179,9 +179,13 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         // Header plus at least two rows together, so a header never sits alone at the bottom of a page.
         layout.EnsureSpace(headerHeight + rowHeight * Math.Min(2, Math.Max(1, Rows.Count)));
         DrawHeader(layout, headerFont, widths, headerHeight);
+        // The last row keeps the footnote (up to four lines) on its page.
+        float footnoteHeight = Footnote is null ? 0f :
+            Math.Min(4, TextKit.Wrap(TextKit.Clean(Footnote), layout.Style.Small, layout.Width).Count) * PdfStyle.LineHeight(layout.Style.Small) + 2f;
         for (int r = 0; r < Rows.Count; r++)
         {
-            if (layout.EnsureSpace(rowHeight)) DrawHeader(layout, headerFont, widths, headerHeight);
+            float need = r == Rows.Count - 1 ? rowHeight + footnoteHeight : rowHeight;
+            if (layout.EnsureSpace(need)) DrawHeader(layout, headerFont, widths, headerHeight);
             var cells = new string[Columns.Count];
             for (int i = 0; i < Columns.Count; i++)
             {

@@ -75,12 +75,13 @@ internal static class Charts
         var yTicks = NiceTicks(max);
         double yMax = Math.Max(max * 1.06, yTicks[^1]);
         var yLabels = yTicks.Select(Fmt.Axis).ToList();
-        var xTicks = TimeTicks(t0, span, zone);
 
         float left = yLabels.Max(l => TextKit.Width(l, font)) + 8f;
         float top = lh + lh / 2f + 4f;
         float bottom = 3f + lh + 2f + lh + 2f;
         var data = new SKRect(rect.Left + left, rect.Top + top, rect.Right - 4f, rect.Bottom - bottom);
+        float labelWidth = TextKit.Width(span >= CalendarSpan ? "2024-12" : span >= LongSpan ? "2024-12-31 23:59" : "23:59:59", font) + 14f;
+        var xTicks = TimeTicks(t0, span, zone, Math.Clamp((int)(data.Width / labelWidth), 2, 7));
 
         var plot = NewPlot();
         if (bins.Count <= 400)
@@ -116,30 +117,63 @@ internal static class Charts
             float y = Map(yTicks[i], 0, yMax, data.Bottom, data.Top);
             Draw.Line(canvas, yLabels[i], font, PdfStyle.Text, data.Left - 4f, y - lh / 2f, lh, SKTextAlign.Right);
         }
+        float lastRight = float.NegativeInfinity;
         foreach (var (offset, label) in xTicks)
         {
-            CenteredLabel(canvas, label, font, Map(offset, 0, span, data.Left, data.Right), data.Bottom + 3f, lh, rect);
+            lastRight = CenteredLabel(canvas, label, font, Map(offset, 0, span, data.Left, data.Right), data.Bottom + 3f, lh, rect, lastRight + 6f);
         }
         string title = $"Time ({TimeFormat.ZoneLabel(zone)}), from {TimeFormat.DisplaySeconds(t0, zone)}";
         CenteredLabel(canvas, title, style.SmallBold, (data.Left + data.Right) / 2f, data.Bottom + 3f + lh + 2f, lh, rect);
     }
 
     private static readonly int[] TickSteps =
-        [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000, 31536000];
+        [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
 
-    /// <summary>Round times in the zone (its offset taken at the start), at most about seven ticks.</summary>
-    internal static List<(double Offset, string Label)> TimeTicks(long t0, double span, TimeZoneInfo zone)
+    /// <summary>Timelines this long label their ticks with the date.</summary>
+    private const double LongSpan = 2 * 86400;
+
+    /// <summary>Timelines this long get ticks at month or year starts.</summary>
+    private const double CalendarSpan = 60 * 86400;
+
+    /// <summary>Round times in the zone (its offset taken at the start), at most <paramref name="maxTicks"/> of them.</summary>
+    internal static List<(double Offset, string Label)> TimeTicks(long t0, double span, TimeZoneInfo zone, int maxTicks)
     {
-        long step = TickSteps.FirstOrDefault(s => span / s <= 7, 0);
-        if (step == 0) step = (long)Math.Ceiling(span / 7 / 31536000) * 31536000;
+        if (span >= CalendarSpan) return CalendarTicks(t0, span, zone, maxTicks);
+        long step = TickSteps.FirstOrDefault(s => span / s < maxTicks, 604800);
         long offset = (long)zone.GetUtcOffset(DateTimeOffset.FromUnixTimeSeconds(t0)).TotalSeconds;
         long first = (long)Math.Ceiling((t0 + offset) / (double)step) * step - offset;
-        string format = span >= 86400 * 2 ? "yyyy-MM-dd HH:mm" : step >= 60 ? "HH:mm" : "HH:mm:ss";
+        string format = step >= 86400 ? "yyyy-MM-dd" : span >= LongSpan ? "yyyy-MM-dd HH:mm" : step >= 60 ? "HH:mm" : "HH:mm:ss";
         var ticks = new List<(double, string)>();
         for (long t = first; t - t0 <= span; t += step)
         {
             var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(t), zone);
             ticks.Add((t - t0, local.ToString(format, CultureInfo.InvariantCulture)));
+        }
+        return ticks;
+    }
+
+    /// <summary>Ticks at the start of every k-th month (k = 1, 2, 3, 6, 12, 24, …) in the zone.</summary>
+    private static List<(double Offset, string Label)> CalendarTicks(long t0, double span, TimeZoneInfo zone, int maxTicks)
+    {
+        var start = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(t0), zone);
+        var end = start.AddSeconds(span);
+        int months = (end.Year - start.Year) * 12 + end.Month - start.Month + 1;
+        int step = 1;
+        foreach (int m in new[] { 1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000 })
+        {
+            step = m;
+            if (months / m < maxTicks) break;
+        }
+        int index = start.Year * 12 + start.Month - 1;
+        if (start.Day != 1 || start.TimeOfDay != TimeSpan.Zero) index++;
+        index = (index + step - 1) / step * step;
+        var ticks = new List<(double, string)>();
+        for (; index / 12 <= end.Year && index / 12 <= 9999; index += step)
+        {
+            var local = new DateTime(index / 12, index % 12 + 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+            long t = new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUnixTimeSeconds();
+            if (t - t0 > span) break;
+            ticks.Add((t - t0, local.ToString(step >= 12 ? "yyyy" : "yyyy-MM", CultureInfo.InvariantCulture)));
         }
         return ticks;
     }
@@ -160,13 +194,18 @@ internal static class Charts
     private static float Map(double value, double min, double max, float from, float to) =>
         (float)(from + (value - min) / (max - min) * (to - from));
 
-    /// <summary>A label centred on x, shifted sideways as needed to stay inside the chart's rectangle.</summary>
-    private static void CenteredLabel(SKCanvas canvas, string text, SKFont font, float x, float top, float lh, SKRect bounds)
+    /// <summary>
+    /// A label centred on x, shifted sideways as needed to stay inside the chart's rectangle; left out when it
+    /// would start before <paramref name="notBefore"/> (the end of the previous label). Returns its right edge.
+    /// </summary>
+    private static float CenteredLabel(SKCanvas canvas, string text, SKFont font, float x, float top, float lh, SKRect bounds, float notBefore = float.NegativeInfinity)
     {
         string fitted = TextKit.Elide(text, font, bounds.Width);
         float half = TextKit.Width(fitted, font) / 2f;
         float cx = Math.Clamp(x, bounds.Left + half, bounds.Right - half);
+        if (cx - half < notBefore) return notBefore;
         Draw.Line(canvas, fitted, font, PdfStyle.Text, cx, top, lh, SKTextAlign.Center);
+        return cx + half;
     }
 
     private static NumericManual Unlabelled(IEnumerable<double> positions)
