@@ -194,7 +194,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         LimitNote(r.Limit, "source addresses", "packets");
         var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Address, (double)e.Packets)).ToList();
-        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Packets")));
+        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Packets", chartItems.Count, top.Count))));
         layout.Add(new Table(
             [Column.Number("#"), new("Source address", 1f), Column.Number("Packets"), Column.Number("Share"), Column.Number("IP bytes")],
             top.Select((e, i) => (IReadOnlyList<string>)
@@ -218,7 +218,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         LimitNote(r.Limit, "query names", "queries");
         var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Name, (double)e.Queries)).ToList();
-        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, "Queries")));
+        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Queries", chartItems.Count, top.Count))));
         layout.Add(new Table(
             [Column.Number("#"), new("Name", 1f), Column.Number("Protocol") with { Align = ColumnAlign.Left }, Column.Number("Queries"), Column.Number("Share")],
             top.Select((e, i) => (IReadOnlyList<string>)
@@ -262,6 +262,9 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
                 [Fmt.Int(i + 1), TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), Fmt.Int(b.Packets), Fmt.Int(b.IpBytes), Fmt.Short(b.IpBytes / (double)r.BinSeconds) + "B/s"]).ToList(),
             $"The {Fmt.Int(busiest.Count)} bins with the most IP bytes; every bin is in traffic.csv."));
     }
+
+    private static string ChartAxisLabel(string unit, int shown, int listed) =>
+        shown < listed ? $"{unit} (the first {Fmt.Int(shown)} of the {Fmt.Int(listed)} listed below)" : unit;
 
     private void LimitNote(DistinctLimit limit, string what, string unit)
     {
