@@ -27,6 +27,24 @@ public sealed class IssueLog
         if (seen.Count < MaxPerCode) _issues.Add(new CaptureIssue(severity, code, message, byteOffset, packetIndex));
     }
 
+    /// <summary>The issues listed so far, in the order they were added (without the summaries of capped codes).</summary>
+    internal IReadOnlyList<CaptureIssue> Listed => _issues;
+
+    /// <summary>Per code, how many issues were counted but not listed (past <see cref="MaxPerCode"/>).</summary>
+    internal IEnumerable<(string Code, IssueSeverity Severity, int Count)> Unlisted()
+    {
+        foreach (var (code, (severity, count)) in _counts)
+            if (count > MaxPerCode) yield return (code, severity, count - MaxPerCode);
+    }
+
+    /// <summary>Counts issues that another log counted without listing them (merging the logs of chunks of one capture).</summary>
+    internal void AddUnlisted(IssueSeverity severity, string code, int count)
+    {
+        if (severity == IssueSeverity.Error) HasErrors = true;
+        _counts.TryGetValue(code, out var seen);
+        _counts[code] = (severity, seen.Count + count);
+    }
+
     /// <summary>True when an issue with this code was already recorded (for once-per-capture warnings).</summary>
     public bool Has(string code) => _counts.ContainsKey(code);
 

@@ -14,7 +14,14 @@ public static class CaptureAnalyzer
     /// issues. Only cancellation and I/O failures opening the file propagate.
     /// </summary>
     public static CaptureResult Analyze(string fullPath, string relativePath, string id, AnalysisOptions options,
-        IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
+        IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default) =>
+        Analyze(fullPath, relativePath, id, options, 1, bytesRead, cancellationToken);
+
+    /// <inheritdoc cref="Analyze(string, string, string, AnalysisOptions, IProgress{long}?, CancellationToken)"/>
+    /// <param name="parallelism">Threads that decode and analyse while this one reads (1: all on this thread).
+    /// The result is the same either way.</param>
+    public static CaptureResult Analyze(string fullPath, string relativePath, string id, AnalysisOptions options,
+        int parallelism, IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
     {
         var issues = new IssueLog();
         var info = new FileInfo(fullPath);
@@ -29,10 +36,15 @@ public static class CaptureAnalyzer
                    Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
                    Options = FileOptions.SequentialScan, BufferSize = 0,
                }))
-        using (var hashing = new HashingStream(file))
+        using (var hashing = new HashingStream(file, hashOnAnotherThread: parallelism > 1))
         {
             var reader = CaptureOpener.Open(hashing, issues, sizeAtStart);
-            if (reader is not null)
+            if (reader is not null && parallelism > 1)
+            {
+                (analysis, issues) = ParallelCaptureAnalyzer.Read(reader, issues, options, parallelism, () => hashing.BytesRead, bytesRead, cancellationToken);
+                fileInfo = reader.Info;
+            }
+            else if (reader is not null)
             {
                 long index = 0;
                 while (reader.TryReadNext(out var packet))
@@ -53,7 +65,12 @@ public static class CaptureAnalyzer
         }
 
         var input = new CaptureInput(relativePath, fullPath, sizeAtStart, sha256, lastWrite);
-        return Finish(id, input, fileInfo, analysis, issues);
+        var result = Finish(id, input, fileInfo, analysis, issues);
+        // Past a distinct limit the lightest keys are folded away as they come, so chunks folded apart can differ
+        // from one pass: such a capture is read again on one thread.
+        if (parallelism > 1 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded))
+            return Analyze(fullPath, relativePath, id, options, 1, null, cancellationToken);
+        return result;
     }
 
     /// <summary>Builds the immutable result from finished analysis state.</summary>

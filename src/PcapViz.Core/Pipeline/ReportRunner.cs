@@ -49,9 +49,13 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         var results = new CaptureResult[inputs.Count];
         var reused = new bool[inputs.Count];
         var order = Enumerable.Range(0, inputs.Count).OrderByDescending(i => inputs[i].SizeBytes).ThenBy(i => i).ToArray();
+        int notStarted = inputs.Count, running = 0;
         Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs), CancellationToken = cancellationToken }, i =>
         {
             var input = inputs[i];
+            // Cores no other file will take (the last files of a run, or a run of one) analyse this one in chunks.
+            int runningNow = Interlocked.Increment(ref running);
+            int spare = Interlocked.Decrement(ref notStarted) == 0 ? Math.Max(1, request.Jobs - runningNow + 1) : 1;
             string id = CaptureIds.For(input.RelativePath);
             _observer.CaptureStarted(input.RelativePath, input.SizeBytes);
             var previous = cache.TryReuse(input, id, optionsKey, request.ToolVersion, cancellationToken);
@@ -63,8 +67,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             }
             else
             {
-                results[i] = AnalyzeSafely(input, id, cancellationToken);
+                results[i] = AnalyzeSafely(input, id, spare, cancellationToken);
             }
+            Interlocked.Decrement(ref running);
             _observer.CaptureFinished(results[i], reused[i]);
         });
         cancellationToken.ThrowIfCancellationRequested();
@@ -112,7 +117,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         };
     }
 
-    private CaptureResult AnalyzeSafely(DiscoveredInput input, string id, CancellationToken cancellationToken)
+    private CaptureResult AnalyzeSafely(DiscoveredInput input, string id, int parallelism, CancellationToken cancellationToken)
     {
         long reported = 0;
         var progress = new SynchronousProgress(bytes =>
@@ -122,7 +127,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         });
         try
         {
-            return CaptureAnalyzer.Analyze(input.FullPath, input.RelativePath, id, request.Analysis, progress, cancellationToken);
+            return CaptureAnalyzer.Analyze(input.FullPath, input.RelativePath, id, request.Analysis, parallelism, progress, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,0 +1,134 @@
+using System.Text;
+using PcapViz.Export;
+
+namespace PcapViz.Tests;
+
+public sealed class ExportTests
+{
+    [Theory]
+    [InlineData("=1+1", "'=1+1")]
+    [InlineData("+49 30", "'+49 30")]
+    [InlineData("-2", "'-2")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\tx", "'\tx")]
+    [InlineData("\rx", "\"'\rx\"")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    [InlineData("line\nbreak", "\"line\nbreak\"")]
+    [InlineData("=a,b", "\"'=a,b\"")]
+    [InlineData("example.com", "example.com")]
+    [InlineData("a=b", "a=b")]
+    [InlineData("", "")]
+    public void Cell_FormulaPrefixesAndSpecialCharacters_DefusedAndQuoted(string value, string expected)
+    {
+        Assert.Equal(expected, CsvExporter.Cell(value));
+    }
+
+    private static CaptureResult Sample() => new(
+        "site-a-dns-pcap-1234abcd",
+        new CaptureInput("site-a/dns.pcap", "/data/site-a/dns.pcap", 123_456, new string('a', 64), DateTimeOffset.UnixEpoch),
+        CaptureStatus.Partial,
+        new CaptureFileInfo(PcapViz.Model.CaptureFormat.PcapNg, CaptureCompression.Gzip, [1, 113, 276], "nanoseconds"),
+        new CaptureSummary(1000, 700, 250, 80_000, 65_000, Kit.Jan2024Nanos + 123_456_789, Kit.Jan2024Nanos + 61_000_000_001, 12, 3),
+        new SourceIpResult(
+            [new SourceIpEntry("10.0.0.1", 4, 600, 40_000), new SourceIpEntry("2001:db8::1", 6, 250, 20_000), new SourceIpEntry("::ffff:192.0.2.1", 6, 100, 5_000)],
+            new DistinctLimit(200_000, true, 42, 4_200, 7)),
+        new DnsQueryResult(
+            [new DnsQueryEntry("<script>alert(1)</script>.example", DnsProtocol.Dns, 5), new DnsQueryEntry(@"a\032b.local", DnsProtocol.Mdns, 2),
+             new DnsQueryEntry("wpad", DnsProtocol.Llmnr, 1), new DnsQueryEntry("ünïcode\u2028.example", DnsProtocol.Dns, 1)],
+            new DistinctLimit(200_000, false, 0, 0, 0)),
+        new TrafficResult(5, [new TrafficBin(Kit.Jan2024Seconds, 10, 1000), new TrafficBin(Kit.Jan2024Seconds + 5, 0, 0)], 2, 300),
+        [new CaptureIssue(IssueSeverity.Error, "truncated-record", "Record 1,000 at byte offset 80,024 is cut \"short\" <here>.", 80_024, 1000),
+         new CaptureIssue(IssueSeverity.Warning, "distinct-limit", "folded", null, null)]);
+
+    private static byte[] Write(CaptureResult result)
+    {
+        var ms = new MemoryStream();
+        AnalysisJsonExporter.Write(ms, result, "9.9.9");
+        return ms.ToArray();
+    }
+
+    [Fact]
+    public void AnalysisJson_WriteThenRead_EveryFieldEqual()
+    {
+        var original = Sample();
+        var read = AnalysisJsonReader.Read(new MemoryStream(Write(original)), original.Input);
+
+        Assert.Equal(original.Id, read.Id);
+        Assert.Same(original.Input, read.Input);
+        Assert.Equal(original.Status, read.Status);
+        Assert.NotNull(read.File);
+        Assert.Equal(original.File!.Format, read.File!.Format);
+        Assert.Equal(original.File.Compression, read.File.Compression);
+        Assert.Equal(original.File.LinkTypes, read.File.LinkTypes);
+        Assert.Equal(original.File.TimestampPrecision, read.File.TimestampPrecision);
+        Assert.Equal(original.Summary, read.Summary);
+        Assert.Equal(original.SourceIps.Entries, read.SourceIps.Entries);
+        Assert.Equal(original.SourceIps.Limit, read.SourceIps.Limit);
+        Assert.Equal(original.DnsQueries.Entries, read.DnsQueries.Entries);
+        Assert.Equal(original.DnsQueries.Limit, read.DnsQueries.Limit);
+        Assert.Equal(original.Traffic.BinSeconds, read.Traffic.BinSeconds);
+        Assert.Equal(original.Traffic.Bins, read.Traffic.Bins);
+        Assert.Equal(original.Traffic.OutsidePackets, read.Traffic.OutsidePackets);
+        Assert.Equal(original.Traffic.OutsideIpBytes, read.Traffic.OutsideIpBytes);
+        Assert.Equal(original.Issues, read.Issues);
+    }
+
+    [Fact]
+    public void AnalysisJson_FailedCaptureWithoutFileInfo_RoundTrips()
+    {
+        var original = Sample() with
+        {
+            Status = CaptureStatus.Failed, File = null, Summary = CaptureSummary.Empty,
+            SourceIps = new SourceIpResult([], DistinctLimit.NotExceeded(10)), DnsQueries = new DnsQueryResult([], DistinctLimit.NotExceeded(10)),
+            Traffic = TrafficResult.Empty,
+        };
+        var read = AnalysisJsonReader.Read(new MemoryStream(Write(original)), original.Input);
+        Assert.Equal(CaptureStatus.Failed, read.Status);
+        Assert.Null(read.File);
+        Assert.Equal(CaptureSummary.Empty, read.Summary);
+        Assert.Empty(read.Traffic.Bins);
+    }
+
+    [Fact]
+    public void AnalysisJson_UntrustedNames_NoRawAngleBracketOrLineSeparator()
+    {
+        string json = Encoding.UTF8.GetString(Write(Sample()));
+        Assert.DoesNotContain("<", json);
+        Assert.DoesNotContain(">", json);
+        Assert.DoesNotContain("\u2028", json);
+        Assert.Contains("\\u003Cscript\\u003E", json, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void AnalysisJson_SchemaFields_PresentWithDesignNames()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(Write(Sample()));
+        var root = doc.RootElement;
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        var input = root.GetProperty("input");
+        Assert.Equal("site-a/dns.pcap", input.GetProperty("path").GetString());
+        Assert.Equal("pcapng", input.GetProperty("format").GetString());
+        Assert.Equal("gzip", input.GetProperty("compression").GetString());
+        Assert.Equal("nanoseconds", input.GetProperty("timestampPrecision").GetString());
+        var summary = root.GetProperty("summary");
+        Assert.Equal("2024-01-01T00:00:00.123456Z", summary.GetProperty("firstPacketUtc").GetString());
+        Assert.Equal("2024-01-01T00:01:01.000000Z", summary.GetProperty("lastPacketUtc").GetString());
+        Assert.Equal(60.876543212, summary.GetProperty("durationSeconds").GetDouble(), 9);
+        Assert.Equal("10.0.0.1", root.GetProperty("sourceIps")[0].GetProperty("address").GetString());
+        Assert.Equal("mdns", root.GetProperty("dnsQueries")[1].GetProperty("protocol").GetString());
+        var traffic = root.GetProperty("traffic");
+        Assert.Equal(5, traffic.GetProperty("binSeconds").GetInt32());
+        Assert.Equal("2024-01-01T00:00:05Z", traffic.GetProperty("bins")[1].GetProperty("startUtc").GetString());
+        var issue = root.GetProperty("issues")[0];
+        Assert.Equal("error", issue.GetProperty("severity").GetString());
+        Assert.Equal(80_024, issue.GetProperty("byteOffset").GetInt64());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, root.GetProperty("issues")[1].GetProperty("byteOffset").ValueKind);
+    }
+
+    [Fact]
+    public void AnalysisJson_SameResultTwice_SameBytes()
+    {
+        Assert.Equal(Write(Sample()), Write(Sample()));
+    }
+}
