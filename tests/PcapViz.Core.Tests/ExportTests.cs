@@ -131,4 +131,12 @@ public sealed class ExportTests
     {
         Assert.Equal(Write(Sample()), Write(Sample()));
     }
+    [Theory]
+    [InlineData(0L, "1970-01-01T00:00:00.000000Z")]
+    [InlineData(-1L, "1969-12-31T23:59:59.999999Z")]
+    [InlineData(Kit.Jan2024Nanos + 999_999_999L, "2024-01-01T00:00:00.999999Z")]
+    public void IsoUtcMicros_Truncates(long nanos, string expected)
+    {
+        Assert.Equal(expected, TimeFormat.IsoUtcMicros(nanos));
+    }
 }

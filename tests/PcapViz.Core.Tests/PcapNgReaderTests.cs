@@ -257,4 +257,28 @@ public sealed class PcapNgReaderTests
         Assert.Equal("corrupt-block", Assert.Single(issues).Code);
         Assert.True(allocated < 16L * 1024 * 1024, $"allocated {allocated:N0} bytes");
     }
+    [Fact]
+    public void Read_InterfaceWithTimestampOffset_OffsetSecondsAdded()
+    {
+        // IDB: link type 1, snaplen 0, option if_tsoffset (14) = 100 s, end of options: 12 + 8 + 12 + 4 = 36 bytes.
+        byte[] idb = Kit.Concat(Kit.U32Le(1), Kit.U32Le(36), Kit.Bytes(1, 0, 0, 0), Kit.U32Le(0),
+            Kit.Bytes(14, 0, 8, 0), Kit.Bytes(100, 0, 0, 0, 0, 0, 0, 0), Kit.U32Le(0), Kit.U32Le(36));
+        var bytes = Kit.PcapNg(w =>
+        {
+            w.WriteRawBytes(idb);
+            w.WriteRawBytes(Epb(0, 5, Kit.Bytes(1, 2, 3, 4)));
+        });
+        var (packets, issues, _) = Kit.ReadFile(bytes);
+        Assert.Empty(issues);
+        Assert.Equal(100 * 1_000_000_000L + 5_000, Assert.Single(packets).TimestampNanos);
+    }
+
+    [Fact]
+    public void Read_PacketBeforeAnyInterface_SkippedWithWarning()
+    {
+        var bytes = Kit.PcapNg(w => w.WriteRawBytes(Epb(0, 5, Kit.Bytes(1, 2, 3, 4))));
+        var (packets, issues, _) = Kit.ReadFile(bytes);
+        Assert.Empty(packets);
+        Assert.Equal("unknown-interface", Assert.Single(issues).Code);
+    }
 }

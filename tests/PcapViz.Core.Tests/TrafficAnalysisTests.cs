@@ -158,4 +158,18 @@ public sealed class TrafficAnalysisTests
         t.Observe((J + 4) * S, 5);
         Assert.Equal([new TrafficBin(J, 3, 30), new TrafficBin(J + 2, 0, 0), new TrafficBin(J + 4, 2, 15)], t.ToResult().Bins);
     }
+    [Fact]
+    public void ToResult_ExplicitWidthWithAbsurdTimestamp_BoundedTo100000Bins()
+    {
+        var t = new TrafficAnalysis(1);
+        t.Observe(5 * S, 9);
+        for (int i = 0; i < 100; i++) t.Observe((J + i) * S, 1);
+        var issues = new IssueLog();
+        var r = t.ToResult(issues);
+        Assert.Equal(1, r.BinSeconds);
+        Assert.Equal(100, r.Bins.Count);
+        Assert.Equal(J, r.Bins[0].StartEpochSeconds);
+        Assert.Equal((1L, 9L), (r.OutsidePackets, r.OutsideIpBytes));
+        Assert.Equal("timeline-outliers", Assert.Single(issues.ToList()).Code);
+    }
 }
