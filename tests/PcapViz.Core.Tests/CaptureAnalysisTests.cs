@@ -55,7 +55,7 @@ public sealed class CaptureAnalysisTests
             w.WriteRawBytes(Kit.Concat(Kit.U32Le(1), Kit.U32Le(0), Kit.U32Le(500), Kit.U32Le(500), new byte[3]));
         });
         string path = t.File("cut.pcap", bytes);
-        var result = CaptureAnalyzer.Analyze(path, "cut.pcap", "cut-pcap", new AnalysisOptions());
+        var result = CaptureAnalyzer.Analyze(path, "cut.pcap", "cut-pcap", new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(CaptureStatus.Partial, result.Status);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), result.Input.Sha256);
@@ -73,7 +73,7 @@ public sealed class CaptureAnalysisTests
     {
         using var t = new TempDirectory();
         string path = t.File("x.pcap", System.Text.Encoding.ASCII.GetBytes("just some text\n"));
-        var result = CaptureAnalyzer.Analyze(path, "x.pcap", "x-pcap", new AnalysisOptions());
+        var result = CaptureAnalyzer.Analyze(path, "x.pcap", "x-pcap", new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(CaptureStatus.Failed, result.Status);
         Assert.Null(result.File);
         Assert.Equal("not-a-capture", Assert.Single(result.Issues).Code);
@@ -86,7 +86,7 @@ public sealed class CaptureAnalysisTests
         using var t = new TempDirectory();
         var frame = new FrameBuilder().Ethernet().IPv4("10.0.0.1", "10.0.0.2").Udp(1, 2).Build();
         string path = t.File("ok.pcapng", Kit.PcapNg(w => { w.AddInterface(1, tsResolution: 9); w.WriteEnhancedPacket(0, J + 1, frame); }));
-        var result = CaptureAnalyzer.Analyze(path, "ok.pcapng", "ok", new AnalysisOptions());
+        var result = CaptureAnalyzer.Analyze(path, "ok.pcapng", "ok", new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(CaptureStatus.Ok, result.Status);
         Assert.Equal(new CaptureFileInfo(PcapViz.Model.CaptureFormat.PcapNg, CaptureCompression.None, result.File!.LinkTypes, "nanoseconds"), result.File);
         Assert.Equal([1], result.File.LinkTypes);

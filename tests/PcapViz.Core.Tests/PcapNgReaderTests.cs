@@ -103,8 +103,8 @@ public sealed class PcapNgReaderTests
         {
             w.AddInterface(1, snapLength: 65535);
             w.WriteEnhancedPacket(0, Kit.Jan2024Nanos + 5_000_000, Frame);
-            w.WriteSimplePacket(Frame[..10], originalLength: 10);
-            w.WriteObsoletePacket(0, Kit.Jan2024Nanos + 7_000_000, Frame[..20], originalLength: 64);
+            w.WriteSimplePacket(Frame.AsSpan(0, 10), originalLength: 10);
+            w.WriteObsoletePacket(0, Kit.Jan2024Nanos + 7_000_000, Frame.AsSpan(0, 20), originalLength: 64);
         });
         var (packets, issues, _) = Kit.ReadFile(bytes);
         Assert.Equal(3, packets.Count);
