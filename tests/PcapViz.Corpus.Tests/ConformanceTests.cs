@@ -6,14 +6,11 @@ namespace PcapViz.Tests;
 
 /// <summary>One entry of conformance-exceptions.json: where DESIGN.md knowingly differs from scapy.</summary>
 /// <param name="CompareWith">"tshark": compare the field with the tshark oracle instead; "none": do not compare it.</param>
-/// <param name="KnownBug">Set while PcapViz is known to be wrong here: the comparison with <paramref name="CompareWith"/>
-/// is then expected to FAIL (the test skips visibly with this text); once it passes, the entry must be updated.</param>
 public sealed record ConformanceException(
     [property: JsonPropertyName("file")] string File,
     [property: JsonPropertyName("field")] string Field,
     [property: JsonPropertyName("compareWith")] string CompareWith,
-    [property: JsonPropertyName("reason")] string Reason,
-    [property: JsonPropertyName("knownBug")] string? KnownBug = null)
+    [property: JsonPropertyName("reason")] string Reason)
 {
     public static IReadOnlyList<ConformanceException> Load() =>
         JsonSerializer.Deserialize<List<ConformanceException>>(
@@ -40,7 +37,6 @@ public sealed class ConformanceTests
         var scapy = OracleResult.Load(fileName, OracleResult.Scapy);
         var tshark = OracleResult.Load(fileName, OracleResult.Tshark);
         var failures = new List<string>();
-        var knownBugs = new List<string>();
         foreach (string field in Fields.All)
         {
             var exception = Exceptions.SingleOrDefault(e => e.File == fileName && e.Field == field);
@@ -51,19 +47,9 @@ public sealed class ConformanceTests
             }
             output?.WriteLine($"{field}: compared with {exception.CompareWith} ({exception.Reason})");
             if (exception.CompareWith == "none") continue;
-            var mismatch = tshark.Mismatch(ours, field);
-            if (exception.KnownBug is not null)
-            {
-                if (mismatch is null) failures.Add($"{field} now matches tshark: the known bug is fixed, remove knownBug from the entry ({exception.KnownBug})");
-                else knownBugs.Add($"{field}: {exception.KnownBug} [{mismatch}]");
-            }
-            else if (mismatch is not null)
-            {
-                failures.Add($"vs tshark: {mismatch}");
-            }
+            if (tshark.Mismatch(ours, field) is { } mismatch) failures.Add($"vs tshark: {mismatch}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        if (knownBugs.Count > 0) Assert.Skip("Known PcapViz bug, see conformance-exceptions.json: " + string.Join(" | ", knownBugs));
     }
 
     [Fact]
@@ -80,9 +66,7 @@ public sealed class ConformanceTests
             if (!Fields.All.Contains(e.Field)) problems.Add($"{where}: field must be one of {string.Join("|", Fields.All)}");
             if (e.CompareWith is not ("tshark" or "none")) problems.Add($"{where}: compareWith must be tshark or none");
             if (string.IsNullOrWhiteSpace(e.Reason)) problems.Add($"{where}: a reason is required");
-            if (e.KnownBug is not null && e.CompareWith != "tshark") problems.Add($"{where}: a known bug needs an oracle to compare with");
-            // While a known bug makes PcapViz agree with scapy by accident, the entry is needed nevertheless.
-            if (e.KnownBug is null && Fields.All.Contains(e.Field) && OracleResult.Load(e.File, OracleResult.Scapy).Mismatch(CorpusResults.Get(e.File), e.Field) is null)
+            if (Fields.All.Contains(e.Field) && OracleResult.Load(e.File, OracleResult.Scapy).Mismatch(CorpusResults.Get(e.File), e.Field) is null)
                 problems.Add($"{where}: stale exception, PcapViz now matches scapy");
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));

@@ -3,7 +3,7 @@ using PacketDotNet;
 namespace PcapViz.Decoding;
 
 /// <summary>
-/// For link types the fast decoder does not know (802.11, radiotap, ARCnet ...): PacketDotNet parses the frame and
+/// For link types the fast decoder does not know (802.11, radiotap, PPI's inner 802.11 ...): PacketDotNet parses the frame and
 /// reports where the IP header starts; the fast decoder takes it from there. Allocates, but only for such frames.
 /// </summary>
 internal sealed class FallbackDecoder

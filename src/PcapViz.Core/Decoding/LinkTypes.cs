@@ -14,6 +14,7 @@ public static class LinkTypes
     public const int CiscoHdlc = 104;
     public const int Loop = 108;
     public const int LinuxSll = 113;
+    public const int ArcnetLinux = 129;
     public const int Ppi = 192;
     public const int Ipv4 = 228;
     public const int Ipv6 = 229;
@@ -35,7 +36,7 @@ public static class LinkTypes
         Loop => "LOOP",
         LinuxSll => "LINUX_SLL",
         127 => "IEEE802_11_RADIOTAP",
-        129 => "ARCNET_LINUX",
+        ArcnetLinux => "ARCNET_LINUX",
         Ppi => "PPI",
         Ipv4 => "IPV4",
         Ipv6 => "IPV6",

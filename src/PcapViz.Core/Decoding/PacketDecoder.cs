@@ -18,6 +18,8 @@ public sealed class PacketDecoder
     private const int EtherTypeMplsMulticast = 0x8848;
     private const int EtherTypeVnTag = 0x8926;
 
+    private const int IpoibHeaderLength = 44;
+
     private readonly FallbackDecoder _fallback = new();
 
     /// <summary>Decodes one frame. Never throws for malformed data.</summary>
@@ -64,8 +66,13 @@ public sealed class PacketDecoder
             case LinkTypes.CiscoHdlc: // address, control, then an EtherType
                 if (d.Length >= 4) DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[2..]), d[4..], wireLength - 4, ref view);
                 return;
-            case LinkTypes.IpOverInfiniBand: // EtherType, then two reserved bytes
-                if (d.Length >= 4) DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d), d[4..], wireLength - 4, ref view);
+            case LinkTypes.IpOverInfiniBand:
+                // Linux IPoIB pseudo-header: 20-byte destination and source hardware addresses, EtherType, 2 reserved bytes.
+                if (d.Length >= IpoibHeaderLength)
+                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[(IpoibHeaderLength - 4)..]), d[IpoibHeaderLength..], wireLength - IpoibHeaderLength, ref view);
+                return;
+            case LinkTypes.ArcnetLinux:
+                DecodeArcnet(d, wireLength, ref view);
                 return;
             case LinkTypes.NfLog:
                 DecodeNfLog(d, wireLength, ref view);
@@ -143,6 +150,32 @@ public sealed class PacketDecoder
                 DecodeMpls(d, wireLength, ref view);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Linux ARCnet: source, destination, 2-byte offset, protocol id; RFC 1201 protocols (IPv4 0xD4, IPv6 0xC4)
+    /// add a split flag and a 2-byte sequence number (4 more bytes after an exception packet's 0xFF flag);
+    /// RFC 1051 IPv4 (0xF0) has none.
+    /// </summary>
+    private static void DecodeArcnet(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
+    {
+        if (d.Length < 5) return;
+        int header;
+        switch (d[4])
+        {
+            case 0xF0:
+                header = 5;
+                break;
+            case 0xD4 or 0xC4:
+                if (d.Length < 6) return;
+                header = d[5] == 0xFF ? 12 : 8;
+                break;
+            default:
+                return;
+        }
+        if (d.Length < header) return;
+        if (d[4] == 0xC4) DecodeIpv6(d[header..], wireLength - header, ref view);
+        else DecodeIpv4(d[header..], wireLength - header, ref view);
     }
 
     private static void DecodeMpls(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
