@@ -1,0 +1,17 @@
+using BenchmarkDotNet.Running;
+using PcapViz.Benchmarks;
+
+// pcapviz-bench bdn [BenchmarkDotNet args]   the component suite (reader, decoder, each analysis)
+// pcapviz-bench profile FILE [PARALLELISM...] stage-by-stage timings of one file (profile before optimising)
+// pcapviz-bench analyze FILE PARALLELISM     one CaptureAnalyzer.Analyze call, prints seconds (for 1 vs N cores)
+if (args.Length >= 1 && args[0] == "bdn")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(BenchData).Assembly).Run(args[1..]);
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "profile")
+    return Profile.Run(args[1], args.Length > 2 ? args[2..].Select(int.Parse).ToArray() : [1, 2]);
+if (args.Length == 3 && args[0] == "analyze")
+    return Profile.AnalyzeOnce(args[1], int.Parse(args[2]));
+Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P");
+return 1;
