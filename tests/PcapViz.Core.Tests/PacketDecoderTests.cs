@@ -352,4 +352,18 @@ public sealed class PacketDecoderTests
             foreach (int lt in linkTypes) Kit.Decode(lt, frame, rng.Next(0, 2000));
         }
     }
+    [Fact]
+    public void Decode_PppWithoutAddressControlAndCompressedProtocol_FindsIp()
+    {
+        // No FF 03, protocol field compressed to one byte (0x21 = IPv4).
+        AssertV4Udp(Kit.Decode(LinkTypes.Ppp, V4Udp(new FrameBuilder().Payload(Kit.Bytes(0x21))).Build()));
+    }
+
+    [Fact]
+    public void Decode_VnTag_Skipped()
+    {
+        // EtherType 0x8926 with a 4-byte VN-Tag, then the real EtherType.
+        var frame = V4Udp(new FrameBuilder().Ethernet(etherType: 0x8926).Payload(Kit.Bytes(0x80, 0x01, 0x00, 0x02, 0x08, 0x00))).Build();
+        AssertV4Udp(Kit.Decode(LinkTypes.Ethernet, frame));
+    }
 }

@@ -182,6 +182,10 @@ public sealed class PipelineTests
     [InlineData("x\u2066y\u2069", "x\\u2066y\\u2069")]
     [InlineData("del\u007f", "del\\u007f")]
     [InlineData("c1\u0085", "c1\\u0085")]
+    [InlineData("\u202Aembed\u202C", "\\u202aembed\\u202c")] // LRE … PDF (Trojan Source, CVE-2021-42574)
+    [InlineData("\u202Bembed", "\\u202bembed")]                    // RLE
+    [InlineData("\u2067isolate", "\\u2067isolate")]                // RLI
+    [InlineData("para\u2029sep", "para\\u2029sep")]
     public void TerminalSafe_ControlAndBidiCharacters_Escaped(string input, string expected)
     {
         Assert.Equal(expected, Terminal.Safe(input));

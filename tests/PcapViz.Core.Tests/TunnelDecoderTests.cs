@@ -171,4 +171,26 @@ public sealed class TunnelDecoderTests
         Assert.Equal(4, d.TunnelDepth);
         Assert.Equal(TransportProtocol.None, d.Transport);
     }
+    [Fact]
+    public void Decode_ErspanTypeII_InnerTransport()
+    {
+        // GRE with S (0x1000), protocol 0x88BE, sequence number; then the 8-byte ERSPAN II header and Ethernet.
+        var gre = Kit.Bytes(0x10, 0x00, 0x88, 0xBE, 0, 0, 0, 1);
+        var erspan = Kit.Bytes(0x10, 0x01, 0x00, 0x05, 0, 0, 0, 0);
+        var frame = InnerV4Dns(new FrameBuilder().Ethernet().IPv4("192.0.2.1", "192.0.2.2", protocol: 47).Payload(gre).Payload(erspan).Ethernet()).Build();
+        var d = Kit.Decode(LinkTypes.Ethernet, frame);
+        Assert.Equal(20 + 8 + 8 + 14 + InnerV4, d.IpBytes);
+        AssertInnerDns(d, 1);
+    }
+
+    [Fact]
+    public void Decode_PptpEnhancedGre_InnerPppIpv4Transport()
+    {
+        // Enhanced GRE (version 1) with K and S: flags 0x3001, protocol 0x880B, payload length + call id, sequence.
+        var gre = Kit.Bytes(0x30, 0x01, 0x88, 0x0B, 0x00, 45, 0x00, 0x07, 0, 0, 0, 1);
+        var frame = InnerV4Dns(new FrameBuilder().Ethernet().IPv4("192.0.2.1", "192.0.2.2", protocol: 47).Payload(gre).Ppp()).Build();
+        var d = Kit.Decode(LinkTypes.Ethernet, frame);
+        Assert.Equal(20 + 12 + 4 + InnerV4, d.IpBytes);
+        AssertInnerDns(d, 1);
+    }
 }
