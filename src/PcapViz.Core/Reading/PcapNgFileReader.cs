@@ -86,7 +86,10 @@ internal sealed class PcapNgFileReader : CaptureReader
             {
                 if (!Window.Ensure((int)total))
                     return Stop("truncated-block", $"Interface description block at byte offset {offset:N0} claims {total:N0} bytes but the data ends after {Window.Available:N0}.", offset);
-                if (!ReadInterface(Window.Peek((int)total), offset)) return false;
+                var idb = Window.Peek((int)total);
+                if (U32(idb[((int)total - 4)..]) != total)
+                    return Stop("corrupt-block", $"Interface description block at byte offset {offset:N0}: the trailing length {U32(idb[((int)total - 4)..]):N0} does not match the leading length {total:N0}.", offset);
+                if (!ReadInterface(idb, offset)) return false;
                 Window.Advance((int)total);
                 continue;
             }
