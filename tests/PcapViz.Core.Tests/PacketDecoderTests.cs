@@ -366,4 +366,13 @@ public sealed class PacketDecoderTests
         var frame = V4Udp(new FrameBuilder().Ethernet(etherType: 0x8926).Payload(Kit.Bytes(0x80, 0x01, 0x00, 0x02, 0x08, 0x00))).Build();
         AssertV4Udp(Kit.Decode(LinkTypes.Ethernet, frame));
     }
+    [Fact]
+    public void Decode_Nflog_PayloadTlvHoldsIp()
+    {
+        // Header: family 2 (AF_INET), version 0, resource id 1. TLV prefix (length 8, type 1), then TLV payload
+        // (length 4 + 32, type 9) with the IPv4 packet. TLV lengths and types are little-endian.
+        byte[] ip = V4Udp(new FrameBuilder()).Build();
+        var frame = Kit.Concat(Kit.Bytes(2, 0, 0, 1), Kit.Bytes(8, 0, 1, 0, 0x08, 0x00, 3, 0), Kit.Bytes(36, 0, 9, 0), ip);
+        AssertV4Udp(Kit.Decode(LinkTypes.NfLog, frame));
+    }
 }

@@ -281,4 +281,20 @@ public sealed class PcapNgReaderTests
         Assert.Empty(packets);
         Assert.Equal("unknown-interface", Assert.Single(issues).Code);
     }
+    [Fact]
+    public void Read_InterfaceBlockTrailerMismatch_CorruptBlock()
+    {
+        // IDB of 20 bytes whose trailing length says 24.
+        byte[] idb = Kit.Concat(Kit.U32Le(1), Kit.U32Le(20), Kit.Bytes(1, 0, 0, 0), Kit.U32Le(0), Kit.U32Le(24));
+        var bytes = Kit.PcapNg(w =>
+        {
+            w.WriteRawBytes(idb);
+            w.WriteRawBytes(Epb(0, 5, Kit.Bytes(1, 2, 3, 4)));
+        });
+        var (packets, issues, _) = Kit.ReadFile(bytes);
+        Assert.Empty(packets);
+        var issue = Assert.Single(issues);
+        Assert.Equal("corrupt-block", issue.Code);
+        Assert.Equal(ShbLength, issue.ByteOffset);
+    }
 }

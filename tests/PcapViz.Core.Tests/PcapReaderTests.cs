@@ -199,4 +199,16 @@ public sealed class PcapReaderTests
         Assert.Equal(1, Assert.Single(packets).LinkType);
         Assert.Equal("linktype-reserved-bits", Assert.Single(issues).Code);
     }
+    [Fact]
+    public void Read_MicrosecondFieldOverOneSecond_AddedAsIsWarnedOnce()
+    {
+        byte[] r1 = Kit.Concat(Kit.U32Le(100), Kit.U32Le(1_500_000), Kit.U32Le(1), Kit.U32Le(1), [7]);
+        byte[] r2 = Kit.Concat(Kit.U32Le(100), Kit.U32Le(2_000_000), Kit.U32Le(1), Kit.U32Le(1), [8]);
+        var (packets, issues, _) = Kit.ReadFile(Kit.Pcap(w => { w.WriteRawBytes(r1); w.WriteRawBytes(r2); }));
+        Assert.Equal([101_500_000_000L, 102_000_000_000L], packets.Select(p => p.TimestampNanos));
+        var warning = Assert.Single(issues);
+        Assert.Equal("timestamp-fraction-out-of-range", warning.Code);
+        Assert.Equal(IssueSeverity.Warning, warning.Severity);
+        Assert.Equal(24, warning.ByteOffset);
+    }
 }

@@ -193,4 +193,23 @@ public sealed class TunnelDecoderTests
         Assert.Equal(20 + 12 + 4 + InnerV4, d.IpBytes);
         AssertInnerDns(d, 1);
     }
+    [Fact]
+    public void Decode_TeredoWithAuthenticationHeader_InnerIpv6Transport()
+    {
+        // Authentication indicator 00 01, ID-len 2, AU-len 1, client id, authenticator, 8-byte nonce, confirmation.
+        var auth = Kit.Bytes(0x00, 0x01, 2, 1, 0xAA, 0xBB, 0xCC, 1, 2, 3, 4, 5, 6, 7, 8, 0);
+        var frame = new FrameBuilder().Ethernet().IPv4("192.0.2.1", "192.0.2.2").Udp(40000, 3544).Payload(auth)
+            .IPv6("2001::1", "2001::2").Udp(33000, 53).Payload(Dns).Build();
+        AssertInnerDns(Kit.Decode(LinkTypes.Ethernet, frame), 1);
+    }
+
+    [Fact]
+    public void Decode_GtpUWithExtensionHeader_InnerTransport()
+    {
+        // E flag (0x34): 12-byte header whose last byte names the next extension (0x85, PDU session container);
+        // the extension is 1 word long (length 1) and its last byte says no further extension.
+        var gtp = Kit.Bytes(0x34, 0xFF, 0x00, InnerV4 + 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 0x01, 0x10, 0x09, 0x00);
+        var frame = InnerV4Dns(new FrameBuilder().Ethernet().IPv4("192.0.2.1", "192.0.2.2").Udp(2152, 2152).Payload(gtp)).Build();
+        AssertInnerDns(Kit.Decode(LinkTypes.Ethernet, frame), 1);
+    }
 }
