@@ -139,4 +139,41 @@ public sealed class ExportTests
     {
         Assert.Equal(expected, TimeFormat.IsoUtcMicros(nanos));
     }
+    private sealed class MemorySink : IOutputSink
+    {
+        public Dictionary<string, MemoryStream> Files { get; } = [];
+
+        public Stream Create(string relativePath) => Files[relativePath] = new MemoryStream();
+
+        public string Text(string path) => Encoding.UTF8.GetString(Files[path].ToArray());
+    }
+
+    [Fact]
+    public void CsvExporter_ThreeFiles_ExactContent()
+    {
+        var capture = Sample() with
+        {
+            DnsQueries = new DnsQueryResult(
+                [new DnsQueryEntry("=cmd|' /C calc'!A0", DnsProtocol.Dns, 5), new DnsQueryEntry("a,b", DnsProtocol.Mdns, 2)],
+                DistinctLimit.NotExceeded(10)),
+        };
+        var sink = new MemorySink();
+        new CsvExporter().ExportCapture(capture, null!, null!, sink, TestContext.Current.CancellationToken);
+        string dir = "captures/site-a-dns-pcap-1234abcd/";
+        Assert.Equal(new[] { "source_ips.csv", "dns_queries.csv", "traffic.csv" }.Select(f => dir + f).Order(StringComparer.Ordinal), sink.Files.Keys.Order(StringComparer.Ordinal));
+        // Shares are of the 700 + 250 = 950 IP packets: 600/950, 250/950, 100/950 to six decimals.
+        Assert.Equal(
+            "address,version,packets,share,ip_bytes\n" +
+            "10.0.0.1,4,600,0.631579,40000\n" +
+            "2001:db8::1,6,250,0.263158,20000\n" +
+            "::ffff:192.0.2.1,6,100,0.105263,5000\n", sink.Text(dir + "source_ips.csv"));
+        Assert.Equal(
+            "name,protocol,queries\n" +
+            "'=cmd|' /C calc'!A0,dns,5\n" +
+            "\"a,b\",mdns,2\n", sink.Text(dir + "dns_queries.csv"));
+        Assert.Equal(
+            "start_utc,start_epoch_seconds,bin_seconds,packets,ip_bytes\n" +
+            "2024-01-01T00:00:00Z,1704067200,5,10,1000\n" +
+            "2024-01-01T00:00:05Z,1704067205,5,0,0\n", sink.Text(dir + "traffic.csv"));
+    }
 }

@@ -227,4 +227,23 @@ public sealed class PipelineTests
         for (int i = 0; i < 20; i++) log.Warn("c", "m");
         Assert.Equal(20, log.ToList().Count);
     }
+    [Fact]
+    public void Discover_SameRelativePathUnderTwoRoots_MadeUniqueAndIdsDiffer()
+    {
+        using var t = new TempDirectory();
+        t.File("site-a/x.pcap", PcapFile);
+        t.File("site-b/x.pcap", PcapFile);
+        var result = new InputDiscovery([], []).Discover([Path.Combine(t.Path, "site-a"), Path.Combine(t.Path, "site-b")]);
+        Assert.Equal(2, result.Inputs.Count);
+        Assert.NotEqual(result.Inputs[0].RelativePath, result.Inputs[1].RelativePath);
+        Assert.NotEqual(CaptureIds.For(result.Inputs[0].RelativePath), CaptureIds.For(result.Inputs[1].RelativePath));
+    }
+
+    [Fact]
+    public void Discover_SameRootTwice_EachFileOnce()
+    {
+        using var t = Tree();
+        var result = new InputDiscovery([], []).Discover([t.Path, t.Path, Path.Combine(t.Path, "a.pcap")]);
+        Assert.Equal(5, result.Inputs.Count);
+    }
 }
