@@ -142,4 +142,14 @@ public sealed class DnsQueryAnalysisTests
         foreach (var e in result.Entries)
             Assert.InRange(trueCounts[e.Name] - e.Queries, 0, result.Limit.MaxUndercount);
     }
+    [Fact]
+    public void Observe_DnsInsideVxlan_CountedFromInnerPacket()
+    {
+        var vxlan = Kit.Bytes(0x08, 0, 0, 0, 0, 0, 1, 0);
+        var frame = new FrameBuilder().Ethernet().IPv4("192.0.2.1", "192.0.2.2").Udp(49152, 4789).Payload(vxlan)
+            .Ethernet().IPv4("10.0.0.1", "10.0.0.53").Udp(40000, 53).Payload(Query("Tunnelled.Example")).Build();
+        var a = new DnsQueryAnalysis();
+        Kit.Observe(a, frame);
+        Assert.Equal([new DnsQueryEntry("tunnelled.example", DnsProtocol.Dns, 1)], a.ToResult().Entries);
+    }
 }

@@ -128,4 +128,27 @@ public sealed class SourceIpAnalysisTests
                 Assert.InRange(trueCounts[e.Address] - e.Packets, 0, result.Limit.MaxUndercount);
         }
     }
+    [Fact]
+    public void Merge_TwoLimitedHalves_TotalsExactAndMaxUndercountHolds()
+    {
+        var rng = new Random(5);
+        for (int round = 0; round < 20; round++)
+        {
+            var a = new SourceIpAnalysis(maxDistinct: 6);
+            var b = new SourceIpAnalysis(maxDistinct: 6);
+            var trueCounts = new Dictionary<string, long>();
+            for (int n = 0; n < 300; n++)
+            {
+                int k = (int)Math.Floor(Math.Pow(rng.NextDouble(), 2) * 25);
+                string s = $"10.1.0.{k}";
+                Kit.Observe(n % 2 == 0 ? a : b, V4(s));
+                trueCounts[s] = trueCounts.GetValueOrDefault(s) + 1;
+            }
+            a.Merge(b);
+            var result = a.ToResult();
+            Assert.Equal(300, result.TotalPackets);
+            foreach (var e in result.Entries)
+                Assert.InRange(trueCounts[e.Address] - e.Packets, 0, result.Limit.MaxUndercount);
+        }
+    }
 }
