@@ -160,7 +160,8 @@ public sealed class ExportTests
         var sink = new MemorySink();
         new CsvExporter().ExportCapture(capture, null!, null!, sink, TestContext.Current.CancellationToken);
         string dir = "captures/site-a-dns-pcap-1234abcd/";
-        Assert.Equal(new[] { "source_ips.csv", "dns_queries.csv", "traffic.csv" }.Select(f => dir + f).Order(StringComparer.Ordinal), sink.Files.Keys.Order(StringComparer.Ordinal));
+        string[] files = [dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
+        Assert.Equal(files, sink.Files.Keys.Order(StringComparer.Ordinal));
         // Shares are of the 700 + 250 = 950 IP packets: 600/950, 250/950, 100/950 to six decimals.
         Assert.Equal(
             "address,version,packets,share,ip_bytes\n" +
