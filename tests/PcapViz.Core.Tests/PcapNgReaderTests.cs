@@ -297,4 +297,19 @@ public sealed class PcapNgReaderTests
         Assert.Equal("corrupt-block", issue.Code);
         Assert.Equal(ShbLength, issue.ByteOffset);
     }
+    [Fact]
+    public void Read_UnknownBlockLargerThanReadBuffer_SkippedAndNextOffsetExact()
+    {
+        // A 3 MiB custom block (0x00000BAD) is skipped without buffering; the packet after it keeps its true offset.
+        const int body = 3 * 1024 * 1024;
+        var bytes = Kit.PcapNg(w =>
+        {
+            w.AddInterface(1);
+            w.WriteUnknownBlock(0x0000_0BAD, new byte[body]);
+            w.WriteEnhancedPacket(0, Kit.Jan2024Nanos, Frame);
+        });
+        var (packets, issues, _) = Kit.ReadFile(bytes);
+        Assert.Empty(issues);
+        Assert.Equal(ShbLength + IdbLength + 12 + body, Assert.Single(packets).ByteOffset);
+    }
 }
