@@ -1,0 +1,173 @@
+global using Xunit;
+using System.Diagnostics;
+using System.Text.Json;
+using PcapViz.Cli;
+
+// Tests here set process-wide SOURCE_DATE_EPOCH and start child processes that compete for 2 cores: one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace PcapViz.Tests;
+
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+internal static class Cli
+{
+    /// <summary>The value every test uses for SOURCE_DATE_EPOCH (2024-03-01T00:00:00Z).</summary>
+    public const string Epoch = "1709251200";
+
+    /// <summary>Runs <c>pcapviz</c> in-process with SOURCE_DATE_EPOCH set (restored afterwards).</summary>
+    public static CliResult Run(params string[] args)
+    {
+        string? before = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", Epoch);
+        try
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            int code = CliApp.Run(args, stdout, stderr);
+            return new CliResult(code, stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", before);
+        }
+    }
+
+    /// <summary>Runs in-process on a worker thread; fails the test when it does not end within <paramref name="limit"/>.</summary>
+    public static async Task<CliResult> RunWithin(TimeSpan limit, params string[] args)
+    {
+        var task = Task.Factory.StartNew(() => Run(args), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var first = await Task.WhenAny(task, Task.Delay(limit, TestContext.Current.CancellationToken));
+        Assert.True(first == task, $"pcapviz {string.Join(' ', args)} did not finish within {limit}.");
+        return await task;
+    }
+
+    /// <summary>The built pcapviz.dll (copied beside the tests by the project reference).</summary>
+    public static string DllPath
+    {
+        get
+        {
+            string beside = Path.Combine(AppContext.BaseDirectory, "pcapviz.dll");
+            Assert.True(File.Exists(beside) && File.Exists(Path.Combine(AppContext.BaseDirectory, "pcapviz.runtimeconfig.json")),
+                $"pcapviz.dll and its runtimeconfig are not beside the tests in {AppContext.BaseDirectory}.");
+            return beside;
+        }
+    }
+
+    /// <summary>Starts <c>dotnet pcapviz.dll args</c> as a child process (output captured, SOURCE_DATE_EPOCH set).</summary>
+    public static ChildRun Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(DllPath);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        psi.Environment["SOURCE_DATE_EPOCH"] = Epoch;
+        psi.Environment["TERM"] = "dumb";
+        var process = Process.Start(psi)!;
+        return new ChildRun(process);
+    }
+}
+
+internal sealed class ChildRun : IDisposable
+{
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public ChildRun(Process process)
+    {
+        Process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    public async Task<CliResult> WaitAsync(TimeSpan limit)
+    {
+        using var cts = new CancellationTokenSource(limit);
+        try
+        {
+            await Process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Process.Kill(entireProcessTree: true);
+            Assert.Fail($"pcapviz child did not finish within {limit}.");
+        }
+        return new CliResult(Process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public void Kill()
+    {
+        try { Process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { }
+        Process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited) Kill();
+        Process.Dispose();
+    }
+}
+
+/// <summary>A fresh directory under the system temp path, deleted on dispose.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "pcapviz-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public string this[string relative] => Path.Combine(Root, relative);
+
+    public string Dir(string relative) => Directory.CreateDirectory(Path.Combine(Root, relative)).FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var f in Directory.EnumerateFileSystemEntries(Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }))
+                if (File.Exists(f) && new FileInfo(f).LinkTarget is null) File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
+
+internal static class Bundle
+{
+    /// <summary>Every file under <paramref name="dir"/> (relative path, with '/') and its bytes.</summary>
+    public static SortedDictionary<string, byte[]> Snapshot(string dir)
+    {
+        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+            files[Path.GetRelativePath(dir, f).Replace('\\', '/')] = File.ReadAllBytes(f);
+        return files;
+    }
+
+    public static void AssertIdentical(SortedDictionary<string, byte[]> expected, SortedDictionary<string, byte[]> actual, Func<string, bool>? include = null)
+    {
+        include ??= _ => true;
+        var e = expected.Where(kv => include(kv.Key)).ToList();
+        var a = actual.Where(kv => include(kv.Key)).ToList();
+        Assert.Equal(e.Select(kv => kv.Key), a.Select(kv => kv.Key));
+        foreach (var ((path, eb), (_, ab)) in e.Zip(a))
+            Assert.True(eb.AsSpan().SequenceEqual(ab), $"{path} differs ({eb.Length} vs {ab.Length} bytes)");
+    }
+
+    public static JsonElement Manifest(string bundle)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(bundle, "manifest.json")));
+        return doc.RootElement.Clone();
+    }
+
+    public static Dictionary<string, bool> ReusedByPath(string bundle) =>
+        Manifest(bundle).GetProperty("inputs").EnumerateArray().ToDictionary(i => i.GetProperty("path").GetString()!, i => i.GetProperty("reused").GetBoolean());
+}

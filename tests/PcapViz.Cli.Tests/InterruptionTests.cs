@@ -1,0 +1,83 @@
+using PcapViz.Generator;
+
+namespace PcapViz.Tests;
+
+/// <summary>Three synthetic captures big enough that a full run with every format lasts several seconds.</summary>
+public sealed class BigInputFixture : IDisposable
+{
+    public BigInputFixture()
+    {
+        Temp = new TempDir();
+        Input = Temp.Dir("big");
+        for (int i = 1; i <= 3; i++)
+            SyntheticTraffic.WriteFile(Path.Combine(Input, $"synthetic-{i}.pcap"), new SyntheticTrafficOptions { Packets = 250_000, Seed = (ulong)i });
+        Samples = Temp.Dir("samples");
+        Captures.Samples(Samples);
+    }
+
+    internal TempDir Temp { get; }
+
+    public string Input { get; }
+
+    public string Samples { get; }
+
+    public void Dispose() => Temp.Dispose();
+}
+
+/// <summary>Runs killed part-way, and two runs on one bundle.</summary>
+public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigInputFixture>
+{
+    [Fact]
+    public async Task Report_KilledPartWayAtSeveralTimings_LeavesPreviousBundleIntactAndNextRunSucceeds()
+    {
+        using var t = new TempDir();
+        string output = t["out"];
+        var previous = Cli.Run("report", big.Samples, "-o", output, "--format", "json,csv");
+        Assert.True(previous.ExitCode == 0, previous.ToString());
+        var before = Bundle.Snapshot(output);
+
+        foreach (int delay in new[] { 300, 600, 1200, 3000, 6000 })
+        {
+            using var child = Cli.Start("report", big.Input, "-o", output);
+            await Task.Delay(delay, TestContext.Current.CancellationToken);
+            Assert.False(child.Process.HasExited, $"the run ended by itself within {delay} ms: the input is too small to test a kill");
+            child.Kill();
+
+            Assert.True(Directory.Exists(output), $"bundle missing after a kill at {delay} ms");
+            Bundle.AssertIdentical(before, Bundle.Snapshot(output));
+            var verify = Cli.Run("verify", output);
+            Assert.True(verify.ExitCode == 0, $"after a kill at {delay} ms: {verify}");
+        }
+
+        var next = Cli.Run("report", big.Samples, "-o", output, "--format", "json,csv", "--bin", "10");
+        Assert.True(next.ExitCode == 0, next.ToString());
+        Assert.Equal("10", Bundle.Manifest(output).GetProperty("options").GetProperty("bin").GetString());
+        Assert.Equal(0, Cli.Run("verify", output).ExitCode);
+        // Nothing the killed runs left (staging folders) stays beside the bundle after a successful run, except the lock file.
+        Assert.Equal([".out.lock", "out"], Directory.EnumerateFileSystemEntries(t.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Report_WhileAnotherRunWritesTheSameBundle_ExitsOneWithAnotherRunMessage()
+    {
+        using var t = new TempDir();
+        string output = t["out"];
+        using var child = Cli.Start("report", big.Input, "-o", output);
+        string lockFile = Path.Combine(t.Root, ".out.lock");
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(lockFile) && wait.Elapsed < TimeSpan.FromSeconds(20) && !child.Process.HasExited)
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.False(child.Process.HasExited, "the first run ended before the second could start");
+
+        var second = Cli.Run("report", big.Samples, "-o", output, "--format", "json");
+        Assert.False(child.Process.HasExited, "the first run ended while the second ran: the check proves nothing");
+        Assert.True(second.ExitCode == 1, second.ToString());
+        Assert.Contains("Another pcapviz run is writing", second.Stderr, StringComparison.Ordinal);
+
+        var first = await child.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(0, Cli.Run("verify", output).ExitCode);
+        Assert.Equal(3, Bundle.Manifest(output).GetProperty("inputs").GetArrayLength());
+    }
+}
