@@ -94,7 +94,8 @@ public sealed class HostileInputTests
         byte[] bomb = Gzip(s => { s.Write(header); Zeros(s, BombBytes); });
         ReadOutcome? outcome = null;
         await ReadHarness.WithinBudget(TimeSpan.FromSeconds(60), () => outcome = ReadHarness.ReadBounded(bomb, true, "gzip bomb of zero records"));
-        TestContext.Current.TestOutputHelper?.WriteLine($"gzip bomb ({bomb.Length:N0} → {BombBytes + 24:N0} bytes), zero records: {outcome!.Describe()}");
+        Assert.NotNull(outcome);
+        TestContext.Current.TestOutputHelper?.WriteLine($"gzip bomb ({bomb.Length:N0} → {BombBytes + 24:N0} bytes), zero records: {outcome.Describe()}");
         Assert.True(bomb.Length < 200_000, $"bomb is {bomb.Length} bytes");
         Assert.Equal(BombBytes / 16, outcome.Packets);
         Assert.True(outcome.AllocatedBytes < 32L * 1024 * 1024, outcome.Describe());
@@ -107,7 +108,8 @@ public sealed class HostileInputTests
         byte[] bomb = Gzip(s => { s.Write(plain); Zeros(s, BombBytes); });
         ReadOutcome? outcome = null;
         await ReadHarness.WithinBudget(TimeSpan.FromSeconds(60), () => outcome = ReadHarness.Read(bomb, true));
-        TestContext.Current.TestOutputHelper?.WriteLine($"gzip bomb ({bomb.Length:N0} bytes) under a record claiming 200 MiB: {outcome!.Describe()}");
+        Assert.NotNull(outcome);
+        TestContext.Current.TestOutputHelper?.WriteLine($"gzip bomb ({bomb.Length:N0} bytes) under a record claiming 200 MiB: {outcome.Describe()}");
         Assert.Equal(1, outcome.Packets);
         Assert.Contains(outcome.Issues, i => i.Code == "truncated-record");
         // The window grows only as decompressed bytes arrive (doubling up to 64 MiB for the 50 MB really there: 127 MiB
