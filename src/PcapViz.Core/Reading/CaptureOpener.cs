@@ -47,11 +47,24 @@ public static class CaptureOpener
         else if (magicBe == PcapFileReader.MagicNanos) reader = new PcapFileReader(window, issues, compression, true, true, streamLength);
         else if (magicLe == PcapNgFileReader.SectionHeaderType) reader = new PcapNgFileReader(window, issues, compression, streamLength);
 
-        if (reader is PcapFileReader pcap)
-            return pcap.ReadHeader() ? pcap : null;
-        if (reader is PcapNgFileReader pcapng)
-            return pcapng.ReadHeader() ? pcapng : null;
-        if (reader is not null) return reader;
+        if (reader is not null)
+        {
+            try
+            {
+                bool ok = reader is PcapFileReader pcap ? pcap.ReadHeader() : ((PcapNgFileReader)reader).ReadHeader();
+                return ok ? reader : null;
+            }
+            catch (InvalidDataException ex)
+            {
+                issues.Error("corrupt-compression", $"This is a gzip file, but its data is corrupt after {reader.BytesIntact:N0} decompressed bytes, inside the capture's file header: {ex.Message}", reader.BytesIntact);
+                return null;
+            }
+            catch (IOException ex)
+            {
+                issues.Error("read-error", $"Reading the file header failed at byte offset {reader.Position:N0}: {ex.Message}", reader.Position);
+                return null;
+            }
+        }
 
         string what = compression == CaptureCompression.Gzip ? $"This is a gzip file, but what it holds is {foreign ?? "not a capture"}" : $"This is {foreign ?? "not a capture file"}";
         issues.Error(count == 0 ? "empty-file" : "not-a-capture",

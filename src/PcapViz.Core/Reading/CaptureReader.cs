@@ -40,6 +40,9 @@ public abstract class CaptureReader
     /// <summary>Absolute position in the (decompressed) stream.</summary>
     public long Position => Window.Position;
 
+    /// <summary>How many (decompressed) bytes were read intact: where a corrupt stream went bad.</summary>
+    public long BytesIntact => Window.Position + Window.Available;
+
     public CaptureFileInfo Info => new(Format, Compression, _linkTypes.ToArray(),
         NanosecondPrecision ? "nanoseconds" : "microseconds");
 
@@ -61,8 +64,8 @@ public abstract class CaptureReader
         catch (InvalidDataException ex)
         {
             Issues.Error(Compression == CaptureCompression.Gzip ? "corrupt-compression" : "read-error",
-                $"The {(Compression == CaptureCompression.Gzip ? "gzip" : "")} stream is corrupt after {Window.Position:N0} decompressed bytes: {ex.Message}",
-                Window.Position, PacketCount);
+                $"The {(Compression == CaptureCompression.Gzip ? "gzip" : "")} stream is corrupt after {BytesIntact:N0} decompressed bytes (record {PacketCount:N0} starts at byte offset {Window.Position:N0}): {ex.Message}",
+                BytesIntact, PacketCount);
         }
         catch (IOException ex)
         {
@@ -86,7 +89,4 @@ public abstract class CaptureReader
     {
         if (!_linkTypes.Contains(linkType)) _linkTypes.Add(linkType);
     }
-
-    /// <summary>Consumes the rest of the underlying stream (so that a hash over it is complete).</summary>
-    public void DrainRemaining() => Window.Drain();
 }

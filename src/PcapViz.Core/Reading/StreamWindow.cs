@@ -95,13 +95,4 @@ internal sealed class StreamWindow
         }
         return true;
     }
-
-    /// <summary>Reads until the end of the stream, discarding everything (so a hashing stream below sees every byte).</summary>
-    public void Drain()
-    {
-        _start = _end;
-        if (_eof) return;
-        while (_stream.Read(_buffer, 0, _buffer.Length) > 0) { }
-        _eof = true;
-    }
 }
