@@ -18,8 +18,8 @@ public static class CaptureAnalyzer
         Analyze(fullPath, relativePath, id, options, 1, bytesRead, cancellationToken);
 
     /// <inheritdoc cref="Analyze(string, string, string, AnalysisOptions, IProgress{long}?, CancellationToken)"/>
-    /// <param name="parallelism">Threads that decode and analyse while this one reads (1: all on this thread).
-    /// The result is the same either way.</param>
+    /// <param name="parallelism">Cores to use: 1, all on this thread; 2, SHA-256 on a second thread; more, also
+    /// decode and analyse record-aligned chunks on parallelism - 1 workers. The result is the same either way.</param>
     public static CaptureResult Analyze(string fullPath, string relativePath, string id, AnalysisOptions options,
         int parallelism, IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
     {
@@ -39,9 +39,10 @@ public static class CaptureAnalyzer
         using (var hashing = new HashingStream(file, hashOnAnotherThread: parallelism > 1))
         {
             var reader = CaptureOpener.Open(hashing, issues, sizeAtStart);
-            if (reader is not null && parallelism > 1)
+            // SHA-256 is most of the pass (profile in bench/RESULTS.md): a second core hashes; more cores analyse chunks.
+            if (reader is not null && parallelism > 2)
             {
-                (analysis, issues) = ParallelCaptureAnalyzer.Read(reader, issues, options, parallelism, () => hashing.BytesRead, bytesRead, cancellationToken);
+                (analysis, issues) = ParallelCaptureAnalyzer.Read(reader, issues, options, parallelism - 1, () => hashing.BytesRead, bytesRead, cancellationToken);
                 fileInfo = reader.Info;
             }
             else if (reader is not null)
@@ -68,7 +69,7 @@ public static class CaptureAnalyzer
         var result = Finish(id, input, fileInfo, analysis, issues);
         // Past a distinct limit the lightest keys are folded away as they come, so chunks folded apart can differ
         // from one pass: such a capture is read again on one thread.
-        if (parallelism > 1 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded))
+        if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded))
             return Analyze(fullPath, relativePath, id, options, 1, null, cancellationToken);
         return result;
     }
