@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using PcapViz.Cli;
 
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")] // unix file modes, signals and child processes
+
 // Tests here set process-wide SOURCE_DATE_EPOCH and start child processes that compete for 2 cores: one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 

@@ -2,6 +2,8 @@ namespace PcapViz.Decoding;
 
 public enum TransportProtocol : byte { None = 0, Tcp = 6, Udp = 17 }
 
+// Plain fields on purpose: the decoder fills this on the hot path, once per packet, with no allocation.
+#pragma warning disable CA1051 // Do not declare visible instance fields
 /// <summary>What the decoder found in one frame. Spans point into the frame and live as long as it does.</summary>
 public ref struct PacketView
 {
@@ -37,3 +39,4 @@ public ref struct PacketView
     /// <summary>IPv4 total length was 0 (TSO / BIG TCP): IP bytes were taken from the frame's length on the wire.</summary>
     public bool IpLengthFromWire;
 }
+#pragma warning restore CA1051

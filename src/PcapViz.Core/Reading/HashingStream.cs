@@ -52,7 +52,7 @@ public sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false
     {
         if (disposing)
         {
-            _background?.Complete();
+            _background?.Dispose();
             _hash.Dispose();
             inner.Dispose();
         }
@@ -60,7 +60,7 @@ public sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false
     }
 
     /// <summary>The hashing thread and the bounded queue of copied chunks it hashes in order.</summary>
-    private sealed class Background
+    private sealed class Background : IDisposable
     {
         private readonly BlockingCollection<(byte[] Chunk, int Count)> _queue = new(QueuedChunks);
         private readonly ConcurrentBag<byte[]> _free = [];
@@ -107,6 +107,13 @@ public sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false
             if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
             _thread?.Join();
             if (_failure is not null) throw new InvalidOperationException("Hashing failed.", _failure);
+        }
+
+        public void Dispose()
+        {
+            if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+            _thread?.Join();
+            _queue.Dispose();
         }
     }
 }
