@@ -127,7 +127,7 @@ if [[ $RUN_BDN == 1 ]]; then
     [[ -f $DATA/bdn-200k.$fmt ]] || "$GEN" synth --packets 200000 --seed 7 --format "$fmt" -o "$DATA/bdn-200k.$fmt" >&2
   done
   [[ -f $DATA/bdn-200k.pcap.gz ]] || "$GEN" synth --packets 200000 --seed 7 --gzip -o "$DATA/bdn-200k.pcap.gz" >&2
-  (cd "$ROOT/bench" && PCAPVIZ_BENCH_DIR=$DATA "${PRIO[@]}" "$BENCH" bdn --filter '*' --job short --exporters github) >&2
+  (cd "$ROOT/bench" && PCAPVIZ_BENCH_DIR=$DATA "${PRIO[@]}" "$BENCH" bdn --filter '*' --job short --inProcess --exporters github) >&2
 fi
 
 size() { stat -c %s "$@" | awk '{s += $1} END {printf "%.2f GB", s / 1e9}'; }

@@ -26,6 +26,7 @@ public static class Profile
         Stage("read records (no hash)", size, () => Records(path, hash: false, decode: false));
         Stage("read records + SHA-256", size, () => Records(path, hash: true, decode: false));
         Stage("read records + SHA-256 + decode", size, () => Records(path, hash: true, decode: true));
+        Stage("read + SHA-256 on its own thread + all analyses (one analysis thread)", size, () => HashAside(path));
         foreach (int p in parallelisms)
             Stage($"CaptureAnalyzer.Analyze, parallelism {p}", size, () => CaptureAnalyzer.Analyze(path, "x", "x", new AnalysisOptions(), p).Summary.Packets);
         return 0;
@@ -71,6 +72,18 @@ public static class Profile
     {
         using var hashing = new HashingStream(Open(path));
         hashing.Finish();
+    }
+
+    private static long HashAside(string path)
+    {
+        using var hashing = new HashingStream(Open(path), hashOnAnotherThread: true);
+        var issues = new IssueLog();
+        var reader = CaptureOpener.Open(hashing, issues, new FileInfo(path).Length)!;
+        var analysis = new PcapViz.Analysis.CaptureAnalysis(new AnalysisOptions());
+        long index = 0;
+        while (reader.TryReadNext(out var packet)) analysis.Observe(packet, issues, index++);
+        hashing.Finish();
+        return index;
     }
 
     private static long Records(string path, bool hash, bool decode)
