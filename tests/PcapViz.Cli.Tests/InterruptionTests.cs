@@ -36,25 +36,43 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
         Assert.True(previous.ExitCode == 0, previous.ToString());
         var before = Bundle.Snapshot(output);
 
-        foreach (int delay in new[] { 300, 600, 1200, 3000, 6000 })
+        // Kill at fractions of how long an uninterrupted run takes on this machine (so the test neither depends on the
+        // machine's speed nor only ever hits the analysis phase): early, mid-analysis, while exporting, near the swap.
+        var timing = System.Diagnostics.Stopwatch.StartNew();
+        using (var full = Cli.Start("report", big.Input, "-o", t["timing"]))
+            Assert.True((await full.WaitAsync(TimeSpan.FromMinutes(3))).ExitCode == 0, "an uninterrupted run failed");
+        double fullMs = timing.Elapsed.TotalMilliseconds;
+        int killed = 0;
+        foreach (double fraction in new[] { 0.05, 0.2, 0.4, 0.6, 0.8, 0.95 })
         {
+            int delay = (int)(fullMs * fraction);
             using var child = Cli.Start("report", big.Input, "-o", output);
             await Task.Delay(delay, TestContext.Current.CancellationToken);
-            Assert.False(child.Process.HasExited, $"the run ended by itself within {delay} ms: the input is too small to test a kill");
-            child.Kill();
+            if (!child.Process.HasExited)
+            {
+                child.Kill();
+                killed++;
+            }
+            else
+            {
+                // Finished first (timing jitter near the end): it must have replaced the bundle completely.
+                Assert.Equal(0, (await child.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode);
+                before = Bundle.Snapshot(output);
+            }
 
-            Assert.True(Directory.Exists(output), $"bundle missing after a kill at {delay} ms");
+            Assert.True(Directory.Exists(output), $"bundle missing after a kill at {delay} ms of {fullMs:0} ms");
             Bundle.AssertIdentical(before, Bundle.Snapshot(output));
             var verify = Cli.Run("verify", output);
-            Assert.True(verify.ExitCode == 0, $"after a kill at {delay} ms: {verify}");
+            Assert.True(verify.ExitCode == 0, $"after a kill at {delay} ms of {fullMs:0} ms: {verify}");
         }
+        Assert.True(killed >= 4, $"only {killed} of 6 runs were still going when killed: the kill timings prove too little");
 
         var next = Cli.Run("report", big.Samples, "-o", output, "--format", "json,csv", "--bin", "10");
         Assert.True(next.ExitCode == 0, next.ToString());
         Assert.Equal("10", Bundle.Manifest(output).GetProperty("options").GetProperty("bin").GetString());
         Assert.Equal(0, Cli.Run("verify", output).ExitCode);
         // Nothing the killed runs left (staging folders) stays beside the bundle after a successful run, except the lock file.
-        Assert.Equal([".out.lock", "out"], Directory.EnumerateFileSystemEntries(t.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([".out.lock", ".timing.lock", "out", "timing"], Directory.EnumerateFileSystemEntries(t.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
