@@ -37,6 +37,58 @@ public sealed class IncrementalAndVerifyTests
     }
 
     [Fact]
+    public void Report_IncrementalOverUnchangedInputs_CarriesRenderedFilesOverUnlessAltered_AndRerendersWhenAnOptionChanges()
+    {
+        var (t, input) = SampleInput();
+        using var _ = t;
+        string output = t["inc"];
+        // The first run renders with another generation time than every later run (Cli.Run fixes SOURCE_DATE_EPOCH),
+        // so a page that was carried over keeps the first time and one that was rendered again shows the new one.
+        string? saved = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", "1600000000");
+        try
+        {
+            Assert.Equal(0, PcapViz.Cli.CliApp.Run(["report", input, "-o", output, "--incremental", "-q"], TextWriter.Null, TextWriter.Null));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", saved);
+        }
+        var first = Bundle.Snapshot(output);
+        string page = first.Keys.First(k => k.StartsWith("captures/", StringComparison.Ordinal) && k.EndsWith("/report.html", StringComparison.Ordinal));
+        string otherPage = first.Keys.Last(k => k.StartsWith("captures/", StringComparison.Ordinal) && k.EndsWith("/report.html", StringComparison.Ordinal));
+        Assert.NotEqual(page, otherPage);
+
+        // Nothing changed: every rendered file is carried over byte for byte (with the first run's time); only the
+        // manifest (its generation time) is new.
+        var second = Cli.Run("report", input, "-o", output, "--incremental");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Bundle.AssertIdentical(first, Bundle.Snapshot(output), path => path != "manifest.json");
+        Assert.Equal(0, Cli.Run("verify", output).ExitCode);
+
+        // Tamper with one page of the old bundle: it must not be carried over but rendered again, and since that
+        // capture's files are new, so are the run's.
+        File.AppendAllText(Path.Combine(output, page), "<!-- altered -->");
+        var third = Cli.Run("report", input, "-o", output, "--incremental");
+        Assert.True(third.ExitCode == 0, third.ToString());
+        var carried = Bundle.Snapshot(output);
+        Assert.Equal(first[otherPage], carried[otherPage]);
+        Assert.Equal(first[otherPage.Replace(".html", ".pdf", StringComparison.Ordinal)], carried[otherPage.Replace(".html", ".pdf", StringComparison.Ordinal)]);
+        Assert.NotEqual(first[page], carried[page]);
+        Assert.DoesNotContain("<!-- altered -->", System.Text.Encoding.UTF8.GetString(carried[page]), StringComparison.Ordinal);
+        Assert.NotEqual(first["index.html"], carried["index.html"]);
+        Assert.Equal(0, Cli.Run("verify", output).ExitCode);
+
+        // Another option: every rendered file is made again.
+        var fourth = Cli.Run("report", input, "-o", output, "--incremental", "--top", "5");
+        Assert.True(fourth.ExitCode == 0, fourth.ToString());
+        var rerendered = Bundle.Snapshot(output);
+        Assert.NotEqual(first[otherPage], rerendered[otherPage]);
+        Assert.NotEqual(first["index.html"], rerendered["index.html"]);
+        Assert.All(Bundle.ReusedByPath(output).Values, Assert.True); // the analyses themselves are still reused
+    }
+
+    [Fact]
     public void Report_IncrementalAfterTouchReplaceAndSilentEdit_ReanalysesExactlyThoseCaptures()
     {
         var (t, input) = SampleInput();

@@ -73,6 +73,48 @@ public sealed class DirectorySink(string root) : IOutputSink
         }, () => File.Delete(temp));
     }
 
+    /// <summary>
+    /// Copies a file from an earlier bundle, checking on the way that its SHA-256 is still the one that bundle's
+    /// manifest recorded; a file that was altered since is not carried over (false, nothing written).
+    /// </summary>
+    public bool TryCopy(string sourceFullPath, string relativePath, string expectedSha256)
+    {
+        string full = Resolve(relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + ".partial";
+        string hash;
+        try
+        {
+            using (var source = new FileStream(sourceFullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+            using (var target = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                var buffer = new byte[1 << 16];
+                int n;
+                while ((n = source.Read(buffer)) > 0)
+                {
+                    sha.AppendData(buffer, 0, n);
+                    target.Write(buffer, 0, n);
+                }
+                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+            }
+        }
+        catch (IOException)
+        {
+            File.Delete(temp);
+            return false;
+        }
+        if (hash != expectedSha256)
+        {
+            File.Delete(temp);
+            return false;
+        }
+        File.Move(temp, full, overwrite: true);
+        t_scope?.Add(relativePath);
+        lock (_lock) _files[relativePath] = new OutputFile(relativePath, new FileInfo(full).Length, hash);
+        return true;
+    }
+
     /// <summary>Records a file that was copied in by other means (reused from an earlier bundle).</summary>
     public void Record(string relativePath)
     {

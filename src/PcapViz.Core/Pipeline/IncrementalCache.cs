@@ -88,7 +88,10 @@ public sealed class IncrementalCache
     }
 
     /// <summary>Writes cache/&lt;id&gt;.json for every capture and cache/index.json into the new bundle.</summary>
-    public static void Write(IOutputSink sink, IReadOnlyList<CaptureResult> captures, string optionsKey, string toolVersion)
+    /// <param name="renderKey">What the rendered files depend on (null: they may not be carried over).</param>
+    /// <param name="runKey">What the run-level files depend on.</param>
+    public static void Write(IOutputSink sink, IReadOnlyList<CaptureResult> captures, string optionsKey, string toolVersion,
+        string? renderKey = null, string? runKey = null)
     {
         foreach (var c in captures)
         {
@@ -99,6 +102,8 @@ public sealed class IncrementalCache
         using var w = new Utf8JsonWriter(index, AnalysisJsonExporter.WriterOptions);
         w.WriteStartObject();
         w.WriteNumber("schemaVersion", AnalysisJsonExporter.SchemaVersion);
+        if (renderKey is not null) w.WriteString("renderKey", renderKey);
+        if (renderKey is not null && runKey is not null) w.WriteString("runKey", runKey);
         w.WriteStartArray("captures");
         foreach (var c in captures)
         {

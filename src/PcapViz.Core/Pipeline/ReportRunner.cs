@@ -37,6 +37,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
         var cache = request.Incremental && Directory.Exists(target) ? IncrementalCache.Load(target, _observer) : IncrementalCache.Empty;
         string optionsKey = IncrementalCache.OptionsKey(request.Analysis);
+        string? renderKey = PreviousOutputs.RenderKey(request);
+        var previousOutputs = request.Incremental && renderKey is not null && Directory.Exists(target)
+            ? PreviousOutputs.Load(target, renderKey) : PreviousOutputs.None;
 
         var inputs = discovery.Inputs.OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
         _observer.Discovered(inputs.Count, inputs.Sum(i => i.SizeBytes));
@@ -84,8 +87,13 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         try
         {
             var sink = new DirectorySink(staging);
-            var failures = Export(run, sink, cancellationToken);
-            if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion);
+            // Reused captures keep their rendered files when nothing they depend on changed; so does the run.
+            string? runKey = renderKey is null ? null : PreviousOutputs.RunKey(renderKey, run);
+            var carried = results.Select((c, i) => reused[i] && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
+            bool runCarried = carried.All(c => c) && runKey is not null && runKey == previousOutputs.PreviousRunKey &&
+                              previousOutputs.TryCarryRun(sink);
+            var failures = Export(run, sink, carried, runCarried, cancellationToken);
+            if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
             var files = sink.Files;
             var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i],
                 files.Where(f => f.Path.StartsWith($"captures/{c.Id}/", StringComparison.Ordinal)).Select(f => f.Path).ToList())).ToList();
@@ -145,7 +153,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         }
     }
 
-    private List<ExporterFailure> Export(RunResult run, DirectorySink sink, CancellationToken cancellationToken)
+    private List<ExporterFailure> Export(RunResult run, DirectorySink sink, bool[] carried, bool runCarried, CancellationToken cancellationToken)
     {
         var failures = new List<ExporterFailure>();
         var exporters = request.Exporters.Where(e => (request.Render.Formats & e.Format) != 0).ToList();
@@ -153,6 +161,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs), CancellationToken = cancellationToken }, i =>
         {
             var capture = run.Captures[i];
+            if (carried[i]) return;
             for (int e = 0; e < exporters.Count; e++)
             {
                 var exporter = exporters[e];
@@ -168,6 +177,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             }
         });
         failures.AddRange(captureFailures.OfType<ExporterFailure>());
+        if (runCarried) return failures;
         foreach (var exporter in exporters)
         {
             try
