@@ -182,29 +182,9 @@ public sealed class PcapNgWriter : IDisposable
         _out.Write(_block, 0, total);
     }
 
-    private void Put16(Span<byte> s, ushort v)
-    {
-        if (_bigEndian)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(s, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(s, v);
-        }
-    }
+    private void Put16(Span<byte> s, ushort v) => ByteOrder.Put16(s, v, _bigEndian);
 
-    private void Put32(Span<byte> s, uint v)
-    {
-        if (_bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(s, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(s, v);
-        }
-    }
+    private void Put32(Span<byte> s, uint v) => ByteOrder.Put32(s, v, _bigEndian);
 
     /// <summary>Options in the section's byte order, each value padded to 32 bits, ended by opt_endofopt.</summary>
     private sealed class OptionList(PcapNgWriter owner)

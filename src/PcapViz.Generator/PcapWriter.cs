@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace PcapViz.Generator;
@@ -94,29 +93,9 @@ public sealed class PcapWriter(
         stream.Flush();
     }
 
-    private void Put16(Span<byte> s, ushort v)
-    {
-        if (_bigEndian)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(s, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(s, v);
-        }
-    }
+    private void Put16(Span<byte> s, ushort v) => ByteOrder.Put16(s, v, _bigEndian);
 
-    private void Put32(Span<byte> s, uint v)
-    {
-        if (_bigEndian)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(s, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(s, v);
-        }
-    }
+    private void Put32(Span<byte> s, uint v) => ByteOrder.Put32(s, v, _bigEndian);
 }
 
 /// <summary>The gzip wrapping shared by the writers.</summary>
