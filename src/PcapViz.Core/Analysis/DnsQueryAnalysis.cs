@@ -81,14 +81,11 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
 
     private void Add(DnsProtocol protocol, ReadOnlySpan<char> name, long count)
     {
+        // One hash lookup; the name becomes a string only when it is added.
         var lookup = _counts[(int)protocol].GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(name, out long existing))
-        {
-            lookup[name] = existing + count;
-            return;
-        }
-        lookup[name] = count;
-        if (DistinctCount > MaxDistinct) Prune();
+        ref long slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, name, out bool exists);
+        slot += count;
+        if (!exists && DistinctCount > MaxDistinct) Prune();
     }
 
     private void Add(DnsProtocol protocol, string name, long count)
