@@ -61,8 +61,9 @@ public static class CaptureAnalyzer
             }
             sha256 = hashing.Finish();
             bytesRead?.Report(hashing.BytesRead);
-            if (hashing.BytesRead != sizeAtStart || new FileInfo(fullPath).Length != sizeAtStart)
-                issues.Warn("file-changed", $"The file changed size while it was read ({sizeAtStart:N0} bytes at the start, {Math.Max(hashing.BytesRead, new FileInfo(fullPath).Length):N0} later); it may still be being written. The hash covers the {hashing.BytesRead:N0} bytes read.");
+            long sizeAtEnd = new FileInfo(fullPath).Length;
+            if (hashing.BytesRead != sizeAtStart || sizeAtEnd != sizeAtStart)
+                issues.Warn("file-changed", $"The file changed size while it was read ({sizeAtStart:N0} bytes at the start, {Math.Max(hashing.BytesRead, sizeAtEnd):N0} later); it may still be being written. The hash covers the {hashing.BytesRead:N0} bytes read.");
         }
 
         var input = new CaptureInput(relativePath, fullPath, sizeAtStart, sha256, lastWrite);
