@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using PcapViz.Decoding;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 using PcapViz.Reading;
 
 namespace PcapViz.Benchmarks;

@@ -4,7 +4,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using PcapViz.Export;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Bundle;
+using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;
 using PcapViz.Rendering.Pdf;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 using Spectre.Console;
 
 namespace PcapViz.Cli;

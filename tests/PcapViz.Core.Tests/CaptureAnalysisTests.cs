@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

@@ -1,3 +1,4 @@
+using PcapViz.Orchestration;
 using System.Text;
 using PcapViz.Export;
 

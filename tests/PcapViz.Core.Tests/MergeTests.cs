@@ -1,5 +1,5 @@
 using PcapViz.Export;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using PcapViz.Export;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

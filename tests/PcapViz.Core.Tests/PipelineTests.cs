@@ -2,7 +2,8 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using PcapViz.Pipeline;
+using PcapViz.Discovery;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 using Xunit;
 
 namespace PcapViz.Tests;

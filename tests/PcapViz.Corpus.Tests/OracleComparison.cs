@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

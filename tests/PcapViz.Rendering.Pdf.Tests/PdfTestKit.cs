@@ -1,3 +1,5 @@
+using PcapViz.Orchestration;
+using PcapViz.Bundle;
 using System.Diagnostics;
 using PcapViz.Export;
 using PcapViz.Model;

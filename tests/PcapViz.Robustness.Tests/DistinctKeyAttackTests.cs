@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using PcapViz.Generator;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Robustness.Tests;
 

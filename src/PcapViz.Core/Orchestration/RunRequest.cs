@@ -1,7 +1,7 @@
 using PcapViz.Export;
 using PcapViz.Model;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Orchestration;
 
 /// <summary>Which captures make the exit code non-zero.</summary>
 public enum FailPolicy

@@ -1,6 +1,8 @@
+using PcapViz.Export;
+using PcapViz.Orchestration;
 using System.Security.Cryptography;
 
-namespace PcapViz.Export;
+namespace PcapViz.Bundle;
 
 /// <summary>One file written into the bundle.</summary>
 public sealed record OutputFile(string Path, long SizeBytes, string Sha256);

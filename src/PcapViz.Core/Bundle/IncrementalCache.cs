@@ -1,9 +1,11 @@
+using PcapViz.Orchestration;
+using PcapViz.Discovery;
 using System.Globalization;
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Model;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Bundle;
 
 /// <summary>
 /// The bundle's <c>cache/</c> folder: for every capture, its analysis JSON and the key it was computed under

@@ -1,7 +1,8 @@
+using PcapViz.Orchestration;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Discovery;
 
 /// <summary>Folder names under captures/: readable, stable for a given input path, unique in a run.</summary>
 public static class CaptureIds

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using PcapViz.Model;
 using PcapViz.Reading;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Discovery;
 
 /// <summary>A file chosen for analysis.</summary>
 /// <param name="FullPath">Absolute path.</param>

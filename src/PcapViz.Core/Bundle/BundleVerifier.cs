@@ -1,8 +1,8 @@
+using PcapViz.Orchestration;
 using System.Security.Cryptography;
 using System.Text.Json;
-using PcapViz.Export;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Bundle;
 
 public enum VerifyProblemKind { Missing, Altered, Unlisted }
 

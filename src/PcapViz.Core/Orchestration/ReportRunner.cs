@@ -1,8 +1,10 @@
+using PcapViz.Discovery;
+using PcapViz.Bundle;
 using System.Globalization;
 using PcapViz.Export;
 using PcapViz.Model;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Orchestration;
 
 /// <summary>
 /// One `pcapviz report` run: discover, analyse in parallel, build the immutable run model, let every exporter

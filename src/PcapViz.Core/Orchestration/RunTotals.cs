@@ -1,7 +1,7 @@
 using PcapViz.Analysis;
 using PcapViz.Model;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Orchestration;
 
 /// <summary>Run-wide totals, merged from finished capture results in their (sorted) order.</summary>
 public static class RunTotals

@@ -4,7 +4,7 @@ using PcapViz.Analysis;
 using PcapViz.Model;
 using PcapViz.Reading;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Orchestration;
 
 /// <summary>
 /// Analyses one capture on several cores. The calling thread reads (and so hashes and frames) the records with the

@@ -1,4 +1,4 @@
-namespace PcapViz.Pipeline;
+namespace PcapViz.Bundle;
 
 /// <summary>
 /// Replaces the bundle directory by the finished staging directory with two renames, and repairs the one

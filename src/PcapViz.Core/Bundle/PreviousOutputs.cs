@@ -1,10 +1,11 @@
+using PcapViz.Orchestration;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Model;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Bundle;
 
 /// <summary>
 /// The rendered files of the bundle an incremental run replaces. A capture whose results are reused keeps its

@@ -2,7 +2,7 @@ using PcapViz.Analysis;
 using PcapViz.Model;
 using PcapViz.Reading;
 
-namespace PcapViz.Pipeline;
+namespace PcapViz.Orchestration;
 
 /// <summary>Reads one capture file in a single streaming pass: hash, read, decode, analyse.</summary>
 public static class CaptureAnalyzer

@@ -1,7 +1,8 @@
+using PcapViz.Export;
 using System.Text.Json;
 using PcapViz.Model;
 
-namespace PcapViz.Export;
+namespace PcapViz.Bundle;
 
 /// <summary>A capture's entry in manifest.json.</summary>
 public sealed record ManifestInput(CaptureResult Capture, bool Reused, IReadOnlyList<string> Outputs);
