@@ -5,9 +5,11 @@ using System.Runtime.InteropServices;
 using PcapViz.Export;
 using PcapViz.Model;
 using PcapViz.Bundle;
+using PcapViz.Discovery;
 using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;
 using PcapViz.Rendering.Pdf;
+using PcapViz.ScaleOut;
 
 namespace PcapViz.Cli;
 
@@ -48,6 +50,8 @@ public static class CliApp
             """);
         root.Subcommands.Add(ReportCommand(stdout, stderr));
         root.Subcommands.Add(VerifyCommand(stdout, stderr));
+        root.Subcommands.Add(PlanCommand(stdout, stderr));
+        root.Subcommands.Add(MergeCommand(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is null)
@@ -66,116 +70,194 @@ public static class CliApp
     {
         var inputs = new Argument<string[]>("inputs")
         {
-            Description = "Capture files and/or directories (walked recursively; in directories, files are recognised by content).",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "Capture files and/or directories (walked recursively; in directories, files are recognised by content). Not with --plan.",
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var output = new Option<string>("--output", "-o") { Description = "Bundle directory to write (replaced atomically at the end of the run).", Required = true };
-        var include = new Option<string[]>("--include") { Description = "Glob of files to take from directories (repeatable), matched against the relative path or the file name: '*.pcap', 'site-a/**'.", AllowMultipleArgumentsPerToken = false };
-        var exclude = new Option<string[]>("--exclude") { Description = "Glob of files to leave out (repeatable); wins over --include." };
-        var bin = new Option<string>("--bin") { Description = "Traffic bin width: whole seconds, or 'auto' (2 s, widened up to 1 d so there are at most 3,600 bins).", DefaultValueFactory = _ => "auto" };
-        var top = new Option<int>("--top") { Description = "Entries shown in charts and PDF tables.", DefaultValueFactory = _ => 20 };
-        var timeZone = new Option<string>("--timezone") { Description = "IANA time zone for times in HTML and PDF (data files are always UTC).", DefaultValueFactory = _ => "UTC" };
-        var formats = new Option<string>("--format") { Description = "Outputs to write, comma-separated: html,pdf,json,csv (or 'all').", DefaultValueFactory = _ => "all" };
-        var paper = new Option<string>("--paper") { Description = "PDF paper size: a4 or letter.", DefaultValueFactory = _ => "a4" };
-        var selfContained = new Option<bool>("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
-        var templates = new Option<string?>("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var set = new ReportOptionSet();
         var incremental = new Option<bool>("--incremental") { Description = "Keep a cache in <out>/cache/ and reuse a capture's results from it when its path, size, modification time, SHA-256 and the analysis options are unchanged." };
-        var failOn = new Option<string>("--fail-on") { Description = "Which captures make the exit code 2: error (failed or cut short), warning (any issue) or never.", DefaultValueFactory = _ => "error" };
-        var maxDistinct = new Option<int>("--max-distinct") { Description = "Distinct addresses / names each analysis tracks exactly; past it the lightest are counted as 'other' and the report says so.", DefaultValueFactory = _ => AnalysisOptions.DefaultMaxDistinct };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
+        var plan = new Option<string?>("--plan") { Description = "Analyse one shard of a plan made by 'pcapviz plan' (the plan fixes inputs and options); the output is a shard for 'pcapviz merge'." };
+        var shard = new Option<int?>("--shard") { Description = "Shard index 0..N-1 (default: SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX)." };
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
-            inputs, output, include, exclude, bin, top, timeZone, formats, paper, selfContained, templates, jobs,
-            incremental, failOn, maxDistinct, quiet, verbose,
+            inputs, output,
         };
+        set.AddTo(command, withJobs: true);
+        command.Options.Add(incremental);
+        command.Options.Add(plan);
+        command.Options.Add(shard);
 
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            int? binSeconds = null;
-            string binText = parse.GetValue(bin)!;
-            if (!binText.Equals("auto", StringComparison.OrdinalIgnoreCase))
-            {
-                if (int.TryParse(binText, NumberStyles.None, CultureInfo.InvariantCulture, out int b) && b > 0 && b <= 31_536_000) binSeconds = b;
-                else errors.Add($"--bin: '{binText}' is neither 'auto' nor a whole number of seconds from 1 to 31536000.");
-            }
-            int topValue = parse.GetValue(top);
-            if (topValue is < 1 or > 1000) errors.Add($"--top: {topValue} is outside 1..1000.");
-            TimeZoneInfo? zone = null;
-            string zoneText = parse.GetValue(timeZone)!;
-            try { zone = zoneText is "UTC" or "utc" or "Etc/UTC" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneText); }
-            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException) { errors.Add($"--timezone: '{zoneText}' is not a known IANA time zone (for example Europe/Berlin)."); }
-            var outputs = ParseFormats(parse.GetValue(formats)!, errors);
-            PaperSize paperSize = PaperSize.A4;
-            switch (parse.GetValue(paper)!.ToLowerInvariant())
-            {
-                case "a4": break;
-                case "letter": paperSize = PaperSize.Letter; break;
-                default: errors.Add($"--paper: '{parse.GetValue(paper)}' is neither a4 nor letter."); break;
-            }
-            string? templateDir = parse.GetValue(templates);
-            if (templateDir is not null && !Directory.Exists(templateDir)) errors.Add($"--templates: directory '{templateDir}' does not exist.");
-            int jobCount = parse.GetValue(jobs);
-            if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
-            FailPolicy policy = FailPolicy.Error;
-            switch (parse.GetValue(failOn)!.ToLowerInvariant())
-            {
-                case "error": break;
-                case "warning": policy = FailPolicy.Warning; break;
-                case "never": policy = FailPolicy.Never; break;
-                default: errors.Add($"--fail-on: '{parse.GetValue(failOn)}' is not error, warning or never."); break;
-            }
-            int distinct = parse.GetValue(maxDistinct);
-            if (distinct is < 10 or > 50_000_000) errors.Add($"--max-distinct: {distinct} is outside 10..50000000.");
-            if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
-            foreach (string input in parse.GetValue(inputs) ?? [])
+            string? planPath = parse.GetValue(plan);
+            var verbosity = set.Verbosity(parse, errors);
+            int jobCount = set.Jobs(parse, errors);
+            if (planPath is not null)
+                return RunShard(parse, set, planPath, parse.GetValue(shard), parse.GetValue(inputs) ?? [], parse.GetValue(output)!,
+                    parse.GetValue(incremental), jobCount, verbosity, errors, stdout, stderr);
+            if (parse.GetValue(shard) is not null) errors.Add("--shard needs --plan.");
+            var roots = parse.GetValue(inputs) ?? [];
+            if (roots.Length == 0) errors.Add("name at least one input file or directory.");
+            foreach (string input in roots)
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
+            var settings = set.Parse(parse, errors);
             var generated = GenerationTime(errors);
-            if (errors.Count > 0)
-            {
-                foreach (string e in errors) stderr.WriteLine($"pcapviz: {e}");
-                stderr.WriteLine("Run 'pcapviz report --help' for the options.");
-                return ExitCodes.Fatal;
-            }
+            if (errors.Count > 0) return UsageErrors(errors, "report", stderr);
 
-            var analysis = new AnalysisOptions(binSeconds, distinct);
-            var render = new RenderOptions(topValue, zone!, outputs, paperSize, parse.GetValue(selfContained));
-            var manifestOptions = new List<KeyValuePair<string, string>>
+            var request = settings!.ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated) with
             {
-                new("bin", binSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"),
-                new("maxDistinct", distinct.ToString(CultureInfo.InvariantCulture)),
-                new("top", topValue.ToString(CultureInfo.InvariantCulture)),
-                new("timezone", zone == TimeZoneInfo.Utc ? "UTC" : zone!.Id),
-                new("format", FormatList(outputs)),
-                new("paper", paperSize == PaperSize.A4 ? "a4" : "letter"),
-                new("selfContainedHtml", render.SelfContainedHtml ? "true" : "false"),
-                new("templates", templateDir is null ? "built-in" : "custom"),
-                new("include", string.Join(';', parse.GetValue(include) ?? [])),
-                new("exclude", string.Join(';', parse.GetValue(exclude) ?? [])),
-                new("failOn", policy.ToString().ToLowerInvariant()),
-            };
-            IReportExporter[] exporters =
-            [
-                new AnalysisJsonExporter(),
-                new CsvExporter(),
-                new HtmlReportExporter(new HtmlReportOptions(templateDir)),
-                new PdfReportExporter(),
-            ];
-            var request = new RunRequest(parse.GetValue(inputs)!, parse.GetValue(output)!, analysis, render, exporters, ToolVersion, generated, manifestOptions)
-            {
-                Includes = parse.GetValue(include) ?? [],
-                Excludes = parse.GetValue(exclude) ?? [],
                 Jobs = jobCount,
                 Incremental = parse.GetValue(incremental),
-                FailOn = policy,
             };
-            var verbosity = parse.GetValue(quiet) ? Verbosity.Quiet : parse.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal;
             return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });
         return command;
+    }
+
+    private static int RunShard(ParseResult parse, ReportOptionSet set, string planPath, int? shardGiven, string[] roots, string output,
+        bool incremental, int jobs, Verbosity verbosity, List<string> errors, TextWriter stdout, TextWriter stderr)
+    {
+        if (roots.Length > 0) errors.Add("--plan: the plan names the inputs; give no inputs on the command line.");
+        if (incremental) errors.Add("--plan: --incremental does not apply to a shard.");
+        foreach (string name in set.FixedByPlan(parse)) errors.Add($"--plan: {name} is fixed by the plan; give it to 'pcapviz plan'.");
+        ShardPlan? plan = null;
+        try
+        {
+            plan = ShardPlan.Read(planPath);
+        }
+        catch (InvalidDataException ex)
+        {
+            errors.Add(ex.Message);
+        }
+        int? index = plan is null ? null : ShardRun.ResolveIndex(shardGiven, plan.ShardCount, Environment.GetEnvironmentVariable, errors);
+        ReportSettings? settings = plan is null ? null : ReportSettings.FromPlan(plan, errors);
+        if (plan is not null && plan.ToolVersion != ToolVersion)
+            errors.Add($"--plan: the plan was made by PcapViz {plan.ToolVersion}; this is {ToolVersion}. Every shard and the merge must run the version that planned.");
+        if (errors.Count > 0) return UsageErrors(errors, "report", stderr);
+        var request = settings!.ToRequest(plan!.Roots, output, ToolVersion, plan.GeneratedUtc) with { Jobs = jobs };
+        if (set.FailOnGiven(parse)) request = request with { FailOn = set.FailOn(parse, errors) };
+        return ReportExecution.Execute(ShardRun.ForShard(request, plan, index!.Value), verbosity, stdout, stderr);
+    }
+
+    private static Command PlanCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "Capture files and/or directories, exactly as 'pcapviz report' takes them.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<string>("--output", "-o") { Description = "The plan file to write (JSON).", Required = true };
+        var shards = new Option<int>("--shards") { Description = "Number of shards (whole files, balanced by size).", Required = true };
+        var pages = new Option<string>("--capture-pages") { Description = "Where each capture's pages are rendered: 'shards' (on the nodes) or 'merge'.", DefaultValueFactory = _ => "shards" };
+        var set = new ReportOptionSet();
+        var command = new Command("plan", """
+            Split the inputs of a report run into N shards for a cluster: discovers the inputs as 'pcapviz report' does,
+            assigns whole files to shards balanced by size (largest first), and records every input (path, size), the
+            options and the generation time (SOURCE_DATE_EPOCH or now) with the plan's SHA-256. Then run
+            'pcapviz report --plan plan.json --shard K -o shard-K' for every K, and 'pcapviz merge shard-*/ -o <bundle>'.
+            """) { inputs, output, shards, pages };
+        set.AddTo(command, withJobs: false);
+        command.SetAction(parse =>
+        {
+            var errors = new List<string>();
+            var roots = parse.GetValue(inputs) ?? [];
+            foreach (string input in roots)
+                if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
+            int count = parse.GetValue(shards);
+            if (count is < 1 or > ShardPlan.MaxShards) errors.Add($"--shards: {count} is outside 1..{ShardPlan.MaxShards}.");
+            CapturePages where = CapturePages.Shards;
+            switch (parse.GetValue(pages)!.ToLowerInvariant())
+            {
+                case "shards": break;
+                case "merge": where = CapturePages.Merge; break;
+                default: errors.Add($"--capture-pages: '{parse.GetValue(pages)}' is neither shards nor merge."); break;
+            }
+            var settings = set.Parse(parse, errors);
+            var verbosity = set.Verbosity(parse, errors);
+            var generated = GenerationTime(errors);
+            if (errors.Count > 0) return UsageErrors(errors, "plan", stderr);
+
+            var discovery = new InputDiscovery(settings!.Includes, settings.Excludes).Discover(roots);
+            if (discovery.Errors.Count > 0)
+            {
+                foreach (string e in discovery.Errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
+                return ExitCodes.Fatal;
+            }
+            var plan = new ShardPlan(ToolVersion, DateTimeOffset.FromUnixTimeSeconds(generated.ToUnixTimeSeconds()), roots, settings.ManifestOptions,
+                settings.Includes, settings.Excludes, settings.TemplateDirectory is null ? null : Path.GetFullPath(settings.TemplateDirectory),
+                where, count, ShardPlan.Balance(discovery.Inputs, count), discovery.Skipped);
+            string target = parse.GetValue(output)!;
+            try
+            {
+                string full = Path.GetFullPath(target);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                string temp = full + ".partial";
+                File.WriteAllBytes(temp, plan.ToBytes());
+                File.Move(temp, full, overwrite: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"pcapviz: cannot write the plan '{Terminal.Safe(target)}': {Terminal.Safe(ex.Message)}");
+                return ExitCodes.Fatal;
+            }
+            if (verbosity != Verbosity.Quiet)
+            {
+                var byShard = plan.InputsByShard();
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Wrote {Terminal.Safe(Path.GetFullPath(target))}: {plan.Inputs.Count} captures ({plan.Inputs.Sum(i => i.SizeBytes):N0} bytes) in {count} shards, largest {byShard.Max(s => s.Sum(i => i.SizeBytes)):N0} bytes; {plan.Skipped.Count} files skipped; plan SHA-256 {plan.Sha256}."));
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command MergeCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var shards = new Argument<string[]>("shards") { Description = "The shard directories written by 'pcapviz report --plan ... --shard K'.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Bundle directory to write (replaced atomically at the end).", Required = true };
+        var plan = new Option<string?>("--plan") { Description = "The plan the shards must come from (default: the plan the shards carry)." };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Files processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: error, warning or never." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
+        var command = new Command("merge", """
+            Check every shard of a plan (missing, duplicate, foreign or altered shards are errors naming the shard) and
+            combine them into one bundle, byte for byte the one 'pcapviz report' writes for the same inputs and options.
+            """) { shards, output, plan, jobs, failOn, quiet, verbose };
+        command.SetAction(parse =>
+        {
+            var errors = new List<string>();
+            int jobCount = parse.GetValue(jobs);
+            if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
+            if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
+            FailPolicy? policy = parse.GetValue(failOn) is { } f ? ReportOptionSet.ParseFailOn(f, errors) : null;
+            if (errors.Count > 0) return UsageErrors(errors, "merge", stderr);
+            var (loaded, dirs, loadErrors) = ShardSet.Load(parse.GetValue(shards)!, parse.GetValue(plan));
+            errors.AddRange(loadErrors);
+            ReportSettings? settings = loaded is null ? null : ReportSettings.FromPlan(loaded, errors);
+            if (loaded is not null && loaded.ToolVersion != ToolVersion)
+                errors.Add($"the plan was made by PcapViz {loaded.ToolVersion}; this is {ToolVersion}. Merge with the version that planned.");
+            if (errors.Count > 0)
+            {
+                foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
+                stderr.WriteLine($"pcapviz: nothing was merged ({errors.Count} problem(s)).");
+                return ExitCodes.Fatal;
+            }
+            var request = settings!.ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount };
+            if (policy is not null) request = request with { FailOn = policy.Value };
+            var verbosity = parse.GetValue(quiet) ? Verbosity.Quiet : parse.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal;
+            return ReportExecution.Merge(new MergeRequest(loaded, dirs, request), verbosity, stdout, stderr);
+        });
+        return command;
+    }
+
+    private static int UsageErrors(List<string> errors, string command, TextWriter stderr)
+    {
+        foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
+        stderr.WriteLine($"Run 'pcapviz {command} --help' for the options.");
+        return ExitCodes.Fatal;
     }
 
     private static Command VerifyCommand(TextWriter stdout, TextWriter stderr)
@@ -202,29 +284,6 @@ public static class CliApp
         });
         return command;
     }
-
-    private static OutputFormats ParseFormats(string text, List<string> errors)
-    {
-        var result = OutputFormats.None;
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            switch (part.ToLowerInvariant())
-            {
-                case "all": result |= OutputFormats.All; break;
-                case "html": result |= OutputFormats.Html; break;
-                case "pdf": result |= OutputFormats.Pdf; break;
-                case "json": result |= OutputFormats.Json; break;
-                case "csv": result |= OutputFormats.Csv; break;
-                default: errors.Add($"--format: '{part}' is not one of html, pdf, json, csv, all."); break;
-            }
-        }
-        if (result == OutputFormats.None) errors.Add("--format: name at least one of html, pdf, json, csv.");
-        return result;
-    }
-
-    private static string FormatList(OutputFormats formats) => string.Join(',',
-        new[] { (OutputFormats.Html, "html"), (OutputFormats.Pdf, "pdf"), (OutputFormats.Json, "json"), (OutputFormats.Csv, "csv") }
-            .Where(f => (formats & f.Item1) != 0).Select(f => f.Item2));
 
     /// <summary>SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else now.</summary>
     internal static DateTimeOffset GenerationTime(List<string> errors)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using PcapViz.Model;
 using PcapViz.Orchestration;
+using PcapViz.ScaleOut;
 using Spectre.Console;
 
 namespace PcapViz.Cli;
@@ -11,7 +12,15 @@ public enum Verbosity { Quiet, Normal, Verbose }
 /// <summary>Runs a report with cancellation on Ctrl+C / SIGTERM and progress fitted to where the output goes.</summary>
 internal static class ReportExecution
 {
-    public static int Execute(RunRequest request, Verbosity verbosity, TextWriter stdout, TextWriter stderr)
+    public static int Execute(RunRequest request, Verbosity verbosity, TextWriter stdout, TextWriter stderr) =>
+        Execute(request, verbosity, stdout, stderr, (observer, token) => new ReportRunner(request, observer).Run(token));
+
+    /// <summary>`pcapviz merge`: the same cancellation, progress and summary around <see cref="ShardMerge"/>.</summary>
+    public static int Merge(MergeRequest merge, Verbosity verbosity, TextWriter stdout, TextWriter stderr) =>
+        Execute(merge.Report, verbosity, stdout, stderr, (observer, token) => new ShardMerge(merge, observer).Run(token));
+
+    private static int Execute(RunRequest request, Verbosity verbosity, TextWriter stdout, TextWriter stderr,
+        Func<IRunObserver, CancellationToken, RunOutcome> run)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -30,8 +39,8 @@ internal static class ReportExecution
             bool interactive = verbosity != Verbosity.Quiet && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected &&
                                Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
             RunOutcome outcome = interactive
-                ? RunWithProgressBar(request, verbosity, cancel.Token)
-                : new ReportRunner(request, new LogLineObserver(stderr, verbosity)).Run(cancel.Token);
+                ? RunWithProgressBar(verbosity, run, cancel.Token)
+                : run(new LogLineObserver(stderr, verbosity), cancel.Token);
             PrintSummary(outcome, request, verbosity, stdout);
             return outcome.ExitCode;
         }
@@ -51,7 +60,7 @@ internal static class ReportExecution
         }
     }
 
-    private static RunOutcome RunWithProgressBar(RunRequest request, Verbosity verbosity, CancellationToken token)
+    private static RunOutcome RunWithProgressBar(Verbosity verbosity, Func<IRunObserver, CancellationToken, RunOutcome> run, CancellationToken token)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         RunOutcome? outcome = null;
@@ -61,7 +70,7 @@ internal static class ReportExecution
             .Start(ctx =>
             {
                 var observer = new ProgressBarObserver(console, ctx, verbosity);
-                outcome = new ReportRunner(request, observer).Run(token);
+                outcome = run(observer, token);
                 observer.Complete();
             });
         return outcome!;

@@ -17,7 +17,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
     public RunOutcome Run(CancellationToken cancellationToken = default)
     {
-        var discovery = new InputDiscovery(request.Includes, request.Excludes).Discover(request.Inputs);
+        var discovery = request.Discovered ?? new InputDiscovery(request.Includes, request.Excludes).Discover(request.Inputs);
         if (discovery.Errors.Count > 0)
             return Fatal(discovery.Errors);
 
@@ -96,6 +96,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
                               previousOutputs.TryCarryRun(sink);
             var failures = Export(run, sink, carried, runCarried, cancellationToken);
             if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
+            request.ExtraOutputs?.Invoke(sink, run);
             var files = sink.Files;
             var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i],
                 files.Where(f => f.Path.StartsWith($"captures/{c.Id}/", StringComparison.Ordinal)).Select(f => f.Path).ToList())).ToList();
@@ -114,11 +115,15 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         return new RunOutcome(exit, run, [], reused.Count(r => r));
     }
 
-    private int ExitCodeFor(RunResult run)
+    private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
+
+    /// <summary>The exit code of a written bundle under a --fail-on policy (report and merge alike).</summary>
+    public static int ExitCodeFor(RunResult run, FailPolicy failOn)
     {
+        ArgumentNullException.ThrowIfNull(run);
         bool errors = run.Captures.Any(c => c.HasErrors) || run.Skipped.Any(s => s.IsProblem);
         bool warnings = run.Captures.Any(c => c.HasWarnings);
-        return request.FailOn switch
+        return failOn switch
         {
             FailPolicy.Never => ExitCodes.Success,
             FailPolicy.Warning when errors || warnings => ExitCodes.CapturesWithIssues,
@@ -158,7 +163,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
     private List<ExporterFailure> Export(RunResult run, DirectorySink sink, bool[] carried, bool runCarried, CancellationToken cancellationToken)
     {
         var failures = new List<ExporterFailure>();
-        var exporters = request.Exporters.Where(e => (request.Render.Formats & e.Format) != 0).ToList();
+        var captureFormats = request.CaptureFormats ?? request.Render.Formats;
+        var exporters = request.Exporters.Where(e => (captureFormats & e.Format) != 0).ToList();
         var captureFailures = new ExporterFailure?[run.Captures.Count * exporters.Count];
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs), CancellationToken = cancellationToken }, i =>
         {
@@ -179,8 +185,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             }
         });
         failures.AddRange(captureFailures.OfType<ExporterFailure>());
-        if (runCarried) return failures;
-        foreach (var exporter in exporters)
+        if (runCarried || !request.RunOutputs) return failures;
+        foreach (var exporter in request.Exporters.Where(e => (request.Render.Formats & e.Format) != 0))
         {
             try
             {

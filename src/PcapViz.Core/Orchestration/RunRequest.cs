@@ -1,4 +1,5 @@
 using PcapViz.Export;
+using PcapViz.Discovery;
 using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
@@ -43,6 +44,14 @@ public sealed record RunRequest(
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public bool Incremental { get; init; }
     public FailPolicy FailOn { get; init; } = FailPolicy.Error;
+    /// <summary>Inputs decided beforehand (one shard of a plan): the roots are not walked again.</summary>
+    public DiscoveryResult? Discovered { get; init; }
+    /// <summary>Formats written for each capture; null: <see cref="RenderOptions.Formats"/>. A shard adds JSON, which the merge reads.</summary>
+    public OutputFormats? CaptureFormats { get; init; }
+    /// <summary>False for a shard: no index, run PDF or assets (the merge writes them).</summary>
+    public bool RunOutputs { get; init; } = true;
+    /// <summary>Files the caller adds to the bundle before the manifest is written (a shard's plan.json and shard.json).</summary>
+    public Action<IOutputSink, RunResult>? ExtraOutputs { get; init; }
 }
 
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>

@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.Globalization;
+using PcapViz.Export;
+using PcapViz.Model;
+using PcapViz.Bundle;
+using PcapViz.Discovery;
+using PcapViz.Orchestration;
+using PcapViz.Rendering.Html;
+using PcapViz.Rendering.Pdf;
+using PcapViz.ScaleOut;
+
+namespace PcapViz.Cli;
+
+/// <summary>The validated options of a report run, whether from the command line or from a plan.</summary>
+/// <param name="ManifestOptions">The options as manifest.json (and a plan) lists them, in a fixed order.</param>
+internal sealed record ReportSettings(
+    AnalysisOptions Analysis,
+    RenderOptions Render,
+    string? TemplateDirectory,
+    IReadOnlyList<string> Includes,
+    IReadOnlyList<string> Excludes,
+    FailPolicy FailOn,
+    IReadOnlyList<KeyValuePair<string, string>> ManifestOptions)
+{
+    public RunRequest ToRequest(IReadOnlyList<string> roots, string output, string toolVersion, DateTimeOffset generated)
+    {
+        IReportExporter[] exporters =
+        [
+            new AnalysisJsonExporter(),
+            new CsvExporter(),
+            new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory)),
+            new PdfReportExporter(),
+        ];
+        return new RunRequest(roots, output, Analysis, Render, exporters, toolVersion, generated, ManifestOptions)
+        {
+            Includes = Includes,
+            Excludes = Excludes,
+            FailOn = FailOn,
+        };
+    }
+
+    /// <summary>
+    /// The settings a plan fixes, parsed by the same rules as the command line; the manifest lists the plan's own
+    /// option values, so a shard and the merge write what a report run with those options writes.
+    /// </summary>
+    public static ReportSettings? FromPlan(ShardPlan plan, List<string> errors)
+    {
+        string Get(string name)
+        {
+            string? value = plan.Option(name);
+            if (value is null) errors.Add($"the plan has no option '{name}'.");
+            return value ?? "";
+        }
+        int before = errors.Count;
+        string bin = Get("bin"), distinct = Get("maxDistinct"), top = Get("top"), zone = Get("timezone"), format = Get("format"),
+            paper = Get("paper"), selfContained = Get("selfContainedHtml"), failOn = Get("failOn");
+        if (errors.Count > before) return null;
+        int topValue = int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out int t) ? t : -1;
+        int distinctValue = int.TryParse(distinct, NumberStyles.None, CultureInfo.InvariantCulture, out int d) ? d : -1;
+        var settings = ReportOptionSet.Build(bin, topValue, zone, format, paper, selfContained == "true", plan.TemplatesDirectory,
+            plan.Includes.ToArray(), plan.Excludes.ToArray(), failOn, distinctValue, errors);
+        if (errors.Count > before) return null;
+        return settings! with { ManifestOptions = plan.Options };
+    }
+}
+
+/// <summary>The analysis and rendering options shared by `report` and `plan`, validated all at once.</summary>
+internal sealed class ReportOptionSet
+{
+    private readonly Option<string[]> _include = new("--include") { Description = "Glob of files to take from directories (repeatable), matched against the relative path or the file name: '*.pcap', 'site-a/**'.", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string[]> _exclude = new("--exclude") { Description = "Glob of files to leave out (repeatable); wins over --include." };
+    private readonly Option<string> _bin = new("--bin") { Description = "Traffic bin width: whole seconds, or 'auto' (2 s, widened up to 1 d so there are at most 3,600 bins).", DefaultValueFactory = _ => "auto" };
+    private readonly Option<int> _top = new("--top") { Description = "Entries shown in charts and PDF tables.", DefaultValueFactory = _ => 20 };
+    private readonly Option<string> _timeZone = new("--timezone") { Description = "IANA time zone for times in HTML and PDF (data files are always UTC).", DefaultValueFactory = _ => "UTC" };
+    private readonly Option<string> _formats = new("--format") { Description = "Outputs to write, comma-separated: html,pdf,json,csv (or 'all').", DefaultValueFactory = _ => "all" };
+    private readonly Option<string> _paper = new("--paper") { Description = "PDF paper size: a4 or letter.", DefaultValueFactory = _ => "a4" };
+    private readonly Option<bool> _selfContained = new("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
+    private readonly Option<string?> _templates = new("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
+    private readonly Option<int> _jobs = new("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private readonly Option<string> _failOn = new("--fail-on") { Description = "Which captures make the exit code 2: error (failed or cut short), warning (any issue) or never.", DefaultValueFactory = _ => "error" };
+    private readonly Option<int> _maxDistinct = new("--max-distinct") { Description = "Distinct addresses / names each analysis tracks exactly; past it the lightest are counted as 'other' and the report says so.", DefaultValueFactory = _ => AnalysisOptions.DefaultMaxDistinct };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only errors." };
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Print every capture's issues as well." };
+    private bool _withJobs;
+
+    public void AddTo(Command command, bool withJobs)
+    {
+        _withJobs = withJobs;
+        foreach (Option o in new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _selfContained, _templates })
+            command.Options.Add(o);
+        if (withJobs) command.Options.Add(_jobs);
+        foreach (Option o in new Option[] { _failOn, _maxDistinct, _quiet, _verbose })
+            command.Options.Add(o);
+    }
+
+    /// <summary>The options given on the command line that a plan fixes (a shard may not change them).</summary>
+    public IEnumerable<string> FixedByPlan(ParseResult parse) =>
+        new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _selfContained, _templates, _maxDistinct }
+            .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name);
+
+    public bool FailOnGiven(ParseResult parse) => parse.GetResult(_failOn) is { Implicit: false };
+
+    public FailPolicy FailOn(ParseResult parse, List<string> errors) => ParseFailOn(parse.GetValue(_failOn)!, errors);
+
+    public int Jobs(ParseResult parse, List<string> errors)
+    {
+        int jobs = parse.GetValue(_jobs);
+        if (_withJobs && jobs is < 1 or > 256) errors.Add($"--jobs: {jobs} is outside 1..256.");
+        return jobs;
+    }
+
+    public Verbosity Verbosity(ParseResult parse, List<string> errors)
+    {
+        if (parse.GetValue(_quiet) && parse.GetValue(_verbose)) errors.Add("--quiet and --verbose exclude each other.");
+        return parse.GetValue(_quiet) ? Cli.Verbosity.Quiet : parse.GetValue(_verbose) ? Cli.Verbosity.Verbose : Cli.Verbosity.Normal;
+    }
+
+    public ReportSettings? Parse(ParseResult parse, List<string> errors) => Build(
+        parse.GetValue(_bin)!, parse.GetValue(_top), parse.GetValue(_timeZone)!, parse.GetValue(_formats)!, parse.GetValue(_paper)!,
+        parse.GetValue(_selfContained), parse.GetValue(_templates), parse.GetValue(_include) ?? [], parse.GetValue(_exclude) ?? [],
+        parse.GetValue(_failOn)!, parse.GetValue(_maxDistinct), errors);
+
+    public static ReportSettings? Build(string binText, int topValue, string zoneText, string formatText, string paperText, bool selfContained,
+        string? templateDir, string[] include, string[] exclude, string failOnText, int distinct, List<string> errors)
+    {
+        int before = errors.Count;
+        int? binSeconds = null;
+        if (!binText.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            if (int.TryParse(binText, NumberStyles.None, CultureInfo.InvariantCulture, out int b) && b > 0 && b <= 31_536_000) binSeconds = b;
+            else errors.Add($"--bin: '{binText}' is neither 'auto' nor a whole number of seconds from 1 to 31536000.");
+        }
+        if (topValue is < 1 or > 1000) errors.Add($"--top: {topValue} is outside 1..1000.");
+        TimeZoneInfo? zone = null;
+        try { zone = zoneText is "UTC" or "utc" or "Etc/UTC" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneText); }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException) { errors.Add($"--timezone: '{zoneText}' is not a known IANA time zone (for example Europe/Berlin)."); }
+        var outputs = ParseFormats(formatText, errors);
+        PaperSize paperSize = PaperSize.A4;
+        switch (paperText.ToLowerInvariant())
+        {
+            case "a4": break;
+            case "letter": paperSize = PaperSize.Letter; break;
+            default: errors.Add($"--paper: '{paperText}' is neither a4 nor letter."); break;
+        }
+        if (templateDir is not null && !Directory.Exists(templateDir)) errors.Add($"--templates: directory '{templateDir}' does not exist.");
+        var policy = ParseFailOn(failOnText, errors);
+        if (distinct is < 10 or > 50_000_000) errors.Add($"--max-distinct: {distinct} is outside 10..50000000.");
+        if (errors.Count > before) return null;
+
+        var analysis = new AnalysisOptions(binSeconds, distinct);
+        var render = new RenderOptions(topValue, zone!, outputs, paperSize, selfContained);
+        var manifestOptions = new List<KeyValuePair<string, string>>
+        {
+            new("bin", binSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"),
+            new("maxDistinct", distinct.ToString(CultureInfo.InvariantCulture)),
+            new("top", topValue.ToString(CultureInfo.InvariantCulture)),
+            new("timezone", zone == TimeZoneInfo.Utc ? "UTC" : zone!.Id),
+            new("format", FormatList(outputs)),
+            new("paper", paperSize == PaperSize.A4 ? "a4" : "letter"),
+            new("selfContainedHtml", render.SelfContainedHtml ? "true" : "false"),
+            new("templates", templateDir is null ? "built-in" : "custom"),
+            new("include", string.Join(';', include)),
+            new("exclude", string.Join(';', exclude)),
+            new("failOn", policy.ToString().ToLowerInvariant()),
+        };
+        return new ReportSettings(analysis, render, templateDir, include, exclude, policy, manifestOptions);
+    }
+
+    public static FailPolicy ParseFailOn(string text, List<string> errors)
+    {
+        switch (text.ToLowerInvariant())
+        {
+            case "error": return FailPolicy.Error;
+            case "warning": return FailPolicy.Warning;
+            case "never": return FailPolicy.Never;
+            default:
+                errors.Add($"--fail-on: '{text}' is not error, warning or never.");
+                return FailPolicy.Error;
+        }
+    }
+
+    private static OutputFormats ParseFormats(string text, List<string> errors)
+    {
+        var result = OutputFormats.None;
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            switch (part.ToLowerInvariant())
+            {
+                case "all": result |= OutputFormats.All; break;
+                case "html": result |= OutputFormats.Html; break;
+                case "pdf": result |= OutputFormats.Pdf; break;
+                case "json": result |= OutputFormats.Json; break;
+                case "csv": result |= OutputFormats.Csv; break;
+                default: errors.Add($"--format: '{part}' is not one of html, pdf, json, csv, all."); break;
+            }
+        }
+        if (result == OutputFormats.None) errors.Add("--format: name at least one of html, pdf, json, csv.");
+        return result;
+    }
+
+    private static string FormatList(OutputFormats formats) => string.Join(',',
+        new[] { (OutputFormats.Html, "html"), (OutputFormats.Pdf, "pdf"), (OutputFormats.Json, "json"), (OutputFormats.Csv, "csv") }
+            .Where(f => (formats & f.Item1) != 0).Select(f => f.Item2));
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using PcapViz.Export;
+using PcapViz.Model;
+using PcapViz.Bundle;
+using PcapViz.Discovery;
+using PcapViz.Orchestration;
+
+namespace PcapViz.ScaleOut;
+
+/// <summary>Everything `pcapviz merge` needs once the plan's options are turned into a report request.</summary>
+/// <param name="Report">The request a single-machine run of the plan would have (options, exporters, generation time).</param>
+public sealed record MergeRequest(ShardPlan Plan, IReadOnlyList<ShardDirectory> Shards, RunRequest Report);
+
+/// <summary>
+/// `pcapviz merge`: reads every capture's analysis.json back from the checked shards, combines them with the
+/// analyses' own merge (<see cref="RunTotals"/>), renders the index, run PDF and assets, takes each capture's pages
+/// from its shard (or renders them when the plan says so), and writes the bundle with its manifest through the same
+/// lock / staging / swap as a report run. Its bytes are those of `pcapviz report` over the same inputs and options.
+/// </summary>
+public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = null)
+{
+    private readonly IRunObserver _observer = observer ?? NullRunObserver.Instance;
+
+    public RunOutcome Run(CancellationToken cancellationToken = default)
+    {
+        var plan = request.Plan;
+        var report = request.Report;
+        var byPath = plan.Inputs.ToDictionary(i => i.Path, StringComparer.Ordinal);
+        var entries = request.Shards.SelectMany(s => s.Captures.Select(c => (Shard: s, Capture: c)))
+            .OrderBy(e => e.Capture.Path, StringComparer.Ordinal).ToList();
+        _observer.Discovered(entries.Count, entries.Sum(e => e.Capture.SizeBytes));
+
+        // Read every analysis.json back, checking its bytes against the shard's manifest.
+        var results = new CaptureResult[entries.Count];
+        var problems = new ConcurrentBag<(int Index, string Message)>();
+        Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
+        {
+            var (shard, c) = entries[i];
+            string relative = $"captures/{c.Id}/{AnalysisJsonExporter.FileName}";
+            string full = Path.Combine(shard.Directory, relative.Replace('/', Path.DirectorySeparatorChar));
+            try
+            {
+                byte[] bytes = File.ReadAllBytes(full);
+                if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != shard.Files[relative].Sha256)
+                {
+                    problems.Add((i, $"{shard.Name}: altered shard: {relative} does not match its SHA-256 in the manifest."));
+                    return;
+                }
+                var planned = byPath[c.Path];
+                if (planned.SizeBytes != c.SizeBytes)
+                    _observer.Warning($"{Terminal.Safe(c.Path)}: {planned.SizeBytes} bytes when planned, {c.SizeBytes} when shard {shard.Index} read it.");
+                using var stream = new MemoryStream(bytes, writable: false);
+                var input = new CaptureInput(c.Path, planned.FullPath, c.SizeBytes, c.Sha256, DateTimeOffset.UnixEpoch);
+                var result = AnalysisJsonReader.Read(stream, input);
+                if (result.Id != c.Id)
+                    problems.Add((i, $"{shard.Name}: altered shard: {relative} is for capture {result.Id}."));
+                results[i] = result;
+                _observer.CaptureFinished(result, reused: false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                problems.Add((i, $"{shard.Name}: {relative} cannot be read back ({ex.Message})."));
+            }
+        });
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!problems.IsEmpty) return Fatal(problems.OrderBy(p => p.Index).Select(p => p.Message).ToList());
+
+        var (totals, sources, dns, traffic) = RunTotals.Build(results, report.Analysis);
+        var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
+        var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped);
+
+        string target = Path.GetFullPath(report.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
+        foreach (var shard in request.Shards)
+        {
+            string dir = Path.GetFullPath(shard.Directory).TrimEnd(Path.DirectorySeparatorChar);
+            if (dir == target || dir.StartsWith(target + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                return Fatal([$"The shard {shard.Name} lies inside the output directory '{target}'."]);
+        }
+
+        try
+        {
+            string? fatal = BundleWrite.Run(target, sink => Fill(run, entries.Select(e => e.Shard).ToArray(), sink, cancellationToken), cancellationToken);
+            if (fatal is not null) return Fatal([fatal]);
+        }
+        catch (ShardMergeException ex)
+        {
+            return Fatal(ex.Problems);
+        }
+        return new RunOutcome(ReportRunner.ExitCodeFor(run, report.FailOn), run, [], 0);
+    }
+
+    private void Fill(RunResult run, ShardDirectory[] shardOf, DirectorySink sink, CancellationToken cancellationToken)
+    {
+        var report = request.Report;
+        var formats = report.Render.Formats;
+        var exporters = report.Exporters.Where(e => (formats & e.Format) != 0).ToList();
+        bool renderHere = request.Plan.CapturePages == CapturePages.Merge;
+        var captureFailures = new List<ExporterFailure>[run.Captures.Count];
+        var altered = new ConcurrentBag<(int Index, string Message)>();
+        Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
+        {
+            var capture = run.Captures[i];
+            var shard = shardOf[i];
+            var failures = new List<ExporterFailure>();
+            if (renderHere)
+            {
+                foreach (var exporter in exporters)
+                {
+                    try
+                    {
+                        sink.Atomically(() => exporter.ExportCapture(capture, run, report.Render, sink, cancellationToken));
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        failures.Add(new ExporterFailure(exporter.Name, capture.Id, ex.Message));
+                        _observer.Error($"The {exporter.Name} output for {Terminal.Safe(capture.Input.Path)} failed: {ex.Message}");
+                    }
+                }
+            }
+            else
+            {
+                var listed = shard.Captures.First(c => c.Id == capture.Id).Outputs;
+                foreach (string path in listed)
+                {
+                    // The shard always keeps analysis.json for the merge; the bundle has it only when JSON was asked for.
+                    if (!formats.HasFlag(OutputFormats.Json) && path == $"captures/{capture.Id}/{AnalysisJsonExporter.FileName}") continue;
+                    string source = Path.Combine(shard.Directory, path.Replace('/', Path.DirectorySeparatorChar));
+                    if (!sink.TryCopy(source, path, shard.Files[path].Sha256))
+                        altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
+                }
+                failures.AddRange(shard.ExporterFailures.Where(f => f.CaptureId == capture.Id));
+            }
+            captureFailures[i] = failures;
+        });
+        if (!altered.IsEmpty)
+            throw new ShardMergeException(altered.OrderBy(a => a.Index).Select(a => a.Message).ToList());
+
+        var allFailures = captureFailures.SelectMany(f => f).ToList();
+        foreach (var exporter in exporters)
+        {
+            try
+            {
+                sink.Atomically(() => exporter.ExportRun(run, report.Render, sink, cancellationToken));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                allFailures.Add(new ExporterFailure(exporter.Name, null, ex.Message));
+                _observer.Error($"The run-level {exporter.Name} output failed: {ex.Message}");
+            }
+        }
+        report.ExtraOutputs?.Invoke(sink, run);
+        var files = sink.Files;
+        var byCapture = files.Where(f => f.Path.StartsWith("captures/", StringComparison.Ordinal))
+            .GroupBy(f => f.Path.Split('/')[1], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(f => f.Path).ToList(), StringComparer.Ordinal);
+        var manifestInputs = run.Captures.Select(c => new ManifestInput(c, false,
+            byCapture.TryGetValue(c.Id, out var mine) ? mine : [])).ToList();
+        using var manifest = sink.Create(ManifestWriter.FileName);
+        ManifestWriter.Write(manifest, run, manifestInputs, allFailures, files);
+    }
+
+    private RunOutcome Fatal(IReadOnlyList<string> errors)
+    {
+        foreach (string e in errors) _observer.Error(e);
+        return new RunOutcome(ExitCodes.Fatal, null, errors, 0);
+    }
+}
+
+/// <summary>A shard file turned out altered while it was copied: the merge stops and writes nothing.</summary>
+public sealed class ShardMergeException(IReadOnlyList<string> problems) : Exception(string.Join(Environment.NewLine, problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

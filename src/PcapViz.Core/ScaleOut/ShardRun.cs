@@ -1,0 +1,103 @@
+using System.Text.Json;
+using PcapViz.Export;
+using PcapViz.Model;
+using PcapViz.Bundle;
+using PcapViz.Discovery;
+using PcapViz.Orchestration;
+
+namespace PcapViz.ScaleOut;
+
+/// <summary>
+/// `pcapviz report --plan plan.json --shard K`: the report run of shard K's inputs only. The shard directory is a
+/// bundle of its own (manifest.json lists every file with its SHA-256, so `pcapviz verify` checks it) holding the
+/// captures' analysis.json (always: the merge reads it), their pages (when the plan renders pages on the shards),
+/// a copy of the plan and <c>shard.json</c>, which ties the shard to the plan. Everything the bytes depend on comes
+/// from the plan (options, roots, generation time), so a retried shard writes the same bytes.
+/// </summary>
+public static class ShardRun
+{
+    public const string PlanFile = "plan.json";
+    public const string ShardFile = "shard.json";
+
+    /// <summary>
+    /// The shard index from the command line, else from SLURM_ARRAY_TASK_ID (Slurm job arrays), else from
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs); null with an error when none is usable.
+    /// </summary>
+    public static int? ResolveIndex(int? given, int shardCount, Func<string, string?> environment, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(errors);
+        int? index = given;
+        string source = "--shard";
+        if (index is null)
+        {
+            foreach (string name in new[] { "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX" })
+            {
+                string? text = environment(name);
+                if (string.IsNullOrEmpty(text)) continue;
+                source = name;
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k)) index = k;
+                else
+                {
+                    errors.Add($"{name}='{text}' is not a shard index.");
+                    return null;
+                }
+                break;
+            }
+        }
+        if (index is null)
+        {
+            errors.Add("--shard: no shard index given, and neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set.");
+            return null;
+        }
+        if (index < 0 || index >= shardCount)
+        {
+            errors.Add($"{source}: shard {index} is outside the plan's shards 0..{shardCount - 1}.");
+            return null;
+        }
+        return index;
+    }
+
+    /// <summary>Turns a report request built from the plan's options into the request for shard <paramref name="index"/>.</summary>
+    public static RunRequest ForShard(RunRequest fromPlan, ShardPlan plan, int index)
+    {
+        ArgumentNullException.ThrowIfNull(fromPlan);
+        ArgumentNullException.ThrowIfNull(plan);
+        var mine = plan.InputsOf(index);
+        var discovered = new DiscoveryResult(mine.Select(i => new DiscoveredInput(i.FullPath, i.Path, i.SizeBytes)).ToList(), [], []);
+        byte[] planBytes = plan.ToBytes();
+        string planSha = plan.Sha256;
+        var pages = plan.CapturePages == CapturePages.Shards ? fromPlan.Render.Formats : OutputFormats.None;
+        return fromPlan with
+        {
+            Discovered = discovered,
+            CaptureFormats = pages | OutputFormats.Json,
+            RunOutputs = false,
+            Incremental = false,
+            ExtraOutputs = (sink, run) =>
+            {
+                using (var s = sink.Create(PlanFile)) s.Write(planBytes);
+                using var shard = sink.Create(ShardFile);
+                WriteShardFile(shard, planSha, index, plan.ShardCount, run);
+            },
+        };
+    }
+
+    private static void WriteShardFile(Stream stream, string planSha, int index, int shardCount, RunResult run)
+    {
+        using var w = new Utf8JsonWriter(stream, AnalysisJsonExporter.WriterOptions);
+        w.WriteStartObject();
+        w.WriteString("kind", "pcapviz-shard");
+        w.WriteNumber("schemaVersion", ShardPlan.SchemaVersion);
+        w.WriteString("planSha256", planSha);
+        w.WriteNumber("shard", index);
+        w.WriteNumber("shardCount", shardCount);
+        w.WriteString("toolVersion", run.Info.ToolVersion);
+        w.WriteStartArray("inputs");
+        foreach (var c in run.Captures) w.WriteStringValue(c.Input.Path);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        stream.Write("\n"u8);
+    }
+}
