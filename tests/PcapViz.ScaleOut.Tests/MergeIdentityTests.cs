@@ -1,0 +1,96 @@
+namespace PcapViz.Tests;
+
+/// <summary>
+/// The promise of DESIGN.md "Beyond one machine": plan + shards + merge write the bytes `pcapviz report` writes on
+/// one machine for the same inputs and options (SOURCE_DATE_EPOCH fixes the generation time in both).
+/// </summary>
+public sealed class MergeIdentityTests
+{
+    /// <summary>The samples plus a file that is not a capture (skipped) and a capture cut short (partial, exit 2).</summary>
+    private static string SamplesWithOddFiles(TempDir t)
+    {
+        string input = t.Dir("in");
+        Captures.Samples(input);
+        File.WriteAllText(Path.Combine(input, "notes.txt"), "not a capture\n");
+        byte[] whole = File.ReadAllBytes(Path.Combine(input, "office-lan.pcap"));
+        Directory.CreateDirectory(Path.Combine(input, "sub"));
+        File.WriteAllBytes(Path.Combine(input, "sub", "cut.pcap"), whole[..(whole.Length / 2)]);
+        return input;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Merge_SamplesInNShards_IsByteIdenticalToSingleMachineRun(int shards)
+    {
+        using var t = new TempDir();
+        string input = SamplesWithOddFiles(t);
+        var single = Cli.Run("report", input, "-o", t["single"], "-q");
+        Assert.True(single.ExitCode == 2, single.ToString()); // the capture cut short
+        var merged = ShardedRun.Run(t.Dir("cluster"), [input], shards);
+        Assert.True(merged.ExitCode == single.ExitCode, merged.ToString());
+
+        var expected = Bundle.Snapshot(t["single"]);
+        Assert.Contains("report.pdf", expected.Keys);
+        Assert.Contains("index.html", expected.Keys);
+        Assert.Equal(5, expected.Keys.Count(k => k.EndsWith("/analysis.json", StringComparison.Ordinal)));
+        Bundle.AssertIdentical(expected, Bundle.Snapshot(t[Path.Combine("cluster", "merged")]));
+    }
+
+    [Theory]
+    [InlineData("shards", "html,pdf,csv")]
+    [InlineData("merge", "all")]
+    [InlineData("merge", "json,pdf")]
+    public void Merge_PagesAtShardsOrMerge_AnyFormats_IsByteIdenticalToSingleMachineRun(string pages, string formats)
+    {
+        using var t = new TempDir();
+        string input = SamplesWithOddFiles(t);
+        var single = Cli.Run("report", input, "-o", t["single"], "-q", "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5");
+        Assert.True(single.ExitCode == 2, single.ToString());
+        var merged = ShardedRun.Run(t.Dir("cluster"), [input], 3, "--capture-pages", pages, "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5");
+        Assert.True(merged.ExitCode == 2, merged.ToString());
+        var expected = Bundle.Snapshot(t["single"]);
+        // Shards always keep analysis.json for the merge; the bundle has it only when JSON was asked for.
+        Assert.Equal(formats is "all" or "json,pdf", expected.Keys.Any(k => k.EndsWith("/analysis.json", StringComparison.Ordinal)));
+        Bundle.AssertIdentical(expected, Bundle.Snapshot(t[Path.Combine("cluster", "merged")]));
+    }
+
+    private static readonly Lock CorpusLock = new();
+    private static (string Dir, SortedDictionary<string, byte[]> Bundle, int Exit)? _corpusSingle;
+
+    /// <summary>One single-machine run over the corpus, shared by the theory rows.</summary>
+    private static (SortedDictionary<string, byte[]> Bundle, int Exit) CorpusSingle(string corpus)
+    {
+        lock (CorpusLock)
+        {
+            if (_corpusSingle is null)
+            {
+                string dir = Path.Combine(Path.GetTempPath(), "pcapviz-scaleout-single-" + Environment.ProcessId);
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                var r = Cli.Run("report", corpus, "-o", dir, "-q");
+                Assert.True(r.ExitCode is 0 or 2, r.ToString());
+                _corpusSingle = (dir, Bundle.Snapshot(dir), r.ExitCode);
+                Directory.Delete(dir, recursive: true);
+            }
+            return (_corpusSingle.Value.Bundle, _corpusSingle.Value.Exit);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Merge_CorpusInNShards_IsByteIdenticalToSingleMachineRun(int shards)
+    {
+        string corpus = Repo.RequireCorpus();
+        var (expected, exit) = CorpusSingle(corpus);
+        using var t = new TempDir();
+        var merged = ShardedRun.Run(t.Root, [corpus], shards);
+        Assert.True(merged.ExitCode == exit, merged.ToString());
+        Assert.True(expected.Keys.Count(k => k.EndsWith("/analysis.json", StringComparison.Ordinal)) >= 70);
+        Bundle.AssertIdentical(expected, Bundle.Snapshot(t["merged"]));
+    }
+}
