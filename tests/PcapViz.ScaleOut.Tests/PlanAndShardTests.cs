@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PcapViz.Pipeline;
+using PcapViz.Discovery;
 using PcapViz.ScaleOut;
 
 namespace PcapViz.Tests;
