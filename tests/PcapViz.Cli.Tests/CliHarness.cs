@@ -1,4 +1,5 @@
 global using Xunit;
+global using PcapViz.TestSupport;
 using System.Diagnostics;
 using System.Text.Json;
 using PcapViz.Cli;
@@ -115,32 +116,18 @@ internal sealed class ChildRun : IDisposable
     }
 }
 
-/// <summary>A fresh directory under the system temp path, deleted on dispose.</summary>
+/// <summary>A fresh temp directory (the shared <see cref="TempDirectory"/>) with the shorthands the CLI tests use.</summary>
 internal sealed class TempDir : IDisposable
 {
-    public TempDir()
-    {
-        Root = Path.Combine(Path.GetTempPath(), "pcapviz-cli-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Root);
-    }
+    private readonly TempDirectory _dir = new("pcapviz-cli-");
 
-    public string Root { get; }
+    public string Root => _dir.Path;
 
-    public string this[string relative] => Path.Combine(Root, relative);
+    public string this[string relative] => _dir.File(relative);
 
-    public string Dir(string relative) => Directory.CreateDirectory(Path.Combine(Root, relative)).FullName;
+    public string Dir(string relative) => Directory.CreateDirectory(_dir.File(relative)).FullName;
 
-    public void Dispose()
-    {
-        try
-        {
-            foreach (var f in Directory.EnumerateFileSystemEntries(Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }))
-                if (File.Exists(f) && new FileInfo(f).LinkTarget is null) File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _dir.Dispose();
 }
 
 internal static class Bundle

@@ -4,6 +4,7 @@ global using PcapViz.Decoding;
 global using PcapViz.Model;
 global using PcapViz.Reading;
 global using PcapViz.Generator;
+global using PcapViz.TestSupport;
 global using CaptureFormat = PcapViz.Model.CaptureFormat;
 global using LinkTypes = PcapViz.Decoding.LinkTypes;
 
@@ -108,33 +109,5 @@ internal static class Kit
         var view = default(PacketView);
         new PacketDecoder().Decode(linkType, frame, frame.Length, ref view);
         a.Observe(ref view);
-    }
-
-    public static string TempDir()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "pcapviz-core-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-}
-
-/// <summary>A temporary directory removed when the test ends.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Kit.TempDir();
-
-    public string File(string relative, byte[] content)
-    {
-        string full = System.IO.Path.Combine(Path, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        System.IO.File.WriteAllBytes(full, content);
-        return full;
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using PcapViz.TestSupport;
 using Xunit;
 
 namespace PcapViz.Tests;
@@ -13,11 +14,9 @@ public static class Corpus
     /// <summary>Theory row used when the corpus is missing, so that the test runs once and skips (or fails) visibly.</summary>
     public const string Missing = "(corpus missing)";
 
-    private static readonly Lazy<string?> RepositoryRoot = new(FindRepositoryRoot);
+    public static string? Directory => TestEnvironment.SharedDirectory("corpus");
 
-    public static string? Directory => Existing(RepositoryRoot.Value is { } root ? Path.Combine(root, "..", "shared", "corpus") : null);
-
-    public static string? ExpectedDirectory => Existing(RepositoryRoot.Value is { } root ? Path.Combine(root, "..", "shared", "corpus-expected") : null);
+    public static string? ExpectedDirectory => TestEnvironment.SharedDirectory("corpus-expected");
 
     /// <summary>Capture files of the corpus (every file but SOURCES.md), sorted by name.</summary>
     public static IReadOnlyList<string> FileNames()
@@ -51,12 +50,9 @@ public static class Corpus
 
     public static string RequireDirectory()
     {
-        if (Directory is { } dir && ExpectedDirectory is not null) return dir;
-        const string message = "../shared/corpus not found: corpus tests skipped";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail($"{message} — but CI=true, where the corpus (and ../shared/corpus-expected) must be present.");
-        Assert.Skip(message);
-        return null!; // not reached: Assert.Skip throws
+        TestEnvironment.Require(Directory is not null && ExpectedDirectory is not null,
+            "../shared/corpus and ../shared/corpus-expected not found beside the checkout; corpus tests need them.");
+        return Directory!;
     }
 
     public static bool IsGzip(string path)
@@ -75,12 +71,4 @@ public static class Corpus
         return temp;
     }
 
-    private static string? Existing(string? path) => path is not null && System.IO.Directory.Exists(path) ? Path.GetFullPath(path) : null;
-
-    private static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PcapViz.sln"))) return dir.FullName;
-        return null;
-    }
 }

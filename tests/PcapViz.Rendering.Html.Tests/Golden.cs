@@ -33,10 +33,5 @@ internal static class Golden
 
     /// <summary>The repository root: the nearest parent of the test binary that holds PcapViz.sln
     /// (CallerFilePath is mapped to /_/ in CI builds, so it cannot be used).</summary>
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PcapViz.sln"))) return dir.FullName;
-        throw new InvalidOperationException("PcapViz.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepoRoot() => PcapViz.TestSupport.TestEnvironment.RepositoryRoot;
 }

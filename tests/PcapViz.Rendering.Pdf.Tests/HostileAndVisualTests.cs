@@ -97,11 +97,8 @@ public sealed class HostileAndVisualTests
     public void RenderAll_Pdftoppm_WritesPngPagesAsArtefacts()
     {
         string? pdftoppm = PdfTestKit.FindPdftoppm();
-        if (pdftoppm is null)
-        {
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "pdftoppm (poppler-utils) is required in CI; .ci/run installs it");
-            Assert.Skip("pdftoppm (Debian package poppler-utils) is not installed; no PNG artefacts rendered");
-        }
+        PcapViz.TestSupport.TestEnvironment.Require(pdftoppm is not null,
+            "pdftoppm (Debian package poppler-utils; .ci/run installs it) is not installed; no PNG artefacts rendered.");
 
         var documents = new (string Name, byte[] Pdf)[]
         {

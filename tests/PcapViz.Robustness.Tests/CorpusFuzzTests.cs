@@ -17,10 +17,10 @@ public sealed class CorpusFuzzTests
     [Fact]
     public async Task CorpusFile_TruncatedAtManyOffsets_NeverThrowsHangsOrBalloons()
     {
-        var files = TestEnvironment.CorpusFiles();
+        var files = RobustnessCorpus.CorpusFiles();
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         long cases = 0;
-        await ReadHarness.WithinBudget(TimeSpan.FromMinutes(2), () =>
+        await ReadHarness.WithoutHanging(() =>
             Parallel.ForEach(files, TwoCores, file =>
             {
                 byte[] data = File.ReadAllBytes(file);
@@ -48,7 +48,7 @@ public sealed class CorpusFuzzTests
     {
         // Gzip-compressed files included: a flip in their deflate data corrupts the stream wherever it lands,
         // including inside the capture's file header.
-        var files = TestEnvironment.CorpusFiles().ToList();
+        var files = RobustnessCorpus.CorpusFiles().ToList();
         long cases = await FlipSweep(files);
         Assert.True(cases >= (files.Count - 2) * (long)FlipVariants, $"only {cases} cases");
     }
@@ -58,7 +58,7 @@ public sealed class CorpusFuzzTests
     {
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         long cases = 0;
-        await ReadHarness.WithinBudget(TimeSpan.FromMinutes(2), () =>
+        await ReadHarness.WithoutHanging(() =>
             Parallel.ForEach(files, TwoCores, file =>
             {
                 byte[] original = File.ReadAllBytes(file);
@@ -95,7 +95,7 @@ public sealed class CorpusFuzzTests
     public async Task RandomGarbage_BehindValidMagic_NeverThrowsHangsOrBalloons(string kind)
     {
         int reported = 0;
-        await ReadHarness.WithinBudget(TimeSpan.FromMinutes(1), () =>
+        await ReadHarness.WithoutHanging(() =>
         {
             var rng = new Random(StableSeed(kind));
             for (int i = 0; i < 400; i++)
@@ -128,8 +128,6 @@ public sealed class CorpusFuzzTests
     {
         if (outcome.AllocatedBytes >= ReadHarness.AllocationLimit)
             Assert.Fail($"{description}: allocated {outcome.AllocatedBytes:N0} bytes ({outcome.Describe()}).");
-        if (outcome.Elapsed >= ReadHarness.CaseTimeLimit)
-            Assert.Fail($"{description}: took {outcome.Elapsed} ({outcome.Describe()}).");
     }
 
     private static IEnumerable<int> TruncationOffsets(int length)

@@ -93,7 +93,7 @@ public sealed class HostileInputTests
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), 1);
         byte[] bomb = Gzip(s => { s.Write(header); Zeros(s, BombBytes); });
         ReadOutcome? outcome = null;
-        await ReadHarness.WithinBudget(TimeSpan.FromSeconds(60), () => outcome = ReadHarness.ReadBounded(bomb, true, "gzip bomb of zero records"));
+        await ReadHarness.WithoutHanging(() => outcome = ReadHarness.ReadBounded(bomb, true, "gzip bomb of zero records"));
         Assert.NotNull(outcome);
         TestContext.Current.TestOutputHelper?.WriteLine($"gzip bomb ({bomb.Length:N0} → {BombBytes + 24:N0} bytes), zero records: {outcome.Describe()}");
         Assert.True(bomb.Length < 200_000, $"bomb is {bomb.Length} bytes");
@@ -107,7 +107,7 @@ public sealed class HostileInputTests
         byte[] plain = PcapWithRecordHeader(200u * 1024 * 1024, 0);
         byte[] bomb = Gzip(s => { s.Write(plain); Zeros(s, BombBytes); });
         ReadOutcome? outcome = null;
-        await ReadHarness.WithinBudget(TimeSpan.FromSeconds(60), () => outcome = ReadHarness.Read(bomb, true));
+        await ReadHarness.WithoutHanging(() => outcome = ReadHarness.Read(bomb, true));
         Assert.NotNull(outcome);
         TestContext.Current.TestOutputHelper?.WriteLine($"gzip bomb ({bomb.Length:N0} bytes) under a record claiming 200 MiB: {outcome.Describe()}");
         Assert.Equal(1, outcome.Packets);

@@ -19,8 +19,11 @@ internal static class ReadHarness
     /// <summary>More than any sane read of these inputs needs, less than one 256 MiB buffer.</summary>
     public const long AllocationLimit = 128L * 1024 * 1024;
 
-    /// <summary>A single case may never take longer than this.</summary>
-    public static readonly TimeSpan CaseTimeLimit = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a whole test may run before it counts as hung. This guards against endless loops only: it is far
+    /// beyond what any case needs even on a loaded machine, and speed is measured in bench/, never asserted here.
+    /// </summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Opens <paramref name="stream"/>, reads every record and feeds it to the three analyses, on the calling thread;
@@ -67,13 +70,13 @@ internal static class ReadHarness
             throw;
         }
         Assert.True(outcome.AllocatedBytes < AllocationLimit, $"{description}: allocated {outcome.AllocatedBytes:N0} bytes ({outcome.Describe()}).");
-        Assert.True(outcome.Elapsed < CaseTimeLimit, $"{description}: took {outcome.Elapsed} ({outcome.Describe()}).");
         return outcome;
     }
 
-    /// <summary>Runs <paramref name="body"/> on a worker thread and fails the test when it has not ended within <paramref name="budget"/> (a hang).</summary>
-    public static async Task WithinBudget(TimeSpan budget, Action body)
+    /// <summary>Runs <paramref name="body"/> on a worker thread and fails the test when it has not ended within <see cref="HangGuard"/> (a hang).</summary>
+    public static async Task WithoutHanging(Action body)
     {
+        var budget = HangGuard;
         var task = Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var finished = await Task.WhenAny(task, Task.Delay(budget, TestContext.Current.CancellationToken));
         Assert.True(finished == task, $"Did not finish within {budget} (hang or runaway work).");

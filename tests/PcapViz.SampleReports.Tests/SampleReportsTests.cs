@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PcapViz.Generator;
+using PcapViz.TestSupport;
 
 namespace PcapViz.SampleReports.Tests;
 
@@ -11,12 +12,7 @@ public sealed class SampleReportsTests
 {
     private const string SourceDateEpoch = "1700000000"; // the value regenerate.sh uses
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PcapViz.sln"))) return dir.FullName;
-        throw new InvalidOperationException("PcapViz.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepositoryRoot() => TestEnvironment.RepositoryRoot;
 
     [Fact]
     public void SampleInputs_RegeneratedByTheGenerator_AreByteIdenticalToTheCommittedOnes()
