@@ -4,6 +4,7 @@ using PcapViz.Benchmarks;
 // pcapviz-bench bdn [BenchmarkDotNet args]   the component suite (reader, decoder, each analysis)
 // pcapviz-bench profile FILE [PARALLELISM...] stage-by-stage timings of one file (profile before optimising)
 // pcapviz-bench analyze FILE PARALLELISM     one CaptureAnalyzer.Analyze call, prints seconds (for 1 vs N cores)
+// pcapviz-bench merge-fixture PLAN WORKDIR   every shard of a plan, in-process (bench/merge-cost.sh times the merge)
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(BenchData).Assembly).Run(args[1..]);
@@ -13,5 +14,7 @@ if (args.Length >= 2 && args[0] == "profile")
     return Profile.Run(args[1], args.Length > 2 ? args[2..].Select(int.Parse).ToArray() : [1, 2]);
 if (args.Length == 3 && args[0] == "analyze")
     return Profile.AnalyzeOnce(args[1], int.Parse(args[2]));
-Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P");
+if (args.Length == 3 && args[0] == "merge-fixture")
+    return MergeFixture.Run(args[1], args[2]);
+Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P | merge-fixture PLAN WORKDIR");
 return 1;
