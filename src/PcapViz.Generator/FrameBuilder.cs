@@ -57,6 +57,35 @@ public sealed class FrameBuilder
     public FrameBuilder Null(uint? family = null, bool bigEndian = false, uint ipv6Family = 30)
         => Add(new NullLayer(family, bigEndian, ipv6Family));
 
+    /// <summary>
+    /// Radiotap header (LINKTYPE_IEEE802_11_RADIOTAP, 127): version 0, little-endian length and present words.
+    /// <paramref name="extraPresentWords"/> adds extended present-bitmap words (bit 31 chains them); a TSFT field
+    /// (8 bytes, 8-aligned) precedes the flags field when <paramref name="tsft"/>; <paramref name="flags"/> is the
+    /// flags field (0x10: FCS at the end, 0x20: data padding). <paramref name="version"/> and <paramref name="length"/>
+    /// override, for malformed headers.
+    /// </summary>
+    public FrameBuilder Radiotap(byte? flags = null, bool tsft = false, int extraPresentWords = 0, byte version = 0, ushort? length = null)
+        => Add(new RadiotapLayer(flags, tsft, extraPresentWords, version, length));
+
+    /// <summary>
+    /// IEEE 802.11 data frame header, then (unless <paramref name="llcSnap"/> is false) LLC/SNAP with the EtherType of
+    /// the next layer. <paramref name="subtype"/>: 0 data, 4 null function, 8 QoS data, 12 QoS null ...; a QoS subtype
+    /// adds QoS control (with the A-MSDU bit when <paramref name="amsdu"/>) and, when <paramref name="order"/>, HT control.
+    /// ToDS and FromDS together add the fourth address. <paramref name="type"/> 0 management, 1 control, 2 data.
+    /// </summary>
+    public FrameBuilder Ieee80211(byte subtype = 0, bool toDs = true, bool fromDs = false, bool protectedFrame = false,
+        bool order = false, bool amsdu = false, byte fragmentNumber = 0, byte type = 2, bool llcSnap = true)
+        => Add(new Ieee80211Layer(subtype, toDs, fromDs, protectedFrame, order, amsdu, fragmentNumber, type, llcSnap));
+
+    /// <summary>Prism capture header (LINKTYPE_IEEE802_11_PRISM, 119): 144 bytes, message length little-endian unless <paramref name="length"/>.</summary>
+    public FrameBuilder Prism(uint? length = null, bool bigEndian = false) => Add(new PrismLayer(length, bigEndian));
+
+    /// <summary>AVS capture header (LINKTYPE_IEEE802_11_AVS, 163): 64 bytes, magic 0x80211001 and length big-endian.</summary>
+    public FrameBuilder Avs(uint magic = 0x80211001, uint? length = null) => Add(new AvsLayer(magic, length));
+
+    /// <summary>PPI header (LINKTYPE_PPI, 192) for inner link type <paramref name="dlt"/>; with <paramref name="fcs"/> an 802.11-common field says the frame ends in an FCS.</summary>
+    public FrameBuilder Ppi(uint dlt = 105, bool? fcs = null) => Add(new PpiLayer(dlt, fcs));
+
     /// <summary>PPP in HDLC-like framing: 0xff 0x03 and a 2-byte protocol (0x0021 IPv4, 0x0057 IPv6 by default).</summary>
     public FrameBuilder Ppp(ushort? protocol = null, byte address = 0xFF, byte control = 0x03)
         => Add(new PppLayer(address, control, protocol));
@@ -405,6 +434,113 @@ public sealed class FrameBuilder
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(h, value);
             }
+        }
+    }
+
+    private sealed class RadiotapLayer(byte? flags, bool tsft, int extraWords, byte version, ushort? length) : Layer
+    {
+        private int Natural
+        {
+            get
+            {
+                int pos = 8 + 4 * extraWords;
+                if (tsft) pos = ((pos + 7) & ~7) + 8;
+                if (flags is not null) pos += 1;
+                return pos;
+            }
+        }
+
+        public override int Size => Natural;
+
+        public override void Write(Span<byte> h, Layer? next, int packetRemaining)
+        {
+            h[0] = version;
+            BinaryPrimitives.WriteUInt16LittleEndian(h[2..], length ?? (ushort)Natural);
+            uint present = (tsft ? 1u : 0) | (flags is not null ? 2u : 0);
+            for (int i = 0; i <= extraWords; i++)
+            {
+                uint word = i == 0 ? present : 0;
+                if (i < extraWords) word |= 1u << 31;
+                BinaryPrimitives.WriteUInt32LittleEndian(h[(4 + 4 * i)..], word);
+            }
+            int pos = 8 + 4 * extraWords;
+            if (tsft)
+            {
+                pos = (pos + 7) & ~7;
+                BinaryPrimitives.WriteUInt64LittleEndian(h[pos..], 0x0102030405060708UL);
+                pos += 8;
+            }
+            if (flags is byte f) h[pos] = f;
+        }
+    }
+
+    private sealed class Ieee80211Layer(byte subtype, bool toDs, bool fromDs, bool protectedFrame, bool order, bool amsdu,
+        byte fragmentNumber, byte type, bool llcSnap) : Layer
+    {
+        private bool Qos => type == 2 && (subtype & 0x08) != 0;
+
+        private int HeaderLength => 24 + (toDs && fromDs ? 6 : 0) + (Qos ? 2 : 0) + (Qos && order ? 4 : 0);
+
+        public override int Size => HeaderLength + (llcSnap ? 8 : 0);
+
+        public override void Write(Span<byte> h, Layer? next, int packetRemaining)
+        {
+            h[0] = (byte)((type << 2) | (subtype << 4));
+            h[1] = (byte)((toDs ? 0x01 : 0) | (fromDs ? 0x02 : 0) | (protectedFrame ? 0x40 : 0) | (order ? 0x80 : 0));
+            for (int i = 4; i < 22; i++) h[i] = (byte)(0x10 + i); // three addresses
+            h[22] = (byte)(fragmentNumber & 0x0F);
+            h[23] = 0x01;
+            int pos = 24;
+            if (toDs && fromDs) pos += 6;
+            if (Qos)
+            {
+                h[pos] = (byte)(amsdu ? 0x80 : 0x00);
+                pos += 2;
+                if (order) pos += 4;
+            }
+            if (!llcSnap) return;
+            h[pos] = 0xAA;
+            h[pos + 1] = 0xAA;
+            h[pos + 2] = 0x03;
+            BinaryPrimitives.WriteUInt16BigEndian(h[(pos + 6)..], EtherTypeOf(next));
+        }
+    }
+
+    private sealed class PrismLayer(uint? length, bool bigEndian) : Layer
+    {
+        public override int Size => 144;
+
+        public override void Write(Span<byte> h, Layer? next, int packetRemaining)
+        {
+            ByteOrder.Put32(h, 0x00000044, bigEndian);
+            ByteOrder.Put32(h[4..], length ?? 144, bigEndian);
+            "wlan0"u8.CopyTo(h[8..]);
+        }
+    }
+
+    private sealed class AvsLayer(uint magic, uint? length) : Layer
+    {
+        public override int Size => 64;
+
+        public override void Write(Span<byte> h, Layer? next, int packetRemaining)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(h, magic);
+            BinaryPrimitives.WriteUInt32BigEndian(h[4..], length ?? 64);
+        }
+    }
+
+    private sealed class PpiLayer(uint dlt, bool? fcs) : Layer
+    {
+        public override int Size => 8 + (fcs is null ? 0 : 24);
+
+        public override void Write(Span<byte> h, Layer? next, int packetRemaining)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(h[2..], (ushort)Size);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[4..], dlt);
+            if (fcs is not bool f) return;
+            BinaryPrimitives.WriteUInt16LittleEndian(h[8..], 2); // 802.11-common
+            BinaryPrimitives.WriteUInt16LittleEndian(h[10..], 20);
+            BinaryPrimitives.WriteUInt16LittleEndian(h[20..], (ushort)(f ? 1 : 0)); // flags after the 8-byte TSF
         }
     }
 

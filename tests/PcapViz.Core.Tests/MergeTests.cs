@@ -25,7 +25,8 @@ public sealed class MergeTests
                 1 => f.IPv6($"2001:db8::{rng.Next(15):x}", "2001:db8::53").Udp(40000, 53).Payload(query).Build(),
                 2 => f.IPv4($"192.168.1.{rng.Next(10)}", "224.0.0.251").Udp(5353, 5353).Payload(query).Build(),
                 3 => f.IPv6("fe80::1", "ff02::1:3").Udp(50000, 5355).Payload(query).Build(),
-                4 => f.IPv4($"10.0.0.{rng.Next(5)}", "10.0.0.53").Tcp(40001, 53).Payload(DnsMessageBuilder.TcpFraming(query, query)).Build(),
+                // Each DNS-over-TCP segment on a connection of its own (TCP streams are reassembled per connection).
+                4 => f.IPv4($"10.0.0.{rng.Next(5)}", "10.0.0.53").Tcp((ushort)(20000 + i), 53).Payload(DnsMessageBuilder.TcpFraming(query, query)).Build(),
                 5 => f.IPv4($"172.16.0.{rng.Next(30)}", "10.0.0.1").Tcp(443, 50000).Payload(new byte[rng.Next(1000)]).Build(),
                 6 => new FrameBuilder().Ethernet(etherType: 0x0806).Payload(new byte[28]).Build(),
                 _ => f.IPv4("10.0.0.7", "10.0.0.53").Udp(40000, 53).Payload(Kit.Bytes(0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12)).Build(),

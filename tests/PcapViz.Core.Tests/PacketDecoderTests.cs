@@ -92,11 +92,34 @@ public sealed class PacketDecoderTests
     }
 
     [Fact]
-    public void Decode_Ipv4LinkTypeCarryingIpv6_NotIp()
+    public void Decode_Ipv4LinkTypeCarryingIpv6_DecodedByVersionNibbleWithNote()
     {
-        var d = Kit.Decode(228, new FrameBuilder().IPv6("2001:db8::1", "2001:db8::2").Udp(1, 2).Build());
+        // As tshark: LINKTYPE_IPV4 (228) says IPv4, the version nibble says 6; the nibble wins, with a warning.
+        var d = Kit.Decode(LinkTypes.Ipv4, new FrameBuilder().IPv6("2001:db8::1", "2001:db8::2").Udp(1, 53).Payload(Data).Build());
+        Assert.Equal(6, d.IpVersion);
+        Assert.Equal(Kit.Ip("2001:db8::1"), d.Source);
+        Assert.Equal(TransportProtocol.Udp, d.Transport);
+        Assert.Null(d.Anomaly);
+        Assert.Equal(DecodeNotes.IpVersionFromNibble, d.Notes);
+    }
+
+    [Fact]
+    public void Decode_Ipv6LinkTypeCarryingIpv4_DecodedByVersionNibbleWithNote()
+    {
+        var d = Kit.Decode(LinkTypes.Ipv6, new FrameBuilder().IPv4("10.1.2.3", "10.0.0.2").Udp(1, 53).Payload(Data).Build());
+        Assert.Equal(4, d.IpVersion);
+        Assert.Equal(Kit.Ip("10.1.2.3"), d.Source);
+        Assert.Equal(DecodeNotes.IpVersionFromNibble, d.Notes);
+    }
+
+    [Fact]
+    public void Decode_Ipv4LinkTypeWithVersionFive_NotIp()
+    {
+        var frame = new FrameBuilder().IPv4("10.1.2.3", "10.0.0.2", version: 5).Udp(1, 53).Payload(Data).Build();
+        var d = Kit.Decode(LinkTypes.Ipv4, frame);
         Assert.Equal(0, d.IpVersion);
-        Assert.NotNull(d.Anomaly);
+        Assert.Equal(AnomalyKind.Ipv4VersionMismatch, d.AnomalyKind);
+        Assert.Equal(DecodeNotes.None, d.Notes);
     }
 
     [Theory]
@@ -229,10 +252,14 @@ public sealed class PacketDecoderTests
     }
 
     [Fact]
-    public void Decode_Ipv4FirstFragmentWithMoreFragments_HasTransport()
+    public void Decode_Ipv4FirstFragmentWithMoreFragments_IsFragmentWithoutTransport()
     {
+        // The transport of a fragmented datagram is read once it is reassembled (CaptureAnalysis), never from a part.
         var frame = new FrameBuilder().Ethernet().IPv4("10.0.0.1", "10.0.0.2", moreFragments: true).Udp(1, 53).Payload(Data).Build();
-        Assert.Equal(TransportProtocol.Udp, Kit.Decode(LinkTypes.Ethernet, frame).Transport);
+        var d = Kit.Decode(LinkTypes.Ethernet, frame);
+        Assert.Equal(TransportProtocol.None, d.Transport);
+        Assert.True(d.IsFragment);
+        Assert.Equal(4, d.IpVersion);
     }
 
     [Fact]

@@ -18,7 +18,9 @@ internal sealed record ReadPacket(byte[] Data, long TimestampNanos, int Original
 /// <summary>What the decoder reported for one frame, copied out of the ref struct.</summary>
 internal sealed record Decoded(
     int IpVersion, byte[] Source, long IpBytes, TransportProtocol Transport, ushort SourcePort, ushort DestinationPort,
-    byte[] Payload, bool LinkTypeUnsupported, string? Anomaly, int TunnelDepth, bool IpLengthFromWire);
+    byte[] Payload, bool LinkTypeUnsupported, string? Anomaly, int TunnelDepth, bool IpLengthFromWire,
+    UndecodedCause Undecoded = UndecodedCause.None, AnomalyKind AnomalyKind = AnomalyKind.None, DecodeNotes Notes = DecodeNotes.None,
+    bool IsFragment = false, uint TcpSequence = 0, byte TcpFlags = 0);
 
 /// <summary>The PcapBuilder-style helpers: build captures in memory, open them, read every record.</summary>
 internal static class Kit
@@ -70,7 +72,8 @@ internal static class Kit
         var view = default(PacketView);
         new PacketDecoder().Decode(linkType, frame, originalLength ?? frame.Length, ref view);
         return new Decoded(view.IpVersion, view.SourceAddress.ToArray(), view.IpBytes, view.Transport, view.SourcePort,
-            view.DestinationPort, view.Payload.ToArray(), view.LinkTypeUnsupported, view.Anomaly, view.TunnelDepth, view.IpLengthFromWire);
+            view.DestinationPort, view.Payload.ToArray(), view.LinkTypeUnsupported, view.Anomaly.IsSet ? view.Anomaly.Describe() : null,
+            view.TunnelDepth, view.IpLengthFromWire, view.Undecoded, view.Anomaly.Kind, view.Notes, view.IsFragment, view.TcpSequence, view.TcpFlags);
     }
 
     public static byte[] Ip(string text) => System.Net.IPAddress.Parse(text).GetAddressBytes();

@@ -1,4 +1,5 @@
 using PcapViz.Decoding;
+using PcapViz.Decoding.Reassembly;
 using PcapViz.Model;
 using PcapViz.Reading;
 
@@ -6,18 +7,42 @@ namespace PcapViz.Analysis;
 
 /// <summary>
 /// The mergeable state of every analysis over a set of packets: one capture, a chunk of one, or a whole run.
+/// Decodes each record, feeds the per-packet analyses, and routes DNS payloads to the DNS analysis: UDP messages
+/// directly, TCP streams and IP fragments through bounded reassembly (docs/analysis.md, "Reassembly").
 /// </summary>
-public sealed class CaptureAnalysis
+public sealed class CaptureAnalysis : IDnsMessageSink
 {
+    /// <summary>A parallel worker copies at most this many bytes of frames that need reassembly; past it the
+    /// capture is read again on one thread (<see cref="NeedsSequentialPass"/>).</summary>
+    internal const long MaxDeferredBytes = 256L << 20;
+
     private readonly PacketDecoder _decoder = new();
-    private readonly HashSet<int> _warnedLinkTypes = [];
+    private readonly HashSet<(UndecodedCause, int, string?)> _warnedUndecoded = [];
+    private DecodeNotes _warnedNotes;
     private long _packets, _ipv4, _ipv6, _capturedBytes, _ipBytes, _undecoded;
     private long _first = long.MaxValue, _last = long.MinValue;
-    private bool _warnedWireLength;
 
-    public CaptureAnalysis(AnalysisOptions options)
+    private readonly IpFragmentReassembler _fragments = new();
+    private readonly TcpDnsReassembler _tcp = new();
+    private bool _completed;
+
+    // Parallel analysis: stateful reassembly needs every fragment and TCP segment in packet order, so workers keep
+    // copies of those frames and the merged analysis replays them in order (CompleteDeferred).
+    private readonly bool _defer;
+    private List<DeferredFrame>? _deferred;
+    private long _deferredBytes;
+
+    private sealed record DeferredFrame(long Index, long TimestampNanos, int LinkType, int OriginalLength, byte[] Data);
+
+    public CaptureAnalysis(AnalysisOptions options) : this(options, deferReassembly: false)
+    {
+    }
+
+    /// <param name="deferReassembly">True for a worker that sees only some chunks of a capture.</param>
+    internal CaptureAnalysis(AnalysisOptions options, bool deferReassembly)
     {
         Options = options;
+        _defer = deferReassembly;
         SourceIps = new SourceIpAnalysis(options.MaxDistinct);
         DnsQueries = new DnsQueryAnalysis(options.MaxDistinct);
         Traffic = new TrafficAnalysis(options.BinSeconds);
@@ -29,6 +54,9 @@ public sealed class CaptureAnalysis
     public TrafficAnalysis Traffic { get; }
 
     public long Packets => _packets;
+
+    /// <summary>A parallel worker buffered more than <see cref="MaxDeferredBytes"/>: read the capture on one thread.</summary>
+    internal bool NeedsSequentialPass => _deferredBytes > MaxDeferredBytes;
 
     /// <summary>Decodes one record and feeds every analysis.</summary>
     public void Observe(in RawPacket packet, IssueLog issues, long packetIndex)
@@ -45,28 +73,132 @@ public sealed class CaptureAnalysis
         else if (view.IpVersion == 6) _ipv6++;
         _ipBytes += view.IpBytes;
 
-        if (view.LinkTypeUnsupported)
+        if (view.Undecoded != UndecodedCause.None)
         {
             _undecoded++;
-            if (_warnedLinkTypes.Add(packet.LinkType))
-                issues.Warn("unsupported-link-type",
-                    $"Link type {LinkTypes.Name(packet.LinkType)} ({packet.LinkType}) is not decoded; its frames (first: packet {packetIndex:N0}) count as non-IP.",
-                    packet.ByteOffset, packetIndex);
+            if (_warnedUndecoded.Add((view.Undecoded, view.UndecodedLinkType, view.UndecodedDetail)))
+                issues.Add(IssueSeverity.Warning, UndecodedCode(view.Undecoded),
+                    new UndecodedText(view.Undecoded, view.UndecodedLinkType, view.UndecodedDetail, packetIndex),
+                    packet.ByteOffset, packetIndex, onceKey: $"{view.Undecoded}:{view.UndecodedLinkType}:{view.UndecodedDetail}");
         }
-        if (view.Anomaly is not null)
-            issues.Warn("malformed-ip-header", $"Packet {packetIndex:N0}: {view.Anomaly}; it counts as non-IP.", packet.ByteOffset, packetIndex);
-        if (view.IpLengthFromWire && !_warnedWireLength)
-        {
-            _warnedWireLength = true;
-            issues.Warn("ipv4-zero-total-length",
-                $"Packet {packetIndex:N0} has an IPv4 total length of 0 (segmentation offload / BIG TCP); its IP bytes are taken from the frame's length on the wire (further packets like it are not reported).",
-                packet.ByteOffset, packetIndex);
-        }
+        if (view.Anomaly.IsSet)
+            issues.Add(IssueSeverity.Warning, IssueCodes.MalformedIpHeader, new AnomalyText(view.Anomaly, packetIndex), packet.ByteOffset, packetIndex);
+        if ((view.Notes & ~_warnedNotes) != 0) WarnNotes(view.Notes, issues, packet.ByteOffset, packetIndex);
 
         SourceIps.Observe(ref view);
-        DnsQueries.Observe(ref view);
         Traffic.Observe(packet.TimestampNanos, view.IpBytes);
+
+        if (view.IsFragment || (view.Transport == TransportProtocol.Tcp && IsDns(ref view) is not null &&
+                                 (!view.Payload.IsEmpty || (view.TcpFlags & StreamFlags) != 0)))
+        {
+            if (_defer) Defer(packet, packetIndex);
+            else Route(ref view, packet.TimestampNanos, packetIndex);
+        }
+        else if (view.Transport == TransportProtocol.Udp && IsDns(ref view) is DnsProtocol protocol)
+        {
+            OnDnsMessage(view.Payload, protocol);
+        }
     }
+
+    private const byte StreamFlags = TransportFields.TcpSyn | TransportFields.TcpFin | TransportFields.TcpRst;
+
+    private static DnsProtocol? IsDns(ref PacketView view) => view.Transport == TransportProtocol.None ? null
+        : DnsQueryAnalysis.Classify(view.Transport, view.SourcePort, view.DestinationPort);
+
+    /// <summary>Every complete DNS message (UDP datagram, TCP stream message, reassembled datagram) comes here once.</summary>
+    void IDnsMessageSink.OnDnsMessage(ReadOnlySpan<byte> message, DnsProtocol protocol) => OnDnsMessage(message, protocol);
+
+    private void OnDnsMessage(ReadOnlySpan<byte> message, DnsProtocol protocol) => DnsQueries.Observe(message, protocol);
+
+    /// <summary>Fragments and TCP segments on a DNS port: through reassembly, in packet order.</summary>
+    private void Route(ref PacketView view, long nanos, long packetIndex)
+    {
+        if (view.IsFragment)
+        {
+            if (!_fragments.Add(ref view, nanos, packetIndex)) return;
+            var inner = default(PacketView);
+            inner.IpVersion = view.IpVersion != 0 ? view.IpVersion : 4; // set: headers inside are not the outermost
+            inner.TunnelDepth = view.TunnelDepth;
+            inner.FlowSource = view.FlowSource;
+            inner.FlowDestination = view.FlowDestination;
+            PacketDecoder.DecodeTransport(view.FragmentProtocol, _fragments.CompletedPayload, ref inner);
+            if (inner.IsFragment || IsDns(ref inner) is not DnsProtocol innerProtocol) return;
+            if (inner.Transport == TransportProtocol.Udp) OnDnsMessage(inner.Payload, innerProtocol);
+            else _tcp.Add(ref inner, innerProtocol, packetIndex, this);
+            return;
+        }
+        if (IsDns(ref view) is DnsProtocol dns) _tcp.Add(ref view, dns, packetIndex, this);
+    }
+
+    private void Defer(in RawPacket packet, long packetIndex)
+    {
+        _deferred ??= [];
+        _deferredBytes += packet.Data.Length;
+        if (NeedsSequentialPass) return;
+        _deferred.Add(new DeferredFrame(packetIndex, packet.TimestampNanos, packet.LinkType, packet.OriginalLength, packet.Data.ToArray()));
+    }
+
+    /// <summary>Replays the frames that workers deferred, in packet order, through reassembly (after <see cref="Merge"/>).</summary>
+    internal void CompleteDeferred()
+    {
+        if (_deferred is null) return;
+        _deferred.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        foreach (var frame in _deferred)
+        {
+            var view = default(PacketView);
+            _decoder.Decode(frame.LinkType, frame.Data, frame.OriginalLength, ref view);
+            Route(ref view, frame.TimestampNanos, frame.Index);
+        }
+        _deferred = null;
+    }
+
+    /// <summary>
+    /// End of the capture: datagrams and streams still open count as incomplete; reassembly losses are reported.
+    /// Idempotent.
+    /// </summary>
+    public void Complete(IssueLog issues)
+    {
+        if (_completed) return;
+        _completed = true;
+        CompleteDeferred();
+        _fragments.Finish();
+        _tcp.Finish(_packets);
+        if (_fragments.Incomplete > 0)
+            issues.Add(IssueSeverity.Warning, IssueCodes.IncompleteFragments,
+                new ReassemblyText(IssueCodes.IncompleteFragments, _fragments.Incomplete, 0, _fragments.FirstIncompletePacket), null, _fragments.FirstIncompletePacket);
+        if (_fragments.Conflicts > 0)
+            issues.Add(IssueSeverity.Warning, IssueCodes.OverlappingFragments,
+                new ReassemblyText(IssueCodes.OverlappingFragments, _fragments.Conflicts, 0, _fragments.FirstConflictPacket), null, _fragments.FirstConflictPacket);
+        long tcpLosses = _tcp.Gaps + _tcp.Evicted + _tcp.Unfinished;
+        if (tcpLosses > 0)
+            issues.Add(IssueSeverity.Warning, IssueCodes.TcpDnsStreamLoss,
+                new ReassemblyText(IssueCodes.TcpDnsStreamLoss, tcpLosses, _tcp.Evicted, _tcp.FirstLossPacket), null, _tcp.FirstLossPacket);
+    }
+
+    private void WarnNotes(DecodeNotes notes, IssueLog issues, long byteOffset, long packetIndex)
+    {
+        foreach (var (note, code) in NoteCodes)
+        {
+            if ((notes & note) == 0 || (_warnedNotes & note) != 0) continue;
+            _warnedNotes |= note;
+            issues.Add(IssueSeverity.Warning, code, new NoteText(note, packetIndex), byteOffset, packetIndex, onceKey: code);
+        }
+    }
+
+    private static readonly (DecodeNotes Note, string Code)[] NoteCodes =
+    [
+        (DecodeNotes.IpLengthFromWire, IssueCodes.Ipv4ZeroTotalLength),
+        (DecodeNotes.IpVersionFromNibble, IssueCodes.IpVersionMismatch),
+        (DecodeNotes.Ieee80211Protected, IssueCodes.Ieee80211Protected),
+    ];
+
+    private static string UndecodedCode(UndecodedCause cause) => cause switch
+    {
+        UndecodedCause.MalformedLinkHeader => IssueCodes.MalformedLinkHeader,
+        UndecodedCause.DecoderFailure => IssueCodes.DecoderFailure,
+        UndecodedCause.Ieee80211Amsdu => IssueCodes.Ieee80211Amsdu,
+        _ => IssueCodes.UnsupportedLinkType,
+    };
 
     /// <summary>Adds another partial result (a later chunk, another capture).</summary>
     public void Merge(CaptureAnalysis other)
@@ -82,9 +214,16 @@ public sealed class CaptureAnalysis
         SourceIps.Merge(other.SourceIps);
         DnsQueries.Merge(other.DnsQueries);
         Traffic.Merge(other.Traffic);
+        if (other._deferred is not null) (_deferred ??= []).AddRange(other._deferred);
+        _deferredBytes += other._deferredBytes;
     }
 
     /// <summary>Adds a finished capture's summary (for run totals built from results, e.g. reused ones).</summary>
     public CaptureSummary ToSummary() => new(_packets, _ipv4, _ipv6, _capturedBytes, _ipBytes,
-        _packets > 0 ? _first : null, _packets > 0 ? _last : null, _undecoded, DnsQueries.Malformed);
+        _packets > 0 ? _first : null, _packets > 0 ? _last : null, _undecoded, DnsQueries.Malformed)
+    {
+        IncompleteFragmentedDatagrams = _fragments.Incomplete,
+        TcpDnsStreamGaps = _tcp.Gaps + _tcp.Unfinished,
+        TcpDnsFlowsEvicted = _tcp.Evicted,
+    };
 }

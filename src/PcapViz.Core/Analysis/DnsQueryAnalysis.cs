@@ -12,9 +12,9 @@ namespace PcapViz.Analysis;
 /// </summary>
 public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
-    private const ushort DnsPort = 53;
-    private const ushort MdnsPort = 5353;
-    private const ushort LlmnrPort = 5355;
+    private const ushort DnsPort = Ports.Dns;
+    private const ushort MdnsPort = Ports.Mdns;
+    private const ushort LlmnrPort = Ports.Llmnr;
 
     private readonly Dictionary<string, long>[] _counts =
         [new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
@@ -45,6 +45,11 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
         return null;
     }
 
+    /// <summary>
+    /// One packet on its own, without reassembly (every complete length-prefixed message in a TCP segment).
+    /// <see cref="CaptureAnalysis"/> reassembles TCP streams and IP fragments and calls
+    /// <see cref="Observe(ReadOnlySpan{byte}, DnsProtocol)"/> for each whole message instead.
+    /// </summary>
     public void Observe(ref PacketView view)
     {
         if (view.Transport == TransportProtocol.None) return;
@@ -63,6 +68,14 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
             ObserveMessage(stream.Slice(2, length), protocol, name);
             stream = stream[(2 + length)..];
         }
+    }
+
+    /// <summary>One whole DNS message (a UDP payload, a message of a TCP stream, a reassembled datagram's payload).</summary>
+    public void Observe(ReadOnlySpan<byte> message, DnsProtocol protocol)
+    {
+        if (message.IsEmpty) return;
+        Span<char> name = stackalloc char[DnsMessageParser.MaxPresentationLength];
+        ObserveMessage(message, protocol, name);
     }
 
     private void ObserveMessage(ReadOnlySpan<byte> message, DnsProtocol protocol, Span<char> name)

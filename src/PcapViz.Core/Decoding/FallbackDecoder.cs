@@ -2,18 +2,29 @@ using PacketDotNet;
 
 namespace PcapViz.Decoding;
 
+internal enum FallbackOutcome
+{
+    /// <summary>No decoder knows the link type.</summary>
+    Unsupported,
+    /// <summary>Decoded; the offset says where IP starts (-1: no IP).</summary>
+    Decoded,
+    /// <summary>The library threw: the frame is counted as undecoded.</summary>
+    Failed,
+}
+
 /// <summary>
-/// For link types the fast decoder does not know (802.11, radiotap, PPI's inner 802.11 ...): PacketDotNet parses the frame and
-/// reports where the IP header starts; the fast decoder takes it from there. Allocates, but only for such frames.
+/// For link types the fast decoder does not know: PacketDotNet parses the frame and reports where the IP header
+/// starts; the fast decoder takes it from there. Allocates, but only for such frames. Whatever the library throws
+/// is contained here: the frame counts as undecoded and the capture goes on.
 /// </summary>
 internal sealed class FallbackDecoder
 {
-    /// <summary>False when no decoder knows the link type; true (offset -1 when there is no IP) otherwise.</summary>
-    public bool TryFindIp(int linkType, ReadOnlySpan<byte> frame, out int offset)
+    public FallbackOutcome TryFindIp(int linkType, ReadOnlySpan<byte> frame, out int offset, out string? failure)
     {
         offset = -1;
+        failure = null;
         if (linkType is < 0 or > ushort.MaxValue || !Enum.IsDefined((LinkLayers)linkType) || linkType == (int)LinkLayers.Null)
-            return false;
+            return FallbackOutcome.Unsupported;
         try
         {
             var bytes = frame.ToArray();
@@ -21,16 +32,18 @@ internal sealed class FallbackDecoder
             var ip = packet?.Extract<IPPacket>();
             if (ip?.HeaderSegment is { } header && ReferenceEquals(header.Bytes, bytes))
                 offset = header.Offset;
-            return true;
+            return FallbackOutcome.Decoded;
         }
         catch (NotImplementedException)
         {
-            return false;
+            return FallbackOutcome.Unsupported;
         }
-        catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or InvalidOperationException or NullReferenceException or OverflowException)
+#pragma warning disable CA1031 // Catch more specific exceptions: a third-party parser of untrusted bytes can throw anything; none may fail a capture.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
         {
-            // PacketDotNet throws on malformed frames; such a frame is simply not IP.
-            return true;
+            failure = ex.GetType().Name;
+            return FallbackOutcome.Failed;
         }
     }
 }

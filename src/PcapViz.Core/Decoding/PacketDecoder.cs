@@ -3,30 +3,43 @@ using System.Buffers.Binary;
 namespace PcapViz.Decoding;
 
 /// <summary>
-/// Finds the outermost IP header of a frame and the UDP/TCP payload behind it, without allocating. Link types it
-/// does not know are handed to <see cref="FallbackDecoder"/> (PacketDotNet), which only tells where IP starts.
+/// Finds the outermost IP header of a frame and the UDP/TCP payload behind it, without allocating. 802.11 (plain,
+/// radiotap, PPI, Prism, AVS) is decoded natively (PacketDecoder.Ieee80211.cs); link types it does not know are
+/// handed to <see cref="FallbackDecoder"/> (PacketDotNet), which only tells where IP starts and whose failures are
+/// contained: a frame it cannot decode counts as undecoded, never as a failed capture.
 /// </summary>
-public sealed class PacketDecoder
+public sealed partial class PacketDecoder
 {
     private const int MaxTags = 8;
     private const int MaxMplsLabels = 16;
     private const int MaxIpv6ExtensionHeaders = 16;
-    private const int EtherTypeIpv4 = 0x0800;
-    private const int EtherTypeIpv6 = 0x86DD;
-    private const int EtherTypePppoeSession = 0x8864;
-    private const int EtherTypeMplsUnicast = 0x8847;
-    private const int EtherTypeMplsMulticast = 0x8848;
-    private const int EtherTypeVnTag = 0x8926;
 
+    private const int EthernetHeaderLength = 14;
+    private const int EthernetTypeOffset = 12;
+    private const int SllHeaderLength = 16;
+    private const int SllProtocolOffset = 14;
+    private const int Sll2HeaderLength = 20;
+    private const int LoopbackHeaderLength = 4;
+    private const int PppoeHeaderLength = 6;
+    private const int CiscoHdlcHeaderLength = 4;
     private const int IpoibHeaderLength = 44;
+    private const int PktapMinHeaderLength = 8;
+    private const int PpiHeaderLength = 8;
 
     private readonly FallbackDecoder _fallback = new();
 
-    /// <summary>Decodes one frame. Never throws for malformed data.</summary>
+    /// <summary>Decodes one frame. Never throws: what cannot be decoded is reported in the view.</summary>
     public void Decode(int linkType, ReadOnlySpan<byte> frame, int originalLength, ref PacketView view)
     {
         view = default;
         DecodeLink(linkType, frame, originalLength, ref view, depth: 0);
+    }
+
+    private static void Undecodable(ref PacketView view, UndecodedCause cause, int linkType)
+    {
+        view = default;
+        view.Undecoded = cause;
+        view.UndecodedLinkType = linkType;
     }
 
     private void DecodeLink(int linkType, ReadOnlySpan<byte> d, int wireLength, ref PacketView view, int depth)
@@ -40,31 +53,47 @@ public sealed class PacketDecoder
                 DecodeIpByVersion(d, wireLength, ref view);
                 return;
             case LinkTypes.Ipv4:
-                DecodeIpv4(d, wireLength, ref view);
+                // The version nibble wins over the link type (as in tshark), with a warning.
+                if (d.Length >= 1 && d[0] >> 4 == 6)
+                {
+                    view.Notes |= DecodeNotes.IpVersionFromNibble;
+                    DecodeIpv6(d, wireLength, ref view);
+                }
+                else DecodeIpv4(d, wireLength, ref view);
                 return;
             case LinkTypes.Ipv6:
-                DecodeIpv6(d, wireLength, ref view);
+                if (d.Length >= 1 && d[0] >> 4 == 4)
+                {
+                    view.Notes |= DecodeNotes.IpVersionFromNibble;
+                    DecodeIpv4(d, wireLength, ref view);
+                }
+                else DecodeIpv6(d, wireLength, ref view);
                 return;
             case LinkTypes.LinuxSll:
-                if (d.Length >= 16) DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[14..]), d[16..], wireLength - 16, ref view);
+                if (d.Length >= SllHeaderLength)
+                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[SllProtocolOffset..]), d[SllHeaderLength..], wireLength - SllHeaderLength, ref view);
                 return;
             case LinkTypes.LinuxSll2:
-                if (d.Length >= 20) DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d), d[20..], wireLength - 20, ref view);
+                if (d.Length >= Sll2HeaderLength)
+                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d), d[Sll2HeaderLength..], wireLength - Sll2HeaderLength, ref view);
                 return;
             case LinkTypes.Null:
-                if (d.Length >= 4) DecodeAddressFamily(BinaryPrimitives.ReadUInt32LittleEndian(d), BinaryPrimitives.ReadUInt32BigEndian(d), d[4..], wireLength - 4, ref view);
+                if (d.Length >= LoopbackHeaderLength)
+                    DecodeAddressFamily(BinaryPrimitives.ReadUInt32LittleEndian(d), BinaryPrimitives.ReadUInt32BigEndian(d), d[LoopbackHeaderLength..], wireLength - LoopbackHeaderLength, ref view);
                 return;
             case LinkTypes.Loop:
-                if (d.Length >= 4) DecodeAddressFamily(BinaryPrimitives.ReadUInt32BigEndian(d), BinaryPrimitives.ReadUInt32BigEndian(d), d[4..], wireLength - 4, ref view);
+                if (d.Length >= LoopbackHeaderLength)
+                    DecodeAddressFamily(BinaryPrimitives.ReadUInt32BigEndian(d), BinaryPrimitives.ReadUInt32BigEndian(d), d[LoopbackHeaderLength..], wireLength - LoopbackHeaderLength, ref view);
                 return;
             case LinkTypes.Ppp or LinkTypes.PppHdlc:
                 DecodePpp(d, wireLength, ref view);
                 return;
             case LinkTypes.PppEthernet:
-                if (d.Length >= 6) DecodePpp(d[6..], wireLength - 6, ref view);
+                if (d.Length >= PppoeHeaderLength) DecodePpp(d[PppoeHeaderLength..], wireLength - PppoeHeaderLength, ref view);
                 return;
             case LinkTypes.CiscoHdlc: // address, control, then an EtherType
-                if (d.Length >= 4) DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[2..]), d[4..], wireLength - 4, ref view);
+                if (d.Length >= CiscoHdlcHeaderLength)
+                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[2..]), d[CiscoHdlcHeaderLength..], wireLength - CiscoHdlcHeaderLength, ref view);
                 return;
             case LinkTypes.IpOverInfiniBand:
                 // Linux IPoIB pseudo-header: 20-byte destination and source hardware addresses, EtherType, 2 reserved bytes.
@@ -77,53 +106,69 @@ public sealed class PacketDecoder
             case LinkTypes.NfLog:
                 DecodeNfLog(d, wireLength, ref view);
                 return;
+            case LinkTypes.Ieee80211:
+                DecodeIeee80211(d, wireLength, fcsAtEnd: false, dataPad: false, ref view);
+                return;
+            case LinkTypes.Ieee80211Radiotap:
+                DecodeRadiotap(d, wireLength, ref view);
+                return;
+            case LinkTypes.Ieee80211Prism:
+                DecodePrism(d, wireLength, ref view);
+                return;
+            case LinkTypes.Ieee80211Avs:
+                DecodeAvs(d, wireLength, ref view);
+                return;
             case LinkTypes.PktAp when depth == 0:
-                if (d.Length >= 8)
+                if (d.Length >= PktapMinHeaderLength)
                 {
                     uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(d);
                     int inner = (int)BinaryPrimitives.ReadUInt32LittleEndian(d[4..]);
-                    if (headerLength >= 8 && headerLength <= (uint)d.Length)
+                    if (headerLength >= PktapMinHeaderLength && headerLength <= (uint)d.Length)
                         DecodeLink(inner, d[(int)headerLength..], wireLength - (int)headerLength, ref view, depth + 1);
+                    else Undecodable(ref view, UndecodedCause.MalformedLinkHeader, linkType);
                 }
                 return;
             case LinkTypes.Ppi when depth == 0:
-                if (d.Length >= 8)
-                {
-                    int headerLength = BinaryPrimitives.ReadUInt16LittleEndian(d[2..]);
-                    int inner = (int)BinaryPrimitives.ReadUInt32LittleEndian(d[4..]);
-                    if (headerLength >= 8 && headerLength <= d.Length)
-                        DecodeLink(inner, d[headerLength..], wireLength - headerLength, ref view, depth + 1);
-                }
+                DecodePpi(d, wireLength, ref view, depth);
                 return;
             default:
-                if (_fallback.TryFindIp(linkType, d, out int offset))
-                {
-                    if (offset >= 0 && offset < d.Length) DecodeIpByVersion(d[offset..], wireLength - offset, ref view);
-                }
-                else
-                {
-                    view.LinkTypeUnsupported = true;
-                }
+                DecodeFallback(linkType, d, wireLength, ref view);
+                return;
+        }
+    }
+
+    private void DecodeFallback(int linkType, ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
+    {
+        switch (_fallback.TryFindIp(linkType, d, out int offset, out string? failure))
+        {
+            case FallbackOutcome.Unsupported:
+                Undecodable(ref view, UndecodedCause.UnsupportedLinkType, linkType);
+                return;
+            case FallbackOutcome.Failed:
+                Undecodable(ref view, UndecodedCause.DecoderFailure, linkType);
+                view.UndecodedDetail = failure;
+                return;
+            default:
+                if (offset >= 0 && offset < d.Length) DecodeIpByVersion(d[offset..], wireLength - offset, ref view);
                 return;
         }
     }
 
     private static void DecodeEthernet(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
     {
-        if (d.Length < 14) return;
-        int pos = 12;
+        if (d.Length < EthernetHeaderLength) return;
+        int pos = EthernetTypeOffset;
         int type = BinaryPrimitives.ReadUInt16BigEndian(d[pos..]);
         for (int i = 0; i < MaxTags; i++)
         {
-            if (type is 0x8100 or 0x88A8 or 0x9100 or 0x9200)
+            if (type is EtherTypes.Vlan or EtherTypes.QinQ or EtherTypes.VlanLegacy9100 or EtherTypes.VlanLegacy9200)
                 pos += 4;
-            else if (type == EtherTypeVnTag)
+            else if (type == EtherTypes.VnTag)
                 pos += 6;
-            else if (type <= 1500)
+            else if (type <= EtherTypes.MaxLength8023)
             {
                 // IEEE 802.3 length field: only LLC/SNAP with a zero OUI carries an EtherType.
-                if (d.Length < pos + 10 || d[pos + 2] != 0xAA || d[pos + 3] != 0xAA || d[pos + 4] != 0x03 ||
-                    d[pos + 5] != 0 || d[pos + 6] != 0 || d[pos + 7] != 0) return;
+                if (d.Length < pos + 10 || !IsSnapWithEtherType(d[(pos + 2)..], allowBridgeTunnel: false)) return;
                 pos += 8; // length 2, LLC 3, OUI 3: the SNAP EtherType follows
             }
             else break;
@@ -137,16 +182,16 @@ public sealed class PacketDecoder
     {
         switch (type)
         {
-            case EtherTypeIpv4:
+            case EtherTypes.Ipv4:
                 DecodeIpv4(d, wireLength, ref view);
                 break;
-            case EtherTypeIpv6:
+            case EtherTypes.Ipv6:
                 DecodeIpv6(d, wireLength, ref view);
                 break;
-            case EtherTypePppoeSession:
+            case EtherTypes.PppoeSession: // version/type, code, session id, length, then the PPP protocol
                 if (d.Length >= 8) DecodePppProtocol(BinaryPrimitives.ReadUInt16BigEndian(d[6..]), d[8..], wireLength - 8, ref view);
                 break;
-            case EtherTypeMplsUnicast or EtherTypeMplsMulticast:
+            case EtherTypes.MplsUnicast or EtherTypes.MplsMulticast:
                 DecodeMpls(d, wireLength, ref view);
                 break;
         }
@@ -226,9 +271,9 @@ public sealed class PacketDecoder
     {
         switch (protocol)
         {
-            case 0x0021: DecodeIpv4(d, wireLength, ref view); break;
-            case 0x0057: DecodeIpv6(d, wireLength, ref view); break;
-            case 0x0281 or 0x0283: DecodeMpls(d, wireLength, ref view); break;
+            case PppProtocols.Ipv4: DecodeIpv4(d, wireLength, ref view); break;
+            case PppProtocols.Ipv6: DecodeIpv6(d, wireLength, ref view); break;
+            case PppProtocols.MplsUnicast or PppProtocols.MplsMulticast: DecodeMpls(d, wireLength, ref view); break;
         }
     }
 
@@ -273,46 +318,54 @@ public sealed class PacketDecoder
         if (d.Length < 1) return;
         if (d[0] >> 4 != 4)
         {
-            if (outer) view.Anomaly = $"IPv4 expected but the version field is {d[0] >> 4}";
+            if (outer) view.Anomaly = new DecodeAnomaly(AnomalyKind.Ipv4VersionMismatch, d[0] >> 4);
             return;
         }
         int headerLength = (d[0] & 0x0F) * 4;
-        if (headerLength < 20)
+        if (headerLength < Ipv4Fields.MinHeaderLength)
         {
-            if (outer) view.Anomaly = $"IPv4 header length {headerLength} is less than 20";
+            if (outer) view.Anomaly = new DecodeAnomaly(AnomalyKind.Ipv4HeaderTooShort, headerLength);
             return;
         }
-        if (d.Length < 4) return; // not even the total length was captured
-        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
+        if (d.Length < Ipv4Fields.TotalLength + 2) return; // not even the total length was captured
+        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(d[Ipv4Fields.TotalLength..]);
+        if (totalLength != 0 && totalLength < headerLength)
+        {
+            // A header that claims to be longer than its packet is not IP: not counted at all.
+            if (outer) view.Anomaly = new DecodeAnomaly(AnomalyKind.Ipv4TotalLengthBelowHeader, totalLength, headerLength);
+            return;
+        }
         int end = totalLength == 0 ? d.Length : Math.Min(d.Length, totalLength);
         if (outer)
         {
             view.IpVersion = 4;
-            if (d.Length >= 16) view.SourceAddress = d.Slice(12, 4);
+            if (d.Length >= Ipv4Fields.Source + Ipv4Fields.AddressLength) view.SourceAddress = d.Slice(Ipv4Fields.Source, Ipv4Fields.AddressLength);
             if (totalLength == 0)
             {
                 // TSO / BIG TCP: the length field is 0 and the real length is the frame's.
                 view.IpBytes = Math.Max(wireLength, d.Length);
-                view.IpLengthFromWire = true;
+                view.Notes |= DecodeNotes.IpLengthFromWire;
             }
-            else
-            {
-                view.IpBytes = totalLength;
-                if (totalLength < headerLength)
-                {
-                    view.Anomaly = $"IPv4 total length {totalLength} is less than its header length {headerLength}";
-                    return;
-                }
-            }
-        }
-        else if (totalLength != 0 && totalLength < headerLength)
-        {
-            return;
+            else view.IpBytes = totalLength;
         }
         if (headerLength > end) return; // header cut short by the snapshot length
-        int fragmentOffset = BinaryPrimitives.ReadUInt16BigEndian(d[6..]) & 0x1FFF;
-        if (fragmentOffset != 0) return; // only the first fragment carries the transport header
-        DecodeTransport(d[9], d[headerLength..end], ref view);
+        view.FlowSource = d.Slice(Ipv4Fields.Source, Ipv4Fields.AddressLength);
+        view.FlowDestination = d.Slice(Ipv4Fields.Destination, Ipv4Fields.AddressLength);
+        int flags = BinaryPrimitives.ReadUInt16BigEndian(d[Ipv4Fields.FlagsAndFragmentOffset..]);
+        int fragmentOffset = (flags & Ipv4Fields.FragmentOffsetMask) * 8;
+        bool more = (flags & Ipv4Fields.MoreFragmentsFlag) != 0;
+        if (fragmentOffset != 0 || more)
+        {
+            // Only the whole datagram has a transport header worth reading: it is decoded once reassembled.
+            view.IsFragment = true;
+            view.FragmentProtocol = d[Ipv4Fields.Protocol];
+            view.FragmentId = BinaryPrimitives.ReadUInt16BigEndian(d[Ipv4Fields.Identification..]);
+            view.FragmentOffset = fragmentOffset;
+            view.MoreFragments = more;
+            view.FragmentData = d[headerLength..end];
+            return;
+        }
+        DecodeTransport(d[Ipv4Fields.Protocol], d[headerLength..end], ref view);
     }
 
     internal static void DecodeIpv6(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
@@ -321,49 +374,64 @@ public sealed class PacketDecoder
         if (d.Length < 1) return;
         if (d[0] >> 4 != 6)
         {
-            if (outer) view.Anomaly = $"IPv6 expected but the version field is {d[0] >> 4}";
+            if (outer) view.Anomaly = new DecodeAnomaly(AnomalyKind.Ipv6VersionMismatch, d[0] >> 4);
             return;
         }
-        if (d.Length < 6) return; // not even the payload length was captured
-        int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(d[4..]);
+        if (d.Length < Ipv6Fields.PayloadLength + 2) return; // not even the payload length was captured
+        int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(d[Ipv6Fields.PayloadLength..]);
         if (outer)
         {
             view.IpVersion = 6;
-            view.IpBytes = payloadLength + 40L;
-            if (d.Length >= 24) view.SourceAddress = d.Slice(8, 16);
+            view.IpBytes = payloadLength + (long)Ipv6Fields.HeaderLength;
+            if (d.Length >= Ipv6Fields.Source + Ipv6Fields.AddressLength) view.SourceAddress = d.Slice(Ipv6Fields.Source, Ipv6Fields.AddressLength);
         }
-        if (d.Length < 40) return; // header cut short by the snapshot length
-        int end = payloadLength == 0 ? d.Length : Math.Min(d.Length, 40 + payloadLength);
-        int next = d[6];
-        int pos = 40;
+        if (d.Length < Ipv6Fields.HeaderLength) return; // header cut short by the snapshot length
+        view.FlowSource = d.Slice(Ipv6Fields.Source, Ipv6Fields.AddressLength);
+        view.FlowDestination = d.Slice(Ipv6Fields.Destination, Ipv6Fields.AddressLength);
+        int end = payloadLength == 0 ? d.Length : Math.Min(d.Length, Ipv6Fields.HeaderLength + payloadLength);
+        int next = d[Ipv6Fields.NextHeader];
+        int pos = Ipv6Fields.HeaderLength;
         for (int i = 0; i < MaxIpv6ExtensionHeaders; i++)
         {
             switch (next)
             {
-                case 0 or 43 or 60 or 135 or 139 or 140:
+                case IpProtocols.HopByHop or IpProtocols.Ipv6Routing or IpProtocols.Ipv6DestinationOptions
+                    or IpProtocols.MobilityHeader or IpProtocols.HostIdentityProtocol or IpProtocols.Shim6:
                 {
                     if (pos + 8 > end) return;
                     int length = (d[pos + 1] + 1) * 8;
                     if (pos + length > end) return;
-                    if (next == 0 && payloadLength == 0 && TryJumboLength(d.Slice(pos + 2, length - 2), out uint jumbo))
+                    if (next == IpProtocols.HopByHop && payloadLength == 0 && TryJumboLength(d.Slice(pos + 2, length - 2), out uint jumbo))
                     {
-                        if (outer) view.IpBytes = jumbo + 40L;
-                        end = (int)Math.Min(d.Length, 40L + jumbo);
+                        if (outer) view.IpBytes = jumbo + (long)Ipv6Fields.HeaderLength;
+                        end = (int)Math.Min(d.Length, Ipv6Fields.HeaderLength + (long)jumbo);
                     }
                     next = d[pos];
                     pos += length;
                     continue;
                 }
-                case 44:
+                case IpProtocols.Ipv6Fragment:
                 {
-                    if (pos + 8 > end) return;
-                    int offset = BinaryPrimitives.ReadUInt16BigEndian(d[(pos + 2)..]) >> 3;
-                    if (offset != 0) return;
+                    if (pos + Ipv6Fields.FragmentHeaderLength > end) return;
+                    int field = BinaryPrimitives.ReadUInt16BigEndian(d[(pos + Ipv6Fields.FragmentOffsetAndFlags)..]);
+                    int offset = field & ~0x7; // 13-bit offset in 8-byte units, in place
+                    bool more = (field & 0x1) != 0;
                     next = d[pos];
-                    pos += 8;
-                    continue;
+                    if (offset == 0 && !more)
+                    {
+                        // An atomic fragment (RFC 6946): the whole datagram.
+                        pos += Ipv6Fields.FragmentHeaderLength;
+                        continue;
+                    }
+                    view.IsFragment = true;
+                    view.FragmentProtocol = (byte)next;
+                    view.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(d[(pos + Ipv6Fields.FragmentIdentification)..]);
+                    view.FragmentOffset = offset;
+                    view.MoreFragments = more;
+                    view.FragmentData = d[(pos + Ipv6Fields.FragmentHeaderLength)..end];
+                    return;
                 }
-                case 51:
+                case IpProtocols.AuthenticationHeader:
                 {
                     if (pos + 8 > end) return;
                     int length = (d[pos + 1] + 2) * 4;
@@ -388,7 +456,7 @@ public sealed class PacketDecoder
             if (type == 0) { pos++; continue; } // Pad1
             if (pos + 2 > options.Length) break;
             int len = options[pos + 1];
-            if (type == 0xC2 && len == 4 && pos + 6 <= options.Length)
+            if (type == Ipv6Fields.JumboOptionType && len == 4 && pos + 6 <= options.Length)
             {
                 length = BinaryPrimitives.ReadUInt32BigEndian(options[(pos + 2)..]);
                 return true;
@@ -400,46 +468,45 @@ public sealed class PacketDecoder
     }
 
     private const int MaxTunnelDepth = 4;
-    private const ushort VxlanPort = 4789;
-    private const ushort GenevePort = 6081;
-    private const ushort GtpUserPort = 2152;
-    private const ushort TeredoPort = 3544;
 
-    private static void DecodeTransport(byte protocol, ReadOnlySpan<byte> d, ref PacketView view)
+    /// <summary>Decodes a transport header (and any tunnel behind it). Also used for reassembled datagrams.</summary>
+    internal static void DecodeTransport(byte protocol, ReadOnlySpan<byte> d, ref PacketView view)
     {
         switch (protocol)
         {
-            case (byte)TransportProtocol.Udp:
+            case IpProtocols.Udp:
             {
-                if (d.Length < 8) return;
+                if (d.Length < TransportFields.UdpHeaderLength) return;
                 view.Transport = TransportProtocol.Udp;
                 view.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
                 view.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
-                int length = BinaryPrimitives.ReadUInt16BigEndian(d[4..]);
-                int end = length >= 8 ? Math.Min(d.Length, length) : d.Length;
-                view.Payload = d[8..end];
+                int length = BinaryPrimitives.ReadUInt16BigEndian(d[TransportFields.UdpLength..]);
+                int end = length >= TransportFields.UdpHeaderLength ? Math.Min(d.Length, length) : d.Length;
+                view.Payload = d[TransportFields.UdpHeaderLength..end];
                 if (view.TunnelDepth < MaxTunnelDepth) DecodeUdpTunnel(ref view);
                 return;
             }
-            case (byte)TransportProtocol.Tcp:
+            case IpProtocols.Tcp:
             {
-                if (d.Length < 20) return;
+                if (d.Length < TransportFields.TcpMinHeaderLength) return;
                 view.Transport = TransportProtocol.Tcp;
                 view.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
                 view.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
-                int dataOffset = (d[12] >> 4) * 4;
-                view.Payload = dataOffset >= 20 && dataOffset <= d.Length ? d[dataOffset..] : default;
+                view.TcpSequence = BinaryPrimitives.ReadUInt32BigEndian(d[TransportFields.TcpSequence..]);
+                view.TcpFlags = d[TransportFields.TcpFlags];
+                int dataOffset = (d[TransportFields.TcpDataOffset] >> 4) * 4;
+                view.Payload = dataOffset >= TransportFields.TcpMinHeaderLength && dataOffset <= d.Length ? d[dataOffset..] : default;
                 return;
             }
-            case 4 when view.TunnelDepth < MaxTunnelDepth: // IPv4 in IP
+            case IpProtocols.IpInIp when view.TunnelDepth < MaxTunnelDepth:
                 view.TunnelDepth++;
                 DecodeIpv4(d, d.Length, ref view);
                 return;
-            case 41 when view.TunnelDepth < MaxTunnelDepth: // IPv6 in IP
+            case IpProtocols.Ipv6 when view.TunnelDepth < MaxTunnelDepth:
                 view.TunnelDepth++;
                 DecodeIpv6(d, d.Length, ref view);
                 return;
-            case 47 when view.TunnelDepth < MaxTunnelDepth:
+            case IpProtocols.Gre when view.TunnelDepth < MaxTunnelDepth:
                 view.TunnelDepth++;
                 DecodeGre(d, ref view);
                 return;
@@ -452,24 +519,24 @@ public sealed class PacketDecoder
     private static void DecodeUdpTunnel(ref PacketView view)
     {
         var p = view.Payload;
-        if (IsPort(view, 53) || IsPort(view, 5353) || IsPort(view, 5355)) return;
-        if (IsPort(view, VxlanPort))
+        if (IsPort(view, Ports.Dns) || IsPort(view, Ports.Mdns) || IsPort(view, Ports.Llmnr)) return;
+        if (IsPort(view, Ports.Vxlan))
         {
             if (p.Length < 8 || (p[0] & 0x08) == 0) return;
             view.TunnelDepth++;
             DecodeEthernet(p[8..], p.Length - 8, ref view);
         }
-        else if (IsPort(view, GenevePort))
+        else if (IsPort(view, Ports.Geneve))
         {
             if (p.Length < 8 || p[0] >> 6 != 0) return;
             int header = 8 + (p[0] & 0x3F) * 4;
             if (header > p.Length) return;
             int type = BinaryPrimitives.ReadUInt16BigEndian(p[2..]);
             view.TunnelDepth++;
-            if (type == 0x6558) DecodeEthernet(p[header..], p.Length - header, ref view);
+            if (type == EtherTypes.TransparentEthernetBridging) DecodeEthernet(p[header..], p.Length - header, ref view);
             else DecodeEtherType(type, p[header..], p.Length - header, ref view);
         }
-        else if (IsPort(view, GtpUserPort))
+        else if (IsPort(view, Ports.GtpUser))
         {
             // GTPv1-U G-PDU: 8-byte header, 4 more when any of E/S/PN is set, then extension headers.
             if (p.Length < 8 || p[0] >> 5 != 1 || p[1] != 0xFF) return;
@@ -491,7 +558,7 @@ public sealed class PacketDecoder
             view.TunnelDepth++;
             DecodeIpByVersion(p[pos..], p.Length - pos, ref view);
         }
-        else if (IsPort(view, TeredoPort))
+        else if (IsPort(view, Ports.Teredo))
         {
             // Optional authentication (0x0001) and origin indication (0x0000) headers, then IPv6.
             int pos = 0;
@@ -529,19 +596,19 @@ public sealed class PacketDecoder
         var inner = d[pos..];
         switch (type)
         {
-            case 0x6558: // transparent Ethernet bridging
+            case EtherTypes.TransparentEthernetBridging: // transparent Ethernet bridging
                 DecodeEthernet(inner, inner.Length, ref view);
                 break;
-            case 0x88BE: // ERSPAN type II (8-byte header) or type I (no header; no sequence number)
+            case EtherTypes.ErspanTypeII: // ERSPAN type II (8-byte header) or type I (no header; no sequence number)
                 if (!sequence) DecodeEthernet(inner, inner.Length, ref view);
                 else if (inner.Length >= 8) DecodeEthernet(inner[8..], inner.Length - 8, ref view);
                 break;
-            case 0x22EB: // ERSPAN type III: 12-byte header, 8 more with the optional platform sub-header
+            case EtherTypes.ErspanTypeIII: // ERSPAN type III: 12-byte header, 8 more with the optional platform sub-header
                 if (inner.Length < 12) return;
                 int header = 12 + ((inner[11] & 0x01) != 0 ? 8 : 0);
                 if (inner.Length >= header) DecodeEthernet(inner[header..], inner.Length - header, ref view);
                 break;
-            case 0x880B when version == 1: // PPTP: PPP inside enhanced GRE
+            case EtherTypes.Ppp when version == 1: // PPTP: PPP inside enhanced GRE
                 DecodePpp(inner, inner.Length, ref view);
                 break;
             default:

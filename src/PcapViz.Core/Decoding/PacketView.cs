@@ -27,16 +27,49 @@ public ref struct PacketView
     /// <summary>Transport payload as far as it was captured (bounded by the IP and UDP lengths, never by link padding).</summary>
     public ReadOnlySpan<byte> Payload;
 
-    /// <summary>Set when the frame's link type is not one the decoder (or PacketDotNet) understands.</summary>
-    public bool LinkTypeUnsupported;
+    /// <summary>TCP only: the segment's sequence number and flags (for stream reassembly).</summary>
+    public uint TcpSequence;
+    public byte TcpFlags;
 
-    /// <summary>Non-null when the frame looked like IP but its header was invalid (for a per-capture warning).</summary>
-    public string? Anomaly;
+    /// <summary>
+    /// Source and destination address of the innermost IP header decoded (the one that carries the transport, or
+    /// the fragment): the flow key of reassembly. Empty when not captured.
+    /// </summary>
+    public ReadOnlySpan<byte> FlowSource;
+    public ReadOnlySpan<byte> FlowDestination;
+
+    /// <summary>
+    /// Set when the innermost IP header is a fragment of a larger datagram: then <see cref="Transport"/> is None and
+    /// the fragment fields describe it (the datagram is decoded once reassembled).
+    /// </summary>
+    public bool IsFragment;
+    public byte FragmentProtocol;
+    public uint FragmentId;
+    /// <summary>Offset of the fragment's data in the datagram's payload, in bytes.</summary>
+    public int FragmentOffset;
+    public bool MoreFragments;
+    public ReadOnlySpan<byte> FragmentData;
+
+    /// <summary>Why the frame was counted without being decoded; None when it was decoded (IP or not).</summary>
+    public UndecodedCause Undecoded;
+
+    /// <summary>The link type whose header could not be decoded (the inner one for PPI/PKTAP).</summary>
+    public int UndecodedLinkType;
+
+    /// <summary>For <see cref="UndecodedCause.DecoderFailure"/>: what the fallback decoder threw.</summary>
+    public string? UndecodedDetail;
+
+    /// <summary>Set when the frame looked like IP but its header was invalid (for a warning).</summary>
+    public DecodeAnomaly Anomaly;
+
+    /// <summary>Facts reported once per capture.</summary>
+    public DecodeNotes Notes;
 
     /// <summary>How many tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, GENEVE, GTP-U, Teredo) the transport fields are inside.</summary>
     public int TunnelDepth;
 
-    /// <summary>IPv4 total length was 0 (TSO / BIG TCP): IP bytes were taken from the frame's length on the wire.</summary>
-    public bool IpLengthFromWire;
+    public readonly bool LinkTypeUnsupported => Undecoded == UndecodedCause.UnsupportedLinkType;
+
+    public readonly bool IpLengthFromWire => (Notes & DecodeNotes.IpLengthFromWire) != 0;
 }
 #pragma warning restore CA1051

@@ -127,6 +127,9 @@ public sealed class AnalysisJsonExporter : IReportExporter
         else w.WriteNull("lastPacketEpochNanos");
         w.WriteNumber("undecodedPackets", s.UndecodedPackets);
         w.WriteNumber("malformedDnsMessages", s.MalformedDnsMessages);
+        w.WriteNumber("incompleteFragmentedDatagrams", s.IncompleteFragmentedDatagrams);
+        w.WriteNumber("tcpDnsStreamGaps", s.TcpDnsStreamGaps);
+        w.WriteNumber("tcpDnsFlowsEvicted", s.TcpDnsFlowsEvicted);
         w.WriteEndObject();
     }
 

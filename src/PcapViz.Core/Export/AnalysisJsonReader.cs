@@ -25,7 +25,13 @@ public static class AnalysisJsonReader
             s.GetProperty("packets").GetInt64(), s.GetProperty("ipv4Packets").GetInt64(), s.GetProperty("ipv6Packets").GetInt64(),
             s.GetProperty("capturedBytes").GetInt64(), s.GetProperty("ipBytes").GetInt64(),
             Nanos(s.GetProperty("firstPacketEpochNanos")), Nanos(s.GetProperty("lastPacketEpochNanos")),
-            s.GetProperty("undecodedPackets").GetInt64(), s.GetProperty("malformedDnsMessages").GetInt64());
+            s.GetProperty("undecodedPackets").GetInt64(), s.GetProperty("malformedDnsMessages").GetInt64())
+        {
+            // Added after the first release of the schema: absent in older bundles.
+            IncompleteFragmentedDatagrams = OptionalInt64(s, "incompleteFragmentedDatagrams"),
+            TcpDnsStreamGaps = OptionalInt64(s, "tcpDnsStreamGaps"),
+            TcpDnsFlowsEvicted = OptionalInt64(s, "tcpDnsFlowsEvicted"),
+        };
 
         var limits = root.GetProperty("limits");
         var sources = new SourceIpResult(
@@ -56,6 +62,9 @@ public static class AnalysisJsonReader
         };
         return new CaptureResult(root.GetProperty("id").GetString()!, input, status, file, summary, sources, dns, traffic, issues);
     }
+
+    private static long OptionalInt64(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
 
     private static DnsProtocol ParseProtocol(string? text) => text switch
     {

@@ -53,12 +53,26 @@ public sealed record CaptureSummary(
 {
     public static readonly CaptureSummary Empty = new(0, 0, 0, 0, 0, null, null, 0, 0);
 
+    /// <summary>Fragmented IP datagrams that never completed (missing fragments, time or memory limit, inconsistent).</summary>
+    public long IncompleteFragmentedDatagrams { get; init; }
+
+    /// <summary>DNS-over-TCP streams that lost bytes (a hole never filled) or ended inside a message.</summary>
+    public long TcpDnsStreamGaps { get; init; }
+
+    /// <summary>DNS-over-TCP flows dropped by the reassembly limits while holding part of a message.</summary>
+    public long TcpDnsFlowsEvicted { get; init; }
+
     /// <summary>The summary of both sets of packets together.</summary>
     public CaptureSummary Add(CaptureSummary other) => new(
         Packets + other.Packets, Ipv4Packets + other.Ipv4Packets, Ipv6Packets + other.Ipv6Packets,
         CapturedBytes + other.CapturedBytes, IpBytes + other.IpBytes,
         Min(FirstPacketEpochNanos, other.FirstPacketEpochNanos), Max(LastPacketEpochNanos, other.LastPacketEpochNanos),
-        UndecodedPackets + other.UndecodedPackets, MalformedDnsMessages + other.MalformedDnsMessages);
+        UndecodedPackets + other.UndecodedPackets, MalformedDnsMessages + other.MalformedDnsMessages)
+    {
+        IncompleteFragmentedDatagrams = IncompleteFragmentedDatagrams + other.IncompleteFragmentedDatagrams,
+        TcpDnsStreamGaps = TcpDnsStreamGaps + other.TcpDnsStreamGaps,
+        TcpDnsFlowsEvicted = TcpDnsFlowsEvicted + other.TcpDnsFlowsEvicted,
+    };
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);

@@ -9,6 +9,7 @@ public sealed class IssueLog
     public const int MaxPerCode = 20;
 
     private readonly List<CaptureIssue> _issues = [];
+    private readonly List<string?> _onceKeys = [];
     private readonly Dictionary<string, (IssueSeverity Severity, int Count)> _counts = new(StringComparer.Ordinal);
 
     public bool HasErrors { get; private set; }
@@ -21,11 +22,43 @@ public sealed class IssueLog
 
     public void Add(IssueSeverity severity, string code, string message, long? byteOffset, long? packetIndex)
     {
-        if (severity == IssueSeverity.Error) HasErrors = true;
-        _counts.TryGetValue(code, out var seen);
-        _counts[code] = (severity, seen.Count + 1);
-        if (seen.Count < MaxPerCode) _issues.Add(new CaptureIssue(severity, code, message, byteOffset, packetIndex));
+        if (Count(severity, code)) List(new CaptureIssue(severity, code, message, byteOffset, packetIndex), null);
     }
+
+    /// <summary>
+    /// Adds an issue whose text is data: <paramref name="text"/> is formatted only when the issue is listed (within
+    /// <see cref="MaxPerCode"/>). <paramref name="onceKey"/> marks an issue reported once per capture per key (each
+    /// worker of a parallel analysis reports it once; the merge keeps the first in packet order).
+    /// </summary>
+    public void Add<TText>(IssueSeverity severity, string code, in TText text, long? byteOffset, long? packetIndex, string? onceKey = null)
+        where TText : struct, IIssueText
+    {
+        if (Count(severity, code)) List(new CaptureIssue(severity, code, text.Format(), byteOffset, packetIndex), onceKey);
+    }
+
+    private void List(CaptureIssue issue, string? onceKey)
+    {
+        _issues.Add(issue);
+        _onceKeys.Add(onceKey);
+    }
+
+    /// <summary>Counts one occurrence of <paramref name="code"/>; true when it is to be listed.</summary>
+    private bool Count(IssueSeverity severity, string code)
+    {
+        if (severity == IssueSeverity.Error) HasErrors = true;
+        ref var seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, code, out _);
+        seen = (severity, seen.Count + 1);
+        return seen.Count <= MaxPerCode;
+    }
+
+    /// <summary>Adds an already formatted issue of another log.</summary>
+    internal void Add(CaptureIssue issue)
+    {
+        if (Count(issue.Severity, issue.Code)) List(issue, null);
+    }
+
+    /// <summary>For each listed issue, its once-per-capture key (null for ordinary issues).</summary>
+    internal IReadOnlyList<string?> OnceKeys => _onceKeys;
 
     /// <summary>The issues listed so far, in the order they were added (without the summaries of capped codes).</summary>
     internal IReadOnlyList<CaptureIssue> Listed => _issues;

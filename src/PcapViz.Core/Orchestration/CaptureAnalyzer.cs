@@ -70,7 +70,8 @@ public static class CaptureAnalyzer
         var result = Finish(id, input, fileInfo, analysis, issues);
         // Past a distinct limit the lightest keys are folded away as they come, so chunks folded apart can differ
         // from one pass: such a capture is read again on one thread.
-        if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded))
+        // So is one whose frames for reassembly were too many to buffer for an in-order replay.
+        if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded || analysis.NeedsSequentialPass))
             return Analyze(fullPath, relativePath, id, options, 1, null, cancellationToken);
         return result;
     }
@@ -78,6 +79,7 @@ public static class CaptureAnalyzer
     /// <summary>Builds the immutable result from finished analysis state.</summary>
     public static CaptureResult Finish(string id, CaptureInput input, CaptureFileInfo? fileInfo, CaptureAnalysis analysis, IssueLog issues)
     {
+        analysis.Complete(issues);
         var traffic = analysis.Traffic.ToResult(issues);
         var sourceIps = analysis.SourceIps.ToResult();
         var dns = analysis.DnsQueries.ToResult();

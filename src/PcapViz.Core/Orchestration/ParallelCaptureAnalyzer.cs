@@ -67,7 +67,7 @@ internal static class ParallelCaptureAnalyzer
         var threads = new Thread[workers];
         for (int w = 0; w < workers; w++)
         {
-            var analysis = analyses[w] = new CaptureAnalysis(options);
+            var analysis = analyses[w] = new CaptureAnalysis(options, deferReassembly: true);
             threads[w] = new Thread(() => Work(analysis))
             {
                 IsBackground = true,
@@ -137,6 +137,7 @@ internal static class ParallelCaptureAnalyzer
 
         var merged = analyses[0];
         for (int w = 1; w < workers; w++) merged.Merge(analyses[w]);
+        merged.CompleteDeferred();
         return (merged, Replay(readerIssues, readerMarks, batchIssues));
 
         Batch Rent()
@@ -198,34 +199,16 @@ internal static class ParallelCaptureAnalyzer
         int r = 0;
         for (int sequence = 0; sequence < readerMarks.Count; sequence++)
         {
-            for (; r < readerMarks[sequence]; r++) Add(log, reader[r]);
+            for (; r < readerMarks[sequence]; r++) log.Add(reader[r]);
             if (!batchIssues.TryGetValue(sequence, out var batch)) continue;
-            foreach (var issue in batch.Listed)
-                if (FirstOfItsKind(issue, once)) Add(log, issue);
+            var listed = batch.Listed;
+            var onceKeys = batch.OnceKeys;
+            for (int i = 0; i < listed.Count; i++)
+                if (onceKeys[i] is not { } key || once.Add(key)) log.Add(listed[i]);
             foreach (var (code, severity, count) in batch.Unlisted()) log.AddUnlisted(severity, code, count);
         }
-        for (; r < reader.Count; r++) Add(log, reader[r]);
+        for (; r < reader.Count; r++) log.Add(reader[r]);
         foreach (var (code, severity, count) in readerIssues.Unlisted()) log.AddUnlisted(severity, code, count);
         return log;
-
-        static void Add(IssueLog log, CaptureIssue issue) => log.Add(issue.Severity, issue.Code, issue.Message, issue.ByteOffset, issue.PacketIndex);
-    }
-
-    /// <summary>
-    /// <see cref="CaptureAnalysis.Observe"/> reports some things once per capture (each unsupported link type, the
-    /// first IPv4 total length of 0); every worker reports them once, so only the first in packet order is kept.
-    /// </summary>
-    private static bool FirstOfItsKind(CaptureIssue issue, HashSet<string> once) => issue.Code switch
-    {
-        "ipv4-zero-total-length" => once.Add(issue.Code),
-        "unsupported-link-type" => once.Add(issue.Code + ":" + LinkTypeOf(issue.Message)),
-        _ => true,
-    };
-
-    // The message starts "Link type NAME (NUMBER) is not decoded; ...".
-    private static string LinkTypeOf(string message)
-    {
-        int end = message.IndexOf(';', StringComparison.Ordinal);
-        return end < 0 ? message : message[..end];
     }
 }
