@@ -16,6 +16,7 @@ public static class SampleCaptures
         "home-mdns-llmnr-ns-be.pcap",
         "gateway-two-interfaces.pcapng",
         "branch-office-qinq.pcap.gz",
+        "cafe-wifi-radiotap.pcap",
     ];
 
     /// <summary>Writes all sample captures into <paramref name="directory"/> (created if needed); returns their paths.</summary>
@@ -53,6 +54,9 @@ public static class SampleCaptures
                 break;
             case "branch-office-qinq.pcap.gz":
                 WritePcap(BranchOffice(), stream, nanosecond: false, bigEndian: false, gzip: true);
+                break;
+            case "cafe-wifi-radiotap.pcap":
+                WritePcap(CafeWifi(), stream, nanosecond: false, bigEndian: false, gzip: false, LinkTypes.Ieee80211Radiotap);
                 break;
             default:
                 throw new ArgumentException($"No sample named '{fileName}'.", nameof(fileName));
@@ -124,6 +128,47 @@ public static class SampleCaptures
         s.DnsTcp(40 * Second, clients[1], resolver, [names[3], names[4]], router);
         s.DnsTcp(75 * Second, clients[9], resolver, [names[10]], router);
         s.DnsTcp(76 * Second, clients[2], resolver, [names[20], names[21], names[22]], router);
+        return s;
+    }
+
+    /// <summary>
+    /// Café Wi-Fi seen by a monitor-mode radio, 60 s, radiotap (LINKTYPE 127) with TSFT and flags fields and the FCS
+    /// at the end of each frame: QoS and non-QoS data frames to and from the access point, DNS over UDP and TCP,
+    /// web flows, beacons, null-function frames, and encrypted (protected) frames of a neighbouring network.
+    /// </summary>
+    private static Scenario CafeWifi()
+    {
+        var s = new Scenario(new Prng(5005), start: 1_709_301_600L * Second + 250_000_000) { Wifi = true }; // 2024-03-01T14:00:00.25Z
+        var ap = new Host("ap", "f4:f2:6d:00:00:01", "10.20.0.1", "2001:db8:cafe::1");
+        var resolver = new Host("resolver", ap.Mac, "10.20.0.1", "2001:db8:cafe::1");
+        var stations = Enumerable.Range(0, 9).Select(i => new Host(
+            $"sta{i}", $"a4:83:e7:20:00:{i + 16:x2}", $"10.20.0.{50 + i}", i % 3 == 0 ? $"2001:db8:cafe::{0x50 + i:x}" : null)).ToArray();
+        foreach (var station in stations) s.Stations.Add(station);
+        var servers = Enumerable.Range(0, 8).Select(i => new Host(
+            $"srv{i}", ap.Mac, $"{151 + i % 3}.{101 + i}.{(i * 53) % 250}.{20 + i}", i % 2 == 0 ? $"2a04:4e42:{0x10 + i:x}::{i + 1:x}" : null)).ToArray();
+        var names = s.Sample(NamePool, 90, offset: 300);
+
+        int nameIndex = 0;
+        for (long t = 0; t < 59 * Second; t += s.Rng.Next(1, 4) * Second)
+        {
+            int events = s.Rng.Next(1, 5);
+            for (int e = 0; e < events; e++)
+            {
+                long at = t + s.Rng.Next(0, 900) * Millisecond;
+                var station = s.Rng.Pick(stations);
+                var server = s.Rng.Pick(servers);
+                bool v6 = station.V6 is not null && server.V6 is not null && s.Rng.Chance(0.5);
+                s.DnsUdp(at, station, resolver, names[nameIndex++ % names.Count], v6 ? DnsTypes.Aaaa : DnsTypes.A, v6, ap);
+                if (s.Rng.Chance(0.5))
+                    s.TcpFlow(at + 40 * Millisecond, station, server, v6, 443, responseBytes: s.Rng.Next(500, 12_000), ap);
+            }
+
+            s.Beacon(t, ap);
+            if (s.Rng.Chance(0.4)) s.NullFunction(t + 300 * Millisecond, s.Rng.Pick(stations), ap);
+            if (s.Rng.Chance(0.3)) s.ProtectedNeighbour(t + 600 * Millisecond, s.Rng.Next(60, 1400));
+        }
+
+        s.DnsTcp(20 * Second, stations[4], resolver, [names[1], names[2]], ap);
         return s;
     }
 
@@ -294,9 +339,9 @@ public static class SampleCaptures
         }
     }
 
-    private static void WritePcap(Scenario s, Stream stream, bool nanosecond, bool bigEndian, bool gzip)
+    private static void WritePcap(Scenario s, Stream stream, bool nanosecond, bool bigEndian, bool gzip, ushort linkType = LinkTypes.Ethernet)
     {
-        using var writer = new PcapWriter(stream, LinkTypes.Ethernet, nanosecond, bigEndian, 262144, gzip);
+        using var writer = new PcapWriter(stream, linkType, nanosecond, bigEndian, 262144, gzip);
         foreach (var p in s.Sorted())
         {
             writer.Write(p.Time, p.Frame);
@@ -327,19 +372,50 @@ public static class SampleCaptures
         /// <summary>Use a Linux cooked v1 header instead of Ethernet for packets added now.</summary>
         public bool Cooked { get; set; }
 
+        /// <summary>Radiotap + 802.11 instead of Ethernet (with an FCS at the end of each frame).</summary>
+        public bool Wifi { get; init; }
+
+        /// <summary>Wi-Fi: hosts that are stations (their frames go to the access point, ToDS).</summary>
+        public HashSet<Host> Stations { get; } = [];
+
+        private static readonly byte[] Fcs = [0x5a, 0x3c, 0x96, 0x0f];
+
+        /// <summary>A beacon from the access point (management frame, no IP).</summary>
+        public void Beacon(long at, Host ap) =>
+            Add(at, new FrameBuilder().Radiotap(flags: 0x10, tsft: true).Ieee80211(type: 0, subtype: 8, toDs: false, llcSnap: false)
+                .Payload([.. new byte[12], 0, 8, .. "CafeWiFi"u8])); // timestamp, interval, capabilities; SSID element
+
+        /// <summary>A station's null-function frame (power management; a data frame without data).</summary>
+        public void NullFunction(long at, Host station, Host ap) =>
+            Add(at, new FrameBuilder().Radiotap(flags: 0x10, tsft: true).Ieee80211(subtype: 4, llcSnap: false));
+
+        /// <summary>An encrypted QoS data frame of a neighbouring network (Protected bit: counted as non-IP).</summary>
+        public void ProtectedNeighbour(long at, int length) =>
+            Add(at, new FrameBuilder().Radiotap(flags: 0x10, tsft: true).Ieee80211(subtype: 8, protectedFrame: true, llcSnap: false).Payload(Random(length)));
+
         public List<string> Sample(IReadOnlyList<string> pool, int count, int offset)
             => Enumerable.Range(0, count).Select(i => pool[(offset + i) % pool.Count]).ToList();
 
         public IEnumerable<Packet> Sorted() => _packets.OrderBy(p => p.Time).ThenBy(p => p.Order);
 
-        private void Add(long offset, FrameBuilder frame) => _packets.Add(new Packet(start + offset, _packets.Count, Interface, frame.Build()));
+        private void Add(long offset, FrameBuilder frame)
+        {
+            if (Wifi) frame.Trailer(Fcs);
+            _packets.Add(new Packet(start + offset, _packets.Count, Interface, frame.Build()));
+        }
 
         /// <summary>Link and IP headers from <paramref name="src"/> to <paramref name="dst"/>; off-link peers are reached via <paramref name="router"/>'s MAC.</summary>
         private FrameBuilder Ip(Host src, Host dst, bool v6, Host router, byte ttl = 64)
         {
             var f = new FrameBuilder();
             var tagged = src.Vlan is not null ? src : dst;
-            if (Cooked)
+            if (Wifi)
+            {
+                // Stations send to the AP (ToDS); the AP delivers to them (FromDS). QoS data mostly, some plain data.
+                bool fromStation = Stations.Contains(src);
+                f.Radiotap(flags: 0x10, tsft: true).Ieee80211(subtype: Rng.Chance(0.8) ? (byte)8 : (byte)0, toDs: fromStation, fromDs: !fromStation);
+            }
+            else if (Cooked)
             {
                 f.LinuxSll(packetType: src == router || src.Name == "wan" ? (ushort)4 : (ushort)0, address: src.Mac);
             }
