@@ -31,7 +31,7 @@ internal static class MergeFixture
         var clock = Stopwatch.StartNew();
         for (int k = 0; k < plan.ShardCount; k++)
         {
-            var outcome = new ReportRunner(ShardRun.ForShard(request with { OutputDirectory = Path.Combine(work, $"shard-{k}") }, plan, k)).Run();
+            var outcome = new ReportRunner(ShardRun.ForShard(request with { OutputDirectory = Path.Combine(work, $"shard-{k}") }, plan, k, planPath)).Run();
             if (outcome.ExitCode != ExitCodes.Success)
             {
                 Console.Error.WriteLine($"shard {k}: exit {outcome.ExitCode} {string.Join("; ", outcome.FatalErrors)}");

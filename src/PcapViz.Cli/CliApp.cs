@@ -138,7 +138,7 @@ public static class CliApp
         if (errors.Count > 0) return UsageErrors(errors, "report", stderr);
         var request = settings!.ToRequest(plan!.Roots, output, ToolVersion, plan.GeneratedUtc) with { Jobs = jobs };
         if (set.FailOnGiven(parse)) request = request with { FailOn = set.FailOn(parse, errors) };
-        return ReportExecution.Execute(ShardRun.ForShard(request, plan, index!.Value), verbosity, stdout, stderr);
+        return ReportExecution.Execute(ShardRun.ForShard(request, plan, index!.Value, planPath), verbosity, stdout, stderr);
     }
 
     private static Command PlanCommand(TextWriter stdout, TextWriter stderr)

@@ -212,6 +212,17 @@ public sealed class PlanAndShardTests
     }
 
     [Fact]
+    public void Merge_WithoutPlanOption_PlanChangedSinceTheShards_IsRefused()
+    {
+        using var t = new TempDir();
+        var (plan, shards) = ThreeShards(t);
+        // The shards record where their plan is; a new plan written over it is not theirs.
+        ShardedRun.Plan(t.Root, [t["in"]], 3, "--top", "9");
+        var r = MergeFails(t, shards);
+        Assert.Contains($"The plan at '{plan}' is not the one the shards were made from", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Merge_UnlistedFileOrNotAShard_AreErrors()
     {
         using var t = new TempDir();

@@ -53,7 +53,7 @@ public static class ShardSet
         }
 
         // Each shard's own idea of its plan and index, before the full check.
-        var heads = new List<(string Dir, string PlanSha, int Index, int Count, string Tool)>();
+        var heads = new List<(string Dir, string PlanSha, int Index, int Count, string Tool, string PlanPath)>();
         foreach (string dir in directories)
         {
             string shardFile = Path.Combine(dir, ShardRun.ShardFile);
@@ -65,7 +65,8 @@ public static class ShardSet
                 var root = doc.RootElement;
                 if (root.GetProperty("kind").GetString() != "pcapviz-shard") throw new InvalidDataException("\"kind\" is not pcapviz-shard");
                 heads.Add((dir, root.GetProperty("planSha256").GetString()!, root.GetProperty("shard").GetInt32(),
-                    root.GetProperty("shardCount").GetInt32(), root.GetProperty("toolVersion").GetString()!));
+                    root.GetProperty("shardCount").GetInt32(), root.GetProperty("toolVersion").GetString()!,
+                    root.GetProperty("planPath").GetString()!));
             }
             catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException or IOException)
             {
@@ -88,14 +89,20 @@ public static class ShardSet
                     string.Join("; ", groups.Select(g => $"plan {g.Key[..12]}: {string.Join(", ", g.Select(h => h.Dir))}")));
                 return (null, [], errors);
             }
-            string source = Path.Combine(groups[0].First().Dir, ShardRun.PlanFile);
+            // The plan where the shards read it (they record its path); it must still be the plan they were made from.
+            var first = groups[0].First();
             try
             {
-                plan = ShardPlan.Read(source);
+                plan = ShardPlan.Read(first.PlanPath);
             }
             catch (InvalidDataException ex)
             {
-                errors.Add(ex.Message);
+                errors.Add($"{ex.Message} (the plan the shards were made from; name it with --plan)");
+                return (null, [], errors);
+            }
+            if (plan.Sha256 != first.PlanSha)
+            {
+                errors.Add($"The plan at '{first.PlanPath}' is not the one the shards were made from (it changed since); name their plan with --plan.");
                 return (null, [], errors);
             }
         }
@@ -203,19 +210,15 @@ public static class ShardSet
             if (relative != ManifestWriter.FileName && !files.ContainsKey(relative))
                 errors.Add($"{dir}: altered shard: {relative} is not listed in its manifest.");
         }
-        foreach (string required in new[] { ShardRun.ShardFile, ShardRun.PlanFile })
-            if (!files.ContainsKey(required)) errors.Add($"{dir}: altered shard: its manifest does not list {required}.");
+        if (!files.ContainsKey(ShardRun.ShardFile)) errors.Add($"{dir}: altered shard: its manifest does not list {ShardRun.ShardFile}.");
         foreach (var c in captures)
             if (!files.ContainsKey($"captures/{c.Id}/{AnalysisJsonExporter.FileName}"))
                 errors.Add($"{dir}: incomplete shard: {c.Path} has no analysis.json.");
         if (errors.Count > before) return null;
 
-        // shard.json and plan.json were read before; check they are the ones the manifest lists.
-        foreach (string small in new[] { ShardRun.ShardFile, ShardRun.PlanFile })
-        {
-            string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, small))));
-            if (sha != files[small].Sha256) errors.Add($"{dir}: altered shard: {small} does not match its SHA-256 in the manifest.");
-        }
+        // shard.json was read before; check it is the one the manifest lists.
+        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, ShardRun.ShardFile))));
+        if (sha != files[ShardRun.ShardFile].Sha256) errors.Add($"{dir}: altered shard: {ShardRun.ShardFile} does not match its SHA-256 in the manifest.");
         return errors.Count > before ? null : new ShardDirectory(dir, index, captures, files, failures);
     }
 }
