@@ -78,6 +78,7 @@ public static class CliApp
         var incremental = new Option<bool>("--incremental") { Description = "Keep a cache in <out>/cache/ and reuse a capture's results from it when its path, size, modification time, SHA-256 and the analysis options are unchanged." };
         var plan = new Option<string?>("--plan") { Description = "Analyse one shard of a plan made by 'pcapviz plan' (the plan fixes inputs and options); the output is a shard for 'pcapviz merge'." };
         var shard = new Option<int?>("--shard") { Description = "Shard index 0..N-1 (default: SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX)." };
+        var followExternal = new Option<bool>("--follow-external-links") { Description = "Read symbolic links in input directories whose target lies outside the input root (skipped with a note otherwise)." };
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
@@ -87,6 +88,7 @@ public static class CliApp
         command.Options.Add(incremental);
         command.Options.Add(plan);
         command.Options.Add(shard);
+        command.Options.Add(followExternal);
 
         command.SetAction(parse =>
         {
@@ -106,10 +108,13 @@ public static class CliApp
             var generated = GenerationTime(errors);
             if (errors.Count > 0) return UsageErrors(errors, "report", stderr);
 
+            bool external = parse.GetValue(followExternal);
             var request = settings!.ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated) with
             {
                 Jobs = jobCount,
                 Incremental = parse.GetValue(incremental),
+                FollowExternalLinks = external,
+                OptionsForManifest = external ? [.. settings.ManifestOptions, new("followExternalLinks", "true")] : settings.ManifestOptions,
             };
             return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });

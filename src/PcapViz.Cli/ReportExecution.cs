@@ -23,16 +23,36 @@ internal static class ReportExecution
         Func<IRunObserver, CancellationToken, RunOutcome> run)
     {
         using var cancel = new CancellationTokenSource();
+        var finished = new ManualResetEventSlim(); // not disposed: the watchdog may still wait on it
+        int signalled = 0;
+        void Stop()
+        {
+            if (Interlocked.Exchange(ref signalled, 1) == 1) return;
+            cancel.Cancel();
+            // Every stage checks the token, but a stage can sit in a call that does not (a slow disk, a third-party
+            // library): a run that has not ended shortly after the signal is ended here. The bundle is replaced only
+            // by renames, so ending the process at any point leaves the previous bundle as it was (staging folders
+            // left behind are removed by the next run).
+            var watchdog = new Thread(() =>
+            {
+                if (finished.Wait(StopGrace)) return;
+                try { stderr.WriteLine("pcapviz: interrupted; the previous bundle (if any) is left as it was."); stderr.Flush(); }
+                catch (IOException) { }
+                catch (ObjectDisposedException) { }
+                Environment.Exit(ExitCodes.Interrupted);
+            }) { IsBackground = true, Name = "pcapviz-stop" };
+            watchdog.Start();
+        }
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
-            cancel.Cancel();
+            Stop();
         };
         Console.CancelKeyPress += onCancel;
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {
             ctx.Cancel = true;
-            cancel.Cancel();
+            Stop();
         });
         try
         {
@@ -56,9 +76,13 @@ internal static class ReportExecution
         }
         finally
         {
+            finished.Set();
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>How long a run may take to wind down after SIGINT/SIGTERM before the process ends anyway.</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(750);
 
     private static RunOutcome RunWithProgressBar(Verbosity verbosity, Func<IRunObserver, CancellationToken, RunOutcome> run, CancellationToken token)
     {

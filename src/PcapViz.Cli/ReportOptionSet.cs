@@ -145,6 +145,8 @@ internal sealed class ReportOptionSet
         if (templateDir is not null && !Directory.Exists(templateDir)) errors.Add($"--templates: directory '{templateDir}' does not exist.");
         var policy = ParseFailOn(failOnText, errors);
         if (distinct is < 10 or > 50_000_000) errors.Add($"--max-distinct: {distinct} is outside 10..50000000.");
+        foreach (var (option, pattern) in include.Select(p => ("--include", p)).Concat(exclude.Select(p => ("--exclude", p))))
+            if (!Glob.TryParse(pattern, out _, out string? globError)) errors.Add($"{option}: {Terminal.Safe(globError!)}");
         if (errors.Count > before) return null;
 
         var analysis = new AnalysisOptions(binSeconds, distinct);

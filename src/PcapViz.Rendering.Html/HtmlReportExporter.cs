@@ -41,7 +41,7 @@ public sealed class HtmlReportExporter : IReportExporter
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
-        string html = RenderCapture(capture, run, options);
+        string html = RenderCapture(capture, run, options, cancellationToken);
         Write(sink, $"captures/{capture.Id}/report.html", html);
     }
 
@@ -62,11 +62,11 @@ public sealed class HtmlReportExporter : IReportExporter
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        Write(sink, "index.html", RenderIndex(run, options));
+        Write(sink, "index.html", RenderIndex(run, options, cancellationToken));
     }
 
     /// <summary>The capture page as text (what <see cref="ExportCapture"/> writes).</summary>
-    public string RenderCapture(CaptureResult capture, RunResult run, RenderOptions options)
+    public string RenderCapture(CaptureResult capture, RunResult run, RenderOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(run);
@@ -90,7 +90,7 @@ public sealed class HtmlReportExporter : IReportExporter
         string fullListHint = FullListHint(f, "source_ips.csv");
         var facts = new List<object>
         {
-            Fact("File", capture.Input.Path, mono: true),
+            Fact("File", HtmlSafety.Visible(capture.Input.Path), mono: true),
             Fact("Size", $"{N(capture.Input.SizeBytes)} bytes ({Bytes(capture.Input.SizeBytes)})"),
             Fact("SHA-256", capture.Input.Sha256, mono: true),
             Fact("Format", Format(capture.File)),
@@ -110,8 +110,8 @@ public sealed class HtmlReportExporter : IReportExporter
         var page = new
         {
             id = capture.Id,
-            path = capture.Input.Path,
-            file_name = FileName(capture.Input.Path),
+            path = HtmlSafety.Visible(capture.Input.Path),
+            file_name = HtmlSafety.Visible(FileName(capture.Input.Path)),
             status = Status(capture.Status),
             failed,
             empty,
@@ -131,13 +131,13 @@ public sealed class HtmlReportExporter : IReportExporter
             dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
         };
-        var globals = Globals(run, options, $"{FileName(capture.Input.Path)} — PcapViz capture report");
+        var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report");
         globals["page"] = page;
-        return RenderPage("capture.html", globals, options, "../../");
+        return RenderPage("capture.html", globals, options, "../../", cancellationToken);
     }
 
     /// <summary>The run index as text (what <see cref="ExportRun"/> writes as index.html).</summary>
-    public string RenderIndex(RunResult run, RenderOptions options)
+    public string RenderIndex(RunResult run, RenderOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);
@@ -150,7 +150,7 @@ public sealed class HtmlReportExporter : IReportExporter
         var captures = run.Captures.Select(c => new
         {
             id = c.Id,
-            path = c.Input.Path,
+            path = HtmlSafety.Visible(c.Input.Path),
             status = Status(c.Status),
             packets = c.Status == CaptureStatus.Failed ? "–" : N(c.Summary.Packets),
             ip_bytes = c.Status == CaptureStatus.Failed ? "–" : N(c.Summary.IpBytes),
@@ -165,7 +165,7 @@ public sealed class HtmlReportExporter : IReportExporter
         var failedCaptures = run.Captures.Where(c => c.Status == CaptureStatus.Failed).Select(c => new
         {
             id = c.Id,
-            path = c.Input.Path,
+            path = HtmlSafety.Visible(c.Input.Path),
             html_href = Href("captures", c.Id, "report.html"),
             issues = c.Issues.Select(IssueRow).ToArray(),
         }).ToArray();
@@ -194,7 +194,7 @@ public sealed class HtmlReportExporter : IReportExporter
             },
             captures,
             failed = failedCaptures,
-            skipped = run.Skipped.Select(k => new { path = k.Path, reason = k.Reason }).ToArray(),
+            skipped = run.Skipped.Select(k => new { path = HtmlSafety.Visible(k.Path), reason = HtmlSafety.Visible(k.Reason) }).ToArray(),
             empty = t.Packets == 0,
             sources = SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full."),
             dns = DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full."),
@@ -202,7 +202,7 @@ public sealed class HtmlReportExporter : IReportExporter
         };
         var globals = Globals(run, options, "PcapViz run report");
         globals["run"] = page;
-        return RenderPage("index.html", globals, options, "");
+        return RenderPage("index.html", globals, options, "", cancellationToken);
     }
 
     private ScriptObject Globals(RunResult run, RenderOptions options, string title)
@@ -222,15 +222,15 @@ public sealed class HtmlReportExporter : IReportExporter
         return g;
     }
 
-    private string RenderPage(string bodyTemplate, ScriptObject globals, RenderOptions options, string rootPrefix)
+    private string RenderPage(string bodyTemplate, ScriptObject globals, RenderOptions options, string rootPrefix, CancellationToken cancellationToken)
     {
-        string body = _templates.Render(bodyTemplate, globals);
+        string body = _templates.Render(bodyTemplate, globals, _options.RenderTimeLimit, cancellationToken);
         string css = _templates.GetText("report.css");
         if (css.Contains("</style", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException("report.css must not contain '</style'.");
+            throw new TemplateRenderException("report.css", "report.css must not contain '</style'.");
         string boot = _templates.GetText("charts.js");
         if (boot.Contains("</script", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException("charts.js must not contain '</script'.");
+            throw new TemplateRenderException("charts.js", "charts.js must not contain '</script'.");
 
         var asset = PlotlyAsset.Instance;
         string plotlyTag;
@@ -257,7 +257,7 @@ public sealed class HtmlReportExporter : IReportExporter
         layout["body_raw"] = body;
         layout["plotly_raw"] = plotlyTag;
         layout["boot_raw"] = "<script>" + boot + "</script>";
-        return _templates.Render("layout.html", layout);
+        return _templates.Render("layout.html", layout, _options.RenderTimeLimit, cancellationToken);
     }
 
     private object SourcesSection(SourceIpResult r, RenderOptions options, string fullListHint)
@@ -363,7 +363,7 @@ public sealed class HtmlReportExporter : IReportExporter
     {
         severity = i.Severity == IssueSeverity.Error ? "error" : "warning",
         code = i.Code,
-        message = i.Message,
+        message = HtmlSafety.Visible(i.Message),
         byte_offset = i.ByteOffset is long o ? N(o) : "–",
         packet_index = i.PacketIndex is long p ? N(p) : "–",
     };

@@ -13,6 +13,13 @@ namespace PcapViz.Rendering.Html;
 /// </param>
 public sealed record HtmlReportOptions(string? TemplateDirectory = null, int MaxTableRows = HtmlReportOptions.DefaultMaxTableRows)
 {
+    /// <summary>Default render time limit per page.</summary>
+    public static readonly TimeSpan DefaultRenderTimeLimit = TimeSpan.FromMinutes(2);
+
+    /// <summary>Wall time one page's template may take before it is stopped with a <see cref="TemplateRenderException"/>
+    /// (default 2 minutes; the built-in templates take well under a second).</summary>
+    public TimeSpan RenderTimeLimit { get; init; } = DefaultRenderTimeLimit;
+
     /// <summary>Default cap on table rows: 10,000 (about 1.5 MB of HTML per table).</summary>
     public const int DefaultMaxTableRows = 10_000;
 

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Scriban;
 using Scriban.Parsing;
 using Scriban.Runtime;
+using Scriban.Syntax;
 
 namespace PcapViz.Rendering.Html;
 
@@ -36,34 +37,72 @@ internal sealed partial class TemplateSet : ITemplateLoader
     /// <summary>The text of a template file (raw, not rendered).</summary>
     public string GetText(string name) => _texts.GetOrAdd(name, LoadText);
 
-    /// <summary>Renders a template with the given globals under the safe settings (strict, unlimited, no truncation).</summary>
-    public string Render(string name, ScriptObject globals)
+    /// <summary>
+    /// Renders a template with the given globals under the safe settings: strict variables, and limits sized to the
+    /// data so that a broken or hostile user template fails quickly with a <see cref="TemplateRenderException"/>
+    /// instead of hanging the run or filling the disk: loop iterations (16 per data item + 10,000), output and
+    /// string length (16 Mi characters + 4 Ki per data item + twice the text handed in), recursion depth, and
+    /// <paramref name="timeLimit"/> of wall time. Cancelling <paramref name="cancellationToken"/> stops it too.
+    /// </summary>
+    public string Render(string name, ScriptObject globals, TimeSpan timeLimit, CancellationToken cancellationToken = default)
     {
         var template = _parsed.GetOrAdd(name, n =>
         {
             var parsed = Template.Parse(GetText(n), n);
             if (parsed.HasErrors)
-                throw new InvalidOperationException($"Template {n} does not parse: {string.Join("; ", parsed.Messages)}");
+                throw new TemplateRenderException(n, $"{Describe(n)} does not parse: {string.Join("; ", parsed.Messages)}");
             return parsed;
         });
-        var context = CreateContext();
+        var (items, chars) = DataSize.Measure(globals);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(timeLimit);
+        var context = CreateContext(items, chars);
+        context.CancellationToken = timeout.Token;
         context.PushGlobal(globals);
-        return template.Render(context);
+        try
+        {
+            return template.Render(context);
+        }
+        catch (Exception ex) when (ex is ScriptRuntimeException or ScriptAbortException or OperationCanceledException or InvalidOperationException or IOException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (timeout.IsCancellationRequested)
+                throw new TemplateRenderException(name, $"{Describe(name)} did not finish within {timeLimit.TotalSeconds:0.#} s: stopped.", ex);
+            if (ex is TemplateRenderException) throw;
+            throw new TemplateRenderException(name, $"{Describe(name)} failed: {ex.Message}", ex);
+        }
     }
 
-    private TemplateContext CreateContext() => new()
+    /// <summary>The loop limit for a page whose data holds <paramref name="items"/> items.</summary>
+    internal static int LoopLimitFor(long items) => (int)Math.Min(int.MaxValue, 10_000 + 16 * items);
+
+    /// <summary>The output (and string) limit in characters for a page's data.</summary>
+    internal static int OutputLimitFor(long items, long chars) => (int)Math.Min(int.MaxValue / 2, (16L << 20) + 4096 * items + 2 * chars);
+
+    private string Describe(string name) =>
+        _overrideDirectory is not null && File.Exists(Path.Combine(_overrideDirectory, name.Replace('/', Path.DirectorySeparatorChar)))
+            ? $"Template '{name}' (from the template directory {_overrideDirectory})"
+            : $"Template '{name}'";
+
+    private TemplateContext CreateContext(long items, long chars)
     {
-        StrictVariables = true,
-        LoopLimit = 0,
-        LoopLimitQueryable = 0,
-        LimitToString = 0,
-        OutputLimit = 0,
-        OnStringLimit = ScriptLimitBehavior.Throw,
-        OnOutputLimit = ScriptLimitBehavior.Throw,
-        TemplateLoader = this,
-        MemberRenamer = member => member.Name,
-        NewLine = "\n",
-    };
+        int output = OutputLimitFor(items, chars);
+        return new TemplateContext
+        {
+            StrictVariables = true,
+            LoopLimit = LoopLimitFor(items),
+            LoopLimitQueryable = LoopLimitFor(items),
+            RecursiveLimit = 100,
+            LimitToString = output,
+            OutputLimit = output,
+            OnStringLimit = ScriptLimitBehavior.Throw,
+            OnOutputLimit = ScriptLimitBehavior.Throw,
+            RegexTimeOut = TimeSpan.FromSeconds(2),
+            TemplateLoader = this,
+            MemberRenamer = member => member.Name,
+            NewLine = "\n",
+        };
+    }
 
     string ITemplateLoader.GetPath(TemplateContext context, SourceSpan callerSpan, string templateName)
     {
@@ -89,7 +128,7 @@ internal sealed partial class TemplateSet : ITemplateLoader
         var assembly = typeof(TemplateSet).Assembly;
         string? resource = assembly.GetManifestResourceNames()
             .FirstOrDefault(n => n.Replace('\\', '/') == ResourcePrefix + name);
-        if (resource is null) throw new FileNotFoundException($"No template named '{name}' (embedded or in the template directory).");
+        if (resource is null) throw new TemplateRenderException(name, $"No template named '{name}' (embedded or in the template directory).");
         using var stream = assembly.GetManifestResourceStream(resource)!;
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return Normalise(reader.ReadToEnd());

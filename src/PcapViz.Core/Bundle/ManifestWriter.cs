@@ -51,6 +51,7 @@ public static class ManifestWriter
             var c = input.Capture;
             w.WriteStartObject();
             w.WriteString("path", c.Input.Path);
+            if (c.Input.LinkTarget is { } linkTarget) w.WriteString("linkTarget", linkTarget);
             w.WriteString("id", c.Id);
             w.WriteNumber("sizeBytes", c.Input.SizeBytes);
             w.WriteString("sha256", c.Input.Sha256);

@@ -26,7 +26,12 @@ public sealed record CaptureInput(
     long SizeBytes,
     /// <summary>Lower-case hex SHA-256 of the file's bytes as stored (compressed bytes for .gz).</summary>
     string Sha256,
-    DateTimeOffset LastWriteUtc);
+    DateTimeOffset LastWriteUtc)
+{
+    /// <summary>When the input was a symbolic link: its target (relative to the input root when inside it, else
+    /// absolute). The bytes read, sized and hashed are the target's.</summary>
+    public string? LinkTarget { get; init; }
+}
 
 /// <summary>Facts about the container that the reader learnt.</summary>
 public sealed record CaptureFileInfo(

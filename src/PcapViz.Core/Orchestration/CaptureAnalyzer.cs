@@ -1,5 +1,6 @@
 using PcapViz.Analysis;
 using PcapViz.Model;
+using PcapViz.Discovery;
 using PcapViz.Reading;
 
 namespace PcapViz.Orchestration;
@@ -21,24 +22,36 @@ public static class CaptureAnalyzer
     /// <param name="parallelism">Cores to use: 1, all on this thread; 2, SHA-256 on a second thread; more, also
     /// decode and analyse record-aligned chunks on parallelism - 1 workers. The result is the same either way.</param>
     public static CaptureResult Analyze(string fullPath, string relativePath, string id, AnalysisOptions options,
-        int parallelism, IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
+        int parallelism, IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default) =>
+        Analyze(fullPath, relativePath, id, options, parallelism, bytesRead, null, cancellationToken);
+
+    /// <param name="afterOpen">Called once the file is open (tests use it to change the file while it is read).</param>
+    internal static CaptureResult Analyze(string fullPath, string relativePath, string id, AnalysisOptions options,
+        int parallelism, IProgress<long>? bytesRead, Action? afterOpen, CancellationToken cancellationToken)
     {
         var issues = new IssueLog();
-        var info = new FileInfo(fullPath);
-        long sizeAtStart = info.Length;
-        var lastWrite = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
+        var (kind, _) = UnixFileSystem.Stat(fullPath, followLinks: true);
+        if (kind is not (FileKind.Regular or FileKind.Missing))
+            throw new IOException($"'{fullPath}' is {UnixFileSystem.Describe(kind)}, not a regular file; it is not opened.");
         var analysis = new CaptureAnalysis(options);
         CaptureFileInfo? fileInfo = null;
         string sha256;
+        long sizeAtOpen, bytesHashed;
+        DateTimeOffset lastWrite;
 
         using (var file = new FileStream(fullPath, new FileStreamOptions
                {
                    Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
                    Options = FileOptions.SequentialScan, BufferSize = 0,
                }))
-        using (var hashing = new HashingStream(file, hashOnAnotherThread: parallelism > 1))
         {
-            var reader = CaptureOpener.Open(hashing, issues, sizeAtStart);
+            // The size of the open file (fstat), not of the path: a symbolic link or a file replaced meanwhile cannot
+            // give a size that belongs to other bytes. Only these bytes are read and hashed.
+            sizeAtOpen = file.Length;
+            lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(file.SafeFileHandle), TimeSpan.Zero);
+            afterOpen?.Invoke();
+            using var hashing = new HashingStream(new BoundedStream(file, sizeAtOpen), hashOnAnotherThread: parallelism > 1);
+            var reader = CaptureOpener.Open(hashing, issues, sizeAtOpen);
             // SHA-256 is most of the pass (profile in bench/RESULTS.md): a second core hashes; more cores analyse chunks.
             if (reader is not null && parallelism > 2)
             {
@@ -60,13 +73,16 @@ public static class CaptureAnalyzer
                 fileInfo = reader.Info;
             }
             sha256 = hashing.Finish();
-            bytesRead?.Report(hashing.BytesRead);
-            long sizeAtEnd = new FileInfo(fullPath).Length;
-            if (hashing.BytesRead != sizeAtStart || sizeAtEnd != sizeAtStart)
-                issues.Warn("file-changed", $"The file changed size while it was read ({sizeAtStart:N0} bytes at the start, {Math.Max(hashing.BytesRead, sizeAtEnd):N0} later); it may still be being written. The hash covers the {hashing.BytesRead:N0} bytes read.");
+            bytesHashed = hashing.BytesRead;
+            bytesRead?.Report(bytesHashed);
+            long sizeNow = file.Length;
+            if (bytesHashed != sizeAtOpen)
+                issues.Warn("file-changed", $"The file shrank while it was read ({sizeAtOpen:N0} bytes when opened, {sizeNow:N0} later); the analysis and the hash cover the {bytesHashed:N0} bytes read.");
+            else if (sizeNow != sizeAtOpen)
+                issues.Warn("file-changed", $"The file changed size while it was read ({sizeAtOpen:N0} bytes when opened, {sizeNow:N0} later); it may still be being written. Only the {sizeAtOpen:N0} bytes present when it was opened were read, and the hash covers exactly those.");
         }
 
-        var input = new CaptureInput(relativePath, fullPath, sizeAtStart, sha256, lastWrite);
+        var input = new CaptureInput(relativePath, fullPath, bytesHashed, sha256, lastWrite);
         var result = Finish(id, input, fileInfo, analysis, issues);
         // Past a distinct limit the lightest keys are folded away as they come, so chunks folded apart can differ
         // from one pass: such a capture is read again on one thread.

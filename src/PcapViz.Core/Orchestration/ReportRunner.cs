@@ -17,7 +17,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
     public RunOutcome Run(CancellationToken cancellationToken = default)
     {
-        var discovery = request.Discovered ?? new InputDiscovery(request.Includes, request.Excludes).Discover(request.Inputs);
+        var discovery = request.Discovered ?? new InputDiscovery(request.Includes, request.Excludes, request.FollowExternalLinks) { Cancellation = cancellationToken }.Discover(request.Inputs);
         if (discovery.Errors.Count > 0)
             return Fatal(discovery.Errors);
 
@@ -74,6 +74,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             {
                 results[i] = AnalyzeSafely(input, id, spare, cancellationToken);
             }
+            if (input.LinkTarget is not null) results[i] = results[i] with { Input = results[i].Input with { LinkTarget = input.LinkTarget } };
             Interlocked.Decrement(ref running);
             _observer.CaptureFinished(results[i], reused[i]);
         });

@@ -52,6 +52,8 @@ public sealed record RunRequest(
     public bool RunOutputs { get; init; } = true;
     /// <summary>Files the caller adds to the bundle before the manifest is written (a shard's plan.json and shard.json).</summary>
     public Action<IOutputSink, RunResult>? ExtraOutputs { get; init; }
+    /// <summary>Read symbolic links in input directories whose target lies outside the input root.</summary>
+    public bool FollowExternalLinks { get; init; }
 }
 
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>
