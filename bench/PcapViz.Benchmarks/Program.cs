@@ -5,6 +5,8 @@ using PcapViz.Benchmarks;
 // pcapviz-bench profile FILE [PARALLELISM...] stage-by-stage timings of one file (profile before optimising)
 // pcapviz-bench analyze FILE PARALLELISM     one CaptureAnalyzer.Analyze call, prints seconds (for 1 vs N cores)
 // pcapviz-bench merge-fixture PLAN WORKDIR   every shard of a plan, in-process (bench/merge-cost.sh times the merge)
+// pcapviz-bench many DIR COUNT [PACKETS]      COUNT small synthetic captures (seeds 1..COUNT) in DIR/part-NN/ (bench/many-captures.sh)
+// pcapviz-bench fuzz SECONDS [SEED] [CORPUS]  coverage-guided fuzzing of reader, decoder and DNS parser (see Fuzz.cs)
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(BenchData).Assembly).Run(args[1..]);
@@ -16,5 +18,8 @@ if (args.Length == 3 && args[0] == "analyze")
     return Profile.AnalyzeOnce(args[1], int.Parse(args[2]));
 if (args.Length == 3 && args[0] == "merge-fixture")
     return MergeFixture.Run(args[1], args[2]);
-Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P | merge-fixture PLAN WORKDIR");
+if (args.Length is 3 or 4 && args[0] == "many")
+    return ManyCaptures.Write(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
+        args.Length == 4 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 200);
+Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P | merge-fixture PLAN WORKDIR | many DIR COUNT [PACKETS]");
 return 1;

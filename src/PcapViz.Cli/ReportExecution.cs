@@ -64,7 +64,8 @@ internal static class ReportExecution
             PrintSummary(outcome, request, verbosity, stdout);
             return outcome.ExitCode;
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException ||
+                                   (ex is AggregateException all && cancel.IsCancellationRequested && all.Flatten().InnerExceptions.All(e => e is OperationCanceledException)))
         {
             stderr.WriteLine("pcapviz: interrupted; the previous bundle (if any) is left as it was.");
             return ExitCodes.Interrupted;

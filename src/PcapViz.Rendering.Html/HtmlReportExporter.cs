@@ -41,7 +41,7 @@ public sealed class HtmlReportExporter : IReportExporter
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
-        string html = RenderCapture(capture, run, options, cancellationToken);
+        string html = RenderCapturePage(capture, run, options, cancellationToken);
         Write(sink, $"captures/{capture.Id}/report.html", html);
     }
 
@@ -62,11 +62,13 @@ public sealed class HtmlReportExporter : IReportExporter
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        Write(sink, "index.html", RenderIndex(run, options, cancellationToken));
+        Write(sink, "index.html", RenderIndexPage(run, options, cancellationToken));
     }
 
     /// <summary>The capture page as text (what <see cref="ExportCapture"/> writes).</summary>
-    public string RenderCapture(CaptureResult capture, RunResult run, RenderOptions options, CancellationToken cancellationToken = default)
+    public string RenderCapture(CaptureResult capture, RunResult run, RenderOptions options) => RenderCapturePage(capture, run, options, CancellationToken.None);
+
+    private string RenderCapturePage(CaptureResult capture, RunResult run, RenderOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(run);
@@ -137,7 +139,9 @@ public sealed class HtmlReportExporter : IReportExporter
     }
 
     /// <summary>The run index as text (what <see cref="ExportRun"/> writes as index.html).</summary>
-    public string RenderIndex(RunResult run, RenderOptions options, CancellationToken cancellationToken = default)
+    public string RenderIndex(RunResult run, RenderOptions options) => RenderIndexPage(run, options, CancellationToken.None);
+
+    private string RenderIndexPage(RunResult run, RenderOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);

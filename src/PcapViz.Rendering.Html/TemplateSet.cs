@@ -56,8 +56,7 @@ internal sealed partial class TemplateSet : ITemplateLoader
         var (items, chars) = DataSize.Measure(globals);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(timeLimit);
-        var context = CreateContext(items, chars);
-        context.CancellationToken = timeout.Token;
+        var context = CreateContext(items, chars, timeout.Token);
         context.PushGlobal(globals);
         try
         {
@@ -84,11 +83,12 @@ internal sealed partial class TemplateSet : ITemplateLoader
             ? $"Template '{name}' (from the template directory {_overrideDirectory})"
             : $"Template '{name}'";
 
-    private TemplateContext CreateContext(long items, long chars)
+    private TemplateContext CreateContext(long items, long chars, CancellationToken cancellationToken)
     {
         int output = OutputLimitFor(items, chars);
-        return new TemplateContext
+        return new StoppableContext
         {
+            CancellationToken = cancellationToken,
             StrictVariables = true,
             LoopLimit = LoopLimitFor(items),
             LoopLimitQueryable = LoopLimitFor(items),
@@ -136,6 +136,16 @@ internal sealed partial class TemplateSet : ITemplateLoader
 
     // Line endings as LF whatever the checkout did, so output is the same on every machine.
     private static string Normalise(string text) => text.TrimStart('\uFEFF').Replace("\r\n", "\n", StringComparison.Ordinal);
+
+    /// <summary>Scriban checks its token between statements of a block, not on every loop step: this does.</summary>
+    private sealed class StoppableContext : TemplateContext
+    {
+        protected override bool OnStepLoop(ScriptLoopStatementBase loop)
+        {
+            CancellationToken.ThrowIfCancellationRequested();
+            return base.OnStepLoop(loop);
+        }
+    }
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_./-]*$")]
     private static partial Regex ValidName();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PcapViz.Generator;
 
 namespace PcapViz.Tests;
@@ -97,5 +98,86 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Equal(0, Cli.Run("verify", output).ExitCode);
         Assert.Equal(3, Bundle.Manifest(output).GetProperty("inputs").GetArrayLength());
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
+
+    /// <summary>Generous: a run stops within about a second; only one that goes on working exceeds this.</summary>
+    private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Report_SigtermAtSeveralTimings_Exits130AndLeavesPreviousBundleIntact()
+    {
+        using var t = new TempDir();
+        string output = t["out"];
+        var previous = Cli.Run("report", big.Samples, "-o", output, "--format", "json,csv");
+        Assert.True(previous.ExitCode == 0, previous.ToString());
+        var before = Bundle.Snapshot(output);
+
+        var timing = System.Diagnostics.Stopwatch.StartNew();
+        using (var full = Cli.Start("report", big.Input, "-o", t["timing"]))
+            Assert.True((await full.WaitAsync(TimeSpan.FromMinutes(3))).ExitCode == 0, "an uninterrupted run failed");
+        double fullMs = timing.Elapsed.TotalMilliseconds;
+        int signalled = 0;
+        foreach (var (fraction, signal) in new[] { (0.1, SigTerm), (0.5, SigInt), (0.85, SigTerm) })
+        {
+            int delay = (int)(fullMs * fraction);
+            using var child = Cli.Start("report", big.Input, "-o", output);
+            await Task.Delay(delay, TestContext.Current.CancellationToken);
+            if (child.Process.HasExited)
+            {
+                Assert.Equal(0, (await child.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode);
+                before = Bundle.Snapshot(output);
+                continue;
+            }
+            Assert.Equal(0, SendSignal(child.Process.Id, signal));
+            var result = await child.WaitAsync(StopBound);
+            if (result.ExitCode == 0)
+            {
+                // The signal came as the bundle was being swapped in: the new bundle is complete.
+                before = Bundle.Snapshot(output);
+                continue;
+            }
+            signalled++;
+            Assert.True(result.ExitCode == 130, $"signal {signal} at {delay} ms of {fullMs:0} ms: {result}");
+            Assert.Contains("interrupted", result.Stderr, StringComparison.Ordinal);
+            Bundle.AssertIdentical(before, Bundle.Snapshot(output));
+            Assert.Equal(0, Cli.Run("verify", output).ExitCode);
+        }
+        Assert.True(signalled >= 2, $"only {signalled} of 3 runs were still going when signalled: the timings prove too little");
+    }
+
+    [Theory]
+    [InlineData(SigTerm)]
+    [InlineData(SigInt)]
+    public async Task Report_SignalWhileUserTemplateLoops_Exits130AndLeavesPreviousBundleIntact(int signal)
+    {
+        using var t = new TempDir();
+        string output = t["out"];
+        var previous = Cli.Run("report", big.Samples, "-o", output, "--format", "html");
+        Assert.True(previous.ExitCode == 0, previous.ToString());
+        var before = Bundle.Snapshot(output);
+        // Within every count limit, but each page would take minutes: 10,000 steps each building a 4 M-character string.
+        string templates = t.Dir("templates");
+        File.WriteAllText(Path.Combine(templates, "capture.html"), "{{ for i in 1..10000 }}{{ x = \"y\" | string.pad_left 4000000 }}{{ end }}");
+
+        using var child = Cli.Start("report", big.Samples, "-o", output, "--format", "html", "--templates", templates);
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while (!Directory.EnumerateDirectories(t.Root, ".out.staging-*").Any() && !child.Process.HasExited && wait.Elapsed < TimeSpan.FromMinutes(2))
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Assert.False(child.Process.HasExited, "the run ended before it could be signalled while rendering");
+
+        Assert.Equal(0, SendSignal(child.Process.Id, signal));
+        var result = await child.WaitAsync(StopBound);
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Contains("interrupted", result.Stderr, StringComparison.Ordinal);
+        Bundle.AssertIdentical(before, Bundle.Snapshot(output));
+        Assert.Equal(0, Cli.Run("verify", output).ExitCode);
     }
 }
