@@ -6,7 +6,6 @@ using PcapViz.Benchmarks;
 // pcapviz-bench analyze FILE PARALLELISM     one CaptureAnalyzer.Analyze call, prints seconds (for 1 vs N cores)
 // pcapviz-bench merge-fixture PLAN WORKDIR   every shard of a plan, in-process (bench/merge-cost.sh times the merge)
 // pcapviz-bench many DIR COUNT [PACKETS]      COUNT small synthetic captures (seeds 1..COUNT) in DIR/part-NN/ (bench/many-captures.sh)
-// pcapviz-bench fuzz SECONDS [SEED] [CORPUS]  coverage-guided fuzzing of reader, decoder and DNS parser (see Fuzz.cs)
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(BenchData).Assembly).Run(args[1..]);
