@@ -99,8 +99,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
             request.ExtraOutputs?.Invoke(sink, run);
             var files = sink.Files;
-            var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i],
-                files.Where(f => f.Path.StartsWith($"captures/{c.Id}/", StringComparison.Ordinal)).Select(f => f.Path).ToList())).ToList();
+            var outputs = OutputsByCapture(files);
+            var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i], outputs.GetValueOrDefault(c.Id) ?? [])).ToList();
             using (var manifest = sink.Create(ManifestWriter.FileName))
                 ManifestWriter.Write(manifest, run, manifestInputs, failures, files);
             cancellationToken.ThrowIfCancellationRequested();
@@ -114,6 +114,23 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
         int exit = ExitCodeFor(run);
         return new RunOutcome(exit, run, [], reused.Count(r => r));
+    }
+
+    /// <summary>The files under captures/&lt;id&gt;/ by id, in one pass (searching all files per capture was quadratic).</summary>
+    private static Dictionary<string, List<string>> OutputsByCapture(IReadOnlyList<OutputFile> files)
+    {
+        const string prefix = "captures/";
+        var byId = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var f in files)
+        {
+            if (!f.Path.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            int slash = f.Path.IndexOf('/', prefix.Length);
+            if (slash <= prefix.Length) continue;
+            string id = f.Path[prefix.Length..slash];
+            if (!byId.TryGetValue(id, out var list)) byId[id] = list = [];
+            list.Add(f.Path);
+        }
+        return byId;
     }
 
     private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
