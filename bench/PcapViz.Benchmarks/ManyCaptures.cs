@@ -14,7 +14,7 @@ internal static class ManyCaptures
             Directory.CreateDirectory(part);
             string path = Path.Combine(part, $"capture-{i.ToString("D5", CultureInfo.InvariantCulture)}.pcap");
             if (File.Exists(path)) continue;
-            SyntheticTraffic.WriteFile(path, new SyntheticTrafficOptions { Packets = packets, Seed = (ulong)i, DurationSeconds = 600 });
+            SyntheticTraffic.WriteFile(path, new SyntheticTrafficOptions { Packets = packets, Seed = (ulong)i, DurationSeconds = 600, DnsNames = 50 });
         }
         return 0;
     }
