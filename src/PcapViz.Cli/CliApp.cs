@@ -25,6 +25,7 @@ public static class CliApp
           1    usage error or fatal error; nothing new was written, a previous bundle is left as it was
           2    the bundle was written, but a capture had errors (or warnings, with --fail-on warning),
                or `verify` found a missing, altered or unlisted file
+          3    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
 
@@ -52,6 +53,7 @@ public static class CliApp
         root.Subcommands.Add(VerifyCommand(stdout, stderr));
         root.Subcommands.Add(PlanCommand(stdout, stderr));
         root.Subcommands.Add(MergeCommand(stdout, stderr));
+        root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is null)
@@ -89,6 +91,7 @@ public static class CliApp
         command.Options.Add(plan);
         command.Options.Add(shard);
         command.Options.Add(followExternal);
+        foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
 
         command.SetAction(parse =>
         {
@@ -96,6 +99,8 @@ public static class CliApp
             string? planPath = parse.GetValue(plan);
             var verbosity = set.Verbosity(parse, errors);
             int jobCount = set.Jobs(parse, errors);
+            if (planPath is not null && HistoryCli.Given(parse))
+                errors.Add("--plan: a shard does not read or write the history or watchlists; give --history/--watchlist to 'pcapviz merge', the one step that writes the history.");
             if (planPath is not null)
                 return RunShard(parse, set, planPath, parse.GetValue(shard), parse.GetValue(inputs) ?? [], parse.GetValue(output)!,
                     parse.GetValue(incremental), jobCount, verbosity, errors, stdout, stderr);
@@ -106,15 +111,22 @@ public static class CliApp
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
             var settings = set.Parse(parse, errors);
             var generated = GenerationTime(errors);
+            var memoryOptions = new List<KeyValuePair<string, string>>();
+            var memory = HistoryCli.Build(parse, errors, memoryOptions);
+            if (settings?.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
+                errors.Add("--fail-on watchlist needs at least one --watchlist.");
             if (errors.Count > 0) return UsageErrors(errors, "report", stderr);
 
             bool external = parse.GetValue(followExternal);
-            var request = settings!.ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated) with
+            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. memoryOptions];
+            if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
+            var request = (settings with { ManifestOptions = manifestOptions }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated) with
             {
                 Jobs = jobCount,
                 Incremental = parse.GetValue(incremental),
                 FollowExternalLinks = external,
-                OptionsForManifest = external ? [.. settings.ManifestOptions, new("followExternalLinks", "true")] : settings.ManifestOptions,
+                OptionsForManifest = manifestOptions,
+                Memory = memory,
             };
             return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });
@@ -224,16 +236,18 @@ public static class CliApp
         var output = new Option<string>("--output", "-o") { Description = "Bundle directory to write (replaced atomically at the end).", Required = true };
         var plan = new Option<string?>("--plan") { Description = "The plan the shards must come from (default: the plan the shards carry)." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Files processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: error, warning or never." };
+        var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: error, warning, never or watchlist." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
         var command = new Command("merge", """
             Check every shard of a plan (missing, duplicate, foreign or altered shards are errors naming the shard) and
             combine them into one bundle, byte for byte the one 'pcapviz report' writes for the same inputs and options.
             """) { shards, output, plan, jobs, failOn, quiet, verbose };
+        foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var errors = new List<string>();
+            var memory = HistoryCli.Build(parse, errors, []);
             int jobCount = parse.GetValue(jobs);
             if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
@@ -252,6 +266,12 @@ public static class CliApp
             }
             var request = settings!.ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount };
             if (policy is not null) request = request with { FailOn = policy.Value };
+            if (request.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
+            {
+                stderr.WriteLine("pcapviz: --fail-on watchlist needs at least one --watchlist.");
+                return ExitCodes.Fatal;
+            }
+            request = request with { Memory = memory };
             var verbosity = parse.GetValue(quiet) ? Verbosity.Quiet : parse.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal;
             return ReportExecution.Merge(new MergeRequest(loaded, dirs, request), verbosity, stdout, stderr);
         });

@@ -25,14 +25,16 @@ public sealed class AnalysisJsonExporter : IReportExporter
     public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
         using var stream = sink.Create($"captures/{capture.Id}/{FileName}");
-        Write(stream, capture, run.Info.ToolVersion);
+        // Watchlist hits appear only when watchlists were given, so runs without them keep their bytes.
+        var hits = run.Memory is { WatchlistsChecked: true } memory ? memory.HitsIn(capture.Id).ToList() : null;
+        Write(stream, capture, run.Info.ToolVersion, hits);
     }
 
     public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
     }
 
-    public static void Write(Stream stream, CaptureResult capture, string toolVersion)
+    public static void Write(Stream stream, CaptureResult capture, string toolVersion, IReadOnlyList<WatchlistHit>? watchlistHits = null)
     {
         using var w = new Utf8JsonWriter(stream, WriterOptions);
         w.WriteStartObject();
@@ -88,6 +90,8 @@ public sealed class AnalysisJsonExporter : IReportExporter
         WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
         WriteLimit(w, "dnsQueries", capture.DnsQueries.Limit);
         w.WriteEndObject();
+
+        if (watchlistHits is not null) HistoryJsonWriter.WriteHits(w, "watchlistHits", watchlistHits);
 
         w.WriteStartArray("issues");
         foreach (var issue in capture.Issues)

@@ -29,4 +29,12 @@ public static class JsonNames
     };
 
     public static string Of(IssueSeverity severity) => severity == IssueSeverity.Error ? "error" : "warning";
+
+    public static string Of(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Address => "address",
+        IndicatorKind.Name => "name",
+        IndicatorKind.Domain => "domain",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
 }

@@ -59,7 +59,11 @@ public sealed record RunResult(
     DnsQueryResult DnsQueries,
     TrafficResult Traffic,
     /// <summary>Files found during discovery but not analysed (not a capture, unreadable), with the reason.</summary>
-    IReadOnlyList<SkippedInput> Skipped);
+    IReadOnlyList<SkippedInput> Skipped)
+{
+    /// <summary>What the nightly memory (history database, watchlists) adds to the report; null without either.</summary>
+    public RunMemory? Memory { get; init; }
+}
 
 /// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);
 /// false when it was recognised as not being a capture.</param>

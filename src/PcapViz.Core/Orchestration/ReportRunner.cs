@@ -37,9 +37,22 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             !File.Exists(Path.Combine(target, ManifestWriter.FileName)))
             return Fatal([$"The output directory '{target}' exists, is not empty and holds no manifest.json: it is not a PcapViz bundle, so it is not replaced. Choose another directory or empty it."]);
 
+        // The history is opened (and held) before any work, so a database in use by another run is reported at once.
+        IRunMemorySession? memory;
+        try
+        {
+            memory = request.Memory?.Open(_observer, cancellationToken);
+        }
+        catch (RunMemoryException ex)
+        {
+            return Fatal([ex.Message]);
+        }
+        using var memorySession = memory;
+
         var cache = request.Incremental && Directory.Exists(target) ? IncrementalCache.Load(target, _observer) : IncrementalCache.Empty;
         string optionsKey = IncrementalCache.OptionsKey(request.Analysis);
-        string? renderKey = PreviousOutputs.RenderKey(request);
+        // With a memory the pages show tonight's news, so rendered files are never carried over.
+        string? renderKey = request.Memory is null ? PreviousOutputs.RenderKey(request) : null;
         var previousOutputs = request.Incremental && renderKey is not null && Directory.Exists(target)
             ? PreviousOutputs.Load(target, renderKey) : PreviousOutputs.None;
 
@@ -83,6 +96,17 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         var (totals, sources, dns, traffic) = RunTotals.Build(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
         var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped);
+        if (memory is not null)
+        {
+            try
+            {
+                run = run with { Memory = memory.Recall(run, cancellationToken) };
+            }
+            catch (RunMemoryException ex)
+            {
+                return Fatal([ex.Message]);
+            }
+        }
 
         string staging = Path.Combine(parent, $".{name}.staging-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
@@ -96,6 +120,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             bool runCarried = carried.All(c => c) && runKey is not null && runKey == previousOutputs.PreviousRunKey &&
                               previousOutputs.TryCarryRun(sink);
             var failures = Export(run, sink, carried, runCarried, cancellationToken);
+            if (run.Memory is not null)
+                using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
+                    HistoryJsonWriter.Write(historyJson, run.Memory);
             if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
             request.ExtraOutputs?.Invoke(sink, run);
             var files = sink.Files;
@@ -110,6 +137,21 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         {
             TryDelete(staging);
             throw;
+        }
+
+        // Only now, with the bundle complete and in place, is the run recorded (one transaction).
+        if (memory is not null)
+        {
+            try
+            {
+                memory.Remember(run, cancellationToken);
+            }
+            catch (RunMemoryException ex)
+            {
+                string message = $"The bundle was written, but the history was not updated: {ex.Message}";
+                _observer.Error(message);
+                return new RunOutcome(ExitCodes.Fatal, run, [message], reused.Count(r => r));
+            }
         }
 
         int exit = ExitCodeFor(run);
@@ -141,8 +183,11 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         ArgumentNullException.ThrowIfNull(run);
         bool errors = run.Captures.Any(c => c.HasErrors) || run.Skipped.Any(s => s.IsProblem);
         bool warnings = run.Captures.Any(c => c.HasWarnings);
+        if (failOn == FailPolicy.Watchlist && run.Memory is { WatchlistHits.Count: > 0 })
+            return ExitCodes.WatchlistHit;
         return failOn switch
         {
+            FailPolicy.Watchlist when errors => ExitCodes.CapturesWithIssues,
             FailPolicy.Never => ExitCodes.Success,
             FailPolicy.Warning when errors || warnings => ExitCodes.CapturesWithIssues,
             FailPolicy.Error when errors => ExitCodes.CapturesWithIssues,

@@ -13,6 +13,8 @@ public enum FailPolicy
     Warning,
     /// <summary>Never: exit 0 whenever the bundle was written.</summary>
     Never,
+    /// <summary>Like <see cref="Error"/>, and exit code 3 when any watchlist entry was hit (3 wins over 2).</summary>
+    Watchlist,
 }
 
 /// <summary>Documented process exit codes.</summary>
@@ -24,6 +26,8 @@ public static class ExitCodes
     public const int Fatal = 1;
     /// <summary>The bundle was written, but some capture had errors (or warnings, with --fail-on warning).</summary>
     public const int CapturesWithIssues = 2;
+    /// <summary>With --fail-on watchlist: the bundle (and history) was written and a watchlist entry was hit.</summary>
+    public const int WatchlistHit = 3;
     /// <summary>Interrupted (Ctrl+C / SIGTERM): the previous bundle is left as it was.</summary>
     public const int Interrupted = 130;
 }
@@ -54,6 +58,8 @@ public sealed record RunRequest(
     public Action<IOutputSink, RunResult>? ExtraOutputs { get; init; }
     /// <summary>Read symbolic links in input directories whose target lies outside the input root.</summary>
     public bool FollowExternalLinks { get; init; }
+    /// <summary>History database and watchlists (PcapViz.History); null for a run without memory.</summary>
+    public IRunMemory? Memory { get; init; }
 }
 
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>

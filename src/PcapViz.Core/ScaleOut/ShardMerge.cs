@@ -70,6 +70,20 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
         var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped);
 
+        // The merge is the one step of a sharded run that reads and writes the history (shards never do), so one
+        // database serves a cluster: open before rendering, recall read-only, record after the bundle is in place.
+        IRunMemorySession? memory;
+        try
+        {
+            memory = report.Memory?.Open(_observer, cancellationToken);
+            if (memory is not null) run = run with { Memory = memory.Recall(run, cancellationToken) };
+        }
+        catch (RunMemoryException ex)
+        {
+            return Fatal([ex.Message]);
+        }
+        using var memorySession = memory;
+
         string target = Path.GetFullPath(report.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
         foreach (var shard in request.Shards)
         {
@@ -86,6 +100,19 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         catch (ShardMergeException ex)
         {
             return Fatal(ex.Problems);
+        }
+        if (memory is not null)
+        {
+            try
+            {
+                memory.Remember(run, cancellationToken);
+            }
+            catch (RunMemoryException ex)
+            {
+                string message = $"The bundle was written, but the history was not updated: {ex.Message}";
+                _observer.Error(message);
+                return new RunOutcome(ExitCodes.Fatal, run, [message], 0);
+            }
         }
         return new RunOutcome(ReportRunner.ExitCodeFor(run, report.FailOn), run, [], 0);
     }
@@ -149,6 +176,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                 _observer.Error($"The run-level {exporter.Name} output failed: {ex.Message}");
             }
         }
+        if (run.Memory is not null)
+            using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
+                HistoryJsonWriter.Write(historyJson, run.Memory);
         report.ExtraOutputs?.Invoke(sink, run);
         var files = sink.Files;
         var byCapture = files.Where(f => f.Path.StartsWith("captures/", StringComparison.Ordinal))

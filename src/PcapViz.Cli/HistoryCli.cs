@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Globalization;
+using PcapViz.History;
+using PcapViz.Model;
+using PcapViz.Orchestration;
+
+namespace PcapViz.Cli;
+
+/// <summary>The nightly-memory options of `report` and the `history` command.</summary>
+internal static class HistoryCli
+{
+    public static readonly Option<string?> History = new("--history") { Description = "History database (SQLite; created when missing): remembers every run, so the report shows what is new since the history began and the trend across runs." };
+    public static readonly Option<string[]> Watchlists = new("--watchlist") { Description = "Watchlist file (repeatable): domains (their subdomains match too), addresses and CIDR ranges, one per line, optional label after the entry, '#' comments. Works without --history." };
+    public static readonly Option<string?> NewWindow = new("--new-window") { Description = "With --history: count as new only what no run of the last N days saw, for example 30d (default: since the history began)." };
+    public static readonly Option<int> TrendRuns = new("--trend-runs") { Description = "With --history: runs shown in the trend, tonight included.", DefaultValueFactory = _ => NightlyMemoryOptions.DefaultTrendRuns };
+    public static readonly Option<int> Wait = new("--history-wait") { Description = "Seconds to wait for another run holding the history database before failing.", DefaultValueFactory = _ => (int)NightlyMemoryOptions.DefaultWait.TotalSeconds };
+
+    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, Wait];
+
+    /// <summary>Whether any memory option was given explicitly.</summary>
+    public static bool Given(ParseResult parse) => ReportOptions.Any(o => parse.GetResult(o) is { Implicit: false });
+
+    /// <summary>Validates the memory options; null when neither --history nor --watchlist was given.</summary>
+    public static IRunMemory? Build(ParseResult parse, List<string> errors, List<KeyValuePair<string, string>> manifestOptions)
+    {
+        string? history = parse.GetValue(History);
+        string[] lists = parse.GetValue(Watchlists) ?? [];
+        int? windowDays = null;
+        string? windowText = parse.GetValue(NewWindow);
+        if (windowText is not null)
+        {
+            if (HistoryMaintenance.TryParseDays(windowText, out int d)) windowDays = d;
+            else errors.Add($"--new-window: '{windowText}' is not a number of days such as 30d (1d to 36500d).");
+            if (history is null) errors.Add("--new-window needs --history.");
+        }
+        int trend = parse.GetValue(TrendRuns);
+        if (trend is < 2 or > 1000) errors.Add($"--trend-runs: {trend} is outside 2..1000.");
+        int wait = parse.GetValue(Wait);
+        if (wait is < 1 or > 86_400) errors.Add($"--history-wait: {wait} is outside 1..86400 seconds.");
+        if (history is not null && Directory.Exists(history)) errors.Add($"--history: '{history}' is a directory; name a database file.");
+        if (history is not null && Path.GetDirectoryName(Path.GetFullPath(history)) is { } dir && !Directory.Exists(dir))
+            errors.Add($"--history: the directory of '{history}' does not exist.");
+        var loaded = new List<Watchlist>();
+        foreach (string file in lists)
+        {
+            try
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                loaded.Add(Watchlist.Parse(stream, file));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"--watchlist: '{file}' cannot be read: {ex.Message}");
+            }
+        }
+        if (history is null && lists.Length == 0) return null;
+        manifestOptions.Add(new("history", history is null ? "" : Path.GetFileName(history)));
+        manifestOptions.Add(new("watchlists", string.Join(';', lists.Select(Path.GetFileName))));
+        manifestOptions.Add(new("newWindow", windowDays is int w ? w.ToString(CultureInfo.InvariantCulture) + "d" : ""));
+        manifestOptions.Add(new("trendRuns", trend.ToString(CultureInfo.InvariantCulture)));
+        return new NightlyMemory(new NightlyMemoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait)), Watchlist.Combine(loaded), lists.Length > 0);
+    }
+
+    public static Command HistoryCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("history", """
+            Look after a history database (--history of `report`).
+            Exit codes: 0 done (first-seen: found), 1 usage or database error, 2 first-seen: not in the history.
+            """);
+        var db = new Argument<string>("database") { Description = "The history database file." };
+        var wait = new Option<int>("--wait") { Description = "Seconds to wait for a run holding the database.", DefaultValueFactory = _ => 30 };
+
+        var last = new Option<int>("--last") { Description = "Runs to list.", DefaultValueFactory = _ => 30 };
+        var show = new Command("show", "Runs (newest last), captures and indicators held, file sizes.") { db, last, wait };
+        show.SetAction(p => Guard(stderr, () =>
+        {
+            var o = HistoryMaintenance.Show(p.GetValue(db)!, Math.Clamp(p.GetValue(last), 1, 100_000), Seconds(p.GetValue(wait)));
+            stdout.WriteLine($"{Terminal.Safe(o.Path)}: schema {o.SchemaVersion}, {N(o.FileBytes)} bytes (+ {N(o.WalBytes)} bytes write-ahead log)");
+            stdout.WriteLine($"{N(o.Runs)} runs ({Terminal.Safe(o.FirstRunUtc ?? "–")} to {Terminal.Safe(o.LastRunUtc ?? "–")}), {N(o.Captures)} distinct captures, " +
+                             $"{N(o.Addresses)} addresses, {N(o.Names)} names, {N(o.Domains)} registered domains");
+            if (o.LastRuns.Count > 0)
+            {
+                stdout.WriteLine($"{"run",6}  {"time (UTC)",-20}  {"captures",8}  {"failed",6}  {"packets",14}  {"IP bytes",16}  {"first seen",10}");
+                foreach (var r in o.LastRuns)
+                    stdout.WriteLine($"{N(r.RunId),6}  {Terminal.Safe(r.RunUtc),-20}  {N(r.Captures),8}  {N(r.FailedCaptures),6}  {N(r.Packets),14}  {N(r.IpBytes),16}  {N(r.NewIndicators),10}");
+            }
+            return ExitCodes.Success;
+        }));
+
+        var value = new Argument<string>("indicator") { Description = "An address, query name or registered domain." };
+        var firstSeen = new Command("first-seen", "When and where an address, name or domain was first (and last) seen.") { db, value, wait };
+        firstSeen.SetAction(p => Guard(stderr, () =>
+        {
+            var rows = HistoryMaintenance.FirstSeen(p.GetValue(db)!, p.GetValue(value)!, Seconds(p.GetValue(wait)));
+            if (rows.Count == 0)
+            {
+                stdout.WriteLine($"{Terminal.Safe(p.GetValue(value)!)}: not in the history");
+                return ExitCodes.CapturesWithIssues;
+            }
+            foreach (var r in rows)
+            {
+                stdout.WriteLine($"{Kind(r.Kind)} {Terminal.Safe(r.Value)}");
+                stdout.WriteLine($"  first seen: run of {Terminal.Safe(r.FirstRunUtc)}, capture {Terminal.Safe(r.FirstCapturePath ?? "–")} (first packet {Terminal.Safe(r.FirstPacketUtc ?? "–")})");
+                stdout.WriteLine($"  last seen:  run of {Terminal.Safe(r.LastRunUtc)} (last packet {Terminal.Safe(r.LastPacketUtc ?? "–")})");
+                stdout.WriteLine($"  in {N(r.Captures)} distinct captures, {N(r.TotalCount)} {(r.Kind == IndicatorKind.Address ? "packets" : "queries")} in all");
+            }
+            return ExitCodes.Success;
+        }));
+
+        var keep = new Option<string>("--keep") { Description = "How much to keep, in days before now (or SOURCE_DATE_EPOCH), for example 90d.", Required = true };
+        var prune = new Command("prune", "Forget runs older than --keep, and every capture and indicator only they held.") { db, keep, wait };
+        prune.SetAction(p =>
+        {
+            if (!HistoryMaintenance.TryParseDays(p.GetValue(keep)!, out int days))
+            {
+                stderr.WriteLine($"pcapviz: --keep: '{Terminal.Safe(p.GetValue(keep)!)}' is not a number of days such as 90d.");
+                return ExitCodes.Fatal;
+            }
+            var errors = new List<string>();
+            var now = CliApp.GenerationTime(errors);
+            if (errors.Count > 0)
+            {
+                foreach (var e in errors) stderr.WriteLine($"pcapviz: {e}");
+                return ExitCodes.Fatal;
+            }
+            return Guard(stderr, () =>
+            {
+                var r = HistoryMaintenance.Prune(p.GetValue(db)!, days, now, Seconds(p.GetValue(wait)));
+                stdout.WriteLine($"Pruned {N(r.Runs)} runs, {N(r.Captures)} captures and {N(r.Indicators)} indicators older than {days} days (run 'pcapviz history vacuum' to shrink the file).");
+                return ExitCodes.Success;
+            });
+        });
+
+        var vacuum = new Command("vacuum", "Fold the write-ahead log into the file and rebuild it compactly.") { db, wait };
+        vacuum.SetAction(p => Guard(stderr, () =>
+        {
+            var (before, after) = HistoryMaintenance.Vacuum(p.GetValue(db)!, Seconds(p.GetValue(wait)));
+            stdout.WriteLine($"{Terminal.Safe(p.GetValue(db)!)}: {N(before)} bytes before, {N(after)} bytes after.");
+            return ExitCodes.Success;
+        }));
+
+        command.Subcommands.Add(show);
+        command.Subcommands.Add(firstSeen);
+        command.Subcommands.Add(prune);
+        command.Subcommands.Add(vacuum);
+        return command;
+    }
+
+    private static int Guard(TextWriter stderr, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (RunMemoryException ex)
+        {
+            stderr.WriteLine($"pcapviz: {Terminal.Safe(ex.Message)}");
+            return ExitCodes.Fatal;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"pcapviz: {Terminal.Safe(ex.Message)}");
+            return ExitCodes.Fatal;
+        }
+    }
+
+    private static TimeSpan Seconds(int s) => TimeSpan.FromSeconds(Math.Clamp(s, 1, 86_400));
+
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Kind(IndicatorKind k) => k switch
+    {
+        IndicatorKind.Address => "address",
+        IndicatorKind.Name => "name",
+        _ => "domain",
+    };
+}

@@ -1,0 +1,94 @@
+namespace PcapViz.Model;
+
+/// <summary>Kinds of indicator the history and the watchlists know. JSON, HTML, PDF and the database spell them alike.</summary>
+public enum IndicatorKind
+{
+    /// <summary>A source address (canonical text: IPv4 dotted quad, IPv6 RFC 5952).</summary>
+    Address,
+    /// <summary>A DNS/mDNS/LLMNR query name in presentation form.</summary>
+    Name,
+    /// <summary>A registered domain (eTLD+1) of query names.</summary>
+    Domain,
+}
+
+/// <summary>Where an indicator was seen in tonight's run: the capture and that capture's first packet.</summary>
+/// <param name="CaptureId">The capture's id (folder under captures/).</param>
+/// <param name="FirstPacketEpochNanos">The capture's first packet time, or null when it has none.</param>
+public sealed record IndicatorSighting(string CaptureId, long? FirstPacketEpochNanos);
+
+/// <summary>An indicator tonight's run saw that the history had not seen (within the look-back window).</summary>
+public sealed record NewIndicator(IndicatorKind Kind, string Value, long Count, IReadOnlyList<IndicatorSighting> Captures);
+
+/// <summary>An indicator of tonight's run that matched a watchlist entry.</summary>
+/// <param name="Value">What was seen (address, name or domain), untrusted text from a capture.</param>
+/// <param name="Entry">The watchlist entry it matched, as written in the list (normalised).</param>
+/// <param name="Label">The entry's label, untrusted text from the watchlist file; empty when none.</param>
+/// <param name="List">The watchlist file as named on the command line.</param>
+/// <param name="Line">1-based line of the entry in that file.</param>
+public sealed record WatchlistHit(IndicatorKind Kind, string Value, string Entry, string Label, string List, int Line, long Count,
+    IReadOnlyList<IndicatorSighting> Captures);
+
+/// <summary>One run's numbers for the trend across runs.</summary>
+/// <param name="NxdomainShare">NXDOMAIN responses / DNS queries, when the analysis counts response codes; null otherwise.</param>
+public sealed record TrendPoint(long RunId, DateTimeOffset RunUtc, int Captures, int FailedCaptures, long Packets, long IpBytes,
+    long DistinctSources, long DistinctNames, double? NxdomainShare, bool Tonight);
+
+/// <summary>Tonight's value of a trend metric against the median of the earlier runs shown.</summary>
+/// <param name="Metric">Stable name: packets, ipBytes, distinctSources, distinctNames, nxdomainShare, failedCaptures.</param>
+/// <param name="Ratio">Tonight / median, or null when the median is 0.</param>
+public sealed record TrendDeviation(string Metric, double Tonight, double Median, double? Ratio);
+
+/// <summary>A watchlist line that could not be used (the run goes on without it).</summary>
+public sealed record WatchlistProblem(string List, int Line, string Message);
+
+/// <summary>
+/// What the nightly memory adds to a run: watchlist hits (with or without a history database) and, with a
+/// database, what is new since the history began, and the trend across recent runs. Computed read-only before
+/// rendering; renderers show it, it never changes a per-capture number.
+/// </summary>
+public sealed record RunMemory
+{
+    /// <summary>The history database as named on the command line; null when the run has none (watchlists only).</summary>
+    public string? Database { get; init; }
+
+    /// <summary>Runs recorded in the database before this one.</summary>
+    public int RunsBefore { get; init; }
+
+    /// <summary>Time of the first recorded run, or null when the history is empty.</summary>
+    public DateTimeOffset? HistoryBeganUtc { get; init; }
+
+    /// <summary>Look-back window in days (--new-window), or null for "since the history began".</summary>
+    public int? NewWindowDays { get; init; }
+
+    /// <summary>True when this run's captures are already all recorded as one run (a night run again).</summary>
+    public bool Rerun { get; init; }
+
+    public IReadOnlyList<NewIndicator> NewNames { get; init; } = [];
+    public IReadOnlyList<NewIndicator> NewDomains { get; init; } = [];
+    public IReadOnlyList<NewIndicator> NewAddresses { get; init; } = [];
+
+    /// <summary>Whether watchlists were given (so "no hits" can be told from "not checked").</summary>
+    public bool WatchlistsChecked { get; init; }
+
+    /// <summary>Number of usable watchlist entries over every list.</summary>
+    public int WatchlistEntries { get; init; }
+
+    public IReadOnlyList<WatchlistHit> WatchlistHits { get; init; } = [];
+    public IReadOnlyList<WatchlistProblem> WatchlistProblems { get; init; } = [];
+
+    /// <summary>Earlier runs (oldest first) then tonight, at most the trend length.</summary>
+    public IReadOnlyList<TrendPoint> Trend { get; init; } = [];
+    public IReadOnlyList<TrendDeviation> Deviations { get; init; } = [];
+
+    public bool HasHistory => Database is not null;
+
+    public int NewCount => NewNames.Count + NewDomains.Count + NewAddresses.Count;
+
+    /// <summary>The new indicators of one capture (for its page's marker).</summary>
+    public IEnumerable<NewIndicator> NewIn(string captureId) =>
+        NewDomains.Concat(NewNames).Concat(NewAddresses).Where(n => n.Captures.Any(c => c.CaptureId == captureId));
+
+    /// <summary>The watchlist hits of one capture.</summary>
+    public IEnumerable<WatchlistHit> HitsIn(string captureId) =>
+        WatchlistHits.Where(h => h.Captures.Any(c => c.CaptureId == captureId));
+}

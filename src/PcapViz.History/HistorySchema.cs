@@ -1,0 +1,86 @@
+namespace PcapViz.History;
+
+/// <summary>
+/// The history database's schema, as an ordered list of migrations. <c>PRAGMA user_version</c> holds the number of
+/// migrations applied; each migration runs in the same transaction as the version bump, so a file is always at one
+/// version. Never edit a released migration: add one. docs/history.md documents the resulting schema.
+/// </summary>
+internal static class HistorySchema
+{
+    /// <summary>"PCVH": marks the file as a PcapViz history (PRAGMA application_id).</summary>
+    public const int ApplicationId = 0x50435648;
+
+    public static int CurrentVersion => Migrations.Length;
+
+    public static readonly string[] Migrations =
+    [
+        // 1: runs, captures (one row per distinct content), which captures each run had, indicators and their counts.
+        """
+        CREATE TABLE run (
+          run_id            INTEGER PRIMARY KEY,
+          run_key           TEXT    NOT NULL UNIQUE,
+          run_utc           TEXT    NOT NULL,
+          run_epoch         INTEGER NOT NULL,
+          tool_version      TEXT    NOT NULL,
+          captures          INTEGER NOT NULL,
+          failed_captures   INTEGER NOT NULL,
+          packets           INTEGER NOT NULL,
+          ip_bytes          INTEGER NOT NULL,
+          distinct_sources  INTEGER NOT NULL,
+          distinct_names    INTEGER NOT NULL,
+          dns_queries       INTEGER NOT NULL
+        );
+        CREATE TABLE capture (
+          sha256            TEXT    PRIMARY KEY,
+          size_bytes        INTEGER NOT NULL,
+          status            TEXT    NOT NULL,
+          packets           INTEGER NOT NULL,
+          ip_bytes          INTEGER NOT NULL,
+          first_packet_ns   INTEGER,
+          last_packet_ns    INTEGER,
+          first_run_id      INTEGER NOT NULL REFERENCES run(run_id)
+        );
+        CREATE TABLE run_capture (
+          run_id            INTEGER NOT NULL REFERENCES run(run_id),
+          capture_id        TEXT    NOT NULL,
+          path              TEXT    NOT NULL,
+          sha256            TEXT    NOT NULL REFERENCES capture(sha256),
+          PRIMARY KEY (run_id, capture_id)
+        );
+        CREATE INDEX run_capture_sha256 ON run_capture(sha256);
+        CREATE TABLE indicator (
+          indicator_id         INTEGER PRIMARY KEY,
+          kind                 TEXT    NOT NULL CHECK (kind IN ('address', 'name', 'domain')),
+          value                TEXT    NOT NULL,
+          first_seen_run_id    INTEGER NOT NULL,
+          last_seen_run_id     INTEGER NOT NULL,
+          first_seen_packet_ns INTEGER,
+          last_seen_packet_ns  INTEGER,
+          UNIQUE (kind, value)
+        );
+        CREATE TABLE capture_indicator (
+          sha256            TEXT    NOT NULL REFERENCES capture(sha256),
+          indicator_id      INTEGER NOT NULL REFERENCES indicator(indicator_id),
+          count             INTEGER NOT NULL,
+          PRIMARY KEY (sha256, indicator_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX capture_indicator_indicator ON capture_indicator(indicator_id);
+        """,
+        // 2: NXDOMAIN counts for the trend, an index for time windows, and a readable view for the sqlite3 shell.
+        """
+        ALTER TABLE run ADD COLUMN nxdomain_queries INTEGER;
+        CREATE INDEX run_epoch ON run(run_epoch);
+        CREATE VIEW indicator_seen AS
+        SELECT i.kind, i.value,
+               fr.run_utc AS first_seen_run_utc,
+               lr.run_utc AS last_seen_run_utc,
+               strftime('%Y-%m-%dT%H:%M:%SZ', i.first_seen_packet_ns / 1000000000, 'unixepoch') AS first_seen_packet_utc,
+               strftime('%Y-%m-%dT%H:%M:%SZ', i.last_seen_packet_ns / 1000000000, 'unixepoch') AS last_seen_packet_utc,
+               (SELECT count(*) FROM capture_indicator ci WHERE ci.indicator_id = i.indicator_id) AS captures,
+               (SELECT sum(ci.count) FROM capture_indicator ci WHERE ci.indicator_id = i.indicator_id) AS total_count
+        FROM indicator i
+        LEFT JOIN run fr ON fr.run_id = i.first_seen_run_id
+        LEFT JOIN run lr ON lr.run_id = i.last_seen_run_id;
+        """,
+    ];
+}

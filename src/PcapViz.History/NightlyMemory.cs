@@ -1,0 +1,88 @@
+using Microsoft.Data.Sqlite;
+using PcapViz.Model;
+using PcapViz.Orchestration;
+
+namespace PcapViz.History;
+
+/// <param name="DatabasePath">--history FILE, or null for watchlists only.</param>
+/// <param name="NewWindowDays">--new-window: look back only this many days for "new"; null: since the history began.</param>
+/// <param name="TrendRuns">Runs shown in the trend, tonight included.</param>
+/// <param name="Wait">How long a run waits for another run holding the database.</param>
+public sealed record NightlyMemoryOptions(string? DatabasePath, int? NewWindowDays = null, int TrendRuns = NightlyMemoryOptions.DefaultTrendRuns, TimeSpan? Wait = null)
+{
+    public const int DefaultTrendRuns = 30;
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// The nightly memory of `pcapviz report`: watchlists (with or without a database) and the history database.
+/// Also the entry point for a merge step that builds a <see cref="RunResult"/> itself: <c>Open</c>, <c>Recall</c>
+/// before rendering, <c>Remember</c> once the bundle is in place.
+/// </summary>
+public sealed class NightlyMemory(NightlyMemoryOptions options, Watchlist watchlist, bool watchlistsGiven) : IRunMemory
+{
+    private NightlyMemoryOptions Options { get; } = options;
+    private Watchlist Lists { get; } = watchlist;
+    private bool ListsGiven { get; } = watchlistsGiven;
+
+    public IRunMemorySession Open(IRunObserver observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        foreach (var p in Lists.Problems)
+            observer.Warning($"watchlist {Terminal.Safe(p.List)} line {p.Line}: {Terminal.Safe(p.Message)}");
+        if (Options.DatabasePath is null) return new Session(this, null, null);
+        var db = HistoryDatabase.Open(Options.DatabasePath, Options.Wait ?? NightlyMemoryOptions.DefaultWait);
+        try
+        {
+            return new Session(this, db, db.BeginRun());
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Session(NightlyMemory owner, HistoryDatabase? db, RunTransaction? tx) : IRunMemorySession
+    {
+        public RunMemory Recall(RunResult run, CancellationToken cancellationToken)
+        {
+            var o = owner.Options;
+            RunMemory memory;
+            try
+            {
+                memory = tx?.Recall(run, o.DatabasePath!, o.NewWindowDays, o.TrendRuns, cancellationToken) ?? new RunMemory();
+            }
+            catch (SqliteException ex)
+            {
+                throw HistoryDatabase.Explain(db!.Path, ex);
+            }
+            return memory with
+            {
+                WatchlistsChecked = owner.ListsGiven,
+                WatchlistEntries = owner.Lists.Count,
+                WatchlistHits = WatchlistMatcher.Match(owner.Lists, run),
+                WatchlistProblems = owner.Lists.Problems,
+            };
+        }
+
+        public void Remember(RunResult run, CancellationToken cancellationToken)
+        {
+            if (tx is null) return;
+            try
+            {
+                tx.Record(run, cancellationToken);
+            }
+            catch (SqliteException ex)
+            {
+                throw HistoryDatabase.Explain(db!.Path, ex);
+            }
+        }
+
+        public void Dispose()
+        {
+            tx?.Dispose();
+            db?.Dispose();
+        }
+    }
+}
