@@ -9,7 +9,7 @@ namespace PcapViz.Rendering.Html;
 /// Builds chart figures with Plotly.NET and serialises them to JSON (no HTML from Plotly.NET: its HTML output
 /// carries random div ids). The JSON is escaped for inline use; the page's own script calls Plotly.newPlot.
 /// </summary>
-internal static class ChartBuilder
+internal static partial class ChartBuilder
 {
     private const string Font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
     private const int MaxLabelChars = 60;

@@ -135,6 +135,7 @@ public sealed class HtmlReportExporter : IReportExporter
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report");
         globals["page"] = page;
+        globals["memory"] = MemoryModels.For(run, capture, options);
         return RenderPage("capture.html", globals, options, "../../", cancellationToken);
     }
 
@@ -206,6 +207,7 @@ public sealed class HtmlReportExporter : IReportExporter
         };
         var globals = Globals(run, options, "PcapViz run report");
         globals["run"] = page;
+        globals["memory"] = MemoryModels.For(run, null, options);
         return RenderPage("index.html", globals, options, "", cancellationToken);
     }
 

@@ -19,7 +19,7 @@ public sealed class PdfReportExporter : IReportExporter
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create($"captures/{capture.Id}/{CaptureFileName}");
-        PdfReportRenderer.RenderCapture(capture, run.Info, options, stream);
+        PdfReportRenderer.RenderCapture(capture, run.Info, options, stream, run);
     }
 
     public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)

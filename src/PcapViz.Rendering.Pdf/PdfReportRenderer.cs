@@ -11,14 +11,14 @@ namespace PcapViz.Rendering.Pdf;
 /// </summary>
 public static class PdfReportRenderer
 {
-    public static void RenderCapture(CaptureResult capture, RunInfo info, RenderOptions options, Stream output)
+    public static void RenderCapture(CaptureResult capture, RunInfo info, RenderOptions options, Stream output, RunResult? run = null)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(options);
         using var style = new PdfStyle();
         var layout = new PdfLayout(PageSetup.For(options.Paper), style, ReportComposer.CaptureContext(capture));
-        new ReportComposer(layout, options).Capture(capture, info, standalone: true);
+        new ReportComposer(layout, options).Capture(capture, info, standalone: true, run);
         PdfWriter.Write(output, layout, new PdfMetadata(
             Title: "PcapViz capture report: " + TextKit.Clean(capture.Input.Path),
             Subject: $"Capture {TextKit.Clean(capture.Input.Path)}, SHA-256 {capture.Input.Sha256}",

@@ -34,7 +34,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    public void Capture(CaptureResult capture, RunInfo info, bool standalone)
+    public void Capture(CaptureResult capture, RunInfo info, bool standalone, RunResult? run = null)
     {
         layout.StartSection(CaptureContext(capture));
         if (standalone)
@@ -43,6 +43,12 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
             layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
         }
         layout.Add(new Heading("Capture " + capture.Input.Path, S.Heading));
+        if (run is not null)
+        {
+            var memory = new MemorySections(layout, options);
+            memory.Watchlist(run, run.Memory, capture.Id);
+            memory.News(run, run.Memory, capture.Id);
+        }
         Facts(capture);
         Issues(capture.Issues);
 
@@ -66,6 +72,9 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         layout.Add(new Paragraph("PcapViz run report", S.Title, PdfStyle.Text));
         layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
 
+        var memorySections = new MemorySections(layout, options);
+        memorySections.Watchlist(run, run.Memory, null);
+
         layout.Add(new Heading("Run", S.Heading));
         var t = run.Totals;
         int ok = run.Captures.Count(c => c.Status == CaptureStatus.Ok);
@@ -85,6 +94,9 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         };
         foreach (var (name, value) in info.CommandLine) rows.Add(new("Option " + name, value));
         layout.Add(new KeyValueTable(rows));
+
+        memorySections.News(run, run.Memory, null);
+        memorySections.Trend(run.Memory);
 
         layout.Add(new Heading("Captures", S.Heading));
         var captureRows = run.Captures.Select((c, i) => (IReadOnlyList<string>)
@@ -116,7 +128,7 @@ internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
         foreach (var capture in run.Captures)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Capture(capture, info, standalone: false);
+            Capture(capture, info, standalone: false, run);
         }
     }
 

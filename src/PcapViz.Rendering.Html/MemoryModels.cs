@@ -1,0 +1,175 @@
+using System.Globalization;
+using PcapViz.Model;
+using static PcapViz.Rendering.Html.PageModels;
+
+namespace PcapViz.Rendering.Html;
+
+/// <summary>
+/// The nightly-memory sections of the pages (watchlist hits, new since the history began, trend) as plain values
+/// for the templates. Every text is finished here; the templates only escape and place it. The same shape is there
+/// on every page, empty without a memory, so templates never meet a missing variable.
+/// </summary>
+internal static class MemoryModels
+{
+    /// <summary>Entries listed per kind on a page; history.json holds them all.</summary>
+    public const int MaxListed = 200;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <param name="capture">The capture of a capture page, or null for the index.</param>
+    public static object For(RunResult run, CaptureResult? capture, RenderOptions options)
+    {
+        var m = run.Memory;
+        var zone = options.TimeZone;
+        var paths = run.Captures.ToDictionary(c => c.Id, c => c.Input.Path, StringComparer.Ordinal);
+        string prefix = capture is null ? "" : "../../";
+        object Sighting(IndicatorSighting s) => new
+        {
+            path = paths.GetValueOrDefault(s.CaptureId, s.CaptureId),
+            href = prefix + Href("captures", s.CaptureId, "report.html"),
+            first = s.FirstPacketEpochNanos is long f ? TimeFormat.Display(f, zone) : "–",
+        };
+
+        var hits = m is null ? [] : capture is null ? m.WatchlistHits : m.HitsIn(capture.Id).ToList();
+        var watch = new
+        {
+            show = m is { WatchlistsChecked: true },
+            has_hits = hits.Count > 0,
+            title = hits.Count == 1 ? "1 watchlist hit" : $"{N(hits.Count)} watchlist hits",
+            summary = m is null ? "" : hits.Count == 0
+                ? $"No watchlist hits: {N(m.WatchlistEntries)} watchlist entries were checked against every source address and query name{(capture is null ? " of the run" : " of this capture")}."
+                : $"Addresses and names{(capture is null ? " of this run" : " of this capture")} that match an entry of the watchlists ({N(m.WatchlistEntries)} entries checked). The label is the watchlist's own text.",
+            hits = hits.Take(MaxListed).Select(h => new
+            {
+                kind = KindName(h.Kind),
+                value = h.Value,
+                entry = h.Entry,
+                label = h.Label.Length == 0 ? "–" : h.Label,
+                source = $"{FileName(h.List.Replace('\\', '/'))} line {N(h.Line)}",
+                count = N(h.Count) + (h.Kind == IndicatorKind.Address ? " packets" : " queries"),
+                captures = h.Captures.Select(Sighting).ToArray(),
+            }).ToArray(),
+            more_note = hits.Count > MaxListed ? $"The first {N(MaxListed)} of {N(hits.Count)} hits are listed; history.json holds them all." : "",
+            problems = (m?.WatchlistProblems ?? []).Take(20).Select(p => $"{FileName(p.List.Replace('\\', '/'))} line {N(p.Line)}: {p.Message}").ToArray(),
+        };
+
+        return new
+        {
+            watch,
+            news = News(m, capture, Sighting),
+            trend = Trend(m, zone),
+        };
+    }
+
+    private static object News(RunMemory? m, CaptureResult? capture, Func<IndicatorSighting, object> sighting)
+    {
+        if (m is not { HasHistory: true })
+            return new { show = false, intro = "", rerun_note = "", count = "0", marker = "", groups = Array.Empty<object>() };
+        bool InThis(NewIndicator n) => capture is null || n.Captures.Any(c => c.CaptureId == capture.Id);
+        var groups = new[]
+        {
+            (Kind: "domains", Title: "New registered domains", Items: m.NewDomains.Where(InThis).ToList()),
+            (Kind: "names", Title: "New query names", Items: m.NewNames.Where(InThis).ToList()),
+            (Kind: "addresses", Title: "New source addresses", Items: m.NewAddresses.Where(InThis).ToList()),
+        };
+        int count = groups.Sum(g => g.Items.Count);
+        string since = m.NewWindowDays is int days
+            ? $"not seen in any run of the {N(days)} days before this one"
+            : m.HistoryBeganUtc is { } began ? $"never seen since the history began ({TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds())[..10]}, {N(m.RunsBefore)} earlier runs)" : "never seen before";
+        string intro = m.RunsBefore == 0
+            ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
+            : $"Registered domains, query names and source addresses {since}{(capture is null ? "" : ", in this capture")}. Each entry names the captures it was seen in and their first packet.";
+        string Describe(int n, string one, string many) => n == 1 ? "1 " + one : $"{N(n)} {many}";
+        string marker = count == 0 ? "" : $"{N(count)} new: " + string.Join(", ", new[]
+        {
+            groups[0].Items.Count > 0 ? Describe(groups[0].Items.Count, "registered domain", "registered domains") : null,
+            groups[1].Items.Count > 0 ? Describe(groups[1].Items.Count, "name", "names") : null,
+            groups[2].Items.Count > 0 ? Describe(groups[2].Items.Count, "address", "addresses") : null,
+        }.OfType<string>());
+        return new
+        {
+            show = true,
+            intro,
+            rerun_note = m.Rerun ? "This night's captures were already recorded (the run was repeated): the lists show what was new when it first ran." : "",
+            count = N(count),
+            marker,
+            groups = groups.Select(g => new
+            {
+                id = "new-" + g.Kind,
+                title = g.Title,
+                count = N(g.Items.Count),
+                none = $"No new {g.Title["New ".Length..].ToLowerInvariant()}.",
+                items = g.Items.Take(MaxListed).Select(n => new
+                {
+                    value = n.Value,
+                    count = N(n.Count),
+                    captures = n.Captures.Select(sighting).ToArray(),
+                }).ToArray(),
+                more_note = g.Items.Count > MaxListed ? $"The first {N(MaxListed)} of {N(g.Items.Count)} are listed; history.json holds them all." : "",
+            }).ToArray(),
+        };
+    }
+
+    private static object Trend(RunMemory? m, TimeZoneInfo zone)
+    {
+        if (m is not { HasHistory: true } || m.Trend.Count == 0)
+            return new { show = false, title = "", chart = new { chart_id = "", chart_title = "", figure_json_raw = "" }, deviations = Array.Empty<object>(), rows = Array.Empty<object>() };
+        int earlier = m.Trend.Count - 1;
+        var deviations = m.Deviations.Select(d =>
+        {
+            bool notable = d.Ratio is double r ? r >= 2 || r <= 0.5 : d.Tonight != 0;
+            string ratio = d.Ratio is double x ? x.ToString("0.0#", Inv) + " times the median" : d.Tonight == 0 ? "the same as the median" : "the median is 0";
+            return new
+            {
+                notable,
+                text = $"{MetricName(d.Metric)}: {Metric(d.Metric, d.Tonight)} tonight, {ratio} of the {N(earlier)} earlier runs shown ({Metric(d.Metric, d.Median)})",
+            };
+        }).ToArray();
+        return new
+        {
+            show = true,
+            title = $"Trend over the last {N(m.Trend.Count)} runs",
+            chart = new
+            {
+                chart_id = "chart-trend",
+                chart_title = $"The last {N(m.Trend.Count)} runs, tonight last ({TimeFormat.ZoneLabel(zone)})",
+                figure_json_raw = ChartBuilder.Trend(m.Trend, zone),
+            },
+            deviations,
+            rows = m.Trend.Select(p => new
+            {
+                tonight = p.Tonight,
+                time = TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone),
+                captures = N(p.Captures),
+                failed = N(p.FailedCaptures),
+                packets = N(p.Packets),
+                ip_bytes = N(p.IpBytes),
+                sources = N(p.DistinctSources),
+                names = N(p.DistinctNames),
+                nxdomain = p.NxdomainShare is double s ? (100 * s).ToString("0.0", Inv) + " %" : "–",
+            }).ToArray(),
+        };
+    }
+
+    public static string MetricName(string metric) => metric switch
+    {
+        "packets" => "Packets",
+        "ipBytes" => "IP bytes",
+        "distinctSources" => "Distinct sources",
+        "distinctNames" => "Distinct names",
+        "nxdomainShare" => "NXDOMAIN share",
+        "failedCaptures" => "Failed captures",
+        _ => metric,
+    };
+
+    private static string Metric(string metric, double value) => metric == "nxdomainShare"
+        ? (100 * value).ToString("0.0", Inv) + " %"
+        : value == Math.Floor(value) ? N((long)value) : value.ToString("#,0.#", Inv);
+
+    public static string KindName(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Address => "address",
+        IndicatorKind.Name => "name",
+        _ => "domain",
+    };
+}

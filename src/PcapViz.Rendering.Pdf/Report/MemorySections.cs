@@ -1,0 +1,132 @@
+using System.Globalization;
+using PcapViz.Model;
+using PcapViz.Rendering.Pdf.Layout;
+
+namespace PcapViz.Rendering.Pdf.Report;
+
+/// <summary>
+/// The nightly-memory parts of the PDFs: watchlist hits (red, first), what is new since the history began, and the
+/// trend across recent runs. Text from captures and watchlists goes through the blocks, which clean it for PDF.
+/// </summary>
+internal sealed class MemorySections(PdfLayout layout, RenderOptions options)
+{
+    /// <summary>Rows listed per table; history.json holds them all.</summary>
+    public const int MaxRows = 100;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private PdfStyle S => layout.Style;
+
+    /// <summary>Watchlist hits of the run (<paramref name="captureId"/> null) or of one capture.</summary>
+    public void Watchlist(RunResult run, RunMemory? memory, string? captureId)
+    {
+        if (memory is not { WatchlistsChecked: true }) return;
+        var hits = captureId is null ? memory.WatchlistHits : memory.HitsIn(captureId).ToList();
+        if (hits.Count == 0)
+        {
+            layout.Add(new Note($"No watchlist hits ({Fmt.Int(memory.WatchlistEntries)} watchlist entries checked).", NoteKind.Info));
+            return;
+        }
+        var paths = Paths(run);
+        layout.Add(new Heading(hits.Count == 1 ? "1 watchlist hit" : $"{Fmt.Int(hits.Count)} watchlist hits", S.Heading));
+        layout.Add(new Note(
+            $"Addresses and names {(captureId is null ? "of this run" : "of this capture")} that match an entry of the watchlists ({Fmt.Int(memory.WatchlistEntries)} entries checked). Label: the watchlist's own text.",
+            NoteKind.Error));
+        layout.Add(new Table(
+            [new("Seen", 2.2f), new("Kind", 0.8f), new("Entry", 1.6f), new("Label", 1.6f), new("From", 1.2f), Column.Number("Count"), new("Captures", 2f)],
+            hits.Take(MaxRows).Select(h => (IReadOnlyList<string>)
+            [
+                h.Value, Kind(h.Kind), h.Entry, h.Label.Length == 0 ? "–" : h.Label,
+                $"{Path.GetFileName(h.List)}:{h.Line.ToString(Inv)}", Fmt.Int(h.Count),
+                string.Join(", ", h.Captures.Select(c => paths.GetValueOrDefault(c.CaptureId, c.CaptureId))),
+            ]).ToList(),
+            hits.Count > MaxRows ? $"The first {Fmt.Int(MaxRows)} of {Fmt.Int(hits.Count)} hits; history.json holds them all." : null));
+    }
+
+    /// <summary>What is new since the history began, for the run or for one capture.</summary>
+    public void News(RunResult run, RunMemory? memory, string? captureId)
+    {
+        if (memory is not { HasHistory: true }) return;
+        bool InThis(NewIndicator n) => captureId is null || n.Captures.Any(c => c.CaptureId == captureId);
+        var all = memory.NewDomains.Concat(memory.NewNames).Concat(memory.NewAddresses).Where(InThis).ToList();
+        layout.Add(new Heading($"New since the history began ({Fmt.Int(all.Count)})", S.Heading));
+        string since = memory.NewWindowDays is int days
+            ? $"not seen in any run of the {Fmt.Int(days)} days before this one"
+            : memory.HistoryBeganUtc is { } began ? $"never seen since the history began ({TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds())[..10]}, {Fmt.Int(memory.RunsBefore)} earlier runs)" : "never seen before";
+        layout.Add(new Paragraph(memory.RunsBefore == 0
+            ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
+            : $"Registered domains, query names and source addresses {since}.", S.Body, PdfStyle.Text));
+        if (memory.Rerun)
+            layout.Add(new Paragraph("This night's captures were already recorded (the run was repeated): the list shows what was new when it first ran.", S.Body, PdfStyle.Muted));
+        if (all.Count == 0)
+        {
+            layout.Add(new Note("Nothing new: every domain, name and address was seen before.", NoteKind.Info));
+            return;
+        }
+        var paths = Paths(run);
+        var zone = options.TimeZone;
+        layout.Add(new Table(
+            [new("Kind", 0.9f), new("New", 3f), Column.Number("Count"), new("Seen in (first packet)", 3f)],
+            all.Take(MaxRows).Select(n => (IReadOnlyList<string>)
+            [
+                Kind(n.Kind), n.Value, Fmt.Int(n.Count),
+                string.Join(", ", n.Captures.Select(c => $"{paths.GetValueOrDefault(c.CaptureId, c.CaptureId)} ({Fmt.Time(c.FirstPacketEpochNanos, zone)})")),
+            ]).ToList(),
+            all.Count > MaxRows ? $"The first {Fmt.Int(MaxRows)} of {Fmt.Int(all.Count)}; history.json holds them all." : null));
+    }
+
+    /// <summary>The trend across the last runs, with tonight's deviation from the median.</summary>
+    public void Trend(RunMemory? memory)
+    {
+        if (memory is not { HasHistory: true } || memory.Trend.Count == 0) return;
+        var zone = options.TimeZone;
+        layout.Add(new Heading($"Trend over the last {Fmt.Int(memory.Trend.Count)} runs", S.Heading, 200f));
+        int earlier = memory.Trend.Count - 1;
+        foreach (var d in memory.Deviations)
+        {
+            bool notable = d.Ratio is double r ? r >= 2 || r <= 0.5 : d.Tonight != 0;
+            string ratio = d.Ratio is double x ? x.ToString("0.0#", Inv) + " times the median" : d.Tonight == 0 ? "the same as the median" : "the median is 0";
+            string text = $"{MetricName(d.Metric)}: {Metric(d.Metric, d.Tonight)} tonight, {ratio} of the {Fmt.Int(earlier)} earlier runs shown ({Metric(d.Metric, d.Median)})";
+            if (notable) layout.Add(new Note(text, NoteKind.Warning));
+            else layout.Add(new Paragraph(text, S.Body, PdfStyle.Text));
+        }
+        var style = S;
+        var bars = memory.Trend.Select((p, i) => ((p.Tonight ? "tonight " : $"#{i + 1} ") + TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone), (double)p.Packets)).ToList();
+        layout.Add(new ChartBlock(Math.Min(260f, 48f + 11f * Math.Max(bars.Count, 3)), (c, rect) => Charts.HorizontalBars(c, rect, style, bars, "Packets per run")));
+        layout.Add(new Table(
+            [new("Run", 2.4f), Column.Number("Captures"), Column.Number("Failed"), Column.Number("Packets"), Column.Number("IP bytes"),
+             Column.Number("Sources"), Column.Number("Names"), Column.Number("NXDOMAIN")],
+            memory.Trend.Select(p => (IReadOnlyList<string>)
+            [
+                TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone) + (p.Tonight ? " (tonight)" : ""), Fmt.Int(p.Captures), Fmt.Int(p.FailedCaptures),
+                Fmt.Int(p.Packets), Fmt.Int(p.IpBytes), Fmt.Int(p.DistinctSources), Fmt.Int(p.DistinctNames),
+                p.NxdomainShare is double s ? (100 * s).ToString("0.0", Inv) + " %" : "–",
+            ]).ToList(),
+            "Sources and names: distinct source addresses and query names over the whole run."));
+    }
+
+    private static Dictionary<string, string> Paths(RunResult run) =>
+        run.Captures.ToDictionary(c => c.Id, c => c.Input.Path, StringComparer.Ordinal);
+
+    private static string Kind(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Address => "address",
+        IndicatorKind.Name => "name",
+        _ => "domain",
+    };
+
+    private static string MetricName(string metric) => metric switch
+    {
+        "packets" => "Packets",
+        "ipBytes" => "IP bytes",
+        "distinctSources" => "Distinct sources",
+        "distinctNames" => "Distinct names",
+        "nxdomainShare" => "NXDOMAIN share",
+        "failedCaptures" => "Failed captures",
+        _ => metric,
+    };
+
+    private static string Metric(string metric, double value) => metric == "nxdomainShare"
+        ? (100 * value).ToString("0.0", Inv) + " %"
+        : value == Math.Floor(value) ? Fmt.Int((long)value) : value.ToString("#,0.#", Inv);
+}
