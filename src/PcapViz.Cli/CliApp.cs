@@ -25,7 +25,7 @@ public static class CliApp
           1    usage error or fatal error; nothing new was written, a previous bundle is left as it was
           2    the bundle was written, but a capture had errors (or warnings, with --fail-on warning),
                or `verify` found a missing, altered or unlisted file
-          3    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
+          4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
 
@@ -247,7 +247,8 @@ public static class CliApp
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            var memory = HistoryCli.Build(parse, errors, []);
+            var memoryOptions = new List<KeyValuePair<string, string>>();
+            var memory = HistoryCli.Build(parse, errors, memoryOptions);
             int jobCount = parse.GetValue(jobs);
             if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
@@ -264,7 +265,10 @@ public static class CliApp
                 stderr.WriteLine($"pcapviz: nothing was merged ({errors.Count} problem(s)).");
                 return ExitCodes.Fatal;
             }
-            var request = settings!.ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount };
+            // The memory options join the plan's in manifest.json as a single-machine run lists them, so the merged
+            // bundle is byte for byte the one `report --history` writes.
+            var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. memoryOptions] })
+                .ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount };
             if (policy is not null) request = request with { FailOn = policy.Value };
             if (request.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
             {

@@ -77,7 +77,7 @@ internal sealed class ReportOptionSet
     private readonly Option<bool> _selfContained = new("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
     private readonly Option<string?> _templates = new("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
     private readonly Option<int> _jobs = new("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
-    private readonly Option<string> _failOn = new("--fail-on") { Description = "Which captures make the exit code 2: error (failed or cut short), warning (any issue) or never; watchlist: as error, and exit code 3 when a watchlist entry was hit.", DefaultValueFactory = _ => "error" };
+    private readonly Option<string> _failOn = new("--fail-on") { Description = "Which captures make the exit code 2: error (failed or cut short), warning (any issue) or never; watchlist: as error, and exit code 4 when a watchlist entry was hit.", DefaultValueFactory = _ => "error" };
     private readonly Option<int> _maxDistinct = new("--max-distinct") { Description = "Distinct addresses / names each analysis tracks exactly; past it the lightest are counted as 'other' and the report says so.", DefaultValueFactory = _ => AnalysisOptions.DefaultMaxDistinct };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only errors." };
     private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Print every capture's issues as well." };

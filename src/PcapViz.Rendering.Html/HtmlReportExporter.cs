@@ -136,7 +136,7 @@ public sealed class HtmlReportExporter : IReportExporter
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report");
         globals["page"] = page;
         globals["memory"] = MemoryModels.For(run, capture, options);
-        return RenderPage("capture.html", globals, options, "../../", cancellationToken);
+        return RenderPage("capture.html", globals, options, "../../", run.Memory is not null, cancellationToken);
     }
 
     /// <summary>The run index as text (what <see cref="ExportRun"/> writes as index.html).</summary>
@@ -208,7 +208,7 @@ public sealed class HtmlReportExporter : IReportExporter
         var globals = Globals(run, options, "PcapViz run report");
         globals["run"] = page;
         globals["memory"] = MemoryModels.For(run, null, options);
-        return RenderPage("index.html", globals, options, "", cancellationToken);
+        return RenderPage("index.html", globals, options, "", run.Memory is not null, cancellationToken);
     }
 
     private ScriptObject Globals(RunResult run, RenderOptions options, string title)
@@ -228,12 +228,14 @@ public sealed class HtmlReportExporter : IReportExporter
         return g;
     }
 
-    private string RenderPage(string bodyTemplate, ScriptObject globals, RenderOptions options, string rootPrefix, CancellationToken cancellationToken)
+    /// <param name="withMemory">The run has a history or watchlists: memory.css joins the page styles. Without them
+    /// it does not, so a run without nightly memory keeps the page bytes it had before memory existed.</param>
+    private string RenderPage(string bodyTemplate, ScriptObject globals, RenderOptions options, string rootPrefix, bool withMemory,
+        CancellationToken cancellationToken)
     {
         string body = _templates.Render(bodyTemplate, globals, _options.RenderTimeLimit, cancellationToken);
-        string css = _templates.GetText("report.css");
-        if (css.Contains("</style", StringComparison.OrdinalIgnoreCase))
-            throw new TemplateRenderException("report.css", "report.css must not contain '</style'.");
+        string css = Stylesheet("report.css");
+        if (withMemory) css += "\n" + Stylesheet("memory.css");
         string boot = _templates.GetText("charts.js");
         if (boot.Contains("</script", StringComparison.OrdinalIgnoreCase))
             throw new TemplateRenderException("charts.js", "charts.js must not contain '</script'.");
@@ -264,6 +266,14 @@ public sealed class HtmlReportExporter : IReportExporter
         layout["plotly_raw"] = plotlyTag;
         layout["boot_raw"] = "<script>" + boot + "</script>";
         return _templates.Render("layout.html", layout, _options.RenderTimeLimit, cancellationToken);
+    }
+
+    private string Stylesheet(string name)
+    {
+        string css = _templates.GetText(name);
+        if (css.Contains("</style", StringComparison.OrdinalIgnoreCase))
+            throw new TemplateRenderException(name, name + " must not contain '</style'.");
+        return css;
     }
 
     private object SourcesSection(SourceIpResult r, RenderOptions options, string fullListHint)

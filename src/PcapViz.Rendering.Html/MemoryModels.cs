@@ -37,7 +37,7 @@ internal static class MemoryModels
             has_hits = hits.Count > 0,
             title = hits.Count == 1 ? "1 watchlist hit" : $"{N(hits.Count)} watchlist hits",
             summary = m is null ? "" : hits.Count == 0
-                ? $"No watchlist hits: {N(m.WatchlistEntries)} watchlist entries were checked against every source address and query name{(capture is null ? " of the run" : " of this capture")}."
+                ? $"No watchlist hits: {(m.WatchlistEntries == 1 ? "1 watchlist entry was" : N(m.WatchlistEntries) + " watchlist entries were")} checked against every source address and query name{(capture is null ? " of the run" : " of this capture")}."
                 : $"Addresses and names{(capture is null ? " of this run" : " of this capture")} that match an entry of the watchlists ({N(m.WatchlistEntries)} entries checked). The label is the watchlist's own text.",
             hits = hits.Take(MaxListed).Select(h => new
             {

@@ -30,8 +30,9 @@ public sealed class EndToEndTests
     [Fact]
     public void Report_CorpusSplitInTwo_SecondNightNewIsExactlyWhatTheSecondHalfAdds()
     {
-        string corpus = Corpus.RequireDirectory();
-        using var t = new TempDir();
+        string? corpus = TestEnvironment.SharedDirectory("corpus");
+        TestEnvironment.Require(corpus is not null, "../shared/corpus not found beside the checkout.");
+        using var t = new TempDirectory("pcapviz-history-");
         var files = Directory.GetFiles(corpus).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
         Assert.True(files.Length >= 10, "the corpus is too small to split");
         string night1 = t.Dir("night1"), night2 = t.Dir("night2");
@@ -40,21 +41,21 @@ public sealed class EndToEndTests
             if (i < files.Length / 2) File.Copy(files[i], Path.Combine(night1, Path.GetFileName(files[i])));
             File.Copy(files[i], Path.Combine(night2, Path.GetFileName(files[i])));
         }
-        string db = t["history.db"];
-        var first = Cli.RunAt("1709251200", "report", night1, "-o", t["out1"], "--history", db, "--format", "json", "-q", "--fail-on", "never");
+        string db = t.File("history.db");
+        var first = Cli.RunAt("1709251200", "report", night1, "-o", t.File("out1"), "--history", db, "--format", "json", "-q", "--fail-on", "never");
         Assert.True(first.ExitCode == 0, first.ToString());
-        var second = Cli.RunAt("1709337600", "report", night2, "-o", t["out2"], "--history", db, "--format", "json", "-q", "--fail-on", "never");
+        var second = Cli.RunAt("1709337600", "report", night2, "-o", t.File("out2"), "--history", db, "--format", "json", "-q", "--fail-on", "never");
         Assert.True(second.ExitCode == 0, second.ToString());
 
-        var nightA = Indicators(t["out1"]);
-        var nightB = Indicators(t["out2"]);
+        var nightA = Indicators(t.File("out1"));
+        var nightB = Indicators(t.File("out2"));
         var seenA = (Addresses: nightA.Values.SelectMany(c => c.Addresses).ToHashSet(StringComparer.Ordinal), Names: nightA.Values.SelectMany(c => c.Names).ToHashSet(StringComparer.Ordinal));
         var expectedAddresses = nightB.Values.SelectMany(c => c.Addresses).Where(a => !seenA.Addresses.Contains(a)).Distinct().Order(StringComparer.Ordinal).ToList();
         var expectedNames = nightB.Values.SelectMany(c => c.Names).Where(n => !seenA.Names.Contains(n)).Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(expectedAddresses);
         Assert.NotEmpty(expectedNames);
 
-        var history = Json(Path.Combine(t["out2"], "history.json"));
+        var history = Json(Path.Combine(t.File("out2"), "history.json"));
         Assert.Equal(1, history.GetProperty("runsBefore").GetInt32());
         var newAddresses = history.GetProperty("new").GetProperty("addresses").EnumerateArray().ToList();
         var newNames = history.GetProperty("new").GetProperty("names").EnumerateArray().ToList();
@@ -68,32 +69,32 @@ public sealed class EndToEndTests
             Assert.Equal(expectedIds, e.GetProperty("captures").EnumerateArray().Select(c => c.GetProperty("id").GetString()).Order(StringComparer.Ordinal));
         }
         // history.json is part of the bundle: listed in the manifest, and the bundle verifies.
-        Assert.Contains(Json(Path.Combine(t["out2"], "manifest.json")).GetProperty("outputs").EnumerateArray(), o => o.GetProperty("path").GetString() == "history.json");
-        Assert.Equal(0, Cli.Run("verify", t["out2"]).ExitCode);
+        Assert.Contains(Json(Path.Combine(t.File("out2"), "manifest.json")).GetProperty("outputs").EnumerateArray(), o => o.GetProperty("path").GetString() == "history.json");
+        Assert.Equal(0, Cli.Run("verify", t.File("out2")).ExitCode);
 
         // The night run again: the same news, and the database does not change.
         string dump = Sql.Dump(db);
-        var again = Cli.RunAt("1709337600", "report", night2, "-o", t["out2"], "--history", db, "--format", "json", "-q", "--fail-on", "never");
+        var again = Cli.RunAt("1709337600", "report", night2, "-o", t.File("out2"), "--history", db, "--format", "json", "-q", "--fail-on", "never");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(dump, Sql.Dump(db));
-        var rerun = Json(Path.Combine(t["out2"], "history.json"));
+        var rerun = Json(Path.Combine(t.File("out2"), "history.json"));
         Assert.True(rerun.GetProperty("rerun").GetBoolean());
         Assert.Equal(expectedNames, rerun.GetProperty("new").GetProperty("names").EnumerateArray().Select(e => e.GetProperty("value").GetString()));
     }
 
     [Fact]
-    public void Report_WatchlistWithoutHistory_HitsInAnalysisJsonAndHistoryJson_FailOnWatchlistExitsThree()
+    public void Report_WatchlistWithoutHistory_HitsInAnalysisJsonAndHistoryJson_FailOnWatchlistExitsFour()
     {
-        using var t = new TempDir();
+        using var t = new TempDirectory("pcapviz-history-");
         string input = t.Dir("in");
         SampleCaptures.WriteAll(input);
-        string list = t["list.txt"];
+        string list = t.File("list.txt");
         File.WriteAllText(list, "# ours\nin-addr.arpa <img src=x onerror=alert(1)> \"reverse\" lookups\n10.0.0.0/8 =HYPERLINK(\"x\")\n300.1.1.1\n");
-        var run = Cli.Run("report", input, "-o", t["out"], "--watchlist", list, "--fail-on", "watchlist", "--format", "json");
-        Assert.True(run.ExitCode == 3, run.ToString());
+        var run = Cli.Run("report", input, "-o", t.File("out"), "--watchlist", list, "--fail-on", "watchlist", "--format", "json");
+        Assert.True(run.ExitCode == 4, run.ToString());
         Assert.Contains("line 4: '300.1.1.1' is not a valid IPv4 or IPv6 address", run.Stderr, StringComparison.Ordinal);
 
-        var history = Json(Path.Combine(t["out"], "history.json"));
+        var history = Json(Path.Combine(t.File("out"), "history.json"));
         Assert.Equal(JsonValueKind.Null, history.GetProperty("database").ValueKind);
         var hits = history.GetProperty("watchlistHits").EnumerateArray().ToList();
         Assert.Contains(hits, h => h.GetProperty("kind").GetString() == "name" && h.GetProperty("value").GetString()!.EndsWith(".in-addr.arpa", StringComparison.Ordinal)
@@ -101,13 +102,13 @@ public sealed class EndToEndTests
         Assert.Contains(hits, h => h.GetProperty("kind").GetString() == "address" && h.GetProperty("entry").GetString() == "10.0.0.0/8");
         Assert.Single(history.GetProperty("watchlistProblems").EnumerateArray());
         // Escaped in the JSON text itself (safe to paste into HTML).
-        string raw = File.ReadAllText(Path.Combine(t["out"], "history.json"));
+        string raw = File.ReadAllText(Path.Combine(t.File("out"), "history.json"));
         Assert.DoesNotContain("<img", raw, StringComparison.Ordinal);
         Assert.Contains("\\u003Cimg", raw, StringComparison.Ordinal);
 
         // Each capture's analysis.json lists its own hits (and every hit of the run is in some capture).
         int perCapture = 0;
-        foreach (string file in Directory.EnumerateFiles(Path.Combine(t["out"], "captures"), "analysis.json", SearchOption.AllDirectories))
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(t.File("out"), "captures"), "analysis.json", SearchOption.AllDirectories))
         {
             var j = Json(file);
             string id = j.GetProperty("id").GetString()!;
@@ -118,38 +119,38 @@ public sealed class EndToEndTests
         Assert.True(perCapture >= hits.Count, $"{perCapture} per-capture hits for {hits.Count} run hits");
 
         // Without --fail-on watchlist the same run exits 0; without watchlists there is no watchlistHits at all.
-        Assert.Equal(0, Cli.Run("report", input, "-o", t["out2"], "--watchlist", list, "--format", "json", "-q").ExitCode);
-        Assert.Equal(0, Cli.Run("report", input, "-o", t["out3"], "--format", "json", "-q").ExitCode);
-        Assert.False(File.Exists(Path.Combine(t["out3"], "history.json")));
-        var plain = Directory.EnumerateFiles(Path.Combine(t["out3"], "captures"), "analysis.json", SearchOption.AllDirectories).First();
+        Assert.Equal(0, Cli.Run("report", input, "-o", t.File("out2"), "--watchlist", list, "--format", "json", "-q").ExitCode);
+        Assert.Equal(0, Cli.Run("report", input, "-o", t.File("out3"), "--format", "json", "-q").ExitCode);
+        Assert.False(File.Exists(Path.Combine(t.File("out3"), "history.json")));
+        var plain = Directory.EnumerateFiles(Path.Combine(t.File("out3"), "captures"), "analysis.json", SearchOption.AllDirectories).First();
         Assert.False(Json(plain).TryGetProperty("watchlistHits", out _));
     }
 
     [Fact]
     public void Report_UnreadableWatchlistOrBadOptions_UsageErrorBeforeAnyWork()
     {
-        using var t = new TempDir();
+        using var t = new TempDirectory("pcapviz-history-");
         string input = t.Dir("in");
         SampleCaptures.WriteAll(input);
-        var r = Cli.Run("report", input, "-o", t["out"], "--watchlist", t["missing.txt"], "--new-window", "30x", "--fail-on", "watchlist");
+        var r = Cli.Run("report", input, "-o", t.File("out"), "--watchlist", t.File("missing.txt"), "--new-window", "30x", "--fail-on", "watchlist");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("--watchlist: '" + t["missing.txt"] + "' cannot be read", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--watchlist: '" + t.File("missing.txt") + "' cannot be read", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("--new-window: '30x' is not a number of days", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("--new-window needs --history", r.Stderr, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(t["out"]));
+        Assert.False(Directory.Exists(t.File("out")));
     }
 
     [Fact]
     public async Task Report_KilledAtSeveralPoints_HistoryStaysIntactAndUnchanged()
     {
-        using var t = new TempDir();
+        using var t = new TempDirectory("pcapviz-history-");
         string samples = t.Dir("samples");
         SampleCaptures.WriteAll(samples);
         string big = t.Dir("big");
         for (int i = 1; i <= 3; i++)
             SyntheticTraffic.WriteFile(Path.Combine(big, $"synthetic-{i}.pcap"), new SyntheticTrafficOptions { Packets = 100_000, Seed = (ulong)i });
-        string db = t["history.db"];
-        Assert.Equal(0, Cli.Run("report", samples, "-o", t["out"], "--history", db, "--format", "json", "-q").ExitCode);
+        string db = t.File("history.db");
+        Assert.Equal(0, Cli.Run("report", samples, "-o", t.File("out"), "--history", db, "--format", "json", "-q").ExitCode);
 
         // Kill points chosen by what the run has reached (its log lines), not by a clock, so machine load cannot move
         // them: before the lock, with the lock held while analysing, mid-analysis, after the analyses (rendering),
@@ -160,7 +161,7 @@ public sealed class EndToEndTests
         var points = new (string? Line, int DelayMs)[] { (null, 0), ("bytes to read", 0), ("[1/3]", 0), ("[3/3]", 0), ("[3/3]", 300), ("[3/3]", 900) };
         foreach (var (line, delay) in points)
         {
-            using var child = Cli.Start("1709337600", "report", big, "-o", t["out"], "--history", db, "-v");
+            using var child = Cli.Start("1709337600", "report", big, "-o", t.File("out"), "--history", db, "-v");
             var waited = Stopwatch.StartNew();
             while (line is not null && !child.Stderr.Contains(line, StringComparison.Ordinal) && !child.HasExited && waited.Elapsed < TimeSpan.FromMinutes(3))
                 await Task.Delay(10, TestContext.Current.CancellationToken);
@@ -185,32 +186,32 @@ public sealed class EndToEndTests
         }
         Assert.True(killed >= 4, $"only {killed} of 6 runs were still going when killed");
         // And the next run records normally.
-        Assert.Equal(0, Cli.RunAt("1709337600", "report", big, "-o", t["out"], "--history", db, "--format", "json", "-q").ExitCode);
+        Assert.Equal(0, Cli.RunAt("1709337600", "report", big, "-o", t.File("out"), "--history", db, "--format", "json", "-q").ExitCode);
         Assert.Equal(2, Sql.Count(db, "run"));
     }
 
     [Fact]
     public async Task Report_WhileAnotherRunHoldsTheHistory_FailsClearlyAndWritesNothing()
     {
-        using var t = new TempDir();
+        using var t = new TempDirectory("pcapviz-history-");
         string big = t.Dir("big");
         SyntheticTraffic.WriteFile(Path.Combine(big, "synthetic.pcap"), new SyntheticTrafficOptions { Packets = 300_000, Seed = 7 });
         string samples = t.Dir("samples");
         SampleCaptures.WriteAll(samples);
-        string db = t["history.db"];
-        Assert.Equal(0, Cli.Run("report", samples, "-o", t["first"], "--history", db, "--format", "json", "-q").ExitCode);
+        string db = t.File("history.db");
+        Assert.Equal(0, Cli.Run("report", samples, "-o", t.File("first"), "--history", db, "--format", "json", "-q").ExitCode);
 
-        using var child = Cli.Start("1709337600", "report", big, "-o", t["big-out"], "--history", db, "--format", "json");
+        using var child = Cli.Start("1709337600", "report", big, "-o", t.File("big-out"), "--history", db, "--format", "json");
         // The child takes the database's write lock before it reports what it found to read.
         var waited = Stopwatch.StartNew();
         while (!child.Stderr.Contains("bytes to read", StringComparison.Ordinal) && !child.HasExited && waited.Elapsed < TimeSpan.FromSeconds(30))
             await Task.Delay(20, TestContext.Current.CancellationToken);
         Assert.False(child.HasExited, "the first run ended before the second could start");
-        var second = Cli.RunAt("1709424000", "report", samples, "-o", t["second"], "--history", db, "--history-wait", "1", "--format", "json");
+        var second = Cli.RunAt("1709424000", "report", samples, "-o", t.File("second"), "--history", db, "--history-wait", "1", "--format", "json");
         Assert.False(child.HasExited, "the first run ended while the second ran: the check proves nothing");
         Assert.True(second.ExitCode == 1, second.ToString());
         Assert.Contains("is in use by another run", second.Stderr, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(t["second"]));
+        Assert.False(Directory.Exists(t.File("second")));
 
         Assert.True(child.WaitForExit(TimeSpan.FromMinutes(2)));
         Assert.True(child.ExitCode == 0, child.Stderr);

@@ -12,8 +12,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Open_EmptyFile_CreatesCurrentSchemaInWalMode()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         File.WriteAllBytes(db, []);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
         Assert.Equal(["2"], Sql.Rows(db, "PRAGMA user_version"));
@@ -27,8 +27,8 @@ public sealed class HistoryDatabaseTests
     {
         for (int version = 1; version < HistorySchema.CurrentVersion; version++)
         {
-            using var t = new TempDir();
-            string db = t["h.db"];
+            using var t = new TempDirectory("pcapviz-history-");
+            string db = t.File("h.db");
             using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1), migrateTo: version))
             {
                 Assert.Equal(version, h.SchemaVersion);
@@ -61,8 +61,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Open_NewerSchemaOrForeignDatabase_RefusesWithAClearMessageAndLeavesTheFile()
     {
-        using var t = new TempDir();
-        string newer = t["newer.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string newer = t.File("newer.db");
         using (var c = new SqliteConnection($"Data Source={newer};Pooling=False"))
         {
             c.Open();
@@ -73,7 +73,7 @@ public sealed class HistoryDatabaseTests
         var ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(newer, TimeSpan.FromSeconds(1)));
         Assert.Contains("schema version 99, newer than this PcapViz knows", ex.Message, StringComparison.Ordinal);
 
-        string foreign = t["foreign.db"];
+        string foreign = t.File("foreign.db");
         using (var c = new SqliteConnection($"Data Source={foreign};Pooling=False"))
         {
             c.Open();
@@ -86,7 +86,7 @@ public sealed class HistoryDatabaseTests
         Assert.Equal(["1"], Sql.Rows(foreign, "SELECT n FROM invoices"));
         Assert.Equal(["0"], Sql.Rows(foreign, "PRAGMA user_version"));
 
-        string text = t["text.db"];
+        string text = t.File("text.db");
         File.WriteAllText(text, "this is not a database at all, just some text that is long enough to have a header\n");
         ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(text, TimeSpan.FromSeconds(1)));
         Assert.Contains("is not an SQLite database", ex.Message, StringComparison.Ordinal);
@@ -95,8 +95,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void NewSince_AThenAPlusB_IsExactlyWhatBHasAndALacks()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         var first = Model.Night(db, Model.Run(Model.Night1, A));
         Assert.Equal(0, first.RunsBefore);
         Assert.Equal(["10.0.0.1", "10.0.0.2", "2001:db8::1"], first.NewAddresses.Select(n => n.Value));
@@ -115,8 +115,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Record_SameNightTwice_IsIdempotentAndShowsTheSameNews()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         var run = Model.Run(Model.Night1 + 86_400, A, B);
         var first = Model.Night(db, run);
@@ -134,8 +134,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Record_CaptureAlreadyInHistory_IsNotCountedTwice()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         // The same bytes under another name the next night, beside a new capture.
         var copy = Model.Capture("night2/a-copy.pcap", ["10.0.0.1", "10.0.0.2", "2001:db8::1"], ["a.example", "shared.example"], sha: A.Input.Sha256);
@@ -151,8 +151,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void NewSince_Window_CountsAgainWhatNoRunOfTheWindowSaw()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         Model.Night(db, Model.Run(Model.Night1 + 20 * 86_400, Model.Capture("mid.pcap", ["10.0.0.2"], [])));
         var tonight = Model.Run(Model.Night1 + 45 * 86_400, A, B);
@@ -167,8 +167,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Trend_LastRunsAndMedianDeviation()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         long[] packets = [];
         for (int night = 0; night < 5; night++)
         {
@@ -194,8 +194,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Record_FailedCapture_CountsInTheRunButStoresNoCapture()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         var failed = Model.Capture("broken.pcap", [], [], status: CaptureStatus.Failed);
         Model.Night(db, Model.Run(Model.Night1, A, failed));
         Assert.Equal(["2|1"], Sql.Rows(db, "SELECT captures, failed_captures FROM run"));
@@ -205,8 +205,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void BeginRun_WhileAnotherRunHoldsTheDatabase_FailsClearlyAndReadersStillRead()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         using var holder = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var held = holder.BeginRun();
@@ -228,8 +228,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public async Task BeginRun_SecondRunWithinTheWait_WaitsForTheFirstToCommit()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         var holder = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         var held = holder.BeginRun();
@@ -247,8 +247,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void RunTransaction_DisposedWithoutRecord_LeavesTheHistoryAsItWas()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         string dump = Sql.Dump(db);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1)))
@@ -273,8 +273,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void Prune_ForgetsOldRunsAndWhatOnlyTheyHeld_AndRecomputesFirstSeen()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         Model.Night(db, Model.Run(Model.Night1 + 100 * 86_400, B));
         var result = HistoryMaintenance.Prune(db, 90, DateTimeOffset.FromUnixTimeSeconds(Model.Night1 + 101 * 86_400), TimeSpan.FromSeconds(1));
@@ -293,8 +293,8 @@ public sealed class HistoryDatabaseTests
     [Fact]
     public void FirstSeen_AddressInAnyNotation_FindsTheCanonicalEntry()
     {
-        using var t = new TempDir();
-        string db = t["h.db"];
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
         Model.Night(db, Model.Run(Model.Night1, A));
         Model.Night(db, Model.Run(Model.Night1 + 86_400, A, B));
         var row = Assert.Single(HistoryMaintenance.FirstSeen(db, "2001:DB8:0::1", TimeSpan.FromSeconds(1)));

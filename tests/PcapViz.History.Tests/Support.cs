@@ -1,4 +1,5 @@
 global using Xunit;
+global using PcapViz.TestSupport;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using PcapViz.Cli;
@@ -182,54 +183,8 @@ internal sealed class ChildRun : IDisposable
     }
 }
 
-/// <summary>A fresh directory under the system temp path, deleted on dispose.</summary>
-internal sealed class TempDir : IDisposable
+internal static class TempDirectoryExtensions
 {
-    public TempDir()
-    {
-        Root = Path.Combine(Path.GetTempPath(), "pcapviz-history-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Root);
-    }
-
-    public string Root { get; }
-
-    public string this[string relative] => Path.Combine(Root, relative);
-
-    public string Dir(string relative) => Directory.CreateDirectory(Path.Combine(Root, relative)).FullName;
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-}
-
-/// <summary>The shared corpus beside the repository (skips without it, fails on CI).</summary>
-internal static class Corpus
-{
-    public static string RequireDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "PcapViz.sln"))) continue;
-            string corpus = Path.Combine(dir.FullName, "..", "shared", "corpus");
-            if (Directory.Exists(corpus)) return Path.GetFullPath(corpus);
-            break;
-        }
-        const string message = "../shared/corpus not found: corpus tests skipped";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) Assert.Fail(message + " — but CI=true.");
-        Assert.Skip(message);
-        return null!;
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PcapViz.sln"))) return dir.FullName;
-        throw new InvalidOperationException("PcapViz.sln not found above the test binaries.");
-    }
+    /// <summary>Creates a folder inside the temporary directory; returns its full path.</summary>
+    public static string Dir(this TempDirectory t, string relative) => Directory.CreateDirectory(t.File(relative)).FullName;
 }

@@ -13,7 +13,7 @@ public enum FailPolicy
     Warning,
     /// <summary>Never: exit 0 whenever the bundle was written.</summary>
     Never,
-    /// <summary>Like <see cref="Error"/>, and exit code 3 when any watchlist entry was hit (3 wins over 2).</summary>
+    /// <summary>Like <see cref="Error"/>, and exit code 4 when any watchlist entry was hit (4 wins over 2).</summary>
     Watchlist,
 }
 
@@ -27,7 +27,7 @@ public static class ExitCodes
     /// <summary>The bundle was written, but some capture had errors (or warnings, with --fail-on warning).</summary>
     public const int CapturesWithIssues = 2;
     /// <summary>With --fail-on watchlist: the bundle (and history) was written and a watchlist entry was hit.</summary>
-    public const int WatchlistHit = 3;
+    public const int WatchlistHit = 4;
     /// <summary>Interrupted (Ctrl+C / SIGTERM): the previous bundle is left as it was.</summary>
     public const int Interrupted = 130;
 }

@@ -122,7 +122,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         var report = request.Report;
         var formats = report.Render.Formats;
         var exporters = report.Exporters.Where(e => (formats & e.Format) != 0).ToList();
-        bool renderHere = request.Plan.CapturePages == CapturePages.Merge;
+        // With a memory (history, watchlists) the capture pages and analysis.json carry tonight's news and hits, which
+        // only the merge knows: it renders them itself, whatever the plan says, so the bundle is the single-machine one.
+        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.Memory is not null;
         var captureFailures = new List<ExporterFailure>[run.Captures.Count];
         var altered = new ConcurrentBag<(int Index, string Message)>();
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
