@@ -130,7 +130,7 @@ double Report(string label, params string[] extra)
 double plain = Report("plain");
 double fresh = Report("fresh", "--history", "DB");
 double full = Report("365", "--history", "DB");
-Out("## Overhead on a real run (the 4 sample captures, json+html, 1 job, median of 4 after a warm-up)");
+Out(string.Create(inv, $"## Overhead on a real run (the {Directory.GetFiles(samples).Length} sample captures, json+html, 1 job, median of 4 after a warm-up)"));
 Out("");
 Out("| run | wall time | overhead |");
 Out("|---|---|---|");
