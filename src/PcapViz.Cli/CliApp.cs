@@ -24,7 +24,8 @@ public static class CliApp
           0    every capture was analysed cleanly and the bundle was written (see --fail-on)
           1    usage error or fatal error; nothing new was written, a previous bundle is left as it was
           2    the bundle was written, but a capture had errors (or warnings, with --fail-on warning),
-               or `verify` found a missing, altered or unlisted file
+               or `verify` found a missing, altered or unlisted file, a bad signature or a broken chain
+          3    no capture was found in the inputs; a previous bundle is left as it was (see --allow-empty)
           4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
@@ -33,7 +34,13 @@ public static class CliApp
         Bundle:
           <out>/index.html, report.pdf, manifest.json, assets/
           <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, traffic.csv
-          <out>/cache/ (with --incremental)
+          <out>/cache/ (with --incremental), manifest.json.sig (with --sign-key)
+
+        Guarantees:
+          The output is checked before any work: never '/', a mount point, a symbolic link or a file; an existing
+          directory is replaced only when it is a PcapViz bundle holding nothing its manifest does not list.
+          Any failed output or write (disk full, I/O error, template error) fails the run (exit 1) and the
+          previous bundle stays as it was.
 
         Environment:
           SOURCE_DATE_EPOCH  generation time shown in the reports (seconds since 1970), for reproducible bundles
@@ -81,6 +88,9 @@ public static class CliApp
         var plan = new Option<string?>("--plan") { Description = "Analyse one shard of a plan made by 'pcapviz plan' (the plan fixes inputs and options); the output is a shard for 'pcapviz merge'." };
         var shard = new Option<int?>("--shard") { Description = "Shard index 0..N-1 (default: SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX)." };
         var followExternal = new Option<bool>("--follow-external-links") { Description = "Read symbolic links in input directories whose target lies outside the input root (skipped with a note otherwise)." };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Write a bundle even when the inputs hold no capture (else exit 3 and the previous bundle stays)." };
+        var signKey = new Option<string?>("--sign-key") { Description = "ECDSA P-256 private key (PEM) that signs manifest.json (detached signature manifest.json.sig); with --incremental, only a previous bundle signed with this key is reused." };
+        var chain = new Option<string?>("--chain") { Description = "The previous night's manifest.json: its SHA-256 is recorded in the new manifest, so `verify --chain` detects a removed or rewritten night." };
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
@@ -92,6 +102,9 @@ public static class CliApp
         command.Options.Add(shard);
         command.Options.Add(followExternal);
         foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
+        command.Options.Add(allowEmpty);
+        command.Options.Add(signKey);
+        command.Options.Add(chain);
 
         command.SetAction(parse =>
         {
@@ -110,12 +123,29 @@ public static class CliApp
             foreach (string input in roots)
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
             var settings = set.Parse(parse, errors);
+            ManifestSigner? signer = null;
+            if (parse.GetValue(signKey) is { } keyPath)
+            {
+                signer = ManifestSigner.TryLoad(keyPath, out string? keyError);
+                if (signer is null) errors.Add($"--sign-key: {keyError}");
+            }
+            string? chainSha = null;
+            if (parse.GetValue(chain) is { } chainPath)
+            {
+                var previousManifest = ManifestReader.TryLoad(chainPath, out byte[]? chainBytes, out string? chainError);
+                if (previousManifest is null) errors.Add($"--chain: '{chainPath}' {(chainBytes is null ? chainError : $"is not a PcapViz manifest ({chainError})")}.");
+                else chainSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(chainBytes!));
+            }
             var generated = GenerationTime(errors);
             var memoryOptions = new List<KeyValuePair<string, string>>();
             var memory = HistoryCli.Build(parse, errors, memoryOptions);
             if (settings?.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
                 errors.Add("--fail-on watchlist needs at least one --watchlist.");
-            if (errors.Count > 0) return UsageErrors(errors, "report", stderr);
+            if (errors.Count > 0)
+            {
+                signer?.Dispose();
+                return UsageErrors(errors, "report", stderr);
+            }
 
             bool external = parse.GetValue(followExternal);
             IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. memoryOptions];
@@ -127,8 +157,11 @@ public static class CliApp
                 FollowExternalLinks = external,
                 OptionsForManifest = manifestOptions,
                 Memory = memory,
+                AllowEmpty = parse.GetValue(allowEmpty),
+                Signer = signer,
+                ChainPreviousSha256 = chainSha,
             };
-            return ReportExecution.Execute(request, verbosity, stdout, stderr);
+            using (signer) return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });
         return command;
     }
@@ -291,25 +324,69 @@ public static class CliApp
 
     private static Command VerifyCommand(TextWriter stdout, TextWriter stderr)
     {
-        var bundle = new Argument<string>("bundle") { Description = "Bundle directory (the one holding manifest.json)." };
+        var bundle = new Argument<string[]>("bundle") { Description = "Bundle directory (the one holding manifest.json); with --chain, several, oldest first.", Arity = ArgumentArity.OneOrMore };
+        var key = new Option<string?>("--key") { Description = "ECDSA P-256 public key (PEM) whose signature manifest.json.sig must carry." };
+        var chain = new Option<bool>("--chain") { Description = "The bundles are one archived series, oldest first: each must record (report --chain) the manifest before it, so a removed or rewritten night is detected." };
+        var inputs = new Option<string[]>("--inputs") { Description = "Re-hash the original captures against the manifest. Optional: the input roots, when they are not where the manifest's roots point (relative to the current directory).", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = true };
+        var recompute = new Option<bool>("--recompute") { Description = "Analyse the original captures again and compare every data file (analysis.json, CSV) byte for byte. Implies finding the inputs as --inputs does." };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Captures analysed at once with --recompute.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("verify", $"""
-            Re-hash every file listed in <bundle>/manifest.json and report any that is missing, altered or unlisted.
-            Exit codes: 0 intact, 2 a file is missing, altered or unlisted, 1 no readable manifest.
-            """) { bundle };
+            Re-hash every file listed in <bundle>/manifest.json and report any that is missing, altered or unlisted
+            (symbolic links are never followed, FIFOs and devices never opened); check the signature, the chain of
+            nights, the original captures and a recomputation when asked.
+            Exit codes: 0 intact, 2 a problem was found (file, signature, chain, input or recomputed file),
+            1 no readable manifest, a bad key or a usage error.
+            """) { bundle, key, chain, inputs, recompute, jobs };
         command.SetAction(parse =>
         {
-            var report = BundleVerifier.Verify(parse.GetValue(bundle)!);
-            if (report.Error is not null)
+            var bundles = parse.GetValue(bundle) ?? [];
+            bool isChain = parse.GetValue(chain);
+            if (bundles.Length > 1 && !isChain)
             {
-                stderr.WriteLine($"pcapviz: {Terminal.Safe(report.Error)}");
+                stderr.WriteLine("pcapviz: verify takes one bundle (several only with --chain).");
                 return ExitCodes.Fatal;
             }
-            foreach (var p in report.Problems)
-                stdout.WriteLine($"{p.Kind.ToString().ToLowerInvariant(),-9} {Terminal.Safe(p.Path)}: {p.Detail}");
-            stdout.WriteLine(report.Intact
-                ? $"intact: {report.FilesChecked} files match manifest.json"
-                : $"NOT intact: {report.Problems.Count} problem(s) among {report.FilesChecked} listed files");
-            return report.Intact ? ExitCodes.Success : ExitCodes.CapturesWithIssues;
+            string? keyError = null;
+            using var publicKey = parse.GetValue(key) is { } keyPath ? ManifestSignature.TryLoadKey(keyPath, out keyError) : null;
+            if (keyError is not null)
+            {
+                stderr.WriteLine($"pcapviz: --key: {Terminal.Safe(keyError)}");
+                return ExitCodes.Fatal;
+            }
+            bool checkInputs = parse.GetResult(inputs) is not null;
+            bool recomputeAll = parse.GetValue(recompute);
+            var reports = isChain
+                ? BundleVerifier.VerifyChain(bundles, publicKey)
+                : [(bundles[0], BundleVerifier.Verify(bundles[0], publicKey))];
+            bool fatal = false, intact = true;
+            foreach (var (path, first) in reports)
+            {
+                var report = first;
+                if (report.Error is not null)
+                {
+                    stderr.WriteLine($"pcapviz: {Terminal.Safe(report.Error)}");
+                    fatal = true;
+                    continue;
+                }
+                var problems = report.Problems.ToList();
+                if (checkInputs || recomputeAll)
+                {
+                    var roots = parse.GetValue(inputs) is { Length: > 0 } given ? given : report.Manifest!.Roots;
+                    if (checkInputs) problems.AddRange(BundleEvidence.VerifyInputs(report.Manifest!, roots));
+                    if (recomputeAll) problems.AddRange(BundleEvidence.Recompute(Path.GetFullPath(path), report.Manifest!, roots, ToolVersion, Math.Clamp(parse.GetValue(jobs), 1, 256)));
+                }
+                string prefix = reports.Count > 1 ? $"{Terminal.Safe(path)}: " : "";
+                foreach (var p in problems)
+                    stdout.WriteLine($"{prefix}{p.Kind.ToString().ToLowerInvariant(),-9} {Terminal.Safe(p.Path)}: {Terminal.Safe(p.Detail)}");
+                foreach (string note in report.Notes) stdout.WriteLine($"{prefix}{note}");
+                if (checkInputs && problems.All(p => p.Kind != VerifyProblemKind.Input)) stdout.WriteLine($"{prefix}inputs: {report.Manifest!.Inputs.Count} captures match manifest.json");
+                if (recomputeAll && problems.All(p => p.Kind != VerifyProblemKind.Recomputed)) stdout.WriteLine($"{prefix}recomputed: every data file is identical");
+                stdout.WriteLine(problems.Count == 0
+                    ? $"{prefix}intact: {report.FilesChecked} files match manifest.json"
+                    : $"{prefix}NOT intact: {problems.Count} problem(s) among {report.FilesChecked} listed files");
+                intact &= problems.Count == 0;
+            }
+            return fatal ? ExitCodes.Fatal : intact ? ExitCodes.Success : ExitCodes.CapturesWithIssues;
         });
         return command;
     }

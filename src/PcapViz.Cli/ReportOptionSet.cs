@@ -11,11 +11,26 @@ using PcapViz.ScaleOut;
 
 namespace PcapViz.Cli;
 
+/// <summary>The outputs the user selected (--format); the CLI builds only these exporters.</summary>
+[Flags]
+internal enum OutputFormats
+{
+    None = 0,
+    Json = 1,
+    Csv = 2,
+    Html = 4,
+    Pdf = 8,
+    All = Json | Csv | Html | Pdf,
+}
+
+/// <summary>How results are shown: each exporter gets the part it owns.</summary>
+internal sealed record RenderChoices(int Top, TimeZoneInfo TimeZone, OutputFormats Formats, PaperSize Paper, bool SelfContainedHtml);
+
 /// <summary>The validated options of a report run, whether from the command line or from a plan.</summary>
 /// <param name="ManifestOptions">The options as manifest.json (and a plan) lists them, in a fixed order.</param>
 internal sealed record ReportSettings(
     AnalysisOptions Analysis,
-    RenderOptions Render,
+    RenderChoices Render,
     string? TemplateDirectory,
     IReadOnlyList<string> Includes,
     IReadOnlyList<string> Excludes,
@@ -24,19 +39,34 @@ internal sealed record ReportSettings(
 {
     public RunRequest ToRequest(IReadOnlyList<string> roots, string output, string toolVersion, DateTimeOffset generated)
     {
-        IReportExporter[] exporters =
-        [
-            new AnalysisJsonExporter(),
-            new CsvExporter(),
-            new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory)),
-            new PdfReportExporter(),
-        ];
-        return new RunRequest(roots, output, Analysis, Render, exporters, toolVersion, generated, ManifestOptions)
+        return new RunRequest(roots, output, Analysis, Exporters(), toolVersion, generated, ManifestOptions)
         {
             Includes = Includes,
             Excludes = Excludes,
             FailOn = FailOn,
         };
+    }
+
+    /// <summary>Only the selected exporters, each with the options it owns.</summary>
+    public IReadOnlyList<IReportExporter> Exporters()
+    {
+        var f = Render.Formats;
+        var exporters = new List<IReportExporter>();
+        if (f.HasFlag(OutputFormats.Json)) exporters.Add(new AnalysisJsonExporter());
+        if (f.HasFlag(OutputFormats.Csv)) exporters.Add(new CsvExporter());
+        if (f.HasFlag(OutputFormats.Html))
+        {
+            var links = (f.HasFlag(OutputFormats.Pdf) ? HtmlLinks.Pdf : HtmlLinks.None) |
+                        (f.HasFlag(OutputFormats.Json) ? HtmlLinks.Json : HtmlLinks.None) |
+                        (f.HasFlag(OutputFormats.Csv) ? HtmlLinks.Csv : HtmlLinks.None);
+            exporters.Add(new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory)
+            {
+                Top = Render.Top, TimeZone = Render.TimeZone, SelfContained = Render.SelfContainedHtml, Links = links,
+            }));
+        }
+        if (f.HasFlag(OutputFormats.Pdf))
+            exporters.Add(new PdfReportExporter(new PdfReportOptions(Render.Top, Render.Paper) { TimeZone = Render.TimeZone }));
+        return exporters;
     }
 
     /// <summary>
@@ -150,7 +180,7 @@ internal sealed class ReportOptionSet
         if (errors.Count > before) return null;
 
         var analysis = new AnalysisOptions(binSeconds, distinct);
-        var render = new RenderOptions(topValue, zone!, outputs, paperSize, selfContained);
+        var render = new RenderChoices(topValue, zone!, outputs, paperSize, selfContained);
         var manifestOptions = new List<KeyValuePair<string, string>>
         {
             new("bin", binSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"),

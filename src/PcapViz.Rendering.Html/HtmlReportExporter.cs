@@ -28,30 +28,27 @@ public sealed class HtmlReportExporter : IReportExporter
 
     public string Name => "html";
 
-    public OutputFormats Format => OutputFormats.Html;
-
     /// <summary>The embedded default template files, by relative name.</summary>
     public static IReadOnlyList<string> DefaultTemplateNames => TemplateSet.EmbeddedNames;
 
     /// <summary>Bundle path of the shared plotly.js copy (written by <see cref="ExportRun"/> unless self-contained).</summary>
     public static string PlotlyAssetPath => PlotlyAsset.Instance.RelativePath;
 
-    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
-        string html = RenderCapturePage(capture, run, options, cancellationToken);
+        string html = RenderCapturePage(capture, run, cancellationToken);
         Write(sink, $"captures/{capture.Id}/report.html", html);
     }
 
-    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!options.SelfContainedHtml)
+        if (!_options.SelfContained)
         {
             var asset = PlotlyAsset.Instance;
             using (var s = sink.Create(asset.RelativePath)) s.Write(asset.Bytes);
@@ -62,27 +59,27 @@ public sealed class HtmlReportExporter : IReportExporter
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        Write(sink, "index.html", RenderIndexPage(run, options, cancellationToken));
+        Write(sink, "index.html", RenderIndexPage(run, cancellationToken));
     }
 
     /// <summary>The capture page as text (what <see cref="ExportCapture"/> writes).</summary>
-    public string RenderCapture(CaptureResult capture, RunResult run, RenderOptions options) => RenderCapturePage(capture, run, options, CancellationToken.None);
+    public string RenderCapture(CaptureResult capture, RunResult run) => RenderCapturePage(capture, run, CancellationToken.None);
 
-    private string RenderCapturePage(CaptureResult capture, RunResult run, RenderOptions options, CancellationToken cancellationToken)
+    private string RenderCapturePage(CaptureResult capture, RunResult run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(options);
+        var options = _options;
         var zone = options.TimeZone;
         var s = capture.Summary;
         bool failed = capture.Status == CaptureStatus.Failed;
         bool empty = !failed && s.Packets == 0;
-        var f = options.Formats;
+        var f = options.Links;
 
         var downloads = new List<object>();
-        if (f.HasFlag(OutputFormats.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
-        if (f.HasFlag(OutputFormats.Json)) downloads.Add(Link("analysis.json", "analysis.json"));
-        if (f.HasFlag(OutputFormats.Csv))
+        if (f.HasFlag(HtmlLinks.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
+        if (f.HasFlag(HtmlLinks.Json)) downloads.Add(Link("analysis.json", "analysis.json"));
+        if (f.HasFlag(HtmlLinks.Csv))
         {
             downloads.Add(Link("source_ips.csv", "source_ips.csv"));
             downloads.Add(Link("dns_queries.csv", "dns_queries.csv"));
@@ -140,14 +137,14 @@ public sealed class HtmlReportExporter : IReportExporter
     }
 
     /// <summary>The run index as text (what <see cref="ExportRun"/> writes as index.html).</summary>
-    public string RenderIndex(RunResult run, RenderOptions options) => RenderIndexPage(run, options, CancellationToken.None);
+    public string RenderIndex(RunResult run) => RenderIndexPage(run, CancellationToken.None);
 
-    private string RenderIndexPage(RunResult run, RenderOptions options, CancellationToken cancellationToken)
+    private string RenderIndexPage(RunResult run, CancellationToken cancellationToken)
     {
+        var options = _options;
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(options);
         var zone = options.TimeZone;
-        var f = options.Formats;
+        var f = options.Links;
         var t = run.Totals;
         int failedCount = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
         int partialCount = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
@@ -163,8 +160,8 @@ public sealed class HtmlReportExporter : IReportExporter
             last = c.Summary.LastPacketEpochNanos is long b ? TimeFormat.Display(b, zone) : "–",
             issues = IssueCount(c.Issues),
             html_href = Href("captures", c.Id, "report.html"),
-            pdf_href = f.HasFlag(OutputFormats.Pdf) ? Href("captures", c.Id, "report.pdf") : "",
-            json_href = f.HasFlag(OutputFormats.Json) ? Href("captures", c.Id, "analysis.json") : "",
+            pdf_href = f.HasFlag(HtmlLinks.Pdf) ? Href("captures", c.Id, "report.pdf") : "",
+            json_href = f.HasFlag(HtmlLinks.Json) ? Href("captures", c.Id, "analysis.json") : "",
         }).ToArray();
 
         var failedCaptures = run.Captures.Where(c => c.Status == CaptureStatus.Failed).Select(c => new
@@ -176,8 +173,8 @@ public sealed class HtmlReportExporter : IReportExporter
         }).ToArray();
 
         var downloads = new List<object>();
-        if (f.HasFlag(OutputFormats.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
-        if (f.HasFlag(OutputFormats.Json)) downloads.Add(Link("manifest.json", "manifest.json"));
+        if (f.HasFlag(HtmlLinks.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
+        if (f.HasFlag(HtmlLinks.Json)) downloads.Add(Link("manifest.json", "manifest.json"));
 
         var page = new
         {
@@ -211,7 +208,7 @@ public sealed class HtmlReportExporter : IReportExporter
         return RenderPage("index.html", globals, options, "", run.Memory is not null, cancellationToken);
     }
 
-    private ScriptObject Globals(RunResult run, RenderOptions options, string title)
+    private ScriptObject Globals(RunResult run, HtmlReportOptions options, string title)
     {
         var g = new ScriptObject
         {
@@ -230,7 +227,7 @@ public sealed class HtmlReportExporter : IReportExporter
 
     /// <param name="withMemory">The run has a history or watchlists: memory.css joins the page styles. Without them
     /// it does not, so a run without nightly memory keeps the page bytes it had before memory existed.</param>
-    private string RenderPage(string bodyTemplate, ScriptObject globals, RenderOptions options, string rootPrefix, bool withMemory,
+    private string RenderPage(string bodyTemplate, ScriptObject globals, HtmlReportOptions options, string rootPrefix, bool withMemory,
         CancellationToken cancellationToken)
     {
         string body = _templates.Render(bodyTemplate, globals, _options.RenderTimeLimit, cancellationToken);
@@ -243,7 +240,7 @@ public sealed class HtmlReportExporter : IReportExporter
         var asset = PlotlyAsset.Instance;
         string plotlyTag;
         string plotlySource;
-        if (options.SelfContainedHtml)
+        if (options.SelfContained)
         {
             plotlyTag = "<script>" + asset.Text + "</script>";
             plotlySource = asset.CspHash;
@@ -276,7 +273,7 @@ public sealed class HtmlReportExporter : IReportExporter
         return css;
     }
 
-    private object SourcesSection(SourceIpResult r, RenderOptions options, string fullListHint)
+    private object SourcesSection(SourceIpResult r, HtmlReportOptions options, string fullListHint)
     {
         int top = Math.Max(0, options.Top);
         long total = r.TotalPackets;
@@ -298,7 +295,7 @@ public sealed class HtmlReportExporter : IReportExporter
         };
     }
 
-    private object DnsSection(DnsQueryResult r, RenderOptions options, string fullListHint)
+    private object DnsSection(DnsQueryResult r, HtmlReportOptions options, string fullListHint)
     {
         int top = Math.Max(0, options.Top);
         long total = r.TotalQueries;
@@ -323,7 +320,7 @@ public sealed class HtmlReportExporter : IReportExporter
         };
     }
 
-    private object TrafficSection(TrafficResult r, RenderOptions options, string fullListHint)
+    private object TrafficSection(TrafficResult r, HtmlReportOptions options, string fullListHint)
     {
         var zone = options.TimeZone;
         long busiest = r.Bins.Count == 0 ? 0 : r.Bins.Max(b => b.IpBytes);
@@ -364,8 +361,8 @@ public sealed class HtmlReportExporter : IReportExporter
         };
     }
 
-    private static string FullListHint(OutputFormats f, string csvName) =>
-        (f.HasFlag(OutputFormats.Json), f.HasFlag(OutputFormats.Csv)) switch
+    private static string FullListHint(HtmlLinks f, string csvName) =>
+        (f.HasFlag(HtmlLinks.Json), f.HasFlag(HtmlLinks.Csv)) switch
         {
             (true, true) => $"analysis.json and {csvName} hold them all.",
             (true, false) => "analysis.json holds them all.",

@@ -1,6 +1,20 @@
 namespace PcapViz.Rendering.Html;
 
-/// <summary>Options of the HTML exporter (what <see cref="PcapViz.Model.RenderOptions"/> does not already say).</summary>
+/// <summary>The companion files an HTML page links to (written by the other exporters of the same run).</summary>
+[Flags]
+public enum HtmlLinks
+{
+    None = 0,
+    /// <summary>report.pdf (run and capture).</summary>
+    Pdf = 1,
+    /// <summary>analysis.json per capture, manifest.json for the run.</summary>
+    Json = 2,
+    /// <summary>source_ips.csv, dns_queries.csv, traffic.csv per capture.</summary>
+    Csv = 4,
+    All = Pdf | Json | Csv,
+}
+
+/// <summary>Options of the HTML exporter (it owns them; Core knows none of them).</summary>
 /// <param name="TemplateDirectory">
 /// A directory holding any subset of the template files (same relative names as in <c>templates/</c>, for example
 /// <c>layout.html</c>, <c>partials/chart.html</c>, <c>report.css</c>); files not found there fall back to the
@@ -24,4 +38,16 @@ public sealed record HtmlReportOptions(string? TemplateDirectory = null, int Max
     public const int DefaultMaxTableRows = 10_000;
 
     public static HtmlReportOptions Default { get; } = new();
+
+    /// <summary>How many entries the charts and top tables show.</summary>
+    public int Top { get; init; } = 20;
+
+    /// <summary>Zone in which pages show times (UTC by default; data files are always UTC).</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>Inline plotly.js into every page instead of writing assets/ (single files to attach to tickets).</summary>
+    public bool SelfContained { get; init; }
+
+    /// <summary>Which companion files the pages link to: those the run's other exporters write.</summary>
+    public HtmlLinks Links { get; init; } = HtmlLinks.All;
 }

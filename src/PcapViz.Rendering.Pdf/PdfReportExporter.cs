@@ -4,30 +4,35 @@ using PcapViz.Model;
 namespace PcapViz.Rendering.Pdf;
 
 /// <summary>Writes <c>captures/&lt;id&gt;/report.pdf</c> for each capture and <c>report.pdf</c> for the run.</summary>
-public sealed class PdfReportExporter : IReportExporter
+public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporter
 {
     public const string CaptureFileName = "report.pdf";
 
+    public PdfReportExporter()
+        : this(PdfReportOptions.Default)
+    {
+    }
+
+    public PdfReportOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
     public string Name => "pdf";
 
-    public OutputFormats Format => OutputFormats.Pdf;
-
-    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create($"captures/{capture.Id}/{CaptureFileName}");
-        PdfReportRenderer.RenderCapture(capture, run.Info, options, stream, run);
+        PdfReportRenderer.RenderCapture(capture, run.Info, Options, stream, run);
     }
 
-    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(sink);
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create(CaptureFileName);
-        PdfReportRenderer.RenderRun(run, options, stream, cancellationToken);
+        PdfReportRenderer.RenderRun(run, Options, stream, cancellationToken);
     }
 }

@@ -11,7 +11,7 @@ namespace PcapViz.Rendering.Pdf;
 /// </summary>
 public static class PdfReportRenderer
 {
-    public static void RenderCapture(CaptureResult capture, RunInfo info, RenderOptions options, Stream output, RunResult? run = null)
+    public static void RenderCapture(CaptureResult capture, RunInfo info, PdfReportOptions options, Stream output, RunResult? run = null)
     {
         ArgumentNullException.ThrowIfNull(capture);
         ArgumentNullException.ThrowIfNull(info);
@@ -27,7 +27,7 @@ public static class PdfReportRenderer
             Created: info.GeneratedUtc));
     }
 
-    public static void RenderRun(RunResult run, RenderOptions options, Stream output, CancellationToken cancellationToken = default)
+    public static void RenderRun(RunResult run, PdfReportOptions options, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);

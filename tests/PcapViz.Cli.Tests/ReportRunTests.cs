@@ -96,12 +96,24 @@ public sealed class ReportRunTests
         var r = Cli.Run("report", "--help");
         Assert.True(r.ExitCode == 0, r.ToString());
         foreach (string option in new[] { "--output", "-o", "--include", "--exclude", "--bin", "--top", "--timezone", "--format", "--paper",
-                     "--self-contained-html", "--templates", "--jobs", "--incremental", "--fail-on", "--max-distinct", "--quiet", "--verbose" })
+                     "--self-contained-html", "--templates", "--jobs", "--incremental", "--fail-on", "--max-distinct", "--allow-empty", "--sign-key", "--chain",
+                     "--quiet", "--verbose" })
             Assert.Contains(option, r.Stdout, StringComparison.Ordinal);
         Assert.Contains("Exit codes", r.Stdout, StringComparison.Ordinal);
-        foreach (string code in new[] { "0 ", "1 ", "2 ", "130" })
+        foreach (string code in new[] { "0 ", "1 ", "2 ", "3 ", "130" })
             Assert.Contains("  " + code, r.Stdout, StringComparison.Ordinal);
         Assert.Contains("SOURCE_DATE_EPOCH", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("never '/', a mount point, a symbolic link", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_Help_ListsEveryOptionAndTheExitCodes()
+    {
+        var r = Cli.Run("verify", "--help");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        foreach (string option in new[] { "--key", "--chain", "--inputs", "--recompute", "--jobs" })
+            Assert.Contains(option, r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 intact, 2 a problem was found", r.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -159,7 +159,7 @@ public sealed class ExportTests
                 DistinctLimit.NotExceeded(10)),
         };
         var sink = new MemorySink();
-        new CsvExporter().ExportCapture(capture, null!, null!, sink, TestContext.Current.CancellationToken);
+        new CsvExporter().ExportCapture(capture, null!, sink, TestContext.Current.CancellationToken);
         string dir = "captures/site-a-dns-pcap-1234abcd/";
         string[] files = [dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
         Assert.Equal(files, sink.Files.Keys.Order(StringComparer.Ordinal));

@@ -19,7 +19,6 @@ public sealed class EndToEndTests
         try
         {
             var request = new RunRequest([corpus], outDir, new AnalysisOptions(),
-                RenderOptions.Default with { Formats = OutputFormats.Json | OutputFormats.Csv },
                 [new AnalysisJsonExporter(), new CsvExporter()], "0.0.0-test",
                 new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), []) { Jobs = 2 };
             var outcome = new ReportRunner(request).Run(TestContext.Current.CancellationToken);

@@ -26,7 +26,7 @@ public sealed class BrowserTests
     public async Task IndexAndCapturePage_FromFileUrlWithNetworkBlocked_RenderEveryChartAndTable()
     {
         var run = Fixtures.StandardRun();
-        var sink = Bundle.Write("browser-default", run, RenderOptions.Default);
+        var sink = Bundle.Write("browser-default", run);
         await using var session = await BrowserSession.StartAsync();
 
         var index = await session.OpenAsync(Path.Combine(sink.Root, "index.html"));
@@ -64,7 +64,7 @@ public sealed class BrowserTests
     public async Task SelfContainedPages_WorkAlone_WithoutAssetsFolder()
     {
         var run = Fixtures.StandardRun();
-        var sink = Bundle.Write("browser-self-contained", run, RenderOptions.Default with { SelfContainedHtml = true, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin") });
+        var sink = Bundle.Write("browser-self-contained", run, HtmlReportOptions.Default with { SelfContained = true, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin") });
         Assert.False(Directory.Exists(Path.Combine(sink.Root, "assets")));
         // Copy the page somewhere on its own, as when attached to a ticket.
         string alone = Path.Combine(AppContext.BaseDirectory, "artifacts", "browser-alone");
@@ -83,7 +83,7 @@ public sealed class BrowserTests
     {
         var evil = Fixtures.Injection();
         var run = Fixtures.Run(evil, Fixtures.Normal());
-        var sink = Bundle.Write("browser-injection", run, RenderOptions.Default);
+        var sink = Bundle.Write("browser-injection", run);
         await using var session = await BrowserSession.StartAsync();
 
         foreach (string file in new[] { Path.Combine("captures", evil.Id, "report.html"), "index.html" })

@@ -150,12 +150,12 @@ internal sealed class DirectorySink(string root) : IOutputSink
 internal static class Bundle
 {
     /// <summary>Writes the whole HTML part of a bundle (every capture page, the index, the asset).</summary>
-    public static DirectorySink Write(string name, RunResult run, RenderOptions options, HtmlReportOptions? html = null)
+    public static DirectorySink Write(string name, RunResult run, HtmlReportOptions? html = null)
     {
         var sink = DirectorySink.Fresh(name);
         var exporter = new HtmlReportExporter(html ?? HtmlReportOptions.Default);
-        foreach (var c in run.Captures) exporter.ExportCapture(c, run, options, sink, CancellationToken.None);
-        exporter.ExportRun(run, options, sink, CancellationToken.None);
+        foreach (var c in run.Captures) exporter.ExportCapture(c, run, sink, CancellationToken.None);
+        exporter.ExportRun(run, sink, CancellationToken.None);
         return sink;
     }
 }

@@ -18,8 +18,8 @@ public sealed partial class HtmlReportExporterTests
     public void RenderCapture_TwiceWithSameModel_IsIdenticalAndHasNoGuids()
     {
         var run = Fixtures.StandardRun();
-        string a = Exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default);
-        string b = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(run.Captures[0], run, RenderOptions.Default);
+        string a = Exporter.RenderCapture(run.Captures[0], run);
+        string b = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(run.Captures[0], run);
         Assert.Equal(a, b);
         Assert.DoesNotMatch(GuidPattern(), a);
         Assert.Contains("id=\"chart-sources\"", a, StringComparison.Ordinal);
@@ -32,8 +32,8 @@ public sealed partial class HtmlReportExporterTests
     {
         var run = Fixtures.StandardRun();
         var later = run with { Info = run.Info with { GeneratedUtc = run.Info.GeneratedUtc.AddDays(3) } };
-        string a = Exporter.RenderIndex(run, RenderOptions.Default);
-        string b = Exporter.RenderIndex(later, RenderOptions.Default);
+        string a = Exporter.RenderIndex(run);
+        string b = Exporter.RenderIndex(later);
         Assert.NotEqual(a, b);
         Assert.Equal(a.Replace("2024-03-01 12:00:00 +00:00", "T", StringComparison.Ordinal), b.Replace("2024-03-04 12:00:00 +00:00", "T", StringComparison.Ordinal));
     }
@@ -44,7 +44,7 @@ public sealed partial class HtmlReportExporterTests
         var run = Fixtures.StandardRun();
         foreach (bool selfContained in new[] { false, true })
         {
-            string html = Exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default with { SelfContainedHtml = selfContained });
+            string html = new HtmlReportExporter(HtmlReportOptions.Default with { SelfContained = selfContained }).RenderCapture(run.Captures[0], run);
             string csp = CspPattern().Match(html).Groups[1].Value.Replace("&#39;", "'", StringComparison.Ordinal).Replace("&#x27;", "'", StringComparison.Ordinal);
             var inline = InlineScriptPattern().Matches(html).Select(m => m.Groups[1].Value).ToArray();
             Assert.Equal(selfContained ? 2 : 1, inline.Length);
@@ -62,8 +62,8 @@ public sealed partial class HtmlReportExporterTests
         var run = Fixtures.StandardRun();
         foreach (bool selfContained in new[] { false, true })
         {
-            var options = RenderOptions.Default with { SelfContainedHtml = selfContained };
-            var pages = run.Captures.Select(c => Exporter.RenderCapture(c, run, options)).Append(Exporter.RenderIndex(run, options));
+            var options = HtmlReportOptions.Default with { SelfContained = selfContained };
+            var pages = run.Captures.Select(c => new HtmlReportExporter(options).RenderCapture(c, run)).Append(new HtmlReportExporter(options).RenderIndex(run));
             foreach (string page in pages.Select(p => StripPlotly(p)))
             {
                 foreach (Match m in UrlAttributePattern().Matches(page))
@@ -80,7 +80,7 @@ public sealed partial class HtmlReportExporterTests
     public void ExportRun_Default_WritesPlotlyAssetOnceAndIndex()
     {
         var run = Fixtures.StandardRun();
-        var sink = Bundle.Write("export-default", run, RenderOptions.Default);
+        var sink = Bundle.Write("export-default", run);
         Assert.Equal(1, sink.Created[HtmlReportExporter.PlotlyAssetPath]);
         Assert.Matches(@"^assets/plotly-\d+\.\d+\.\d+\.min\.js$", HtmlReportExporter.PlotlyAssetPath);
         Assert.Equal(1, sink.Created["index.html"]);
@@ -94,7 +94,7 @@ public sealed partial class HtmlReportExporterTests
     public void ExportRun_SelfContained_WritesNoAssetAndInlinesPlotly()
     {
         var run = Fixtures.StandardRun();
-        var sink = Bundle.Write("export-self-contained", run, RenderOptions.Default with { SelfContainedHtml = true });
+        var sink = Bundle.Write("export-self-contained", run, HtmlReportOptions.Default with { SelfContained = true });
         Assert.DoesNotContain(sink.Created.Keys, k => k.StartsWith("assets/", StringComparison.Ordinal));
         string page = File.ReadAllText(Path.Combine(sink.Root, "index.html"));
         Assert.DoesNotContain("<script src=", page, StringComparison.Ordinal);
@@ -105,17 +105,17 @@ public sealed partial class HtmlReportExporterTests
     public void Links_FollowTheFormatsWritten()
     {
         var run = Fixtures.StandardRun();
-        string all = Exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default);
+        string all = Exporter.RenderCapture(run.Captures[0], run);
         foreach (string f in new[] { "report.pdf", "analysis.json", "source_ips.csv", "dns_queries.csv", "traffic.csv" })
             Assert.Contains($"href=\"{f}\"", all, StringComparison.Ordinal);
-        string htmlOnly = Exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default with { Formats = OutputFormats.Html });
+        string htmlOnly = new HtmlReportExporter(HtmlReportOptions.Default with { Links = HtmlLinks.None }).RenderCapture(run.Captures[0], run);
         foreach (string f in new[] { "report.pdf", "analysis.json", "source_ips.csv", "dns_queries.csv", "traffic.csv" })
             Assert.DoesNotContain($"href=\"{f}\"", htmlOnly, StringComparison.Ordinal);
-        string index = Exporter.RenderIndex(run, RenderOptions.Default);
+        string index = Exporter.RenderIndex(run);
         Assert.Contains("href=\"manifest.json\"", index, StringComparison.Ordinal);
         Assert.Contains("href=\"captures/office-01/report.pdf\"", index, StringComparison.Ordinal);
         Assert.Contains("href=\"captures/office-01/analysis.json\"", index, StringComparison.Ordinal);
-        string indexHtmlOnly = Exporter.RenderIndex(run, RenderOptions.Default with { Formats = OutputFormats.Html });
+        string indexHtmlOnly = new HtmlReportExporter(HtmlReportOptions.Default with { Links = HtmlLinks.None }).RenderIndex(run);
         Assert.DoesNotContain(".pdf\"", indexHtmlOnly, StringComparison.Ordinal);
         Assert.DoesNotContain(".json\"", indexHtmlOnly, StringComparison.Ordinal);
     }
@@ -126,12 +126,12 @@ public sealed partial class HtmlReportExporterTests
         // 30,000 addresses: well over Scriban's default 1 M character output limit.
         var big = Fixtures.Normal(sources: 30_000);
         var run = Fixtures.Run(big);
-        string full = new HtmlReportExporter(HtmlReportOptions.Default with { MaxTableRows = 30_000 }).RenderCapture(big, run, RenderOptions.Default);
+        string full = new HtmlReportExporter(HtmlReportOptions.Default with { MaxTableRows = 30_000 }).RenderCapture(big, run);
         Assert.True(full.Length > 2_000_000, $"page is {full.Length} chars");
         Assert.EndsWith("</html>\n", full, StringComparison.Ordinal);
         Assert.Contains(big.SourceIps.Entries[^1].Address + "</td>", full, StringComparison.Ordinal);
 
-        string capped = Exporter.RenderCapture(big, run, RenderOptions.Default);
+        string capped = Exporter.RenderCapture(big, run);
         Assert.Contains("The table lists the first 10,000 of 30,000 addresses", capped, StringComparison.Ordinal);
         Assert.DoesNotContain(">" + big.SourceIps.Entries[10_000].Address + "</td>", capped, StringComparison.Ordinal);
         Assert.Contains(">" + big.SourceIps.Entries[9_999].Address + "</td>", capped, StringComparison.Ordinal);
@@ -141,23 +141,23 @@ public sealed partial class HtmlReportExporterTests
     public void LimitsOutsidePacketsFailuresAndEmptyCaptures_AreStatedPlainly()
     {
         var run = Fixtures.StandardRun();
-        string limited = Exporter.RenderCapture(run.Captures[1], run, RenderOptions.Default);
+        string limited = Exporter.RenderCapture(run.Captures[1], run);
         Assert.Contains("More than 12 distinct source addresses were seen; the rest were counted as &quot;other&quot;", limited, StringComparison.Ordinal);
         Assert.Contains("may be low by at most 17 packets", limited, StringComparison.Ordinal);
         Assert.Contains("More than 8 distinct query names", limited, StringComparison.Ordinal);
         Assert.Contains("4 packets (256 IP bytes) have timestamps far away", limited, StringComparison.Ordinal);
         Assert.Contains("truncated-record", limited, StringComparison.Ordinal);
 
-        string empty = Exporter.RenderCapture(run.Captures[2], run, RenderOptions.Default);
+        string empty = Exporter.RenderCapture(run.Captures[2], run);
         Assert.Contains("This capture holds no packets", empty, StringComparison.Ordinal);
         Assert.DoesNotContain("data-chart=\"chart-", empty, StringComparison.Ordinal);
 
-        string failed = Exporter.RenderCapture(run.Captures[3], run, RenderOptions.Default);
+        string failed = Exporter.RenderCapture(run.Captures[3], run);
         Assert.Contains("could not be read as a capture", failed, StringComparison.Ordinal);
         Assert.Contains("not-a-capture", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("data-chart=\"chart-", failed, StringComparison.Ordinal);
 
-        string index = Exporter.RenderIndex(run, RenderOptions.Default);
+        string index = Exporter.RenderIndex(run);
         Assert.Contains("Failed captures (1)", index, StringComparison.Ordinal);
         Assert.Contains("site-b/readme.txt", index, StringComparison.Ordinal);
     }
@@ -167,10 +167,10 @@ public sealed partial class HtmlReportExporterTests
     {
         var run = Fixtures.StandardRun();
         var exporter = new HtmlReportExporter(HtmlReportOptions.Default);
-        exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default); // warm-up: template parsing, plotly resource
+        exporter.RenderCapture(run.Captures[0], run); // warm-up: template parsing, plotly resource
         var watch = System.Diagnostics.Stopwatch.StartNew();
         const int rounds = 20;
-        for (int i = 0; i < rounds; i++) exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default);
+        for (int i = 0; i < rounds; i++) exporter.RenderCapture(run.Captures[0], run);
         double ms = watch.Elapsed.TotalMilliseconds / rounds;
         TestContext.Current.TestOutputHelper?.WriteLine($"render time per capture page: {ms:0.0} ms");
         Console.WriteLine($"render time per capture page: {ms:0.0} ms");
@@ -181,7 +181,7 @@ public sealed partial class HtmlReportExporterTests
     public void TimeZone_IsShownWithOffset()
     {
         var run = Fixtures.StandardRun();
-        string html = Exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default with { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York") });
+        string html = new HtmlReportExporter(HtmlReportOptions.Default with { TimeZone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York") }).RenderCapture(run.Captures[0], run);
         Assert.Contains("2024-02-29 03:00:00.123456 -05:00", html, StringComparison.Ordinal);
         Assert.Contains("America/New_York (UTC-05:00)", html, StringComparison.Ordinal);
     }
@@ -195,7 +195,7 @@ public sealed partial class HtmlReportExporterTests
         File.WriteAllText(Path.Combine(dir, "partials", "cards.html"), "<p class=\"acme\">{{ for card in cards }}{{ card.label | html.escape }};{{ end }}</p>");
         var exporter = new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory: dir));
         var run = Fixtures.StandardRun();
-        string html = exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default);
+        string html = exporter.RenderCapture(run.Captures[0], run);
         Assert.Contains("ACME brand", html, StringComparison.Ordinal);
         Assert.Contains("<p class=\"acme\">Packets;Bytes;Distinct sources;Distinct names;Time range;</p>", html, StringComparison.Ordinal);
         Assert.Contains("id=\"chart-sources\"", html, StringComparison.Ordinal);
@@ -208,7 +208,7 @@ public sealed partial class HtmlReportExporterTests
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "capture.html"), "<p>{{ capture.no_such_thing | html.escape }}</p>");
         var run = Fixtures.StandardRun();
-        Assert.ThrowsAny<Exception>(() => new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory: dir)).RenderCapture(run.Captures[0], run, RenderOptions.Default));
+        Assert.ThrowsAny<Exception>(() => new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory: dir)).RenderCapture(run.Captures[0], run));
     }
 
     [Fact]

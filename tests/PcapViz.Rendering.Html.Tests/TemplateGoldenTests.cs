@@ -27,40 +27,40 @@ public sealed class TemplateGoldenTests
     public void Index_StandardRun_MatchesGolden()
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("index.html", WithCulture(() => Exporter.RenderIndex(run, RenderOptions.Default)));
+        Golden.Verify("index.html", WithCulture(() => Exporter.RenderIndex(run)));
     }
 
     [Fact]
     public void CapturePage_Normal_MatchesGolden()
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("capture-normal.html", WithCulture(() => Exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default)));
+        Golden.Verify("capture-normal.html", WithCulture(() => Exporter.RenderCapture(run.Captures[0], run)));
     }
 
     [Fact]
     public void CapturePage_LimitedPartialInBerlinWithoutPdfOrCsv_MatchesGolden()
     {
         var run = Fixtures.StandardRun();
-        var options = RenderOptions.Default with
+        var options = HtmlReportOptions.Default with
         {
             TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"),
-            Formats = OutputFormats.Html | OutputFormats.Json,
+            Links = HtmlLinks.Json,
             Top = 5,
         };
-        Golden.Verify("capture-limited-berlin.html", WithCulture(() => Exporter.RenderCapture(run.Captures[1], run, options)));
+        Golden.Verify("capture-limited-berlin.html", WithCulture(() => new HtmlReportExporter(options).RenderCapture(run.Captures[1], run)));
     }
 
     [Fact]
     public void CapturePage_Empty_MatchesGolden()
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("capture-empty.html", WithCulture(() => Exporter.RenderCapture(run.Captures[2], run, RenderOptions.Default)));
+        Golden.Verify("capture-empty.html", WithCulture(() => Exporter.RenderCapture(run.Captures[2], run)));
     }
 
     [Fact]
     public void CapturePage_Failed_MatchesGolden()
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("capture-failed.html", WithCulture(() => Exporter.RenderCapture(run.Captures[3], run, RenderOptions.Default)));
+        Golden.Verify("capture-failed.html", WithCulture(() => Exporter.RenderCapture(run.Captures[3], run)));
     }
 }

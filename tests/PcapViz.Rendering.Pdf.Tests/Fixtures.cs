@@ -17,8 +17,8 @@ internal static class Fixtures
 
     public static RunInfo Info { get; } = new(Version, Clock, ["captures/"], [new("--top", "20"), new("--timezone", "UTC")]);
 
-    public static RenderOptions Options(int top = 20, PaperSize paper = PaperSize.A4, TimeZoneInfo? zone = null) =>
-        RenderOptions.Default with { Top = top, Paper = paper, TimeZone = zone ?? TimeZoneInfo.Utc };
+    public static PdfReportOptions Options(int top = 20, PaperSize paper = PaperSize.A4, TimeZoneInfo? zone = null) =>
+        new(top, paper) { TimeZone = zone ?? TimeZoneInfo.Utc };
 
     /// <summary>An hour of traffic: 1,800 bins of 2 s, 600 source addresses, 250 query names.</summary>
     public static CaptureResult Realistic(string id = "office-lan", string path = "site-a/office-lan.pcapng", string sha = KnownSha)

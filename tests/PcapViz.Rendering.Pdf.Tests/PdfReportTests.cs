@@ -251,11 +251,10 @@ public sealed class PdfReportTests
         var sink = new MemorySink();
         var exporter = new PdfReportExporter();
 
-        foreach (var capture in run.Captures) exporter.ExportCapture(capture, run, Fixtures.Options(), sink, TestContext.Current.CancellationToken);
-        exporter.ExportRun(run, Fixtures.Options(), sink, TestContext.Current.CancellationToken);
+        foreach (var capture in run.Captures) exporter.ExportCapture(capture, run, sink, TestContext.Current.CancellationToken);
+        exporter.ExportRun(run, sink, TestContext.Current.CancellationToken);
 
         Assert.Equal("pdf", exporter.Name);
-        Assert.Equal(OutputFormats.Pdf, exporter.Format);
         Assert.Equal(
             ["captures/broken/report.pdf", "captures/dmz/report.pdf", "captures/empty/report.pdf", "captures/lab/report.pdf", "captures/office-lan/report.pdf", "report.pdf"],
             sink.Files.Keys.Order(StringComparer.Ordinal));

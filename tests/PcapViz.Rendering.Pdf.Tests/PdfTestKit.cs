@@ -10,14 +10,14 @@ namespace PcapViz.Rendering.Pdf.Tests;
 
 internal static class PdfTestKit
 {
-    public static byte[] RenderCapture(CaptureResult capture, RenderOptions? options = null)
+    public static byte[] RenderCapture(CaptureResult capture, PdfReportOptions? options = null)
     {
         using var ms = new MemoryStream();
         PdfReportRenderer.RenderCapture(capture, Fixtures.Info, options ?? Fixtures.Options(), ms);
         return ms.ToArray();
     }
 
-    public static byte[] RenderRun(RunResult run, RenderOptions? options = null)
+    public static byte[] RenderRun(RunResult run, PdfReportOptions? options = null)
     {
         using var ms = new MemoryStream();
         PdfReportRenderer.RenderRun(run, options ?? Fixtures.Options(), ms);

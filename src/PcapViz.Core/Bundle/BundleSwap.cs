@@ -57,15 +57,36 @@ internal sealed class BundleLock : IDisposable
             error = null;
             return new BundleLock(stream);
         }
-        catch (IOException)
+        catch (IOException ex)
         {
-            error = $"Another pcapviz run is writing '{Path.Combine(parent, name)}' (lock file '{path}' is held). Wait for it to finish, or choose another output directory.";
+            // A held lock and a file system that refuses writes both surface as IOException: tell them apart by
+            // whether anything can be created beside the bundle at all.
+            string? unwritable = Unwritable(parent);
+            error = unwritable is not null
+                ? $"Cannot write the output beside '{Path.Combine(parent, name)}': {unwritable} (is the file system read-only or full?)"
+                : File.Exists(path)
+                    ? $"Another pcapviz run is writing '{Path.Combine(parent, name)}' (lock file '{path}' is held). Wait for it to finish, or choose another output directory."
+                    : $"Cannot create the lock file '{path}': {ex.Message}";
             return null;
         }
         catch (UnauthorizedAccessException ex)
         {
-            error = $"Cannot create the lock file '{path}': {ex.Message}";
+            error = $"Cannot write the output beside '{Path.Combine(parent, name)}': the lock file '{path}' cannot be created ({ex.Message}). The directory is not writable.";
             return null;
+        }
+    }
+
+    private static string? Unwritable(string parent)
+    {
+        string probe = Path.Combine(parent, $".pcapviz-write-test-{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        try
+        {
+            using (new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex.Message;
         }
     }
 

@@ -1,62 +1,170 @@
-using PcapViz.Orchestration;
 using System.Security.Cryptography;
-using System.Text.Json;
+using PcapViz.Discovery;
+using PcapViz.Export;
+using PcapViz.Model;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 
-public enum VerifyProblemKind { Missing, Altered, Unlisted }
+public enum VerifyProblemKind { Missing, Altered, Unlisted, Signature, Chain, Input, Recomputed }
 
 public sealed record VerifyProblem(VerifyProblemKind Kind, string Path, string Detail);
 
 /// <summary>The result of checking a bundle against its manifest.</summary>
 /// <param name="Error">Set when the manifest itself cannot be read (then nothing was checked).</param>
+/// <param name="Notes">What was checked besides the files (signature, chain …), one line each.</param>
 public sealed record VerifyReport(int FilesChecked, IReadOnlyList<VerifyProblem> Problems, string? Error)
 {
     public bool Intact => Error is null && Problems.Count == 0;
+
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The manifest that was checked (null when it could not be read).</summary>
+    public BundleManifest? Manifest { get; init; }
+
+    /// <summary>SHA-256 of manifest.json as read (what the next night's --chain records).</summary>
+    public string? ManifestSha256 { get; init; }
 }
 
-/// <summary>`pcapviz verify`: re-hashes every file listed in manifest.json and reports missing, altered and unlisted files.</summary>
+/// <summary>
+/// `pcapviz verify`: re-hashes every file listed in manifest.json and reports missing, altered and unlisted files;
+/// with a public key, checks the manifest's signature. Never follows a symbolic link and never opens anything but
+/// a regular file (a FIFO planted in a bundle would block the read); a malformed manifest is an error, not a crash.
+/// </summary>
 public static class BundleVerifier
 {
-    public static VerifyReport Verify(string bundle)
+    public static VerifyReport Verify(string bundle, ECDsa? publicKey = null)
     {
+        ArgumentNullException.ThrowIfNull(bundle);
         string root = Path.GetFullPath(bundle);
+        var (rootKind, _) = EntryKinds.Of(root.TrimEnd(Path.DirectorySeparatorChar));
+        if (rootKind == EntryKind.SymbolicLink)
+            return new VerifyReport(0, [], $"'{root}' is a symbolic link: it is not followed. Give the bundle directory itself.");
+        if (rootKind != EntryKind.Directory)
+            return new VerifyReport(0, [], $"'{root}' is not a directory.");
         string manifestPath = Path.Combine(root, ManifestWriter.FileName);
-        if (!File.Exists(manifestPath))
-            return new VerifyReport(0, [], $"'{manifestPath}' does not exist: this is not a PcapViz bundle.");
-        var listed = new Dictionary<string, (long Size, string Sha256)>(StringComparer.Ordinal);
-        try
+        var manifest = ManifestReader.TryLoad(manifestPath, out byte[]? manifestBytes, out string? why);
+        if (manifest is null)
         {
-            using var stream = File.OpenRead(manifestPath);
-            using var doc = JsonDocument.Parse(stream);
-            foreach (var o in doc.RootElement.GetProperty("outputs").EnumerateArray())
-                listed[o.GetProperty("path").GetString()!] = (o.GetProperty("sizeBytes").GetInt64(), o.GetProperty("sha256").GetString()!);
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or IOException)
-        {
-            return new VerifyReport(0, [], $"'{manifestPath}' cannot be read as a manifest: {ex.Message}");
+            return new VerifyReport(0, [], manifestBytes is null
+                ? $"'{manifestPath}' {why}: this is not a readable PcapViz bundle."
+                : $"'{manifestPath}' cannot be read as a manifest: {why}.");
         }
 
         var problems = new List<VerifyProblem>();
-        foreach (var (path, (size, sha)) in listed.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        var notes = new List<string>();
+        var listed = manifest.OutputsByPath;
+        foreach (var (path, output) in listed.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
+            if (path.Split('/').Any(p => p is "" or "." or "..") || path == ManifestWriter.FileName)
+            {
+                problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, "the manifest lists a path that is not a plain file of the bundle"));
+                continue;
+            }
             string full = Path.Combine(root, path.Replace('/', Path.DirectorySeparatorChar));
-            if (path.Split('/').Any(p => p is "" or "." or "..") || !File.Exists(full))
+            var (kind, _) = EntryKinds.Of(full);
+            if (kind == EntryKind.Missing)
             {
                 problems.Add(new VerifyProblem(VerifyProblemKind.Missing, path, "listed in the manifest but not in the bundle"));
                 continue;
             }
-            using var stream = File.OpenRead(full);
-            string actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (actual != sha || stream.Length != size)
-                problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"SHA-256 is {actual}, the manifest says {sha}"));
+            if (kind != EntryKind.Regular)
+            {
+                problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"is {Describe(kind)}, not the regular file the manifest lists (not followed or opened)"));
+                continue;
+            }
+            try
+            {
+                using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                string actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+                if (actual != output.Sha256)
+                    problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"SHA-256 is {actual}, the manifest says {output.Sha256}"));
+                else if (stream.Length != output.SizeBytes)
+                    problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"{stream.Length} bytes, the manifest says {output.SizeBytes}"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"cannot be read ({ex.Message})"));
+            }
         }
-        foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+
+        List<string> entries;
+        try
         {
-            string relative = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (relative != ManifestWriter.FileName && !listed.ContainsKey(relative))
-                problems.Add(new VerifyProblem(VerifyProblemKind.Unlisted, relative, "in the bundle but not listed in the manifest"));
+            entries = Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions
+            {
+                RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false,
+            }).ToList();
         }
-        return new VerifyReport(listed.Count, problems, null);
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new VerifyReport(listed.Count, problems, $"The bundle '{root}' cannot be listed: {ex.Message}");
+        }
+        foreach (string entry in entries.Order(StringComparer.Ordinal))
+        {
+            string relative = Path.GetRelativePath(root, entry).Replace(Path.DirectorySeparatorChar, '/');
+            var (kind, _) = EntryKinds.Of(entry);
+            if (kind == EntryKind.Directory || relative is ManifestWriter.FileName or BundleTransaction.SignatureFileName || listed.ContainsKey(relative))
+                continue;
+            problems.Add(new VerifyProblem(VerifyProblemKind.Unlisted, relative,
+                kind == EntryKind.Regular ? "in the bundle but not listed in the manifest" : $"{Describe(kind)} in the bundle, not listed in the manifest"));
+        }
+
+        if (publicKey is not null)
+        {
+            byte[]? signature = ManifestReader.TryReadRegularFile(Path.Combine(root, BundleTransaction.SignatureFileName), 1 << 16, out string? sigError);
+            if (signature is null)
+                problems.Add(new VerifyProblem(VerifyProblemKind.Signature, BundleTransaction.SignatureFileName, $"the signature {sigError}"));
+            else if (!ManifestSignature.Verify(publicKey, manifestBytes!, signature))
+                problems.Add(new VerifyProblem(VerifyProblemKind.Signature, ManifestWriter.FileName, "the signature does not match this manifest and key: the manifest was altered, or signed with another key"));
+            else
+                notes.Add("signature: manifest.json is signed with this key");
+        }
+        else if (File.Exists(Path.Combine(root, BundleTransaction.SignatureFileName)))
+        {
+            notes.Add("signature: present but not checked (give the public key with --key)");
+        }
+        return new VerifyReport(listed.Count, problems, null)
+        {
+            Notes = notes,
+            Manifest = manifest,
+            ManifestSha256 = Convert.ToHexStringLower(SHA256.HashData(manifestBytes!)),
+        };
     }
+
+    /// <summary>
+    /// Checks a series of archived bundles, oldest first: each must be intact, and each after the first must record
+    /// (with --chain) the SHA-256 of the manifest before it. A night removed from the series or rewritten breaks a link.
+    /// </summary>
+    public static IReadOnlyList<(string Bundle, VerifyReport Report)> VerifyChain(IReadOnlyList<string> bundles, ECDsa? publicKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(bundles);
+        var reports = new List<(string, VerifyReport)>();
+        VerifyReport? before = null;
+        foreach (string bundle in bundles)
+        {
+            var report = Verify(bundle, publicKey);
+            if (report.Error is null && before?.ManifestSha256 is { } expected)
+            {
+                string? recorded = report.Manifest!.PreviousManifestSha256;
+                if (recorded is null)
+                    report = report with { Problems = [.. report.Problems, new VerifyProblem(VerifyProblemKind.Chain, ManifestWriter.FileName, "records no previous manifest (made without --chain)")] };
+                else if (recorded != expected)
+                    report = report with { Problems = [.. report.Problems, new VerifyProblem(VerifyProblemKind.Chain, ManifestWriter.FileName, $"records previous manifest {recorded}, but the bundle before it in the series has {expected}: a night was removed, inserted or rewritten")] };
+                else
+                    report = report with { Notes = [.. report.Notes, "chain: follows the bundle before it"] };
+            }
+            reports.Add((bundle, report));
+            before = report.Error is null ? report : null;
+        }
+        return reports;
+    }
+
+    private static string Describe(EntryKind kind) => kind switch
+    {
+        EntryKind.SymbolicLink => "a symbolic link",
+        EntryKind.Directory => "a directory",
+        EntryKind.Special => "a FIFO, socket or device",
+        _ => "a file",
+    };
 }

@@ -18,11 +18,11 @@ public sealed class IncrementalCache
     public const string IndexFile = "cache/index.json";
 
     private readonly Dictionary<string, Entry> _entries;
-    private readonly string? _bundle;
+    private readonly PreviousBundle? _bundle;
 
     private sealed record Entry(string Path, string Id, long Size, long MtimeTicks, string Sha256, string OptionsKey, string ToolVersion);
 
-    private IncrementalCache(string? bundle, Dictionary<string, Entry> entries)
+    private IncrementalCache(PreviousBundle? bundle, Dictionary<string, Entry> entries)
     {
         _bundle = bundle;
         _entries = entries;
@@ -31,16 +31,23 @@ public sealed class IncrementalCache
     public static string OptionsKey(AnalysisOptions options) =>
         string.Create(CultureInfo.InvariantCulture, $"schema={AnalysisJsonExporter.SchemaVersion};bin={options.BinSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"};maxDistinct={options.MaxDistinct}");
 
-    /// <summary>Loads the cache of an existing bundle; an absent or unreadable cache is simply empty.</summary>
-    public static IncrementalCache Load(string bundle, IRunObserver observer)
+    /// <summary>
+    /// Loads the cache of the bundle being replaced. Its index and entries are used only as the old manifest lists
+    /// them (same SHA-256): an absent, unreadable or edited cache is simply empty (with a warning when edited).
+    /// </summary>
+    internal static IncrementalCache Load(PreviousBundle bundle, IRunObserver observer)
     {
-        string index = Path.Combine(bundle, Folder, "index.json");
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        if (!File.Exists(index)) return new IncrementalCache(bundle, entries);
+        if (bundle.Manifest is null || !bundle.Manifest.OutputsByPath.ContainsKey(IndexFile)) return new IncrementalCache(bundle, entries);
+        byte[]? index = bundle.TryReadListed(IndexFile);
+        if (index is null)
+        {
+            observer.Warning($"The incremental cache {IndexFile} does not match the old manifest.json (altered or missing); every capture is analysed again.");
+            return new IncrementalCache(bundle, entries);
+        }
         try
         {
-            using var stream = File.OpenRead(index);
-            using var doc = JsonDocument.Parse(stream);
+            using var doc = JsonDocument.Parse(index);
             foreach (var e in doc.RootElement.GetProperty("captures").EnumerateArray())
             {
                 var entry = new Entry(e.GetProperty("path").GetString()!, e.GetProperty("id").GetString()!,
@@ -49,9 +56,10 @@ public sealed class IncrementalCache
                 entries[entry.Path] = entry;
             }
         }
-        catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            observer.Warning($"The incremental cache {index} cannot be read ({ex.Message}); every capture is analysed again.");
+            // Listed with its hash, so written by a PcapViz run, but of another shape (another version): not used.
+            observer.Warning($"The incremental cache {IndexFile} cannot be read ({ex.Message}); every capture is analysed again.");
             entries.Clear();
         }
         return new IncrementalCache(bundle, entries);
@@ -61,7 +69,7 @@ public sealed class IncrementalCache
 
     /// <summary>
     /// The cached result for this file, or null. Cheap checks (size, time, options) come first; the file is
-    /// hashed only when they all match.
+    /// hashed only when they all match, and the cached result is used only with the SHA-256 the old manifest lists.
     /// </summary>
     public CaptureResult? TryReuse(DiscoveredInput input, string id, string optionsKey, string toolVersion, CancellationToken cancellationToken)
     {
@@ -70,8 +78,8 @@ public sealed class IncrementalCache
         if (entry.Id != id || entry.Size != info.Length || entry.MtimeTicks != info.LastWriteTimeUtc.Ticks ||
             entry.OptionsKey != optionsKey || entry.ToolVersion != toolVersion)
             return null;
-        string cached = Path.Combine(_bundle, Folder, id + ".json");
-        if (!File.Exists(cached)) return null;
+        byte[]? cached = _bundle.TryReadListed($"{Folder}/{id}.json");
+        if (cached is null) return null;
         string sha;
         using (var stream = new FileStream(input.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
             sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
@@ -79,11 +87,11 @@ public sealed class IncrementalCache
         if (sha != entry.Sha256) return null;
         try
         {
-            using var stream = File.OpenRead(cached);
+            using var stream = new MemoryStream(cached, writable: false);
             var capture = new CaptureInput(input.RelativePath, input.FullPath, info.Length, sha, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
             return AnalysisJsonReader.Read(stream, capture);
         }
-        catch (Exception ex) when (ex is JsonException or IOException or KeyNotFoundException or InvalidOperationException or InvalidDataException or FormatException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException or FormatException)
         {
             return null;
         }

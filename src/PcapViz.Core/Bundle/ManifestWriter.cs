@@ -1,14 +1,12 @@
 using PcapViz.Export;
 using System.Text.Json;
 using PcapViz.Model;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 
 /// <summary>A capture's entry in manifest.json.</summary>
 public sealed record ManifestInput(CaptureResult Capture, bool Reused, IReadOnlyList<string> Outputs);
-
-/// <summary>An exporter that failed; the others still ran.</summary>
-public sealed record ExporterFailure(string Exporter, string? CaptureId, string Message);
 
 /// <summary>
 /// Writes manifest.json: tool version, options, every input (path, size, SHA-256, status, outputs) and every
@@ -19,7 +17,7 @@ public static class ManifestWriter
     public const string FileName = "manifest.json";
 
     public static void Write(Stream stream, RunResult run, IReadOnlyList<ManifestInput> inputs,
-        IReadOnlyList<ExporterFailure> failures, IReadOnlyList<OutputFile> outputs)
+        IReadOnlyList<ExporterFailure> failures, IReadOnlyList<OutputFile> outputs, string? previousManifestSha256 = null)
     {
         using var w = new Utf8JsonWriter(stream, AnalysisJsonExporter.WriterOptions);
         w.WriteStartObject();
@@ -79,6 +77,14 @@ public static class ManifestWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+
+        if (previousManifestSha256 is not null)
+        {
+            // --chain: the previous night's manifest, so that a removed or rewritten night breaks the chain.
+            w.WriteStartObject("chain");
+            w.WriteString("previousManifestSha256", previousManifestSha256);
+            w.WriteEndObject();
+        }
 
         w.WriteStartArray("exporterFailures");
         foreach (var f in failures)

@@ -48,31 +48,28 @@ internal sealed class PreviousOutputs
 
     private static string Digest(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    public static PreviousOutputs Load(string bundle, string renderKey)
+    /// <summary>The rendered files of <paramref name="bundle"/>, when it was rendered under <paramref name="renderKey"/>.</summary>
+    public static PreviousOutputs Load(PreviousBundle bundle, string renderKey)
     {
-        var previous = new PreviousOutputs(bundle);
+        if (bundle.Directory is null || bundle.Manifest is null) return None;
+        byte[]? index = bundle.TryReadListed(IncrementalCache.IndexFile);
+        if (index is null) return None;
+        var previous = new PreviousOutputs(bundle.Directory);
         try
         {
-            using (var index = File.OpenRead(Path.Combine(bundle, IncrementalCache.IndexFile)))
-            using (var doc = JsonDocument.Parse(index))
-            {
-                var root = doc.RootElement;
-                if (!root.TryGetProperty("renderKey", out var key) || key.GetString() != renderKey) return None;
-                previous.PreviousRunKey = root.TryGetProperty("runKey", out var run) ? run.GetString() : null;
-            }
-            using (var manifest = File.OpenRead(Path.Combine(bundle, ManifestWriter.FileName)))
-            using (var doc = JsonDocument.Parse(manifest))
-            {
-                foreach (var o in doc.RootElement.GetProperty("outputs").EnumerateArray())
-                    previous._sha[o.GetProperty("path").GetString()!] = o.GetProperty("sha256").GetString()!;
-                foreach (var i in doc.RootElement.GetProperty("inputs").EnumerateArray())
-                    previous._byCapture[i.GetProperty("id").GetString()!] = i.GetProperty("outputs").EnumerateArray().Select(e => e.GetString()!).ToList();
-            }
+            using var doc = JsonDocument.Parse(index);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("renderKey", out var key) ||
+                key.ValueKind != JsonValueKind.String || key.GetString() != renderKey)
+                return None;
+            previous.PreviousRunKey = root.TryGetProperty("runKey", out var run) && run.ValueKind == JsonValueKind.String ? run.GetString() : null;
         }
-        catch (Exception ex) when (ex is IOException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (JsonException)
         {
             return None;
         }
+        foreach (var o in bundle.Manifest.Outputs) previous._sha[o.Path] = o.Sha256;
+        foreach (var i in bundle.Manifest.Inputs) previous._byCapture[i.Id] = [.. i.Outputs];
         return previous;
     }
 
@@ -92,24 +89,19 @@ internal sealed class PreviousOutputs
         return paths.Count > 0 && TryCarry(paths, sink);
     }
 
+    /// <summary>All of <paramref name="paths"/> or none: a file that is missing or altered undoes the copies made so far.</summary>
     private bool TryCarry(List<string> paths, DirectorySink sink)
     {
-        try
+        var scope = sink.Scope();
+        foreach (string path in paths)
         {
-            sink.Atomically(() =>
+            if (path.Split('/').Any(p => p is "" or "." or "..") || !_sha.TryGetValue(path, out string? sha) ||
+                !scope.TryCopy(Path.Combine(_bundle!, path.Replace('/', Path.DirectorySeparatorChar)), path, sha))
             {
-                foreach (string path in paths)
-                {
-                    if (!_sha.TryGetValue(path, out string? sha) ||
-                        !sink.TryCopy(Path.Combine(_bundle!, path.Replace('/', Path.DirectorySeparatorChar)), path, sha))
-                        throw new InvalidDataException(path);
-                }
-            });
-            return true;
+                scope.Discard(); // the files are rendered afresh
+                return false;
+            }
         }
-        catch (InvalidDataException)
-        {
-            return false; // Atomically removed whatever was copied; the files are rendered afresh.
-        }
+        return true;
     }
 }

@@ -20,9 +20,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
 
     public string Name => "json";
 
-    public OutputFormats Format => OutputFormats.Json;
-
-    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         using var stream = sink.Create($"captures/{capture.Id}/{FileName}");
         // Watchlist hits appear only when watchlists were given, so runs without them keep their bytes.
@@ -30,7 +28,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
         Write(stream, capture, run.Info.ToolVersion, hits);
     }
 
-    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
     }
 

@@ -12,9 +12,7 @@ public sealed class CsvExporter : IReportExporter
 {
     public string Name => "csv";
 
-    public OutputFormats Format => OutputFormats.Csv;
-
-    public void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         string dir = $"captures/{capture.Id}/";
         Write(sink, dir + "source_ips.csv", ["address", "version", "packets", "share", "ip_bytes"],
@@ -31,7 +29,7 @@ public sealed class CsvExporter : IReportExporter
             }));
     }
 
-    public void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken)
+    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
     }
 

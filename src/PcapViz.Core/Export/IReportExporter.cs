@@ -5,7 +5,8 @@ namespace PcapViz.Export;
 /// <summary>
 /// Where exporters write. Paths are relative to the bundle root and use '/'. A file becomes visible under its
 /// final name only when its stream is disposed without error (written to a temporary name, then renamed), and
-/// its SHA-256 is recorded for manifest.json.
+/// its SHA-256 is recorded for manifest.json. A write that fails (disk full, I/O error) throws, at the latest
+/// when the stream is disposed.
 /// </summary>
 public interface IOutputSink
 {
@@ -13,19 +14,19 @@ public interface IOutputSink
 }
 
 /// <summary>
-/// Turns the immutable result model into files. An exporter sees only the finished <see cref="RunResult"/>;
-/// a failing exporter is reported and the others still run.
+/// Turns the immutable result model into files. An exporter sees only the finished <see cref="RunResult"/> and
+/// the options it was built with (each exporter owns its options: paper size, self-contained HTML, links …; Core
+/// knows none of them). The CLI builds only the exporters the user selected; <see cref="CompositeExporter"/> runs
+/// them and reports each failure to the run.
 /// </summary>
 public interface IReportExporter
 {
     /// <summary>Short name for logs ("json", "csv", "html", "pdf").</summary>
     string Name { get; }
 
-    OutputFormats Format { get; }
-
     /// <summary>Writes the files of one capture, under <c>captures/&lt;id&gt;/</c>.</summary>
-    void ExportCapture(CaptureResult capture, RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken);
+    void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken);
 
     /// <summary>Writes the run-level files (index.html, report.pdf, assets).</summary>
-    void ExportRun(RunResult run, RenderOptions options, IOutputSink sink, CancellationToken cancellationToken);
+    void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken);
 }

@@ -8,35 +8,6 @@ public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = A
     public const int DefaultMaxDistinct = 200_000;
 }
 
-/// <summary>The options that change only how results are shown.</summary>
-/// <param name="Top">How many entries the charts (and PDF tables) show.</param>
-/// <param name="TimeZone">Zone in which HTML and PDF show times (UTC by default).</param>
-/// <param name="Formats">Which outputs to write.</param>
-/// <param name="Paper">PDF paper size.</param>
-/// <param name="SelfContainedHtml">Inline plotly.js into every page instead of writing assets/.</param>
-public sealed record RenderOptions(
-    int Top,
-    TimeZoneInfo TimeZone,
-    OutputFormats Formats,
-    PaperSize Paper,
-    bool SelfContainedHtml)
-{
-    public static RenderOptions Default { get; } = new(20, TimeZoneInfo.Utc, OutputFormats.All, PaperSize.A4, false);
-}
-
-[Flags]
-public enum OutputFormats
-{
-    None = 0,
-    Json = 1,
-    Csv = 2,
-    Html = 4,
-    Pdf = 8,
-    All = Json | Csv | Html | Pdf,
-}
-
-public enum PaperSize { A4, Letter }
-
 /// <summary>Facts about the run itself.</summary>
 /// <param name="ToolVersion">PcapViz version string.</param>
 /// <param name="GeneratedUtc">Generation time: SOURCE_DATE_EPOCH when set, else the run's start.</param>

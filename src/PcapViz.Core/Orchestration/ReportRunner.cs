@@ -1,15 +1,15 @@
-using PcapViz.Discovery;
 using PcapViz.Bundle;
-using System.Globalization;
+using PcapViz.Discovery;
 using PcapViz.Export;
 using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
 
 /// <summary>
-/// One `pcapviz report` run: discover, analyse in parallel, build the immutable run model, let every exporter
-/// render it into a staging directory beside the target, write the manifest, and swap the staging directory in.
-/// A run killed at any moment leaves the previous bundle as it was.
+/// One `pcapviz report` run: discover, open the <see cref="BundleTransaction"/> (the output is checked before any
+/// work), analyse in parallel, build the immutable run model, let the exporters render it into the transaction's
+/// staging directory, and commit. A failed output, a failed write or a run killed at any moment leaves the
+/// previous bundle as it was.
 /// </summary>
 public sealed class ReportRunner(RunRequest request, IRunObserver? observer = null)
 {
@@ -21,21 +21,25 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         if (discovery.Errors.Count > 0)
             return Fatal(discovery.Errors);
 
+        if (BundleTransaction.CheckTarget(request.OutputDirectory) is { } targetError)
+            return Fatal([targetError]);
         string target = Path.GetFullPath(request.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
-        string parent = Path.GetDirectoryName(target) ?? throw new InvalidOperationException("The output directory has no parent.");
-        string name = Path.GetFileName(target);
         foreach (var input in discovery.Inputs)
             if (input.FullPath.StartsWith(target + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 return Fatal([$"Input '{input.FullPath}' lies inside the output directory '{target}'."]);
+        if (discovery.Inputs.Count == 0 && !request.AllowEmpty)
+        {
+            foreach (var s in discovery.Skipped) _observer.Warning($"{Terminal.Safe(s.Path)}: {Terminal.Safe(s.Reason)}");
+            string message = $"No capture found in {string.Join(", ", request.Inputs.Select(i => $"'{Terminal.Safe(i)}'"))}" +
+                             $"{(discovery.Skipped.Count > 0 ? $" ({discovery.Skipped.Count} other files skipped)" : "")}: " +
+                             "the output is left as it was. Use --allow-empty to write an empty bundle.";
+            _observer.Error(message);
+            return new RunOutcome(ExitCodes.NoInput, null, [message], 0);
+        }
 
-        Directory.CreateDirectory(parent);
-        using var bundleLock = BundleLock.TryAcquire(parent, name, out string? lockError);
-        if (bundleLock is null) return Fatal([lockError!]);
-
-        BundleSwap.Recover(parent, name);
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() &&
-            !File.Exists(Path.Combine(target, ManifestWriter.FileName)))
-            return Fatal([$"The output directory '{target}' exists, is not empty and holds no manifest.json: it is not a PcapViz bundle, so it is not replaced. Choose another directory or empty it."]);
+        // Checks the output (ours to replace? writable?) and takes the lock before any work is done.
+        using var transaction = BundleTransaction.TryBegin(request.OutputDirectory, out string? bundleError);
+        if (transaction is null) return Fatal([bundleError!]);
 
         // The history is opened (and held) before any work, so a database in use by another run is reported at once.
         IRunMemorySession? memory;
@@ -49,12 +53,12 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         }
         using var memorySession = memory;
 
-        var cache = request.Incremental && Directory.Exists(target) ? IncrementalCache.Load(target, _observer) : IncrementalCache.Empty;
+        var previous = request.Incremental ? PreviousBundle.Of(transaction, request.Signer, _observer) : PreviousBundle.None;
+        var cache = request.Incremental ? IncrementalCache.Load(previous, _observer) : IncrementalCache.Empty;
         string optionsKey = IncrementalCache.OptionsKey(request.Analysis);
         // With a memory the pages show tonight's news, so rendered files are never carried over.
         string? renderKey = request.Memory is null ? PreviousOutputs.RenderKey(request) : null;
-        var previousOutputs = request.Incremental && renderKey is not null && Directory.Exists(target)
-            ? PreviousOutputs.Load(target, renderKey) : PreviousOutputs.None;
+        var previousOutputs = request.Incremental && renderKey is not null ? PreviousOutputs.Load(previous, renderKey) : PreviousOutputs.None;
 
         var inputs = discovery.Inputs.OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
         _observer.Discovered(inputs.Count, inputs.Sum(i => i.SizeBytes));
@@ -76,10 +80,10 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             int spare = Interlocked.Decrement(ref notStarted) == 0 ? Math.Max(1, request.Jobs - runningNow + 1) : 1;
             string id = CaptureIds.For(input.RelativePath);
             _observer.CaptureStarted(input.RelativePath, input.SizeBytes);
-            var previous = cache.TryReuse(input, id, optionsKey, request.ToolVersion, cancellationToken);
-            if (previous is not null)
+            var previousResult = cache.TryReuse(input, id, optionsKey, request.ToolVersion, cancellationToken);
+            if (previousResult is not null)
             {
-                results[i] = previous;
+                results[i] = previousResult;
                 reused[i] = true;
                 _observer.BytesRead(input.SizeBytes);
             }
@@ -108,35 +112,52 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             }
         }
 
-        string staging = Path.Combine(parent, $".{name}.staging-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        Directory.CreateDirectory(staging);
+        var sink = transaction.Staging;
+        // Reused captures keep their rendered files when nothing they depend on changed; so does the run.
+        string? runKey = renderKey is null ? null : PreviousOutputs.RunKey(renderKey, run);
+        List<ExporterFailure> failures;
         try
         {
-            var sink = new DirectorySink(staging);
-            // Reused captures keep their rendered files when nothing they depend on changed; so does the run.
-            string? runKey = renderKey is null ? null : PreviousOutputs.RunKey(renderKey, run);
             var carried = results.Select((c, i) => reused[i] && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
             bool runCarried = carried.All(c => c) && runKey is not null && runKey == previousOutputs.PreviousRunKey &&
                               previousOutputs.TryCarryRun(sink);
-            var failures = Export(run, sink, carried, runCarried, cancellationToken);
-            if (run.Memory is not null)
+            failures = Export(run, sink, carried, runCarried, cancellationToken);
+            if (failures.Count == 0 && run.Memory is not null)
                 using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
                     HistoryJsonWriter.Write(historyJson, run.Memory);
-            if (request.Incremental) IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
-            request.ExtraOutputs?.Invoke(sink, run);
-            var files = sink.Files;
-            var outputs = OutputsByCapture(files);
-            var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i], outputs.GetValueOrDefault(c.Id) ?? [])).ToList();
-            using (var manifest = sink.Create(ManifestWriter.FileName))
-                ManifestWriter.Write(manifest, run, manifestInputs, failures, files);
-            cancellationToken.ThrowIfCancellationRequested();
-            BundleSwap.Swap(parent, name, staging);
+            if (failures.Count == 0 && request.Incremental)
+                IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
+            if (failures.Count == 0) request.ExtraOutputs?.Invoke(sink, run);
         }
-        catch
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TryDelete(staging);
-            throw;
+            return Fatal([$"Writing the bundle failed: {ex.Message}; the previous bundle at '{Terminal.Safe(transaction.Target)}' is left as it was."]);
+        }
+        if (failures.Count > 0)
+        {
+            // An incomplete bundle never replaces a complete one: the transaction is not committed.
+            var first = failures[0];
+            string what = first.CaptureId is null ? $"the run-level {first.Exporter} output" : $"the {first.Exporter} output of capture {first.CaptureId}";
+            var lines = new List<string>
+            {
+                $"The bundle was not written: {what} failed: {Terminal.Safe(first.Message)}" +
+                $"{(failures.Count > 1 ? $" (and {failures.Count - 1} more failed outputs)" : "")}; the previous bundle at '{Terminal.Safe(transaction.Target)}' is left as it was.",
+            };
+            return Fatal(lines);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            transaction.Commit((stream, files) =>
+            {
+                var outputs = OutputsByCapture(files);
+                var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i], outputs.GetValueOrDefault(c.Id) ?? [])).ToList();
+                ManifestWriter.Write(stream, run, manifestInputs, [], files, request.ChainPreviousSha256);
+            }, request.Signer);
+        }
+        catch (BundleException ex)
+        {
+            return Fatal([Terminal.Safe(ex.Message)]);
         }
 
         // Only now, with the bundle complete and in place, is the run recorded (one transaction).
@@ -159,7 +180,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
     }
 
     /// <summary>The files under captures/&lt;id&gt;/ by id, in one pass (searching all files per capture was quadratic).</summary>
-    private static Dictionary<string, List<string>> OutputsByCapture(IReadOnlyList<OutputFile> files)
+    /// <summary>The bundle paths under <c>captures/&lt;id&gt;/</c>, by capture id, in one pass.</summary>
+    internal static Dictionary<string, List<string>> OutputsByCapture(IReadOnlyList<OutputFile> files)
     {
         const string prefix = "captures/";
         var byId = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -225,42 +247,14 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
     private List<ExporterFailure> Export(RunResult run, DirectorySink sink, bool[] carried, bool runCarried, CancellationToken cancellationToken)
     {
-        var failures = new List<ExporterFailure>();
-        var captureFormats = request.CaptureFormats ?? request.Render.Formats;
-        var exporters = request.Exporters.Where(e => (captureFormats & e.Format) != 0).ToList();
-        var captureFailures = new ExporterFailure?[run.Captures.Count * exporters.Count];
+        var exporters = new CompositeExporter(request.Exporters);
+        var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs), CancellationToken = cancellationToken }, i =>
         {
-            var capture = run.Captures[i];
-            if (carried[i]) return;
-            for (int e = 0; e < exporters.Count; e++)
-            {
-                var exporter = exporters[e];
-                try
-                {
-                    sink.Atomically(() => exporter.ExportCapture(capture, run, request.Render, sink, cancellationToken));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    captureFailures[i * exporters.Count + e] = new ExporterFailure(exporter.Name, capture.Id, ex.Message);
-                    _observer.Error($"The {exporter.Name} output for {Terminal.Safe(capture.Input.Path)} failed: {ex.Message}");
-                }
-            }
+            captureFailures[i] = carried[i] ? [] : exporters.ExportCapture(run.Captures[i], run, sink, cancellationToken);
         });
-        failures.AddRange(captureFailures.OfType<ExporterFailure>());
-        if (runCarried || !request.RunOutputs) return failures;
-        foreach (var exporter in request.Exporters.Where(e => (request.Render.Formats & e.Format) != 0))
-        {
-            try
-            {
-                sink.Atomically(() => exporter.ExportRun(run, request.Render, sink, cancellationToken));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                failures.Add(new ExporterFailure(exporter.Name, null, ex.Message));
-                _observer.Error($"The run-level {exporter.Name} output failed: {ex.Message}");
-            }
-        }
+        var failures = captureFailures.SelectMany(f => f).ToList();
+        if (!runCarried && request.RunOutputs) failures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
         return failures;
     }
 
@@ -268,17 +262,6 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
     {
         foreach (string e in errors) _observer.Error(e);
         return new RunOutcome(ExitCodes.Fatal, null, errors, 0);
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private sealed class SynchronousProgress(Action<long> report) : IProgress<long>

@@ -1,3 +1,4 @@
+using PcapViz.Bundle;
 using PcapViz.Export;
 using PcapViz.Discovery;
 using PcapViz.Model;
@@ -26,6 +27,8 @@ public static class ExitCodes
     public const int Fatal = 1;
     /// <summary>The bundle was written, but some capture had errors (or warnings, with --fail-on warning).</summary>
     public const int CapturesWithIssues = 2;
+    /// <summary>No capture was found in the inputs (and --allow-empty was not given): the previous bundle is left as it was.</summary>
+    public const int NoInput = 3;
     /// <summary>With --fail-on watchlist: the bundle (and history) was written and a watchlist entry was hit.</summary>
     public const int WatchlistHit = 4;
     /// <summary>Interrupted (Ctrl+C / SIGTERM): the previous bundle is left as it was.</summary>
@@ -37,7 +40,6 @@ public sealed record RunRequest(
     IReadOnlyList<string> Inputs,
     string OutputDirectory,
     AnalysisOptions Analysis,
-    RenderOptions Render,
     IReadOnlyList<IReportExporter> Exporters,
     string ToolVersion,
     DateTimeOffset GeneratedUtc,
@@ -50,8 +52,6 @@ public sealed record RunRequest(
     public FailPolicy FailOn { get; init; } = FailPolicy.Error;
     /// <summary>Inputs decided beforehand (one shard of a plan): the roots are not walked again.</summary>
     public DiscoveryResult? Discovered { get; init; }
-    /// <summary>Formats written for each capture; null: <see cref="RenderOptions.Formats"/>. A shard adds JSON, which the merge reads.</summary>
-    public OutputFormats? CaptureFormats { get; init; }
     /// <summary>False for a shard: no index, run PDF or assets (the merge writes them).</summary>
     public bool RunOutputs { get; init; } = true;
     /// <summary>Files the caller adds to the bundle before the manifest is written (a shard's plan.json and shard.json).</summary>
@@ -60,6 +60,12 @@ public sealed record RunRequest(
     public bool FollowExternalLinks { get; init; }
     /// <summary>History database and watchlists (PcapViz.History); null for a run without memory.</summary>
     public IRunMemory? Memory { get; init; }
+    /// <summary>Write a bundle even when no capture was found (else exit <see cref="ExitCodes.NoInput"/>, nothing replaced).</summary>
+    public bool AllowEmpty { get; init; }
+    /// <summary>Signs manifest.json (detached signature manifest.json.sig); also the key the incremental cache is bound to.</summary>
+    public ManifestSigner? Signer { get; init; }
+    /// <summary>SHA-256 of the previous night's manifest.json (--chain), recorded in the new manifest.</summary>
+    public string? ChainPreviousSha256 { get; init; }
 }
 
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>

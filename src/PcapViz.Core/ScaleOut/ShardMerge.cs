@@ -92,14 +92,41 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                 return Fatal([$"The shard {shard.Name} lies inside the output directory '{target}'."]);
         }
 
+        using var transaction = BundleTransaction.TryBegin(target, out string? bundleError);
+        if (transaction is null) return Fatal([bundleError!]);
+        IReadOnlyList<ExporterFailure> failures;
         try
         {
-            string? fatal = BundleWrite.Run(target, sink => Fill(run, entries.Select(e => e.Shard).ToArray(), sink, cancellationToken), cancellationToken);
-            if (fatal is not null) return Fatal([fatal]);
+            failures = Fill(run, entries.Select(e => e.Shard).ToArray(), transaction.Staging, cancellationToken);
         }
         catch (ShardMergeException ex)
         {
             return Fatal(ex.Problems);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fatal([$"Writing the bundle failed: {ex.Message}; the previous bundle at '{Terminal.Safe(target)}' is left as it was."]);
+        }
+        if (failures.Count > 0)
+        {
+            var first = failures[0];
+            string what = first.CaptureId is null ? $"the run-level {first.Exporter} output" : $"the {first.Exporter} output of capture {first.CaptureId}";
+            return Fatal([$"The bundle was not written: {what} failed: {Terminal.Safe(first.Message)}" +
+                          $"{(failures.Count > 1 ? $" (and {failures.Count - 1} more failed outputs)" : "")}; the previous bundle at '{Terminal.Safe(target)}' is left as it was."]);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            transaction.Commit((stream, files) =>
+            {
+                var byCapture = ReportRunner.OutputsByCapture(files);
+                var manifestInputs = run.Captures.Select(c => new ManifestInput(c, false, byCapture.GetValueOrDefault(c.Id) ?? [])).ToList();
+                ManifestWriter.Write(stream, run, manifestInputs, [], files, report.ChainPreviousSha256);
+            }, report.Signer);
+        }
+        catch (BundleException ex)
+        {
+            return Fatal([Terminal.Safe(ex.Message)]);
         }
         if (memory is not null)
         {
@@ -117,79 +144,47 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         return new RunOutcome(ReportRunner.ExitCodeFor(run, report.FailOn), run, [], 0);
     }
 
-    private void Fill(RunResult run, ShardDirectory[] shardOf, DirectorySink sink, CancellationToken cancellationToken)
+    /// <summary>Every capture's files (copied from its shard or rendered here) and the run-level files; the failed outputs.</summary>
+    private List<ExporterFailure> Fill(RunResult run, ShardDirectory[] shardOf, DirectorySink sink, CancellationToken cancellationToken)
     {
         var report = request.Report;
-        var formats = report.Render.Formats;
-        var exporters = report.Exporters.Where(e => (formats & e.Format) != 0).ToList();
+        var exporters = new CompositeExporter(report.Exporters);
+        bool withJson = report.Exporters.Any(e => e is AnalysisJsonExporter);
         // With a memory (history, watchlists) the capture pages and analysis.json carry tonight's news and hits, which
         // only the merge knows: it renders them itself, whatever the plan says, so the bundle is the single-machine one.
         bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.Memory is not null;
-        var captureFailures = new List<ExporterFailure>[run.Captures.Count];
+        var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         var altered = new ConcurrentBag<(int Index, string Message)>();
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
         {
             var capture = run.Captures[i];
             var shard = shardOf[i];
-            var failures = new List<ExporterFailure>();
             if (renderHere)
             {
-                foreach (var exporter in exporters)
-                {
-                    try
-                    {
-                        sink.Atomically(() => exporter.ExportCapture(capture, run, report.Render, sink, cancellationToken));
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        failures.Add(new ExporterFailure(exporter.Name, capture.Id, ex.Message));
-                        _observer.Error($"The {exporter.Name} output for {Terminal.Safe(capture.Input.Path)} failed: {ex.Message}");
-                    }
-                }
+                captureFailures[i] = exporters.ExportCapture(capture, run, sink, cancellationToken);
+                return;
             }
-            else
+            var listed = shard.Captures.First(c => c.Id == capture.Id).Outputs;
+            foreach (string path in listed)
             {
-                var listed = shard.Captures.First(c => c.Id == capture.Id).Outputs;
-                foreach (string path in listed)
-                {
-                    // The shard always keeps analysis.json for the merge; the bundle has it only when JSON was asked for.
-                    if (!formats.HasFlag(OutputFormats.Json) && path == $"captures/{capture.Id}/{AnalysisJsonExporter.FileName}") continue;
-                    string source = Path.Combine(shard.Directory, path.Replace('/', Path.DirectorySeparatorChar));
-                    if (!sink.TryCopy(source, path, shard.Files[path].Sha256))
-                        altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
-                }
-                failures.AddRange(shard.ExporterFailures.Where(f => f.CaptureId == capture.Id));
+                // The shard always keeps analysis.json for the merge; the bundle has it only when JSON was asked for.
+                if (!withJson && path == $"captures/{capture.Id}/{AnalysisJsonExporter.FileName}") continue;
+                string source = Path.Combine(shard.Directory, path.Replace('/', Path.DirectorySeparatorChar));
+                if (!sink.TryCopy(source, path, shard.Files[path].Sha256))
+                    altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
             }
-            captureFailures[i] = failures;
+            captureFailures[i] = shard.ExporterFailures.Where(f => f.CaptureId == capture.Id).ToList();
         });
         if (!altered.IsEmpty)
             throw new ShardMergeException(altered.OrderBy(a => a.Index).Select(a => a.Message).ToList());
 
         var allFailures = captureFailures.SelectMany(f => f).ToList();
-        foreach (var exporter in exporters)
-        {
-            try
-            {
-                sink.Atomically(() => exporter.ExportRun(run, report.Render, sink, cancellationToken));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                allFailures.Add(new ExporterFailure(exporter.Name, null, ex.Message));
-                _observer.Error($"The run-level {exporter.Name} output failed: {ex.Message}");
-            }
-        }
-        if (run.Memory is not null)
+        allFailures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
+        if (allFailures.Count == 0 && run.Memory is not null)
             using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
                 HistoryJsonWriter.Write(historyJson, run.Memory);
-        report.ExtraOutputs?.Invoke(sink, run);
-        var files = sink.Files;
-        var byCapture = files.Where(f => f.Path.StartsWith("captures/", StringComparison.Ordinal))
-            .GroupBy(f => f.Path.Split('/')[1], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(f => f.Path).ToList(), StringComparer.Ordinal);
-        var manifestInputs = run.Captures.Select(c => new ManifestInput(c, false,
-            byCapture.TryGetValue(c.Id, out var mine) ? mine : [])).ToList();
-        using var manifest = sink.Create(ManifestWriter.FileName);
-        ManifestWriter.Write(manifest, run, manifestInputs, allFailures, files);
+        if (allFailures.Count == 0) report.ExtraOutputs?.Invoke(sink, run);
+        return allFailures;
     }
 
     private RunOutcome Fatal(IReadOnlyList<string> errors)

@@ -68,12 +68,15 @@ public static class ShardRun
         var discovered = new DiscoveryResult(mine.Select(i => new DiscoveredInput(i.FullPath, i.Path, i.SizeBytes)).ToList(), [], []);
         string planSha = plan.Sha256;
         string planFull = Path.GetFullPath(planPath);
-        var pages = plan.CapturePages == CapturePages.Shards ? fromPlan.Render.Formats : OutputFormats.None;
+        // Each capture's pages (when rendered on the shards) and always its analysis.json, which the merge reads.
+        var exporters = plan.CapturePages == CapturePages.Shards ? fromPlan.Exporters.ToList() : [];
+        if (!exporters.Any(e => e is AnalysisJsonExporter)) exporters.Add(new AnalysisJsonExporter());
         return fromPlan with
         {
+            Exporters = exporters,
             Discovered = discovered,
-            CaptureFormats = pages | OutputFormats.Json,
             RunOutputs = false,
+            AllowEmpty = true, // more shards than captures: a shard may have none
             Incremental = false,
             ExtraOutputs = (sink, run) =>
             {

@@ -6,7 +6,7 @@ using PcapViz.Rendering.Pdf.Layout;
 namespace PcapViz.Rendering.Pdf.Report;
 
 /// <summary>Turns the result model into blocks: the run summary and one section per capture.</summary>
-internal sealed class ReportComposer(PdfLayout layout, RenderOptions options)
+internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 {
     /// <summary>Issues listed one by one before the rest are counted ("and N more").</summary>
     public const int MaxIssuesListed = 30;

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using PcapViz.Discovery;
+using PcapViz.Export;
+using PcapViz.Model;
+using PcapViz.Orchestration;
+
+namespace PcapViz.Bundle;
+
+/// <summary>An output file as manifest.json lists it.</summary>
+public sealed record ManifestOutput(string Path, long SizeBytes, string Sha256);
+
+/// <summary>An input capture as manifest.json lists it.</summary>
+public sealed record ManifestCapture(string Path, string Id, long SizeBytes, string Sha256, IReadOnlyList<string> Outputs);
+
+/// <summary>The parts of a manifest.json that ownership checks, verification and incremental runs rely on.</summary>
+/// <param name="Roots">The input roots as given on the command line of the run that wrote it.</param>
+/// <param name="PreviousManifestSha256">With --chain: SHA-256 of the previous night's manifest.json.</param>
+public sealed record BundleManifest(
+    string ToolVersion,
+    IReadOnlyList<string> Roots,
+    IReadOnlyList<ManifestCapture> Inputs,
+    IReadOnlyList<ManifestOutput> Outputs,
+    string? PreviousManifestSha256)
+{
+    /// <summary>The options of the run that wrote it (name → value, as manifest.json lists them).</summary>
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The listed outputs by path.</summary>
+    public IReadOnlyDictionary<string, ManifestOutput> OutputsByPath =>
+        _byPath ??= Outputs.GroupBy(o => o.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    private Dictionary<string, ManifestOutput>? _byPath;
+}
+
+/// <summary>
+/// Reads manifest.json defensively: a manifest is evidence that may have been tampered with, so wrong types,
+/// nulls, missing members and bytes that are not JSON are answered with a message, never an exception.
+/// </summary>
+public static class ManifestReader
+{
+    /// <summary>Most bytes of manifest.json read (a manifest of 20,000 captures is about 10 MB).</summary>
+    public const long MaxManifestBytes = 512L << 20;
+
+    /// <summary>Parses <paramref name="bytes"/>; null and <paramref name="error"/> set when it is not a PcapViz manifest.</summary>
+    public static BundleManifest? TryParse(ReadOnlySpan<byte> bytes, out string? error)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 16 });
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return TryRead(doc.RootElement, out error);
+        }
+        catch (JsonException ex)
+        {
+            error = $"not valid JSON ({ex.Message})";
+            return null;
+        }
+    }
+
+    /// <summary>Reads the manifest at <paramref name="path"/> without following a symbolic link or opening anything but a regular file.</summary>
+    public static BundleManifest? TryLoad(string path, out byte[]? bytes, out string? error)
+    {
+        bytes = TryReadRegularFile(path, MaxManifestBytes, out error);
+        return bytes is null ? null : TryParse(bytes, out error);
+    }
+
+    /// <summary>
+    /// The bytes of a regular file (never through a symbolic link, never a FIFO or device), or null with a reason.
+    /// </summary>
+    public static byte[]? TryReadRegularFile(string path, long maxBytes, out string? error)
+    {
+        try
+        {
+            var (kind, size) = EntryKinds.Of(path);
+            switch (kind)
+            {
+                case EntryKind.Missing: error = "does not exist"; return null;
+                case EntryKind.SymbolicLink: error = "is a symbolic link (not followed)"; return null;
+                case EntryKind.Directory: error = "is a directory"; return null;
+                case EntryKind.Regular: break;
+                default: error = "is not a regular file (a FIFO, socket or device is never opened)"; return null;
+            }
+            if (size > maxBytes) { error = $"is larger than {maxBytes} bytes"; return null; }
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var bytes = new byte[Math.Min(stream.Length, maxBytes)];
+            stream.ReadExactly(bytes);
+            error = null;
+            return bytes;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error = $"cannot be read ({ex.Message})";
+            return null;
+        }
+    }
+
+    private static BundleManifest? TryRead(JsonElement root, out string? error)
+    {
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object) { error = "the manifest is not a JSON object"; return null; }
+        if (!TryObject(root, "tool", out var tool, ref error) || !TryString(tool, "name", out string? name, ref error)) return null;
+        if (name != "pcapviz") { error = $"tool.name is '{name}', not 'pcapviz': not a PcapViz manifest"; return null; }
+        if (!TryString(tool, "version", out string? version, ref error)) return null;
+        var roots = new List<string>();
+        if (root.TryGetProperty("roots", out var rootsElement))
+        {
+            if (rootsElement.ValueKind != JsonValueKind.Array) { error = "roots is not an array"; return null; }
+            foreach (var r in rootsElement.EnumerateArray())
+            {
+                if (r.ValueKind != JsonValueKind.String) { error = "roots holds a value that is not a string"; return null; }
+                roots.Add(r.GetString()!);
+            }
+        }
+        if (!TryArray(root, "outputs", out var outputsElement, ref error)) return null;
+        var outputs = new List<ManifestOutput>();
+        int index = 0;
+        foreach (var o in outputsElement.EnumerateArray())
+        {
+            string where = $"outputs[{index++}]";
+            if (o.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
+            if (!TryString(o, "path", out string? path, ref error, where) || !TryInt64(o, "sizeBytes", out long size, ref error, where) ||
+                !TryString(o, "sha256", out string? sha, ref error, where))
+                return null;
+            outputs.Add(new ManifestOutput(path!, size, sha!));
+        }
+        var inputs = new List<ManifestCapture>();
+        if (root.TryGetProperty("inputs", out var inputsElement))
+        {
+            if (inputsElement.ValueKind != JsonValueKind.Array) { error = "inputs is not an array"; return null; }
+            index = 0;
+            foreach (var i in inputsElement.EnumerateArray())
+            {
+                string where = $"inputs[{index++}]";
+                if (i.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
+                if (!TryString(i, "path", out string? path, ref error, where) || !TryString(i, "id", out string? id, ref error, where) ||
+                    !TryInt64(i, "sizeBytes", out long size, ref error, where) || !TryString(i, "sha256", out string? sha, ref error, where) ||
+                    !TryArray(i, "outputs", out var files, ref error, where))
+                    return null;
+                var list = new List<string>();
+                foreach (var f in files.EnumerateArray())
+                {
+                    if (f.ValueKind != JsonValueKind.String) { error = $"{where}.outputs holds a value that is not a string"; return null; }
+                    list.Add(f.GetString()!);
+                }
+                inputs.Add(new ManifestCapture(path!, id!, size, sha!, list));
+            }
+        }
+        string? previous = null;
+        if (root.TryGetProperty("chain", out var chain) && chain.ValueKind != JsonValueKind.Null)
+        {
+            if (chain.ValueKind != JsonValueKind.Object || !TryString(chain, "previousManifestSha256", out previous, ref error, "chain"))
+            {
+                error ??= "chain is not an object";
+                return null;
+            }
+        }
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("options", out var optionsElement) && optionsElement.ValueKind == JsonValueKind.Object)
+            foreach (var o in optionsElement.EnumerateObject())
+                if (o.Value.ValueKind == JsonValueKind.String) options[o.Name] = o.Value.GetString()!;
+        return new BundleManifest(version!, roots, inputs, outputs, previous) { Options = options };
+    }
+
+    private static bool TryObject(JsonElement e, string name, out JsonElement value, ref string? error)
+    {
+        if (e.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Object) return true;
+        error = $"{name} is missing or not an object";
+        return false;
+    }
+
+    private static bool TryArray(JsonElement e, string name, out JsonElement value, ref string? error, string? where = null)
+    {
+        if (e.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Array) return true;
+        error = $"{Prefix(where)}{name} is missing or not an array";
+        return false;
+    }
+
+    private static bool TryString(JsonElement e, string name, out string? value, ref string? error, string? where = null)
+    {
+        value = null;
+        if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String)
+        {
+            value = v.GetString()!;
+            return true;
+        }
+        error = $"{Prefix(where)}{name} is missing or not a string";
+        return false;
+    }
+
+    private static bool TryInt64(JsonElement e, string name, out long value, ref string? error, string? where = null)
+    {
+        value = 0;
+        if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out value) && value >= 0) return true;
+        error = $"{Prefix(where)}{name} is missing or not a whole number";
+        return false;
+    }
+
+    private static string Prefix(string? where) => where is null ? "" : where + ".";
+}
