@@ -18,7 +18,7 @@ public sealed class BrokenTemplateTests
         var options = new HtmlReportOptions(TemplateDirectory: dir) { RenderTimeLimit = timeLimit ?? HtmlReportOptions.DefaultRenderTimeLimit };
         var run = Fixtures.StandardRun();
         var exporter = new HtmlReportExporter(options);
-        var task = Task.Run(() => exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default), TestContext.Current.CancellationToken);
+        var task = Task.Run(() => exporter.RenderCapture(run.Captures[0], run), TestContext.Current.CancellationToken);
         // Generous bound: only a renderer that never stops exceeds it (this is not a speed test).
         Assert.True(Task.WhenAny(task).Wait(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken), "the template renderer did not stop");
         var ex = Assert.Throws<AggregateException>(() => task.Result).InnerException;
@@ -50,7 +50,7 @@ public sealed class BrokenTemplateTests
         // The limit grows with the data: iterating every source of a capture several times over is fine.
         string dir = TemplateDir("data-loops", "{{ for i in 1..8 }}{{ for s in page.sources.table.rows }}.{{ end }}{{ end }}");
         var run = Fixtures.Run(Fixtures.Normal(sources: 3000));
-        string html = new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory: dir)).RenderCapture(run.Captures[0], run, RenderOptions.Default);
+        string html = new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory: dir)).RenderCapture(run.Captures[0], run);
         Assert.Contains(new string('.', 8 * 3000), html, StringComparison.Ordinal);
     }
 
@@ -84,7 +84,7 @@ public sealed class BrokenTemplateTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var exporter = new HtmlReportExporter(new HtmlReportOptions(TemplateDirectory: dir));
         string output = Path.Combine(AppContext.BaseDirectory, "artifacts", "broken-cancel-out");
-        Assert.ThrowsAny<OperationCanceledException>(() => exporter.ExportCapture(run.Captures[0], run, RenderOptions.Default, new DirectorySink(output), cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => exporter.ExportCapture(run.Captures[0], run, new DirectorySink(output), cancel.Token));
     }
 
     [Theory]
@@ -104,12 +104,12 @@ public sealed class BrokenTemplateTests
         var capture = Fixtures.Normal(path: "site-a/invoice\u202Egpj.pcap");
         var run = Fixtures.Run(capture) with { Skipped = [new SkippedInput("notes\u2067.txt", "a text file, not a capture")] };
         var exporter = new HtmlReportExporter(HtmlReportOptions.Default);
-        foreach (string html in new[] { exporter.RenderCapture(run.Captures[0], run, RenderOptions.Default), exporter.RenderIndex(run, RenderOptions.Default) })
+        foreach (string html in new[] { exporter.RenderCapture(run.Captures[0], run), exporter.RenderIndex(run) })
         {
             Assert.DoesNotContain('\u202E', html);
             Assert.DoesNotContain('\u2067', html);
             Assert.Contains("invoice\\u202egpj.pcap", html, StringComparison.Ordinal);
         }
-        Assert.Contains("notes\\u2067.txt", exporter.RenderIndex(run, RenderOptions.Default), StringComparison.Ordinal);
+        Assert.Contains("notes\\u2067.txt", exporter.RenderIndex(run), StringComparison.Ordinal);
     }
 }

@@ -34,8 +34,8 @@ public static class BundleOwnership
         if (entries.Count == 0) return null;
 
         string manifestPath = Path.Combine(root, ManifestWriter.FileName);
-        var (manifestKind, _) = EntryKinds.Of(manifestPath);
-        if (manifestKind == EntryKind.Missing)
+        var (manifestKind, _) = UnixFileSystem.Stat(manifestPath, followLinks: false);
+        if (manifestKind == FileKind.Missing)
             return Refused(root, "it is not empty and holds no manifest.json, so it is not a PcapViz bundle");
         manifest = ManifestReader.TryLoad(manifestPath, out manifestBytes, out string? why);
         if (manifest is null)
@@ -53,24 +53,17 @@ public static class BundleOwnership
         foreach (string entry in entries.Order(StringComparer.Ordinal))
         {
             string relative = Path.GetRelativePath(root, entry).Replace(Path.DirectorySeparatorChar, '/');
-            var (kind, _) = EntryKinds.Of(entry);
+            var (kind, _) = UnixFileSystem.Stat(entry, followLinks: false);
             bool inCache = relative.StartsWith(IncrementalCache.Folder + "/", StringComparison.Ordinal);
             bool ours = kind switch
             {
-                EntryKind.Regular => listed.Contains(relative) || (inCache && relative.EndsWith(".json", StringComparison.Ordinal)),
-                EntryKind.Directory => listedDirectories.Contains(relative) || relative == IncrementalCache.Folder,
+                FileKind.Regular => listed.Contains(relative) || (inCache && relative.EndsWith(".json", StringComparison.Ordinal)),
+                FileKind.Directory => listedDirectories.Contains(relative) || relative == IncrementalCache.Folder,
                 _ => false,
             };
             if (!ours)
             {
-                string what = kind switch
-                {
-                    EntryKind.SymbolicLink => "a symbolic link",
-                    EntryKind.Special => "a FIFO, socket or device",
-                    EntryKind.Directory => "a directory",
-                    _ => "a file",
-                };
-                return Refused(root, $"it holds {what} its manifest does not list: '{Terminal.Safe(relative)}'");
+                return Refused(root, $"it holds {kind.Describe()} its manifest does not list: '{Terminal.Safe(relative)}'");
             }
         }
         return null;

@@ -140,14 +140,15 @@ public sealed class BundleTransaction : IDisposable
         string target = FullPath(outputDirectory);
         if (Path.GetDirectoryName(target) is null || Path.GetFileName(target).Length == 0)
             return $"The output directory '{target}' is the root of the file system: a bundle replaces its directory as a whole, so it needs a directory of its own.";
-        var (kind, _) = EntryKinds.Of(target);
+        var (kind, _) = UnixFileSystem.Stat(target, followLinks: false);
         return kind switch
         {
-            EntryKind.SymbolicLink => $"The output directory '{target}' is a symbolic link: it is not followed or replaced. Give the real directory.",
-            EntryKind.Regular or EntryKind.Special => $"The output '{target}' exists and is not a directory: it is not replaced.",
-            EntryKind.Directory when MountPoints.IsMountPoint(target) =>
+            FileKind.SymbolicLink => $"The output directory '{target}' is a symbolic link: it is not followed or replaced. Give the real directory.",
+            FileKind.Missing => null,
+            FileKind.Directory when MountPoints.IsMountPoint(target) =>
                 $"The output directory '{target}' is a mount point: a bundle replaces its directory by renaming, which a mount point cannot be. Write into a directory below it.",
-            _ => null,
+            FileKind.Directory => null,
+            _ => $"The output '{target}' exists and is not a directory: it is not replaced.",
         };
     }
 

@@ -37,10 +37,10 @@ public static class BundleVerifier
     {
         ArgumentNullException.ThrowIfNull(bundle);
         string root = Path.GetFullPath(bundle);
-        var (rootKind, _) = EntryKinds.Of(root.TrimEnd(Path.DirectorySeparatorChar));
-        if (rootKind == EntryKind.SymbolicLink)
+        var (rootKind, _) = UnixFileSystem.Stat(root.TrimEnd(Path.DirectorySeparatorChar), followLinks: false);
+        if (rootKind == FileKind.SymbolicLink)
             return new VerifyReport(0, [], $"'{root}' is a symbolic link: it is not followed. Give the bundle directory itself.");
-        if (rootKind != EntryKind.Directory)
+        if (rootKind != FileKind.Directory)
             return new VerifyReport(0, [], $"'{root}' is not a directory.");
         string manifestPath = Path.Combine(root, ManifestWriter.FileName);
         var manifest = ManifestReader.TryLoad(manifestPath, out byte[]? manifestBytes, out string? why);
@@ -62,15 +62,15 @@ public static class BundleVerifier
                 continue;
             }
             string full = Path.Combine(root, path.Replace('/', Path.DirectorySeparatorChar));
-            var (kind, _) = EntryKinds.Of(full);
-            if (kind == EntryKind.Missing)
+            var (kind, _) = UnixFileSystem.Stat(full, followLinks: false);
+            if (kind == FileKind.Missing)
             {
                 problems.Add(new VerifyProblem(VerifyProblemKind.Missing, path, "listed in the manifest but not in the bundle"));
                 continue;
             }
-            if (kind != EntryKind.Regular)
+            if (kind != FileKind.Regular)
             {
-                problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"is {Describe(kind)}, not the regular file the manifest lists (not followed or opened)"));
+                problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"is {kind.Describe()}, not the regular file the manifest lists (not followed or opened)"));
                 continue;
             }
             try
@@ -103,11 +103,11 @@ public static class BundleVerifier
         foreach (string entry in entries.Order(StringComparer.Ordinal))
         {
             string relative = Path.GetRelativePath(root, entry).Replace(Path.DirectorySeparatorChar, '/');
-            var (kind, _) = EntryKinds.Of(entry);
-            if (kind == EntryKind.Directory || relative is ManifestWriter.FileName or BundleTransaction.SignatureFileName || listed.ContainsKey(relative))
+            var (kind, _) = UnixFileSystem.Stat(entry, followLinks: false);
+            if (kind == FileKind.Directory || relative is ManifestWriter.FileName or BundleTransaction.SignatureFileName || listed.ContainsKey(relative))
                 continue;
             problems.Add(new VerifyProblem(VerifyProblemKind.Unlisted, relative,
-                kind == EntryKind.Regular ? "in the bundle but not listed in the manifest" : $"{Describe(kind)} in the bundle, not listed in the manifest"));
+                kind == FileKind.Regular ? "in the bundle but not listed in the manifest" : $"{kind.Describe()} in the bundle, not listed in the manifest"));
         }
 
         if (publicKey is not null)
@@ -159,12 +159,4 @@ public static class BundleVerifier
         }
         return reports;
     }
-
-    private static string Describe(EntryKind kind) => kind switch
-    {
-        EntryKind.SymbolicLink => "a symbolic link",
-        EntryKind.Directory => "a directory",
-        EntryKind.Special => "a FIFO, socket or device",
-        _ => "a file",
-    };
 }

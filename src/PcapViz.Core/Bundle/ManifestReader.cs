@@ -71,13 +71,13 @@ public static class ManifestReader
     {
         try
         {
-            var (kind, size) = EntryKinds.Of(path);
+            var (kind, size) = UnixFileSystem.Stat(path, followLinks: false);
             switch (kind)
             {
-                case EntryKind.Missing: error = "does not exist"; return null;
-                case EntryKind.SymbolicLink: error = "is a symbolic link (not followed)"; return null;
-                case EntryKind.Directory: error = "is a directory"; return null;
-                case EntryKind.Regular: break;
+                case FileKind.Missing: error = "does not exist"; return null;
+                case FileKind.SymbolicLink: error = "is a symbolic link (not followed)"; return null;
+                case FileKind.Directory: error = "is a directory"; return null;
+                case FileKind.Regular: break;
                 default: error = "is not a regular file (a FIFO, socket or device is never opened)"; return null;
             }
             if (size > maxBytes) { error = $"is larger than {maxBytes} bytes"; return null; }

@@ -6,6 +6,22 @@ namespace PcapViz.Discovery;
 /// <summary>What a directory entry is, without opening it (opening a FIFO blocks, reading a device never ends).</summary>
 public enum FileKind { Missing, Regular, Directory, SymbolicLink, Fifo, CharacterDevice, BlockDevice, Socket, Other }
 
+/// <summary>Words for a <see cref="FileKind"/> in messages ("it holds a FIFO ...").</summary>
+internal static class FileKinds
+{
+    public static string Describe(this FileKind kind) => kind switch
+    {
+        FileKind.Regular => "a file",
+        FileKind.Directory => "a directory",
+        FileKind.SymbolicLink => "a symbolic link",
+        FileKind.Fifo => "a FIFO",
+        FileKind.Socket => "a socket",
+        FileKind.CharacterDevice or FileKind.BlockDevice => "a device",
+        FileKind.Missing => "nothing (missing)",
+        _ => "a special file",
+    };
+}
+
 /// <summary>A directory entry as the kernel names it: raw bytes (not necessarily UTF-8) and, when valid, the text.</summary>
 internal readonly record struct RawEntry(byte[] NameBytes, string? Name);
 
