@@ -17,7 +17,7 @@ internal static class MemoryModels
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <param name="capture">The capture of a capture page, or null for the index.</param>
-    public static object For(RunResult run, CaptureResult? capture, RenderOptions options)
+    public static object For(RunResult run, CaptureResult? capture, HtmlReportOptions options)
     {
         var m = run.Memory;
         var zone = options.TimeZone;

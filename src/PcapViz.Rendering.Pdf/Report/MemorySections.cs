@@ -8,7 +8,7 @@ namespace PcapViz.Rendering.Pdf.Report;
 /// The nightly-memory parts of the PDFs: watchlist hits (red, first), what is new since the history began, and the
 /// trend across recent runs. Text from captures and watchlists goes through the blocks, which clean it for PDF.
 /// </summary>
-internal sealed class MemorySections(PdfLayout layout, RenderOptions options)
+internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
 {
     /// <summary>Rows listed per table; history.json holds them all.</summary>
     public const int MaxRows = 100;
