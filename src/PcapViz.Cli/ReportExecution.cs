@@ -28,27 +28,34 @@ internal static class ReportExecution
         void Stop()
         {
             if (Interlocked.Exchange(ref signalled, 1) == 1) return;
-            cancel.Cancel();
-            // Every stage checks the token, but a stage can sit in a call that does not (a slow disk, a third-party
-            // library): a run that has not ended shortly after the signal is ended here. The bundle is replaced only
-            // by renames, so ending the process at any point leaves the previous bundle as it was (staging folders
-            // left behind are removed by the next run).
+            // The watchdog starts first, and the token is cancelled on a thread of its own: cancelling runs the
+            // token's callbacks on the cancelling thread, and one that blocks must not keep the run alive. Every stage checks the token, but a stage can sit in a
+            // call that does not (a slow disk, a third-party library): a run that has not ended shortly after the
+            // signal is ended here, at once and without the runtime's shutdown (which can itself wait on a busy
+            // thread). The bundle is replaced only by renames, so ending the process at any point leaves the previous
+            // bundle as it was (staging folders left behind are removed by the next run).
             var watchdog = new Thread(() =>
             {
                 if (finished.Wait(StopGrace)) return;
                 try { stderr.WriteLine("pcapviz: interrupted; the previous bundle (if any) is left as it was."); stderr.Flush(); }
                 catch (IOException) { }
                 catch (ObjectDisposedException) { }
-                Environment.Exit(ExitCodes.Interrupted);
+                ImmediateExit.Now(ExitCodes.Interrupted);
             }) { IsBackground = true, Name = "pcapviz-stop" };
             watchdog.Start();
+            new Thread(() =>
+            {
+                try { cancel.Cancel(); }
+                catch (ObjectDisposedException) { } // the run had ended already
+            }) { IsBackground = true, Name = "pcapviz-cancel" }.Start();
         }
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        // SIGINT (Ctrl+C) and SIGTERM alike, through the runtime's signal registration (Console.CancelKeyPress only
+        // wraps SIGINT and depends on the console being set up).
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
         {
-            e.Cancel = true;
+            ctx.Cancel = true;
             Stop();
-        };
-        Console.CancelKeyPress += onCancel;
+        });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {
             ctx.Cancel = true;
@@ -78,7 +85,6 @@ internal static class ReportExecution
         finally
         {
             finished.Set();
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
@@ -223,4 +229,22 @@ internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext 
     public void Warning(string message) => console.MarkupLine($"[yellow]warning[/]: {Markup.Escape(message)}");
 
     public void Error(string message) => console.MarkupLine($"[red]error[/]: {Markup.Escape(message)}");
+}
+
+/// <summary>Ends the process at once with an exit code: libc's _exit on Linux (no runtime shutdown, no waiting on
+/// busy threads or exit handlers), <see cref="Environment.Exit"/> elsewhere.</summary>
+internal static class ImmediateExit
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "_exit")]
+    private static extern void LibcExit(int status);
+
+    public static void Now(int exitCode)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try { LibcExit(exitCode); }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException) { }
+        }
+        Environment.Exit(exitCode);
+    }
 }

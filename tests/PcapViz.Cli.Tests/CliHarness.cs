@@ -63,7 +63,13 @@ internal static class Cli
     /// <summary>Starts <c>dotnet pcapviz.dll args</c> as a child process (output captured, SOURCE_DATE_EPOCH set).</summary>
     public static ChildRun Start(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A process inherits ignored signals: a test run started as a background job of a non-interactive shell
+        // (as CI scripts do) ignores SIGINT, and so would every pcapviz it starts, as POSIX programs do. The child
+        // gets SIGINT back to its default (env execs, so the process id stays the child's), so the interruption
+        // tests send the signal a user's Ctrl+C sends.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(DllPath);
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["SOURCE_DATE_EPOCH"] = Epoch;
@@ -76,13 +82,49 @@ internal static class Cli
 internal sealed class ChildRun : IDisposable
 {
     private readonly Task<string> _stdout;
-    private readonly Task<string> _stderr;
+    private readonly Task _stderrPump;
+    private readonly System.Text.StringBuilder _stderr = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<bool> Seen)> _waiters = [];
 
     public ChildRun(Process process)
     {
         Process = process;
         _stdout = process.StandardOutput.ReadToEndAsync();
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stderrPump = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                lock (_stderr)
+                {
+                    _stderr.Append(line).Append('\n');
+                    foreach (var w in _waiters.Where(w => w.Match(line)).ToList())
+                    {
+                        w.Seen.TrySetResult(true);
+                        _waiters.Remove(w);
+                    }
+                }
+            }
+            lock (_stderr)
+                foreach (var w in _waiters) w.Seen.TrySetResult(false);
+        });
+    }
+
+    /// <summary>
+    /// Waits until the child writes a stderr line that matches (true), or ends without one (false). Lets a test act
+    /// at a point the run has reached (its log lines) instead of at a time, which machine load would move.
+    /// </summary>
+    public async Task<bool> StderrLine(Func<string, bool> match, TimeSpan limit)
+    {
+        var seen = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stderr)
+        {
+            if (_stderr.ToString().Split('\n').Any(match)) return true;
+            if (_stderrPump.IsCompleted) return false;
+            _waiters.Add((match, seen));
+        }
+        var done = await Task.WhenAny(seen.Task, Task.Delay(limit));
+        if (done != seen.Task) Assert.Fail($"pcapviz child wrote no matching line within {limit}.");
+        return await seen.Task;
     }
 
     public Process Process { get; }
@@ -99,7 +141,10 @@ internal sealed class ChildRun : IDisposable
             Process.Kill(entireProcessTree: true);
             Assert.Fail($"pcapviz child did not finish within {limit}.");
         }
-        return new CliResult(Process.ExitCode, await _stdout, await _stderr);
+        await _stderrPump;
+        string stderr;
+        lock (_stderr) stderr = _stderr.ToString();
+        return new CliResult(Process.ExitCode, await _stdout, stderr);
     }
 
     public void Kill()

@@ -37,18 +37,16 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
         Assert.True(previous.ExitCode == 0, previous.ToString());
         var before = Bundle.Snapshot(output);
 
-        // Kill at fractions of how long an uninterrupted run takes on this machine (so the test neither depends on the
-        // machine's speed nor only ever hits the analysis phase): early, mid-analysis, while exporting, near the swap.
-        var timing = System.Diagnostics.Stopwatch.StartNew();
-        using (var full = Cli.Start("report", big.Input, "-o", t["timing"]))
-            Assert.True((await full.WaitAsync(TimeSpan.FromMinutes(3))).ExitCode == 0, "an uninterrupted run failed");
-        double fullMs = timing.Elapsed.TotalMilliseconds;
+        // Kill at points the run has reached, read from its log lines (so machine load cannot move them): discovery
+        // done, each capture analysed, and while exporting (the three captures with every format take seconds).
         int killed = 0;
-        foreach (double fraction in new[] { 0.05, 0.2, 0.4, 0.6, 0.8, 0.95 })
+        foreach (var (line, after) in Points)
         {
-            int delay = (int)(fullMs * fraction);
             using var child = Cli.Start("report", big.Input, "-o", output);
-            await Task.Delay(delay, TestContext.Current.CancellationToken);
+            bool reached = await child.StderrLine(l => l.Contains(line, StringComparison.Ordinal), TimeSpan.FromMinutes(3));
+            Assert.True(reached, $"the run ended without writing '{line}'");
+            await Task.Delay(after, TestContext.Current.CancellationToken);
+            string point = $"'{line}' + {after} ms";
             if (!child.Process.HasExited)
             {
                 child.Kill();
@@ -56,24 +54,24 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
             }
             else
             {
-                // Finished first (timing jitter near the end): it must have replaced the bundle completely.
+                // Finished first (the last points are near the end): it must have replaced the bundle completely.
                 Assert.Equal(0, (await child.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode);
                 before = Bundle.Snapshot(output);
             }
 
-            Assert.True(Directory.Exists(output), $"bundle missing after a kill at {delay} ms of {fullMs:0} ms");
+            Assert.True(Directory.Exists(output), $"bundle missing after a kill at {point}");
             Bundle.AssertIdentical(before, Bundle.Snapshot(output));
             var verify = Cli.Run("verify", output);
-            Assert.True(verify.ExitCode == 0, $"after a kill at {delay} ms of {fullMs:0} ms: {verify}");
+            Assert.True(verify.ExitCode == 0, $"after a kill at {point}: {verify}");
         }
-        Assert.True(killed >= 4, $"only {killed} of 6 runs were still going when killed: the kill timings prove too little");
+        Assert.True(killed >= 4, $"only {killed} of {Points.Length} runs were still going when killed: the kill points prove too little");
 
         var next = Cli.Run("report", big.Samples, "-o", output, "--format", "json,csv", "--bin", "10");
         Assert.True(next.ExitCode == 0, next.ToString());
         Assert.Equal("10", Bundle.Manifest(output).GetProperty("options").GetProperty("bin").GetString());
         Assert.Equal(0, Cli.Run("verify", output).ExitCode);
         // Nothing the killed runs left (staging folders) stays beside the bundle after a successful run, except the lock file.
-        Assert.Equal([".out.lock", ".timing.lock", "out", "timing"], Directory.EnumerateFileSystemEntries(t.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([".out.lock", "out"], Directory.EnumerateFileSystemEntries(t.Root).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -103,6 +101,10 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
 
+    /// <summary>Where the kill test stops a run: a log line it has written, then a pause (ms).</summary>
+    private static readonly (string Line, int After)[] Points =
+        [("bytes to read", 0), ("[1/3]", 0), ("[2/3]", 0), ("[3/3]", 0), ("[3/3]", 300), ("[3/3]", 1000)];
+
     private const int SigInt = 2;
     private const int SigTerm = 15;
 
@@ -118,16 +120,13 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
         Assert.True(previous.ExitCode == 0, previous.ToString());
         var before = Bundle.Snapshot(output);
 
-        var timing = System.Diagnostics.Stopwatch.StartNew();
-        using (var full = Cli.Start("report", big.Input, "-o", t["timing"]))
-            Assert.True((await full.WaitAsync(TimeSpan.FromMinutes(3))).ExitCode == 0, "an uninterrupted run failed");
-        double fullMs = timing.Elapsed.TotalMilliseconds;
         int signalled = 0;
-        foreach (var (fraction, signal) in new[] { (0.1, SigTerm), (0.5, SigInt), (0.85, SigTerm) })
+        foreach (var (line, after, signal) in new[] { ("bytes to read", 0, SigTerm), ("[1/3]", 0, SigInt), ("[3/3]", 300, SigTerm) })
         {
-            int delay = (int)(fullMs * fraction);
             using var child = Cli.Start("report", big.Input, "-o", output);
-            await Task.Delay(delay, TestContext.Current.CancellationToken);
+            Assert.True(await child.StderrLine(l => l.Contains(line, StringComparison.Ordinal), TimeSpan.FromMinutes(3)), $"the run ended without writing '{line}'");
+            await Task.Delay(after, TestContext.Current.CancellationToken);
+            string point = $"'{line}' + {after} ms";
             if (child.Process.HasExited)
             {
                 Assert.Equal(0, (await child.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode);
@@ -143,12 +142,12 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
                 continue;
             }
             signalled++;
-            Assert.True(result.ExitCode == 130, $"signal {signal} at {delay} ms of {fullMs:0} ms: {result}");
+            Assert.True(result.ExitCode == 130, $"signal {signal} at {point}: {result}");
             Assert.Contains("interrupted", result.Stderr, StringComparison.Ordinal);
             Bundle.AssertIdentical(before, Bundle.Snapshot(output));
             Assert.Equal(0, Cli.Run("verify", output).ExitCode);
         }
-        Assert.True(signalled >= 2, $"only {signalled} of 3 runs were still going when signalled: the timings prove too little");
+        Assert.True(signalled >= 2, $"only {signalled} of 3 runs were still going when signalled: the points prove too little");
     }
 
     [Theory]
@@ -166,9 +165,9 @@ public sealed class InterruptionTests(BigInputFixture big) : IClassFixture<BigIn
         File.WriteAllText(Path.Combine(templates, "capture.html"), "{{ for i in 1..10000 }}{{ x = \"y\" | string.pad_left 4000000 }}{{ end }}");
 
         using var child = Cli.Start("report", big.Samples, "-o", output, "--format", "html", "--templates", templates);
-        var wait = System.Diagnostics.Stopwatch.StartNew();
-        while (!Directory.EnumerateDirectories(t.Root, ".out.staging-*").Any() && !child.Process.HasExited && wait.Elapsed < TimeSpan.FromMinutes(2))
-            await Task.Delay(20, TestContext.Current.CancellationToken);
+        // Every capture analysed: the run is rendering pages now, in the endless template.
+        int samples = Directory.GetFiles(big.Samples).Length;
+        Assert.True(await child.StderrLine(l => l.Contains($"[{samples}/{samples}]", StringComparison.Ordinal), TimeSpan.FromMinutes(2)), "the run ended before rendering");
         await Task.Delay(500, TestContext.Current.CancellationToken);
         Assert.False(child.Process.HasExited, "the run ended before it could be signalled while rendering");
 
