@@ -334,7 +334,7 @@ public sealed class HtmlReportExporter : IReportExporter
             bins = N(r.Bins.Count),
             busiest = N(busiest),
             figure_json_raw = r.Bins.Count > 0 ? ChartBuilder.Timeline(r, zone) : "",
-            outside_note = OutsideNote(r),
+            gaps_note = GapsNote(r, zone),
             table = Table("traffic", $"Traffic per {TimeFormat.BinWidth(r.BinSeconds)} bin",
                 [Column($"Bin start ({TimeFormat.ZoneLabel(zone)})", mono: true), Column("Bin start (UTC)", mono: true), Column("Packets", numeric: true), Column("IP bytes", numeric: true)],
                 r.Bins, (b, _) => Row(true, TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), TimeFormat.IsoUtcSeconds(b.StartEpochSeconds), N(b.Packets), N(b.IpBytes)),

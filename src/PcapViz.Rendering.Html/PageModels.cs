@@ -92,8 +92,16 @@ internal static class PageModels
           $"({N(limit.OtherPackets)} queries), so the counts listed may be low by at most {N(limit.MaxUndercount)} queries."
         : "";
 
-    public static string OutsideNote(TrafficResult traffic) => traffic.OutsidePackets > 0
-        ? $"{N(traffic.OutsidePackets)} packets ({N(traffic.OutsideIpBytes)} IP bytes) have timestamps far away from the rest " +
-          "of the capture (for example 1970 or the far future) and are left out of the timeline; they are counted everywhere else."
-        : "";
+    /// <summary>Gaps listed one by one in a note before the rest are counted.</summary>
+    public const int MaxGapsListed = 5;
+
+    public static string GapsNote(TrafficResult traffic, TimeZoneInfo zone)
+    {
+        var gaps = traffic.Gaps;
+        if (gaps.Count == 0) return "";
+        var listed = string.Join("; ", gaps.Take(MaxGapsListed).Select(g => TimeFormat.Span(g.FromEpochSeconds, g.ToEpochSeconds, zone)));
+        string more = gaps.Count > MaxGapsListed ? $"; and {N(gaps.Count - MaxGapsListed)} more (analysis.json lists every gap)" : "";
+        return $"The timeline has {N(gaps.Count)} {(gaps.Count == 1 ? "gap" : "gaps")} without packets, each longer than {N(TrafficResult.MaxEmptyBinsInSegment)} bins, " +
+               $"left out of the chart and the table and shown as breaks: {listed}{more}. Every packet is in a bin.";
+    }
 }

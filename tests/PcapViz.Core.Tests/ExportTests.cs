@@ -38,7 +38,7 @@ public sealed class ExportTests
             [new DnsQueryEntry("<script>alert(1)</script>.example", DnsProtocol.Dns, 5), new DnsQueryEntry(@"a\032b.local", DnsProtocol.Mdns, 2),
              new DnsQueryEntry("wpad", DnsProtocol.Llmnr, 1), new DnsQueryEntry("ünïcode\u2028.example", DnsProtocol.Dns, 1)],
             new DistinctLimit(200_000, false, 0, 0, 0)),
-        new TrafficResult(5, [new TrafficBin(Kit.Jan2024Seconds, 10, 1000), new TrafficBin(Kit.Jan2024Seconds + 5, 0, 0)], 2, 300),
+        new TrafficResult(5, [new TrafficBin(Kit.Jan2024Seconds, 10, 1000), new TrafficBin(Kit.Jan2024Seconds + 5, 0, 0), new TrafficBin(Kit.Jan2024Seconds + 5000, 2, 300)]),
         [new CaptureIssue(IssueSeverity.Error, "truncated-record", "Record 1,000 at byte offset 80,024 is cut \"short\" <here>.", 80_024, 1000),
          new CaptureIssue(IssueSeverity.Warning, "distinct-limit", "folded", null, null)]);
 
@@ -70,8 +70,7 @@ public sealed class ExportTests
         Assert.Equal(original.DnsQueries.Limit, read.DnsQueries.Limit);
         Assert.Equal(original.Traffic.BinSeconds, read.Traffic.BinSeconds);
         Assert.Equal(original.Traffic.Bins, read.Traffic.Bins);
-        Assert.Equal(original.Traffic.OutsidePackets, read.Traffic.OutsidePackets);
-        Assert.Equal(original.Traffic.OutsideIpBytes, read.Traffic.OutsideIpBytes);
+        Assert.Equal([new TrafficGap(Kit.Jan2024Seconds + 10, Kit.Jan2024Seconds + 5000)], read.Traffic.Gaps);
         Assert.Equal(original.Issues, read.Issues);
     }
 
@@ -106,7 +105,7 @@ public sealed class ExportTests
     {
         using var doc = System.Text.Json.JsonDocument.Parse(Write(Sample()));
         var root = doc.RootElement;
-        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
         var input = root.GetProperty("input");
         Assert.Equal("site-a/dns.pcap", input.GetProperty("path").GetString());
         Assert.Equal("pcapng", input.GetProperty("format").GetString());
@@ -121,6 +120,10 @@ public sealed class ExportTests
         var traffic = root.GetProperty("traffic");
         Assert.Equal(5, traffic.GetProperty("binSeconds").GetInt32());
         Assert.Equal("2024-01-01T00:00:05Z", traffic.GetProperty("bins")[1].GetProperty("startUtc").GetString());
+        Assert.False(traffic.TryGetProperty("outsidePackets", out _));
+        var gap = Assert.Single(traffic.GetProperty("gaps").EnumerateArray());
+        Assert.Equal("2024-01-01T00:00:10Z", gap.GetProperty("fromUtc").GetString());
+        Assert.Equal("2024-01-01T01:23:20Z", gap.GetProperty("toUtc").GetString());
         var issue = root.GetProperty("issues")[0];
         Assert.Equal("error", issue.GetProperty("severity").GetString());
         Assert.Equal(80_024, issue.GetProperty("byteOffset").GetInt64());
@@ -176,6 +179,62 @@ public sealed class ExportTests
         Assert.Equal(
             "start_utc,start_epoch_seconds,bin_seconds,packets,ip_bytes\n" +
             "2024-01-01T00:00:00Z,1704067200,5,10,1000\n" +
-            "2024-01-01T00:00:05Z,1704067205,5,0,0\n", sink.Text(dir + "traffic.csv"));
+            "2024-01-01T00:00:05Z,1704067205,5,0,0\n" +
+            "2024-01-01T01:23:20Z,1704072200,5,2,300\n", sink.Text(dir + "traffic.csv"));
+    }
+
+    /// <summary>The sample written as schemaVersion 1 did: no gaps, dense bins, outside counts.</summary>
+    private static string Version1(string bins, long outsidePackets)
+    {
+        string json = Encoding.UTF8.GetString(Write(Sample()));
+        int start = json.IndexOf("\"traffic\":", StringComparison.Ordinal);
+        int end = json.IndexOf("\"limits\":", StringComparison.Ordinal);
+        string traffic = $"\"traffic\": {{ \"binSeconds\": 5, \"outsidePackets\": {outsidePackets}, \"outsideIpBytes\": {outsidePackets * 10}, \"bins\": [{bins}] }},\n  ";
+        return json[..start].Replace("\"schemaVersion\": 2", "\"schemaVersion\": 1", StringComparison.Ordinal) + traffic + json[end..];
+    }
+
+    private static string Bin(long start, long packets, long bytes) =>
+        $"{{ \"startUtc\": \"x\", \"startEpochSeconds\": {start}, \"packets\": {packets}, \"ipBytes\": {bytes} }}";
+
+    [Fact]
+    public void AnalysisJson_Version1WithEveryPacketOnTheTimeline_ReadWithLongEmptyRunsAsGaps()
+    {
+        long j = Kit.Jan2024Seconds;
+        // Dense version 1 bins: 1 busy, 61 empty (a gap under version 2), 1 busy, 60 empty (kept), 1 busy.
+        var bins = new List<string> { Bin(j, 1, 10) };
+        for (int i = 1; i <= 61; i++) bins.Add(Bin(j + 5 * i, 0, 0));
+        bins.Add(Bin(j + 5 * 62, 2, 20));
+        for (int i = 63; i <= 122; i++) bins.Add(Bin(j + 5 * i, 0, 0));
+        bins.Add(Bin(j + 5 * 123, 3, 30));
+        var read = AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(Version1(string.Join(",", bins), 0))), Sample().Input);
+        Assert.Equal(5, read.Traffic.BinSeconds);
+        Assert.Equal([new TrafficGap(j + 5, j + 310)], read.Traffic.Gaps);
+        Assert.Equal(1 + 62, read.Traffic.Bins.Count);
+        Assert.Equal((6L, 60L), (read.Traffic.Bins.Sum(b => b.Packets), read.Traffic.Bins.Sum(b => b.IpBytes)));
+        Assert.Equal(Sample().Summary, read.Summary);
+    }
+
+    [Fact]
+    public void AnalysisJson_Version1ThatLeftPacketsOut_Refused()
+    {
+        string json = Version1(Bin(Kit.Jan2024Seconds, 1, 10), 4);
+        var ex = Assert.Throws<InvalidDataException>(() => AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), Sample().Input));
+        Assert.Contains("left 4 packets out", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"schemaVersion\": 3")]
+    [InlineData("\"schemaVersion\": 0")]
+    public void AnalysisJson_UnknownSchemaVersion_Refused(string version)
+    {
+        string json = Encoding.UTF8.GetString(Write(Sample())).Replace("\"schemaVersion\": 2", version, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), Sample().Input));
+    }
+
+    [Fact]
+    public void AnalysisJson_GapsThatDisagreeWithTheBins_Refused()
+    {
+        string json = Encoding.UTF8.GetString(Write(Sample())).Replace("\"toEpochSeconds\": 1704072200", "\"toEpochSeconds\": 1704072195", StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), Sample().Input));
     }
 }

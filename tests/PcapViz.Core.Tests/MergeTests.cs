@@ -78,8 +78,8 @@ public sealed class MergeTests
             Assert.Equal(all.DnsQueries.Entries, merged.DnsQueries.Entries);
             Assert.Equal(all.DnsQueries.Limit, merged.DnsQueries.Limit);
             Assert.Equal(all.Traffic.Bins, merged.Traffic.Bins);
-            Assert.Equal((all.Traffic.BinSeconds, all.Traffic.OutsidePackets, all.Traffic.OutsideIpBytes),
-                (merged.Traffic.BinSeconds, merged.Traffic.OutsidePackets, merged.Traffic.OutsideIpBytes));
+            Assert.Equal(all.Traffic.BinSeconds, merged.Traffic.BinSeconds);
+            Assert.Equal(all.Traffic.Gaps, merged.Traffic.Gaps);
             Assert.Equal(Json(all), Json(merged));
         }
     }
@@ -200,7 +200,7 @@ public sealed class MergeTests
         {
             Assert.Equal(all.BinSeconds, merged.BinSeconds);
             Assert.Equal(all.Bins, merged.Bins);
-            Assert.Equal(all.OutsidePackets, merged.OutsidePackets);
+            Assert.Equal(all.Gaps, merged.Gaps);
         }
     }
 
@@ -227,5 +227,64 @@ public sealed class MergeTests
     public void TrafficAnalysis_DifferentWidths_MergeRefused()
     {
         Assert.Throws<InvalidOperationException>(() => new TrafficAnalysis(60).Merge(new TrafficAnalysis()));
+    }
+
+    [Fact]
+    public void TrafficAnalysis_PartsWithTimestampsFrom1970To2106_AnyGroupingAndOrder_EqualsAllAtOnce()
+    {
+        const long S = 1_000_000_000L;
+        long j = Kit.Jan2024Seconds;
+        // Real traffic over 3 hours, a few packets in 1970 (and before it), one in 2106, one at the last nanosecond.
+        var packets = Enumerable.Range(0, 5000).Select(i => ((j + i * 2L + i % 3) * S + i * 7919L % S, 1, new byte[1 + i % 5]))
+            .Concat([(5 * S, 1, new byte[9]), (-3 * S + 1, 1, new byte[2]), (4_294_967_295L * S + 999_999_999, 1, new byte[4]), (long.MaxValue, 1, new byte[6])])
+            .ToList();
+        var parts = new[] { packets.Where((_, i) => i % 3 == 0).ToList(), packets.Where((_, i) => i % 3 == 1).ToList(), packets.Where((_, i) => i % 3 == 2).ToList() };
+        var all = Traffic(packets).ToResult();
+        Assert.Equal(packets.Count, all.Bins.Sum(b => b.Packets));
+        Assert.Equal(packets.Sum(p => (long)p.Item3.Length), all.Bins.Sum(b => b.IpBytes));
+        Assert.True(all.Gaps.Count >= 3);
+
+        foreach (var order in new[] { new[] { 0, 1, 2 }, new[] { 2, 1, 0 }, new[] { 1, 0, 2 } })
+        {
+            var left = Traffic(parts[order[0]]); // (a + b) + c
+            left.Merge(Traffic(parts[order[1]]));
+            left.Merge(Traffic(parts[order[2]]));
+            var bc = Traffic(parts[order[1]]);    // a + (b + c)
+            bc.Merge(Traffic(parts[order[2]]));
+            var right = Traffic(parts[order[0]]);
+            right.Merge(bc);
+            foreach (var merged in new[] { left.ToResult(), right.ToResult() })
+            {
+                Assert.Equal(all.BinSeconds, merged.BinSeconds);
+                Assert.Equal(all.Bins, merged.Bins);
+                Assert.Equal(all.Gaps, merged.Gaps);
+            }
+        }
+    }
+
+    [Fact]
+    public void TrafficAnalysis_RunTimelineFromResults_AnyOrderSameBinsAndEveryPacket()
+    {
+        const long S = 1_000_000_000L;
+        long j = Kit.Jan2024Seconds;
+        var a = Traffic(Enumerable.Range(0, 3000).Select(i => ((j + i) * S, 1, new byte[3])).ToList()).ToResult();          // 2 s
+        var b = Traffic(Enumerable.Range(0, 3000).Select(i => ((j + 40_000 + i * 5L) * S, 1, new byte[2])).ToList()).ToResult(); // 5 s
+        var c = Traffic([(5 * S, 1, new byte[7])]).ToResult();                                                                 // 1970
+        Assert.Equal((2, 5), (a.BinSeconds, b.BinSeconds));
+        TrafficResult Run(params TrafficResult[] results)
+        {
+            var t = new TrafficAnalysis();
+            foreach (var r in results) t.Merge(r);
+            return t.ToResult();
+        }
+        var abc = Run(a, b, c);
+        Assert.Equal(6001, abc.Bins.Sum(x => x.Packets));
+        Assert.Equal(3000 * 3 + 3000 * 2 + 7, abc.Bins.Sum(x => x.IpBytes));
+        Assert.Equal(0, abc.BinSeconds % 10);
+        foreach (var other in new[] { Run(c, b, a), Run(b, a, c) })
+        {
+            Assert.Equal(abc.BinSeconds, other.BinSeconds);
+            Assert.Equal(abc.Bins, other.Bins);
+        }
     }
 }

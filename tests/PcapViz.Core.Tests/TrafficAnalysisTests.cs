@@ -15,7 +15,7 @@ public sealed class TrafficAnalysisTests
         var r = t.ToResult();
         Assert.Equal(2, r.BinSeconds);
         Assert.Equal([new TrafficBin(J, 1, 100), new TrafficBin(J + 2, 0, 0), new TrafficBin(J + 4, 2, 100)], r.Bins);
-        Assert.Equal(0, r.OutsidePackets);
+        Assert.Empty(r.Gaps);
     }
 
     [Fact]
@@ -29,9 +29,11 @@ public sealed class TrafficAnalysisTests
     [Fact]
     public void ToResult_ThreeHourCapture_FiveSecondBins()
     {
-        // 10 799 s: 2 s bins would be 5 400 (> 3 600); 5 s bins are floor(10 799 / 5) + 1 = 2 160.
+        // 10 799 s with a packet every minute (no gaps): 2 s bins would be 5 400 (> 3 600); 5 s bins are
+        // floor(10 799 / 5) + 1 = 2 160.
         var t = new TrafficAnalysis();
         t.Observe(J * S, 10);
+        for (int m = 1; m < 180; m++) t.Observe((J + 60 * m) * S, 0);
         t.Observe((J + 10_799) * S, 20);
         var r = t.ToResult();
         Assert.Equal(5, r.BinSeconds);
@@ -57,14 +59,16 @@ public sealed class TrafficAnalysisTests
     [MemberData(nameof(LadderSteps))]
     public void ToResult_SpanAtLadderBoundary_PicksSmallestWidthWithin3600Bins(long span, int expectedWidth)
     {
+        // A packet every 120 s leaves at most 59 empty 2 s bins between packets: one segment at every width.
         var t = new TrafficAnalysis();
         t.Observe(J * S, 1);
+        for (long s = 120; s < span; s += 120) t.Observe((J + s) * S, 0);
         t.Observe((J + span) * S, 1);
         var r = t.ToResult();
         Assert.Equal(expectedWidth, r.BinSeconds);
         Assert.Equal(span / expectedWidth + 1, r.Bins.Count);
         Assert.True(r.Bins.Count <= 3600);
-        Assert.Equal(0, r.OutsidePackets);
+        Assert.Empty(r.Gaps);
     }
 
     [Fact]
@@ -86,36 +90,91 @@ public sealed class TrafficAnalysisTests
     }
 
     [Fact]
-    public void ToResult_OnePacketIn1970AmongThousandIn2024_BoundedBinsOutlierReported()
+    public void ToResult_OnePacketIn1970AmongThousandIn2024_TwoSecondBinsInTwoSegmentsWithTheGapListed()
     {
         var t = new TrafficAnalysis();
         t.Observe(5 * S, 77);
         for (int i = 0; i < 1000; i++) t.Observe((J + i) * S, 10);
         var issues = new IssueLog();
         var r = t.ToResult(issues);
-        Assert.True(r.Bins.Count <= 3600);
-        Assert.Equal(1, r.OutsidePackets);
-        Assert.Equal(77, r.OutsideIpBytes);
         Assert.Equal(2, r.BinSeconds);
-        Assert.Equal(500, r.Bins.Count);
-        Assert.Equal(J, r.Bins[0].StartEpochSeconds);
-        Assert.Equal(1000, r.Bins.Sum(b => b.Packets));
-        var warning = Assert.Single(issues.ToList());
-        Assert.Equal("timeline-outliers", warning.Code);
-        Assert.Equal(IssueSeverity.Warning, warning.Severity);
+        Assert.Equal(1 + 500, r.Bins.Count);
+        Assert.Equal(new TrafficBin(4, 1, 77), r.Bins[0]);
+        Assert.Equal(new TrafficBin(J, 2, 20), r.Bins[1]);
+        Assert.Equal((1001L, 77L + 10_000), (r.Bins.Sum(b => b.Packets), r.Bins.Sum(b => b.IpBytes)));
+        Assert.Equal([new TrafficGap(6, J)], r.Gaps);
+        Assert.Equal([new TrafficSegment(0, 1), new TrafficSegment(1, 500)], r.Segments);
+        Assert.Empty(issues.ToList());
     }
 
     [Fact]
-    public void ToResult_FarFuturePacket_BoundedBinsOutlierReported()
+    public void ToResult_PacketsIn1970AndAtTheLastNanosecond_EveryPacketInABin()
     {
         var t = new TrafficAnalysis();
         for (int i = 0; i < 200; i++) t.Observe((J + i) * S, 1);
-        t.Observe(long.MaxValue, 1); // 2262
-        var issues = new IssueLog();
-        var r = t.ToResult(issues);
-        Assert.True(r.Bins.Count <= 3600);
-        Assert.Equal(1, r.OutsidePackets);
-        Assert.Equal("timeline-outliers", Assert.Single(issues.ToList()).Code);
+        t.Observe(long.MaxValue, 3); // 2262-04-11T23:47:16.854775807Z
+        t.Observe(long.MinValue, 5); // 1677-09-21T00:12:43.145224192Z
+        var r = t.ToResult();
+        Assert.Equal(2, r.BinSeconds);
+        Assert.Equal(1 + 100 + 1, r.Bins.Count);
+        Assert.Equal(new TrafficBin(-9_223_372_038, 1, 5), r.Bins[0]);   // floor(−9 223 372 036.85 s) = −9 223 372 037, bin −9 223 372 038
+        Assert.Equal(new TrafficBin(9_223_372_036, 1, 3), r.Bins[^1]);
+        Assert.Equal(2, r.Gaps.Count);
+        Assert.Equal((202L, 208L), (r.Bins.Sum(b => b.Packets), r.Bins.Sum(b => b.IpBytes)));
+    }
+
+    [Fact]
+    public void ToResult_EmptyStretchOfExactly60Bins_ListedAsZeros_61Bins_AGap()
+    {
+        var sixty = new TrafficAnalysis();
+        sixty.Observe(J * S, 1);
+        sixty.Observe((J + 2 * 61) * S, 1); // bins 0 and 61: 60 empty bins between
+        var r60 = sixty.ToResult();
+        Assert.Equal(62, r60.Bins.Count);
+        Assert.Empty(r60.Gaps);
+
+        var sixtyOne = new TrafficAnalysis();
+        sixtyOne.Observe(J * S, 1);
+        sixtyOne.Observe((J + 2 * 62) * S, 1); // bins 0 and 62: 61 empty bins between
+        var r61 = sixtyOne.ToResult();
+        Assert.Equal([new TrafficBin(J, 1, 1), new TrafficBin(J + 124, 1, 1)], r61.Bins);
+        Assert.Equal([new TrafficGap(J + 2, J + 124)], r61.Gaps);
+    }
+
+    [Fact]
+    public void ToResult_BudgetCountsBinsOfAllSegments()
+    {
+        // 40 bursts of 100 s, one a day: at 2 s each burst is 50 bins, 2 000 in all (≤ 3 600), the days between are gaps.
+        var t = new TrafficAnalysis();
+        for (int d = 0; d < 40; d++)
+            for (int s = 0; s < 100; s++) t.Observe((J + d * 86400L + s) * S, 1);
+        var r = t.ToResult();
+        Assert.Equal(2, r.BinSeconds);
+        Assert.Equal(2000, r.Bins.Count);
+        Assert.Equal(39, r.Gaps.Count);
+
+        // 80 bursts: 4 000 two-second bins would exceed the budget; 5 s gives 80 × 20 = 1 600.
+        var u = new TrafficAnalysis();
+        for (int d = 0; d < 80; d++)
+            for (int s = 0; s < 100; s++) u.Observe((J + d * 86400L + s) * S, 1);
+        var ru = u.ToResult();
+        Assert.Equal(5, ru.BinSeconds);
+        Assert.Equal(1600, ru.Bins.Count);
+        Assert.Equal(8000, ru.Bins.Sum(b => b.Packets));
+    }
+
+    [Fact]
+    public void ToResult_MoreDistinctDaysThanTheBudget_WidensBeyondOneDayAndKeepsEveryPacket()
+    {
+        // One packet every other day for 8 000 days: 1 d bins give 7 999 bins (each gap of one empty day is kept);
+        // 2 d bins give 4 000; 4 d bins give 2 000.
+        var t = new TrafficAnalysis();
+        for (long d = 0; d < 8000; d += 2) t.Observe(d * 86400 * S, 1);
+        var r = t.ToResult();
+        Assert.Equal(4 * 86400, r.BinSeconds);
+        Assert.Equal(2000, r.Bins.Count);
+        Assert.Equal(4000, r.Bins.Sum(b => b.Packets));
+        Assert.All(r.Bins, b => Assert.Equal(0, b.StartEpochSeconds % (4 * 86400)));
     }
 
     [Fact]
@@ -154,12 +213,24 @@ public sealed class TrafficAnalysisTests
     public void MergeResult_BinsCountedAtTheirStart()
     {
         var t = new TrafficAnalysis();
-        t.Merge(new TrafficResult(2, [new TrafficBin(J, 3, 30), new TrafficBin(J + 2, 0, 0), new TrafficBin(J + 4, 1, 10)], 0, 0));
+        t.Merge(new TrafficResult(2, [new TrafficBin(J, 3, 30), new TrafficBin(J + 2, 0, 0), new TrafficBin(J + 4, 1, 10)]));
         t.Observe((J + 4) * S, 5);
         Assert.Equal([new TrafficBin(J, 3, 30), new TrafficBin(J + 2, 0, 0), new TrafficBin(J + 4, 2, 15)], t.ToResult().Bins);
     }
     [Fact]
-    public void ToResult_ExplicitWidthWithAbsurdTimestamp_BoundedTo100000Bins()
+    public void MergeResults_OfDifferentWidths_RunWidthIsAMultipleOfEach()
+    {
+        // A 5 s capture and a 2 s capture: the run's bins are 10 s, so each capture bin lies inside one run bin.
+        var t = new TrafficAnalysis();
+        t.Merge(new TrafficResult(5, [new TrafficBin(J + 5, 1, 50)]));
+        t.Merge(new TrafficResult(2, [new TrafficBin(J + 8, 2, 20)]));
+        var r = t.ToResult();
+        Assert.Equal(10, r.BinSeconds);
+        Assert.Equal([new TrafficBin(J, 3, 70)], r.Bins);
+    }
+
+    [Fact]
+    public void ToResult_ExplicitWidthWithAbsurdTimestamp_KeepsTheWidthAndListsAGap()
     {
         var t = new TrafficAnalysis(1);
         t.Observe(5 * S, 9);
@@ -167,9 +238,22 @@ public sealed class TrafficAnalysisTests
         var issues = new IssueLog();
         var r = t.ToResult(issues);
         Assert.Equal(1, r.BinSeconds);
-        Assert.Equal(100, r.Bins.Count);
-        Assert.Equal(J, r.Bins[0].StartEpochSeconds);
-        Assert.Equal((1L, 9L), (r.OutsidePackets, r.OutsideIpBytes));
-        Assert.Equal("timeline-outliers", Assert.Single(issues.ToList()).Code);
+        Assert.Equal(101, r.Bins.Count);
+        Assert.Equal(new TrafficBin(5, 1, 9), r.Bins[0]);
+        Assert.Equal([new TrafficGap(6, J)], r.Gaps);
+        Assert.Empty(issues.ToList());
+    }
+
+    [Fact]
+    public void ToResult_ExplicitWidthNeedingMoreThan100000Bins_WidenedTenfoldWithAWarning()
+    {
+        var t = new TrafficAnalysis(1);
+        for (int i = 0; i < 100_001; i++) t.Observe((J + i) * S, 1);
+        var issues = new IssueLog();
+        var r = t.ToResult(issues);
+        Assert.Equal(10, r.BinSeconds);
+        Assert.Equal(10_001, r.Bins.Count);
+        Assert.Equal(100_001, r.Bins.Sum(b => b.Packets));
+        Assert.Equal("bin-width-widened", Assert.Single(issues.ToList()).Code);
     }
 }

@@ -29,8 +29,7 @@ internal static class Fixtures
                 _ => new DnsQueryEntry($"host{i}.example.com", DnsProtocol.Dns, 300 - i * 9),
             }).ToArray();
         var traffic = new TrafficResult(2,
-            Enumerable.Range(0, bins).Select(i => new TrafficBin(start + 2L * i, i % 50 == 7 ? 0 : 40 + (i * 37 % 90), i % 50 == 7 ? 0 : 30_000 + (i * 7919 % 60_000))).ToArray(),
-            0, 0);
+            Enumerable.Range(0, bins).Select(i => new TrafficBin(start + 2L * i, i % 50 == 7 ? 0 : 40 + (i * 37 % 90), i % 50 == 7 ? 0 : 30_000 + (i * 7919 % 60_000))).ToArray());
         long packets = sourceEntries.Sum(e => e.Packets) + 120;
         var summary = new CaptureSummary(packets, sourceEntries.Where(e => e.Version == 4).Sum(e => e.Packets), sourceEntries.Where(e => e.Version == 6).Sum(e => e.Packets),
             packets * 700, sourceEntries.Sum(e => e.IpBytes), start * 1_000_000_000L + 123_456_000, (start + 2L * bins - 1) * 1_000_000_000L + 987_654_000, 120, 2);
@@ -45,7 +44,7 @@ internal static class Fixtures
             [new CaptureIssue(IssueSeverity.Warning, "undecoded-link-type", "120 frames of link type 105 were counted but not decoded.", null, null)]);
     }
 
-    /// <summary>A partial capture that hit the distinct limit, has far-away timestamps and ends early.</summary>
+    /// <summary>A partial capture that hit the distinct limit, has packets stamped 1970 (a gap in its timeline) and ends early.</summary>
     public static CaptureResult Limited()
     {
         var c = Normal("branch-02", "site-b/branch-02.pcap.gz", sources: 12, names: 8, bins: 40);
@@ -55,7 +54,7 @@ internal static class Fixtures
             File = new CaptureFileInfo(CaptureFormat.Pcap, CaptureCompression.Gzip, [1], "nanoseconds"),
             SourceIps = c.SourceIps with { Limit = new DistinctLimit(12, true, 345, 67_890, 17) },
             DnsQueries = c.DnsQueries with { Limit = new DistinctLimit(8, true, 21, 0, 3) },
-            Traffic = c.Traffic with { OutsidePackets = 4, OutsideIpBytes = 256 },
+            Traffic = c.Traffic with { Bins = [new TrafficBin(0, 4, 256), .. c.Traffic.Bins] }, // 4 packets stamped 1970: a gap
             Issues =
             [
                 new CaptureIssue(IssueSeverity.Warning, "far-timestamp", "4 packets have timestamps more than a year away from the median.", 4096, 17),
@@ -116,7 +115,7 @@ internal static class Fixtures
         return new RunResult(info, new AnalysisOptions(), captures, totals,
             new SourceIpResult(sources, DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
             new DnsQueryResult(names, DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
-            new TrafficResult(2, bins, readable.Sum(c => c.Traffic.OutsidePackets), readable.Sum(c => c.Traffic.OutsideIpBytes)),
+            new TrafficResult(2, bins),
             [new SkippedInput("site-b/readme.txt", "not a capture (text file)")]);
     }
 

@@ -138,14 +138,15 @@ public sealed partial class HtmlReportExporterTests
     }
 
     [Fact]
-    public void LimitsOutsidePacketsFailuresAndEmptyCaptures_AreStatedPlainly()
+    public void LimitsGapsFailuresAndEmptyCaptures_AreStatedPlainly()
     {
         var run = Fixtures.StandardRun();
         string limited = Exporter.RenderCapture(run.Captures[1], run);
         Assert.Contains("More than 12 distinct source addresses were seen; the rest were counted as &quot;other&quot;", limited, StringComparison.Ordinal);
         Assert.Contains("may be low by at most 17 packets", limited, StringComparison.Ordinal);
         Assert.Contains("More than 8 distinct query names", limited, StringComparison.Ordinal);
-        Assert.Contains("4 packets (256 IP bytes) have timestamps far away", limited, StringComparison.Ordinal);
+        Assert.Contains("The timeline has 1 gap without packets, each longer than 60 bins", limited, StringComparison.Ordinal);
+        Assert.Contains("1970-01-01 00:00:02 +00:00 to 20", limited, StringComparison.Ordinal);
         Assert.Contains("truncated-record", limited, StringComparison.Ordinal);
 
         string empty = Exporter.RenderCapture(run.Captures[2], run);

@@ -55,7 +55,7 @@ internal static class Fixtures
             summary,
             new SourceIpResult(addresses, DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
             new DnsQueryResult(names, DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
-            new TrafficResult(2, bins, 0, 0),
+            new TrafficResult(2, bins),
             [new CaptureIssue(IssueSeverity.Warning, "unknown-link-type", "12 frames of link type 147 were counted but not decoded.", null, 4711)]);
     }
 
@@ -71,7 +71,7 @@ internal static class Fixtures
             new CaptureSummary(45, 40, 5, 6_000, 4_500, Start * 1_000_000_000L, (Start + 19) * 1_000_000_000L, 0, 0),
             new SourceIpResult([new("10.1.1.1", 4, 30, 3000), new("fe80::1", 6, 5, 500), new("10.1.1.2", 4, 10, 1000)], DistinctLimit.NotExceeded(1000)),
             new DnsQueryResult([new("printer.local", DnsProtocol.Mdns, 4), new("wpad", DnsProtocol.Llmnr, 1)], DistinctLimit.NotExceeded(1000)),
-            new TrafficResult(2, bins, 0, 0),
+            new TrafficResult(2, bins),
             []);
     }
 
@@ -81,7 +81,7 @@ internal static class Fixtures
         var c = Small("long", "long-" + binSeconds + ".pcap", new string('c', 64));
         long start = Start / binSeconds * binSeconds;
         var bins = Enumerable.Range(0, count).Select(i => new TrafficBin(start + (long)binSeconds * i, 10 + i % 50, (10 + i % 50) * 1000L * (i == count / 3 ? 40 : 1))).ToList();
-        return c with { Traffic = new TrafficResult(binSeconds, bins, 0, 0) };
+        return c with { Traffic = new TrafficResult(binSeconds, bins) };
     }
 
     public static CaptureResult Failed(string id = "broken", string path = "incoming/broken.pcap", int issues = 1)
@@ -102,7 +102,7 @@ internal static class Fixtures
             new SourceIpResult([], DistinctLimit.NotExceeded(1000)), new DnsQueryResult([], DistinctLimit.NotExceeded(1000)),
             TrafficResult.Empty, []);
 
-    /// <summary>Limits hit, packets outside the timeline, huge counts, 500 issues, Partial status.</summary>
+    /// <summary>Limits hit, packets stamped 1970 (a gap in the timeline), huge counts, 500 issues, Partial status.</summary>
     public static CaptureResult Troubled()
     {
         var c = Realistic("troubled", "troubled.pcap", "ab".PadRight(64, 'c'));
@@ -114,7 +114,7 @@ internal static class Fixtures
             Summary = c.Summary with { Packets = 9_876_543_210_123, CapturedBytes = 8_765_432_109_876_543 },
             SourceIps = c.SourceIps with { Limit = new DistinctLimit(1000, true, 77_777, 5_555_555, 1_234) },
             DnsQueries = c.DnsQueries with { Limit = new DistinctLimit(1000, true, 888, 0, 12) },
-            Traffic = c.Traffic with { OutsidePackets = 3, OutsideIpBytes = 180 },
+            Traffic = c.Traffic with { Bins = [new TrafficBin(0, 3, 180), .. c.Traffic.Bins] }, // 3 packets stamped 1970: a gap
             Issues = issues,
         };
     }

@@ -196,14 +196,15 @@ public sealed class PdfReportTests
     }
 
     [Fact]
-    public void RenderCapture_LimitsOutsidePacketsAndManyIssues_StatedPlainly()
+    public void RenderCapture_LimitsGapsAndManyIssues_StatedPlainly()
     {
         string all = string.Concat(PdfTestKit.PageTexts(PdfTestKit.RenderCapture(Fixtures.Troubled())));
 
         Assert.Contains("More than 1,000 distinct source addresses", all);
         Assert.Contains("77,777 packets", all);
         Assert.Contains("More than 1,000 distinct query names", all);
-        Assert.Contains("3 packets (180 bytes of IP) have timestamps far away", all);
+        Assert.Contains("The timeline has 1 gap without packets", all);
+        Assert.Contains("1970-01-01 00:00:02 +00:00 to 2024-", all);
         Assert.Contains("9,876,543,210,123", all);
         Assert.Contains("8,765,432,109,876,543 bytes", all);
         Assert.Contains($"and {500 - Report.ReportComposer.MaxIssuesListed} more", all);

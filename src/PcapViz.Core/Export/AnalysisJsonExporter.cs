@@ -4,10 +4,13 @@ using PcapViz.Model;
 
 namespace PcapViz.Export;
 
-/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 1, DESIGN.md) with every address, name and bin.</summary>
+/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 2, DESIGN.md) with every address, name and bin.</summary>
 public sealed class AnalysisJsonExporter : IReportExporter
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
+
+    /// <summary>The oldest schema version <see cref="AnalysisJsonReader"/> still reads (1: no <c>traffic.gaps</c>).</summary>
+    public const int OldestReadableSchemaVersion = 1;
     public const string FileName = "analysis.json";
 
     internal static readonly JsonWriterOptions WriterOptions = new()
@@ -139,8 +142,6 @@ public sealed class AnalysisJsonExporter : IReportExporter
     {
         w.WriteStartObject("traffic");
         w.WriteNumber("binSeconds", traffic.BinSeconds);
-        w.WriteNumber("outsidePackets", traffic.OutsidePackets);
-        w.WriteNumber("outsideIpBytes", traffic.OutsideIpBytes);
         w.WriteStartArray("bins");
         foreach (var bin in traffic.Bins)
         {
@@ -149,6 +150,17 @@ public sealed class AnalysisJsonExporter : IReportExporter
             w.WriteNumber("startEpochSeconds", bin.StartEpochSeconds);
             w.WriteNumber("packets", bin.Packets);
             w.WriteNumber("ipBytes", bin.IpBytes);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("gaps");
+        foreach (var gap in traffic.Gaps)
+        {
+            w.WriteStartObject();
+            w.WriteString("fromUtc", TimeFormat.IsoUtcSeconds(gap.FromEpochSeconds));
+            w.WriteString("toUtc", TimeFormat.IsoUtcSeconds(gap.ToEpochSeconds));
+            w.WriteNumber("fromEpochSeconds", gap.FromEpochSeconds);
+            w.WriteNumber("toEpochSeconds", gap.ToEpochSeconds);
             w.WriteEndObject();
         }
         w.WriteEndArray();

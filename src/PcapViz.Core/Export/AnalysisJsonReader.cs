@@ -10,8 +10,9 @@ public static class AnalysisJsonReader
     {
         using var doc = JsonDocument.Parse(stream);
         var root = doc.RootElement;
-        if (root.GetProperty("schemaVersion").GetInt32() != AnalysisJsonExporter.SchemaVersion)
-            throw new InvalidDataException("analysis.json has another schema version.");
+        int version = root.GetProperty("schemaVersion").GetInt32();
+        if (version is < AnalysisJsonExporter.OldestReadableSchemaVersion or > AnalysisJsonExporter.SchemaVersion)
+            throw new InvalidDataException($"analysis.json has schemaVersion {version.ToString(System.Globalization.CultureInfo.InvariantCulture)}; this PcapViz reads versions {AnalysisJsonExporter.OldestReadableSchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {AnalysisJsonExporter.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         var inputElement = root.GetProperty("input");
         string format = inputElement.GetProperty("format").GetString()!;
         CaptureFileInfo? file = format == "unknown" ? null : new CaptureFileInfo(
@@ -44,11 +45,7 @@ public static class AnalysisJsonReader
                 e.GetProperty("name").GetString()!, ParseProtocol(e.GetProperty("protocol").GetString()),
                 e.GetProperty("queries").GetInt64())).ToArray(),
             ReadLimit(limits.GetProperty("dnsQueries")));
-        var t = root.GetProperty("traffic");
-        var traffic = new TrafficResult(t.GetProperty("binSeconds").GetInt32(),
-            t.GetProperty("bins").EnumerateArray().Select(b => new TrafficBin(
-                b.GetProperty("startEpochSeconds").GetInt64(), b.GetProperty("packets").GetInt64(), b.GetProperty("ipBytes").GetInt64())).ToArray(),
-            t.GetProperty("outsidePackets").GetInt64(), t.GetProperty("outsideIpBytes").GetInt64());
+        var traffic = ReadTraffic(root.GetProperty("traffic"), version);
         var issues = root.GetProperty("issues").EnumerateArray().Select(i => new CaptureIssue(
             i.GetProperty("severity").GetString() == "error" ? IssueSeverity.Error : IssueSeverity.Warning,
             i.GetProperty("code").GetString()!, i.GetProperty("message").GetString()!,
@@ -65,6 +62,55 @@ public static class AnalysisJsonReader
 
     private static long OptionalInt64(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+
+    /// <summary>
+    /// Version 2: bins of every segment and the gaps between them, which must agree. Version 1: dense bins from the
+    /// first to the last, possibly with packets left out (<c>outsidePackets</c>); a file that left none out is read
+    /// into segments by the version 2 rule (runs of more than 60 empty bins become gaps), one that did is refused,
+    /// because its timeline does not hold every packet.
+    /// </summary>
+    private static TrafficResult ReadTraffic(JsonElement t, int version)
+    {
+        int width = t.GetProperty("binSeconds").GetInt32();
+        if (width <= 0) throw new InvalidDataException("traffic.binSeconds must be positive.");
+        var bins = t.GetProperty("bins").EnumerateArray().Select(b => new TrafficBin(
+            b.GetProperty("startEpochSeconds").GetInt64(), b.GetProperty("packets").GetInt64(), b.GetProperty("ipBytes").GetInt64())).ToList();
+        for (int i = 1; i < bins.Count; i++)
+            if (bins[i].StartEpochSeconds < bins[i - 1].StartEpochSeconds + width || bins[i].StartEpochSeconds % width != 0)
+                throw new InvalidDataException($"traffic.bins[{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}] is out of order or not aligned to the bin width.");
+        if (version == 1)
+        {
+            long outside = t.GetProperty("outsidePackets").GetInt64();
+            if (outside != 0)
+                throw new InvalidDataException($"analysis.json (schemaVersion 1) left {outside.ToString(System.Globalization.CultureInfo.InvariantCulture)} packets out of its timeline; analyse the capture again.");
+            return new TrafficResult(width, ElideLongEmptyRuns(bins));
+        }
+        var result = new TrafficResult(width, bins);
+        var gaps = t.GetProperty("gaps").EnumerateArray().Select(g => new TrafficGap(
+            g.GetProperty("fromEpochSeconds").GetInt64(), g.GetProperty("toEpochSeconds").GetInt64())).ToList();
+        if (!gaps.SequenceEqual(result.Gaps))
+            throw new InvalidDataException("traffic.gaps does not match the bins.");
+        if (gaps.Any(g => (g.ToEpochSeconds - g.FromEpochSeconds) / width <= TrafficResult.MaxEmptyBinsInSegment))
+            throw new InvalidDataException("traffic.gaps lists a gap of 60 bins or fewer; such stretches are listed as empty bins.");
+        return result;
+    }
+
+    /// <summary>Drops every run of more than <see cref="TrafficResult.MaxEmptyBinsInSegment"/> empty bins between two non-empty ones.</summary>
+    private static List<TrafficBin> ElideLongEmptyRuns(List<TrafficBin> dense)
+    {
+        var kept = new List<TrafficBin>(dense.Count);
+        int i = 0;
+        while (i < dense.Count)
+        {
+            if (dense[i].Packets != 0 || dense[i].IpBytes != 0) { kept.Add(dense[i++]); continue; }
+            int end = i;
+            while (end < dense.Count && dense[end].Packets == 0 && dense[end].IpBytes == 0) end++;
+            bool inside = i > 0 && end < dense.Count;
+            if (inside && end - i <= TrafficResult.MaxEmptyBinsInSegment) kept.AddRange(dense.Skip(i).Take(end - i));
+            i = end;
+        }
+        return kept;
+    }
 
     private static DnsProtocol ParseProtocol(string? text) => text switch
     {

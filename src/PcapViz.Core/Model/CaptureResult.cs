@@ -115,13 +115,61 @@ public sealed record DnsQueryResult(IReadOnlyList<DnsQueryEntry> Entries, Distin
     public long TotalQueries => Entries.Sum(e => e.Queries) + Limit.OtherPackets;
 }
 
+/// <summary>An elided stretch of the timeline with no packet: from the end of one segment's last bin to the start of the next segment.</summary>
+public sealed record TrafficGap(long FromEpochSeconds, long ToEpochSeconds);
+
+/// <summary>A run of consecutive bins in <see cref="TrafficResult.Bins"/>: <paramref name="Count"/> bins from index <paramref name="First"/>.</summary>
+public readonly record struct TrafficSegment(int First, int Count);
+
+/// <summary>
+/// The timeline: one or more segments of consecutive bins (empty bins inside a segment are listed with zeros);
+/// between two segments lies a gap of more than <see cref="MaxEmptyBinsInSegment"/> empty bins, which is not listed.
+/// Every packet is in a bin: the bins add up to the capture's packets and IP bytes exactly.
+/// </summary>
 /// <param name="BinSeconds">Width of every bin.</param>
-/// <param name="Bins">Dense: every bin from the first to the last non-empty one, zeros included.</param>
-/// <param name="OutsidePackets">Packets left out of the timeline because their timestamps are far away from the rest (see docs).</param>
-/// <param name="OutsideIpBytes">IP bytes of those packets.</param>
-public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bins, long OutsidePackets, long OutsideIpBytes)
+/// <param name="Bins">Every bin of every segment, in time order; consecutive entries more than one width apart are separated by a gap.</param>
+public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bins)
 {
-    public static readonly TrafficResult Empty = new(2, [], 0, 0);
+    /// <summary>An empty stretch longer than this many bins between two packets is a gap (DESIGN.md).</summary>
+    public const int MaxEmptyBinsInSegment = 60;
+
+    public static readonly TrafficResult Empty = new(2, []);
+
+    /// <summary>The elided stretches between segments, in time order.</summary>
+    public IReadOnlyList<TrafficGap> Gaps
+    {
+        get
+        {
+            var gaps = new List<TrafficGap>();
+            for (int i = 1; i < Bins.Count; i++)
+            {
+                long end = Bins[i - 1].StartEpochSeconds + BinSeconds;
+                if (Bins[i].StartEpochSeconds != end) gaps.Add(new TrafficGap(end, Bins[i].StartEpochSeconds));
+            }
+            return gaps;
+        }
+    }
+
+    /// <summary>The runs of consecutive bins, in time order (none when there are no bins).</summary>
+    public IReadOnlyList<TrafficSegment> Segments
+    {
+        get
+        {
+            var segments = new List<TrafficSegment>();
+            int first = 0;
+            for (int i = 1; i <= Bins.Count; i++)
+            {
+                if (i < Bins.Count && Bins[i].StartEpochSeconds == Bins[i - 1].StartEpochSeconds + BinSeconds) continue;
+                segments.Add(new TrafficSegment(first, i - first));
+                first = i;
+            }
+            return Bins.Count == 0 ? [] : segments;
+        }
+    }
+
+    public long TotalPackets => Bins.Sum(b => b.Packets);
+
+    public long TotalIpBytes => Bins.Sum(b => b.IpBytes);
 }
 
 public enum IssueSeverity { Warning, Error }

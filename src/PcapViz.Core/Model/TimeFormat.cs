@@ -34,6 +34,12 @@ public static class TimeFormat
         return local.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " " + Offset(local.Offset);
     }
 
+    /// <summary>
+    /// "from A to B" for an elided stretch of a timeline (bin boundaries, whole seconds), each end with its own offset.
+    /// </summary>
+    public static string Span(long fromEpochSeconds, long toEpochSeconds, TimeZoneInfo zone) =>
+        DisplaySeconds(fromEpochSeconds, zone) + " to " + DisplaySeconds(toEpochSeconds, zone);
+
     /// <summary>"UTC" or "Europe/Berlin (UTC+01:00)" — for axis titles and captions.</summary>
     public static string ZoneLabel(TimeZoneInfo zone) =>
         zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC" ? "UTC" : $"{zone.Id} (UTC{Offset(zone.BaseUtcOffset)})";

@@ -16,6 +16,9 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
     private const float TimelineHeight = 210f;
 
+    /// <summary>Gaps of a timeline listed one by one before the rest are counted.</summary>
+    public const int MaxGapsListed = 5;
+
     /// <summary>Bar charts grow with their bars, so two bars are not drawn as two slabs.</summary>
     private static float BarChartHeight(int bars) => Math.Min(230f, 48f + 13f * Math.Max(bars, 3));
 
@@ -241,12 +244,6 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
     private void Traffic(TrafficResult r)
     {
         layout.Add(new Heading("Traffic over time", S.Heading, 120f));
-        if (r.OutsidePackets > 0)
-        {
-            layout.Add(new Note(
-                $"{Fmt.Int(r.OutsidePackets)} packets ({Fmt.Bytes(r.OutsideIpBytes)} of IP) have timestamps far away from the rest of the capture and are left out of the timeline below; they are counted everywhere else.",
-                NoteKind.Warning));
-        }
         if (r.Bins.Count == 0)
         {
             layout.Add(new Note("No IP packets on the timeline.", NoteKind.Info));
@@ -265,6 +262,15 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             new("Peak bin", $"{TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}: {Fmt.Bytes(peak.IpBytes)}, {Fmt.Int(peak.Packets)} packets, {Fmt.Rate(peak.IpBytes / (double)r.BinSeconds)}"),
             new("Mean rate", $"{Fmt.Rate(bytes / seconds)} over the timeline; {Fmt.Int(packets)} packets, {Fmt.Bytes(bytes)} of IP"),
         ]));
+        var gaps = r.Gaps;
+        if (gaps.Count > 0)
+        {
+            string listed = string.Join("; ", gaps.Take(MaxGapsListed).Select(g => TimeFormat.Span(g.FromEpochSeconds, g.ToEpochSeconds, zone)));
+            string more = gaps.Count > MaxGapsListed ? $"; and {Fmt.Int(gaps.Count - MaxGapsListed)} more (analysis.json lists every gap)" : "";
+            layout.Add(new Note(
+                $"The timeline has {Fmt.Int(gaps.Count)} {(gaps.Count == 1 ? "gap" : "gaps")} without packets, each longer than {Fmt.Int(TrafficResult.MaxEmptyBinsInSegment)} bins, drawn as breaks in the chart: {listed}{more}. Every packet is in a bin.",
+                NoteKind.Info));
+        }
         var style = S;
         layout.Add(new ChartBlock(TimelineHeight, (c, rect) => Charts.Timeline(c, rect, style, r, zone)));
         var busiest = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).Take(Top).ToList();
