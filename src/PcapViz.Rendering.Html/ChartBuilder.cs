@@ -37,15 +37,23 @@ internal static partial class ChartBuilder
         return Serialise(GenericChart.ofTraceObject(false, trace), layout);
     }
 
-    /// <summary>IP bytes per bin as a step line with a range slider; packets per bin as a second (hidden) trace.</summary>
+    /// <summary>
+    /// IP bytes per bin as a filled step line with a range slider; packets per bin as a second (hidden) trace.
+    /// Every bin is drawn over its whole width: each segment ends with a point at its last bin's end. Between two
+    /// segments the line is broken (a null point), the axis skips the gap (a range break) and a dotted line marks
+    /// where it was, so a gap is a visible break, never a long flat line.
+    /// </summary>
     public static string Timeline(TrafficResult traffic, TimeZoneInfo zone)
     {
-        string[] x = traffic.Bins.Select(b => LocalTime(b.StartEpochSeconds, zone)).ToArray();
+        var (x, bytesY, packetsY) = TimelinePoints(traffic, zone);
         var bytes = new Trace2D("scatter");
         bytes.SetProperty("name", "IP bytes");
         bytes.SetProperty("mode", "lines");
         bytes.SetProperty("x", x);
-        bytes.SetProperty("y", traffic.Bins.Select(b => b.IpBytes).ToArray());
+        bytes.SetProperty("y", bytesY);
+        bytes.SetProperty("connectgaps", false);
+        bytes.SetProperty("fill", "tozeroy");
+        bytes.SetProperty("fillcolor", "rgba(31,95,168,0.25)");
         bytes.SetProperty("line", Obj(("shape", "hv"), ("color", "#1f5fa8"), ("width", 1.5)));
         bytes.SetProperty("hovertemplate", "%{x}<br>%{y:,} IP bytes<extra></extra>");
 
@@ -53,15 +61,28 @@ internal static partial class ChartBuilder
         packets.SetProperty("name", "packets");
         packets.SetProperty("mode", "lines");
         packets.SetProperty("x", x);
-        packets.SetProperty("y", traffic.Bins.Select(b => b.Packets).ToArray());
+        packets.SetProperty("y", packetsY);
+        packets.SetProperty("connectgaps", false);
+        packets.SetProperty("fill", "tozeroy");
+        packets.SetProperty("fillcolor", "rgba(194,87,26,0.25)");
         packets.SetProperty("visible", false);
         packets.SetProperty("line", Obj(("shape", "hv"), ("color", "#c2571a"), ("width", 1.5)));
         packets.SetProperty("hovertemplate", "%{x}<br>%{y:,} packets<extra></extra>");
 
         var layout = BaseLayout(height: 420);
-        string axisTitle = $"Time ({TimeFormat.ZoneLabel(zone)}), bin width {TimeFormat.BinWidth(traffic.BinSeconds)}";
-        layout.SetProperty("xaxis", Obj(("type", "date"), ("title", Obj(("text", HtmlSafety.PlotlyText(axisTitle)))),
-            ("rangeslider", Obj(("visible", true), ("thickness", 0.12))), ("automargin", true)));
+        var gaps = traffic.Gaps;
+        string gapText = gaps.Count == 0 ? "" : $"; {gaps.Count.ToString("N0", CultureInfo.InvariantCulture)} {(gaps.Count == 1 ? "gap" : "gaps")} without packets left out (dotted)";
+        string axisTitle = $"Time ({TimeFormat.ZoneLabel(zone, traffic)}), bin width {TimeFormat.BinWidth(traffic.BinSeconds)}{gapText}";
+        var xaxis = Obj(("type", "date"), ("title", Obj(("text", HtmlSafety.PlotlyText(axisTitle)))),
+            ("rangeslider", Obj(("visible", true), ("thickness", 0.12))), ("automargin", true));
+        if (gaps.Count > 0)
+        {
+            xaxis["rangebreaks"] = gaps.Select(g => Obj(("values", new[] { LocalTime(g.FromEpochSeconds, zone) }), ("dvalue", LocalMilliseconds(g, zone)))).ToArray();
+            layout.SetProperty("shapes", gaps.Select(g => Obj(("type", "line"), ("xref", "x"), ("yref", "paper"),
+                ("x0", LocalTime(g.FromEpochSeconds, zone)), ("x1", LocalTime(g.FromEpochSeconds, zone)), ("y0", 0), ("y1", 1),
+                ("line", Obj(("color", "#5f6670"), ("width", 1.5), ("dash", "dot"))))).ToArray());
+        }
+        layout.SetProperty("xaxis", xaxis);
         layout.SetProperty("yaxis", Obj(("title", Obj(("text", $"IP bytes per {TimeFormat.BinWidth(traffic.BinSeconds)} bin"))), ("rangemode", "tozero"), ("separatethousands", true), ("automargin", true)));
         string bin = TimeFormat.BinWidth(traffic.BinSeconds);
         // Two buttons switch the one y axis between IP bytes and packets per bin.
@@ -79,6 +100,43 @@ internal static partial class ChartBuilder
         layout.SetProperty("hovermode", "x");
         return Serialise(GenericChart.ofTraceObjects(false, new[] { bytes, packets }), layout);
     }
+
+    /// <summary>
+    /// The points of the timeline traces: per segment, one point at each bin's start and one at the last bin's end
+    /// (so the last bin has its width); between segments a point with no value, which breaks the line.
+    /// </summary>
+    internal static (string[] X, long?[] Bytes, long?[] Packets) TimelinePoints(TrafficResult traffic, TimeZoneInfo zone)
+    {
+        var x = new List<string>(traffic.Bins.Count + 2);
+        var bytes = new List<long?>(traffic.Bins.Count + 2);
+        var packets = new List<long?>(traffic.Bins.Count + 2);
+        foreach (var segment in traffic.Segments)
+        {
+            if (x.Count > 0)
+            {
+                x.Add(x[^1]);
+                bytes.Add(null);
+                packets.Add(null);
+            }
+            for (int i = segment.First; i < segment.First + segment.Count; i++)
+            {
+                var b = traffic.Bins[i];
+                x.Add(LocalTime(b.StartEpochSeconds, zone));
+                bytes.Add(b.IpBytes);
+                packets.Add(b.Packets);
+            }
+            var last = traffic.Bins[segment.First + segment.Count - 1];
+            x.Add(LocalTime(last.StartEpochSeconds + traffic.BinSeconds, zone));
+            bytes.Add(last.IpBytes);
+            packets.Add(last.Packets);
+        }
+        return (x.ToArray(), bytes.ToArray(), packets.ToArray());
+    }
+
+    /// <summary>A gap's length on the chart's (naive, local) time axis, in milliseconds.</summary>
+    private static double LocalMilliseconds(TrafficGap gap, TimeZoneInfo zone) =>
+        (TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(gap.ToEpochSeconds), zone).DateTime -
+         TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(gap.FromEpochSeconds), zone).DateTime).TotalMilliseconds;
 
     /// <summary>A bin start in the display zone, as plotly's naive date string.</summary>
     public static string LocalTime(long epochSeconds, TimeZoneInfo zone) =>

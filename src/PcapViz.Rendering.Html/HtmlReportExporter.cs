@@ -130,7 +130,7 @@ public sealed class HtmlReportExporter : IReportExporter
             dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
         };
-        var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report");
+        var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
         globals["page"] = page;
         globals["memory"] = MemoryModels.For(run, capture, options);
         return RenderPage("capture.html", globals, options, "../../", run.Memory is not null, cancellationToken);
@@ -202,13 +202,14 @@ public sealed class HtmlReportExporter : IReportExporter
             dns = DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full."),
             traffic = TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
         };
-        var globals = Globals(run, options, "PcapViz run report");
+        var globals = Globals(run, options, "PcapViz run report", TimeFormat.ZoneLabel(zone, t));
         globals["run"] = page;
         globals["memory"] = MemoryModels.For(run, null, options);
         return RenderPage("index.html", globals, options, "", run.Memory is not null, cancellationToken);
     }
 
-    private ScriptObject Globals(RunResult run, HtmlReportOptions options, string title)
+    /// <param name="zoneLabel">The zone with every offset in force over the page's packets (TimeFormat.ZoneLabel).</param>
+    private ScriptObject Globals(RunResult run, HtmlReportOptions options, string title, string zoneLabel)
     {
         var g = new ScriptObject
         {
@@ -217,7 +218,7 @@ public sealed class HtmlReportExporter : IReportExporter
                 title,
                 tool_version = run.Info.ToolVersion,
                 generated = TimeFormat.DisplaySeconds(run.Info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone),
-                zone = TimeFormat.ZoneLabel(options.TimeZone),
+                zone = zoneLabel,
                 top = N(options.Top),
                 max_table_rows = N(_options.MaxTableRows),
             },
@@ -324,19 +325,20 @@ public sealed class HtmlReportExporter : IReportExporter
     {
         var zone = options.TimeZone;
         long busiest = r.Bins.Count == 0 ? 0 : r.Bins.Max(b => b.IpBytes);
+        string zoneLabel = TimeFormat.ZoneLabel(zone, r);
         return new
         {
             has_data = r.Bins.Count > 0,
             chart_id = "chart-traffic",
-            chart_title = $"IP bytes per {TimeFormat.BinWidth(r.BinSeconds)} bin ({TimeFormat.ZoneLabel(zone)})",
+            chart_title = $"IP bytes per {TimeFormat.BinWidth(r.BinSeconds)} bin ({zoneLabel})",
             bin_width = TimeFormat.BinWidth(r.BinSeconds),
-            zone = TimeFormat.ZoneLabel(zone),
+            zone = zoneLabel,
             bins = N(r.Bins.Count),
             busiest = N(busiest),
             figure_json_raw = r.Bins.Count > 0 ? ChartBuilder.Timeline(r, zone) : "",
             gaps_note = GapsNote(r, zone),
             table = Table("traffic", $"Traffic per {TimeFormat.BinWidth(r.BinSeconds)} bin",
-                [Column($"Bin start ({TimeFormat.ZoneLabel(zone)})", mono: true), Column("Bin start (UTC)", mono: true), Column("Packets", numeric: true), Column("IP bytes", numeric: true)],
+                [Column($"Bin start ({zoneLabel})", mono: true), Column("Bin start (UTC)", mono: true), Column("Packets", numeric: true), Column("IP bytes", numeric: true)],
                 r.Bins, (b, _) => Row(true, TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), TimeFormat.IsoUtcSeconds(b.StartEpochSeconds), N(b.Packets), N(b.IpBytes)),
                 null, "bins", fullListHint),
         };

@@ -59,12 +59,14 @@ internal static class PdfTestKit
         return null;
     }
 
-    /// <summary>Renders every page to PNG with poppler's pdftoppm; returns the PNG paths.</summary>
-    public static IReadOnlyList<string> RasterizeToPng(string pdfPath, string pdftoppm, int dpi = 80)
+    /// <summary>Renders every page (or only <paramref name="page"/>) to PNG with poppler's pdftoppm; returns the PNG paths.</summary>
+    public static IReadOnlyList<string> RasterizeToPng(string pdfPath, string pdftoppm, int dpi = 80, int? page = null)
     {
         string prefix = Path.ChangeExtension(pdfPath, null);
         foreach (string old in Directory.GetFiles(Path.GetDirectoryName(prefix)!, Path.GetFileName(prefix) + "-*.png")) File.Delete(old);
         var psi = new ProcessStartInfo(pdftoppm) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (page is int p)
+            foreach (string arg in new[] { "-f", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "-l", p.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(arg);
         foreach (string arg in new[] { "-png", "-r", dpi.ToString(System.Globalization.CultureInfo.InvariantCulture), pdfPath, prefix }) psi.ArgumentList.Add(arg);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("pdftoppm did not start");
         string stderr = process.StandardError.ReadToEnd();

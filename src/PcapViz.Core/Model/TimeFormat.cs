@@ -40,9 +40,57 @@ public static class TimeFormat
     public static string Span(long fromEpochSeconds, long toEpochSeconds, TimeZoneInfo zone) =>
         DisplaySeconds(fromEpochSeconds, zone) + " to " + DisplaySeconds(toEpochSeconds, zone);
 
-    /// <summary>"UTC" or "Europe/Berlin (UTC+01:00)" — for axis titles and captions.</summary>
-    public static string ZoneLabel(TimeZoneInfo zone) =>
-        zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC" ? "UTC" : $"{zone.Id} (UTC{Offset(zone.BaseUtcOffset)})";
+    /// <summary>"UTC", or the zone's IANA name ("Europe/Berlin") where no instant is at hand.</summary>
+    public static string ZoneName(TimeZoneInfo zone) => IsUtc(zone) ? "UTC" : zone.Id;
+
+    /// <summary>
+    /// "UTC" or "Europe/Berlin (UTC+02:00)" for times from <paramref name="fromEpochSeconds"/> to
+    /// <paramref name="toEpochSeconds"/>: the zone and every offset in force at some instant of that range, in
+    /// order ("Europe/Berlin (UTC+01:00, +02:00)" for a range across a change). Never the offset of today.
+    /// </summary>
+    public static string ZoneLabel(TimeZoneInfo zone, long fromEpochSeconds, long toEpochSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        if (IsUtc(zone)) return "UTC";
+        var offsets = OffsetsIn(zone, Math.Min(fromEpochSeconds, toEpochSeconds), Math.Max(fromEpochSeconds, toEpochSeconds));
+        return $"{zone.Id} (UTC{string.Join(", ", offsets.Select(Offset))})";
+    }
+
+    /// <summary>The zone label for a capture's (or run's) first to last packet; the bare zone name when it has none.</summary>
+    public static string ZoneLabel(TimeZoneInfo zone, CaptureSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return summary.FirstPacketEpochNanos is long first && summary.LastPacketEpochNanos is long last
+            ? ZoneLabel(zone, Split(first).Seconds, Split(last).Seconds)
+            : ZoneName(zone);
+    }
+
+    /// <summary>The zone label for a timeline, from its first bin's start to its last bin's end.</summary>
+    public static string ZoneLabel(TimeZoneInfo zone, TrafficResult traffic)
+    {
+        ArgumentNullException.ThrowIfNull(traffic);
+        return traffic.Bins.Count == 0 ? ZoneName(zone)
+            : ZoneLabel(zone, traffic.Bins[0].StartEpochSeconds, traffic.Bins[^1].StartEpochSeconds + traffic.BinSeconds);
+    }
+
+    /// <summary>
+    /// Every UTC offset the zone has at some instant of the range, ascending. Samples the range at both ends and
+    /// at least once a day (at most ~3,700 samples; for longer ranges evenly spaced ones, which still see every
+    /// offset that lasts longer than the spacing, as daylight saving time does).
+    /// </summary>
+    public static IReadOnlyList<TimeSpan> OffsetsIn(TimeZoneInfo zone, long fromEpochSeconds, long toEpochSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var offsets = new SortedSet<TimeSpan> { OffsetAt(zone, fromEpochSeconds), OffsetAt(zone, toEpochSeconds) };
+        long step = Math.Max(86_400, (toEpochSeconds - fromEpochSeconds) / 3_660 + 1);
+        for (long t = fromEpochSeconds; t < toEpochSeconds; t += step) offsets.Add(OffsetAt(zone, t));
+        return offsets.ToList();
+    }
+
+    private static TimeSpan OffsetAt(TimeZoneInfo zone, long epochSeconds) =>
+        zone.GetUtcOffset(DateTimeOffset.FromUnixTimeSeconds(epochSeconds));
+
+    private static bool IsUtc(TimeZoneInfo zone) => zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC";
 
     /// <summary>A bin width for people: "2 s", "5 min", "1 h", "1 d".</summary>
     public static string BinWidth(int seconds) => seconds switch
@@ -63,7 +111,8 @@ public static class TimeFormat
             : ts.TotalHours >= 1 ? $"{(int)ts.TotalHours} h {ts.Minutes:D2} min {ts.Seconds:D2} s" : $"{ts.Minutes} min {ts.Seconds:D2} s";
     }
 
-    private static string Offset(TimeSpan offset) =>
+    /// <summary>"+02:00", "-03:30", "+00:00".</summary>
+    public static string Offset(TimeSpan offset) =>
         (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
 
     private static (long Seconds, long Nanos) Split(long epochNanos)

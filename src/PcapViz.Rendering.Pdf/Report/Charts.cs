@@ -62,15 +62,26 @@ internal static class Charts
         CenteredLabel(canvas, valueLabel, style.SmallBold, (data.Left + data.Right) / 2f, data.Bottom + 3f + lh + 2f, lh, rect);
     }
 
-    /// <summary>IP bytes per bin against time in the report's zone; dense timelines are decimated per column by ScottPlot's Signal.</summary>
+    /// <summary>Narrowest column a bin (or a group of bins, drawn at their largest value) gets, in points.</summary>
+    internal const float MinColumnWidth = 0.75f;
+
+    private static readonly ScottPlot.Color AreaColor = BarColor.WithAlpha(0.35);
+    private static readonly ScottPlot.Color GapColor = ScottPlot.Colors.Black.WithAlpha(0.10);
+
+    /// <summary>
+    /// IP bytes per bin against time in the report's zone, as a filled step area: each bin is a flat top over its
+    /// whole width, closed down to zero at both ends of each segment, so a bin at either end of the axis (or a
+    /// timeline of one bin) is drawn like any other. Segments are laid side by side; each gap between them is a
+    /// narrow grey band, a visible break in the axis. Where bins are narrower than <see cref="MinColumnWidth"/>,
+    /// neighbours share a column drawn at their largest value, so no peak is lost.
+    /// </summary>
     public static void Timeline(SKCanvas canvas, SKRect rect, PdfStyle style, TrafficResult traffic, TimeZoneInfo zone)
     {
         var font = style.Small;
         float lh = PdfStyle.LineHeight(font);
         var bins = traffic.Bins;
-        long t0 = bins[0].StartEpochSeconds;
         int w = traffic.BinSeconds;
-        double span = (double)bins.Count * w;
+        var axis = TimelineAxis.For(traffic);
         double max = Math.Max(1, bins.Max(b => (double)b.IpBytes));
         var yTicks = NiceTicks(max);
         double yMax = Math.Max(max * 1.06, yTicks[^1]);
@@ -80,35 +91,39 @@ internal static class Charts
         float top = lh + lh / 2f + 4f;
         float bottom = 3f + lh + 2f + lh + 2f;
         var data = new SKRect(rect.Left + left, rect.Top + top, rect.Right - 4f, rect.Bottom - bottom);
-        float labelWidth = TextKit.Width(span >= CalendarSpan ? "2024-12" : span >= LongSpan ? "2024-12-31 23:59" : "23:59:59", font) + 14f;
-        var xTicks = TimeTicks(t0, span, zone, Math.Clamp((int)(data.Width / labelWidth), 2, 7));
+        long first = bins[0].StartEpochSeconds, end = bins[^1].StartEpochSeconds + w;
+        double range = (double)end - first;
+        float labelWidth = TextKit.Width(range >= CalendarSpan ? "2024-12" : range >= LongSpan ? "2024-12-31 23:59" : "23:59:59", font) + 14f;
+        var xTicks = new List<(double Position, string Label)>();
+        foreach (var (segment, from, to) in axis.Segments)
+        {
+            long segmentStart = bins[segment.First].StartEpochSeconds;
+            double fraction = (to - from) / axis.Length;
+            int maxTicks = Math.Clamp((int)(data.Width * fraction / labelWidth), 1, 7);
+            var ticks = TimeTicks(segmentStart, (double)segment.Count * w, zone, maxTicks, range);
+            if (ticks.Count == 0) ticks.Add((0, Label(segmentStart, zone, range, (double)segment.Count * w)));
+            xTicks.AddRange(ticks.Select(t => (from + t.Offset, t.Label)));
+        }
 
         var plot = NewPlot();
-        if (bins.Count <= 400)
+        double secondsPerPoint = axis.Length / Math.Max(1f, data.Width);
+        foreach (var (segment, from, _) in axis.Segments)
         {
-            // Few bins: an honest step line, each bin flat over its width.
-            var xs = new double[bins.Count + 1];
-            var ys = new double[bins.Count + 1];
-            for (int i = 0; i < bins.Count; i++)
-            {
-                xs[i] = bins[i].StartEpochSeconds - t0;
-                ys[i] = bins[i].IpBytes;
-            }
-            xs[^1] = span;
-            ys[^1] = bins[^1].IpBytes;
-            var line = plot.Add.ScatterLine(xs, ys, BarColor);
-            line.ConnectStyle = ConnectStyle.StepHorizontal;
-            line.LineWidth = 1.2f;
+            var (xs, ys) = StepArea(bins, segment, w, from, MinColumnWidth * secondsPerPoint);
+            var area = plot.Add.Polygon(xs, ys);
+            area.FillColor = AreaColor;
+            area.LineColor = BarColor;
+            area.LineWidth = 0.8f;
         }
-        else
+        foreach (var (from, to) in axis.Gaps)
         {
-            var signal = plot.Add.Signal(bins.Select(b => (double)b.IpBytes).ToArray(), w, BarColor);
-            signal.LineWidth = 0.8f;
-            signal.MaximumMarkerSize = 0;
+            var band = plot.Add.Polygon([from, to, to, from], [0, 0, yMax, yMax]);
+            band.FillColor = GapColor;
+            band.LineWidth = 0;
         }
-        plot.Axes.Bottom.TickGenerator = Unlabelled(xTicks.Select(t => t.Offset));
+        plot.Axes.Bottom.TickGenerator = Unlabelled(xTicks.Select(t => t.Position));
         plot.Axes.Left.TickGenerator = Unlabelled(yTicks);
-        plot.Axes.SetLimits(0, span, 0, yMax);
+        plot.Axes.SetLimits(0, axis.Length, 0, yMax);
         Render(plot, canvas, rect, data);
 
         Draw.Line(canvas, $"IP bytes per {TimeFormat.BinWidth(w)} bin", style.SmallBold, PdfStyle.Text, rect.Left, rect.Top, lh);
@@ -118,12 +133,68 @@ internal static class Charts
             Draw.Line(canvas, yLabels[i], font, PdfStyle.Text, data.Left - 4f, y - lh / 2f, lh, SKTextAlign.Right);
         }
         float lastRight = float.NegativeInfinity;
-        foreach (var (offset, label) in xTicks)
+        foreach (var (position, label) in xTicks)
         {
-            lastRight = CenteredLabel(canvas, label, font, Map(offset, 0, span, data.Left, data.Right), data.Bottom + 3f, lh, rect, lastRight + 6f);
+            lastRight = CenteredLabel(canvas, label, font, Map(position, 0, axis.Length, data.Left, data.Right), data.Bottom + 3f, lh, rect, lastRight + 6f);
         }
-        string title = $"Time ({TimeFormat.ZoneLabel(zone)}), from {TimeFormat.DisplaySeconds(t0, zone)}";
+        int gaps = axis.Gaps.Count;
+        string title = $"Time ({TimeFormat.ZoneLabel(zone, first, end)}), from {TimeFormat.DisplaySeconds(first, zone)}" +
+            (gaps == 0 ? "" : $"; {Fmt.Int(gaps)} {(gaps == 1 ? "gap" : "gaps")} without packets left out (grey)");
         CenteredLabel(canvas, title, style.SmallBold, (data.Left + data.Right) / 2f, data.Bottom + 3f + lh + 2f, lh, rect);
+    }
+
+    /// <summary>
+    /// The outline of one segment as a closed step polygon in axis units: up from zero at its start, a flat top over
+    /// each column, down to zero at its end. A column is one bin, or several neighbours at their largest value when
+    /// a bin would be narrower than <paramref name="minColumn"/> axis units.
+    /// </summary>
+    internal static (double[] Xs, double[] Ys) StepArea(IReadOnlyList<TrafficBin> bins, TrafficSegment segment, int binSeconds, double from, double minColumn)
+    {
+        int perColumn = Math.Max(1, (int)Math.Ceiling(minColumn / binSeconds));
+        var xs = new List<double> { from };
+        var ys = new List<double> { 0 };
+        for (int i = 0; i < segment.Count; i += perColumn)
+        {
+            int count = Math.Min(perColumn, segment.Count - i);
+            double value = 0;
+            for (int k = 0; k < count; k++) value = Math.Max(value, bins[segment.First + i + k].IpBytes);
+            double x0 = from + (double)i * binSeconds, x1 = from + (double)(i + count) * binSeconds;
+            xs.Add(x0); ys.Add(value);
+            xs.Add(x1); ys.Add(value);
+        }
+        xs.Add(from + (double)segment.Count * binSeconds);
+        ys.Add(0);
+        return (xs.ToArray(), ys.ToArray());
+    }
+
+    /// <summary>
+    /// Where each segment and gap of a timeline lies on the chart's x axis, in axis units (seconds of shown bins):
+    /// segments keep their length, each gap gets a narrow fixed width (at most a quarter of the axis for all gaps).
+    /// </summary>
+    internal sealed record TimelineAxis(IReadOnlyList<(TrafficSegment Segment, double From, double To)> Segments, IReadOnlyList<(double From, double To)> Gaps, double Length)
+    {
+        public static TimelineAxis For(TrafficResult traffic)
+        {
+            var segments = traffic.Segments;
+            double shown = (double)traffic.Bins.Count * traffic.BinSeconds;
+            int gapCount = segments.Count - 1;
+            double gap = gapCount == 0 ? 0 : shown * Math.Min(0.04, 0.25 / gapCount);
+            var placed = new List<(TrafficSegment, double, double)>(segments.Count);
+            var gaps = new List<(double, double)>(Math.Max(0, gapCount));
+            double at = 0;
+            foreach (var segment in segments)
+            {
+                if (placed.Count > 0)
+                {
+                    gaps.Add((at, at + gap));
+                    at += gap;
+                }
+                double length = (double)segment.Count * traffic.BinSeconds;
+                placed.Add((segment, at, at + length));
+                at += length;
+            }
+            return new TimelineAxis(placed, gaps, at);
+        }
     }
 
     private static readonly int[] TickSteps =
@@ -135,14 +206,18 @@ internal static class Charts
     /// <summary>Timelines this long get ticks at month or year starts.</summary>
     private const double CalendarSpan = 60 * 86400;
 
-    /// <summary>Round times in the zone (its offset taken at the start), at most <paramref name="maxTicks"/> of them.</summary>
-    internal static List<(double Offset, string Label)> TimeTicks(long t0, double span, TimeZoneInfo zone, int maxTicks)
+    /// <summary>
+    /// Round times in the zone (its offset taken at the start), at most <paramref name="maxTicks"/> of them.
+    /// <paramref name="range"/> is the span of the whole timeline (all segments and gaps): when it is long, labels
+    /// carry the date even on a short segment.
+    /// </summary>
+    internal static List<(double Offset, string Label)> TimeTicks(long t0, double span, TimeZoneInfo zone, int maxTicks, double range = 0)
     {
         if (span >= CalendarSpan) return CalendarTicks(t0, span, zone, maxTicks);
         long step = TickSteps.FirstOrDefault(s => span / s < maxTicks, 604800);
         long offset = (long)zone.GetUtcOffset(DateTimeOffset.FromUnixTimeSeconds(t0)).TotalSeconds;
         long first = (long)Math.Ceiling((t0 + offset) / (double)step) * step - offset;
-        string format = step >= 86400 ? "yyyy-MM-dd" : span >= LongSpan ? "yyyy-MM-dd HH:mm" : step >= 60 ? "HH:mm" : "HH:mm:ss";
+        string format = TickFormat(step, Math.Max(span, range));
         var ticks = new List<(double, string)>();
         for (long t = first; t - t0 <= span; t += step)
         {
@@ -151,6 +226,14 @@ internal static class Charts
         }
         return ticks;
     }
+
+    private static string TickFormat(long step, double range) =>
+        step >= 86400 ? "yyyy-MM-dd" : range >= LongSpan ? "yyyy-MM-dd HH:mm" : step >= 60 ? "HH:mm" : "HH:mm:ss";
+
+    /// <summary>A label for a short segment's start when no round time falls inside it.</summary>
+    private static string Label(long t, TimeZoneInfo zone, double range, double span) =>
+        TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeSeconds(t), zone)
+            .ToString(range >= CalendarSpan && span >= LongSpan ? "yyyy-MM-dd" : range >= LongSpan ? "yyyy-MM-dd HH:mm" : "HH:mm:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Ticks at the start of every k-th month (k = 1, 2, 3, 6, 12, 24, …) in the zone.</summary>
     private static List<(double Offset, string Label)> CalendarTicks(long t0, double span, TimeZoneInfo zone, int maxTicks)

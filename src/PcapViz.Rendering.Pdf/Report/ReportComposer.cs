@@ -257,7 +257,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new KeyValueTable(
         [
             new("Bin width", TimeFormat.BinWidth(r.BinSeconds)),
-            new("Time zone", TimeFormat.ZoneLabel(zone)),
+            new("Time zone", TimeFormat.ZoneLabel(zone, r)),
             new("Timeline", $"{TimeFormat.DisplaySeconds(r.Bins[0].StartEpochSeconds, zone)} to {TimeFormat.DisplaySeconds(r.Bins[^1].StartEpochSeconds + r.BinSeconds, zone)} ({Fmt.Int(r.Bins.Count)} bins)"),
             new("Peak bin", $"{TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}: {Fmt.Bytes(peak.IpBytes)}, {Fmt.Int(peak.Packets)} packets, {Fmt.Rate(peak.IpBytes / (double)r.BinSeconds)}"),
             new("Mean rate", $"{Fmt.Rate(bytes / seconds)} over the timeline; {Fmt.Int(packets)} packets, {Fmt.Bytes(bytes)} of IP"),
