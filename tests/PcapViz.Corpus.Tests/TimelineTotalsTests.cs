@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using PcapViz.Analysis;
 using PcapViz.Model;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 using Xunit;
 
 namespace PcapViz.Tests;
