@@ -128,18 +128,18 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
 
     private void Line(string level, string message)
     {
-        lock (_lock) stderr.WriteLine($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {level} {message}");
+        lock (_lock) stderr.WriteLine(Invariant.Text($"{DateTime.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'} {level} {message}"));
     }
 
     public void Discovered(int files, long totalBytes)
     {
         _total = files;
-        if (verbosity != Verbosity.Quiet) Line("info", $"{files} captures, {totalBytes:N0} bytes to read");
+        if (verbosity != Verbosity.Quiet) Line("info", Invariant.Text($"{files} captures, {totalBytes:N0} bytes to read"));
     }
 
     public void CaptureStarted(string path, long sizeBytes)
     {
-        if (verbosity == Verbosity.Verbose) Line("info", $"reading {Terminal.Safe(path)} ({sizeBytes:N0} bytes)");
+        if (verbosity == Verbosity.Verbose) Line("info", Invariant.Text($"reading {Terminal.Safe(path)} ({sizeBytes:N0} bytes)"));
     }
 
     public void BytesRead(long delta) { }
@@ -156,7 +156,7 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
                 Line("warning", $"{path}: {Terminal.Safe(issue.Message)}");
         }
         if (verbosity != Verbosity.Quiet)
-            Line("info", $"[{done}/{_total}] {path}: {result.Status.ToString().ToLowerInvariant()}{(reused ? " (reused)" : "")}, {result.Summary.Packets:N0} packets");
+            Line("info", Invariant.Text($"[{done}/{_total}] {path}: {result.Status.ToString().ToLowerInvariant()}{(reused ? " (reused)" : "")}, {result.Summary.Packets:N0} packets"));
     }
 
     public void Info(string message)

@@ -90,11 +90,11 @@ public sealed class HtmlReportExporter : IReportExporter
         var facts = new List<object>
         {
             Fact("File", HtmlSafety.Visible(capture.Input.Path), mono: true),
-            Fact("Size", $"{N(capture.Input.SizeBytes)} bytes ({Bytes(capture.Input.SizeBytes)})"),
+            Fact("Size", Names.ByteCount(capture.Input.SizeBytes)),
             Fact("SHA-256", capture.Input.Sha256, mono: true),
             Fact("Format", Format(capture.File)),
             Fact("Link types", capture.File is null || capture.File.LinkTypes.Count == 0 ? "–"
-                : string.Join(", ", capture.File.LinkTypes.Select(l => $"{l} ({LinkTypeName(l)})"))),
+                : string.Join(", ", capture.File.LinkTypes.Select(Names.LinkTypeWithNumber))),
             Fact("Timestamp precision", capture.File?.TimestampPrecision ?? "–"),
             Fact("First packet", s.FirstPacketEpochNanos is long first ? TimeFormat.Display(first, zone) : "–"),
             Fact("Last packet", s.LastPacketEpochNanos is long last ? TimeFormat.Display(last, zone) : "–"),

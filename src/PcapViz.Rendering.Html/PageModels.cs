@@ -14,52 +14,19 @@ internal static class PageModels
 
     public static string N(long value) => value.ToString("N0", Inv);
 
-    public static string Bytes(long value)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-        double v = value;
-        int u = 0;
-        while (Math.Abs(v) >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
-        return u == 0 ? $"{N(value)} B" : v.ToString("0.0#", Inv) + " " + units[u];
-    }
+    public static string Bytes(long value) => Names.Bytes(value);
 
     public static string Share(long part, long total) =>
         total <= 0 ? "–" : (100.0 * part / total).ToString("0.00", Inv) + " %";
 
-    public static string LinkTypeName(int linkType) => linkType switch
-    {
-        0 => "NULL (BSD loopback)",
-        1 => "Ethernet",
-        9 => "PPP",
-        101 => "Raw IP",
-        105 => "IEEE 802.11",
-        113 => "Linux cooked (SLL)",
-        127 => "IEEE 802.11 radiotap",
-        228 => "Raw IPv4",
-        229 => "Raw IPv6",
-        276 => "Linux cooked v2 (SLL2)",
-        _ => "link type",
-    };
+    public static string LinkTypeName(int linkType) => Names.LinkType(linkType);
 
-    public static string Protocol(DnsProtocol p) => p switch
-    {
-        DnsProtocol.Dns => "dns",
-        DnsProtocol.Mdns => "mdns",
-        DnsProtocol.Llmnr => "llmnr",
-        _ => p.ToString().ToLowerInvariant(),
-    };
+    public static string Protocol(DnsProtocol p) => Names.Of(p);
 
-    public static string Status(CaptureStatus s) => s switch
-    {
-        CaptureStatus.Ok => "ok",
-        CaptureStatus.Partial => "partial",
-        CaptureStatus.Failed => "failed",
-        _ => s.ToString().ToLowerInvariant(),
-    };
+    public static string Status(CaptureStatus s) => Names.Of(s);
 
-    public static string Format(CaptureFileInfo? file) => file is null ? "unknown" :
-        (file.Format switch { CaptureFormat.Pcap => "pcap", CaptureFormat.PcapNg => "pcapng", _ => "unknown" }) +
-        (file.Compression == CaptureCompression.Gzip ? " (gzip)" : "");
+    public static string Format(CaptureFileInfo? file) => file is null ? Names.Of(CaptureFormat.Unknown) :
+        Names.Of(file.Format) + (file.Compression == CaptureCompression.None ? "" : " (" + Names.Of(file.Compression) + ")");
 
     public static string TimeRange(CaptureSummary s, TimeZoneInfo zone) =>
         s.FirstPacketEpochNanos is long f && s.LastPacketEpochNanos is long l

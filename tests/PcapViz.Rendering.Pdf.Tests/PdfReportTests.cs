@@ -177,7 +177,7 @@ public sealed class PdfReportTests
     {
         string all = string.Concat(PdfTestKit.PageTexts(PdfTestKit.RenderCapture(Fixtures.Failed())));
 
-        Assert.Contains("Failed (not read)", all);
+        Assert.Contains("failed (not readable as a capture)", all);
         Assert.Contains("not-a-capture", all);
         Assert.Contains("this is a ZIP archive", all);
         Assert.Contains("could not be read as a capture", all);

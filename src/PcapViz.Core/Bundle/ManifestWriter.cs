@@ -53,7 +53,7 @@ public static class ManifestWriter
             w.WriteString("id", c.Id);
             w.WriteNumber("sizeBytes", c.Input.SizeBytes);
             w.WriteString("sha256", c.Input.Sha256);
-            w.WriteString("status", JsonNames.Of(c.Status));
+            w.WriteString("status", Names.Of(c.Status));
             w.WriteBoolean("reused", input.Reused);
             w.WriteNumber("packets", c.Summary.Packets);
             w.WriteNumber("errors", c.Issues.Count(i => i.Severity == IssueSeverity.Error));

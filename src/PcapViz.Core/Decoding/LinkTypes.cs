@@ -27,29 +27,6 @@ public static class LinkTypes
     public const int PktAp = 258;
     public const int LinuxSll2 = 276;
 
-    public static string Name(int linkType) => linkType switch
-    {
-        Null => "NULL (BSD loopback)",
-        Ethernet => "ETHERNET",
-        Ppp => "PPP",
-        RawOpenBsd or RawBsdOs or Raw => "RAW",
-        PppHdlc => "PPP_HDLC",
-        PppEthernet => "PPP_ETHER",
-        CiscoHdlc => "C_HDLC",
-        Ieee80211 => "IEEE802_11",
-        Loop => "LOOP",
-        LinuxSll => "LINUX_SLL",
-        Ieee80211Prism => "IEEE802_11_PRISM",
-        Ieee80211Radiotap => "IEEE802_11_RADIOTAP",
-        Ieee80211Avs => "IEEE802_11_AVS",
-        ArcnetLinux => "ARCNET_LINUX",
-        Ppi => "PPI",
-        Ipv4 => "IPV4",
-        Ipv6 => "IPV6",
-        NfLog => "NFLOG",
-        IpOverInfiniBand => "IPOIB",
-        PktAp => "PKTAP",
-        LinuxSll2 => "LINUX_SLL2",
-        _ => $"LINKTYPE {linkType}",
-    };
+    /// <summary>The link type's name for people (<see cref="PcapViz.Model.Names.LinkType"/>).</summary>
+    public static string Name(int linkType) => PcapViz.Model.Names.LinkType(linkType);
 }

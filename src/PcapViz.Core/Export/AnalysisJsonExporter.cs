@@ -45,14 +45,14 @@ public sealed class AnalysisJsonExporter : IReportExporter
         w.WriteString("version", toolVersion);
         w.WriteEndObject();
         w.WriteString("id", capture.Id);
-        w.WriteString("status", JsonNames.Of(capture.Status));
+        w.WriteString("status", Names.Of(capture.Status));
 
         w.WriteStartObject("input");
         w.WriteString("path", capture.Input.Path);
         w.WriteNumber("sizeBytes", capture.Input.SizeBytes);
         w.WriteString("sha256", capture.Input.Sha256);
-        w.WriteString("format", JsonNames.Of(capture.File?.Format ?? CaptureFormat.Unknown));
-        w.WriteString("compression", JsonNames.Of(capture.File?.Compression ?? CaptureCompression.None));
+        w.WriteString("format", Names.Of(capture.File?.Format ?? CaptureFormat.Unknown));
+        w.WriteString("compression", Names.Of(capture.File?.Compression ?? CaptureCompression.None));
         w.WriteStartArray("linkTypes");
         foreach (int linkType in capture.File?.LinkTypes ?? []) w.WriteNumberValue(linkType);
         w.WriteEndArray();
@@ -79,7 +79,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
         {
             w.WriteStartObject();
             w.WriteString("name", e.Name);
-            w.WriteString("protocol", JsonNames.Of(e.Protocol));
+            w.WriteString("protocol", Names.Of(e.Protocol));
             w.WriteNumber("queries", e.Queries);
             w.WriteEndObject();
         }
@@ -98,7 +98,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
         foreach (var issue in capture.Issues)
         {
             w.WriteStartObject();
-            w.WriteString("severity", JsonNames.Of(issue.Severity));
+            w.WriteString("severity", Names.Of(issue.Severity));
             w.WriteString("code", issue.Code);
             w.WriteString("message", issue.Message);
             if (issue.ByteOffset is long offset) w.WriteNumber("byteOffset", offset);

@@ -14,12 +14,11 @@ public static class AnalysisJsonReader
         if (version is < AnalysisJsonExporter.OldestReadableSchemaVersion or > AnalysisJsonExporter.SchemaVersion)
             throw new InvalidDataException($"analysis.json has schemaVersion {version.ToString(System.Globalization.CultureInfo.InvariantCulture)}; this PcapViz reads versions {AnalysisJsonExporter.OldestReadableSchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {AnalysisJsonExporter.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         var inputElement = root.GetProperty("input");
-        string format = inputElement.GetProperty("format").GetString()!;
-        CaptureFileInfo? file = format == "unknown" ? null : new CaptureFileInfo(
-            format == "pcapng" ? CaptureFormat.PcapNg : CaptureFormat.Pcap,
-            inputElement.GetProperty("compression").GetString() == "gzip" ? CaptureCompression.Gzip : CaptureCompression.None,
+        var format = Names.ParseFormat(inputElement.GetProperty("format").GetString());
+        var compression = Names.ParseCompression(inputElement.GetProperty("compression").GetString());
+        CaptureFileInfo? file = format == CaptureFormat.Unknown ? null : new CaptureFileInfo(format, compression,
             inputElement.GetProperty("linkTypes").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
-            inputElement.GetProperty("timestampPrecision").GetString()!);
+            Names.ParseTimestampPrecision(inputElement.GetProperty("timestampPrecision").GetString()));
 
         var s = root.GetProperty("summary");
         var summary = new CaptureSummary(
@@ -42,21 +41,16 @@ public static class AnalysisJsonReader
             ReadLimit(limits.GetProperty("sourceIps")));
         var dns = new DnsQueryResult(
             root.GetProperty("dnsQueries").EnumerateArray().Select(e => new DnsQueryEntry(
-                e.GetProperty("name").GetString()!, ParseProtocol(e.GetProperty("protocol").GetString()),
+                e.GetProperty("name").GetString()!, Names.ParseProtocol(e.GetProperty("protocol").GetString()),
                 e.GetProperty("queries").GetInt64())).ToArray(),
             ReadLimit(limits.GetProperty("dnsQueries")));
         var traffic = ReadTraffic(root.GetProperty("traffic"), version);
         var issues = root.GetProperty("issues").EnumerateArray().Select(i => new CaptureIssue(
-            i.GetProperty("severity").GetString() == "error" ? IssueSeverity.Error : IssueSeverity.Warning,
+            Names.ParseSeverity(i.GetProperty("severity").GetString()),
             i.GetProperty("code").GetString()!, i.GetProperty("message").GetString()!,
             i.GetProperty("byteOffset").ValueKind == JsonValueKind.Number ? i.GetProperty("byteOffset").GetInt64() : null,
             i.GetProperty("packetIndex").ValueKind == JsonValueKind.Number ? i.GetProperty("packetIndex").GetInt64() : null)).ToArray();
-        var status = root.GetProperty("status").GetString() switch
-        {
-            "ok" => CaptureStatus.Ok,
-            "partial" => CaptureStatus.Partial,
-            _ => CaptureStatus.Failed,
-        };
+        var status = Names.ParseStatus(root.GetProperty("status").GetString());
         return new CaptureResult(root.GetProperty("id").GetString()!, input, status, file, summary, sources, dns, traffic, issues);
     }
 
@@ -111,13 +105,6 @@ public static class AnalysisJsonReader
         }
         return kept;
     }
-
-    private static DnsProtocol ParseProtocol(string? text) => text switch
-    {
-        "mdns" => DnsProtocol.Mdns,
-        "llmnr" => DnsProtocol.Llmnr,
-        _ => DnsProtocol.Dns,
-    };
 
     private static DistinctLimit ReadLimit(JsonElement e) => new(
         e.GetProperty("maxDistinct").GetInt32(), e.GetProperty("exceeded").GetBoolean(),

@@ -21,7 +21,7 @@ public sealed class CsvExporter : IReportExporter
                 e.Address, Num(e.Version), Num(e.Packets), Share(e.Packets, capture.Summary.Ipv4Packets + capture.Summary.Ipv6Packets), Num(e.IpBytes),
             }));
         Write(sink, dir + "dns_queries.csv", ["name", "protocol", "queries"],
-            capture.DnsQueries.Entries.Select(e => new[] { e.Name, JsonNames.Of(e.Protocol), Num(e.Queries) }));
+            capture.DnsQueries.Entries.Select(e => new[] { e.Name, Names.Of(e.Protocol), Num(e.Queries) }));
         Write(sink, dir + "traffic.csv", ["start_utc", "start_epoch_seconds", "bin_seconds", "packets", "ip_bytes"],
             capture.Traffic.Bins.Select(b => new[]
             {

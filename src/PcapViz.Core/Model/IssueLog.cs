@@ -17,8 +17,16 @@ public sealed class IssueLog
     public void Warn(string code, string message, long? byteOffset = null, long? packetIndex = null) =>
         Add(IssueSeverity.Warning, code, message, byteOffset, packetIndex);
 
+    /// <summary>A warning whose message is an interpolated string: formatted with the invariant culture.</summary>
+    public void Warn(string code, ref InvariantText message, long? byteOffset = null, long? packetIndex = null) =>
+        Add(IssueSeverity.Warning, code, message.ToStringAndClear(), byteOffset, packetIndex);
+
     public void Error(string code, string message, long? byteOffset = null, long? packetIndex = null) =>
         Add(IssueSeverity.Error, code, message, byteOffset, packetIndex);
+
+    /// <summary>An error whose message is an interpolated string: formatted with the invariant culture.</summary>
+    public void Error(string code, ref InvariantText message, long? byteOffset = null, long? packetIndex = null) =>
+        Add(IssueSeverity.Error, code, message.ToStringAndClear(), byteOffset, packetIndex);
 
     public void Add(IssueSeverity severity, string code, string message, long? byteOffset, long? packetIndex)
     {
@@ -88,7 +96,7 @@ public sealed class IssueLog
         {
             if (count > MaxPerCode)
                 result.Add(new CaptureIssue(severity, code,
-                    $"{count - MaxPerCode} more issues with code '{code}' are not listed ({count} in all).", null, null));
+                    Invariant.Text($"{count - MaxPerCode} more issues with code '{code}' are not listed ({count} in all)."), null, null));
         }
         return result;
     }

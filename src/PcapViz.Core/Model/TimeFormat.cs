@@ -95,10 +95,10 @@ public static class TimeFormat
     /// <summary>A bin width for people: "2 s", "5 min", "1 h", "1 d".</summary>
     public static string BinWidth(int seconds) => seconds switch
     {
-        _ when seconds % 86400 == 0 => $"{seconds / 86400} d",
-        _ when seconds % 3600 == 0 => $"{seconds / 3600} h",
-        _ when seconds % 60 == 0 => $"{seconds / 60} min",
-        _ => $"{seconds} s",
+        _ when seconds % 86400 == 0 => Invariant.Text($"{seconds / 86400} d"),
+        _ when seconds % 3600 == 0 => Invariant.Text($"{seconds / 3600} h"),
+        _ when seconds % 60 == 0 => Invariant.Text($"{seconds / 60} min"),
+        _ => Invariant.Text($"{seconds} s"),
     };
 
     /// <summary>"1 h 02 min 03.5 s" style durations.</summary>
@@ -107,8 +107,8 @@ public static class TimeFormat
         if (seconds < 60) return seconds.ToString("0.######", CultureInfo.InvariantCulture) + " s";
         var ts = TimeSpan.FromSeconds(seconds);
         return ts.TotalDays >= 1
-            ? $"{(long)ts.TotalDays} d {ts.Hours:D2} h {ts.Minutes:D2} min"
-            : ts.TotalHours >= 1 ? $"{(int)ts.TotalHours} h {ts.Minutes:D2} min {ts.Seconds:D2} s" : $"{ts.Minutes} min {ts.Seconds:D2} s";
+            ? Invariant.Text($"{(long)ts.TotalDays} d {ts.Hours:D2} h {ts.Minutes:D2} min")
+            : ts.TotalHours >= 1 ? Invariant.Text($"{(int)ts.TotalHours} h {ts.Minutes:D2} min {ts.Seconds:D2} s") : Invariant.Text($"{ts.Minutes} min {ts.Seconds:D2} s");
     }
 
     /// <summary>"+02:00", "-03:30", "+00:00".</summary>

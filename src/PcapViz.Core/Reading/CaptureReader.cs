@@ -85,6 +85,10 @@ public abstract class CaptureReader
         return false;
     }
 
+    /// <summary>As <see cref="Stop(string, string, long)"/>, the message formatted with the invariant culture.</summary>
+    private protected bool Stop(string code, ref InvariantText message, long offset) =>
+        Stop(code, message.ToStringAndClear(), offset);
+
     private protected void NoteLinkType(int linkType)
     {
         if (!_linkTypes.Contains(linkType)) _linkTypes.Add(linkType);

@@ -12,9 +12,8 @@ internal static class Fmt
 
     public static string Int(int value) => value.ToString("#,0", Inv);
 
-    /// <summary>"12,345,678 bytes (12.3 MB)".</summary>
-    public static string Bytes(long bytes) =>
-        bytes < 1000 ? $"{Int(bytes)} bytes" : $"{Int(bytes)} bytes ({Short(bytes)}B)";
+    /// <summary>"12,345,678 bytes (11.8 MiB)" (<see cref="Names.ByteCount"/>).</summary>
+    public static string Bytes(long bytes) => Names.ByteCount(bytes);
 
     /// <summary>"1.5 k", "12 M", "3.2 G" (SI, 1 k = 1,000); plain numbers below 1,000.</summary>
     public static string Short(double value)
@@ -38,61 +37,29 @@ internal static class Fmt
     public static string Percent(long part, long total) =>
         total <= 0 ? "–" : (100.0 * part / total).ToString(part == total ? "0" : "0.00", Inv) + " %";
 
+    /// <summary>"46.8 KiB/s (384 kbit/s)": bytes in binary units, bits in decimal ones, as networks count them.</summary>
     public static string Rate(double bytesPerSecond) =>
-        $"{Short(bytesPerSecond)}B/s ({Short(bytesPerSecond * 8)}bit/s)";
+        $"{Names.ByteRate(bytesPerSecond)} ({Short(bytesPerSecond * 8)}bit/s)";
 
     public static string ShortHash(string sha256) => sha256.Length > 12 ? sha256[..12] : sha256;
 
     public static string Time(long? epochNanos, TimeZoneInfo zone) =>
         epochNanos is long n ? TimeFormat.Display(n, zone) : "–";
 
-    public static string Status(CaptureStatus status) => status switch
-    {
-        CaptureStatus.Ok => "OK",
-        CaptureStatus.Partial => "Partial (read with errors)",
-        CaptureStatus.Failed => "Failed (not read)",
-        _ => status.ToString(),
-    };
+    /// <summary>"partial (read with errors; …)": the name, then what it means.</summary>
+    public static string Status(CaptureStatus status) => $"{Names.Of(status)} ({Names.Describe(status)})";
 
-    public static string StatusShort(CaptureStatus status) => status switch
-    {
-        CaptureStatus.Ok => "OK",
-        CaptureStatus.Partial => "Partial",
-        CaptureStatus.Failed => "Failed",
-        _ => status.ToString(),
-    };
+    public static string StatusShort(CaptureStatus status) => Names.Of(status);
 
-    public static string Protocol(DnsProtocol protocol) => protocol switch
-    {
-        DnsProtocol.Dns => "dns",
-        DnsProtocol.Mdns => "mdns",
-        DnsProtocol.Llmnr => "llmnr",
-        _ => protocol.ToString().ToLowerInvariant(),
-    };
+    public static string Protocol(DnsProtocol protocol) => Names.Of(protocol);
 
-    public static string Format(CaptureFileInfo? file) => file is null ? "unknown (not read)" :
-        (file.Format switch { CaptureFormat.Pcap => "pcap", CaptureFormat.PcapNg => "pcapng", _ => "unknown" }) +
-        (file.Compression == CaptureCompression.Gzip ? ", gzip-compressed" : "") +
+    public static string Format(CaptureFileInfo? file) => file is null ? Names.Of(CaptureFormat.Unknown) + " (not read)" :
+        Names.Of(file.Format) +
+        (file.Compression == CaptureCompression.None ? "" : ", " + Names.Of(file.Compression) + "-compressed") +
         $", {file.TimestampPrecision} timestamps";
 
     public static string LinkTypes(IReadOnlyList<int> linkTypes) =>
-        linkTypes.Count == 0 ? "none" : string.Join(", ", linkTypes.Select(t => LinkTypeName(t) is { } n ? $"{t} ({n})" : Int(t)));
-
-    private static string? LinkTypeName(int linkType) => linkType switch
-    {
-        0 => "BSD loopback",
-        1 => "Ethernet",
-        9 => "PPP",
-        101 => "raw IP",
-        105 => "IEEE 802.11",
-        108 => "OpenBSD loopback",
-        113 => "Linux cooked",
-        127 => "802.11 radiotap",
-        228 => "raw IPv4",
-        229 => "raw IPv6",
-        276 => "Linux cooked v2",
-        _ => null,
-    };
+        linkTypes.Count == 0 ? "none" : string.Join(", ", linkTypes.Select(Names.LinkTypeWithNumber));
 
     public static string Issues(IReadOnlyList<CaptureIssue> issues)
     {

@@ -105,7 +105,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         var captureRows = run.Captures.Select((c, i) => (IReadOnlyList<string>)
         [
             Fmt.Int(i + 1), c.Input.Path, Fmt.StatusShort(c.Status), c.Status == CaptureStatus.Failed ? "–" : Fmt.Int(c.Summary.Packets),
-            c.Status == CaptureStatus.Failed ? "–" : Fmt.Short(c.Summary.IpBytes) + "B", Fmt.ShortHash(c.Input.Sha256), Fmt.Int(c.Issues.Count),
+            c.Status == CaptureStatus.Failed ? "–" : Names.Bytes(c.Summary.IpBytes), Fmt.ShortHash(c.Input.Sha256), Fmt.Int(c.Issues.Count),
         ]).ToList();
         layout.Add(new Table(
             [Column.Number("#"), new("File", 4f), new("Status", 1f), Column.Number("Packets"),
@@ -277,7 +277,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new Table(
             [Column.Number("#"), new("Busiest bins, start", 1f), Column.Number("Packets"), Column.Number("IP bytes"), Column.Number("Rate")],
             busiest.Select((b, i) => (IReadOnlyList<string>)
-                [Fmt.Int(i + 1), TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), Fmt.Int(b.Packets), Fmt.Int(b.IpBytes), Fmt.Short(b.IpBytes / (double)r.BinSeconds) + "B/s"]).ToList(),
+                [Fmt.Int(i + 1), TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), Fmt.Int(b.Packets), Fmt.Int(b.IpBytes), Names.ByteRate(b.IpBytes / (double)r.BinSeconds)]).ToList(),
             $"The {Fmt.Int(busiest.Count)} bins with the most IP bytes; every bin is in traffic.csv."));
     }
 

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace PcapViz.Model;
+
+/// <summary>
+/// An interpolated string formatted with the invariant culture, whatever the machine's culture: a method that
+/// takes one (<see cref="IssueLog.Warn(string, ref InvariantText, long?, long?)"/>) turns <c>$"… {count:N0} …"</c> into
+/// "1,000,000" under de-DE, tr-TR and ar-SA alike. Numbers and dates in a $"" string otherwise take the current
+/// culture ("1.000.000"), which must never reach an output file (DESIGN.md, "Rules for every output").
+/// </summary>
+[InterpolatedStringHandler]
+public ref struct InvariantText
+{
+    private DefaultInterpolatedStringHandler _inner;
+
+    public InvariantText(int literalLength, int formattedCount) =>
+        _inner = new DefaultInterpolatedStringHandler(literalLength, formattedCount, CultureInfo.InvariantCulture);
+
+    public void AppendLiteral(string value) => _inner.AppendLiteral(value);
+
+    public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
+
+    public void AppendFormatted<T>(T value, string? format) => _inner.AppendFormatted(value, format);
+
+    public void AppendFormatted<T>(T value, int alignment) => _inner.AppendFormatted(value, alignment);
+
+    public void AppendFormatted<T>(T value, int alignment, string? format) => _inner.AppendFormatted(value, alignment, format);
+
+    public void AppendFormatted(ReadOnlySpan<char> value) => _inner.AppendFormatted(value);
+
+    public void AppendFormatted(string? value) => _inner.AppendFormatted(value);
+
+    public string ToStringAndClear() => _inner.ToStringAndClear();
+}
+
+/// <summary>Invariant-culture formatting for text that ends up in an output.</summary>
+public static class Invariant
+{
+    /// <summary>The interpolated string, formatted with the invariant culture.</summary>
+    public static string Text(ref InvariantText text) => text.ToStringAndClear();
+
+    /// <summary>An integer as the invariant culture writes it, with thousands separators: "1,234,567".</summary>
+    public static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

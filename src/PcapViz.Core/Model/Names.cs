@@ -1,0 +1,157 @@
+using System.Globalization;
+
+namespace PcapViz.Model;
+
+/// <summary>
+/// One name per idea, in one place: how every status, format, compression, protocol, severity, link type and byte
+/// unit is spelled in JSON, CSV, HTML and PDF alike, with parse counterparts that reject unknown values (a
+/// misspelt or newer value in an analysis.json is an error, never silently a default).
+/// </summary>
+public static class Names
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    // ---- enums: the spelling in data files, pages and documents --------------------------------------------------
+
+    public static string Of(CaptureStatus status) => status switch
+    {
+        CaptureStatus.Ok => "ok",
+        CaptureStatus.Partial => "partial",
+        CaptureStatus.Failed => "failed",
+        _ => throw Unknown(status),
+    };
+
+    /// <summary>What a status means, in a few words (for people, after the name).</summary>
+    public static string Describe(CaptureStatus status) => status switch
+    {
+        CaptureStatus.Ok => "read to the end without errors",
+        CaptureStatus.Partial => "read with errors; what was read before them is counted",
+        CaptureStatus.Failed => "not readable as a capture",
+        _ => throw Unknown(status),
+    };
+
+    public static string Of(CaptureFormat format) => format switch
+    {
+        CaptureFormat.Pcap => "pcap",
+        CaptureFormat.PcapNg => "pcapng",
+        CaptureFormat.Unknown => "unknown",
+        _ => throw Unknown(format),
+    };
+
+    public static string Of(CaptureCompression compression) => compression switch
+    {
+        CaptureCompression.None => "none",
+        CaptureCompression.Gzip => "gzip",
+        _ => throw Unknown(compression),
+    };
+
+    public static string Of(DnsProtocol protocol) => protocol switch
+    {
+        DnsProtocol.Dns => "dns",
+        DnsProtocol.Mdns => "mdns",
+        DnsProtocol.Llmnr => "llmnr",
+        _ => throw Unknown(protocol),
+    };
+
+    public static string Of(IssueSeverity severity) => severity switch
+    {
+        IssueSeverity.Warning => "warning",
+        IssueSeverity.Error => "error",
+        _ => throw Unknown(severity),
+    };
+
+    public static CaptureStatus ParseStatus(string? text) => Parse(text, "status", [CaptureStatus.Ok, CaptureStatus.Partial, CaptureStatus.Failed], Of);
+
+    public static CaptureFormat ParseFormat(string? text) => Parse(text, "format", [CaptureFormat.Pcap, CaptureFormat.PcapNg, CaptureFormat.Unknown], Of);
+
+    public static CaptureCompression ParseCompression(string? text) => Parse(text, "compression", [CaptureCompression.None, CaptureCompression.Gzip], Of);
+
+    public static DnsProtocol ParseProtocol(string? text) => Parse(text, "protocol", [DnsProtocol.Dns, DnsProtocol.Mdns, DnsProtocol.Llmnr], Of);
+
+    public static IssueSeverity ParseSeverity(string? text) => Parse(text, "severity", [IssueSeverity.Warning, IssueSeverity.Error], Of);
+
+    /// <summary>Timestamp precisions a reader reports (<see cref="CaptureFileInfo.TimestampPrecision"/>).</summary>
+    public const string Microseconds = "microseconds";
+
+    public const string Nanoseconds = "nanoseconds";
+
+    public static string ParseTimestampPrecision(string? text) => text switch
+    {
+        Microseconds => Microseconds,
+        Nanoseconds => Nanoseconds,
+        _ => throw new InvalidDataException($"Unknown timestampPrecision '{text}': expected {Microseconds} or {Nanoseconds}."),
+    };
+
+    private static T Parse<T>(string? text, string what, T[] values, Func<T, string> name) where T : struct, Enum
+    {
+        foreach (var value in values)
+            if (string.Equals(name(value), text, StringComparison.Ordinal)) return value;
+        throw new InvalidDataException($"Unknown {what} '{text}': expected {string.Join(", ", values.Select(name))}.");
+    }
+
+    private static ArgumentOutOfRangeException Unknown<T>(T value) where T : struct, Enum =>
+        new(nameof(value), value, $"{typeof(T).Name} has no name for this value.");
+
+    // ---- link types (https://www.tcpdump.org/linktypes.html) ------------------------------------------------------
+
+    /// <summary>The link type for people: "Ethernet", "802.11 with radiotap header"; "unknown link type" otherwise.</summary>
+    public static string LinkType(int linkType) => linkType switch
+    {
+        0 => "BSD loopback",
+        1 => "Ethernet",
+        9 => "PPP",
+        12 or 14 or 101 => "raw IP",
+        50 => "PPP in HDLC-like framing",
+        51 => "PPPoE",
+        104 => "Cisco HDLC",
+        105 => "IEEE 802.11",
+        108 => "OpenBSD loopback",
+        113 => "Linux cooked capture (SLL)",
+        119 => "802.11 with Prism header",
+        127 => "802.11 with radiotap header",
+        129 => "ARCnet (Linux)",
+        163 => "802.11 with AVS header",
+        192 => "PPI",
+        228 => "raw IPv4",
+        229 => "raw IPv6",
+        239 => "Linux netfilter log (NFLOG)",
+        242 => "IP over InfiniBand",
+        258 => "Apple PKTAP",
+        276 => "Linux cooked capture v2 (SLL2)",
+        _ => "unknown link type",
+    };
+
+    /// <summary>"1 (Ethernet)": the number as the file holds it, then its name.</summary>
+    public static string LinkTypeWithNumber(int linkType) =>
+        linkType.ToString(Inv) + " (" + LinkType(linkType) + ")";
+
+    // ---- byte units: IEC binary prefixes (1 KiB = 1,024 bytes), everywhere ------------------------------------------
+
+    private static readonly string[] BinaryUnits = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
+    /// <summary>"512 bytes", "1 byte", "11.8 MiB", "1.21 GiB": three significant digits past 1,024 bytes.</summary>
+    public static string Bytes(double bytes)
+    {
+        double abs = Math.Abs(bytes);
+        if (abs < 1024)
+        {
+            string n = Math.Round(bytes).ToString("#,0", Inv);
+            return n + (n is "1" or "-1" ? " byte" : " bytes");
+        }
+        int unit = -1;
+        while (abs >= 1023.995 && unit < BinaryUnits.Length - 1)
+        {
+            abs /= 1024;
+            bytes /= 1024;
+            unit++;
+        }
+        return bytes.ToString(abs >= 99.95 ? "0" : abs >= 9.995 ? "0.0" : "0.00", Inv) + " " + BinaryUnits[unit];
+    }
+
+    /// <summary>The exact count with the unit written out, then the rounded size: "12,345,678 bytes (11.8 MiB)".</summary>
+    public static string ByteCount(long bytes) =>
+        Math.Abs(bytes) < 1024 ? Bytes(bytes) : bytes.ToString("#,0", Inv) + " bytes (" + Bytes(bytes) + ")";
+
+    /// <summary>A byte rate: "46.8 KiB/s".</summary>
+    public static string ByteRate(double bytesPerSecond) => Bytes(bytesPerSecond) + "/s";
+}
