@@ -132,7 +132,7 @@ internal static class MemoryModels
             chart = new
             {
                 chart_id = "chart-trend",
-                chart_title = $"The last {N(m.Trend.Count)} runs, tonight last ({TimeFormat.ZoneLabel(zone)})",
+                chart_title = $"The last {N(m.Trend.Count)} runs, tonight last ({(m.Trend.Count == 0 ? TimeFormat.ZoneName(zone) : TimeFormat.ZoneLabel(zone, m.Trend.Min(p => p.RunUtc).ToUnixTimeSeconds(), m.Trend.Max(p => p.RunUtc).ToUnixTimeSeconds()))})",
                 figure_json_raw = ChartBuilder.Trend(m.Trend, zone),
             },
             deviations,

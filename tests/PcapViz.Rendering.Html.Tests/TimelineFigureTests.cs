@@ -37,7 +37,7 @@ public sealed partial class TimelineFigureTests
     {
         var capture = WithBins(August, count, peak);
         var run = Fixtures.Run(capture);
-        var data = TrafficFigure(Exporter.RenderCapture(capture, run, RenderOptions.Default)).GetProperty("data")[0];
+        var data = TrafficFigure(Exporter.RenderCapture(capture, run)).GetProperty("data")[0];
         var x = data.GetProperty("x").EnumerateArray().Select(e => e.GetString()).ToList();
         var y = data.GetProperty("y").EnumerateArray().Select(e => e.GetInt64()).ToList();
         Assert.Equal(count + 1, y.Count);
@@ -54,7 +54,7 @@ public sealed partial class TimelineFigureTests
     {
         var capture = WithBins(August, 100, 50, farAway: 10); // 3 packets stamped 1970, then 2024
         var run = Fixtures.Run(capture);
-        string page = Exporter.RenderCapture(capture, run, RenderOptions.Default);
+        string page = Exporter.RenderCapture(capture, run);
         var figure = TrafficFigure(page);
         var y = figure.GetProperty("data")[0].GetProperty("y").EnumerateArray().ToList();
         Assert.Equal(1 + 1 + 1 + 100 + 1, y.Count); // 1970 bin, its end, the break, 100 bins, their end
@@ -74,8 +74,7 @@ public sealed partial class TimelineFigureTests
         var capture = WithBins(August, 100, 50);
         var run = Fixtures.Run(capture);
         var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
-        var options = RenderOptions.Default with { TimeZone = berlin };
-        string page = Exporter.RenderCapture(capture, run, options);
+        string page = new HtmlReportExporter(HtmlReportOptions.Default with { TimeZone = berlin }).RenderCapture(capture, run);
         Assert.Contains("Europe/Berlin (UTC+02:00)", page, StringComparison.Ordinal);
         Assert.Contains("2024-08-08 12:00:00", page, StringComparison.Ordinal);
         // The generation time (1 March, fixture clock) is the one instant in winter time.
