@@ -274,7 +274,7 @@ public sealed class Ieee80211DecoderTests
         Assert.Single(list, i => i.Code == IssueCodes.Ieee80211Protected);
         var malformedIssue = Assert.Single(list, i => i.Code == IssueCodes.MalformedLinkHeader);
         Assert.Equal(2, malformedIssue.PacketIndex);
-        Assert.Contains("IEEE802_11_RADIOTAP (127)", malformedIssue.Message);
+        Assert.Contains("link type 802.11 with radiotap header (127)", malformedIssue.Message);
         Assert.Equal(2, list.Count);
         Assert.Equal(2, analysis.DnsQueries.ToResult().Entries.Single(e => e.Name == "wifi.example").Queries);
     }

@@ -18,7 +18,7 @@ internal readonly record struct UndecodedText(UndecodedCause Cause, int LinkType
             UndecodedCause.UnsupportedLinkType => string.Create(c,
                 $"Link type {link} is not decoded; its frames (first: packet {PacketIndex:N0}) count as non-IP."),
             UndecodedCause.MalformedLinkHeader => string.Create(c,
-                $"Packet {PacketIndex:N0}: the {link} header is malformed (bad version or length); such frames are counted as undecoded (further ones are not reported)."),
+                $"Packet {PacketIndex:N0}: malformed link header, link type {link} (bad version or length); such frames are counted as undecoded (further ones are not reported)."),
             UndecodedCause.DecoderFailure => string.Create(c,
                 $"Packet {PacketIndex:N0}: the fallback decoder failed on a {link} frame ({Detail}); such frames are counted as undecoded (further ones are not reported)."),
             UndecodedCause.Ieee80211Amsdu => string.Create(c,
