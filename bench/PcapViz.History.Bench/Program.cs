@@ -59,7 +59,7 @@ Out("");
 
 // 2. 365 simulated nights.
 // Each night: 4 captures, 400 addresses and 1,500 names each, drawn from a slowly growing population
-// (about 2 % of a night's indicators are new), plus one capture of the night before again (same bytes).
+// (after the first nights about 5–6 % of a night's indicators are new), plus one capture of the night before again (same bytes).
 string db = Path.Combine(work, "history.db");
 var timings = new List<(int Night, double RecallMs, double RecordMs, int Indicators, int New)>();
 CaptureResult? carried = null;
