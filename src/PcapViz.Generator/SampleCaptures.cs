@@ -83,7 +83,7 @@ public static class SampleCaptures
             i < 6 ? $"2001:db8:10::{0x100 + i:x}" : null, Vlan: (ushort)(i < 8 ? 10 : 20))).ToArray();
         var servers = Enumerable.Range(0, 15).Select(i => new Host(
             $"srv{i}", router.Mac, $"{93 + i % 4}.{184 + i}.{(i * 37) % 250}.{10 + i}", i % 3 == 0 ? $"2606:2800:{0x220 + i:x}::{i + 1:x}" : null)).ToArray();
-        var names = s.Sample(NamePool, 170, offset: 0);
+        var names = Scenario.Sample(NamePool, 170, offset: 0);
 
         long t = 0;
         int nameIndex = 0;
@@ -146,7 +146,7 @@ public static class SampleCaptures
         foreach (var station in stations) s.Stations.Add(station);
         var servers = Enumerable.Range(0, 8).Select(i => new Host(
             $"srv{i}", ap.Mac, $"{151 + i % 3}.{101 + i}.{(i * 53) % 250}.{20 + i}", i % 2 == 0 ? $"2a04:4e42:{0x10 + i:x}::{i + 1:x}" : null)).ToArray();
-        var names = s.Sample(NamePool, 90, offset: 300);
+        var names = Scenario.Sample(NamePool, 90, offset: 300);
 
         int nameIndex = 0;
         for (long t = 0; t < 59 * Second; t += s.Rng.Next(1, 4) * Second)
@@ -182,7 +182,7 @@ public static class SampleCaptures
             n, $"a0:b5:49:00:01:{i + 2:x2}", $"192.168.1.{20 + i}", $"fe80::a2b5:49ff:fe01:{i + 2:x}")).ToArray();
         var mdns = new Host("mdns", "01:00:5e:00:00:fb", "224.0.0.251", "ff02::fb") { V6Mac = "33:33:00:00:00:fb" };
         var llmnr = new Host("llmnr", "01:00:5e:00:00:fc", "224.0.0.252", "ff02::1:3") { V6Mac = "33:33:00:01:00:03" };
-        var names = s.Sample(NamePool, 40, offset: 150);
+        var names = Scenario.Sample(NamePool, 40, offset: 150);
 
         long t = 0;
         int n = 0;
@@ -231,7 +231,7 @@ public static class SampleCaptures
             Vlan: (ushort)(100 + i % 3), OuterVlan: 3001)).ToArray();
         var servers = Enumerable.Range(0, 10).Select(i => new Host(
             $"cloud{i}", router.Mac, $"{20 + i * 11}.{40 + i}.{i * 19 % 250}.{1 + i}", $"2a01:111:{0xf100 + i:x}::{i + 1:x}")).ToArray();
-        var names = s.Sample(NamePool, 200, offset: 220);
+        var names = Scenario.Sample(NamePool, 200, offset: 220);
 
         long t = 0;
         int n = 0;
@@ -281,7 +281,7 @@ public static class SampleCaptures
             $"lan{i}", $"f0:de:f1:00:00:{i + 10:x2}", $"172.16.0.{50 + i}", $"2001:db8:30::{0x50 + i:x}")).ToArray();
         var servers = Enumerable.Range(0, 8).Select(i => new Host(
             $"ext{i}", gw.Mac, $"198.51.100.{100 + i}", $"2001:db8:ff{i:x2}::{i + 1:x}")).ToArray();
-        var names = s.Sample(NamePool, 110, offset: 300);
+        var names = Scenario.Sample(NamePool, 110, offset: 300);
 
         long t = 0;
         int n = 0;
@@ -393,7 +393,7 @@ public static class SampleCaptures
         public void ProtectedNeighbour(long at, int length) =>
             Add(at, new FrameBuilder().Radiotap(flags: 0x10, tsft: true).Ieee80211(subtype: 8, protectedFrame: true, llcSnap: false).Payload(Random(length)));
 
-        public List<string> Sample(IReadOnlyList<string> pool, int count, int offset)
+        public static List<string> Sample(IReadOnlyList<string> pool, int count, int offset)
             => Enumerable.Range(0, count).Select(i => pool[(offset + i) % pool.Count]).ToList();
 
         public IEnumerable<Packet> Sorted() => _packets.OrderBy(p => p.Time).ThenBy(p => p.Order);

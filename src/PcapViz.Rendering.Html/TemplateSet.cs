@@ -83,7 +83,7 @@ internal sealed partial class TemplateSet : ITemplateLoader
             ? $"Template '{name}' (from the template directory {_overrideDirectory})"
             : $"Template '{name}'";
 
-    private TemplateContext CreateContext(long items, long chars, CancellationToken cancellationToken)
+    private StoppableContext CreateContext(long items, long chars, CancellationToken cancellationToken)
     {
         int output = OutputLimitFor(items, chars);
         return new StoppableContext

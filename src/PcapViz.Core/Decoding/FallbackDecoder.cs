@@ -17,9 +17,9 @@ internal enum FallbackOutcome
 /// starts; the fast decoder takes it from there. Allocates, but only for such frames. Whatever the library throws
 /// is contained here: the frame counts as undecoded and the capture goes on.
 /// </summary>
-internal sealed class FallbackDecoder
+internal static class FallbackDecoder
 {
-    public FallbackOutcome TryFindIp(int linkType, ReadOnlySpan<byte> frame, out int offset, out string? failure)
+    public static FallbackOutcome TryFindIp(int linkType, ReadOnlySpan<byte> frame, out int offset, out string? failure)
     {
         offset = -1;
         failure = null;

@@ -26,7 +26,6 @@ public sealed partial class PacketDecoder
     private const int PktapMinHeaderLength = 8;
     private const int PpiHeaderLength = 8;
 
-    private readonly FallbackDecoder _fallback = new();
 
     /// <summary>Decodes one frame. Never throws: what cannot be decoded is reported in the view.</summary>
     public void Decode(int linkType, ReadOnlySpan<byte> frame, int originalLength, ref PacketView view)
@@ -137,9 +136,9 @@ public sealed partial class PacketDecoder
         }
     }
 
-    private void DecodeFallback(int linkType, ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
+    private static void DecodeFallback(int linkType, ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
     {
-        switch (_fallback.TryFindIp(linkType, d, out int offset, out string? failure))
+        switch (FallbackDecoder.TryFindIp(linkType, d, out int offset, out string? failure))
         {
             case FallbackOutcome.Unsupported:
                 Undecodable(ref view, UndecodedCause.UnsupportedLinkType, linkType);

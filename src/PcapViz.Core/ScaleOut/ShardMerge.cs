@@ -94,7 +94,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
 
         using var transaction = BundleTransaction.TryBegin(target, out string? bundleError);
         if (transaction is null) return Fatal([bundleError!]);
-        IReadOnlyList<ExporterFailure> failures;
+        List<ExporterFailure> failures;
         try
         {
             failures = Fill(run, entries.Select(e => e.Shard).ToArray(), transaction.Staging, cancellationToken);

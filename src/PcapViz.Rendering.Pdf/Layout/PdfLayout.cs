@@ -111,7 +111,7 @@ internal sealed class PdfLayout
         block.Layout(this);
     }
 
-    public void AddGap() => Y += AtPageTop ? 0 : Style.Gap;
+    public void AddGap() => Y += AtPageTop ? 0 : PdfStyle.Gap;
 }
 
 /// <summary>Anything that flows down the page.</summary>

@@ -36,7 +36,7 @@ internal sealed class PdfStyle : IDisposable
     public static readonly SKColor InfoFill = new(0xE8, 0xF0, 0xFA);
 
     /// <summary>Space between blocks.</summary>
-    public float Gap => 8f;
+    public static float Gap => 8f;
 
     public static float LineHeight(SKFont font) => font.Size * 1.35f;
 
