@@ -3,16 +3,22 @@ using PcapViz.Model;
 
 namespace PcapViz.Rendering.Html.Tests;
 
-/// <summary>Golden files of the pages with a fixed clock, version and a non-English culture (output must not care).</summary>
+/// <summary>
+/// Golden files of the pages with a fixed clock and version, each rendered under three cultures — invariant, de-DE
+/// (decimal comma, "." grouping) and ru-RU (non-breaking-space grouping, Cyrillic month names) — against one and the
+/// same file: the machine's culture must not change a byte.
+/// </summary>
 public sealed class TemplateGoldenTests
 {
-    private static string WithCulture(Func<string> render)
+    public static TheoryData<string> Cultures => ["", "de-DE", "ru-RU"];
+
+    private static string WithCulture(string culture, Func<string> render)
     {
         var saved = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
         try
         {
-            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
-            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo("de-DE");
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(culture);
+            CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
             return render();
         }
         finally
@@ -23,22 +29,25 @@ public sealed class TemplateGoldenTests
 
     private static readonly HtmlReportExporter Exporter = new(HtmlReportOptions.Default);
 
-    [Fact]
-    public void Index_StandardRun_MatchesGolden()
+    [Theory]
+    [MemberData(nameof(Cultures))]
+    public void Index_StandardRun_MatchesGolden(string culture)
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("index.html", WithCulture(() => Exporter.RenderIndex(run)));
+        Golden.Verify("index.html", WithCulture(culture, () => Exporter.RenderIndex(run)));
     }
 
-    [Fact]
-    public void CapturePage_Normal_MatchesGolden()
+    [Theory]
+    [MemberData(nameof(Cultures))]
+    public void CapturePage_Normal_MatchesGolden(string culture)
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("capture-normal.html", WithCulture(() => Exporter.RenderCapture(run.Captures[0], run)));
+        Golden.Verify("capture-normal.html", WithCulture(culture, () => Exporter.RenderCapture(run.Captures[0], run)));
     }
 
-    [Fact]
-    public void CapturePage_LimitedPartialInBerlinWithoutPdfOrCsv_MatchesGolden()
+    [Theory]
+    [MemberData(nameof(Cultures))]
+    public void CapturePage_LimitedPartialInBerlinWithoutPdfOrCsv_MatchesGolden(string culture)
     {
         var run = Fixtures.StandardRun();
         var options = HtmlReportOptions.Default with
@@ -47,20 +56,22 @@ public sealed class TemplateGoldenTests
             Links = HtmlLinks.Json,
             Top = 5,
         };
-        Golden.Verify("capture-limited-berlin.html", WithCulture(() => new HtmlReportExporter(options).RenderCapture(run.Captures[1], run)));
+        Golden.Verify("capture-limited-berlin.html", WithCulture(culture, () => new HtmlReportExporter(options).RenderCapture(run.Captures[1], run)));
     }
 
-    [Fact]
-    public void CapturePage_Empty_MatchesGolden()
+    [Theory]
+    [MemberData(nameof(Cultures))]
+    public void CapturePage_Empty_MatchesGolden(string culture)
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("capture-empty.html", WithCulture(() => Exporter.RenderCapture(run.Captures[2], run)));
+        Golden.Verify("capture-empty.html", WithCulture(culture, () => Exporter.RenderCapture(run.Captures[2], run)));
     }
 
-    [Fact]
-    public void CapturePage_Failed_MatchesGolden()
+    [Theory]
+    [MemberData(nameof(Cultures))]
+    public void CapturePage_Failed_MatchesGolden(string culture)
     {
         var run = Fixtures.StandardRun();
-        Golden.Verify("capture-failed.html", WithCulture(() => Exporter.RenderCapture(run.Captures[3], run)));
+        Golden.Verify("capture-failed.html", WithCulture(culture, () => Exporter.RenderCapture(run.Captures[3], run)));
     }
 }
