@@ -17,6 +17,7 @@ public static class SampleCaptures
         "gateway-two-interfaces.pcapng",
         "branch-office-qinq.pcap.gz",
         "cafe-wifi-radiotap.pcap",
+        "dns-tunnel.pcap",
     ];
 
     /// <summary>Writes all sample captures into <paramref name="directory"/> (created if needed); returns their paths.</summary>
@@ -57,6 +58,9 @@ public static class SampleCaptures
                 break;
             case "cafe-wifi-radiotap.pcap":
                 WritePcap(CafeWifi(), stream, nanosecond: false, bigEndian: false, gzip: false, LinkTypes.Ieee80211Radiotap);
+                break;
+            case "dns-tunnel.pcap":
+                WritePcap(DnsTunnel(), stream, nanosecond: false, bigEndian: false, gzip: false);
                 break;
             default:
                 throw new ArgumentException($"No sample named '{fileName}'.", nameof(fileName));
@@ -348,6 +352,58 @@ public static class SampleCaptures
         }
     }
 
+    /// <summary>The registered domain the tunnel in <c>dns-tunnel.pcap</c> runs under (its signals must top the report).</summary>
+    public const string TunnelDomain = "update-check.example";
+
+    /// <summary>A workstation that browses a little while a DNS tunnel (in the manner of iodine/dnscat2) moves data out in
+    /// base32 labels of TXT and NULL queries under one domain, 3 minutes; a second host keeps asking names under a
+    /// directory domain that does not exist (a stale search suffix: NXDOMAIN after NXDOMAIN).</summary>
+    private static Scenario DnsTunnel()
+    {
+        var s = new Scenario(new Prng(5005), start: 1_709_301_600L * Second + 750_000_000); // 2024-03-01T14:00:00.75Z
+        var router = new Host("router", "00:1a:2b:3c:4d:01", "10.20.0.1", null);
+        var resolver = new Host("resolver", "00:1a:2b:3c:4d:53", "10.20.0.53", null);
+        var victim = new Host("ws15", "3c:22:fb:20:00:0f", "10.20.0.15", null);
+        var stale = new Host("ws23", "3c:22:fb:20:00:17", "10.20.0.23", null);
+        var servers = Enumerable.Range(0, 6).Select(i => new Host($"srv{i}", router.Mac, $"{93 + i}.{184 + i}.{20 + i * 7}.{10 + i}", null)).ToArray();
+        var names = s.Sample(NamePool, 50, offset: 300);
+        for (int i = 0; i < names.Count; i++)
+        {
+            long at = i * 3 * Second + s.Rng.Next(0, 2000) * Millisecond;
+            s.DnsUdp(at, s.Rng.Chance(0.5) ? victim : stale, resolver, names[i], s.Rng.Chance(0.3) ? DnsTypes.Aaaa : DnsTypes.A, v6: false, router);
+            if (s.Rng.Chance(0.5)) s.TcpFlow(at + 30 * Millisecond, victim, s.Rng.Pick(servers), false, 443, s.Rng.Next(500, 8000), router);
+        }
+
+        // The tunnel: one query every ~0.5 s, each a new name: <base32 chunk>.<base32 chunk>.<sequence>.t.<domain>.
+        for (int i = 0; i < 320; i++)
+        {
+            long at = i * 500 * Millisecond + s.Rng.Next(0, 200) * Millisecond;
+            string first = Base32(s.Rng, s.Rng.Next(48, 64)), second = Base32(s.Rng, s.Rng.Next(20, 40));
+            string name = $"{first}.{second}.{i:x4}.t.{TunnelDomain}";
+            ushort type = i % 5 == 4 ? (ushort)10 : DnsTypes.Txt; // NULL every fifth query
+            s.DnsTunnelExchange(at, victim, resolver, name, type, router);
+        }
+
+        // The stale search suffix: a few host names, asked again and again, never found.
+        string[] words = ["fileserver", "printer-3f", "intranet", "wpad", "mail", "backup", "sso", "wiki"];
+        for (int i = 0; i < 48; i++)
+        {
+            long at = i * 3 * Second + 700 * Millisecond;
+            s.DnsNxDomain(at, stale, resolver, $"{words[i % words.Length]}.branch.corp-directory.example", router);
+        }
+
+        return s;
+    }
+
+    /// <summary>RFC 4648 base32 (lower case, no padding) of random bytes: <paramref name="length"/> characters.</summary>
+    private static string Base32(Prng rng, int length)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        var chars = new char[length];
+        for (int i = 0; i < length; i++) chars[i] = alphabet[rng.Next(32)];
+        return new string(chars);
+    }
+
     // ------------------------------------------------------------------ building blocks
 
     private sealed record Host(string Name, string Mac, string V4, string? V6, ushort? Vlan = null, ushort? OuterVlan = null)
@@ -452,6 +508,29 @@ public static class SampleCaptures
 
             Add(at, Ip(client, server, v6, router).Udp(port, 53).Payload(query.Build()));
             Add(at + Rng.Next(1, 40) * Millisecond + Rng.Next(1000) * 1000, Ip(server, client, v6, router).Udp(53, port).Payload(Response(id, name, type)));
+        }
+
+        /// <summary>A tunnel round trip: the query and a NOERROR answer whose TXT/NULL data carries random bytes back.</summary>
+        public void DnsTunnelExchange(long at, Host client, Host server, string name, ushort type, Host router)
+        {
+            ushort id = (ushort)Rng.Next(65536);
+            ushort port = NextPort();
+            Add(at, Ip(client, server, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, type).Build()));
+            byte[] data = Random(Rng.Next(40, 180));
+            if (type == DnsTypes.Txt) data = [(byte)Math.Min(255, data.Length - 1), .. data[1..]]; // one character-string
+            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, Compress = true }
+                .Question(name, type).Answer(name, type, data, ttl: 0);
+            Add(at + Rng.Next(20, 90) * Millisecond, Ip(server, client, false, router).Udp(53, port).Payload(response.Build()));
+        }
+
+        /// <summary>A lookup answered NXDOMAIN.</summary>
+        public void DnsNxDomain(long at, Host client, Host server, string name, Host router)
+        {
+            ushort id = (ushort)Rng.Next(65536);
+            ushort port = NextPort();
+            Add(at, Ip(client, server, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, DnsTypes.A).Build()));
+            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, ResponseCode = 3 }.Question(name, DnsTypes.A);
+            Add(at + Rng.Next(5, 30) * Millisecond, Ip(server, client, false, router).Udp(53, port).Payload(response.Build()));
         }
 
         public void DnsTcp(long at, Host client, Host server, string[] names, Host router)

@@ -61,7 +61,10 @@ public sealed class CaptureAnalysisTests
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), result.Input.Sha256);
         Assert.Equal(bytes.Length, result.Input.SizeBytes);
         Assert.Equal(2, result.Summary.Packets);
-        Assert.Equal([new DnsQueryEntry("example.org", DnsProtocol.Dns, 2)], result.DnsQueries.Entries);
+        Assert.Equal([new DnsQueryEntry("example.org", DnsProtocol.Dns, 2)
+        {
+            RegisteredDomain = "example.org", QueryTypes = new([new NamedCount("A", 2)]),
+        }], result.DnsQueries.Entries);
         var error = Assert.Single(result.Issues, i => i.Severity == IssueSeverity.Error);
         Assert.Equal("truncated-record", error.Code);
         Assert.Equal(24 + 2 * (16 + frame.Length), error.ByteOffset);

@@ -4,6 +4,10 @@ public sealed class DnsQueryAnalysisTests
 {
     private static byte[] Query(string name) => new DnsMessageBuilder().Question(name).Build();
 
+    /// <summary>The entry of a name asked <paramref name="queries"/> times, every time for type A (the builder's default).</summary>
+    private static DnsQueryEntry TypeA(string name, DnsProtocol protocol, long queries) =>
+        new(name, protocol, queries) { QueryTypes = new([new NamedCount("A", queries)]) };
+
     private static byte[] Udp(ushort src, ushort dst, byte[] payload) =>
         new FrameBuilder().Ethernet().IPv4("10.0.0.1", "10.0.0.53").Udp(src, dst).Payload(payload).Build();
 
@@ -22,7 +26,7 @@ public sealed class DnsQueryAnalysisTests
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, Udp((ushort)src, (ushort)dst, Query("Host.Example")));
         var entry = Assert.Single(a.ToResult().Entries);
-        Assert.Equal(new DnsQueryEntry("host.example", protocol, 1), entry);
+        Assert.Equal(TypeA("host.example", protocol, 1), entry);
     }
 
     [Fact]
@@ -51,7 +55,7 @@ public sealed class DnsQueryAnalysisTests
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, Tcp(40000, 53, segment));
         var result = a.ToResult();
-        Assert.Equal([new DnsQueryEntry("one.example", DnsProtocol.Dns, 1), new DnsQueryEntry("two.example", DnsProtocol.Dns, 1)], result.Entries);
+        Assert.Equal([TypeA("one.example", DnsProtocol.Dns, 1), TypeA("two.example", DnsProtocol.Dns, 1)], result.Entries);
         Assert.Equal(0, a.Malformed);
     }
 
@@ -73,17 +77,19 @@ public sealed class DnsQueryAnalysisTests
         Kit.Observe(a, Udp(40000, 53, Kit.Bytes(1, 2, 3)));                                           // too short
         Kit.Observe(a, Tcp(40000, 53, DnsMessageBuilder.TcpFraming(Kit.Bytes(1, 2, 3, 4, 5), Query("ok.example"))));
         Assert.Equal(3, a.Malformed);
-        Assert.Equal([new DnsQueryEntry("ok.example", DnsProtocol.Dns, 1)], a.ToResult().Entries);
+        Assert.Equal([TypeA("ok.example", DnsProtocol.Dns, 1)], a.ToResult().Entries);
     }
 
     [Fact]
-    public void Observe_ResponsesAndEmptyQueries_NeitherCountedNorMalformed()
+    public void Observe_ResponseWithoutItsQuery_ListedWithNoQueryAndItsCode_EmptyQueriesNeitherCountedNorMalformed()
     {
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, Udp(53, 40000, new DnsMessageBuilder { IsResponse = true }.Question("example.com").Build()));
         Kit.Observe(a, Udp(40000, 53, new DnsMessageBuilder().Build()));
         Kit.Observe(a, Udp(40000, 53, []));
-        Assert.Empty(a.ToResult().Entries);
+        var entry = Assert.Single(a.ToResult().Entries);
+        Assert.Equal(new DnsQueryEntry("example.com", DnsProtocol.Dns, 0) { ResponseCodes = new([new NamedCount("NOERROR", 1)]) }, entry);
+        Assert.Equal(0, a.ToResult().TotalQueries);
         Assert.Equal(0, a.Malformed);
     }
 
@@ -97,10 +103,10 @@ public sealed class DnsQueryAnalysisTests
         Kit.Observe(a, Udp(40000, 5355, Query("beta")));
         Assert.Equal(
         [
-            new DnsQueryEntry("zeta.example", DnsProtocol.Dns, 3),
-            new DnsQueryEntry("alpha.local", DnsProtocol.Dns, 1),
-            new DnsQueryEntry("alpha.local", DnsProtocol.Mdns, 1),
-            new DnsQueryEntry("beta", DnsProtocol.Llmnr, 1),
+            TypeA("zeta.example", DnsProtocol.Dns, 3),
+            TypeA("alpha.local", DnsProtocol.Dns, 1),
+            TypeA("alpha.local", DnsProtocol.Mdns, 1),
+            TypeA("beta", DnsProtocol.Llmnr, 1),
         ], a.ToResult().Entries);
         Assert.Equal(6, a.ToResult().TotalQueries);
     }
@@ -111,7 +117,7 @@ public sealed class DnsQueryAnalysisTests
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, Udp(40000, 53, Query("Example.COM")));
         Kit.Observe(a, Udp(40000, 53, Query("example.com")));
-        Assert.Equal([new DnsQueryEntry("example.com", DnsProtocol.Dns, 2)], a.ToResult().Entries);
+        Assert.Equal([TypeA("example.com", DnsProtocol.Dns, 2)], a.ToResult().Entries);
     }
 
     [Fact]
@@ -123,7 +129,7 @@ public sealed class DnsQueryAnalysisTests
         foreach (var n in new[] { "a.example", "b.example", "c.example" }) Kit.Observe(a, Udp(40000, 53, Query(n)));
         var result = a.ToResult();
         Assert.True(result.Limit.Exceeded);
-        Assert.Equal([new DnsQueryEntry("heavy.example", DnsProtocol.Dns, 5), new DnsQueryEntry("second.example", DnsProtocol.Dns, 4)], result.Entries);
+        Assert.Equal([TypeA("heavy.example", DnsProtocol.Dns, 5), TypeA("second.example", DnsProtocol.Dns, 4)], result.Entries);
         Assert.Equal(3, result.Limit.OtherPackets);
         Assert.Equal(12, result.TotalQueries);
     }
@@ -150,6 +156,6 @@ public sealed class DnsQueryAnalysisTests
             .Ethernet().IPv4("10.0.0.1", "10.0.0.53").Udp(40000, 53).Payload(Query("Tunnelled.Example")).Build();
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, frame);
-        Assert.Equal([new DnsQueryEntry("tunnelled.example", DnsProtocol.Dns, 1)], a.ToResult().Entries);
+        Assert.Equal([TypeA("tunnelled.example", DnsProtocol.Dns, 1)], a.ToResult().Entries);
     }
 }

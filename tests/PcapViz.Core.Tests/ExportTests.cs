@@ -32,15 +32,36 @@ public sealed class ExportTests
         new CaptureFileInfo(PcapViz.Model.CaptureFormat.PcapNg, CaptureCompression.Gzip, [1, 113, 276], "nanoseconds"),
         new CaptureSummary(1000, 700, 250, 80_000, 65_000, Kit.Jan2024Nanos + 123_456_789, Kit.Jan2024Nanos + 61_000_000_001, 12, 3),
         new SourceIpResult(
-            [new SourceIpEntry("10.0.0.1", 4, 600, 40_000), new SourceIpEntry("2001:db8::1", 6, 250, 20_000), new SourceIpEntry("::ffff:192.0.2.1", 6, 100, 5_000)],
+            [new SourceIpEntry("10.0.0.1", 4, 600, 40_000)
+             {
+                 AddressClass = "private", Names = new(["=evil.example", "www.example.com"]), MoreNames = 2,
+                 Country = "DE", Asn = 64_500, AsOrg = "Example, \"Net\"",
+             },
+             new SourceIpEntry("2001:db8::1", 6, 250, 20_000) { AddressClass = "documentation" },
+             new SourceIpEntry("::ffff:192.0.2.1", 6, 100, 5_000) { AddressClass = "ipv4-mapped" }],
             new DistinctLimit(200_000, true, 42, 4_200, 7)),
         new DnsQueryResult(
-            [new DnsQueryEntry("<script>alert(1)</script>.example", DnsProtocol.Dns, 5), new DnsQueryEntry(@"a\032b.local", DnsProtocol.Mdns, 2),
+            [new DnsQueryEntry("<script>alert(1)</script>.example", DnsProtocol.Dns, 5)
+             {
+                 RegisteredDomain = "<script>alert(1)</script>.example",
+                 QueryTypes = new([new NamedCount("TXT", 4), new NamedCount("TYPE65280", 1)]),
+                 ResponseCodes = new([new NamedCount("NXDOMAIN", 3), new NamedCount("RCODE12", 1)]),
+             },
+             new DnsQueryEntry(@"a\032b.local", DnsProtocol.Mdns, 2),
              new DnsQueryEntry("wpad", DnsProtocol.Llmnr, 1), new DnsQueryEntry("ünïcode\u2028.example", DnsProtocol.Dns, 1)],
             new DistinctLimit(200_000, false, 0, 0, 0)),
         new TrafficResult(5, [new TrafficBin(Kit.Jan2024Seconds, 10, 1000), new TrafficBin(Kit.Jan2024Seconds + 5, 0, 0), new TrafficBin(Kit.Jan2024Seconds + 5000, 2, 300)]),
         [new CaptureIssue(IssueSeverity.Error, "truncated-record", "Record 1,000 at byte offset 80,024 is cut \"short\" <here>.", 80_024, 1000),
-         new CaptureIssue(IssueSeverity.Warning, "distinct-limit", "folded", null, null)]);
+         new CaptureIssue(IssueSeverity.Warning, "distinct-limit", "folded", null, null)])
+    {
+        Context = new ContextResult(
+            new DnsResponseTotals(9, 8, 1, new([new NamedCount("NXDOMAIN", 5), new NamedCount("NOERROR", 3)])),
+            new AddressNameResult([new AddressNameEntry("10.0.0.1", 4, "=evil.example", 3), new AddressNameEntry("2001:db8::1", 6, "www.example.com", 1)],
+                new DistinctLimit(200_000, true, 11, 0, 2)),
+            new DnsClientResult([new DnsClientEntry("10.0.0.1", 4, 8, 5)], new DistinctLimit(200_000, false, 0, 0, 0)),
+            [new DnsDomainEntry("<script>alert(1)</script>.example", 5, 1, 4, 3, 4, 8, 0, 3.25, new(["txt-heavy", "nxdomain-heavy"]))],
+            new ContextFacts("2026-08-19 e8c9a2b", "2026-11-30", new(["GeoLite2-Country built 2026-01-02"]))),
+    };
 
     private static byte[] Write(CaptureResult result)
     {
@@ -72,6 +93,27 @@ public sealed class ExportTests
         Assert.Equal(original.Traffic.Bins, read.Traffic.Bins);
         Assert.Equal([new TrafficGap(Kit.Jan2024Seconds + 10, Kit.Jan2024Seconds + 5000)], read.Traffic.Gaps);
         Assert.Equal(original.Issues, read.Issues);
+        Assert.Equal(original.Context.Responses, read.Context.Responses);
+        Assert.Equal(original.Context.Answers.Entries, read.Context.Answers.Entries);
+        Assert.Equal(original.Context.Answers.Limit, read.Context.Answers.Limit);
+        Assert.Equal(original.Context.Clients.Entries, read.Context.Clients.Entries);
+        Assert.Equal(original.Context.Clients.Limit, read.Context.Clients.Limit);
+        Assert.Equal(original.Context.Domains, read.Context.Domains);
+        Assert.Equal(original.Context.Facts, read.Context.Facts);
+    }
+
+    [Fact]
+    public void AnalysisJson_WithoutGeoIp_NoCountryOrAsnFields()
+    {
+        var original = Sample() with { Context = Sample().Context with { Facts = ContextFacts.None } };
+        using var doc = System.Text.Json.JsonDocument.Parse(Write(original));
+        var first = doc.RootElement.GetProperty("sourceIps")[0];
+        Assert.False(first.TryGetProperty("country", out _));
+        Assert.False(first.TryGetProperty("asn", out _));
+        Assert.Equal("private", first.GetProperty("addressClass").GetString());
+        var read = AnalysisJsonReader.Read(new MemoryStream(Write(original)), original.Input);
+        Assert.Null(read.SourceIps.Entries[0].Country);
+        Assert.Null(read.SourceIps.Entries[0].Asn);
     }
 
     [Fact]
@@ -117,6 +159,19 @@ public sealed class ExportTests
         Assert.Equal(60.876543212, summary.GetProperty("durationSeconds").GetDouble(), 9);
         Assert.Equal("10.0.0.1", root.GetProperty("sourceIps")[0].GetProperty("address").GetString());
         Assert.Equal("mdns", root.GetProperty("dnsQueries")[1].GetProperty("protocol").GetString());
+        var source = root.GetProperty("sourceIps")[0];
+        Assert.Equal("private", source.GetProperty("addressClass").GetString());
+        Assert.Equal("=evil.example", source.GetProperty("names")[0].GetString());
+        Assert.Equal("DE", source.GetProperty("country").GetString());
+        Assert.Equal(64_500, source.GetProperty("asn").GetInt64());
+        var query = root.GetProperty("dnsQueries")[0];
+        Assert.Equal("<script>alert(1)</script>.example", query.GetProperty("registeredDomain").GetString());
+        Assert.Equal(4, query.GetProperty("queryTypes").GetProperty("TXT").GetInt64());
+        Assert.Equal(3, query.GetProperty("responseCodes").GetProperty("NXDOMAIN").GetInt64());
+        var domain = root.GetProperty("dnsDomains")[0];
+        Assert.Equal(5, domain.GetProperty("queries").GetInt64());
+        Assert.Equal(1, domain.GetProperty("distinctNames").GetInt32());
+        Assert.Equal("txt-heavy", domain.GetProperty("signals")[0].GetString());
         var traffic = root.GetProperty("traffic");
         Assert.Equal(5, traffic.GetProperty("binSeconds").GetInt32());
         Assert.Equal("2024-01-01T00:00:05Z", traffic.GetProperty("bins")[1].GetProperty("startUtc").GetString());
@@ -153,7 +208,7 @@ public sealed class ExportTests
     }
 
     [Fact]
-    public void CsvExporter_ThreeFiles_ExactContent()
+    public void CsvExporter_FourFiles_ExactContent()
     {
         var capture = Sample() with
         {
@@ -164,18 +219,21 @@ public sealed class ExportTests
         var sink = new MemorySink();
         new CsvExporter().ExportCapture(capture, null!, sink, TestContext.Current.CancellationToken);
         string dir = "captures/site-a-dns-pcap-1234abcd/";
-        string[] files = [dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
+        string[] files = [dir + "dns_domains.csv", dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
         Assert.Equal(files, sink.Files.Keys.Order(StringComparer.Ordinal));
         // Shares are of the 700 + 250 = 950 IP packets: 600/950, 250/950, 100/950 to six decimals.
         Assert.Equal(
-            "address,version,packets,share,ip_bytes\n" +
-            "10.0.0.1,4,600,0.631579,40000\n" +
-            "2001:db8::1,6,250,0.263158,20000\n" +
-            "::ffff:192.0.2.1,6,100,0.105263,5000\n", sink.Text(dir + "source_ips.csv"));
+            "address,version,packets,share,ip_bytes,address_class,names,more_names,country,asn,as_org\n" +
+            "10.0.0.1,4,600,0.631579,40000,private,'=evil.example www.example.com,2,DE,64500,\"Example, \"\"Net\"\"\"\n" +
+            "2001:db8::1,6,250,0.263158,20000,documentation,,0,,,\n" +
+            "::ffff:192.0.2.1,6,100,0.105263,5000,ipv4-mapped,,0,,,\n", sink.Text(dir + "source_ips.csv"));
         Assert.Equal(
-            "name,protocol,queries\n" +
-            "'=cmd|' /C calc'!A0,dns,5\n" +
-            "\"a,b\",mdns,2\n", sink.Text(dir + "dns_queries.csv"));
+            "name,protocol,queries,registered_domain,query_types,response_codes\n" +
+            "'=cmd|' /C calc'!A0,dns,5,,,\n" +
+            "\"a,b\",mdns,2,,,\n", sink.Text(dir + "dns_queries.csv"));
+        Assert.Equal(
+            "domain,queries,distinct_names,responses,nxdomain,txt_null_queries,max_label_length,long_label_names,mean_entropy,signals\n" +
+            "<script>alert(1)</script>.example,5,1,4,3,4,8,0,3.25,txt-heavy nxdomain-heavy\n", sink.Text(dir + "dns_domains.csv"));
         Assert.Equal(
             "start_utc,start_epoch_seconds,bin_seconds,packets,ip_bytes\n" +
             "2024-01-01T00:00:00Z,1704067200,5,10,1000\n" +

@@ -87,9 +87,11 @@ public sealed record OracleResult(
     private static Dictionary<string, long> Sources(CaptureResult ours, int version) =>
         ours.SourceIps.Entries.Where(e => e.Version == version).ToDictionary(e => e.Address, e => e.Packets, StringComparer.Ordinal);
 
-    /// <summary>scapy does not count LLMNR (tshark does): dns and mdns (and llmnr) entries, summed per name.</summary>
+    /// <summary>scapy does not count LLMNR (tshark does): dns and mdns (and llmnr) entries, summed per name. Names seen
+    /// only in responses (listed with 0 queries, for their response codes) are not queries.</summary>
     private static Dictionary<string, long> Dns(CaptureResult ours, bool withLlmnr) =>
-        ours.DnsQueries.Entries.Where(e => e.Protocol is DnsProtocol.Dns or DnsProtocol.Mdns || (withLlmnr && e.Protocol == DnsProtocol.Llmnr))
+        ours.DnsQueries.Entries.Where(e => e.Queries > 0)
+            .Where(e => e.Protocol is DnsProtocol.Dns or DnsProtocol.Mdns || (withLlmnr && e.Protocol == DnsProtocol.Llmnr))
             .GroupBy(e => e.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Queries), StringComparer.Ordinal);
 

@@ -8,7 +8,7 @@ namespace PcapViz.Analysis;
 /// <summary>
 /// The mergeable state of every analysis over a set of packets: one capture, a chunk of one, or a whole run.
 /// Decodes each record, feeds the per-packet analyses, and routes DNS payloads to the DNS analysis: UDP messages
-/// directly, TCP streams and IP fragments through bounded reassembly (docs/analysis.md, "Reassembly").
+/// directly, TCP streams and IP fragments through bounded reassembly; queries and responses alike (docs/analysis.md, "Reassembly").
 /// </summary>
 public sealed class CaptureAnalysis : IDnsMessageSink
 {
@@ -24,6 +24,9 @@ public sealed class CaptureAnalysis : IDnsMessageSink
 
     private readonly IpFragmentReassembler _fragments = new();
     private readonly TcpDnsReassembler _tcp = new();
+    // The outermost destination address of the frame being routed through reassembly (see OnDnsMessage).
+    private readonly byte[] _receiver = new byte[16];
+    private int _receiverLength;
     private bool _completed;
 
     // Parallel analysis: stateful reassembly needs every fragment and TCP segment in packet order, so workers keep
@@ -96,7 +99,7 @@ public sealed class CaptureAnalysis : IDnsMessageSink
         }
         else if (view.Transport == TransportProtocol.Udp && IsDns(ref view) is DnsProtocol protocol)
         {
-            OnDnsMessage(view.Payload, protocol);
+            DnsQueries.Observe(view.Payload, protocol, view.DestinationAddress);
         }
     }
 
@@ -105,14 +108,18 @@ public sealed class CaptureAnalysis : IDnsMessageSink
     private static DnsProtocol? IsDns(ref PacketView view) => view.Transport == TransportProtocol.None ? null
         : DnsQueryAnalysis.Classify(view.Transport, view.SourcePort, view.DestinationPort);
 
-    /// <summary>Every complete DNS message (UDP datagram, TCP stream message, reassembled datagram) comes here once.</summary>
+    /// <summary>Every DNS message that reassembly completes (TCP stream message, reassembled datagram) comes here once,
+    /// while the packet that completed it is being routed: its outermost destination is the message's receiver.</summary>
     void IDnsMessageSink.OnDnsMessage(ReadOnlySpan<byte> message, DnsProtocol protocol) => OnDnsMessage(message, protocol);
 
-    private void OnDnsMessage(ReadOnlySpan<byte> message, DnsProtocol protocol) => DnsQueries.Observe(message, protocol);
+    private void OnDnsMessage(ReadOnlySpan<byte> message, DnsProtocol protocol) =>
+        DnsQueries.Observe(message, protocol, _receiver.AsSpan(0, _receiverLength));
 
     /// <summary>Fragments and TCP segments on a DNS port: through reassembly, in packet order.</summary>
     private void Route(ref PacketView view, long nanos, long packetIndex)
     {
+        _receiverLength = Math.Min(view.DestinationAddress.Length, _receiver.Length);
+        view.DestinationAddress[.._receiverLength].CopyTo(_receiver);
         if (view.IsFragment)
         {
             if (!_fragments.Add(ref view, nanos, packetIndex)) return;

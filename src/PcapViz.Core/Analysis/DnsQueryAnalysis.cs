@@ -7,8 +7,9 @@ namespace PcapViz.Analysis;
 
 /// <summary>
 /// Counts the first question name of every DNS query (QR = 0) on UDP/TCP 53 (dns), UDP 5353 (mdns) and UDP 5355
-/// (llmnr). Over TCP every complete length-prefixed message in the segment counts. A name becomes a string only
-/// the first time it is counted.
+/// (llmnr), with its query type; matches every response to its first question's name (response codes) and hands
+/// its answers to <see cref="Responses"/>. Over TCP every complete length-prefixed message in the segment counts.
+/// A name becomes a string only the first time it is counted.
 /// </summary>
 public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
@@ -16,13 +17,16 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
     private const ushort MdnsPort = Ports.Mdns;
     private const ushort LlmnrPort = Ports.Llmnr;
 
-    private readonly Dictionary<string, long>[] _counts =
+    private readonly Dictionary<string, NameStats>[] _counts =
         [new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
     private long _otherQueries;
     private long _maxUndercount;
     private bool _exceeded;
 
     public int MaxDistinct { get; } = Math.Max(2, maxDistinct);
+
+    /// <summary>Passive DNS and response totals from the responses this analysis reads.</summary>
+    public DnsResponseAnalysis Responses { get; } = new(maxDistinct);
 
     /// <summary>DNS messages on a DNS port that could not be parsed.</summary>
     public long Malformed { get; private set; }
@@ -48,7 +52,7 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
     /// <summary>
     /// One packet on its own, without reassembly (every complete length-prefixed message in a TCP segment).
     /// <see cref="CaptureAnalysis"/> reassembles TCP streams and IP fragments and calls
-    /// <see cref="Observe(ReadOnlySpan{byte}, DnsProtocol)"/> for each whole message instead.
+    /// <see cref="Observe(ReadOnlySpan{byte}, DnsProtocol, ReadOnlySpan{byte})"/> for each whole message instead.
     /// </summary>
     public void Observe(ref PacketView view)
     {
@@ -57,7 +61,7 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
         Span<char> name = stackalloc char[DnsMessageParser.MaxPresentationLength];
         if (view.Transport == TransportProtocol.Udp)
         {
-            ObserveMessage(view.Payload, protocol, name);
+            ObserveMessage(view.Payload, protocol, name, view.DestinationAddress);
             return;
         }
         var stream = view.Payload;
@@ -65,53 +69,94 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
         {
             int length = BinaryPrimitives.ReadUInt16BigEndian(stream);
             if (stream.Length - 2 < length) break; // the rest of this message is in a later segment
-            ObserveMessage(stream.Slice(2, length), protocol, name);
+            ObserveMessage(stream.Slice(2, length), protocol, name, view.DestinationAddress);
             stream = stream[(2 + length)..];
         }
     }
 
-    /// <summary>One whole DNS message (a UDP payload, a message of a TCP stream, a reassembled datagram's payload).</summary>
-    public void Observe(ReadOnlySpan<byte> message, DnsProtocol protocol)
+    /// <summary>
+    /// One whole DNS message (a UDP payload, a message of a TCP stream, a reassembled datagram's payload): a query's
+    /// first question (name and type), or a response (its code under its first question's name, its answers as
+    /// address→name pairs). <paramref name="receiver"/> is the outermost destination address of the packet that
+    /// carried it, or completed it when reassembled (the client, for a response); empty when unknown.
+    /// </summary>
+    public void Observe(ReadOnlySpan<byte> message, DnsProtocol protocol, ReadOnlySpan<byte> receiver)
     {
         if (message.IsEmpty) return;
         Span<char> name = stackalloc char[DnsMessageParser.MaxPresentationLength];
-        ObserveMessage(message, protocol, name);
+        ObserveMessage(message, protocol, name, receiver);
     }
 
-    private void ObserveMessage(ReadOnlySpan<byte> message, DnsProtocol protocol, Span<char> name)
+    private void ObserveMessage(ReadOnlySpan<byte> message, DnsProtocol protocol, Span<char> name, ReadOnlySpan<byte> receiver)
     {
         if (message.IsEmpty) return;
         switch (DnsMessageParser.Parse(message, name, out int length))
         {
             case DnsParseStatus.Query:
-                Add(protocol, name[..length], 1);
+                Add(protocol, name[..length], 1, DnsResponseParser.FirstQuestionType(message));
                 break;
             case DnsParseStatus.Malformed:
                 Malformed++;
                 break;
+            case DnsParseStatus.Response:
+                ObserveResponse(message, protocol, name, receiver);
+                break;
         }
     }
 
-    private void Add(DnsProtocol protocol, ReadOnlySpan<char> name, long count)
+    private void ObserveResponse(ReadOnlySpan<byte> message, DnsProtocol protocol, Span<char> name, ReadOnlySpan<byte> receiver)
+    {
+        Span<DnsAnswerRecord> answers = stackalloc DnsAnswerRecord[DnsResponseParser.MaxAnswers];
+        if (DnsResponseParser.Parse(message, answers, out var info) != DnsResponseStatus.Response)
+        {
+            Responses.CountMalformed();
+            return;
+        }
+        int length = 0;
+        bool withQuestion = info.QuestionOffset >= 0 && DnsMessageParser.TryReadName(message, info.QuestionOffset, name, out length);
+        if (withQuestion) AddResponse(protocol, name[..length], (ushort)info.ResponseCode);
+        Responses.CountResponse(info.ResponseCode, withQuestion, receiver);
+        if (info.AnswerCount > 0) Responses.ObserveAnswers(message, answers[..info.AnswerCount], name);
+    }
+
+    private void Add(DnsProtocol protocol, ReadOnlySpan<char> name, long count, ushort type)
     {
         // One hash lookup; the name becomes a string only when it is added.
         var lookup = _counts[(int)protocol].GetAlternateLookup<ReadOnlySpan<char>>();
-        ref long slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, name, out bool exists);
-        slot += count;
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, name, out bool exists);
+        slot ??= new NameStats();
+        slot.Queries += count;
+        slot.AddType(type, count);
         if (!exists && DistinctCount > MaxDistinct) Prune();
     }
 
-    private void Add(DnsProtocol protocol, string name, long count)
+    private void AddResponse(DnsProtocol protocol, ReadOnlySpan<char> name, ushort code)
     {
-        ref long slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_counts[(int)protocol], name, out bool exists);
-        slot += count;
+        var lookup = _counts[(int)protocol].GetAlternateLookup<ReadOnlySpan<char>>();
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(lookup, name, out bool exists);
+        slot ??= new NameStats();
+        slot.AddCode(code, 1);
+        if (!exists && DistinctCount > MaxDistinct) Prune();
+    }
+
+    private void Add(DnsProtocol protocol, string name, NameStats stats)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_counts[(int)protocol], name, out bool exists);
+        slot ??= new NameStats();
+        slot.AddAll(stats);
         if (!exists && DistinctCount > MaxDistinct) Prune();
     }
 
     /// <summary>Adds a finished result's entries (run totals over captures, some of them reused from a cache).</summary>
     public void Merge(DnsQueryResult result)
     {
-        foreach (var entry in result.Entries) Add(entry.Protocol, entry.Name, entry.Queries);
+        foreach (var entry in result.Entries)
+        {
+            var stats = new NameStats { Queries = entry.Queries };
+            foreach (var t in entry.QueryTypes) stats.AddType(DnsCodes.ParseType(t.Name), t.Count);
+            foreach (var c in entry.ResponseCodes) stats.AddCode((ushort)DnsCodes.ParseResponseCode(c.Name), c.Count);
+            Add(entry.Protocol, entry.Name, stats);
+        }
         _otherQueries += result.Limit.OtherPackets;
         _maxUndercount += result.Limit.MaxUndercount;
         _exceeded |= result.Limit.Exceeded;
@@ -120,11 +165,12 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
     public void Merge(DnsQueryAnalysis other)
     {
         for (int p = 0; p < _counts.Length; p++)
-            foreach (var (name, count) in other._counts[p]) Add((DnsProtocol)p, name, count);
+            foreach (var (name, stats) in other._counts[p]) Add((DnsProtocol)p, name, stats);
         _otherQueries += other._otherQueries;
         _maxUndercount += other._maxUndercount;
         _exceeded |= other._exceeded;
         Malformed += other.Malformed;
+        Responses.Merge(other.Responses);
     }
 
     private void Prune()
@@ -134,7 +180,8 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
         long dropped = 0;
         for (int i = MaxDistinct / 2; i < all.Count; i++)
         {
-            var (protocol, name, count) = all[i];
+            var (protocol, name, stats) = all[i];
+            long count = stats.Queries;
             _otherQueries += count;
             dropped = Math.Max(dropped, count);
             _counts[(int)protocol].Remove(name);
@@ -143,19 +190,31 @@ public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMa
         _maxUndercount += dropped;
     }
 
-    private List<(DnsProtocol Protocol, string Name, long Count)> Sorted()
+    private List<(DnsProtocol Protocol, string Name, NameStats Stats)> Sorted()
     {
-        var all = new List<(DnsProtocol, string, long)>(DistinctCount);
+        var all = new List<(DnsProtocol, string, NameStats)>(DistinctCount);
         for (int p = 0; p < _counts.Length; p++)
-            foreach (var (name, count) in _counts[p]) all.Add(((DnsProtocol)p, name, count));
-        all.Sort(static (a, b) => b.Item3 != a.Item3 ? b.Item3.CompareTo(a.Item3)
+            foreach (var (name, stats) in _counts[p]) all.Add(((DnsProtocol)p, name, stats));
+        all.Sort(static (a, b) => b.Item3.Queries != a.Item3.Queries ? b.Item3.Queries.CompareTo(a.Item3.Queries)
             : string.CompareOrdinal(a.Item2, b.Item2) is var c && c != 0 ? c : a.Item1.CompareTo(b.Item1));
         return all;
     }
 
     public DnsQueryResult ToResult()
     {
-        var entries = Sorted().Select(e => new DnsQueryEntry(e.Name, e.Protocol, e.Count)).ToArray();
+        var entries = Sorted().Select(e => new DnsQueryEntry(e.Name, e.Protocol, e.Stats.Queries)
+        {
+            QueryTypes = Tally(e.Stats.Types, DnsCodes.TypeName),
+            ResponseCodes = Tally(e.Stats.Codes, c => DnsCodes.ResponseCodeName(c)),
+        }).ToArray();
         return new DnsQueryResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherQueries, 0, _maxUndercount));
+    }
+
+    private static ValueList<NamedCount> Tally(SmallTally? tally, Func<ushort, string> name)
+    {
+        if (tally is null || tally.Count == 0) return ValueList<NamedCount>.Empty;
+        var list = tally.Items().Select(i => new NamedCount(name(i.Key), i.Count)).ToList();
+        list.Sort(static (a, b) => b.Count != a.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Name, b.Name));
+        return new ValueList<NamedCount>(list);
     }
 }

@@ -29,7 +29,7 @@ public sealed class IncrementalCache
     }
 
     public static string OptionsKey(AnalysisOptions options) =>
-        string.Create(CultureInfo.InvariantCulture, $"schema={AnalysisJsonExporter.SchemaVersion};bin={options.BinSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"};maxDistinct={options.MaxDistinct}");
+        string.Create(CultureInfo.InvariantCulture, $"schema={AnalysisJsonExporter.SchemaVersion};bin={options.BinSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"};maxDistinct={options.MaxDistinct};psl={options.PublicSuffixes.Version};geoip={options.GeoIp.Key}");
 
     /// <summary>
     /// Loads the cache of the bundle being replaced. Its index and entries are used only as the old manifest lists

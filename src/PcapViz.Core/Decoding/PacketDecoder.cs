@@ -339,6 +339,7 @@ public sealed partial class PacketDecoder
         {
             view.IpVersion = 4;
             if (d.Length >= Ipv4Fields.Source + Ipv4Fields.AddressLength) view.SourceAddress = d.Slice(Ipv4Fields.Source, Ipv4Fields.AddressLength);
+            if (d.Length >= Ipv4Fields.Destination + Ipv4Fields.AddressLength) view.DestinationAddress = d.Slice(Ipv4Fields.Destination, Ipv4Fields.AddressLength);
             if (totalLength == 0)
             {
                 // TSO / BIG TCP: the length field is 0 and the real length is the frame's.
@@ -383,6 +384,7 @@ public sealed partial class PacketDecoder
             view.IpVersion = 6;
             view.IpBytes = payloadLength + (long)Ipv6Fields.HeaderLength;
             if (d.Length >= Ipv6Fields.Source + Ipv6Fields.AddressLength) view.SourceAddress = d.Slice(Ipv6Fields.Source, Ipv6Fields.AddressLength);
+            if (d.Length >= Ipv6Fields.Destination + Ipv6Fields.AddressLength) view.DestinationAddress = d.Slice(Ipv6Fields.Destination, Ipv6Fields.AddressLength);
         }
         if (d.Length < Ipv6Fields.HeaderLength) return; // header cut short by the snapshot length
         view.FlowSource = d.Slice(Ipv6Fields.Source, Ipv6Fields.AddressLength);

@@ -13,6 +13,9 @@ public ref struct PacketView
     /// <summary>4 or 16 bytes of the outermost source address; empty when the capture cut the header before it.</summary>
     public ReadOnlySpan<byte> SourceAddress;
 
+    /// <summary>4 or 16 bytes of the outermost destination address; empty when not captured.</summary>
+    public ReadOnlySpan<byte> DestinationAddress;
+
     /// <summary>IPv4 total length, or IPv6 payload length + 40 (jumbo payload length + 40 for jumbograms).</summary>
     public long IpBytes;
 

@@ -62,6 +62,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
 
         WriteSummary(w, capture.Summary);
 
+        bool geoIp = capture.Context.Facts.GeoIp.Count > 0;
         w.WriteStartArray("sourceIps");
         foreach (var e in capture.SourceIps.Entries)
         {
@@ -70,6 +71,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
             w.WriteNumber("version", e.Version);
             w.WriteNumber("packets", e.Packets);
             w.WriteNumber("ipBytes", e.IpBytes);
+            ContextJson.WriteSourceContext(w, e, geoIp);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -81,15 +83,20 @@ public sealed class AnalysisJsonExporter : IReportExporter
             w.WriteString("name", e.Name);
             w.WriteString("protocol", Names.Of(e.Protocol));
             w.WriteNumber("queries", e.Queries);
+            ContextJson.WriteQueryContext(w, e);
             w.WriteEndObject();
         }
         w.WriteEndArray();
+
+        ContextJson.WriteContext(w, capture.Context);
 
         WriteTraffic(w, capture.Traffic);
 
         w.WriteStartObject("limits");
         WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
         WriteLimit(w, "dnsQueries", capture.DnsQueries.Limit);
+        WriteLimit(w, "dnsAnswers", capture.Context.Answers.Limit);
+        WriteLimit(w, "dnsClients", capture.Context.Clients.Limit);
         w.WriteEndObject();
 
         if (watchlistHits is not null) HistoryJsonWriter.WriteHits(w, "watchlistHits", watchlistHits);
@@ -167,7 +174,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
         w.WriteEndObject();
     }
 
-    private static void WriteLimit(Utf8JsonWriter w, string name, DistinctLimit limit)
+    internal static void WriteLimit(Utf8JsonWriter w, string name, DistinctLimit limit)
     {
         w.WriteStartObject(name);
         w.WriteNumber("maxDistinct", limit.MaxDistinct);

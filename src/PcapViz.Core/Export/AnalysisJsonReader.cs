@@ -34,15 +34,20 @@ public static class AnalysisJsonReader
         };
 
         var limits = root.GetProperty("limits");
+        // The context fields (docs/analysis.md section 4) came within schemaVersion 2, as additions: a file without
+        // them (version 1, or 2 written before them) reads with an empty context.
+        bool withContext = root.TryGetProperty("contextData", out _);
+        SourceIpEntry WithSourceContext(JsonElement e, SourceIpEntry entry) => withContext ? ContextJson.ReadSourceContext(e, entry) : entry;
+        DnsQueryEntry WithQueryContext(JsonElement e, DnsQueryEntry entry) => withContext ? ContextJson.ReadQueryContext(e, entry) : entry;
         var sources = new SourceIpResult(
-            root.GetProperty("sourceIps").EnumerateArray().Select(e => new SourceIpEntry(
+            root.GetProperty("sourceIps").EnumerateArray().Select(e => WithSourceContext(e, new SourceIpEntry(
                 e.GetProperty("address").GetString()!, e.GetProperty("version").GetInt32(),
-                e.GetProperty("packets").GetInt64(), e.GetProperty("ipBytes").GetInt64())).ToArray(),
+                e.GetProperty("packets").GetInt64(), e.GetProperty("ipBytes").GetInt64()))).ToArray(),
             ReadLimit(limits.GetProperty("sourceIps")));
         var dns = new DnsQueryResult(
-            root.GetProperty("dnsQueries").EnumerateArray().Select(e => new DnsQueryEntry(
+            root.GetProperty("dnsQueries").EnumerateArray().Select(e => WithQueryContext(e, new DnsQueryEntry(
                 e.GetProperty("name").GetString()!, Names.ParseProtocol(e.GetProperty("protocol").GetString()),
-                e.GetProperty("queries").GetInt64())).ToArray(),
+                e.GetProperty("queries").GetInt64()))).ToArray(),
             ReadLimit(limits.GetProperty("dnsQueries")));
         var traffic = ReadTraffic(root.GetProperty("traffic"), version);
         var issues = root.GetProperty("issues").EnumerateArray().Select(i => new CaptureIssue(
@@ -51,7 +56,10 @@ public static class AnalysisJsonReader
             i.GetProperty("byteOffset").ValueKind == JsonValueKind.Number ? i.GetProperty("byteOffset").GetInt64() : null,
             i.GetProperty("packetIndex").ValueKind == JsonValueKind.Number ? i.GetProperty("packetIndex").GetInt64() : null)).ToArray();
         var status = Names.ParseStatus(root.GetProperty("status").GetString());
-        return new CaptureResult(root.GetProperty("id").GetString()!, input, status, file, summary, sources, dns, traffic, issues);
+        return new CaptureResult(root.GetProperty("id").GetString()!, input, status, file, summary, sources, dns, traffic, issues)
+        {
+            Context = withContext ? ContextJson.ReadContext(root, limits) : ContextResult.Empty,
+        };
     }
 
     private static long OptionalInt64(JsonElement element, string name) =>
@@ -106,7 +114,7 @@ public static class AnalysisJsonReader
         return kept;
     }
 
-    private static DistinctLimit ReadLimit(JsonElement e) => new(
+    internal static DistinctLimit ReadLimit(JsonElement e) => new(
         e.GetProperty("maxDistinct").GetInt32(), e.GetProperty("exceeded").GetBoolean(),
         e.GetProperty("otherCount").GetInt64(), e.GetProperty("otherIpBytes").GetInt64(), e.GetProperty("maxUndercount").GetInt64());
 

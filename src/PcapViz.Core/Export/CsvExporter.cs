@@ -5,7 +5,7 @@ using PcapViz.Model;
 namespace PcapViz.Export;
 
 /// <summary>
-/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c> and <c>traffic.csv</c> per capture (RFC 4180, UTF-8, LF).
+/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c>, <c>dns_domains.csv</c> and <c>traffic.csv</c> per capture (RFC 4180, UTF-8, LF).
 /// Cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR) get a leading apostrophe.
 /// </summary>
 public sealed class CsvExporter : IReportExporter
@@ -15,13 +15,30 @@ public sealed class CsvExporter : IReportExporter
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         string dir = $"captures/{capture.Id}/";
-        Write(sink, dir + "source_ips.csv", ["address", "version", "packets", "share", "ip_bytes"],
-            capture.SourceIps.Entries.Select(e => new[]
+        bool geoIp = capture.Context.Facts.GeoIp.Count > 0;
+        string[] sourceHeader = ["address", "version", "packets", "share", "ip_bytes", "address_class", "names", "more_names"];
+        Write(sink, dir + "source_ips.csv", geoIp ? [.. sourceHeader, "country", "asn", "as_org"] : sourceHeader,
+            capture.SourceIps.Entries.Select(e =>
             {
-                e.Address, Num(e.Version), Num(e.Packets), Share(e.Packets, capture.Summary.Ipv4Packets + capture.Summary.Ipv6Packets), Num(e.IpBytes),
+                string[] row =
+                [
+                    e.Address, Num(e.Version), Num(e.Packets), Share(e.Packets, capture.Summary.Ipv4Packets + capture.Summary.Ipv6Packets), Num(e.IpBytes),
+                    e.AddressClass, string.Join(' ', e.Names), Num(e.MoreNames),
+                ];
+                return geoIp ? [.. row, e.Country ?? "", e.Asn is long asn ? Num(asn) : "", e.AsOrg ?? ""] : row;
             }));
-        Write(sink, dir + "dns_queries.csv", ["name", "protocol", "queries"],
-            capture.DnsQueries.Entries.Select(e => new[] { e.Name, Names.Of(e.Protocol), Num(e.Queries) }));
+        Write(sink, dir + "dns_queries.csv", ["name", "protocol", "queries", "registered_domain", "query_types", "response_codes"],
+            capture.DnsQueries.Entries.Select(e => new[]
+            {
+                e.Name, Names.Of(e.Protocol), Num(e.Queries), e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes),
+            }));
+        Write(sink, dir + "dns_domains.csv",
+            ["domain", "queries", "distinct_names", "responses", "nxdomain", "txt_null_queries", "max_label_length", "long_label_names", "mean_entropy", "signals"],
+            capture.Context.Domains.Select(d => new[]
+            {
+                d.Domain, Num(d.Queries), Num(d.DistinctNames), Num(d.Responses), Num(d.NxDomain), Num(d.TxtNullQueries),
+                Num(d.MaxLabelLength), Num(d.LongLabelNames), d.MeanEntropy.ToString("0.###", CultureInfo.InvariantCulture), string.Join(' ', d.Signals),
+            }));
         Write(sink, dir + "traffic.csv", ["start_utc", "start_epoch_seconds", "bin_seconds", "packets", "ip_bytes"],
             capture.Traffic.Bins.Select(b => new[]
             {
@@ -34,6 +51,10 @@ public sealed class CsvExporter : IReportExporter
     }
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>"A=3 AAAA=1": the counts in their order (most first).</summary>
+    private static string Counts(IEnumerable<NamedCount> counts) =>
+        string.Join(' ', counts.Select(c => c.Name + "=" + Num(c.Count)));
 
     private static string Share(long part, long whole) =>
         whole == 0 ? "0" : (part / (double)whole).ToString("0.######", CultureInfo.InvariantCulture);

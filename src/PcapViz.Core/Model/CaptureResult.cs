@@ -86,11 +86,41 @@ public sealed record CaptureSummary(
         ? (l - f) / 1e9 : 0.0;
 }
 
-public sealed record SourceIpEntry(string Address, int Version, long Packets, long IpBytes);
+public sealed record SourceIpEntry(string Address, int Version, long Packets, long IpBytes)
+{
+    /// <summary>IANA special-purpose class (<see cref="PcapViz.Context.AddressClasses"/>), e.g. <c>private</c>, <c>public</c>.</summary>
+    public string AddressClass { get; init; } = "";
+
+    /// <summary>Names whose A/AAAA answers (directly or through CNAMEs) gave this address, most answered first, at most 10.</summary>
+    public ValueList<string> Names { get; init; } = ValueList<string>.Empty;
+
+    /// <summary>How many more names gave this address than <see cref="Names"/> lists.</summary>
+    public int MoreNames { get; init; }
+
+    /// <summary>ISO 3166 country code from a --geoip country database, or null.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>Autonomous system number from a --geoip ASN database, or null.</summary>
+    public long? Asn { get; init; }
+
+    /// <summary>The autonomous system's organisation, or null.</summary>
+    public string? AsOrg { get; init; }
+}
 
 public enum DnsProtocol { Dns, Mdns, Llmnr }
 
-public sealed record DnsQueryEntry(string Name, DnsProtocol Protocol, long Queries);
+/// <param name="Queries">Queries (QR = 0) for the name; 0 for a name seen only in responses (its query not captured).</param>
+public sealed record DnsQueryEntry(string Name, DnsProtocol Protocol, long Queries)
+{
+    /// <summary>eTLD+1 by the Public Suffix List (ICANN section), or the explicit choice for names without one (docs/analysis.md).</summary>
+    public string RegisteredDomain { get; init; } = "";
+
+    /// <summary>Queries by QTYPE of the first question, most first.</summary>
+    public ValueList<NamedCount> QueryTypes { get; init; } = ValueList<NamedCount>.Empty;
+
+    /// <summary>Responses (their first question is this name, same protocol) by response code, most first.</summary>
+    public ValueList<NamedCount> ResponseCodes { get; init; } = ValueList<NamedCount>.Empty;
+}
 
 public sealed record TrafficBin(long StartEpochSeconds, long Packets, long IpBytes);
 
@@ -113,6 +143,9 @@ public sealed record SourceIpResult(IReadOnlyList<SourceIpEntry> Entries, Distin
 public sealed record DnsQueryResult(IReadOnlyList<DnsQueryEntry> Entries, DistinctLimit Limit)
 {
     public long TotalQueries => Entries.Sum(e => e.Queries) + Limit.OtherPackets;
+
+    /// <summary>Listed names that were queried (names seen only in responses have 0 queries).</summary>
+    public int QueriedNames => Entries.Count(e => e.Queries > 0);
 }
 
 /// <summary>An elided stretch of the timeline with no packet: from the end of one segment's last bin to the start of the next segment.</summary>
@@ -193,6 +226,9 @@ public sealed record CaptureResult(
     TrafficResult Traffic,
     IReadOnlyList<CaptureIssue> Issues)
 {
+    /// <summary>Passive DNS, response totals, registered domains and signals (empty for a capture that was not read).</summary>
+    public ContextResult Context { get; init; } = ContextResult.Empty;
+
     public bool HasErrors => Issues.Any(i => i.Severity == IssueSeverity.Error) || Status == CaptureStatus.Failed;
     public bool HasWarnings => Issues.Any(i => i.Severity == IssueSeverity.Warning);
 }

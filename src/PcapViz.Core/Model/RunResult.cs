@@ -6,6 +6,12 @@ namespace PcapViz.Model;
 public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
     public const int DefaultMaxDistinct = 200_000;
+
+    /// <summary>The Public Suffix List for registered domains: the embedded copy unless --public-suffix-list names a file.</summary>
+    public PcapViz.Context.PublicSuffixList PublicSuffixes { get; init; } = PcapViz.Context.PublicSuffixList.Embedded;
+
+    /// <summary>The --geoip databases (none by default: country and ASN are then not looked up).</summary>
+    public PcapViz.Context.GeoIpDatabases GeoIp { get; init; } = PcapViz.Context.GeoIpDatabases.None;
 }
 
 /// <summary>Facts about the run itself.</summary>
@@ -34,6 +40,9 @@ public sealed record RunResult(
 {
     /// <summary>What the nightly memory (history database, watchlists) adds to the report; null without either.</summary>
     public RunMemory? Memory { get; init; }
+
+    /// <summary>The captures' context merged (passive DNS, responses, domains and signals over the run).</summary>
+    public ContextResult Context { get; init; } = ContextResult.Empty;
 }
 
 /// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);

@@ -87,7 +87,9 @@ public static class CaptureAnalyzer
         // Past a distinct limit the lightest keys are folded away as they come, so chunks folded apart can differ
         // from one pass: such a capture is read again on one thread.
         // So is one whose frames for reassembly were too many to buffer for an in-order replay.
-        if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded || analysis.NeedsSequentialPass))
+        if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded ||
+                                result.Context.Answers.Limit.Exceeded || result.Context.Clients.Limit.Exceeded ||
+                                analysis.NeedsSequentialPass))
             return Analyze(fullPath, relativePath, id, options, 1, null, cancellationToken);
         return result;
     }
@@ -105,7 +107,16 @@ public static class CaptureAnalyzer
             issues.Warn("distinct-limit", $"More than {dns.Limit.MaxDistinct:N0} distinct query names: the least queried were folded into \"other\" ({dns.Limit.OtherPackets:N0} queries); listed counts may be low by at most {dns.Limit.MaxUndercount:N0}.");
         if (analysis.DnsQueries.Malformed > 0)
             issues.Warn("malformed-dns", $"{analysis.DnsQueries.Malformed:N0} DNS messages on DNS ports could not be parsed (bad or cut-short names) and were not counted.");
+        long malformedResponses = analysis.DnsQueries.Responses.Malformed;
+        if (malformedResponses > 0)
+            issues.Warn("malformed-dns-response", $"{malformedResponses:N0} DNS responses on DNS ports could not be read (bad names, counts larger than the message, data past the end); their codes and answers were not used.");
+        var (enrichedSources, enrichedDns, context) = PcapViz.Context.ContextBuilder.Build(sourceIps, dns, analysis.DnsQueries.Responses, analysis.Options);
+        if (context.Answers.Limit.Exceeded)
+            issues.Warn("distinct-limit", $"More than {context.Answers.Limit.MaxDistinct:N0} distinct address/name pairs in DNS answers: the least answered were folded into \"other\" ({context.Answers.Limit.OtherPackets:N0} answers).");
         var status = fileInfo is null ? CaptureStatus.Failed : issues.HasErrors ? CaptureStatus.Partial : CaptureStatus.Ok;
-        return new CaptureResult(id, input, status, fileInfo, analysis.ToSummary(), sourceIps, dns, traffic, issues.ToList());
+        return new CaptureResult(id, input, status, fileInfo, analysis.ToSummary(), enrichedSources, enrichedDns, traffic, issues.ToList())
+        {
+            Context = context,
+        };
     }
 }

@@ -97,9 +97,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         });
         cancellationToken.ThrowIfCancellationRequested();
 
-        var (totals, sources, dns, traffic) = RunTotals.Build(results, request.Analysis);
+        var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
-        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped);
+        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context };
         if (memory is not null)
         {
             try

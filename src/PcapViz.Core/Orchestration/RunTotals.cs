@@ -22,4 +22,18 @@ public static class RunTotals
         }
         return (totals, sources.ToResult(), dns.ToResult(), traffic.ToResult());
     }
+
+    /// <summary>
+    /// The run's totals with the context merged from every capture: source addresses and query names enriched
+    /// (names, classes, registered domains) and the run-wide <see cref="ContextResult"/>.
+    /// </summary>
+    public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic, ContextResult Context) BuildWithContext(
+        IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
+    {
+        var (totals, sources, dns, traffic) = Build(captures, options);
+        var responses = new DnsResponseAnalysis(options.MaxDistinct);
+        foreach (var c in captures) responses.Merge(c.Context);
+        var (s, d, context) = PcapViz.Context.ContextBuilder.Build(sources, dns, responses, options);
+        return (totals, s, d, traffic, context);
+    }
 }

@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace PcapViz.Context;
+
+/// <summary>
+/// Classifies an address by the IANA special-purpose registries (IPv4 and IPv6, plus the multicast ranges), shipped
+/// as facts data (<c>Context/Data/ip-special-purpose.txt</c>, with its sources and version). The most specific
+/// prefix wins; an address in none is <c>public</c>.
+/// </summary>
+public static class AddressClasses
+{
+    public const string Public = "public";
+    public const string Private = "private";
+    public const string Ula = "ula";
+
+    private const string Resource = "PcapViz.Context.Data.ip-special-purpose.txt";
+    private static readonly Lazy<Registry> Data = new(Load);
+
+    /// <summary>Every class tag the data uses, plus <c>public</c>, in a fixed order (the one spelling).</summary>
+    public static IReadOnlyList<string> All => Data.Value.Classes;
+
+    /// <summary>Version (date) of the registry transcription.</summary>
+    public static string Version => Data.Value.Version;
+
+    /// <summary>The class of an address given in canonical text (as the analyses print it).</summary>
+    public static string Of(string address) =>
+        IPAddress.TryParse(address, out var ip) ? Of(ip.GetAddressBytes()) : Public;
+
+    /// <summary>The class of 4 or 16 address bytes.</summary>
+    public static string Of(ReadOnlySpan<byte> address)
+    {
+        var registry = Data.Value;
+        if (address.Length == 4) return Match(registry.V4, BinaryPrimitives.ReadUInt32BigEndian(address), 32);
+        if (address.Length == 16) return Match(registry.V6, BinaryPrimitives.ReadUInt128BigEndian(address), 128);
+        return Public;
+    }
+
+    /// <summary>True for classes counted as "private" in the page's private/public share (RFC 1918, ULA, CGNAT, link-local, loopback).</summary>
+    public static bool IsPrivateScope(string addressClass) =>
+        addressClass is Private or Ula or "cgnat" or "link-local" or "loopback";
+
+    private static string Match<T>(List<(T Prefix, int Length, string Class)> rows, T address, int bits)
+        where T : System.Numerics.IBinaryInteger<T>
+    {
+        // Rows are sorted longest prefix first: the first that contains the address is the most specific.
+        foreach (var (prefix, length, cls) in rows)
+        {
+            if (length == 0) return cls;
+            T mask = T.AllBitsSet << (bits - length);
+            if ((address & mask) == prefix) return cls;
+        }
+        return Public;
+    }
+
+    private sealed record Registry(
+        List<(uint Prefix, int Length, string Class)> V4,
+        List<(UInt128 Prefix, int Length, string Class)> V6,
+        IReadOnlyList<string> Classes,
+        string Version);
+
+    private static Registry Load()
+    {
+        using var stream = typeof(AddressClasses).Assembly.GetManifestResourceStream(Resource)
+            ?? throw new InvalidOperationException("The embedded address registry is missing.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var v4 = new List<(uint, int, string)>();
+        var v6 = new List<(UInt128, int, string)>();
+        var classes = new List<string>();
+        string version = "";
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.StartsWith("# PCAPVIZ-VERSION:", StringComparison.Ordinal)) version = line["# PCAPVIZ-VERSION:".Length..].Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var cells = line.Split('\t');
+            var parts = cells[0].Split('/');
+            var bytes = IPAddress.Parse(parts[0]).GetAddressBytes();
+            int length = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            string cls = cells[1];
+            if (!classes.Contains(cls)) classes.Add(cls);
+            if (bytes.Length == 4) v4.Add((BinaryPrimitives.ReadUInt32BigEndian(bytes), length, cls));
+            else v6.Add((BinaryPrimitives.ReadUInt128BigEndian(bytes), length, cls));
+        }
+        v4.Sort((a, b) => b.Item2.CompareTo(a.Item2));
+        v6.Sort((a, b) => b.Item2.CompareTo(a.Item2));
+        classes.Insert(0, Public);
+        return new Registry(v4, v6, classes, version);
+    }
+}

@@ -1,0 +1,59 @@
+using PcapViz.Analysis;
+using PcapViz.Model;
+
+namespace PcapViz.Context;
+
+/// <summary>
+/// Turns the mergeable DNS state into the context shown next to the counts: names and classes (and, with
+/// --geoip, country and ASN) for each source address, registered domains for each query name, the domains with
+/// their signals. Everything here is derived from the results alone, so merged results give the same context as
+/// one pass (docs/analysis.md, "Context").
+/// </summary>
+public static class ContextBuilder
+{
+    /// <summary>Names listed per address (the rest are counted in <see cref="SourceIpEntry.MoreNames"/>).</summary>
+    public const int MaxNamesPerAddress = 10;
+
+    public static (SourceIpResult SourceIps, DnsQueryResult Dns, ContextResult Context) Build(
+        SourceIpResult sources, DnsQueryResult dns, DnsResponseAnalysis responses, AnalysisOptions options)
+    {
+        var (totals, answers, clients) = responses.ToResult();
+        var names = NamesByAddress(answers.Entries);
+        var enrichedSources = new SourceIpResult(sources.Entries.Select(e => Enrich(e, names, options.GeoIp)).ToArray(), sources.Limit);
+        var enrichedDns = new DnsQueryResult(dns.Entries.Select(e => e with
+        {
+            RegisteredDomain = RegisteredDomains.Of(e.Name, options.PublicSuffixes),
+        }).ToArray(), dns.Limit);
+        var facts = new ContextFacts(options.PublicSuffixes.Version, AddressClasses.Version, new ValueList<string>(options.GeoIp.Descriptions));
+        var context = new ContextResult(totals, answers, clients, DnsDomainSignals.Build(enrichedDns.Entries), facts);
+        return (enrichedSources, enrichedDns, context);
+    }
+
+    /// <summary>For each address, its names most answered first (then by name), at most <see cref="MaxNamesPerAddress"/>, and how many more.</summary>
+    public static Dictionary<string, (ValueList<string> Names, int More)> NamesByAddress(IEnumerable<AddressNameEntry> pairs)
+    {
+        var result = new Dictionary<string, (ValueList<string>, int)>(StringComparer.Ordinal);
+        foreach (var group in pairs.GroupBy(p => p.Address, StringComparer.Ordinal))
+        {
+            var ordered = group.OrderByDescending(p => p.Answers).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
+            result[group.Key] = (new ValueList<string>(ordered.Take(MaxNamesPerAddress).Select(p => p.Name)),
+                Math.Max(0, ordered.Count - MaxNamesPerAddress));
+        }
+        return result;
+    }
+
+    private static SourceIpEntry Enrich(SourceIpEntry e, Dictionary<string, (ValueList<string> Names, int More)> names, GeoIpDatabases geoIp)
+    {
+        var (list, more) = names.TryGetValue(e.Address, out var n) ? n : (ValueList<string>.Empty, 0);
+        var geo = geoIp.Lookup(e.Address);
+        return e with
+        {
+            AddressClass = AddressClasses.Of(e.Address),
+            Names = list,
+            MoreNames = more,
+            Country = geo.Country,
+            Asn = geo.Asn,
+            AsOrg = geo.AsOrg,
+        };
+    }
+}

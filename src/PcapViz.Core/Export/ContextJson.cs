@@ -1,0 +1,149 @@
+using System.Text.Json;
+using PcapViz.Model;
+
+namespace PcapViz.Export;
+
+/// <summary>
+/// The context fields of analysis.json (schemaVersion 2): written by <see cref="AnalysisJsonExporter"/> and read
+/// back, every one of them, by <see cref="AnalysisJsonReader"/> (the incremental cache and `merge` rely on it).
+/// </summary>
+internal static class ContextJson
+{
+    public static void WriteSourceContext(Utf8JsonWriter w, SourceIpEntry e, bool geoIp)
+    {
+        w.WriteString("addressClass", e.AddressClass);
+        w.WriteStartArray("names");
+        foreach (string name in e.Names) w.WriteStringValue(name);
+        w.WriteEndArray();
+        w.WriteNumber("moreNames", e.MoreNames);
+        if (!geoIp) return;
+        if (e.Country is { } country) w.WriteString("country", country);
+        else w.WriteNull("country");
+        if (e.Asn is long asn) w.WriteNumber("asn", asn);
+        else w.WriteNull("asn");
+        if (e.AsOrg is { } org) w.WriteString("asOrg", org);
+        else w.WriteNull("asOrg");
+    }
+
+    public static SourceIpEntry ReadSourceContext(JsonElement e, SourceIpEntry entry) => entry with
+    {
+        AddressClass = e.GetProperty("addressClass").GetString()!,
+        Names = new ValueList<string>(e.GetProperty("names").EnumerateArray().Select(n => n.GetString()!)),
+        MoreNames = e.GetProperty("moreNames").GetInt32(),
+        Country = e.TryGetProperty("country", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null,
+        Asn = e.TryGetProperty("asn", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetInt64() : null,
+        AsOrg = e.TryGetProperty("asOrg", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null,
+    };
+
+    public static void WriteQueryContext(Utf8JsonWriter w, DnsQueryEntry e)
+    {
+        w.WriteString("registeredDomain", e.RegisteredDomain);
+        WriteCounts(w, "queryTypes", e.QueryTypes);
+        WriteCounts(w, "responseCodes", e.ResponseCodes);
+    }
+
+    public static DnsQueryEntry ReadQueryContext(JsonElement e, DnsQueryEntry entry) => entry with
+    {
+        RegisteredDomain = e.GetProperty("registeredDomain").GetString()!,
+        QueryTypes = ReadCounts(e.GetProperty("queryTypes")),
+        ResponseCodes = ReadCounts(e.GetProperty("responseCodes")),
+    };
+
+    /// <summary>dnsDomains, dnsResponses, dnsAnswers, dnsClients and contextData (before traffic).</summary>
+    public static void WriteContext(Utf8JsonWriter w, ContextResult c)
+    {
+        w.WriteStartArray("dnsDomains");
+        foreach (var d in c.Domains)
+        {
+            w.WriteStartObject();
+            w.WriteString("domain", d.Domain);
+            w.WriteNumber("queries", d.Queries);
+            w.WriteNumber("distinctNames", d.DistinctNames);
+            w.WriteNumber("responses", d.Responses);
+            w.WriteNumber("nxdomain", d.NxDomain);
+            w.WriteNumber("txtNullQueries", d.TxtNullQueries);
+            w.WriteNumber("maxLabelLength", d.MaxLabelLength);
+            w.WriteNumber("longLabelNames", d.LongLabelNames);
+            w.WriteNumber("meanEntropy", d.MeanEntropy);
+            w.WriteStartArray("signals");
+            foreach (string s in d.Signals) w.WriteStringValue(s);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartObject("dnsResponses");
+        w.WriteNumber("responses", c.Responses.Responses);
+        w.WriteNumber("withQuestion", c.Responses.WithQuestion);
+        w.WriteNumber("malformed", c.Responses.Malformed);
+        w.WriteNumber("nxdomainShare", Math.Round(c.Responses.NxDomainShare, 6, MidpointRounding.AwayFromZero));
+        WriteCounts(w, "responseCodes", c.Responses.ResponseCodes);
+        w.WriteEndObject();
+
+        w.WriteStartArray("dnsAnswers");
+        foreach (var a in c.Answers.Entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("address", a.Address);
+            w.WriteNumber("version", a.Version);
+            w.WriteString("name", a.Name);
+            w.WriteNumber("answers", a.Answers);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartArray("dnsClients");
+        foreach (var a in c.Clients.Entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("address", a.Address);
+            w.WriteNumber("version", a.Version);
+            w.WriteNumber("responses", a.Responses);
+            w.WriteNumber("nxdomain", a.NxDomain);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+
+        w.WriteStartObject("contextData");
+        w.WriteString("publicSuffixList", c.Facts.PublicSuffixList);
+        w.WriteString("addressRegistry", c.Facts.AddressRegistry);
+        w.WriteStartArray("geoip");
+        foreach (string g in c.Facts.GeoIp) w.WriteStringValue(g);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    public static ContextResult ReadContext(JsonElement root, JsonElement limits)
+    {
+        var domains = root.GetProperty("dnsDomains").EnumerateArray().Select(d => new DnsDomainEntry(
+            d.GetProperty("domain").GetString()!, d.GetProperty("queries").GetInt64(), d.GetProperty("distinctNames").GetInt32(),
+            d.GetProperty("responses").GetInt64(), d.GetProperty("nxdomain").GetInt64(), d.GetProperty("txtNullQueries").GetInt64(),
+            d.GetProperty("maxLabelLength").GetInt32(), d.GetProperty("longLabelNames").GetInt32(), d.GetProperty("meanEntropy").GetDouble(),
+            new ValueList<string>(d.GetProperty("signals").EnumerateArray().Select(s => s.GetString()!)))).ToArray();
+        var r = root.GetProperty("dnsResponses");
+        var responses = new DnsResponseTotals(r.GetProperty("responses").GetInt64(), r.GetProperty("withQuestion").GetInt64(),
+            r.GetProperty("malformed").GetInt64(), ReadCounts(r.GetProperty("responseCodes")));
+        var answers = new AddressNameResult(root.GetProperty("dnsAnswers").EnumerateArray().Select(a => new AddressNameEntry(
+                a.GetProperty("address").GetString()!, a.GetProperty("version").GetInt32(), a.GetProperty("name").GetString()!,
+                a.GetProperty("answers").GetInt64())).ToArray(),
+            AnalysisJsonReader.ReadLimit(limits.GetProperty("dnsAnswers")));
+        var clients = new DnsClientResult(root.GetProperty("dnsClients").EnumerateArray().Select(a => new DnsClientEntry(
+                a.GetProperty("address").GetString()!, a.GetProperty("version").GetInt32(), a.GetProperty("responses").GetInt64(),
+                a.GetProperty("nxdomain").GetInt64())).ToArray(),
+            AnalysisJsonReader.ReadLimit(limits.GetProperty("dnsClients")));
+        var f = root.GetProperty("contextData");
+        var facts = new ContextFacts(f.GetProperty("publicSuffixList").GetString()!, f.GetProperty("addressRegistry").GetString()!,
+            new ValueList<string>(f.GetProperty("geoip").EnumerateArray().Select(g => g.GetString()!)));
+        return new ContextResult(responses, answers, clients, domains, facts);
+    }
+
+    private static void WriteCounts(Utf8JsonWriter w, string property, IEnumerable<NamedCount> counts)
+    {
+        w.WriteStartObject(property);
+        foreach (var c in counts) w.WriteNumber(c.Name, c.Count);
+        w.WriteEndObject();
+    }
+
+    private static ValueList<NamedCount> ReadCounts(JsonElement e) =>
+        new(e.EnumerateObject().Select(p => new NamedCount(p.Name, p.Value.GetInt64())));
+}

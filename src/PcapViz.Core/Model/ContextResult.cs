@@ -1,0 +1,131 @@
+using System.Collections;
+
+namespace PcapViz.Model;
+
+/// <summary>An immutable list compared by its items (so results holding lists compare by value).</summary>
+public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
+{
+    private readonly T[] _items;
+
+    public ValueList(IEnumerable<T> items) => _items = [.. items];
+
+    public static ValueList<T> Empty { get; } = new([]);
+
+    public int Count => _items.Length;
+
+    public T this[int index] => _items[index];
+
+    public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
+
+    public bool Equals(ValueList<T>? other) => other is not null && _items.AsSpan().SequenceEqual(other._items, EqualityComparer<T>.Default);
+
+    public override bool Equals(object? obj) => Equals(obj as ValueList<T>);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var item in _items) hash.Add(item);
+        return hash.ToHashCode();
+    }
+
+    public override string ToString() => "[" + string.Join(", ", _items) + "]";
+}
+
+/// <summary>A count under a name (a DNS type such as <c>AAAA</c>, a response code such as <c>NXDOMAIN</c>).</summary>
+public readonly record struct NamedCount(string Name, long Count);
+
+/// <summary>One address→name pair of passive DNS: an A/AAAA answer (directly or through a CNAME chain) gave
+/// <paramref name="Address"/> for <paramref name="Name"/> <paramref name="Answers"/> times.</summary>
+public sealed record AddressNameEntry(string Address, int Version, string Name, long Answers);
+
+/// <summary>Every address→name pair seen in responses, most answered first; bounded like the other analyses.</summary>
+public sealed record AddressNameResult(IReadOnlyList<AddressNameEntry> Entries, DistinctLimit Limit)
+{
+    public static AddressNameResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
+}
+
+/// <summary>DNS responses received by one address (the response's outermost destination), and how many said NXDOMAIN.</summary>
+public sealed record DnsClientEntry(string Address, int Version, long Responses, long NxDomain);
+
+public sealed record DnsClientResult(IReadOnlyList<DnsClientEntry> Entries, DistinctLimit Limit)
+{
+    public static DnsClientResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
+}
+
+/// <summary>Every DNS/mDNS/LLMNR response of a capture.</summary>
+/// <param name="Responses">Responses read (header, questions and answer section valid).</param>
+/// <param name="WithQuestion">Of those, responses carrying a question (matched to a query name).</param>
+/// <param name="Malformed">Responses that could not be read (not counted anywhere else).</param>
+/// <param name="ResponseCodes">Responses with a question, by response code (most first).</param>
+public sealed record DnsResponseTotals(long Responses, long WithQuestion, long Malformed, ValueList<NamedCount> ResponseCodes)
+{
+    public static DnsResponseTotals Empty { get; } = new(0, 0, 0, ValueList<NamedCount>.Empty);
+
+    public long NxDomain => ResponseCodes.Where(c => c.Name == "NXDOMAIN").Sum(c => c.Count);
+
+    /// <summary>NXDOMAIN among the responses with a question (0 when there is none).</summary>
+    public double NxDomainShare => WithQuestion == 0 ? 0 : NxDomain / (double)WithQuestion;
+}
+
+/// <summary>Query names grouped by registered domain, with the measures behind each signal.</summary>
+/// <param name="Domain">The registered domain (eTLD+1, see docs/analysis.md for names without one).</param>
+/// <param name="Queries">Queries of every name under it.</param>
+/// <param name="DistinctNames">Distinct query names under it (over all protocols).</param>
+/// <param name="Responses">Responses matched to those names.</param>
+/// <param name="NxDomain">Of those, NXDOMAIN.</param>
+/// <param name="TxtNullQueries">Queries of type TXT or NULL.</param>
+/// <param name="MaxLabelLength">Longest label (octets) left of the registered domain.</param>
+/// <param name="LongLabelNames">Distinct names with a label of at least the long-label threshold.</param>
+/// <param name="MeanEntropy">Mean Shannon entropy (bits per character) of the part left of the registered domain, over names where that part is long enough to measure (0 when none is).</param>
+/// <param name="Signals">Signal names (<see cref="DnsSignals"/>), strongest first.</param>
+public sealed record DnsDomainEntry(
+    string Domain, long Queries, int DistinctNames, long Responses, long NxDomain, long TxtNullQueries,
+    int MaxLabelLength, int LongLabelNames, double MeanEntropy, ValueList<string> Signals);
+
+/// <summary>Which shipped and user data the context was computed with (so a report says what it relied on).</summary>
+/// <param name="PublicSuffixList">Version of the Public Suffix List used for registered domains.</param>
+/// <param name="AddressRegistry">Version (date) of the IANA special-purpose registries used for address classes.</param>
+/// <param name="GeoIp">One description per --geoip database (type and build date), empty without.</param>
+public sealed record ContextFacts(string PublicSuffixList, string AddressRegistry, ValueList<string> GeoIp)
+{
+    public static ContextFacts None { get; } = new("", "", ValueList<string>.Empty);
+}
+
+/// <summary>What stands behind the counts: passive DNS, how lookups ended, registered domains with signals.</summary>
+public sealed record ContextResult(
+    DnsResponseTotals Responses,
+    AddressNameResult Answers,
+    DnsClientResult Clients,
+    IReadOnlyList<DnsDomainEntry> Domains,
+    ContextFacts Facts)
+{
+    public static ContextResult Empty { get; } = new(DnsResponseTotals.Empty, AddressNameResult.Empty(AnalysisOptions.DefaultMaxDistinct),
+        DnsClientResult.Empty(AnalysisOptions.DefaultMaxDistinct), [], ContextFacts.None);
+}
+
+/// <summary>The one spelling of each signal, with its plain-words explanation.</summary>
+public static class DnsSignals
+{
+    public const string ManyDistinctNames = "many-distinct-names";
+    public const string LongLabels = "long-labels";
+    public const string HighEntropy = "high-entropy";
+    public const string TxtHeavy = "txt-heavy";
+    public const string NxDomainHeavy = "nxdomain-heavy";
+
+    /// <summary>Every signal in the order they are listed.</summary>
+    public static IReadOnlyList<string> All { get; } = [ManyDistinctNames, LongLabels, HighEntropy, TxtHeavy, NxDomainHeavy];
+
+    public static string Explain(string signal) => signal switch
+    {
+        ManyDistinctNames => "many different names were looked up under this one domain, most of them once: data can be smuggled out inside names (DNS tunnelling)",
+        LongLabels => "names under it carry very long labels, as encoded data does; ordinary host names are short words",
+        HighEntropy => "the parts in front of the domain look random (high character entropy), like encoded data or machine-generated names",
+        TxtHeavy => "most lookups ask for TXT or NULL records, which carry arbitrary data back: typical of tunnels, rare for browsing",
+        NxDomainHeavy => "most answers said the name does not exist (NXDOMAIN): typical of algorithmically generated names (DGA) or of probing",
+        _ => signal,
+    };
+
+    public static bool IsKnown(string signal) => All.Contains(signal);
+}
