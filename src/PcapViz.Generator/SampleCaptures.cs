@@ -370,8 +370,18 @@ public static class SampleCaptures
         for (int i = 0; i < names.Count; i++)
         {
             long at = i * 3 * Second + s.Rng.Next(0, 2000) * Millisecond;
-            s.DnsUdp(at, s.Rng.Chance(0.5) ? victim : stale, resolver, names[i], s.Rng.Chance(0.3) ? DnsTypes.Aaaa : DnsTypes.A, v6: false, router);
-            if (s.Rng.Chance(0.5)) s.TcpFlow(at + 30 * Millisecond, victim, s.Rng.Pick(servers), false, 443, s.Rng.Next(500, 8000), router);
+            var client = s.Rng.Chance(0.5) ? victim : stale;
+            if (i % 2 == 0)
+            {
+                // Look a server up, then talk to it: the answer names the server's address (through a CDN CNAME at times).
+                var server = servers[i / 2 % servers.Length];
+                s.DnsLookup(at, client, resolver, names[i], server, cname: i % 3 == 0, router);
+                s.TcpFlow(at + 40 * Millisecond, client, server, false, 443, s.Rng.Next(2_000, 40_000), router);
+            }
+            else
+            {
+                s.DnsUdp(at, client, resolver, names[i], s.Rng.Chance(0.3) ? DnsTypes.Aaaa : DnsTypes.A, v6: false, router);
+            }
         }
 
         // The tunnel: one query every ~0.5 s, each a new name: <base32 chunk>.<base32 chunk>.<sequence>.t.<domain>.
@@ -521,6 +531,23 @@ public static class SampleCaptures
             var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, Compress = true }
                 .Question(name, type).Answer(name, type, data, ttl: 0);
             Add(at + Rng.Next(20, 90) * Millisecond, Ip(server, client, false, router).Udp(53, port).Payload(response.Build()));
+        }
+
+        /// <summary>An A lookup of <paramref name="name"/> answered with <paramref name="server"/>'s address, directly or through a CNAME.</summary>
+        public void DnsLookup(long at, Host client, Host resolver, string name, Host server, bool cname, Host router)
+        {
+            ushort id = (ushort)Rng.Next(65536);
+            ushort port = NextPort();
+            Add(at, Ip(client, resolver, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, DnsTypes.A).Build()));
+            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, Compress = true }.Question(name, DnsTypes.A);
+            string owner = name;
+            if (cname)
+            {
+                owner = $"{name.Split('.')[0]}.edge.orbitcdn.net";
+                response.AnswerName(name, DnsTypes.Cname, owner, ttl: 3600);
+            }
+            response.Answer(owner, IPAddress.Parse(server.V4), ttl: 300);
+            Add(at + Rng.Next(5, 30) * Millisecond, Ip(resolver, client, false, router).Udp(53, port).Payload(response.Build()));
         }
 
         /// <summary>A lookup answered NXDOMAIN.</summary>

@@ -126,8 +126,9 @@ public sealed class HtmlReportExporter : IReportExporter
             },
             facts,
             issues = capture.Issues.Select(IssueRow).ToArray(),
-            sources = SourcesSection(capture.SourceIps, options, fullListHint),
+            sources = SourcesSection(capture.SourceIps, options, fullListHint, capture.Context),
             dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv")),
+            context = ContextSection(capture.SourceIps, capture.Context, options, FullListHint(f, "dns_domains.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
@@ -198,8 +199,9 @@ public sealed class HtmlReportExporter : IReportExporter
             failed = failedCaptures,
             skipped = run.Skipped.Select(k => new { path = HtmlSafety.Visible(k.Path), reason = HtmlSafety.Visible(k.Reason) }).ToArray(),
             empty = t.Packets == 0,
-            sources = SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full."),
+            sources = SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full.", run.Context),
             dns = DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full."),
+            context = ContextSection(run.SourceIps, run.Context, options, "Each capture's page lists its own domains in full."),
             traffic = TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
         };
         var globals = Globals(run, options, "PcapViz run report", TimeFormat.ZoneLabel(zone, t));
@@ -274,13 +276,21 @@ public sealed class HtmlReportExporter : IReportExporter
         return css;
     }
 
-    private object SourcesSection(SourceIpResult r, HtmlReportOptions options, string fullListHint)
+    private object SourcesSection(SourceIpResult r, HtmlReportOptions options, string fullListHint, ContextResult context)
     {
         int top = Math.Max(0, options.Top);
         long total = r.TotalPackets;
+        bool geoIp = context.Facts.GeoIp.Count > 0;
         var topEntries = r.Entries.Take(top).ToArray();
         var bars = topEntries.Select(e => new ChartBuilder.Bar(e.Address, e.Packets,
-            $"{e.Address}: {N(e.Packets)} packets ({Share(e.Packets, total)}), {N(e.IpBytes)} IP bytes")).ToArray();
+            $"{e.Address} ({e.AddressClass}): {N(e.Packets)} packets ({Share(e.Packets, total)}), {N(e.IpBytes)} IP bytes" +
+            (e.Names.Count > 0 ? "; names: " + NamesText(e, 5) : ""))).ToArray();
+        object[] columns =
+        [
+            Column("#", numeric: true), Column("Address", mono: true), Column("Class"), Column("Names (from DNS answers)", mono: true),
+            .. geoIp ? new[] { Column("Country"), Column("AS") } : [],
+            Column("IP version", numeric: true), Column("Packets", numeric: true), Column("Share", numeric: true), Column("IP bytes", numeric: true),
+        ];
         return new
         {
             has_data = r.Entries.Count > 0,
@@ -288,11 +298,80 @@ public sealed class HtmlReportExporter : IReportExporter
             chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} source addresses by packets",
             figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.HorizontalBars(bars, "packets", "#1f5fa8") : "",
             limit_note = SourcesLimitNote(r.Limit),
-            table = Table("source-ips", "Source addresses",
-                [Column("#", numeric: true), Column("Address", mono: true), Column("IP version", numeric: true), Column("Packets", numeric: true), Column("Share", numeric: true), Column("IP bytes", numeric: true)],
-                r.Entries, (e, i) => Row(i < top, N(i + 1), e.Address, e.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), N(e.Packets), Share(e.Packets, total), N(e.IpBytes)),
-                r.Limit.Exceeded ? Row(false, "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), N(r.Limit.OtherIpBytes)) : null,
+            scope_note = ScopeNote(r),
+            table = Table("source-ips", "Source addresses", columns,
+                r.Entries, (e, i) => Row(i < top,
+                [
+                    N(i + 1), e.Address, e.AddressClass, NamesText(e, ContextBuilderNames),
+                    .. geoIp ? new[] { e.Country ?? "–", e.Asn is long asn ? $"AS{N(asn)} {e.AsOrg}".TrimEnd() : "–" } : [],
+                    e.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), N(e.Packets), Share(e.Packets, total), N(e.IpBytes),
+                ]),
+                r.Limit.Exceeded ? Row(false, ["", "other", "", "", .. geoIp ? TwoEmptyCells : [], "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), N(r.Limit.OtherIpBytes)]) : null,
                 "addresses", fullListHint),
+        };
+    }
+
+    private const int ContextBuilderNames = PcapViz.Context.ContextBuilder.MaxNamesPerAddress;
+
+    private static readonly string[] TwoEmptyCells = ["", ""];
+
+    /// <summary>"a.example, b.example (+3 more)": the first <paramref name="max"/> names of an address.</summary>
+    private static string NamesText(SourceIpEntry e, int max)
+    {
+        if (e.Names.Count == 0) return "";
+        int more = e.MoreNames + Math.Max(0, e.Names.Count - max);
+        return string.Join(", ", e.Names.Take(max)) + (more > 0 ? $" (+{N(more)} more)" : "");
+    }
+
+    /// <summary>Share of IP packets from public and private-scope sources (address classes).</summary>
+    private static string ScopeNote(SourceIpResult r)
+    {
+        long total = r.Entries.Sum(e => e.Packets);
+        if (total == 0) return "";
+        long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
+        long privatePackets = r.Entries.Where(e => PcapViz.Context.AddressClasses.IsPrivateScope(e.AddressClass)).Sum(e => e.Packets);
+        long other = total - publicPackets - privatePackets;
+        return $"By address class (IANA special-purpose registries): {Share(publicPackets, total)} of the listed sources' packets come from public addresses, " +
+               $"{Share(privatePackets, total)} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback)" +
+               (other > 0 ? $", {Share(other, total)} from other special-purpose addresses (multicast, documentation …)." : ".");
+    }
+
+    private object ContextSection(SourceIpResult sources, ContextResult c, HtmlReportOptions options, string fullListHint)
+    {
+        int top = Math.Max(1, options.Top);
+        var flagged = PcapViz.Context.DnsDomainSignals.WithSignals(c.Domains);
+        var signalRows = flagged.Select((d, i) => new
+        {
+            domain = d.Domain,
+            signals = d.Signals.Select(sig => new { name = sig, explanation = DnsSignals.Explain(sig) }).ToArray(),
+            measures = $"{N(d.DistinctNames)} distinct names, {N(d.Queries)} queries, longest label {N(d.MaxLabelLength)} octets, " +
+                       $"entropy {d.MeanEntropy.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} bits/char, " +
+                       $"TXT/NULL {N(d.TxtNullQueries)}, NXDOMAIN {N(d.NxDomain)} of {N(d.Responses)} responses",
+        }).ToArray();
+        var r = c.Responses;
+        var nxClients = c.Clients.Entries.Where(e => e.NxDomain > 0).Take(top).ToArray();
+        return new
+        {
+            has_dns = c.Domains.Count > 0 || r.Responses > 0,
+            signals = signalRows,
+            domains = Table("dns-domains", "Registered domains",
+                [Column("#", numeric: true), Column("Domain", mono: true), Column("Signals"), Column("Queries", numeric: true), Column("Distinct names", numeric: true),
+                 Column("Responses", numeric: true), Column("NXDOMAIN", numeric: true), Column("TXT/NULL", numeric: true), Column("Longest label", numeric: true)],
+                c.Domains, (d, i) => Row(i < top, N(i + 1), d.Domain, string.Join(", ", d.Signals), N(d.Queries), N(d.DistinctNames),
+                    N(d.Responses), N(d.NxDomain), N(d.TxtNullQueries), N(d.MaxLabelLength)),
+                null, "domains", fullListHint),
+            responses = N(r.Responses),
+            with_question = N(r.WithQuestion),
+            nxdomain_share = Share(r.NxDomain, r.WithQuestion),
+            codes = string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {N(code.Count)}")),
+            malformed = r.Malformed > 0 ? $"{N(r.Malformed)} responses could not be read and are not counted." : "",
+            nx_clients = Table("nxdomain-clients", "Sources that got the most NXDOMAIN",
+                [Column("#", numeric: true), Column("Address", mono: true), Column("NXDOMAIN", numeric: true), Column("Responses", numeric: true), Column("NXDOMAIN share", numeric: true)],
+                nxClients, (e, i) => Row(true, N(i + 1), e.Address, N(e.NxDomain), N(e.Responses), Share(e.NxDomain, e.Responses)),
+                null, "addresses", ""),
+            has_nx_clients = nxClients.Length > 0,
+            data_versions = $"Public Suffix List {c.Facts.PublicSuffixList}; IANA special-purpose registries {c.Facts.AddressRegistry}" +
+                            (c.Facts.GeoIp.Count > 0 ? "; GeoIP: " + string.Join(", ", c.Facts.GeoIp) : ""),
         };
     }
 
@@ -314,12 +393,16 @@ public sealed class HtmlReportExporter : IReportExporter
             figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.HorizontalBars(bars, "queries", "#2d7d46") : "",
             limit_note = DnsLimitNote(r.Limit),
             table = Table("dns-queries", "DNS, mDNS and LLMNR query names",
-                [Column("#", numeric: true), Column("Name", mono: true), Column("Protocol"), Column("Queries", numeric: true), Column("Share", numeric: true)],
-                r.Entries, (e, i) => Row(i < top, N(i + 1), e.Name, Protocol(e.Protocol), N(e.Queries), Share(e.Queries, total)),
-                r.Limit.Exceeded ? Row(false, "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total)) : null,
+                [Column("#", numeric: true), Column("Name", mono: true), Column("Protocol"), Column("Queries", numeric: true), Column("Share", numeric: true),
+                 Column("Registered domain", mono: true), Column("Types"), Column("Responses")],
+                r.Entries, (e, i) => Row(i < top, N(i + 1), e.Name, Protocol(e.Protocol), N(e.Queries), Share(e.Queries, total),
+                    e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes)),
+                r.Limit.Exceeded ? Row(false, "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), "", "", "") : null,
                 "names", fullListHint),
         };
     }
+
+    private static string Counts(IEnumerable<NamedCount> counts) => string.Join(", ", counts.Select(c => $"{c.Name} {N(c.Count)}"));
 
     private object TrafficSection(TrafficResult r, HtmlReportOptions options, string fullListHint)
     {

@@ -227,14 +227,14 @@ public sealed class DnsResponseAnalysisTests
         {
             var analysis = Kit.Analyse(part.Select((f, i) => (Kit.Jan2024Nanos + i, 1, f)));
             var input = new CaptureInput(id + ".pcap", "/x/" + id, 1, new string('0', 64), DateTimeOffset.UnixEpoch);
-            var result = PcapViz.Pipeline.CaptureAnalyzer.Finish(id, input, new CaptureFileInfo(PcapViz.Model.CaptureFormat.Pcap, CaptureCompression.None, [1], "microseconds"), analysis, new IssueLog());
+            var result = PcapViz.Orchestration.CaptureAnalyzer.Finish(id, input, new CaptureFileInfo(PcapViz.Model.CaptureFormat.Pcap, CaptureCompression.None, [1], "microseconds"), analysis, new IssueLog());
             var ms = new MemoryStream();
             PcapViz.Export.AnalysisJsonExporter.Write(ms, result, "t");
             return PcapViz.Export.AnalysisJsonReader.Read(new MemoryStream(ms.ToArray()), input);
         }
         var whole = Capture(frames, "whole");
         var options = new AnalysisOptions();
-        var merged = PcapViz.Pipeline.RunTotals.BuildWithContext([Capture(frames.Skip(7), "b"), Capture(frames.Take(7), "a")], options);
+        var merged = PcapViz.Orchestration.RunTotals.BuildWithContext([Capture(frames.Skip(7), "b"), Capture(frames.Take(7), "a")], options);
         Assert.Equal(whole.SourceIps.Entries, merged.SourceIps.Entries);
         Assert.Equal(whole.DnsQueries.Entries, merged.Dns.Entries);
         Assert.Equal(whole.Context.Responses, merged.Context.Responses);
@@ -255,7 +255,7 @@ public sealed class DnsResponseAnalysisTests
         frames.Add(new FrameBuilder().Ethernet().IPv4("192.0.2.80", "10.0.0.7").Udp(443, 40000).Payload([1]).Build());
         var analysis = Kit.Analyse(frames.Select((f, i) => (Kit.Jan2024Nanos + i, 1, f)));
         var input = new CaptureInput("c.pcap", "/c.pcap", 1, "", DateTimeOffset.UnixEpoch);
-        var result = PcapViz.Pipeline.CaptureAnalyzer.Finish("c", input, null, analysis, new IssueLog());
+        var result = PcapViz.Orchestration.CaptureAnalyzer.Finish("c", input, null, analysis, new IssueLog());
         var server = Assert.Single(result.SourceIps.Entries, e => e.Address == "192.0.2.80");
         Assert.Equal(["n11.example", "n10.example", "n9.example", "n8.example", "n7.example", "n6.example", "n5.example",
             "n4.example", "n3.example", "n2.example"], server.Names);

@@ -1,5 +1,5 @@
 using PcapViz.Context;
-using PcapViz.Pipeline;
+using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

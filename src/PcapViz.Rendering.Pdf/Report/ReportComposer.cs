@@ -65,7 +65,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             layout.Add(new Note("No packets: the capture holds no packet records, so there are no charts or tables.", NoteKind.Info));
             return;
         }
-        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic);
+        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context);
     }
 
     public void Run(RunResult run, CancellationToken cancellationToken)
@@ -125,7 +125,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             layout.StartSection(layout.Context);
             layout.Add(new Heading("All captures combined", S.Heading));
             layout.Add(new Paragraph("The analyses below are merged over every capture that could be read.", S.Body, PdfStyle.Muted));
-            Analyses(run.SourceIps, run.DnsQueries, run.Traffic);
+            Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context);
         }
 
         foreach (var capture in run.Captures)
@@ -186,14 +186,71 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         }
     }
 
-    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic)
+    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic, ContextResult context)
     {
-        SourceIps(sourceIps);
+        Signals(context);
+        SourceIps(sourceIps, context);
         Dns(dns);
+        Domains(context);
         Traffic(traffic);
     }
 
-    private void SourceIps(SourceIpResult r)
+    /// <summary>Registered domains with signals, strongest first, each signal explained in plain words.</summary>
+    private void Signals(ContextResult c)
+    {
+        var flagged = PcapViz.Context.DnsDomainSignals.WithSignals(c.Domains);
+        layout.Add(new Heading("Signals", S.Heading, 60f));
+        if (flagged.Count == 0)
+        {
+            layout.Add(new Paragraph(c.Domains.Count == 0 && c.Responses.Responses == 0
+                ? "No DNS traffic, so no signals."
+                : "No registered domain shows a signal (many distinct names, long labels, high entropy, TXT/NULL-heavy, NXDOMAIN-heavy).",
+                S.Body, PdfStyle.Muted));
+            return;
+        }
+        layout.Add(new Paragraph("Registered domains whose lookups look like tunnelling, generated names (DGA) or probing, most signals first. A signal is a reason to look, not a verdict.",
+            S.Body, PdfStyle.Text));
+        foreach (var d in flagged.Take(Top))
+        {
+            layout.Add(new Paragraph($"{d.Domain}: {string.Join(", ", d.Signals)}", S.BodyBold, PdfStyle.Text, MaxLines: 3));
+            foreach (string signal in d.Signals)
+                layout.Add(new Paragraph($"{signal}: {DnsSignals.Explain(signal)}.", S.Body, PdfStyle.Text, MaxLines: 4));
+            layout.Add(new Paragraph(
+                $"{Fmt.Int(d.DistinctNames)} distinct names, {Fmt.Int(d.Queries)} queries, longest label {Fmt.Int(d.MaxLabelLength)} octets, entropy {d.MeanEntropy.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} bits/char, TXT/NULL {Fmt.Int(d.TxtNullQueries)}, NXDOMAIN {Fmt.Int(d.NxDomain)} of {Fmt.Int(d.Responses)} responses.",
+                S.Small, PdfStyle.Muted, MaxLines: 3));
+        }
+        if (flagged.Count > Top)
+            layout.Add(new Paragraph($"… and {Fmt.Int(flagged.Count - Top)} more domains with signals (dns_domains.csv and analysis.json list them all).", S.Body, PdfStyle.Muted));
+    }
+
+    /// <summary>How lookups ended and the registered domains.</summary>
+    private void Domains(ContextResult c)
+    {
+        if (c.Domains.Count == 0 && c.Responses.Responses == 0) return;
+        layout.Add(new Heading("Registered domains and how lookups ended", S.Heading, 80f));
+        var r = c.Responses;
+        layout.Add(new Paragraph(
+            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {Fmt.Percent(r.NxDomain, r.WithQuestion)}" +
+            (r.ResponseCodes.Count > 0 ? " (" + string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {Fmt.Int(code.Count)}")) + ")." : "."),
+            S.Body, PdfStyle.Text));
+        if (r.Malformed > 0)
+            layout.Add(new Note($"{Fmt.Int(r.Malformed)} responses could not be read and are not counted.", NoteKind.Warning));
+        var nx = c.Clients.Entries.Where(e => e.NxDomain > 0).Take(Math.Min(Top, 10)).ToList();
+        if (nx.Count > 0)
+        {
+            layout.Add(new Table(
+                [Column.Number("#"), new("Sources that got the most NXDOMAIN", 1f), Column.Number("NXDOMAIN"), Column.Number("Responses"), Column.Number("Share")],
+                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), Fmt.Percent(e.NxDomain, e.Responses)]).ToList()));
+        }
+        var top = c.Domains.Take(Top).ToList();
+        layout.Add(new Table(
+            [Column.Number("#"), new("Registered domain", 1.4f), new("Signals", 1f), Column.Number("Queries"), Column.Number("Names"), Column.Number("NXDOMAIN"), Column.Number("TXT/NULL")],
+            top.Select((d, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), d.Domain, string.Join(", ", d.Signals), Fmt.Int(d.Queries), Fmt.Int(d.DistinctNames), Fmt.Int(d.NxDomain), Fmt.Int(d.TxtNullQueries)]).ToList(),
+            $"Top {Fmt.Int(top.Count)} of {Fmt.Int(c.Domains.Count)} registered domains by queries (Public Suffix List {c.Facts.PublicSuffixList}, ICANN section). Names: distinct query names under the domain."));
+    }
+
+    private void SourceIps(SourceIpResult r, ContextResult context)
     {
         layout.Add(new Heading("Source IP addresses", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f));
         long total = r.TotalPackets;
@@ -208,13 +265,29 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             S.Body, PdfStyle.Text));
         LimitNote(r.Limit, "source addresses", "packets");
         var style = S;
-        var chartItems = top.Take(MaxChartBars).Select(e => (e.Address, (double)e.Packets)).ToList();
+        var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({e.Names[0]})" : e.Address, (double)e.Packets)).ToList();
         layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Packets", chartItems.Count, top.Count))));
+        long listed = r.Entries.Sum(e => e.Packets);
+        long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
+        long privatePackets = r.Entries.Where(e => PcapViz.Context.AddressClasses.IsPrivateScope(e.AddressClass)).Sum(e => e.Packets);
+        if (listed > 0)
+            layout.Add(new Paragraph(
+                $"By address class: {Fmt.Percent(publicPackets, listed)} of the listed sources' packets from public addresses, {Fmt.Percent(privatePackets, listed)} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback), {Fmt.Percent(listed - publicPackets - privatePackets, listed)} from other special-purpose addresses.",
+                S.Small, PdfStyle.Muted));
+        bool geoIp = context.Facts.GeoIp.Count > 0;
         layout.Add(new Table(
-            [Column.Number("#"), new("Source address", 1f), Column.Number("Packets"), Column.Number("Share"), Column.Number("IP bytes")],
+            [
+                Column.Number("#"), new("Source address", 1.2f), new("Class", 0.6f), new("Names (DNS answers)", 1.6f),
+                .. geoIp ? new[] { new Column("Country / AS", 0.8f) } : [],
+                Column.Number("Packets"), Column.Number("Share"), Column.Number("IP bytes"),
+            ],
             top.Select((e, i) => (IReadOnlyList<string>)
-                [Fmt.Int(i + 1), e.Address, Fmt.Int(e.Packets), Fmt.Percent(e.Packets, total), Fmt.Int(e.IpBytes)]).ToList(),
-            "Share: of all IP packets in the capture."));
+            [
+                Fmt.Int(i + 1), e.Address, e.AddressClass, PdfNames(e),
+                .. geoIp ? new[] { $"{e.Country ?? "–"} {(e.Asn is long asn ? "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")}".Trim() } : [],
+                Fmt.Int(e.Packets), Fmt.Percent(e.Packets, total), Fmt.Int(e.IpBytes),
+            ]).ToList(),
+            "Share: of all IP packets in the capture. Class: IANA special-purpose registries. Names: what A/AAAA answers in the capture gave the address (most answered first; the full list is in analysis.json)."));
     }
 
     private void Dns(DnsQueryResult r)
@@ -279,6 +352,13 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             busiest.Select((b, i) => (IReadOnlyList<string>)
                 [Fmt.Int(i + 1), TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), Fmt.Int(b.Packets), Fmt.Int(b.IpBytes), Names.ByteRate(b.IpBytes / (double)r.BinSeconds)]).ToList(),
             $"The {Fmt.Int(busiest.Count)} bins with the most IP bytes; every bin is in traffic.csv."));
+    }
+
+    private static string PdfNames(SourceIpEntry e)
+    {
+        if (e.Names.Count == 0) return "";
+        int more = e.MoreNames + Math.Max(0, e.Names.Count - 2);
+        return string.Join(", ", e.Names.Take(2)) + (more > 0 ? $" +{Fmt.Int(more)}" : "");
     }
 
     private static string ChartAxisLabel(string unit, int shown, int listed) =>
