@@ -91,12 +91,16 @@ public static class CliApp
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Write a bundle even when the inputs hold no capture (else exit 3 and the previous bundle stays)." };
         var signKey = new Option<string?>("--sign-key") { Description = "ECDSA P-256 private key (PEM) that signs manifest.json (detached signature manifest.json.sig); with --incremental, only a previous bundle signed with this key is reused." };
         var chain = new Option<string?>("--chain") { Description = "The previous night's manifest.json: its SHA-256 is recorded in the new manifest, so `verify --chain` detects a removed or rewritten night." };
+        var publicSuffixList = new Option<string?>("--public-suffix-list") { Description = "Public Suffix List file (publicsuffix.org format) for registered domains instead of the copy shipped with PcapViz. Not with --plan." };
+        var geoIp = new Option<string[]>("--geoip") { Description = "MaxMind DB file (.mmdb) for country and ASN of each address (repeatable: a country and an ASN database). Off by default. Not with --plan." };
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
             inputs, output,
         };
         set.AddTo(command, withJobs: true);
+        command.Options.Add(publicSuffixList);
+        command.Options.Add(geoIp);
         command.Options.Add(incremental);
         command.Options.Add(plan);
         command.Options.Add(shard);
@@ -141,6 +145,21 @@ public static class CliApp
             var memory = HistoryCli.Build(parse, errors, memoryOptions);
             if (settings?.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
                 errors.Add("--fail-on watchlist needs at least one --watchlist.");
+            var suffixes = Context.PublicSuffixList.Embedded;
+            if (parse.GetValue(publicSuffixList) is { } pslPath)
+            {
+                try { suffixes = Context.PublicSuffixList.Load(pslPath); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                { errors.Add($"--public-suffix-list: {ex.Message}"); }
+            }
+            string[] geoIpPaths = parse.GetValue(geoIp) ?? [];
+            var geoIpDatabases = Context.GeoIpDatabases.None;
+            if (geoIpPaths.Length > 0 && errors.Count == 0)
+            {
+                try { geoIpDatabases = Context.GeoIpDatabases.Open(geoIpPaths); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+                { errors.Add($"--geoip: {ex.Message}"); }
+            }
             if (errors.Count > 0)
             {
                 signer?.Dispose();
@@ -148,10 +167,16 @@ public static class CliApp
             }
 
             bool external = parse.GetValue(followExternal);
-            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. memoryOptions];
+            using var ownedGeoIp = geoIpDatabases;
+            var contextOptions = new List<KeyValuePair<string, string>>();
+            if (parse.GetValue(publicSuffixList) is not null) contextOptions.Add(new("publicSuffixList", suffixes.Version));
+            if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
+            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. memoryOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
-            var request = (settings with { ManifestOptions = manifestOptions }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated) with
+            var request = (settings with { ManifestOptions = manifestOptions }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
+            request = request with
             {
+                Analysis = request.Analysis with { PublicSuffixes = suffixes, GeoIp = geoIpDatabases },
                 Jobs = jobCount,
                 Incremental = parse.GetValue(incremental),
                 FollowExternalLinks = external,

@@ -46,7 +46,7 @@ public sealed class ContextPdfTests
     public void Capture_SourcesShowClassAndNames_LookupsShowNxDomainShareAndClient()
     {
         string text = string.Join(' ', PdfTestKit.PageTexts(PdfTestKit.RenderCapture(WithContext())));
-        Assert.Contains("documentation", text);
+        Assert.Contains("10.20.0.15 private", text);
         Assert.Contains("www.shop.example, shop.cdn.example +3", text);
         Assert.Contains("NXDOMAIN share 12.6", text);
         Assert.Contains("10.20.0.23", text);

@@ -165,7 +165,7 @@ public sealed class PdfReportTests
     {
         var pages = PdfTestKit.PageTexts(PdfTestKit.RenderCapture(Fixtures.Realistic(), Fixtures.Options(top: 150)));
 
-        var withSourceHeader = pages.Select((t, i) => (t, i)).Where(p => p.t.Contains("# Source address Packets Share IP bytes", StringComparison.Ordinal)).ToList();
+        var withSourceHeader = pages.Select((t, i) => (t, i)).Where(p => p.t.Contains("# Source address Class Names (DNS answers) Packets Share IP bytes", StringComparison.Ordinal)).ToList();
         Assert.True(withSourceHeader.Count >= 2, $"source table header found on {withSourceHeader.Count} pages");
         Assert.Contains("150", pages[withSourceHeader[^1].i]);
         string all = string.Concat(pages);

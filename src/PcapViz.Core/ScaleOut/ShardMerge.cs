@@ -66,9 +66,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         cancellationToken.ThrowIfCancellationRequested();
         if (!problems.IsEmpty) return Fatal(problems.OrderBy(p => p.Index).Select(p => p.Message).ToList());
 
-        var (totals, sources, dns, traffic) = RunTotals.Build(results, report.Analysis);
+        var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, report.Analysis);
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
-        var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped);
+        var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped) { Context = context };
 
         // The merge is the one step of a sharded run that reads and writes the history (shards never do), so one
         // database serves a cluster: open before rendering, recall read-only, record after the bundle is in place.
