@@ -108,11 +108,16 @@ public sealed class ContextDataTests
     [InlineData("0.1.2.3", "this-network")]
     [InlineData("192.0.0.9", "anycast")]
     [InlineData("192.0.0.100", "protocol-assignment")]
+    [InlineData("192.88.99.1", "6to4-relay")]
+    [InlineData("192.88.99.2", "anycast")] // 6a44 relay, more specific than the deprecated 6to4 relay block
     [InlineData("8.8.8.8", "public")]
     [InlineData("::1", "loopback")]
     [InlineData("::", "unspecified")]
     [InlineData("::ffff:10.0.0.1", "ipv4-mapped")]
     [InlineData("64:ff9b::192.0.2.1", "nat64")]
+    [InlineData("100::1", "discard")]
+    [InlineData("100:0:0:1::1", "protocol-assignment")] // dummy IPv6 prefix (RFC 9780)
+    [InlineData("100:0:0:2::1", "public")]
     [InlineData("2001:0:4136:e378::1", "teredo")]
     [InlineData("2001:2::1", "benchmarking")]
     [InlineData("2001:db8::1", "documentation")]
@@ -130,7 +135,7 @@ public sealed class ContextDataTests
     [Fact]
     public void AddressRegistry_VersionAndClassesListed()
     {
-        Assert.StartsWith("2026-11-30", AddressClasses.Version);
+        Assert.Equal("2025-10-09", AddressClasses.Version); // the registries' "Last Updated" date
         Assert.Equal("public", AddressClasses.All[0]);
         Assert.Contains("cgnat", AddressClasses.All);
         Assert.Contains("teredo", AddressClasses.All);

@@ -9,9 +9,9 @@ namespace PcapViz.Tests;
 /// </summary>
 public sealed class DnsSignalsTests : IDisposable
 {
-    private readonly string _dir = Kit.TempDir();
+    private readonly TempDirectory _dir = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     private static DnsQueryEntry Entry(string name, long queries, string type = "A", long nx = 0, long ok = 0)
     {
@@ -120,7 +120,7 @@ public sealed class DnsSignalsTests : IDisposable
 
     private CaptureResult AnalyseSample(string fileName)
     {
-        string path = Path.Combine(_dir, fileName);
+        string path = _dir.File(fileName);
         using (var file = File.Create(path)) SampleCaptures.Write(fileName, file);
         return CaptureAnalyzer.Analyze(path, fileName, "s", new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
     }

@@ -345,4 +345,96 @@ public sealed class ReassemblyTests
         Assert.Equal(whole.ToSummary(), workers[0].ToSummary());
         Assert.Equal(wholeIssues, issues.ToList());
     }
+
+    // ---------------------------------------------------------------- responses through reassembly (context)
+
+    /// <summary>A resolver → client response with <paramref name="count"/> A records for <paramref name="name"/>
+    /// (192.0.2.1, .2, …), the question first.</summary>
+    private static byte[] AResponse(string name, int count, int rcode = 0, ushort id = 7)
+    {
+        var b = new DnsMessageBuilder { Id = id, IsResponse = true, Compress = false, ResponseCode = (byte)rcode }.Question(name);
+        for (int i = 1; i <= count; i++) b.Answer(name, System.Net.IPAddress.Parse($"192.0.2.{i}"));
+        return b.Build();
+    }
+
+    private static HashSet<(string Address, string Name)> Pairs(CaptureAnalysis a) =>
+        a.DnsQueries.Responses.ToResult().Answers.Entries.Select(e => (e.Address, e.Name)).ToHashSet();
+
+    [Fact]
+    public void Tcp_ResponsesSplitAcrossSegments_AnswersCodesAndClientReachContext()
+    {
+        // Resolver → client on one connection: an answered response and an NXDOMAIN, cut inside the length
+        // prefix and inside the answer section. The receiving client is the packets' destination.
+        var stream = DnsMessageBuilder.TcpFraming(AResponse("split.example", 2), AResponse("missing.example", 0, rcode: 3, id: 8));
+        static byte[] ToClient(int offset, byte[] data) =>
+            new FrameBuilder().Ethernet().IPv4("10.0.0.53", "10.0.0.5").Tcp(53, 40000, seq: (uint)(Isn + 1 + offset), ack: 1, flags: TcpFlags.Ack | TcpFlags.Psh).Payload(data).Build();
+        int c1 = 1, c2 = 40;
+        var (a, issues) = Run(ToClient(0, stream[..c1]), ToClient(c1, stream[c1..c2]), ToClient(c2, stream[c2..]));
+
+        Assert.Equal(new HashSet<(string, string)> { ("192.0.2.1", "split.example"), ("192.0.2.2", "split.example") }, Pairs(a));
+        var (totals, _, clients) = a.DnsQueries.Responses.ToResult();
+        Assert.Equal(2, totals.Responses);
+        Assert.Equal(1, totals.NxDomain);
+        Assert.Equal([new DnsClientEntry("10.0.0.5", 4, 2, 1)], clients.Entries);
+        var missing = Assert.Single(a.DnsQueries.ToResult().Entries, e => e.Name == "missing.example");
+        Assert.Equal(new[] { new NamedCount("NXDOMAIN", 1) }, missing.ResponseCodes);
+        Assert.Empty(issues);
+    }
+
+    [Fact]
+    public void Ipv4Fragments_Response_AnswersAndClientReachContextOnce()
+    {
+        var dns = AResponse("frag4.example", 20); // 20 answers: well over one 96-byte fragment
+        var datagram = new FrameBuilder().IPv4("10.0.0.53", "10.0.0.5").Udp(53, 40000).Payload(dns).Build()[20..];
+        byte[] Fragment(int start, int end, bool more) =>
+            new FrameBuilder().Ethernet().IPv4("10.0.0.53", "10.0.0.5", protocol: 17, id: 0x77, moreFragments: more, fragmentOffset: (ushort)(start / 8))
+                .Payload(datagram.AsSpan(start, end - start)).Build();
+        var last = Fragment(200, datagram.Length, false);
+        var (a, issues) = Run(Fragment(0, 96, true), last, last, Fragment(96, 200, true)); // out of order, last one twice
+
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => ($"192.0.2.{i}", "frag4.example")).ToHashSet(), Pairs(a));
+        Assert.All(a.DnsQueries.Responses.ToResult().Answers.Entries, e => Assert.Equal(1, e.Answers));
+        Assert.Equal([new DnsClientEntry("10.0.0.5", 4, 1, 0)], a.DnsQueries.Responses.ToResult().Clients.Entries);
+        Assert.Empty(issues);
+    }
+
+    [Fact]
+    public void Ipv6Fragments_Response_AnswersAndClientReachContext()
+    {
+        var dns = AResponse("frag6.example", 20);
+        var datagram = new FrameBuilder().IPv6("2001:db8::53", "2001:db8::5").Udp(53, 40000).Payload(dns).Build()[40..];
+        byte[] Fragment(int start, int end, bool more) =>
+            new FrameBuilder().Ethernet().IPv6("2001:db8::53", "2001:db8::5").Fragment((ushort)(start / 8), more, 0x5151, nextHeader: 17)
+                .Payload(datagram.AsSpan(start, end - start)).Build();
+        var (a, issues) = Run(Fragment(0, 104, true), Fragment(104, datagram.Length, false));
+
+        Assert.Equal(20, Pairs(a).Count(p => p.Name == "frag6.example"));
+        Assert.Equal([new DnsClientEntry("2001:db8::5", 6, 1, 0)], a.DnsQueries.Responses.ToResult().Clients.Entries);
+        Assert.Empty(issues);
+    }
+
+    [Fact]
+    public void DeferredChunks_Responses_SameContextAsOnePass()
+    {
+        var stream = DnsMessageBuilder.TcpFraming(AResponse("one.example", 3), AResponse("gone.example", 0, rcode: 3, id: 9));
+        static byte[] ToClient(int offset, byte[] data) =>
+            new FrameBuilder().Ethernet().IPv4("10.0.0.53", "10.0.0.5").Tcp(53, 40000, seq: (uint)(Isn + 1 + offset), ack: 1, flags: TcpFlags.Ack | TcpFlags.Psh).Payload(data).Build();
+        var frames = new[] { ToClient(0, stream[..20]), ToClient(20, stream[20..50]), ToClient(50, stream[50..]) };
+        var (whole, _) = Run(frames);
+
+        var workers = new[] { new CaptureAnalysis(new AnalysisOptions(), deferReassembly: true), new CaptureAnalysis(new AnalysisOptions(), deferReassembly: true) };
+        var logs = new[] { new IssueLog(), new IssueLog() };
+        for (int i = 0; i < frames.Length; i++)
+            workers[i % 2].Observe(new RawPacket(frames[i], Kit.Jan2024Nanos + i * 1_000_000L, frames[i].Length, 1, 0, 0), logs[i % 2], i);
+        workers[0].Merge(workers[1]);
+        workers[0].Complete(new IssueLog());
+
+        Assert.Equal(3, Pairs(whole).Count);
+        var (wholeTotals, wholeAnswers, wholeClients) = whole.DnsQueries.Responses.ToResult();
+        var (totals, answers, clients) = workers[0].DnsQueries.Responses.ToResult();
+        Assert.Equal(wholeTotals, totals);
+        Assert.Equal(wholeAnswers.Entries, answers.Entries);
+        Assert.Equal(wholeClients.Entries, clients.Entries);
+        Assert.Equal([new DnsClientEntry("10.0.0.5", 4, 2, 1)], workers[0].DnsQueries.Responses.ToResult().Clients.Entries);
+    }
 }

@@ -15,6 +15,7 @@ public static class IssueCodes
     public const string IpVersionMismatch = "ip-version-mismatch";
     public const string Ipv4ZeroTotalLength = "ipv4-zero-total-length";
     public const string MalformedDns = "malformed-dns";
+    public const string MalformedDnsResponse = "malformed-dns-response";
     public const string IncompleteFragments = "incomplete-fragmented-datagrams";
     public const string OverlappingFragments = "overlapping-fragments";
     public const string TcpDnsStreamLoss = "tcp-dns-stream-loss";

@@ -109,7 +109,7 @@ public static class CaptureAnalyzer
             issues.Warn("malformed-dns", $"{analysis.DnsQueries.Malformed:N0} DNS messages on DNS ports could not be parsed (bad or cut-short names) and were not counted.");
         long malformedResponses = analysis.DnsQueries.Responses.Malformed;
         if (malformedResponses > 0)
-            issues.Warn("malformed-dns-response", $"{malformedResponses:N0} DNS responses on DNS ports could not be read (bad names, counts larger than the message, data past the end); their codes and answers were not used.");
+            issues.Warn(IssueCodes.MalformedDnsResponse, $"{malformedResponses:N0} DNS responses on DNS ports could not be read (bad names, counts larger than the message, data past the end); their codes and answers were not used.");
         var (enrichedSources, enrichedDns, context) = PcapViz.Context.ContextBuilder.Build(sourceIps, dns, analysis.DnsQueries.Responses, analysis.Options);
         if (context.Answers.Limit.Exceeded)
             issues.Warn("distinct-limit", $"More than {context.Answers.Limit.MaxDistinct:N0} distinct address/name pairs in DNS answers: the least answered were folded into \"other\" ({context.Answers.Limit.OtherPackets:N0} answers).");
