@@ -57,10 +57,12 @@ public class SampleCapturesTests
     }
 
     [Fact]
-    public void WriteAll_Always_WritesFourFilesUnderTwoMegabytes()
+    public void WriteAll_Always_WritesEveryNamedFileUnderThreeMegabytesTogether()
     {
+        // Six samples since the DNS tunnel capture (0.87 MB; its servers' TCP flows give the answered names
+        // traffic to attach to): 2.45 MB together. The bound keeps the committed inputs small.
         Assert.Equal(SampleCaptures.FileNames.Order(), Files.Value.Keys.Order());
-        Assert.InRange(Files.Value.Values.Sum(b => (long)b.Length), 10_000, 2_000_000);
+        Assert.InRange(Files.Value.Values.Sum(b => (long)b.Length), 10_000, 3_000_000);
     }
 
     [Fact]
