@@ -47,7 +47,7 @@ public sealed class ContextPdfTests
     {
         string text = string.Join(' ', PdfTestKit.PageTexts(PdfTestKit.RenderCapture(WithContext())));
         Assert.Contains("10.20.0.15 private", text);
-        Assert.Contains("www.shop.example, shop.cdn.example +3", text);
+        Assert.Contains("192.0.2.80 documentation www.shop.example +4", text);
         Assert.Contains("NXDOMAIN share 12.6", text);
         Assert.Contains("10.20.0.23", text);
     }

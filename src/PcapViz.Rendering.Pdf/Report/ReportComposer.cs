@@ -277,7 +277,9 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         bool geoIp = context.Facts.GeoIp.Count > 0;
         layout.Add(new Table(
             [
-                Column.Number("#"), new("Source address", 1.2f), new("Class", 0.6f), new("Names (DNS answers)", 1.6f),
+                // Address and class are fitted (never cut: a class is one short word, an address at most 39 characters);
+                // the names share what is left and are the ones elided.
+                Column.Number("#"), new("Source address", 0f, Fit: true), new("Class", 0f, Fit: true), new("Names (DNS answers)", 1.6f),
                 .. geoIp ? new[] { new Column("Country / AS", 0.8f) } : [],
                 Column.Number("Packets"), Column.Number("Share"), Column.Number("IP bytes"),
             ],
@@ -287,7 +289,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
                 .. geoIp ? new[] { $"{e.Country ?? "–"} {(e.Asn is long asn ? "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")}".Trim() } : [],
                 Fmt.Int(e.Packets), Fmt.Percent(e.Packets, total), Fmt.Int(e.IpBytes),
             ]).ToList(),
-            "Share: of all IP packets in the capture. Class: IANA special-purpose registries. Names: what A/AAAA answers in the capture gave the address (most answered first; the full list is in analysis.json)."));
+            "Share: of all IP packets in the capture. Class: IANA special-purpose registries. Names: the name A/AAAA answers in the capture gave the address most often, and how many more they gave (the full list is in analysis.json)."));
     }
 
     private void Dns(DnsQueryResult r)
@@ -356,9 +358,10 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
     private static string PdfNames(SourceIpEntry e)
     {
+        // The most answered name and how many more: the column is narrow, and the count must not be elided away.
         if (e.Names.Count == 0) return "";
-        int more = e.MoreNames + Math.Max(0, e.Names.Count - 2);
-        return string.Join(", ", e.Names.Take(2)) + (more > 0 ? $" +{Fmt.Int(more)}" : "");
+        int more = e.MoreNames + e.Names.Count - 1;
+        return e.Names[0] + (more > 0 ? $" +{Fmt.Int(more)}" : "");
     }
 
     private static string ChartAxisLabel(string unit, int shown, int listed) =>
