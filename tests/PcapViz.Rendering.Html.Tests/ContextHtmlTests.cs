@@ -31,7 +31,7 @@ public sealed partial class ContextHtmlTests
     {
         var capture = TunnelSample();
         var run = Fixtures.Run(capture);
-        string html = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(capture, run, RenderOptions.Default);
+        string html = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(capture, run);
         int signals = html.IndexOf("id=\"signals\"", StringComparison.Ordinal);
         int sources = html.IndexOf("id=\"sources\"", StringComparison.Ordinal);
         Assert.True(signals >= 0 && signals < sources, "the signals section comes before the source addresses");
@@ -51,7 +51,7 @@ public sealed partial class ContextHtmlTests
                 [new SourceIpEntry("192.0.2.80", 4, 100, 10_000) { AddressClass = "documentation", Names = new(["www.shop.example", "<b>evil</b>.example"]), MoreNames = 1 }],
                 DistinctLimit.NotExceeded(100)),
         };
-        string html = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(capture, Fixtures.Run(capture), RenderOptions.Default);
+        string html = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(capture, Fixtures.Run(capture));
         Assert.Contains("<td class=\"mono\">www.shop.example, &lt;b&gt;evil&lt;/b&gt;.example (+1 more)</td>", html);
         Assert.Contains("<td>documentation</td>", html);
         Assert.DoesNotContain("<b>evil</b>", html);
