@@ -295,4 +295,23 @@ public sealed class ExportTests
         string json = Encoding.UTF8.GetString(Write(Sample())).Replace("\"toEpochSeconds\": 1704072200", "\"toEpochSeconds\": 1704072195", StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), Sample().Input));
     }
+
+    [Fact]
+    public void AnalysisJson_WithoutTheContextFields_ReadWithAnEmptyContext()
+    {
+        // A file written before the context (schemaVersion 1, or 2 from the timeline work alone) has none of its fields.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Write(Sample()))!.AsObject();
+        foreach (string name in new[] { "dnsDomains", "dnsResponses", "dnsAnswers", "dnsClients", "contextData" }) Assert.True(node.Remove(name), name);
+        foreach (string name in new[] { "dnsAnswers", "dnsClients" }) Assert.True(node["limits"]!.AsObject().Remove(name), name);
+        foreach (var e in node["sourceIps"]!.AsArray())
+            foreach (string name in new[] { "addressClass", "names", "moreNames", "country", "asn", "asOrg" }) e!.AsObject().Remove(name);
+        foreach (var e in node["dnsQueries"]!.AsArray())
+            foreach (string name in new[] { "registeredDomain", "queryTypes", "responseCodes" }) e!.AsObject().Remove(name);
+        var read = AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(node.ToJsonString())), Sample().Input);
+        Assert.Same(ContextResult.Empty, read.Context);
+        Assert.Equal(Sample().SourceIps.Entries.Select(e => (e.Address, e.Packets)), read.SourceIps.Entries.Select(e => (e.Address, e.Packets)));
+        Assert.All(read.SourceIps.Entries, e => Assert.Empty(e.Names));
+        Assert.Equal(Sample().DnsQueries.Entries.Select(e => (e.Name, e.Queries)), read.DnsQueries.Entries.Select(e => (e.Name, e.Queries)));
+        Assert.Equal(Sample().Traffic.Bins, read.Traffic.Bins);
+    }
 }
