@@ -366,7 +366,7 @@ public static class SampleCaptures
         var victim = new Host("ws15", "3c:22:fb:20:00:0f", "10.20.0.15", null);
         var stale = new Host("ws23", "3c:22:fb:20:00:17", "10.20.0.23", null);
         var servers = Enumerable.Range(0, 6).Select(i => new Host($"srv{i}", router.Mac, $"{93 + i}.{184 + i}.{20 + i * 7}.{10 + i}", null)).ToArray();
-        var names = s.Sample(NamePool, 50, offset: 300);
+        var names = Scenario.Sample(NamePool, 50, offset: 300);
         for (int i = 0; i < names.Count; i++)
         {
             long at = i * 3 * Second + s.Rng.Next(0, 2000) * Millisecond;

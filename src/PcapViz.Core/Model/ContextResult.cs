@@ -9,6 +9,8 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
 
     public ValueList(IEnumerable<T> items) => _items = [.. items];
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000:Do not declare static members on generic types",
+        Justification = "One shared empty instance per element type, read as ValueList<string>.Empty like ImmutableArray<T>.Empty; there is no type argument to infer.")]
     public static ValueList<T> Empty { get; } = new([]);
 
     public int Count => _items.Length;
