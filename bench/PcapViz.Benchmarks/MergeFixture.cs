@@ -25,8 +25,7 @@ internal static class MergeFixture
             Console.Error.WriteLine("merge-fixture: plan the run with --format json,csv");
             return 1;
         }
-        var render = RenderOptions.Default with { Formats = OutputFormats.Json | OutputFormats.Csv };
-        var request = new RunRequest(plan.Roots, work, analysis, render, [new AnalysisJsonExporter(), new CsvExporter()],
+        var request = new RunRequest(plan.Roots, work, analysis, [new AnalysisJsonExporter(), new CsvExporter()],
             plan.ToolVersion, plan.GeneratedUtc, plan.Options) { Jobs = Environment.ProcessorCount, FailOn = FailPolicy.Never };
         var clock = Stopwatch.StartNew();
         for (int k = 0; k < plan.ShardCount; k++)

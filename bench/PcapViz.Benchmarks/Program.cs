@@ -14,7 +14,7 @@ if (args.Length >= 1 && args[0] == "bdn")
 if (args.Length >= 2 && args[0] == "profile")
     return Profile.Run(args[1], args.Length > 2 ? args[2..].Select(int.Parse).ToArray() : [1, 2]);
 if (args.Length == 3 && args[0] == "analyze")
-    return Profile.AnalyzeOnce(args[1], int.Parse(args[2]));
+    return Profile.AnalyzeOnce(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
 if (args.Length == 3 && args[0] == "merge-fixture")
     return MergeFixture.Run(args[1], args[2]);
 if (args.Length is 3 or 4 && args[0] == "many")

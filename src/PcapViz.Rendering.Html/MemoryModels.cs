@@ -41,12 +41,12 @@ internal static class MemoryModels
                 : $"Addresses and names{(capture is null ? " of this run" : " of this capture")} that match an entry of the watchlists ({N(m.WatchlistEntries)} entries checked). The label is the watchlist's own text.",
             hits = hits.Take(MaxListed).Select(h => new
             {
-                kind = KindName(h.Kind),
+                kind = Names.Of(h.Kind),
                 value = h.Value,
                 entry = h.Entry,
                 label = h.Label.Length == 0 ? "–" : h.Label,
                 source = $"{FileName(h.List.Replace('\\', '/'))} line {N(h.Line)}",
-                count = N(h.Count) + (h.Kind == IndicatorKind.Address ? " packets" : " queries"),
+                count = N(h.Count) + (h.Kind == IndicatorKind.Address ? (h.Count == 1 ? " packet" : " packets") : (h.Count == 1 ? " query" : " queries")),
                 captures = h.Captures.Select(Sighting).ToArray(),
             }).ToArray(),
             more_note = hits.Count > MaxListed ? $"The first {N(MaxListed)} of {N(hits.Count)} hits are listed; history.json holds them all." : "",
@@ -73,9 +73,7 @@ internal static class MemoryModels
             (Kind: "addresses", Title: "New source addresses", Items: m.NewAddresses.Where(InThis).ToList()),
         };
         int count = groups.Sum(g => g.Items.Count);
-        string since = m.NewWindowDays is int days
-            ? $"not seen in any run of the {N(days)} days before this one"
-            : m.HistoryBeganUtc is { } began ? $"never seen since the history began ({TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds())[..10]}, {N(m.RunsBefore)} earlier runs)" : "never seen before";
+        string since = m.NewScope();
         string intro = m.RunsBefore == 0
             ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
             : $"Registered domains, query names and source addresses {since}{(capture is null ? "" : ", in this capture")}. Each entry names the captures it was seen in and their first packet.";
@@ -115,16 +113,7 @@ internal static class MemoryModels
         if (m is not { HasHistory: true } || m.Trend.Count == 0)
             return new { show = false, title = "", chart = new { chart_id = "", chart_title = "", figure_json_raw = "" }, deviations = Array.Empty<object>(), rows = Array.Empty<object>() };
         int earlier = m.Trend.Count - 1;
-        var deviations = m.Deviations.Select(d =>
-        {
-            bool notable = d.Ratio is double r ? r >= 2 || r <= 0.5 : d.Tonight != 0;
-            string ratio = d.Ratio is double x ? x.ToString("0.0#", Inv) + " times the median" : d.Tonight == 0 ? "the same as the median" : "the median is 0";
-            return new
-            {
-                notable,
-                text = $"{MetricName(d.Metric)}: {Metric(d.Metric, d.Tonight)} tonight, {ratio} of the {N(earlier)} earlier runs shown ({Metric(d.Metric, d.Median)})",
-            };
-        }).ToArray();
+        var deviations = m.Deviations.Select(d => new { notable = d.IsNotable, text = d.Describe(earlier) }).ToArray();
         return new
         {
             show = true,
@@ -150,26 +139,4 @@ internal static class MemoryModels
             }).ToArray(),
         };
     }
-
-    public static string MetricName(string metric) => metric switch
-    {
-        "packets" => "Packets",
-        "ipBytes" => "IP bytes",
-        "distinctSources" => "Distinct sources",
-        "distinctNames" => "Distinct names",
-        "nxdomainShare" => "NXDOMAIN share",
-        "failedCaptures" => "Failed captures",
-        _ => metric,
-    };
-
-    private static string Metric(string metric, double value) => metric == "nxdomainShare"
-        ? (100 * value).ToString("0.0", Inv) + " %"
-        : value == Math.Floor(value) ? N((long)value) : value.ToString("#,0.#", Inv);
-
-    public static string KindName(IndicatorKind kind) => kind switch
-    {
-        IndicatorKind.Address => "address",
-        IndicatorKind.Name => "name",
-        _ => "domain",
-    };
 }

@@ -68,12 +68,12 @@ public sealed partial class ReadmeAndPagesTests
         Assert.DoesNotContain("<script>alert(1)", index, StringComparison.Ordinal);
         Assert.Contains("id=\"new-since\"", index, StringComparison.Ordinal);
         Assert.Contains("New since the history began", index, StringComparison.Ordinal);
-        Assert.Contains("never seen since the history began (2024-03-01, 1 earlier runs)", index, StringComparison.Ordinal);
+        Assert.Contains("never seen since the history began (2024-03-01, 1 earlier run)", index, StringComparison.Ordinal);
         Assert.Contains("id=\"chart-trend\"", index, StringComparison.Ordinal);
         Assert.Contains("Trend over the last 2 runs", index, StringComparison.Ordinal);
         long before = Captures(t.File("out1")).Sum(c => c.Packets), tonight = Captures(t.File("out2")).Sum(c => c.Packets);
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"Packets: {tonight:N0} tonight, {(double)tonight / before:0.0#} times the median of the 1 earlier runs shown ({before:N0})"), index, StringComparison.Ordinal);
+            $"Packets: {tonight:N0} tonight, {(double)tonight / before:0.0#} times the median of the 1 earlier run shown ({before:N0})"), index, StringComparison.Ordinal);
 
         // The branch-office capture holds the hit and new addresses; the office capture (seen on night 1) has no marker.
         string captures = Path.Combine(t.File("out2"), "captures");

@@ -22,10 +22,7 @@ public static class BundleOwnership
         List<string> entries;
         try
         {
-            entries = Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions
-            {
-                RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false,
-            }).ToList();
+            entries = BundleOwnership.EveryEntry(root);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -68,6 +65,14 @@ public static class BundleOwnership
         }
         return null;
     }
+
+    /// <summary>Every file, directory, link and special file below <paramref name="root"/> (hidden ones too; throws
+    /// when any part cannot be listed, so nothing unlisted is ever overlooked).</summary>
+    internal static List<string> EveryEntry(string root) =>
+        Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions
+        {
+            RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false,
+        }).ToList();
 
     private static string Refused(string root, string reason) =>
         $"The output directory '{Terminal.Safe(root)}' is not replaced: {reason}. Nothing was changed; choose another directory, or empty this one.";

@@ -91,10 +91,7 @@ public static class BundleVerifier
         List<string> entries;
         try
         {
-            entries = Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions
-            {
-                RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false,
-            }).ToList();
+            entries = BundleOwnership.EveryEntry(root);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

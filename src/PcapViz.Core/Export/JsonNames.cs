@@ -15,11 +15,5 @@ public static class JsonNames
 
     public static string Of(IssueSeverity severity) => Names.Of(severity);
 
-    public static string Of(IndicatorKind kind) => kind switch
-    {
-        IndicatorKind.Address => "address",
-        IndicatorKind.Name => "name",
-        IndicatorKind.Domain => "domain",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    public static string Of(IndicatorKind kind) => Names.Of(kind);
 }

@@ -60,6 +60,31 @@ public static class Names
         _ => throw Unknown(severity),
     };
 
+    public static string Of(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Address => "address",
+        IndicatorKind.Name => "name",
+        IndicatorKind.Domain => "domain",
+        _ => throw Unknown(kind),
+    };
+
+    /// <summary>A trend metric's name for people (<see cref="TrendDeviation.Metric"/>).</summary>
+    public static string TrendMetric(string metric) => metric switch
+    {
+        "packets" => "Packets",
+        "ipBytes" => "IP bytes",
+        "distinctSources" => "Distinct sources",
+        "distinctNames" => "Distinct names",
+        "nxdomainShare" => "NXDOMAIN share",
+        "failedCaptures" => "Failed captures",
+        _ => metric,
+    };
+
+    /// <summary>A trend metric's value: a share in per cent, a count grouped ("1,234").</summary>
+    public static string TrendValue(string metric, double value) => metric == "nxdomainShare"
+        ? (100 * value).ToString("0.0", Inv) + " %"
+        : value == Math.Floor(value) ? ((long)value).ToString("#,0", Inv) : value.ToString("#,0.#", Inv);
+
     public static CaptureStatus ParseStatus(string? text) => Parse(text, "status", [CaptureStatus.Ok, CaptureStatus.Partial, CaptureStatus.Failed], Of);
 
     public static CaptureFormat ParseFormat(string? text) => Parse(text, "format", [CaptureFormat.Pcap, CaptureFormat.PcapNg, CaptureFormat.Unknown], Of);

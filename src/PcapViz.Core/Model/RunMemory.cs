@@ -36,7 +36,20 @@ public sealed record TrendPoint(long RunId, DateTimeOffset RunUtc, int Captures,
 /// <summary>Tonight's value of a trend metric against the median of the earlier runs shown.</summary>
 /// <param name="Metric">Stable name: packets, ipBytes, distinctSources, distinctNames, nxdomainShare, failedCaptures.</param>
 /// <param name="Ratio">Tonight / median, or null when the median is 0.</param>
-public sealed record TrendDeviation(string Metric, double Tonight, double Median, double? Ratio);
+public sealed record TrendDeviation(string Metric, double Tonight, double Median, double? Ratio)
+{
+    /// <summary>Tonight is at least twice or at most half the median (or not 0 where the median is): shown as a warning.</summary>
+    public bool IsNotable => Ratio is double r ? r >= 2 || r <= 0.5 : Tonight != 0;
+
+    /// <summary>The one sentence HTML and PDF show: "Packets: 1,234 tonight, 2.5 times the median of the 29 earlier runs shown (494)".</summary>
+    public string Describe(int earlierRuns)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string ratio = Ratio is double x ? x.ToString("0.0#", inv) + " times the median" : Tonight == 0 ? "the same as the median" : "the median is 0";
+        string runs = earlierRuns == 1 ? "the 1 earlier run shown" : $"the {earlierRuns.ToString("#,0", inv)} earlier runs shown";
+        return $"{Names.TrendMetric(Metric)}: {Names.TrendValue(Metric, Tonight)} tonight, {ratio} of {runs} ({Names.TrendValue(Metric, Median)})";
+    }
+}
 
 /// <summary>A watchlist line that could not be used (the run goes on without it).</summary>
 public sealed record WatchlistProblem(string List, int Line, string Message);
@@ -48,6 +61,17 @@ public sealed record WatchlistProblem(string List, int Line, string Message);
 /// </summary>
 public sealed record RunMemory
 {
+    /// <summary>What "new" means tonight, as pages and PDFs say it: "never seen since the history began (2024-03-01,
+    /// 12 earlier runs)", or "not seen in any run of the 30 days before this one" with --new-window.</summary>
+    public string NewScope()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (NewWindowDays is int days) return $"not seen in any run of the {days.ToString("#,0", inv)} days before this one";
+        if (HistoryBeganUtc is not { } began) return "never seen before";
+        string runs = RunsBefore == 1 ? "1 earlier run" : $"{RunsBefore.ToString("#,0", inv)} earlier runs";
+        return $"never seen since the history began ({TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds())[..10]}, {runs})";
+    }
+
     /// <summary>The history database as named on the command line; null when the run has none (watchlists only).</summary>
     public string? Database { get; init; }
 

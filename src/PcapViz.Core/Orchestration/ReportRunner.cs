@@ -131,48 +131,16 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fatal([$"Writing the bundle failed: {ex.Message}; the previous bundle at '{Terminal.Safe(transaction.Target)}' is left as it was."]);
+            return Fatal([RunCompletion.WriteFailed(ex, transaction.Target)]);
         }
-        if (failures.Count > 0)
-        {
-            // An incomplete bundle never replaces a complete one: the transaction is not committed.
-            var first = failures[0];
-            string what = first.CaptureId is null ? $"the run-level {first.Exporter} output" : $"the {first.Exporter} output of capture {first.CaptureId}";
-            var lines = new List<string>
-            {
-                $"The bundle was not written: {what} failed: {Terminal.Safe(first.Message)}" +
-                $"{(failures.Count > 1 ? $" (and {failures.Count - 1} more failed outputs)" : "")}; the previous bundle at '{Terminal.Safe(transaction.Target)}' is left as it was.",
-            };
-            return Fatal(lines);
-        }
+        if (RunCompletion.FailedOutputs(failures, transaction.Target) is { } failed) return Fatal([failed]);
         cancellationToken.ThrowIfCancellationRequested();
-        try
+        if (RunCompletion.Commit(transaction, run, i => reused[i], request.ChainPreviousSha256, request.Signer) is { } commitError)
+            return Fatal([commitError]);
+        if (RunCompletion.Remember(memory, run, cancellationToken) is { } notRemembered)
         {
-            transaction.Commit((stream, files) =>
-            {
-                var outputs = OutputsByCapture(files);
-                var manifestInputs = results.Select((c, i) => new ManifestInput(c, reused[i], outputs.GetValueOrDefault(c.Id) ?? [])).ToList();
-                ManifestWriter.Write(stream, run, manifestInputs, [], files, request.ChainPreviousSha256);
-            }, request.Signer);
-        }
-        catch (BundleException ex)
-        {
-            return Fatal([Terminal.Safe(ex.Message)]);
-        }
-
-        // Only now, with the bundle complete and in place, is the run recorded (one transaction).
-        if (memory is not null)
-        {
-            try
-            {
-                memory.Remember(run, cancellationToken);
-            }
-            catch (RunMemoryException ex)
-            {
-                string message = $"The bundle was written, but the history was not updated: {ex.Message}";
-                _observer.Error(message);
-                return new RunOutcome(ExitCodes.Fatal, run, [message], reused.Count(r => r));
-            }
+            _observer.Error(notRemembered);
+            return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], reused.Count(r => r));
         }
 
         int exit = ExitCodeFor(run);
@@ -180,23 +148,6 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
     }
 
     /// <summary>The files under captures/&lt;id&gt;/ by id, in one pass (searching all files per capture was quadratic).</summary>
-    /// <summary>The bundle paths under <c>captures/&lt;id&gt;/</c>, by capture id, in one pass.</summary>
-    internal static Dictionary<string, List<string>> OutputsByCapture(IReadOnlyList<OutputFile> files)
-    {
-        const string prefix = "captures/";
-        var byId = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var f in files)
-        {
-            if (!f.Path.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            int slash = f.Path.IndexOf('/', prefix.Length);
-            if (slash <= prefix.Length) continue;
-            string id = f.Path[prefix.Length..slash];
-            if (!byId.TryGetValue(id, out var list)) byId[id] = list = [];
-            list.Add(f.Path);
-        }
-        return byId;
-    }
-
     private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
 
     /// <summary>The exit code of a written bundle under a --fail-on policy (report and merge alike).</summary>

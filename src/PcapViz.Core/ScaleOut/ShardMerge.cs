@@ -105,41 +105,16 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fatal([$"Writing the bundle failed: {ex.Message}; the previous bundle at '{Terminal.Safe(target)}' is left as it was."]);
+            return Fatal([RunCompletion.WriteFailed(ex, target)]);
         }
-        if (failures.Count > 0)
-        {
-            var first = failures[0];
-            string what = first.CaptureId is null ? $"the run-level {first.Exporter} output" : $"the {first.Exporter} output of capture {first.CaptureId}";
-            return Fatal([$"The bundle was not written: {what} failed: {Terminal.Safe(first.Message)}" +
-                          $"{(failures.Count > 1 ? $" (and {failures.Count - 1} more failed outputs)" : "")}; the previous bundle at '{Terminal.Safe(target)}' is left as it was."]);
-        }
+        if (RunCompletion.FailedOutputs(failures, target) is { } failed) return Fatal([failed]);
         cancellationToken.ThrowIfCancellationRequested();
-        try
+        if (RunCompletion.Commit(transaction, run, _ => false, report.ChainPreviousSha256, report.Signer) is { } commitError)
+            return Fatal([commitError]);
+        if (RunCompletion.Remember(memory, run, cancellationToken) is { } notRemembered)
         {
-            transaction.Commit((stream, files) =>
-            {
-                var byCapture = ReportRunner.OutputsByCapture(files);
-                var manifestInputs = run.Captures.Select(c => new ManifestInput(c, false, byCapture.GetValueOrDefault(c.Id) ?? [])).ToList();
-                ManifestWriter.Write(stream, run, manifestInputs, [], files, report.ChainPreviousSha256);
-            }, report.Signer);
-        }
-        catch (BundleException ex)
-        {
-            return Fatal([Terminal.Safe(ex.Message)]);
-        }
-        if (memory is not null)
-        {
-            try
-            {
-                memory.Remember(run, cancellationToken);
-            }
-            catch (RunMemoryException ex)
-            {
-                string message = $"The bundle was written, but the history was not updated: {ex.Message}";
-                _observer.Error(message);
-                return new RunOutcome(ExitCodes.Fatal, run, [message], 0);
-            }
+            _observer.Error(notRemembered);
+            return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], 0);
         }
         return new RunOutcome(ReportRunner.ExitCodeFor(run, report.FailOn), run, [], 0);
     }

@@ -36,7 +36,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
             [new("Seen", 2.2f), new("Kind", 0.8f), new("Entry", 1.6f), new("Label", 1.6f), new("From", 1.2f), Column.Number("Count"), new("Captures", 2f)],
             hits.Take(MaxRows).Select(h => (IReadOnlyList<string>)
             [
-                h.Value, Kind(h.Kind), h.Entry, h.Label.Length == 0 ? "–" : h.Label,
+                h.Value, Names.Of(h.Kind), h.Entry, h.Label.Length == 0 ? "–" : h.Label,
                 $"{Path.GetFileName(h.List)}:{h.Line.ToString(Inv)}", Fmt.Int(h.Count),
                 string.Join(", ", h.Captures.Select(c => paths.GetValueOrDefault(c.CaptureId, c.CaptureId))),
             ]).ToList(),
@@ -50,9 +50,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
         bool InThis(NewIndicator n) => captureId is null || n.Captures.Any(c => c.CaptureId == captureId);
         var all = memory.NewDomains.Concat(memory.NewNames).Concat(memory.NewAddresses).Where(InThis).ToList();
         layout.Add(new Heading($"New since the history began ({Fmt.Int(all.Count)})", S.Heading));
-        string since = memory.NewWindowDays is int days
-            ? $"not seen in any run of the {Fmt.Int(days)} days before this one"
-            : memory.HistoryBeganUtc is { } began ? $"never seen since the history began ({TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds())[..10]}, {Fmt.Int(memory.RunsBefore)} earlier runs)" : "never seen before";
+        string since = memory.NewScope();
         layout.Add(new Paragraph(memory.RunsBefore == 0
             ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
             : $"Registered domains, query names and source addresses {since}.", S.Body, PdfStyle.Text));
@@ -69,7 +67,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
             [new("Kind", 0.9f), new("New", 3f), Column.Number("Count"), new("Seen in (first packet)", 3f)],
             all.Take(MaxRows).Select(n => (IReadOnlyList<string>)
             [
-                Kind(n.Kind), n.Value, Fmt.Int(n.Count),
+                Names.Of(n.Kind), n.Value, Fmt.Int(n.Count),
                 string.Join(", ", n.Captures.Select(c => $"{paths.GetValueOrDefault(c.CaptureId, c.CaptureId)} ({Fmt.Time(c.FirstPacketEpochNanos, zone)})")),
             ]).ToList(),
             all.Count > MaxRows ? $"The first {Fmt.Int(MaxRows)} of {Fmt.Int(all.Count)}; history.json holds them all." : null));
@@ -84,10 +82,8 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
         int earlier = memory.Trend.Count - 1;
         foreach (var d in memory.Deviations)
         {
-            bool notable = d.Ratio is double r ? r >= 2 || r <= 0.5 : d.Tonight != 0;
-            string ratio = d.Ratio is double x ? x.ToString("0.0#", Inv) + " times the median" : d.Tonight == 0 ? "the same as the median" : "the median is 0";
-            string text = $"{MetricName(d.Metric)}: {Metric(d.Metric, d.Tonight)} tonight, {ratio} of the {Fmt.Int(earlier)} earlier runs shown ({Metric(d.Metric, d.Median)})";
-            if (notable) layout.Add(new Note(text, NoteKind.Warning));
+            string text = d.Describe(earlier);
+            if (d.IsNotable) layout.Add(new Note(text, NoteKind.Warning));
             else layout.Add(new Paragraph(text, S.Body, PdfStyle.Text));
         }
         var style = S;
@@ -107,26 +103,4 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
 
     private static Dictionary<string, string> Paths(RunResult run) =>
         run.Captures.ToDictionary(c => c.Id, c => c.Input.Path, StringComparer.Ordinal);
-
-    private static string Kind(IndicatorKind kind) => kind switch
-    {
-        IndicatorKind.Address => "address",
-        IndicatorKind.Name => "name",
-        _ => "domain",
-    };
-
-    private static string MetricName(string metric) => metric switch
-    {
-        "packets" => "Packets",
-        "ipBytes" => "IP bytes",
-        "distinctSources" => "Distinct sources",
-        "distinctNames" => "Distinct names",
-        "nxdomainShare" => "NXDOMAIN share",
-        "failedCaptures" => "Failed captures",
-        _ => metric,
-    };
-
-    private static string Metric(string metric, double value) => metric == "nxdomainShare"
-        ? (100 * value).ToString("0.0", Inv) + " %"
-        : value == Math.Floor(value) ? Fmt.Int((long)value) : value.ToString("#,0.#", Inv);
 }

@@ -1,0 +1,80 @@
+using PcapViz.Bundle;
+using PcapViz.Export;
+using PcapViz.Model;
+
+namespace PcapViz.Orchestration;
+
+/// <summary>
+/// The end of a run that <c>report</c> and <c>merge</c> share: refuse to commit when any output failed, commit the
+/// bundle with its manifest, then record the run in the history. Each step answers with the one line to report,
+/// or null when it went well.
+/// </summary>
+internal static class RunCompletion
+{
+    /// <summary>When an output failed, the line saying which and that the previous bundle stays; else null.</summary>
+    public static string? FailedOutputs(IReadOnlyList<ExporterFailure> failures, string target)
+    {
+        if (failures.Count == 0) return null;
+        // An incomplete bundle never replaces a complete one: the transaction is not committed.
+        var first = failures[0];
+        string what = first.CaptureId is null ? $"the run-level {first.Exporter} output" : $"the {first.Exporter} output of capture {first.CaptureId}";
+        return $"The bundle was not written: {what} failed: {Terminal.Safe(first.Message)}" +
+               $"{(failures.Count > 1 ? $" (and {failures.Count - 1} more failed outputs)" : "")}; {PreviousStays(target)}";
+    }
+
+    /// <summary>The line for a write that failed part-way (disk full, I/O error, permissions).</summary>
+    public static string WriteFailed(Exception ex, string target) => $"Writing the bundle failed: {ex.Message}; {PreviousStays(target)}";
+
+    private static string PreviousStays(string target) => $"the previous bundle at '{Terminal.Safe(target)}' is left as it was.";
+
+    /// <summary>Writes manifest.json (each capture's outputs grouped in one pass) and puts the bundle in place.</summary>
+    public static string? Commit(BundleTransaction transaction, RunResult run, Func<int, bool> reused, string? chainPreviousSha256, ManifestSigner? signer)
+    {
+        try
+        {
+            transaction.Commit((stream, files) =>
+            {
+                var outputs = OutputsByCapture(files);
+                var inputs = run.Captures.Select((c, i) => new ManifestInput(c, reused(i), outputs.GetValueOrDefault(c.Id) ?? [])).ToList();
+                ManifestWriter.Write(stream, run, inputs, [], files, chainPreviousSha256);
+            }, signer);
+            return null;
+        }
+        catch (BundleException ex)
+        {
+            return Terminal.Safe(ex.Message);
+        }
+    }
+
+    /// <summary>Records the run in the history, only once the bundle is complete and in place (one transaction).</summary>
+    public static string? Remember(IRunMemorySession? memory, RunResult run, CancellationToken cancellationToken)
+    {
+        if (memory is null) return null;
+        try
+        {
+            memory.Remember(run, cancellationToken);
+            return null;
+        }
+        catch (RunMemoryException ex)
+        {
+            return $"The bundle was written, but the history was not updated: {ex.Message}";
+        }
+    }
+
+    /// <summary>The bundle paths under <c>captures/&lt;id&gt;/</c>, by capture id, in one pass.</summary>
+    internal static Dictionary<string, List<string>> OutputsByCapture(IReadOnlyList<OutputFile> files)
+    {
+        const string prefix = "captures/";
+        var byId = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var f in files)
+        {
+            if (!f.Path.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            int slash = f.Path.IndexOf('/', prefix.Length);
+            if (slash <= prefix.Length) continue;
+            string id = f.Path[prefix.Length..slash];
+            if (!byId.TryGetValue(id, out var list)) byId[id] = list = [];
+            list.Add(f.Path);
+        }
+        return byId;
+    }
+}
