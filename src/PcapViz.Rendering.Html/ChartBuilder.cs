@@ -12,30 +12,84 @@ namespace PcapViz.Rendering.Html;
 internal static partial class ChartBuilder
 {
     private const string Font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
-    private const int MaxLabelChars = 60;
-    private static readonly bool[] ShowBytes = [true, false];
-    private static readonly bool[] ShowPackets = [false, true];
+    private const int MaxLabelChars = 44;
+    private static readonly bool[] ShowFirst = [true, false];
+    private static readonly bool[] ShowSecond = [false, true];
     private static readonly string[] RemovedButtons = ["select2d", "lasso2d", "sendDataToCloud"];
 
-    public sealed record Bar(string Label, long Value, string Hover);
+    /// <summary>A bar: its label, its value (packets, queries), IP bytes (sources only) and the hover text.</summary>
+    public sealed record Bar(string Label, long Value, long Bytes, string Hover);
 
     /// <summary>Horizontal bars, largest on top, so long labels (IPv6, DNS names) stay readable.</summary>
     public static string HorizontalBars(IReadOnlyList<Bar> bars, string valueTitle, string color)
     {
+        var trace = BarTrace(bars, bars.Select(b => b.Value).ToArray(), color);
+        var layout = BarLayout(bars.Count);
+        layout.SetProperty("xaxis", ValueAxis(valueTitle, bars.Count == 0 ? 0 : bars.Max(b => b.Value)));
+        return Serialise(GenericChart.ofTraceObject(false, trace), layout);
+    }
+
+    /// <summary>Source addresses: packets, with a switch to IP bytes (same bars, in the packets order).</summary>
+    public static string SourceBars(IReadOnlyList<Bar> bars, long totalPackets, long totalBytes)
+    {
+        var packets = BarTrace(bars, bars.Select(b => b.Value).ToArray(), "#1f5fa8");
+        var bytes = BarTrace(bars, bars.Select(b => b.Bytes).ToArray(), "#7a4fb0");
+        bytes.SetProperty("visible", false);
+        var layout = BarLayout(bars.Count);
+        long maxPackets = bars.Count == 0 ? 0 : bars.Max(b => b.Value);
+        long maxBytes = bars.Count == 0 ? 0 : bars.Max(b => b.Bytes);
+        layout.SetProperty("xaxis", ValueAxis("packets", maxPackets));
+        layout.SetProperty("updatemenus", new object[]
+        {
+            Switch(
+                Obj(("label", "Packets"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowFirst)), AxisUpdate("xaxis", "packets", maxPackets) })),
+                Obj(("label", "IP bytes"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowSecond)), AxisUpdate("xaxis", "IP bytes", maxBytes) }))),
+        });
+        return Serialise(GenericChart.ofTraceObjects(false, new[] { packets, bytes }), layout);
+    }
+
+    private static Trace2D BarTrace(IReadOnlyList<Bar> bars, long[] values, string color)
+    {
         var trace = new Trace2D("bar");
         trace.SetProperty("orientation", "h");
-        trace.SetProperty("x", bars.Select(b => b.Value).ToArray());
+        trace.SetProperty("x", values);
         trace.SetProperty("y", bars.Select(b => HtmlSafety.PlotlyText(Shorten(b.Label))).ToArray());
         trace.SetProperty("customdata", bars.Select(b => HtmlSafety.PlotlyText(b.Hover)).ToArray());
         trace.SetProperty("hovertemplate", "%{customdata}<extra></extra>");
         trace.SetProperty("marker", Obj(("color", color)));
+        return trace;
+    }
 
-        var layout = BaseLayout(height: 90 + 22 * Math.Max(bars.Count, 1));
-        layout.SetProperty("xaxis", Obj(("title", Obj(("text", valueTitle))), ("rangemode", "tozero"), ("separatethousands", true), ("tickformat", ",d"), ("automargin", true)));
+    private static Layout BarLayout(int bars)
+    {
+        // The top margin holds the switch buttons and plotly's toolbar, so neither covers a bar.
+        var layout = BaseLayout(height: 110 + 22 * Math.Max(bars, 1));
+        layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 34), ("b", 10)));
         layout.SetProperty("yaxis", Obj(("type", "category"), ("autorange", "reversed"), ("automargin", true), ("ticks", "")));
         layout.SetProperty("bargap", 0.25);
-        return Serialise(GenericChart.ofTraceObject(false, trace), layout);
+        return layout;
     }
+
+    /// <summary>A count axis: integers only (one tick per unit when the largest value is small).</summary>
+    private static Dictionary<string, object> ValueAxis(string title, long max)
+    {
+        var axis = Obj(("title", Obj(("text", title))), ("rangemode", "tozero"), ("separatethousands", true), ("tickformat", ",d"), ("automargin", true));
+        if (max <= 10) { axis["dtick"] = 1; axis["tick0"] = 0; }
+        return axis;
+    }
+
+    /// <summary>Relayout values for a button that switches an axis to another count.</summary>
+    private static Dictionary<string, object> AxisUpdate(string axis, string title, long max)
+    {
+        var d = Obj(($"{axis}.title.text", title));
+        d[$"{axis}.dtick"] = max <= 10 ? 1 : null!;
+        d[$"{axis}.tick0"] = max <= 10 ? 0 : null!;
+        return d;
+    }
+
+    private static Dictionary<string, object> Switch(params object[] buttons) =>
+        Obj(("type", "buttons"), ("direction", "right"), ("showactive", true), ("active", 0), ("x", 0), ("xanchor", "left"), ("y", 1.0), ("yanchor", "bottom"),
+            ("pad", Obj(("r", 4), ("t", 0), ("b", 4))), ("buttons", buttons));
 
     /// <summary>
     /// IP bytes per bin as a filled step line with a range slider; packets per bin as a second (hidden) trace.
@@ -83,18 +137,16 @@ internal static partial class ChartBuilder
                 ("line", Obj(("color", "#5f6670"), ("width", 1.5), ("dash", "dot"))))).ToArray());
         }
         layout.SetProperty("xaxis", xaxis);
-        layout.SetProperty("yaxis", Obj(("title", Obj(("text", $"IP bytes per {TimeFormat.BinWidth(traffic.BinSeconds)} bin"))), ("rangemode", "tozero"), ("separatethousands", true), ("automargin", true)));
         string bin = TimeFormat.BinWidth(traffic.BinSeconds);
+        long maxBytes = traffic.Bins.Count == 0 ? 0 : traffic.Bins.Max(b => b.IpBytes);
+        long maxPackets = traffic.Bins.Count == 0 ? 0 : traffic.Bins.Max(b => b.Packets);
+        layout.SetProperty("yaxis", ValueAxis($"IP bytes per {bin} bin", maxBytes));
         // Two buttons switch the one y axis between IP bytes and packets per bin.
         layout.SetProperty("updatemenus", new object[]
         {
-            Obj(("type", "buttons"), ("direction", "right"), ("showactive", true), ("active", 0), ("x", 0), ("xanchor", "left"), ("y", 1.02), ("yanchor", "bottom"),
-                ("pad", Obj(("r", 4), ("t", 0))),
-                ("buttons", new object[]
-                {
-                    Obj(("label", "IP bytes"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowBytes)), Obj(("yaxis.title.text", $"IP bytes per {bin} bin")) })),
-                    Obj(("label", "Packets"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowPackets)), Obj(("yaxis.title.text", $"packets per {bin} bin")) })),
-                })),
+            Switch(
+                Obj(("label", "IP bytes"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowFirst)), AxisUpdate("yaxis", $"IP bytes per {bin} bin", maxBytes) })),
+                Obj(("label", "Packets"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowSecond)), AxisUpdate("yaxis", $"packets per {bin} bin", maxPackets) }))),
         });
         layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 40), ("b", 10)));
         layout.SetProperty("hovermode", "x");
@@ -171,8 +223,14 @@ internal static partial class ChartBuilder
         return HtmlSafety.EscapeInlineJson("{\"figure\":" + figure + ",\"config\":" + configJson + "}");
     }
 
-    private static string Shorten(string label) =>
-        label.Length <= MaxLabelChars ? label : string.Concat(label.AsSpan(0, MaxLabelChars - 1), "…");
+    /// <summary>Long labels lose their middle ("very-long-host…example.com"): both ends say the most. The hover has it whole.</summary>
+    internal static string Shorten(string label)
+    {
+        if (label.Length <= MaxLabelChars) return label;
+        int tail = (MaxLabelChars - 1) / 2;
+        int head = MaxLabelChars - 1 - tail;
+        return string.Concat(label.AsSpan(0, head), "…", label.AsSpan(label.Length - tail));
+    }
 
     private static Dictionary<string, object> Obj(params (string Key, object Value)[] pairs)
     {

@@ -43,10 +43,6 @@ internal static class PageModels
 
     public static object Card(string label, string value, string detail) => new { label, value, detail };
 
-    public static object Column(string label, bool numeric = false, bool mono = false) => new { label, numeric, mono };
-
-    public static object Row(bool top, params string[] cells) => new { top, cells };
-
     public static object Link(string label, string href) => new { label, href };
 
     public static string SourcesLimitNote(DistinctLimit limit) => limit.Exceeded

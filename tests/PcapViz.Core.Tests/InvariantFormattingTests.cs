@@ -50,7 +50,7 @@ public sealed class InvariantFormattingTests
             TimeFormat.BinWidth(300), TimeFormat.Display(-1_500_000_000, TimeZoneInfo.Utc), TimeFormat.IsoUtcMicros(Kit.Jan2024Nanos + 5),
             TimeFormat.ZoneLabel(TimeZoneInfo.FindSystemTimeZoneById("America/St_Johns"), Kit.Jan2024Seconds, Kit.Jan2024Seconds + 200 * 86400));
         string invariant = Under("", Texts);
-        Assert.Equal("1 h 02 min 05 s|12.25 s|2 d 07 h 33 min|5 min|1969-12-31 23:59:58.500000 +00:00|2024-01-01T00:00:00.000000Z|America/St_Johns (UTC-03:30, -02:30)", invariant);
+        Assert.Equal("1 h 02 min|12.2 s|2 d 07 h|5 min|1969-12-31 23:59:58.500000 +00:00|2024-01-01T00:00:00.000000Z|America/St_Johns (UTC-03:30, -02:30)", invariant);
         foreach (string culture in new[] { "ar-SA", "tr-TR", "de-DE", "fa-IR" })
             Assert.Equal(invariant, Under(culture, Texts));
     }

@@ -236,8 +236,8 @@ public sealed class PdfReportTests
         {
             Assert.Contains(capture.Input.Path, pages[0]);
         }
-        // Each capture section starts a page whose first content is its heading.
-        var sectionStarts = run.Captures.Select(c => pages.FindIndex(p => p.Contains("PcapViz capture report " + c.Input.Path + " Capture " + c.Input.Path + " File", StringComparison.Ordinal))).ToList();
+        // Each capture section starts a page whose first content is its heading, then its highlights.
+        var sectionStarts = run.Captures.Select(c => pages.FindIndex(p => p.Contains("PcapViz capture report " + c.Input.Path + " Capture " + c.Input.Path + " What this capture shows", StringComparison.Ordinal))).ToList();
         Assert.All(sectionStarts, i => Assert.True(i > 0));
         Assert.Equal(sectionStarts.Order().ToList(), sectionStarts);
         Assert.Equal(sectionStarts.Count, sectionStarts.Distinct().Count());

@@ -179,4 +179,8 @@ public static class Names
 
     /// <summary>A byte rate: "46.8 KiB/s".</summary>
     public static string ByteRate(double bytesPerSecond) => Bytes(bytesPerSecond) + "/s";
+
+    /// <summary>"1 capture", "3 captures": a count with the noun in the right number (invariant thousands separators).</summary>
+    public static string Count(long n, string singular, string? plural = null) =>
+        n.ToString("#,0", Inv) + " " + (n == 1 ? singular : plural ?? singular + "s");
 }

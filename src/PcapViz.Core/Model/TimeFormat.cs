@@ -101,14 +101,22 @@ public static class TimeFormat
         _ => Invariant.Text($"{seconds} s"),
     };
 
-    /// <summary>"1 h 02 min 03.5 s" style durations.</summary>
+    /// <summary>
+    /// A duration for people, two units at most: "850 ms", "24.5 s", "3 min 05 s", "1 h 02 min", "2 d 03 h".
+    /// Exact values stay in the data files (<c>durationSeconds</c>).
+    /// </summary>
     public static string Duration(double seconds)
     {
-        if (seconds < 60) return seconds.ToString("0.######", CultureInfo.InvariantCulture) + " s";
-        var ts = TimeSpan.FromSeconds(seconds);
-        return ts.TotalDays >= 1
-            ? Invariant.Text($"{(long)ts.TotalDays} d {ts.Hours:D2} h {ts.Minutes:D2} min")
-            : ts.TotalHours >= 1 ? Invariant.Text($"{(int)ts.TotalHours} h {ts.Minutes:D2} min {ts.Seconds:D2} s") : Invariant.Text($"{ts.Minutes} min {ts.Seconds:D2} s");
+        var inv = CultureInfo.InvariantCulture;
+        if (double.IsNaN(seconds) || seconds <= 0) return "0 s";
+        if (seconds < 1) return Math.Max(1, (long)Math.Round(seconds * 1000)).ToString(inv) + " ms";
+        if (seconds < 10) return Math.Round(seconds, 2).ToString("0.##", inv) + " s";
+        if (seconds < 60) return Math.Round(seconds, 1).ToString("0.#", inv) + " s";
+        long whole = (long)Math.Round(seconds);
+        long days = whole / 86400, hours = whole % 86400 / 3600, minutes = whole % 3600 / 60, secs = whole % 60;
+        if (days > 0) return string.Create(inv, $"{days} d {hours:D2} h");
+        if (hours > 0) return string.Create(inv, $"{hours} h {minutes:D2} min");
+        return string.Create(inv, $"{minutes} min {secs:D2} s");
     }
 
     /// <summary>"+02:00", "-03:30", "+00:00".</summary>

@@ -118,9 +118,11 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         List<ExporterFailure> failures;
         try
         {
-            var carried = results.Select((c, i) => reused[i] && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
-            bool runCarried = carried.All(c => c) && runKey is not null && runKey == previousOutputs.PreviousRunKey &&
-                              previousOutputs.TryCarryRun(sink);
+            // A capture page depends on the run too (previous/next, "seen in N captures"), so a capture's files are
+            // carried over only when the run's captures and skipped files are the same as last time.
+            bool sameRun = runKey is not null && runKey == previousOutputs.PreviousRunKey;
+            var carried = results.Select((c, i) => reused[i] && sameRun && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
+            bool runCarried = sameRun && carried.All(c => c) && previousOutputs.TryCarryRun(sink);
             failures = Export(run, sink, carried, runCarried, cancellationToken);
             if (failures.Count == 0 && run.Memory is not null)
                 using (var historyJson = sink.Create(HistoryJsonWriter.FileName))

@@ -15,7 +15,7 @@ internal static class Fmt
     /// <summary>"12,345,678 bytes (11.8 MiB)" (<see cref="Names.ByteCount"/>).</summary>
     public static string Bytes(long bytes) => Names.ByteCount(bytes);
 
-    /// <summary>"1.5 k", "12 M", "3.2 G" (SI, 1 k = 1,000); plain numbers below 1,000.</summary>
+    /// <summary>Counts on chart axes: "1.5 k", "12 M", "3.2 G" (1 k = 1,000); plain numbers below 1,000. Never for bytes.</summary>
     public static string Short(double value)
     {
         double abs = Math.Abs(value);

@@ -52,6 +52,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             memory.Watchlist(run, run.Memory, capture.Id);
             memory.News(run, run.Memory, capture.Id);
         }
+        HighlightsBlock(Model.Highlights.ForCapture(capture, options.TimeZone), "What this capture shows");
         Facts(capture);
         Issues(capture.Issues);
 
@@ -77,6 +78,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
         var memorySections = new MemorySections(layout, options);
         memorySections.Watchlist(run, run.Memory, null);
+        HighlightsBlock(Model.Highlights.ForRun(run, options.TimeZone), "What this run shows");
 
         layout.Add(new Heading("Run", S.Heading));
         var t = run.Totals;
@@ -95,7 +97,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             new("IP bytes", Fmt.Bytes(t.IpBytes)),
             new("Inputs hash", RunInputsHash(run) + " (SHA-256 over each capture's path and SHA-256)"),
         };
-        foreach (var (name, value) in info.CommandLine) rows.Add(new("Option " + name, value));
+        if (info.CommandLine.Count > 0) rows.Add(new("Options", "listed in the appendix at the end"));
         layout.Add(new KeyValueTable(rows));
 
         memorySections.News(run, run.Memory, null);
@@ -132,6 +134,29 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         {
             cancellationToken.ThrowIfCancellationRequested();
             Capture(capture, info, standalone: false, run);
+        }
+
+        if (info.CommandLine.Count > 0)
+        {
+            layout.StartSection(new PageContext("PcapViz run report", "Appendix", "inputs sha256 " + Fmt.ShortHash(RunInputsHash(run))));
+            layout.Add(new Heading("Appendix: options in effect", S.Heading));
+            layout.Add(new KeyValueTable(info.CommandLine.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value)).ToList()));
+        }
+    }
+
+    /// <summary>The highlights block: plain sentences; problems and things to check as tinted notes.</summary>
+    private void HighlightsBlock(IReadOnlyList<Highlight> items, string title)
+    {
+        if (items.Count == 0) return;
+        layout.Add(new Heading(title, S.Heading, 40f));
+        foreach (var h in items)
+        {
+            switch (h.Kind)
+            {
+                case HighlightKind.Error: layout.Add(new Note("Problem: " + h.Text, NoteKind.Error)); break;
+                case HighlightKind.Warning: layout.Add(new Note("Check: " + h.Text, NoteKind.Warning)); break;
+                default: layout.Add(new Paragraph("• " + h.Text, S.Body, PdfStyle.Text, MaxLines: 8)); break;
+            }
         }
     }
 

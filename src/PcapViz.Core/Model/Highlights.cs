@@ -1,0 +1,171 @@
+using System.Globalization;
+
+namespace PcapViz.Model;
+
+/// <summary>How loudly a highlight speaks: a plain fact, something to look at, or something that went wrong.</summary>
+public enum HighlightKind { Fact, Warning, Error }
+
+/// <summary>One plain sentence of the highlights block.</summary>
+/// <param name="Kind">Fact, warning or error (shown as a flag).</param>
+/// <param name="Text">The sentence, finished (invariant numbers, IEC units, ISO times with offset).</param>
+/// <param name="Anchor">The page section that tells more ("failures", "dns", ...), or null.</param>
+public sealed record Highlight(HighlightKind Kind, string Text, string? Anchor = null);
+
+/// <summary>
+/// The few sentences every capture page, index page and PDF opens with: what happened here, and is anything wrong.
+/// One builder for HTML and PDF, so both say the same thing. Facts first (top talker, busiest interval, most queried
+/// name), then flags (failed, partial, limits hit, packets left out). Analyses added to the model (names, signals,
+/// history) add their sentences here, so every output gets them at once.
+/// </summary>
+public static class Highlights
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static IReadOnlyList<Highlight> ForCapture(CaptureResult capture, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        ArgumentNullException.ThrowIfNull(zone);
+        var list = new List<Highlight>();
+        if (capture.Status == CaptureStatus.Failed)
+        {
+            string why = capture.Issues.FirstOrDefault(i => i.Severity == IssueSeverity.Error)?.Message ?? "no reason recorded";
+            list.Add(new(HighlightKind.Error, $"This file could not be read as a capture: {why}", "issues"));
+            return list;
+        }
+        if (capture.Status == CaptureStatus.Partial)
+        {
+            var first = capture.Issues.FirstOrDefault(i => i.Severity == IssueSeverity.Error);
+            string where = first?.ByteOffset is long o ? $" at byte offset {N(o)}" : "";
+            list.Add(new(HighlightKind.Warning,
+                $"Read only in part{where}: {first?.Message ?? "the capture ended early"} Everything before that point is counted.", "issues"));
+        }
+        var s = capture.Summary;
+        if (s.Packets == 0)
+        {
+            list.Add(new(HighlightKind.Fact, "The capture holds no packets."));
+            return list;
+        }
+        list.Add(new(HighlightKind.Fact,
+            $"{Names.Count(s.Packets, "packet")} over {TimeFormat.Duration(s.DurationSeconds)}, {Names.Bytes(s.IpBytes)} of IP, " +
+            $"from {TimeFormat.Display(s.FirstPacketEpochNanos!.Value, zone)} to {TimeFormat.Display(s.LastPacketEpochNanos!.Value, zone)}."));
+        TopTalker(list, capture.SourceIps, null);
+        Busiest(list, capture.Traffic, zone);
+        TopName(list, capture.DnsQueries);
+        Domains(list, capture.Context);
+        Flags(list, capture.SourceIps.Limit, capture.DnsQueries.Limit, capture.Traffic, s);
+        return list;
+    }
+
+    public static IReadOnlyList<Highlight> ForRun(RunResult run, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(zone);
+        var list = new List<Highlight>();
+        int failed = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
+        int partial = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
+        int ok = run.Captures.Count - failed - partial;
+        list.Add(new(HighlightKind.Fact,
+            $"{Names.Count(run.Captures.Count, "capture")}: {N(ok)} read cleanly, {N(partial)} partial, {N(failed)} failed; " +
+            $"{Names.Count(run.Skipped.Count, "file")} skipped.", "captures"));
+        if (failed > 0)
+            list.Add(new(HighlightKind.Error, $"{Names.Count(failed, "capture")} could not be read: {FileNames(run.Captures.Where(c => c.Status == CaptureStatus.Failed))}.", "failures"));
+        if (partial > 0)
+            list.Add(new(HighlightKind.Warning, $"{Names.Count(partial, "capture")} ended early and {(partial == 1 ? "was" : "were")} read only in part: {FileNames(run.Captures.Where(c => c.Status == CaptureStatus.Partial))}.", "partial"));
+        int problems = run.Skipped.Count(k => k.IsProblem);
+        if (problems > 0)
+            list.Add(new(HighlightKind.Warning, $"{Names.Count(problems, "file")} could not be read and {(problems == 1 ? "was" : "were")} skipped.", "skipped"));
+        var t = run.Totals;
+        if (t.Packets > 0)
+        {
+            list.Add(new(HighlightKind.Fact,
+                $"{Names.Count(t.Packets, "packet")}, {Names.Bytes(t.IpBytes)} of IP, from {TimeFormat.Display(t.FirstPacketEpochNanos!.Value, zone)} " +
+                $"to {TimeFormat.Display(t.LastPacketEpochNanos!.Value, zone)} ({TimeFormat.Duration(t.DurationSeconds)})."));
+            int readable = run.Captures.Count(c => c.Status != CaptureStatus.Failed);
+            TopTalker(list, run.SourceIps, readable > 1 ? a => run.Captures.Count(c => c.SourceIps.Entries.Any(e => e.Address == a)) : null);
+            Busiest(list, run.Traffic, zone);
+            TopName(list, run.DnsQueries);
+            Domains(list, run.Context);
+            Flags(list, run.SourceIps.Limit, run.DnsQueries.Limit, run.Traffic, t);
+        }
+        return list;
+    }
+
+    private static string FileNames(IEnumerable<CaptureResult> captures)
+    {
+        const int shown = 3;
+        var all = captures.Select(c => c.Input.Path).ToList();
+        string head = string.Join(", ", all.Take(shown));
+        return all.Count > shown ? $"{head} and {N(all.Count - shown)} more" : head;
+    }
+
+    private static void TopTalker(List<Highlight> list, SourceIpResult sources, Func<string, int>? seenIn)
+    {
+        if (sources.Entries.Count == 0) return;
+        var top = sources.Entries[0];
+        long total = sources.TotalPackets;
+        string seen = seenIn is null ? "" : $", seen in {Names.Count(seenIn(top.Address), "capture")}";
+        string name = top.Names.Count > 0 ? $" ({top.Names[0]})" : "";
+        list.Add(new(HighlightKind.Fact,
+            $"Top talker: {top.Address}{name} sent {Names.Count(top.Packets, "packet")} ({Share(top.Packets, total)} of IP packets, {Names.Bytes(top.IpBytes)}){seen}; " +
+            $"{Names.Count(sources.Entries.Count, "source address", "source addresses")} in all.", "sources"));
+    }
+
+    /// <summary>The registered domain with the most queries, and the domains with signals (as a flag to check).</summary>
+    private static void Domains(List<Highlight> list, ContextResult context)
+    {
+        var top = context.Domains.OrderByDescending(d => d.Queries).ThenBy(d => d.Domain, StringComparer.Ordinal).FirstOrDefault();
+        if (top is not null && top.Queries > 0)
+            list.Add(new(HighlightKind.Fact,
+                $"Top registered domain: {top.Domain} ({Names.Count(top.Queries, "query", "queries")}, {Names.Count(top.DistinctNames, "distinct name")}); " +
+                $"{Names.Count(context.Domains.Count, "registered domain")} in all.", "domains"));
+        var flagged = PcapViz.Context.DnsDomainSignals.WithSignals(context.Domains);
+        if (flagged.Count == 0) return;
+        const int shown = 3;
+        string named = string.Join("; ", flagged.Take(shown).Select(d => $"{d.Domain} ({string.Join(", ", d.Signals)})"));
+        string more = flagged.Count > shown ? $" and {N(flagged.Count - shown)} more" : "";
+        list.Add(new(HighlightKind.Warning, $"Signals on {Names.Count(flagged.Count, "registered domain")}: {named}{more}.", "signals"));
+    }
+
+    private static void Busiest(List<Highlight> list, TrafficResult traffic, TimeZoneInfo zone)
+    {
+        if (traffic.Bins.Count == 0) return;
+        var peak = traffic.Bins[0];
+        foreach (var b in traffic.Bins)
+            if (b.IpBytes > peak.IpBytes) peak = b;
+        if (peak.IpBytes == 0) return;
+        list.Add(new(HighlightKind.Fact,
+            $"Busiest interval: the {TimeFormat.BinWidth(traffic.BinSeconds)} from {TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}, " +
+            $"{Names.Bytes(peak.IpBytes)} of IP in {Names.Count(peak.Packets, "packet")} ({Names.ByteRate(peak.IpBytes / (double)traffic.BinSeconds)}).", "traffic"));
+    }
+
+    private static void TopName(List<Highlight> list, DnsQueryResult dns)
+    {
+        if (dns.Entries.Count == 0) return;
+        var top = dns.Entries[0];
+        list.Add(new(HighlightKind.Fact,
+            $"Most queried name: {top.Name} ({Names.Count(top.Queries, "query", "queries")}, {Share(top.Queries, dns.TotalQueries)} of {N(dns.TotalQueries)}); " +
+            $"{Names.Count(dns.Entries.Count, "distinct name")} in all.", "dns"));
+    }
+
+    private static void Flags(List<Highlight> list, DistinctLimit sources, DistinctLimit names, TrafficResult traffic, CaptureSummary s)
+    {
+        if (sources.Exceeded)
+            list.Add(new(HighlightKind.Warning, $"More than {N(sources.MaxDistinct)} source addresses: the rarest were counted as \"other\", so listed counts may be low by up to {N(sources.MaxUndercount)}.", "sources"));
+        if (names.Exceeded)
+            list.Add(new(HighlightKind.Warning, $"More than {N(names.MaxDistinct)} query names: the rarest were counted as \"other\", so listed counts may be low by up to {N(names.MaxUndercount)}.", "dns"));
+        if (traffic.Gaps.Count > 0)
+        {
+            long longest = traffic.Gaps.Max(g => g.ToEpochSeconds - g.FromEpochSeconds);
+            list.Add(new(HighlightKind.Warning, $"The timeline has {Names.Count(traffic.Gaps.Count, "gap")} without packets (the longest {TimeFormat.Duration(longest)}).", "traffic"));
+        }
+        if (s.UndecodedPackets > 0)
+            list.Add(new(HighlightKind.Warning, $"{Names.Count(s.UndecodedPackets, "packet")} of a link type PcapViz does not decode {(s.UndecodedPackets == 1 ? "was" : "were")} counted but not analysed."));
+        if (s.MalformedDnsMessages > 0)
+            list.Add(new(HighlightKind.Warning, $"{Names.Count(s.MalformedDnsMessages, "DNS message")} on a DNS port could not be parsed.", "dns"));
+    }
+
+    private static string N(long v) => v.ToString("#,0", Inv);
+
+    private static string Share(long part, long total) =>
+        total <= 0 ? "–" : (100.0 * part / total).ToString(part == total ? "0" : "0.0", Inv) + " %";
+}
