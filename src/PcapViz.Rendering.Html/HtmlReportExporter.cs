@@ -29,6 +29,9 @@ public sealed class HtmlReportExporter : IReportExporter
 
     public string Name => "html";
 
+    /// <summary>Capture pages link to their neighbours and say in how many captures an address appears.</summary>
+    public bool CaptureFilesNeedTheWholeRun => true;
+
     /// <summary>The embedded default template files, by relative name.</summary>
     public static IReadOnlyList<string> DefaultTemplateNames => TemplateSet.EmbeddedNames;
 

@@ -24,6 +24,13 @@ public interface IReportExporter
     /// <summary>Short name for logs ("json", "csv", "html", "pdf").</summary>
     string Name { get; }
 
+    /// <summary>
+    /// True when a capture's files show more than that capture (its neighbours in the run, in how many captures an
+    /// address appears): a shard, which sees only its own captures, cannot write them, so a sharded run's merge
+    /// renders every capture's files itself.
+    /// </summary>
+    bool CaptureFilesNeedTheWholeRun => false;
+
     /// <summary>Writes the files of one capture, under <c>captures/&lt;id&gt;/</c>.</summary>
     void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken);
 

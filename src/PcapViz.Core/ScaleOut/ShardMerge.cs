@@ -127,19 +127,29 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         bool withJson = report.Exporters.Any(e => e is AnalysisJsonExporter);
         // With a memory (history, watchlists) the capture pages and analysis.json carry tonight's news and hits, which
         // only the merge knows: it renders them itself, whatever the plan says, so the bundle is the single-machine one.
-        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.Memory is not null;
+        // So do capture pages that show the whole run (previous/next, "seen in N captures"), which a shard cannot know.
+        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.Memory is not null ||
+                          report.Exporters.Any(e => e.CaptureFilesNeedTheWholeRun);
         var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         var altered = new ConcurrentBag<(int Index, string Message)>();
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
         {
             var capture = run.Captures[i];
             var shard = shardOf[i];
+            var listed = shard.Captures.First(c => c.Id == capture.Id).Outputs;
             if (renderHere)
             {
+                // Rendered here, not copied; the shard's own files must still be what its manifest says, so a merge
+                // never stands on an altered shard.
+                foreach (string path in listed)
+                {
+                    string file = Path.Combine(shard.Directory, path.Replace('/', Path.DirectorySeparatorChar));
+                    if (!Sha256Matches(file, shard.Files[path].Sha256))
+                        altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
+                }
                 captureFailures[i] = exporters.ExportCapture(capture, run, sink, cancellationToken);
                 return;
             }
-            var listed = shard.Captures.First(c => c.Id == capture.Id).Outputs;
             foreach (string path in listed)
             {
                 // The shard always keeps analysis.json for the merge; the bundle has it only when JSON was asked for.
@@ -160,6 +170,19 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                 HistoryJsonWriter.Write(historyJson, run.Memory);
         if (allFailures.Count == 0) report.ExtraOutputs?.Invoke(sink, run);
         return allFailures;
+    }
+
+    private static bool Sha256Matches(string file, string sha256)
+    {
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return Convert.ToHexStringLower(SHA256.HashData(stream)) == sha256;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private RunOutcome Fatal(IReadOnlyList<string> errors)
