@@ -24,7 +24,7 @@ internal enum OutputFormats
 }
 
 /// <summary>How results are shown: each exporter gets the part it owns.</summary>
-internal sealed record RenderChoices(int Top, TimeZoneInfo TimeZone, OutputFormats Formats, PaperSize Paper, bool SelfContainedHtml);
+internal sealed record RenderChoices(int Top, TimeZoneInfo TimeZone, OutputFormats Formats, PaperSize Paper, bool SelfContainedHtml, RunPdfDetail RunPdf = RunPdfDetail.Auto);
 
 /// <summary>The validated options of a report run, whether from the command line or from a plan.</summary>
 /// <param name="ManifestOptions">The options as manifest.json (and a plan) lists them, in a fixed order.</param>
@@ -65,7 +65,7 @@ internal sealed record ReportSettings(
             }));
         }
         if (f.HasFlag(OutputFormats.Pdf))
-            exporters.Add(new PdfReportExporter(new PdfReportOptions(Render.Top, Render.Paper) { TimeZone = Render.TimeZone }));
+            exporters.Add(new PdfReportExporter(new PdfReportOptions(Render.Top, Render.Paper) { TimeZone = Render.TimeZone, RunDetail = Render.RunPdf }));
         return exporters;
     }
 
@@ -85,10 +85,12 @@ internal sealed record ReportSettings(
         string bin = Get("bin"), distinct = Get("maxDistinct"), top = Get("top"), zone = Get("timezone"), format = Get("format"),
             paper = Get("paper"), selfContained = Get("selfContainedHtml"), failOn = Get("failOn");
         if (errors.Count > before) return null;
+        // Plans written before --run-pdf existed have no such option: they get the default, as a report run would.
+        string runPdf = plan.Option("runPdf") ?? "auto";
         int topValue = int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out int t) ? t : -1;
         int distinctValue = int.TryParse(distinct, NumberStyles.None, CultureInfo.InvariantCulture, out int d) ? d : -1;
         var settings = ReportOptionSet.Build(bin, topValue, zone, format, paper, selfContained == "true", plan.TemplatesDirectory,
-            plan.Includes.ToArray(), plan.Excludes.ToArray(), failOn, distinctValue, errors);
+            plan.Includes.ToArray(), plan.Excludes.ToArray(), failOn, distinctValue, errors, runPdf);
         if (errors.Count > before) return null;
         return settings! with { ManifestOptions = plan.Options };
     }
@@ -104,6 +106,11 @@ internal sealed class ReportOptionSet
     private readonly Option<string> _timeZone = new("--timezone") { Description = "IANA time zone for times in HTML and PDF (data files are always UTC).", DefaultValueFactory = _ => "UTC" };
     private readonly Option<string> _formats = new("--format") { Description = "Outputs to write, comma-separated: html,pdf,json,csv (or 'all').", DefaultValueFactory = _ => "all" };
     private readonly Option<string> _paper = new("--paper") { Description = "PDF paper size: a4 or letter.", DefaultValueFactory = _ => "a4" };
+    private readonly Option<string> _runPdf = new("--run-pdf")
+    {
+        Description = $"What the run PDF (report.pdf) holds: 'summary' (a table of every capture, full sections only for failed or partial captures and those with issues, watchlist hits, signals or warnings), 'full' (every capture in full) or 'auto' (summary above {PdfReportOptions.DefaultSummaryThreshold} captures, else full). Each capture's own PDF is always full.",
+        DefaultValueFactory = _ => "auto",
+    };
     private readonly Option<bool> _selfContained = new("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
     private readonly Option<string?> _templates = new("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
     private readonly Option<int> _jobs = new("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -116,7 +123,7 @@ internal sealed class ReportOptionSet
     public void AddTo(Command command, bool withJobs)
     {
         _withJobs = withJobs;
-        foreach (Option o in new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _selfContained, _templates })
+        foreach (Option o in new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _runPdf, _selfContained, _templates })
             command.Options.Add(o);
         if (withJobs) command.Options.Add(_jobs);
         foreach (Option o in new Option[] { _failOn, _maxDistinct, _quiet, _verbose })
@@ -125,7 +132,7 @@ internal sealed class ReportOptionSet
 
     /// <summary>The options given on the command line that a plan fixes (a shard may not change them).</summary>
     public IEnumerable<string> FixedByPlan(ParseResult parse) =>
-        new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _selfContained, _templates, _maxDistinct }
+        new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _runPdf, _selfContained, _templates, _maxDistinct }
             .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name);
 
     public bool FailOnGiven(ParseResult parse) => parse.GetResult(_failOn) is { Implicit: false };
@@ -148,10 +155,10 @@ internal sealed class ReportOptionSet
     public ReportSettings? Parse(ParseResult parse, List<string> errors) => Build(
         parse.GetValue(_bin)!, parse.GetValue(_top), parse.GetValue(_timeZone)!, parse.GetValue(_formats)!, parse.GetValue(_paper)!,
         parse.GetValue(_selfContained), parse.GetValue(_templates), parse.GetValue(_include) ?? [], parse.GetValue(_exclude) ?? [],
-        parse.GetValue(_failOn)!, parse.GetValue(_maxDistinct), errors);
+        parse.GetValue(_failOn)!, parse.GetValue(_maxDistinct), errors, parse.GetValue(_runPdf)!);
 
     public static ReportSettings? Build(string binText, int topValue, string zoneText, string formatText, string paperText, bool selfContained,
-        string? templateDir, string[] include, string[] exclude, string failOnText, int distinct, List<string> errors)
+        string? templateDir, string[] include, string[] exclude, string failOnText, int distinct, List<string> errors, string runPdfText = "auto")
     {
         int before = errors.Count;
         int? binSeconds = null;
@@ -172,6 +179,14 @@ internal sealed class ReportOptionSet
             case "letter": paperSize = PaperSize.Letter; break;
             default: errors.Add($"--paper: '{paperText}' is neither a4 nor letter."); break;
         }
+        RunPdfDetail runPdf = RunPdfDetail.Auto;
+        switch (runPdfText.ToLowerInvariant())
+        {
+            case "auto": break;
+            case "summary": runPdf = RunPdfDetail.Summary; break;
+            case "full": runPdf = RunPdfDetail.Full; break;
+            default: errors.Add($"--run-pdf: '{runPdfText}' is not summary, full or auto."); break;
+        }
         if (templateDir is not null && !Directory.Exists(templateDir)) errors.Add($"--templates: directory '{templateDir}' does not exist.");
         var policy = ParseFailOn(failOnText, errors);
         if (distinct is < 10 or > 50_000_000) errors.Add($"--max-distinct: {distinct} is outside 10..50000000.");
@@ -180,7 +195,7 @@ internal sealed class ReportOptionSet
         if (errors.Count > before) return null;
 
         var analysis = new AnalysisOptions(binSeconds, distinct);
-        var render = new RenderChoices(topValue, zone!, outputs, paperSize, selfContained);
+        var render = new RenderChoices(topValue, zone!, outputs, paperSize, selfContained, runPdf);
         var manifestOptions = new List<KeyValuePair<string, string>>
         {
             new("bin", binSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"),
@@ -189,6 +204,7 @@ internal sealed class ReportOptionSet
             new("timezone", zone == TimeZoneInfo.Utc ? "UTC" : zone!.Id),
             new("format", FormatList(outputs)),
             new("paper", paperSize == PaperSize.A4 ? "a4" : "letter"),
+            new("runPdf", runPdf.ToString().ToLowerInvariant()),
             new("selfContainedHtml", render.SelfContainedHtml ? "true" : "false"),
             new("templates", templateDir is null ? "built-in" : "custom"),
             new("include", string.Join(';', include)),

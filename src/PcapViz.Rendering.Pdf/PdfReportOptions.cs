@@ -1,5 +1,20 @@
 namespace PcapViz.Rendering.Pdf;
 
+/// <summary>Which captures get a full section in the run PDF (report.pdf); every capture keeps its own PDF in full.</summary>
+public enum RunPdfDetail
+{
+    /// <summary>Every capture when the run has at most <see cref="PdfReportOptions.SummaryThreshold"/> captures, above that
+    /// as <see cref="Summary"/>.</summary>
+    Auto,
+
+    /// <summary>A summary table of every capture, and a full section only for the captures that need a look: failed or
+    /// partial, with issues, watchlist hits, signals or other warnings.</summary>
+    Summary,
+
+    /// <summary>Every capture in full, whatever the size of the run (the behaviour before summary mode).</summary>
+    Full,
+}
+
 public enum PaperSize { A4, Letter }
 
 /// <summary>Options of the PDF exporter (it owns them; Core knows no paper sizes).</summary>
@@ -7,8 +22,16 @@ public enum PaperSize { A4, Letter }
 /// <param name="Paper">Paper size of every page.</param>
 public sealed record PdfReportOptions(int Top = 20, PaperSize Paper = PaperSize.A4)
 {
+    public const int DefaultSummaryThreshold = 25;
+
     public static PdfReportOptions Default { get; } = new();
 
     /// <summary>Zone in which times are shown (UTC by default; data files are always UTC).</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>Which captures the run PDF holds in full.</summary>
+    public RunPdfDetail RunDetail { get; init; } = RunPdfDetail.Auto;
+
+    /// <summary>Largest run whose PDF holds every capture in <see cref="RunPdfDetail.Auto"/> mode.</summary>
+    public int SummaryThreshold { get; init; } = DefaultSummaryThreshold;
 }

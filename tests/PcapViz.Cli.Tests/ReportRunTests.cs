@@ -91,11 +91,65 @@ public sealed class ReportRunTests
     }
 
     [Fact]
+    public void Report_RunPdfUnknownValue_NamedWithTheValidOnesAndNothingWritten()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("in");
+        Captures.Tiny(Path.Combine(input, "a.pcap"));
+
+        var r = Cli.Run("report", input, "-o", t["out"], "--run-pdf", "sometimes");
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("--run-pdf: 'sometimes' is not summary, full or auto.", r.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(t["out"]), "a usage error must write nothing");
+    }
+
+    /// <summary>
+    /// 29 clean captures and one with a warning: above 25 captures the run PDF is a summary by default (a section only
+    /// for the capture with the warning), --run-pdf full gives every capture a section, --run-pdf summary is the default's
+    /// output here; the manifest records the choice. Pages are counted in the PDF's page objects.
+    /// </summary>
+    [Fact]
+    public void Report_ThirtyCaptures_RunPdfIsASummaryUnlessFullIsAsked()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("in");
+        for (int i = 0; i < 29; i++) Captures.Tiny(Path.Combine(input, $"night-{i:D2}.pcap"), seed: i + 1);
+        Captures.WarningOnly(Path.Combine(input, "odd.pcap"));
+
+        var auto = Cli.Run("report", input, "-o", t["auto"], "--format", "pdf", "-q", "--fail-on", "never");
+        var full = Cli.Run("report", input, "-o", t["full"], "--format", "pdf", "-q", "--fail-on", "never", "--run-pdf", "FULL");
+        var summary = Cli.Run("report", input, "-o", t["summary"], "--format", "pdf", "-q", "--fail-on", "never", "--run-pdf", "summary");
+
+        foreach (var r in new[] { auto, full, summary }) Assert.True(r.ExitCode == 0, r.ToString());
+        byte[] autoPdf = File.ReadAllBytes(Path.Combine(t["auto"], "report.pdf"));
+        byte[] fullPdf = File.ReadAllBytes(Path.Combine(t["full"], "report.pdf"));
+        Assert.StartsWith("/capture-odd-", Assert.Single(CaptureDestinations(autoPdf)), StringComparison.Ordinal);
+        Assert.Equal(30, CaptureDestinations(fullPdf).Count);
+        Assert.True(PageCount(autoPdf) * 4 < PageCount(fullPdf), $"auto {PageCount(autoPdf)} pages, full {PageCount(fullPdf)} pages");
+        Assert.Equal(CaptureDestinations(autoPdf), CaptureDestinations(File.ReadAllBytes(Path.Combine(t["summary"], "report.pdf"))));
+        Assert.Equal("auto", Bundle.Manifest(t["auto"]).GetProperty("options").GetProperty("runPdf").GetString());
+        Assert.Equal("full", Bundle.Manifest(t["full"]).GetProperty("options").GetProperty("runPdf").GetString());
+        // Each capture's own PDF is complete whatever the run PDF holds.
+        string id = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(t["auto"], "captures"), "night-03*")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(t["full"], "captures", id, "report.pdf")),
+            File.ReadAllBytes(Path.Combine(t["auto"], "captures", id, "report.pdf")));
+    }
+
+    /// <summary>Named destinations of capture sections (Skia writes them as PDF names: /capture-&lt;id&gt;).</summary>
+    private static List<string> CaptureDestinations(byte[] pdf) =>
+        System.Text.RegularExpressions.Regex.Matches(System.Text.Encoding.Latin1.GetString(pdf), @"/capture-[^\s/\[\]<>()]+")
+            .Select(m => m.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    private static int PageCount(byte[] pdf) =>
+        System.Text.RegularExpressions.Regex.Count(System.Text.Encoding.Latin1.GetString(pdf), @"/Type\s*/Page(?![a-zA-Z])");
+
+    [Fact]
     public void Report_Help_ListsEveryOptionAndTheExitCodes()
     {
         var r = Cli.Run("report", "--help");
         Assert.True(r.ExitCode == 0, r.ToString());
-        foreach (string option in new[] { "--output", "-o", "--include", "--exclude", "--bin", "--top", "--timezone", "--format", "--paper",
+        foreach (string option in new[] { "--output", "-o", "--include", "--exclude", "--bin", "--top", "--timezone", "--format", "--paper", "--run-pdf",
                      "--self-contained-html", "--templates", "--jobs", "--incremental", "--fail-on", "--max-distinct", "--allow-empty", "--sign-key", "--chain",
                      "--quiet", "--verbose" })
             Assert.Contains(option, r.Stdout, StringComparison.Ordinal);

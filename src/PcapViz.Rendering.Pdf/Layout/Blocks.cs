@@ -61,8 +61,11 @@ internal sealed record Paragraph(string Text, SKFont Font, SKColor Color, int Ma
     }
 }
 
-/// <summary>A section heading with a rule under it; kept on the same page as the first lines that follow it.</summary>
-internal sealed record Heading(string Text, SKFont Font, float KeepWithNext = 90f) : IBlock
+/// <summary>
+/// A section heading with a rule under it; kept on the same page as the first lines that follow it. With an
+/// <paramref name="OutlineLevel"/> it is also a bookmark (and, with an <paramref name="Anchor"/>, a link target).
+/// </summary>
+internal sealed record Heading(string Text, SKFont Font, float KeepWithNext = 90f, int? OutlineLevel = null, string? Anchor = null, string? OutlineTitle = null) : IBlock
 {
     public void Layout(PdfLayout layout)
     {
@@ -71,6 +74,7 @@ internal sealed record Heading(string Text, SKFont Font, float KeepWithNext = 90
         float height = lines.Count * lh + 4f;
         if (!layout.AtPageTop) layout.Advance(Math.Min(6f, layout.Remaining));
         layout.EnsureSpace(height + KeepWithNext);
+        if (OutlineLevel is int level) layout.Mark(OutlineTitle ?? Text, level, Anchor);
         float top = layout.Y, left = layout.Left, right = layout.Left + layout.Width;
         var font = Font;
         layout.Draw(c =>
@@ -80,6 +84,36 @@ internal sealed record Heading(string Text, SKFont Font, float KeepWithNext = 90
             c.DrawLine(left, top + height - 1f, right, top + height - 1f, rule);
         });
         layout.Advance(height + 5f);
+    }
+}
+
+/// <summary>
+/// A line of the contents page: title on the left, page number on the right, the whole line a link to the named
+/// destination <paramref name="Anchor"/>. The page number is looked up when the page is drawn (after layout).
+/// </summary>
+internal sealed record ContentsLine(string Title, string Anchor, int Level) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        var font = Level == 0 ? layout.Style.BodyBold : layout.Style.Body;
+        float lh = PdfStyle.LineHeight(font) + 2f;
+        layout.EnsureSpace(lh);
+        float indent = 12f * Level;
+        float top = layout.Y, left = layout.Left, width = layout.Width;
+        string title = TextKit.Elide(TextKit.Clean(Title), font, width - indent - 50f);
+        var anchors = layout.Anchors;
+        string anchor = Anchor;
+        layout.Draw(c =>
+        {
+            string page = anchors.TryGetValue(anchor, out var a) ? (a.Page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+            Draw.Line(c, title, font, PdfStyle.Accent, left + indent, top, lh);
+            Draw.Line(c, page, font, PdfStyle.Text, left + width, top, lh, SKTextAlign.Right);
+            using var dots = PdfStyle.Stroke(PdfStyle.Rule, 0.5f);
+            float from = left + indent + TextKit.Width(title, font) + 4f, to = left + width - TextKit.Width(page, font) - 4f;
+            if (to > from) c.DrawLine(from, top + lh - 4f, to, top + lh - 4f, dots);
+            c.DrawLinkDestinationAnnotation(SKRect.Create(left, top, width, lh), anchor);
+        });
+        layout.Advance(lh);
     }
 }
 
@@ -168,6 +202,27 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
 {
     private const float PadX = 4f;
 
+    /// <summary>Tables of at most this many rows move to the next page whole instead of splitting.</summary>
+    public const int SmallTable = 25;
+
+    /// <summary>Fewest rows a page of a split table holds (so no page carries a few leftover rows).</summary>
+    public const int MinRowsPerPage = 4;
+
+    /// <summary>
+    /// The row before which the current page ends: as many rows as fit, but when that would leave fewer than
+    /// <see cref="MinRowsPerPage"/> rows for the next page, a few move over with them. Rows.Count when the rest fits.
+    /// </summary>
+    private int BreakAt(PdfLayout layout, int first, float rowHeight, float footnoteHeight)
+    {
+        int left = Rows.Count - first;
+        int fit = Math.Max(1, (int)Math.Floor((layout.Remaining + 0.01f) / rowHeight));
+        if (left * rowHeight + footnoteHeight <= layout.Remaining) return Rows.Count;
+        if (fit >= left) fit = left - 1; // the footnote does not fit with the last row: it moves with at least one row
+        int rest = left - fit;
+        if (rest < MinRowsPerPage) fit = Math.Max(1, fit - (MinRowsPerPage - rest));
+        return first + fit;
+    }
+
     public void Layout(PdfLayout layout)
     {
         var font = layout.Style.Body;
@@ -176,16 +231,31 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         float headerHeight = rowHeight + 1f;
         float[] widths = ColumnWidths(layout.Width, font, headerFont);
 
-        // Header plus at least two rows together, so a header never sits alone at the bottom of a page.
-        layout.EnsureSpace(headerHeight + rowHeight * Math.Min(2, Math.Max(1, Rows.Count)));
-        DrawHeader(layout, headerFont, widths, headerHeight);
         // The last row keeps the footnote (up to four lines) on its page.
         float footnoteHeight = Footnote is null ? 0f :
             Math.Min(4, TextKit.Wrap(TextKit.Clean(Footnote), layout.Style.Small, layout.Width).Count) * PdfStyle.LineHeight(layout.Style.Small) + 2f;
+        float whole = headerHeight + rowHeight * Rows.Count + footnoteHeight;
+        float fullPage = layout.Setup.Content.Height;
+        if (Rows.Count <= SmallTable && whole > layout.Remaining && whole <= fullPage)
+        {
+            // A small table is kept whole: moved to the next page rather than split (with its heading, if it has one).
+            layout.NewPageKeepingHeading();
+        }
+        else
+        {
+            // Header plus at least a few rows together, so a header never sits alone at the bottom of a page.
+            layout.EnsureSpace(headerHeight + rowHeight * Math.Min(MinRowsPerPage, Math.Max(1, Rows.Count)));
+        }
+        DrawHeader(layout, headerFont, widths, headerHeight);
+        int breakAt = BreakAt(layout, 0, rowHeight, footnoteHeight);
         for (int r = 0; r < Rows.Count; r++)
         {
-            float need = r == Rows.Count - 1 ? rowHeight + footnoteHeight : rowHeight;
-            if (layout.EnsureSpace(need)) DrawHeader(layout, headerFont, widths, headerHeight);
+            if (r == breakAt)
+            {
+                layout.NewPage();
+                DrawHeader(layout, headerFont, widths, headerHeight);
+                breakAt = BreakAt(layout, r, rowHeight, footnoteHeight);
+            }
             var cells = new string[Columns.Count];
             for (int i = 0; i < Columns.Count; i++)
             {

@@ -53,6 +53,23 @@ internal sealed class PdfLayout
 
     public IReadOnlyList<LayoutPage> Pages => _pages;
 
+    /// <summary>Bookmarks in document order (written as the PDF outline).</summary>
+    public List<OutlineItem> Outline { get; } = [];
+
+    /// <summary>Named places (for the contents page): key → page index and top.</summary>
+    public Dictionary<string, (int Page, float Top)> Anchors { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Notes a bookmark (and, with a key, a named destination) at the cursor.</summary>
+    public void Mark(string title, int level, string? key = null)
+    {
+        if (_page is null) NewPage();
+        Outline.Add(new OutlineItem(title, level, _pages.Count - 1, Y));
+        if (key is null) return;
+        Anchors[key] = (_pages.Count - 1, Y);
+        float x = Left, y = Y;
+        Draw(c => c.DrawNamedDestinationAnnotation(new SKPoint(x, y), key));
+    }
+
     /// <summary>Cursor: top of the next block, in page coordinates.</summary>
     public float Y { get; private set; }
 
@@ -108,7 +125,36 @@ internal sealed class PdfLayout
     public void Add(IBlock block)
     {
         if (_page is null) NewPage();
+        int pages = _pages.Count, ops = _page!.Operations.Count, outline = Outline.Count;
         block.Layout(this);
+        // Remember a heading that ends the page so far: a block that moves to the next page can take it along.
+        _lastHeading = block is Heading && _pages.Count == pages ? (block, ops, outline) : null;
+        if (block is Heading && _pages.Count != pages) _lastHeading = (block, 0, outline);
+    }
+
+    private (IBlock Block, int FirstOperation, int OutlineCount)? _lastHeading;
+
+    /// <summary>
+    /// Starts a new page for a block that does not fit; when the block directly follows a heading on this page, the
+    /// heading moves along, so a heading is never left alone at the foot of a page.
+    /// </summary>
+    public void NewPageKeepingHeading()
+    {
+        if (_lastHeading is { } h && _page is not null && h.FirstOperation < _page.Operations.Count)
+        {
+            _page.Operations.RemoveRange(h.FirstOperation, _page.Operations.Count - h.FirstOperation);
+            while (Outline.Count > h.OutlineCount)
+            {
+                var anchor = Anchors.FirstOrDefault(a => a.Value.Page == Outline[^1].PageIndex && a.Value.Top == Outline[^1].Top).Key;
+                if (anchor is not null) Anchors.Remove(anchor);
+                Outline.RemoveAt(Outline.Count - 1);
+            }
+            NewPage();
+            _lastHeading = null;
+            h.Block.Layout(this);
+            return;
+        }
+        NewPage();
     }
 
     public void AddGap() => Y += AtPageTop ? 0 : PdfStyle.Gap;

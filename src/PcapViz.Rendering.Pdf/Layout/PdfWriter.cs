@@ -84,7 +84,7 @@ internal static class PdfWriter
             }
             byte[] pdf = buffer.ToArray();
             WriteDatesAsUtc(pdf, metadata.Created);
-            output.Write(pdf);
+            output.Write(PdfOutline.Add(pdf, layout.Outline, layout.Setup.Height));
         }
         finally
         {

@@ -17,6 +17,9 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
 
     private PdfStyle S => layout.Style;
 
+    /// <summary>Outline (bookmark) level of the headings written here.</summary>
+    public int OutlineLevel { get; init; }
+
     /// <summary>Watchlist hits of the run (<paramref name="captureId"/> null) or of one capture.</summary>
     public void Watchlist(RunResult run, RunMemory? memory, string? captureId)
     {
@@ -28,7 +31,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
             return;
         }
         var paths = Paths(run);
-        layout.Add(new Heading(hits.Count == 1 ? "1 watchlist hit" : $"{Fmt.Int(hits.Count)} watchlist hits", S.Heading));
+        layout.Add(new Heading(hits.Count == 1 ? "1 watchlist hit" : $"{Fmt.Int(hits.Count)} watchlist hits", S.Heading, OutlineLevel: OutlineLevel));
         layout.Add(new Note(
             $"Addresses and names {(captureId is null ? "of this run" : "of this capture")} that match an entry of the watchlists ({Fmt.Int(memory.WatchlistEntries)} entries checked). Label: the watchlist's own text.",
             NoteKind.Error));
@@ -49,7 +52,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
         if (memory is not { HasHistory: true }) return;
         bool InThis(NewIndicator n) => captureId is null || n.Captures.Any(c => c.CaptureId == captureId);
         var all = memory.NewDomains.Concat(memory.NewNames).Concat(memory.NewAddresses).Where(InThis).ToList();
-        layout.Add(new Heading($"New since the history began ({Fmt.Int(all.Count)})", S.Heading));
+        layout.Add(new Heading($"New since the history began ({Fmt.Int(all.Count)})", S.Heading, OutlineLevel: OutlineLevel));
         string since = memory.NewScope();
         layout.Add(new Paragraph(memory.RunsBefore == 0
             ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
@@ -78,7 +81,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
     {
         if (memory is not { HasHistory: true } || memory.Trend.Count == 0) return;
         var zone = options.TimeZone;
-        layout.Add(new Heading($"Trend over the last {Fmt.Int(memory.Trend.Count)} runs", S.Heading, 200f));
+        layout.Add(new Heading($"Trend over the last {Fmt.Int(memory.Trend.Count)} runs", S.Heading, 200f, OutlineLevel: OutlineLevel));
         int earlier = memory.Trend.Count - 1;
         foreach (var d in memory.Deviations)
         {

@@ -8,6 +8,9 @@ namespace PcapViz.Rendering.Pdf.Report;
 /// <summary>Turns the result model into blocks: the run summary and one section per capture.</summary>
 internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 {
+    /// <summary>Outline level of the section headings written next (one below the capture or run part they belong to).</summary>
+    private int _sectionLevel;
+
     /// <summary>Issues listed one by one before the rest are counted ("and N more").</summary>
     public const int MaxIssuesListed = 30;
 
@@ -37,18 +40,25 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    public void Capture(CaptureResult capture, RunInfo info, bool standalone, RunResult? run = null)
+    /// <summary>Named destination of a capture's section in the run PDF.</summary>
+    public static string CaptureAnchor(CaptureResult capture) => "capture-" + capture.Id;
+
+    /// <param name="groupTitle">A bookmark to open before this capture (the first of the run's capture sections).</param>
+    public void Capture(CaptureResult capture, RunInfo info, bool standalone, RunResult? run = null, string? groupTitle = null)
     {
         layout.StartSection(CaptureContext(capture));
+        if (groupTitle is not null) layout.Mark(groupTitle, 0);
         if (standalone)
         {
             layout.Add(new Paragraph("PcapViz capture report", S.Title, PdfStyle.Text));
             layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
         }
-        layout.Add(new Heading("Capture " + capture.Input.Path, S.Heading));
+        int level = standalone ? 0 : 1;
+        layout.Add(new Heading("Capture " + capture.Input.Path, S.Heading, OutlineLevel: level, Anchor: CaptureAnchor(capture), OutlineTitle: capture.Input.Path));
+        _sectionLevel = level + 1;
         if (run is not null)
         {
-            var memory = new MemorySections(layout, options);
+            var memory = new MemorySections(layout, options) { OutlineLevel = _sectionLevel };
             memory.Watchlist(run, run.Memory, capture.Id);
             memory.News(run, run.Memory, capture.Id);
         }
@@ -69,18 +79,53 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context);
     }
 
+    /// <summary>Whether the run PDF is a summary (a table of every capture, full sections only for those that need a look).</summary>
+    public bool IsSummary(RunResult run) => options.RunDetail switch
+    {
+        RunPdfDetail.Full => false,
+        RunPdfDetail.Summary => true,
+        _ => run.Captures.Count > options.SummaryThreshold,
+    };
+
+    /// <summary>The captures that get a full section in the run PDF: all of them, or in a summary only those with something to look at.</summary>
+    public IReadOnlyList<CaptureResult> DetailedCaptures(RunResult run) =>
+        IsSummary(run) ? run.Captures.Where(c => Flagged(run, c)).ToList() : run.Captures;
+
+    /// <summary>Failed, partial, with any issue, with a watchlist hit, or with a highlight that is not a plain fact.</summary>
+    private bool Flagged(RunResult run, CaptureResult c) =>
+        c.Status != CaptureStatus.Ok || c.Issues.Count > 0 || (run.Memory is { } m && m.HitsIn(c.Id).Any()) ||
+        Model.Highlights.ForCapture(c, options.TimeZone).Any(h => h.Kind != HighlightKind.Fact);
+
     public void Run(RunResult run, CancellationToken cancellationToken)
     {
         var info = run.Info;
+        var detailed = DetailedCaptures(run);
+        bool summaryOnly = IsSummary(run);
+        bool combined = run.Captures.Count > 1 && run.Totals.Packets > 0;
         layout.StartSection(new PageContext("PcapViz run report", $"{Fmt.Int(run.Captures.Count)} captures", "inputs sha256 " + Fmt.ShortHash(RunInputsHash(run))));
         layout.Add(new Paragraph("PcapViz run report", S.Title, PdfStyle.Text));
         layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
+        _sectionLevel = 0;
 
-        var memorySections = new MemorySections(layout, options);
+        var memorySections = new MemorySections(layout, options) { OutlineLevel = _sectionLevel };
         memorySections.Watchlist(run, run.Memory, null);
         HighlightsBlock(Model.Highlights.ForRun(run, options.TimeZone), "What this run shows");
 
-        layout.Add(new Heading("Run", S.Heading));
+        // Contents: every part of this PDF, each line a link; the outline (bookmarks) has the same entries.
+        layout.Add(new Heading("Contents", S.Heading, OutlineLevel: 0, Anchor: "contents"));
+        layout.Add(new ContentsLine("The run", "run", 0));
+        layout.Add(new ContentsLine("Captures (summary table)", "captures", 0));
+        if (run.Skipped.Count > 0) layout.Add(new ContentsLine("Skipped files", "skipped", 0));
+        if (combined) layout.Add(new ContentsLine("All captures combined", "combined", 0));
+        if (detailed.Count > 0)
+        {
+            layout.Add(new ContentsLine(summaryOnly ? $"Captures that need a look ({Fmt.Int(detailed.Count)} of {Fmt.Int(run.Captures.Count)})" : "Each capture", CaptureAnchor(detailed[0]), 0));
+            foreach (var c in detailed) layout.Add(new ContentsLine(c.Input.Path, CaptureAnchor(c), 1));
+        }
+        if (info.CommandLine.Count > 0) layout.Add(new ContentsLine("Appendix: options in effect", "appendix", 0));
+        layout.AddGap();
+
+        layout.Add(new Heading("Run", S.Heading, OutlineLevel: 0, Anchor: "run", OutlineTitle: "The run"));
         var t = run.Totals;
         int ok = run.Captures.Count(c => c.Status == CaptureStatus.Ok);
         int partial = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
@@ -103,7 +148,14 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         memorySections.News(run, run.Memory, null);
         memorySections.Trend(run.Memory);
 
-        layout.Add(new Heading("Captures", S.Heading));
+        layout.Add(new Heading("Captures", S.Heading, OutlineLevel: 0, Anchor: "captures", OutlineTitle: "Captures (summary table)"));
+        if (summaryOnly)
+        {
+            layout.Add(new Note(
+                $"This run has {Names.Count(run.Captures.Count, "capture")}. This PDF is a summary: it has a section only for the {Fmt.Int(detailed.Count)} " +
+                "that need a look (failed or partial, with issues, watchlist hits, signals or other warnings); every capture's own PDF " +
+                "(captures/<id>/report.pdf) has its full detail. --run-pdf full puts every capture in this PDF.", NoteKind.Info));
+        }
         var captureRows = run.Captures.Select((c, i) => (IReadOnlyList<string>)
         [
             Fmt.Int(i + 1), c.Input.Path, Fmt.StatusShort(c.Status), c.Status == CaptureStatus.Failed ? "–" : Fmt.Int(c.Summary.Packets),
@@ -113,33 +165,36 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             [Column.Number("#"), new("File", 4f), new("Status", 1f), Column.Number("Packets"),
              Column.Number("IP bytes"), new("SHA-256", 1.6f), Column.Number("Issues")],
             captureRows,
-            "Each capture has its own section below, starting on a new page, with the full SHA-256 and its issues."));
+            summaryOnly
+                ? "Every capture has its own PDF with the full SHA-256, its issues and analyses."
+                : "Each capture has its own section below, starting on a new page, with the full SHA-256 and its issues."));
 
         if (run.Skipped.Count > 0)
         {
-            layout.Add(new Heading("Skipped files", S.Heading));
+            layout.Add(new Heading("Skipped files", S.Heading, OutlineLevel: 0, Anchor: "skipped"));
             layout.Add(new Table([new("File", 3f), new("Reason", 4f)],
                 run.Skipped.Select(s => (IReadOnlyList<string>)[s.Path, s.Reason]).ToList()));
         }
 
-        if (run.Captures.Count > 1 && t.Packets > 0)
+        if (combined)
         {
             layout.StartSection(layout.Context);
-            layout.Add(new Heading("All captures combined", S.Heading));
+            layout.Add(new Heading("All captures combined", S.Heading, OutlineLevel: 0, Anchor: "combined"));
+            _sectionLevel = 1;
             layout.Add(new Paragraph("The analyses below are merged over every capture that could be read.", S.Body, PdfStyle.Muted));
             Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context);
         }
 
-        foreach (var capture in run.Captures)
+        for (int i = 0; i < detailed.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Capture(capture, info, standalone: false, run);
+            Capture(detailed[i], info, standalone: false, run, i == 0 ? (summaryOnly ? "Captures that need a look" : "Each capture") : null);
         }
 
         if (info.CommandLine.Count > 0)
         {
             layout.StartSection(new PageContext("PcapViz run report", "Appendix", "inputs sha256 " + Fmt.ShortHash(RunInputsHash(run))));
-            layout.Add(new Heading("Appendix: options in effect", S.Heading));
+            layout.Add(new Heading("Appendix: options in effect", S.Heading, OutlineLevel: 0, Anchor: "appendix"));
             layout.Add(new KeyValueTable(info.CommandLine.Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value)).ToList()));
         }
     }
@@ -148,7 +203,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
     private void HighlightsBlock(IReadOnlyList<Highlight> items, string title)
     {
         if (items.Count == 0) return;
-        layout.Add(new Heading(title, S.Heading, 40f));
+        layout.Add(new Heading(title, S.Heading, 40f, OutlineLevel: _sectionLevel, OutlineTitle: "Highlights"));
         foreach (var h in items)
         {
             switch (h.Kind)
@@ -194,7 +249,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
     private void Issues(IReadOnlyList<CaptureIssue> issues)
     {
         if (issues.Count == 0) return;
-        layout.Add(new Heading("Issues", S.Heading, 40f));
+        layout.Add(new Heading("Issues", S.Heading, 40f, OutlineLevel: _sectionLevel));
         foreach (var issue in issues.Take(MaxIssuesListed))
         {
             var where = new List<string>();
@@ -224,7 +279,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
     private void Signals(ContextResult c)
     {
         var flagged = PcapViz.Context.DnsDomainSignals.WithSignals(c.Domains);
-        layout.Add(new Heading("Signals", S.Heading, 60f));
+        layout.Add(new Heading("Signals", S.Heading, 60f, OutlineLevel: _sectionLevel));
         if (flagged.Count == 0)
         {
             layout.Add(new Paragraph(c.Domains.Count == 0 && c.Responses.Responses == 0
@@ -252,7 +307,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
     private void Domains(ContextResult c)
     {
         if (c.Domains.Count == 0 && c.Responses.Responses == 0) return;
-        layout.Add(new Heading("Registered domains and how lookups ended", S.Heading, 80f));
+        layout.Add(new Heading("Registered domains and how lookups ended", S.Heading, 80f, OutlineLevel: _sectionLevel, OutlineTitle: "Registered domains"));
         var r = c.Responses;
         layout.Add(new Paragraph(
             $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {Fmt.Percent(r.NxDomain, r.WithQuestion)}" +
@@ -277,7 +332,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
     private void SourceIps(SourceIpResult r, ContextResult context)
     {
-        layout.Add(new Heading("Source IP addresses", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f));
+        layout.Add(new Heading("Source IP addresses", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f, OutlineLevel: _sectionLevel));
         long total = r.TotalPackets;
         if (r.Entries.Count == 0 && total == 0)
         {
@@ -319,7 +374,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
     private void Dns(DnsQueryResult r)
     {
-        layout.Add(new Heading("DNS lookups", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f));
+        layout.Add(new Heading("DNS lookups", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f, OutlineLevel: _sectionLevel));
         long total = r.TotalQueries;
         if (r.Entries.Count == 0 && total == 0)
         {
@@ -343,7 +398,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
     private void Traffic(TrafficResult r)
     {
-        layout.Add(new Heading("Traffic over time", S.Heading, 120f));
+        layout.Add(new Heading("Traffic over time", S.Heading, 120f, OutlineLevel: _sectionLevel));
         if (r.Bins.Count == 0)
         {
             layout.Add(new Note("No IP packets on the timeline.", NoteKind.Info));
