@@ -177,7 +177,7 @@ public sealed class PdfNavigationTests
         foreach (var c in run.Captures) Assert.True(PageOf(summaryPages, c.Input.Path) > 0, c.Input.Path);
         var sections = run.Captures.Where(c => PageOf(summaryPages, "Capture " + c.Input.Path + " ") > 0).Select(c => c.Id).ToList();
         Assert.Equal(flagged.Order(StringComparer.Ordinal), sections);
-        Assert.Contains("This PDF is a summary", string.Concat(summaryPages));
+        Assert.Contains("This PDF is a summary: it has a section only for the 2 that need a look", string.Concat(summaryPages));
         var outline = Outline(summary);
         Assert.Equal(["night/cap-0007.pcap", "night/cap-0019.pcap"], outline.Single(m => m.Title == "Captures that need a look").Children.Select(m => m.Title));
         // Full: a section for every capture, so many more pages.
@@ -199,6 +199,8 @@ public sealed class PdfNavigationTests
         int sections = run.Captures.Count(c => PageOf(pages, "Capture " + c.Input.Path + " ") > 0);
 
         Assert.Equal(expectedSections, sections);
+        // A summary of clean captures says why it has no capture sections; a full PDF says nothing of a summary.
+        Assert.Equal(expectedSections == 0, string.Concat(pages).Contains($"This run has {count} captures. This PDF is a summary: none of them needs a look", StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -151,9 +151,12 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new Heading("Captures", S.Heading, OutlineLevel: 0, Anchor: "captures", OutlineTitle: "Captures (summary table)"));
         if (summaryOnly)
         {
+            const string Why = "failed or partial, with issues, watchlist hits, signals or other warnings";
+            string which = detailed.Count == 0
+                ? $"none of them needs a look ({Why}), so it has no capture sections"
+                : $"it has a section only for the {Fmt.Int(detailed.Count)} that need a look ({Why})";
             layout.Add(new Note(
-                $"This run has {Names.Count(run.Captures.Count, "capture")}. This PDF is a summary: it has a section only for the {Fmt.Int(detailed.Count)} " +
-                "that need a look (failed or partial, with issues, watchlist hits, signals or other warnings); every capture's own PDF " +
+                $"This run has {Names.Count(run.Captures.Count, "capture")}. This PDF is a summary: {which}; every capture's own PDF " +
                 "(captures/<id>/report.pdf) has its full detail. --run-pdf full puts every capture in this PDF.", NoteKind.Info));
         }
         var captureRows = run.Captures.Select((c, i) => (IReadOnlyList<string>)
