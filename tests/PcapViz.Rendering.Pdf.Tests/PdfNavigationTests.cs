@@ -257,6 +257,31 @@ public sealed class PdfNavigationTests
         }
     }
 
+    /// <summary>The outline and contents are appended after Skia's bytes: the same run gives the same bytes under another culture and in parallel.</summary>
+    [Fact]
+    public void RenderRun_SummaryWithOutline_SameBytesUnderAnotherCultureAndInParallel()
+    {
+        var run = ManySmall(30);
+        byte[] alone = PdfTestKit.RenderRun(run);
+        var saved = CultureInfo.CurrentCulture;
+        byte[] german;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
+            german = PdfTestKit.RenderRun(run);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = saved;
+        }
+        var parallel = new byte[3][];
+        Parallel.For(0, parallel.Length, i => parallel[i] = PdfTestKit.RenderRun(run));
+
+        Assert.True(alone.AsSpan().SequenceEqual(german), "the culture reaches the run PDF");
+        Assert.All(parallel, p => Assert.True(alone.AsSpan().SequenceEqual(p), "a render in parallel differs"));
+        Assert.NotEmpty(Outline(alone));
+    }
+
     [Fact]
     public void RenderRun_Poppler_ReadsTheOutlinedPdfWithoutComplaint()
     {

@@ -83,9 +83,8 @@ internal static class Charts
         int w = traffic.BinSeconds;
         var axis = TimelineAxis.For(traffic);
         double max = Math.Max(1, bins.Max(b => (double)b.IpBytes));
-        var yTicks = NiceTicks(max);
+        var (yTicks, yLabels) = ByteTicks(max);
         double yMax = Math.Max(max * 1.06, yTicks[^1]);
-        var yLabels = yTicks.Select(Fmt.Axis).ToList();
 
         float left = yLabels.Max(l => TextKit.Width(l, font)) + 8f;
         float top = lh + lh / 2f + 4f;
@@ -259,6 +258,27 @@ internal static class Charts
             ticks.Add((t - t0, local.ToString(step >= 12 ? "yyyy" : "yyyy-MM", CultureInfo.InvariantCulture)));
         }
         return ticks;
+    }
+
+    private static readonly string[] ByteUnits = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
+    /// <summary>
+    /// Ticks of a byte axis in the IEC units every byte size of the reports uses (<see cref="Names.Bytes"/>): the
+    /// largest unit in which <paramref name="max"/> is at least 2, round steps in it ("0", "1 MiB", "2 MiB";
+    /// "0", "500 KiB", "1,000 KiB", "1,500 KiB").
+    /// </summary>
+    internal static (List<double> Ticks, List<string> Labels) ByteTicks(double max)
+    {
+        int unit = 0;
+        double scale = 1;
+        while (unit < ByteUnits.Length - 1 && max / (scale * 1024) >= 2)
+        {
+            scale *= 1024;
+            unit++;
+        }
+        var scaled = NiceTicks(max / scale);
+        return (scaled.Select(t => t * scale).ToList(),
+            scaled.Select(t => t == 0 ? "0" : t.ToString("#,0.##", CultureInfo.InvariantCulture) + " " + ByteUnits[unit]).ToList());
     }
 
     /// <summary>0 and round steps (1, 2, 2.5, 5 × 10^k) up to the first one at or above <paramref name="max"/>; about five.</summary>
