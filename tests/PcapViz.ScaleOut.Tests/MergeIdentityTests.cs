@@ -41,16 +41,16 @@ public sealed class MergeIdentityTests
     }
 
     [Theory]
-    [InlineData("shards", "html,pdf,csv")]
-    [InlineData("merge", "all")]
-    [InlineData("merge", "json,pdf")]
-    public void Merge_PagesAtShardsOrMerge_AnyFormats_IsByteIdenticalToSingleMachineRun(string pages, string formats)
+    [InlineData("shards", "html,pdf,csv", "auto")]
+    [InlineData("merge", "all", "full")]
+    [InlineData("merge", "json,pdf", "summary")]
+    public void Merge_PagesAtShardsOrMerge_AnyFormats_IsByteIdenticalToSingleMachineRun(string pages, string formats, string runPdf)
     {
         using var t = new TempDir();
         string input = SamplesWithOddFiles(t);
-        var single = Cli.Run("report", input, "-o", t["single"], "-q", "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5");
+        var single = Cli.Run("report", input, "-o", t["single"], "-q", "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5", "--run-pdf", runPdf);
         Assert.True(single.ExitCode == 2, single.ToString());
-        var merged = ShardedRun.Run(t.Dir("cluster"), [input], 3, "--capture-pages", pages, "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5");
+        var merged = ShardedRun.Run(t.Dir("cluster"), [input], 3, "--capture-pages", pages, "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5", "--run-pdf", runPdf);
         Assert.True(merged.ExitCode == 2, merged.ToString());
         var expected = Bundle.Snapshot(t["single"]);
         // Shards always keep analysis.json for the merge; the bundle has it only when JSON was asked for.

@@ -41,7 +41,7 @@ public sealed class PlanAndShardTests
         string input = t.Dir("in");
         var names = Captures.Samples(input);
         File.WriteAllText(Path.Combine(input, "readme.txt"), "not a capture");
-        string plan = ShardedRun.Plan(t.Root, [input], 2, "--exclude", "home-*", "--top", "7");
+        string plan = ShardedRun.Plan(t.Root, [input], 2, "--exclude", "home-*", "--top", "7", "--run-pdf", "full");
         using var doc = JsonDocument.Parse(File.ReadAllBytes(plan));
         var root = doc.RootElement;
         var inputs = root.GetProperty("inputs").EnumerateArray().ToList();
@@ -50,6 +50,7 @@ public sealed class PlanAndShardTests
         Assert.All(inputs, i => Assert.Equal(new FileInfo(Path.Combine(input, i.GetProperty("path").GetString()!)).Length, i.GetProperty("sizeBytes").GetInt64()));
         Assert.Equal("7", root.GetProperty("options").GetProperty("top").GetString());
         Assert.Equal("home-*", root.GetProperty("options").GetProperty("exclude").GetString());
+        Assert.Equal("full", root.GetProperty("options").GetProperty("runPdf").GetString());
         Assert.Equal("readme.txt", root.GetProperty("skipped")[0].GetProperty("path").GetString());
         Assert.Equal(long.Parse(Cli.Epoch, System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("generatedEpochSeconds").GetInt64());
         // The SHA-256 covers the plan without its own field: recomputed independently here.
@@ -123,11 +124,12 @@ public sealed class PlanAndShardTests
         string input = t.Dir("in");
         Captures.Samples(input);
         string plan = ShardedRun.Plan(t.Root, [input], 2);
-        var r = Cli.Run("report", input, "--plan", plan, "--shard", "0", "-o", t["s0"], "--top", "3", "--bin", "60");
+        var r = Cli.Run("report", input, "--plan", plan, "--shard", "0", "-o", t["s0"], "--top", "3", "--bin", "60", "--run-pdf", "full");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("the plan names the inputs", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("--top is fixed by the plan", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("--bin is fixed by the plan", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--run-pdf is fixed by the plan", r.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>Plans 3 shards over the samples and runs them; returns (plan, shard dirs).</summary>
