@@ -157,7 +157,7 @@ public sealed class PdfNavigationTests
     public void RenderRun_ThirtyCaptures_SummaryHasOnlyTheFlaggedCapturesAndFullHasAll()
     {
         var run = ManySmall(30);
-        var flagged = new HashSet<string> { "cap-0007", "cap-0019" };
+        var flagged = new HashSet<string> { "cap-0007", "cap-0019", "cap-0023" };
         run = run with
         {
             Captures = run.Captures.Select(c => c.Id switch
@@ -166,6 +166,12 @@ public sealed class PdfNavigationTests
                 "cap-0019" => c with { Issues = [new CaptureIssue(IssueSeverity.Warning, "bad-timestamp", "a timestamp goes backwards", 1_024, 3)] },
                 _ => c,
             }).ToList(),
+            Memory = new RunMemory
+            {
+                WatchlistsChecked = true,
+                WatchlistEntries = 1,
+                WatchlistHits = [new WatchlistHit(IndicatorKind.Address, "10.1.1.2", "10.1.1.2", "lab printer", "watch.txt", 3, 10, [new IndicatorSighting("cap-0023", null)])],
+            },
         };
 
         byte[] summary = PdfTestKit.RenderRun(run);
@@ -173,13 +179,17 @@ public sealed class PdfNavigationTests
         var summaryPages = PdfTestKit.PageTexts(summary);
         var fullPages = PdfTestKit.PageTexts(full);
 
-        // Auto above 25 captures: the summary table lists all 30, sections only for the two flagged ones.
+        // Auto above 25 captures: the summary table lists all 30, sections only for the partial one, the one with a
+        // warning and the one with a watchlist hit.
         foreach (var c in run.Captures) Assert.True(PageOf(summaryPages, c.Input.Path) > 0, c.Input.Path);
         var sections = run.Captures.Where(c => PageOf(summaryPages, "Capture " + c.Input.Path + " ") > 0).Select(c => c.Id).ToList();
         Assert.Equal(flagged.Order(StringComparer.Ordinal), sections);
-        Assert.Contains("This PDF is a summary: it has a section only for the 2 that need a look", string.Concat(summaryPages));
+        Assert.Contains("This PDF is a summary: it has a section only for the 3 that need a look", string.Concat(summaryPages));
         var outline = Outline(summary);
-        Assert.Equal(["night/cap-0007.pcap", "night/cap-0019.pcap"], outline.Single(m => m.Title == "Captures that need a look").Children.Select(m => m.Title));
+        var needLook = outline.Single(m => m.Title == "Captures that need a look");
+        Assert.Equal(["night/cap-0007.pcap", "night/cap-0019.pcap", "night/cap-0023.pcap"], needLook.Children.Select(m => m.Title));
+        Assert.Equal("1 watchlist hit", outline[0].Title);
+        Assert.Equal(["1 watchlist hit", "Highlights"], needLook.Children[2].Children.Select(m => m.Title).Take(2));
         // Full: a section for every capture, so many more pages.
         Assert.All(run.Captures, c => Assert.True(PageOf(fullPages, "Capture " + c.Input.Path + " ") > 0, c.Input.Path));
         Assert.True(summaryPages.Count * 4 < fullPages.Count, $"summary {summaryPages.Count} pages, full {fullPages.Count} pages");
