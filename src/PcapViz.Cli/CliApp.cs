@@ -63,6 +63,15 @@ public static class CliApp
         root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
+        // An option or command that does not exist is named as such, with the closest valid one, before anything runs
+        // (System.CommandLine would take a mistyped option after `report` for an input path).
+        var unknown = Suggestions.ForUnknownTokens(parse);
+        if (unknown.Count > 0)
+        {
+            foreach (string message in unknown) stderr.WriteLine($"pcapviz: {message}");
+            stderr.WriteLine($"Run '{CommandPath(parse.CommandResult)} --help' for the options.");
+            return ExitCodes.Fatal;
+        }
         if (parse.Errors.Count > 0 && parse.Action is null)
         {
             foreach (var e in parse.Errors) stderr.WriteLine($"pcapviz: {e.Message}");
@@ -73,6 +82,16 @@ public static class CliApp
             stdout.WriteLine(ReportHelpEpilogue);
         // System.CommandLine reports parse errors with exit code 1, which is our usage-error code too.
         return code;
+    }
+
+    /// <summary>"pcapviz", "pcapviz report", "pcapviz history show": the command the parse ended in.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Add(r.Parent is null ? "pcapviz" : r.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     private static Command ReportCommand(TextWriter stdout, TextWriter stderr)
@@ -126,6 +145,7 @@ public static class CliApp
             if (roots.Length == 0) errors.Add("name at least one input file or directory.");
             foreach (string input in roots)
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
+            if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
             var settings = set.Parse(parse, errors);
             ManifestSigner? signer = null;
             if (parse.GetValue(signKey) is { } keyPath)
@@ -196,6 +216,7 @@ public static class CliApp
     {
         if (roots.Length > 0) errors.Add("--plan: the plan names the inputs; give no inputs on the command line.");
         if (incremental) errors.Add("--plan: --incremental does not apply to a shard.");
+        if (OutputPreflight.Check(output) is { } outputError) errors.Add(outputError);
         foreach (string name in set.FixedByPlan(parse)) errors.Add($"--plan: {name} is fixed by the plan; give it to 'pcapviz plan'.");
         ShardPlan? plan = null;
         try
@@ -280,8 +301,8 @@ public static class CliApp
             if (verbosity != Verbosity.Quiet)
             {
                 var byShard = plan.InputsByShard();
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Wrote {Terminal.Safe(Path.GetFullPath(target))}: {plan.Inputs.Count} captures ({plan.Inputs.Sum(i => i.SizeBytes):N0} bytes) in {count} shards, largest {byShard.Max(s => s.Sum(i => i.SizeBytes)):N0} bytes; {plan.Skipped.Count} files skipped; plan SHA-256 {plan.Sha256}."));
+                stdout.WriteLine(Invariant.Text(
+                    $"Wrote {Terminal.Safe(Path.GetFullPath(target))}: {Names.Count(plan.Inputs.Count, "capture")} ({Names.Count(plan.Inputs.Sum(i => i.SizeBytes), "byte")}) in {Names.Count(count, "shard")}, largest {Names.Count(byShard.Max(s => s.Sum(i => i.SizeBytes)), "byte")}; {Names.Count(plan.Skipped.Count, "file")} skipped; plan SHA-256 {plan.Sha256}."));
             }
             return ExitCodes.Success;
         });
@@ -311,6 +332,7 @@ public static class CliApp
             if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
             FailPolicy? policy = parse.GetValue(failOn) is { } f ? ReportOptionSet.ParseFailOn(f, errors) : null;
+            if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
             if (errors.Count > 0) return UsageErrors(errors, "merge", stderr);
             var (loaded, dirs, loadErrors) = ShardSet.Load(parse.GetValue(shards)!, parse.GetValue(plan));
             errors.AddRange(loadErrors);
@@ -320,7 +342,7 @@ public static class CliApp
             if (errors.Count > 0)
             {
                 foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
-                stderr.WriteLine($"pcapviz: nothing was merged ({errors.Count} problem(s)).");
+                stderr.WriteLine($"pcapviz: nothing was merged ({Names.Count(errors.Count, "problem")}).");
                 return ExitCodes.Fatal;
             }
             // The memory options join the plan's in manifest.json as a single-machine run lists them, so the merged
@@ -404,11 +426,11 @@ public static class CliApp
                 foreach (var p in problems)
                     stdout.WriteLine($"{prefix}{p.Kind.ToString().ToLowerInvariant(),-9} {Terminal.Safe(p.Path)}: {Terminal.Safe(p.Detail)}");
                 foreach (string note in report.Notes) stdout.WriteLine($"{prefix}{note}");
-                if (checkInputs && problems.All(p => p.Kind != VerifyProblemKind.Input)) stdout.WriteLine($"{prefix}inputs: {report.Manifest!.Inputs.Count} captures match manifest.json");
+                if (checkInputs && problems.All(p => p.Kind != VerifyProblemKind.Input)) stdout.WriteLine($"{prefix}inputs: {Names.Count(report.Manifest!.Inputs.Count, "capture")} {(report.Manifest!.Inputs.Count == 1 ? "matches" : "match")} manifest.json");
                 if (recomputeAll && problems.All(p => p.Kind != VerifyProblemKind.Recomputed)) stdout.WriteLine($"{prefix}recomputed: every data file is identical");
                 stdout.WriteLine(problems.Count == 0
-                    ? $"{prefix}intact: {report.FilesChecked} files match manifest.json"
-                    : $"{prefix}NOT intact: {problems.Count} problem(s) among {report.FilesChecked} listed files");
+                    ? $"{prefix}intact: {Names.Count(report.FilesChecked, "file")} {(report.FilesChecked == 1 ? "matches" : "match")} manifest.json"
+                    : $"{prefix}NOT intact: {Names.Count(problems.Count, "problem")} among {Names.Count(report.FilesChecked, "listed file")}");
                 intact &= problems.Count == 0;
             }
             return fatal ? ExitCodes.Fatal : intact ? ExitCodes.Success : ExitCodes.CapturesWithIssues;

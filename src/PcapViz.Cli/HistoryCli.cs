@@ -75,9 +75,9 @@ internal static class HistoryCli
         show.SetAction(p => Guard(stderr, () =>
         {
             var o = HistoryMaintenance.Show(p.GetValue(db)!, Math.Clamp(p.GetValue(last), 1, 100_000), Seconds(p.GetValue(wait)));
-            stdout.WriteLine($"{Terminal.Safe(o.Path)}: schema {o.SchemaVersion}, {N(o.FileBytes)} bytes (+ {N(o.WalBytes)} bytes write-ahead log)");
-            stdout.WriteLine($"{N(o.Runs)} runs ({Terminal.Safe(o.FirstRunUtc ?? "–")} to {Terminal.Safe(o.LastRunUtc ?? "–")}), {N(o.Captures)} distinct captures, " +
-                             $"{N(o.Addresses)} addresses, {N(o.Names)} names, {N(o.Domains)} registered domains");
+            stdout.WriteLine($"{Terminal.Safe(o.Path)}: schema {o.SchemaVersion}, {Names.Count(o.FileBytes, "byte")} (+ {Names.Count(o.WalBytes, "byte")} write-ahead log)");
+            stdout.WriteLine($"{Names.Count(o.Runs, "run")} ({Terminal.Safe(o.FirstRunUtc ?? "–")} to {Terminal.Safe(o.LastRunUtc ?? "–")}), {Names.Count(o.Captures, "distinct capture")}, " +
+                             $"{Names.Count(o.Addresses, "address", "addresses")}, {Names.Count(o.Names, "name")}, {Names.Count(o.Domains, "registered domain")}");
             if (o.LastRuns.Count > 0)
             {
                 stdout.WriteLine($"{"run",6}  {"time (UTC)",-20}  {"captures",8}  {"failed",6}  {"packets",14}  {"IP bytes",16}  {"first seen",10}");
@@ -102,7 +102,7 @@ internal static class HistoryCli
                 stdout.WriteLine($"{Kind(r.Kind)} {Terminal.Safe(r.Value)}");
                 stdout.WriteLine($"  first seen: run of {Terminal.Safe(r.FirstRunUtc)}, capture {Terminal.Safe(r.FirstCapturePath ?? "–")} (first packet {Terminal.Safe(r.FirstPacketUtc ?? "–")})");
                 stdout.WriteLine($"  last seen:  run of {Terminal.Safe(r.LastRunUtc)} (last packet {Terminal.Safe(r.LastPacketUtc ?? "–")})");
-                stdout.WriteLine($"  in {N(r.Captures)} distinct captures, {N(r.TotalCount)} {(r.Kind == IndicatorKind.Address ? "packets" : "queries")} in all");
+                stdout.WriteLine($"  in {Names.Count(r.Captures, "distinct capture")}, {(r.Kind == IndicatorKind.Address ? Names.Count(r.TotalCount, "packet") : Names.Count(r.TotalCount, "query", "queries"))} in all");
             }
             return ExitCodes.Success;
         }));
@@ -126,7 +126,7 @@ internal static class HistoryCli
             return Guard(stderr, () =>
             {
                 var r = HistoryMaintenance.Prune(p.GetValue(db)!, days, now, Seconds(p.GetValue(wait)));
-                stdout.WriteLine($"Pruned {N(r.Runs)} runs, {N(r.Captures)} captures and {N(r.Indicators)} indicators older than {days} days (run 'pcapviz history vacuum' to shrink the file).");
+                stdout.WriteLine($"Pruned {Names.Count(r.Runs, "run")}, {Names.Count(r.Captures, "capture")} and {Names.Count(r.Indicators, "indicator")} older than {Names.Count(days, "day")} (run 'pcapviz history vacuum' to shrink the file).");
                 return ExitCodes.Success;
             });
         });

@@ -94,18 +94,28 @@ internal static class ReportExecution
     private static RunOutcome RunWithProgressBar(Verbosity verbosity, Func<IRunObserver, CancellationToken, RunOutcome> run, CancellationToken token)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return RunWithProgressBar(console, verbosity, run, token);
+    }
+
+    /// <summary>The live bar on <paramref name="console"/>; every message goes through the same console, so it is printed above the bar.</summary>
+    internal static RunOutcome RunWithProgressBar(IAnsiConsole console, Verbosity verbosity, Func<IRunObserver, CancellationToken, RunOutcome> run, CancellationToken token)
+    {
         RunOutcome? outcome = null;
+        var rate = new PhaseRateColumn();
         console.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), rate, new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var observer = new ProgressBarObserver(console, ctx, verbosity);
+                var observer = new ProgressBarObserver(console, ctx, verbosity, rate);
                 outcome = run(observer, token);
                 observer.Complete();
             });
         return outcome!;
     }
+
+    /// <summary>Files named one by one in the final line before the rest are only counted.</summary>
+    internal const int NamedInSummary = 3;
 
     private static void PrintSummary(RunOutcome outcome, RunRequest request, Verbosity verbosity, TextWriter stdout)
     {
@@ -113,9 +123,35 @@ internal static class ReportExecution
         int ok = run.Captures.Count(c => c.Status == CaptureStatus.Ok);
         int partial = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
         int failed = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Wrote {Terminal.Safe(Path.GetFullPath(request.OutputDirectory))}: {run.Captures.Count} captures ({ok} ok, {partial} partial, {failed} failed" +
-            $"{(outcome.ReusedCaptures > 0 ? $", {outcome.ReusedCaptures} reused" : "")}), {run.Totals.Packets:N0} packets, {run.Skipped.Count} files skipped."));
+        string bundle = Terminal.Safe(Path.GetFullPath(request.OutputDirectory));
+        stdout.WriteLine(Invariant.Text(
+            $"Wrote {bundle}: {Names.Count(run.Captures.Count, "capture")} ({ok} ok, {partial} partial, {failed} failed" +
+            $"{(outcome.ReusedCaptures > 0 ? Invariant.Text($", {outcome.ReusedCaptures} reused") : "")}), {Names.Count(run.Totals.Packets, "packet")}, {Names.Count(run.Skipped.Count, "file")} skipped."));
+        if (NeedsALook(run, request, bundle) is { } line) stdout.WriteLine(line);
+    }
+
+    /// <summary>
+    /// The final line: the failed, partial and skipped files by name (the first few of each, then how many more and
+    /// where every one is listed); null when there are none.
+    /// </summary>
+    internal static string? NeedsALook(RunResult run, RunRequest request, string bundle)
+    {
+        var groups = new (string Label, IReadOnlyList<string> Paths)[]
+        {
+            ("Failed", run.Captures.Where(c => c.Status == CaptureStatus.Failed).Select(c => c.Input.Path).ToList()),
+            ("Partial", run.Captures.Where(c => c.Status == CaptureStatus.Partial).Select(c => c.Input.Path).ToList()),
+            ("Skipped", run.Skipped.Select(s => s.Path).ToList()),
+        };
+        var parts = groups.Where(g => g.Paths.Count > 0).Select(g =>
+        {
+            string named = string.Join(", ", g.Paths.Take(NamedInSummary).Select(Terminal.Safe));
+            return g.Paths.Count > NamedInSummary ? $"{g.Label}: {named} and {Names.Count(g.Paths.Count - NamedInSummary, "more", "more")}" : $"{g.Label}: {named}";
+        }).ToList();
+        if (parts.Count == 0) return null;
+        bool cut = groups.Any(g => g.Paths.Count > NamedInSummary);
+        bool index = request.RunOutputs && request.Exporters.Any(e => e.Name == "html");
+        string where = index ? $"{bundle}/index.html and {bundle}/manifest.json" : $"{bundle}/manifest.json";
+        return string.Join(". ", parts) + (cut ? $" (every one is listed in {where})." : ".");
     }
 }
 
@@ -134,7 +170,7 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
     public void Discovered(int files, long totalBytes)
     {
         _total = files;
-        if (verbosity != Verbosity.Quiet) Line("info", Invariant.Text($"{files} captures, {totalBytes:N0} bytes to read"));
+        if (verbosity != Verbosity.Quiet) Line("info", Invariant.Text($"{Names.Count(files, "capture")}, {totalBytes:N0} bytes to read ({Names.Bytes(totalBytes)})"));
     }
 
     public void CaptureStarted(string path, long sizeBytes)
@@ -170,14 +206,56 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
     }
 
     public void Error(string message) => Line("error", message);
+
+    private long _renderStarted;
+    private int _renderTotal;
+    private int _rendered;
+
+    public void RenderStarted(int captures, int carried)
+    {
+        _renderTotal = captures;
+        _renderStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (verbosity != Verbosity.Quiet)
+            Line("info", $"rendering {Names.Count(captures, "capture")}{(carried > 0 ? $" ({Names.Count(carried, "more", "more")} carried over from the previous bundle)" : "")}");
+    }
+
+    public void CaptureRendered(CaptureResult capture)
+    {
+        // Counted and written under one lock (Lock is reentrant), so the counts appear in order.
+        lock (_lock)
+        {
+            int done = ++_rendered;
+            if (verbosity == Verbosity.Verbose)
+                Line("info", Invariant.Text($"rendered {done}/{_renderTotal}: {Terminal.Safe(capture.Input.Path)}"));
+            // Without --verbose, about every tenth of the way (decided by the count, so the lines do not depend on timing).
+            else if (verbosity == Verbosity.Normal && (done == _renderTotal || done * 10L / _renderTotal != (done - 1) * 10L / _renderTotal))
+                Line("info", Invariant.Text($"rendered {done}/{_renderTotal} captures"));
+        }
+    }
+
+    public void RunRenderStarted()
+    {
+        if (verbosity != Verbosity.Quiet) Line("info", "rendering the run's files");
+    }
+
+    public void RenderFinished()
+    {
+        if (verbosity != Verbosity.Quiet)
+            Line("info", Invariant.Text($"rendering done in {System.Diagnostics.Stopwatch.GetElapsedTime(_renderStarted).TotalSeconds:0.0} s"));
+    }
 }
 
-/// <summary>A live progress bar on a terminal: files done/total, bytes/s, ETA and the files being read.</summary>
-internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext context, Verbosity verbosity) : IRunObserver
+/// <summary>
+/// A live progress bar on a terminal: reading (files done/total, bytes/s, ETA and the files being read), then
+/// rendering (captures rendered/total, then the run's files). Messages go through the same console, which prints
+/// them above the bar (clears it, prints, draws it again), so a message never shares a line with the bar.
+/// </summary>
+internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext context, Verbosity verbosity, PhaseRateColumn rate) : IRunObserver
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _current = [];
     private ProgressTask? _task;
+    private ProgressTask? _render;
     private int _total;
     private int _done;
 
@@ -190,7 +268,7 @@ internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext 
     private string Describe()
     {
         string current = string.Join(", ", _current.Take(2).Select(p => Markup.Escape(Terminal.Safe(p.Length > 40 ? "…" + p[^39..] : p))));
-        return $"[bold]{_done}/{_total}[/] {current}";
+        return Invariant.Text($"[bold]{_done}/{_total}[/] {current}");
     }
 
     public void CaptureStarted(string path, long sizeBytes)
@@ -213,22 +291,105 @@ internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext 
             if (_task is not null) _task.Description = Describe();
         }
         foreach (var issue in result.Issues.Where(i => i.Severity == IssueSeverity.Error || verbosity == Verbosity.Verbose))
-            console.MarkupLine($"[{(issue.Severity == IssueSeverity.Error ? "red" : "yellow")}]{Markup.Escape(Terminal.Safe(result.Input.Path))}[/]: {Markup.Escape(Terminal.Safe(issue.Message))}");
+            Print($"[{(issue.Severity == IssueSeverity.Error ? "red" : "yellow")}]{Markup.Escape(Terminal.Safe(result.Input.Path))}[/]: {Markup.Escape(Terminal.Safe(issue.Message))}");
+    }
+
+    /// <summary>Reading is over: its bar stands full ("read"), and a second bar counts the captures rendered.</summary>
+    public void RenderStarted(int captures, int carried)
+    {
+        lock (_lock)
+        {
+            if (_task is not null)
+            {
+                _task.Value = _task.MaxValue;
+                _task.Description = Invariant.Text($"[bold]{_done}/{_total}[/] read");
+                _task.StopTask();
+            }
+            _render = context.AddTask(Invariant.Text($"rendering {Names.Count(captures, "capture")}"), maxValue: Math.Max(1, captures));
+            rate.CountsItems(_render);
+        }
+    }
+
+    public void CaptureRendered(CaptureResult capture)
+    {
+        _render?.Increment(1);
+        if (verbosity == Verbosity.Verbose) Print(Markup.Escape($"rendered {Terminal.Safe(capture.Input.Path)}"));
+    }
+
+    public void RunRenderStarted()
+    {
+        lock (_lock)
+        {
+            if (_render is null) return;
+            _render.Value = _render.MaxValue;
+            _render.Description = "rendering the run's files";
+        }
+    }
+
+    public void RenderFinished()
+    {
+        lock (_lock)
+        {
+            if (_render is null) return;
+            _render.Value = _render.MaxValue;
+            _render.Description = "rendered";
+        }
     }
 
     public void Complete()
     {
         if (_task is not null) _task.Value = _task.MaxValue;
+        if (_render is not null) _render.Value = _render.MaxValue;
     }
 
     public void Info(string message)
     {
-        if (verbosity == Verbosity.Verbose) console.MarkupLine(Markup.Escape(message));
+        if (verbosity == Verbosity.Verbose) Print(Markup.Escape(message));
     }
 
-    public void Warning(string message) => console.MarkupLine($"[yellow]warning[/]: {Markup.Escape(message)}");
+    public void Warning(string message) => Print($"[yellow]warning[/]: {Markup.Escape(message)}");
 
-    public void Error(string message) => console.MarkupLine($"[red]error[/]: {Markup.Escape(message)}");
+    public void Error(string message) => Print($"[red]error[/]: {Markup.Escape(message)}");
+
+    /// <summary>
+    /// One message above the bar, in a single write (the console puts it where the bar was and draws the bar again
+    /// below it), every screen line of it cleared first: a message that wraps onto the bar's old line, or is
+    /// shorter than it, leaves none of the bar behind.
+    /// </summary>
+    private void Print(string markup) => console.Write(new ClearedLines(new Markup(markup + "\n")));
+}
+
+/// <summary>A renderable whose every line starts by erasing the screen line it is written on.</summary>
+internal sealed class ClearedLines(Spectre.Console.Rendering.IRenderable inner) : Spectre.Console.Rendering.IRenderable
+{
+    private const string EraseLine = "\u001b[2K";
+
+    public Spectre.Console.Rendering.Measurement Measure(Spectre.Console.Rendering.RenderOptions options, int maxWidth) => inner.Measure(options, maxWidth);
+
+    public IEnumerable<Spectre.Console.Rendering.Segment> Render(Spectre.Console.Rendering.RenderOptions options, int maxWidth)
+    {
+        yield return Spectre.Console.Rendering.Segment.Control(EraseLine);
+        foreach (var segment in inner.Render(options, maxWidth))
+        {
+            yield return segment;
+            if (segment.IsLineBreak) yield return Spectre.Console.Rendering.Segment.Control(EraseLine);
+        }
+    }
+}
+
+/// <summary>Bytes/s for the reading bar; "done/total" for the rendering bar, whose steps are captures, not bytes.</summary>
+internal sealed class PhaseRateColumn : ProgressColumn
+{
+    private readonly TransferSpeedColumn _speed = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> _counted = new();
+
+    /// <summary>Shows <paramref name="task"/> as a count of items rather than a byte rate.</summary>
+    public void CountsItems(ProgressTask task) => _counted[task.Id] = true;
+
+    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+        _counted.ContainsKey(task.Id)
+            ? new Text(Invariant.Text($"{task.Value:0}/{task.MaxValue:0}"))
+            : _speed.Render(options, task, deltaTime);
 }
 
 /// <summary>Ends the process at once with an exit code: libc's _exit on Linux (no runtime shutdown, no waiting on

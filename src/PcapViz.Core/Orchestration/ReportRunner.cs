@@ -31,7 +31,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         {
             foreach (var s in discovery.Skipped) _observer.Warning($"{Terminal.Safe(s.Path)}: {Terminal.Safe(s.Reason)}");
             string message = $"No capture found in {string.Join(", ", request.Inputs.Select(i => $"'{Terminal.Safe(i)}'"))}" +
-                             $"{(discovery.Skipped.Count > 0 ? $" ({discovery.Skipped.Count} other files skipped)" : "")}: " +
+                             $"{(discovery.Skipped.Count > 0 ? $" ({Names.Count(discovery.Skipped.Count, "other file")} skipped)" : "")}: " +
                              "the output is left as it was. Use --allow-empty to write an empty bundle.";
             _observer.Error(message);
             return new RunOutcome(ExitCodes.NoInput, null, [message], 0);
@@ -202,12 +202,25 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
     {
         var exporters = new CompositeExporter(request.Exporters);
         var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
+        int carriedCount = carried.Count(c => c);
+        _observer.RenderStarted(run.Captures.Count - carriedCount, carriedCount);
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs), CancellationToken = cancellationToken }, i =>
         {
-            captureFailures[i] = carried[i] ? [] : exporters.ExportCapture(run.Captures[i], run, sink, cancellationToken);
+            if (carried[i])
+            {
+                captureFailures[i] = [];
+                return;
+            }
+            captureFailures[i] = exporters.ExportCapture(run.Captures[i], run, sink, cancellationToken);
+            _observer.CaptureRendered(run.Captures[i]);
         });
         var failures = captureFailures.SelectMany(f => f).ToList();
-        if (!runCarried && request.RunOutputs) failures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
+        if (!runCarried && request.RunOutputs)
+        {
+            _observer.RunRenderStarted();
+            failures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
+        }
+        _observer.RenderFinished();
         return failures;
     }
 

@@ -19,7 +19,7 @@ internal static class RunCompletion
         var first = failures[0];
         string what = first.CaptureId is null ? $"the run-level {first.Exporter} output" : $"the {first.Exporter} output of capture {first.CaptureId}";
         return $"The bundle was not written: {what} failed: {Terminal.Safe(first.Message)}" +
-               $"{(failures.Count > 1 ? $" (and {failures.Count - 1} more failed outputs)" : "")}; {PreviousStays(target)}";
+               $"{(failures.Count > 1 ? $" (and {Names.Count(failures.Count - 1, "more failed output")})" : "")}; {PreviousStays(target)}";
     }
 
     /// <summary>The line for a write that failed part-way (disk full, I/O error, permissions).</summary>

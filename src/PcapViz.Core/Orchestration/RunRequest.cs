@@ -78,6 +78,21 @@ public interface IRunObserver
     void Info(string message);
     void Warning(string message);
     void Error(string message);
+
+    /// <summary>
+    /// Reading is over and the outputs are written now: <paramref name="captures"/> captures to render (or, in a merge,
+    /// to copy from their shards); <paramref name="carried"/> more keep their files from the previous bundle.
+    /// </summary>
+    void RenderStarted(int captures, int carried) { }
+
+    /// <summary>One capture's files are written (called from the rendering threads, in any order).</summary>
+    void CaptureRendered(CaptureResult capture) { }
+
+    /// <summary>Every capture is rendered; the run-level outputs (index, run PDF, assets) are written now.</summary>
+    void RunRenderStarted() { }
+
+    /// <summary>Every output is written (the bundle is committed next).</summary>
+    void RenderFinished() { }
 }
 
 public sealed class NullRunObserver : IRunObserver

@@ -132,6 +132,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                           report.Exporters.Any(e => e.CaptureFilesNeedTheWholeRun);
         var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         var altered = new ConcurrentBag<(int Index, string Message)>();
+        _observer.RenderStarted(run.Captures.Count, 0);
         Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
         {
             var capture = run.Captures[i];
@@ -148,6 +149,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                         altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
                 }
                 captureFailures[i] = exporters.ExportCapture(capture, run, sink, cancellationToken);
+                _observer.CaptureRendered(capture);
                 return;
             }
             foreach (string path in listed)
@@ -159,12 +161,15 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                     altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
             }
             captureFailures[i] = shard.ExporterFailures.Where(f => f.CaptureId == capture.Id).ToList();
+            _observer.CaptureRendered(capture);
         });
         if (!altered.IsEmpty)
             throw new ShardMergeException(altered.OrderBy(a => a.Index).Select(a => a.Message).ToList());
 
         var allFailures = captureFailures.SelectMany(f => f).ToList();
+        _observer.RunRenderStarted();
         allFailures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
+        _observer.RenderFinished();
         if (allFailures.Count == 0 && run.Memory is not null)
             using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
                 HistoryJsonWriter.Write(historyJson, run.Memory);
