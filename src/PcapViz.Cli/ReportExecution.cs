@@ -102,12 +102,13 @@ internal static class ReportExecution
     {
         RunOutcome? outcome = null;
         var rate = new PhaseRateColumn();
+        var layout = ProgressLayout.For(console.Profile.Width);
         console.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), rate, new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn { Width = layout.BarWidth }, new PercentageColumn(), rate, new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var observer = new ProgressBarObserver(console, ctx, verbosity, rate);
+                var observer = new ProgressBarObserver(console, ctx, verbosity, rate, layout);
                 outcome = run(observer, token);
                 observer.Complete();
             });
@@ -250,7 +251,7 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
 /// rendering (captures rendered/total, then the run's files). Messages go through the same console, which prints
 /// them above the bar (clears it, prints, draws it again), so a message never shares a line with the bar.
 /// </summary>
-internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext context, Verbosity verbosity, PhaseRateColumn rate) : IRunObserver
+internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext context, Verbosity verbosity, PhaseRateColumn rate, ProgressLayout layout) : IRunObserver
 {
     private readonly Lock _lock = new();
     private readonly HashSet<string> _current = [];
@@ -265,11 +266,7 @@ internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext 
         _task = context.AddTask(Describe(), maxValue: Math.Max(1, totalBytes));
     }
 
-    private string Describe()
-    {
-        string current = string.Join(", ", _current.Take(2).Select(p => Markup.Escape(Terminal.Safe(p.Length > 40 ? "…" + p[^39..] : p))));
-        return Invariant.Text($"[bold]{_done}/{_total}[/] {current}");
-    }
+    private string Describe() => layout.Describe(_done, _total, _current.Take(2));
 
     public void CaptureStarted(string path, long sizeBytes)
     {
@@ -374,6 +371,33 @@ internal sealed class ClearedLines(Spectre.Console.Rendering.IRenderable inner) 
             yield return segment;
             if (segment.IsLineBreak) yield return Spectre.Console.Rendering.Segment.Control(EraseLine);
         }
+    }
+}
+
+/// <summary>
+/// Column widths that fit one terminal line per task: when the description is wider than its share, the console
+/// library squeezes the other columns and wraps them ("7.8 MiB/s" over three lines), and the bar takes several
+/// lines that jump about. The bar narrows on narrow terminals; the description is cut to what is left.
+/// </summary>
+internal sealed record ProgressLayout(int BarWidth, int DescriptionWidth)
+{
+    /// <summary>Percentage (4), rate (up to 11: "999.9 MiB/s"), time left (8) and the four gaps between five columns.</summary>
+    private const int OtherColumns = 4 + 11 + 8 + 4;
+
+    public static ProgressLayout For(int width)
+    {
+        int bar = Math.Clamp(width - 75, 10, 40);
+        return new ProgressLayout(bar, Math.Max(12, width - bar - OtherColumns - 1));
+    }
+
+    /// <summary>"12/79 site-a/x.pcap, …long/path/y.pcap" (markup), at most <see cref="DescriptionWidth"/> characters shown.</summary>
+    public string Describe(int done, int total, IEnumerable<string> current)
+    {
+        string count = Invariant.Text($"{done}/{total}");
+        int room = DescriptionWidth - count.Length - 1;
+        string files = string.Join(", ", current.Select(Terminal.Safe));
+        if (files.Length > room) files = room < 2 ? "" : "…" + files[^(room - 1)..];
+        return files.Length == 0 ? $"[bold]{count}[/]" : $"[bold]{count}[/] {Markup.Escape(files)}";
     }
 }
 

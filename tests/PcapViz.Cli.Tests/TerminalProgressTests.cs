@@ -20,10 +20,13 @@ public sealed class TerminalProgressTests : IDisposable
     public async Task Report_OnATerminal_MessagesArePrintedAboveTheBarAndTheRenderPhaseHasItsOwnCount()
     {
         TestEnvironment.Require(File.Exists("/usr/bin/script"), "util-linux `script` (Debian bsdutils) is not installed.");
+        // Long names: the files being read are shown beside the bar.
         string input = _t.Dir("in");
         Captures.Samples(input);
+        foreach (string f in Directory.GetFiles(input))
+            File.Move(f, Path.Combine(input, "night-of-2024-03-01-from-the-branch-office-sensor-" + Path.GetFileName(f)));
         int captures = Directory.GetFiles(input).Length + 1;
-        byte[] whole = File.ReadAllBytes(Path.Combine(input, "office-lan.pcap"));
+        byte[] whole = File.ReadAllBytes(Path.Combine(input, "night-of-2024-03-01-from-the-branch-office-sensor-office-lan.pcap"));
         File.WriteAllBytes(Path.Combine(input, "cut.pcap"), whole[..100]);
         File.WriteAllText(Path.Combine(input, "notes.txt"), "not a capture");
         string output = _t["out"];
@@ -41,6 +44,10 @@ public sealed class TerminalProgressTests : IDisposable
         Assert.Contains(screen, l => l.StartsWith("Skipped notes.txt: ", StringComparison.Ordinal));
         Assert.Equal(captures, screen.Count(l => l.StartsWith("rendered ", StringComparison.Ordinal)));
         // While rendering, the bar counted the captures rendered (drawn under every message of that phase).
+        // One line per task (reading, rendering) plus the blank line under them: the live display never takes more, so
+        // no column was squeezed onto further lines, however long the names of the files being read.
+        int mostLinesUp = System.Text.RegularExpressions.Regex.Matches(raw, @"\u001b\[(\d+)A").Max(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(mostLinesUp <= 3, $"the live display took {mostLinesUp} lines");
         string plain = TerminalScreen.WithoutEscapes(raw);
         Assert.Contains($"rendering {captures} captures", plain, StringComparison.Ordinal);
         Assert.Contains($"{captures}/{captures} read", plain, StringComparison.Ordinal);
@@ -187,4 +194,35 @@ internal static class TerminalScreen
     /// <summary>The output with every escape sequence removed (what was written, in order, not where).</summary>
     public static string WithoutEscapes(string raw) =>
         System.Text.RegularExpressions.Regex.Replace(raw, @"\u001b(\[[0-9;?]*[A-Za-z]|\][^\u0007]*\u0007|.)", "");
+}
+
+/// <summary>The live display's columns fit one terminal line per task.</summary>
+public sealed class ProgressLayoutTests
+{
+    [Theory]
+    [InlineData(60)]
+    [InlineData(80)]
+    [InlineData(100)]
+    [InlineData(200)]
+    public void Describe_LongNames_FitsTheWidthLeftBesideTheBar(int width)
+    {
+        var layout = PcapViz.Cli.ProgressLayout.For(width);
+        string[] files = ["site-a/2024/03/01/a-very-long-capture-file-name-from-the-sensor.pcap", "b.pcap"];
+
+        string shown = Spectre.Console.Markup.Remove(layout.Describe(1234, 20000, files));
+
+        Assert.True(shown.Length <= layout.DescriptionWidth, $"'{shown}' ({shown.Length}) is wider than {layout.DescriptionWidth}");
+        Assert.StartsWith("1234/20000 ", shown, StringComparison.Ordinal);
+        Assert.EndsWith("b.pcap", shown, StringComparison.Ordinal);
+        // Description, bar, percentage (4), rate (11), time left (8) and the gaps between the five columns.
+        if (width >= 80) Assert.True(layout.DescriptionWidth + layout.BarWidth + 4 + 11 + 8 + 4 < width, $"{layout} does not fit {width} columns");
+    }
+
+    [Fact]
+    public void Describe_ShortNames_AreShownWhole()
+    {
+        var layout = PcapViz.Cli.ProgressLayout.For(100);
+        Assert.Equal("[bold]3/7[/] a.pcap, b.pcap", layout.Describe(3, 7, ["a.pcap", "b.pcap"]));
+        Assert.Equal("[bold]0/7[/]", layout.Describe(0, 7, []));
+    }
 }
