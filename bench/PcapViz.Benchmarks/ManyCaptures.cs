@@ -18,4 +18,23 @@ internal static class ManyCaptures
         }
         return 0;
     }
+
+    /// <summary>
+    /// Writes captures that each come near the distinct-key limit (--max-distinct, 200,000 by default): many sources
+    /// and names with flat popularity, as a scan or a DNS flood gives. Memory per capture result is then at its largest.
+    /// </summary>
+    public static int WriteHeavy(string directory, int count, int packets)
+    {
+        Directory.CreateDirectory(directory);
+        for (int i = 1; i <= count; i++)
+        {
+            string path = Path.Combine(directory, $"heavy-{i.ToString("D3", CultureInfo.InvariantCulture)}.pcap");
+            if (File.Exists(path)) continue;
+            SyntheticTraffic.WriteFile(path, new SyntheticTrafficOptions
+            {
+                Packets = packets, Seed = (ulong)i, DurationSeconds = 3600, Hosts = 300_000, DnsNames = 150_000, DnsShare = 0.3, ZipfExponent = 0.2,
+            });
+        }
+        return 0;
+    }
 }

@@ -6,6 +6,7 @@ using PcapViz.Benchmarks;
 // pcapviz-bench analyze FILE PARALLELISM     one CaptureAnalyzer.Analyze call, prints seconds (for 1 vs N cores)
 // pcapviz-bench merge-fixture PLAN WORKDIR   every shard of a plan, in-process (bench/merge-cost.sh times the merge)
 // pcapviz-bench many DIR COUNT [PACKETS]      COUNT small synthetic captures (seeds 1..COUNT) in DIR/part-NN/ (bench/many-captures.sh)
+// pcapviz-bench heavy DIR COUNT [PACKETS]     COUNT captures near the distinct-key limit (bench/many-captures.sh, HEAVY=N)
 if (args.Length >= 1 && args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(BenchData).Assembly).Run(args[1..]);
@@ -20,5 +21,8 @@ if (args.Length == 3 && args[0] == "merge-fixture")
 if (args.Length is 3 or 4 && args[0] == "many")
     return ManyCaptures.Write(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
         args.Length == 4 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 200);
-Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P | merge-fixture PLAN WORKDIR | many DIR COUNT [PACKETS]");
+if (args.Length is 3 or 4 && args[0] == "heavy")
+    return ManyCaptures.WriteHeavy(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
+        args.Length == 4 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 600_000);
+Console.Error.WriteLine("usage: pcapviz-bench bdn [--filter *] | profile FILE [P...] | analyze FILE P | merge-fixture PLAN WORKDIR | many DIR COUNT [PACKETS] | heavy DIR COUNT [PACKETS]");
 return 1;

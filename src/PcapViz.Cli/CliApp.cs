@@ -112,6 +112,11 @@ public static class CliApp
         var chain = new Option<string?>("--chain") { Description = "The previous night's manifest.json: its SHA-256 is recorded in the new manifest, so `verify --chain` detects a removed or rewritten night." };
         var publicSuffixList = new Option<string?>("--public-suffix-list") { Description = "Public Suffix List file (publicsuffix.org format) for registered domains instead of the copy shipped with PcapViz. Not with --plan." };
         var geoIp = new Option<string[]>("--geoip") { Description = "MaxMind DB file (.mmdb) for country and ASN of each address (repeatable: a country and an ASN database). Off by default. Not with --plan." };
+        var memoryEntries = new Option<long>("--memory-entries")
+        {
+            Description = "Entries of finished results (addresses, names, bins, answers) held in memory; further captures' results wait on disk beside the output until the pages need them (about 200 bytes an entry). The output is the same.",
+            DefaultValueFactory = _ => CaptureSpill.DefaultBudget,
+        };
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
@@ -126,6 +131,7 @@ public static class CliApp
         command.Options.Add(followExternal);
         foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
         command.Options.Add(allowEmpty);
+        command.Options.Add(memoryEntries);
         command.Options.Add(signKey);
         command.Options.Add(chain);
 
@@ -147,6 +153,8 @@ public static class CliApp
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
             if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
             var settings = set.Parse(parse, errors);
+            long memoryBudget = parse.GetValue(memoryEntries);
+            if (memoryBudget < 0) errors.Add("--memory-entries: must not be negative.");
             ManifestSigner? signer = null;
             if (parse.GetValue(signKey) is { } keyPath)
             {
@@ -203,6 +211,7 @@ public static class CliApp
                 OptionsForManifest = manifestOptions,
                 Memory = memory,
                 AllowEmpty = parse.GetValue(allowEmpty),
+                MemoryBudget = memoryBudget,
                 Signer = signer,
                 ChainPreviousSha256 = chainSha,
             };

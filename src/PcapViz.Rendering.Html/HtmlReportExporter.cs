@@ -345,7 +345,7 @@ public sealed class HtmlReportExporter : IReportExporter
 
         private static Cell Seen(RunIndex.Entity? e) => e is null
             ? new Cell("–", Sort: "0")
-            : new Cell(N(e.Captures.Count), Sort: e.Captures.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            : new Cell(N(e.CaptureCount), Sort: e.CaptureCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static object HighlightsBlock(IReadOnlyList<Highlight> items, string title) => new
@@ -591,7 +591,7 @@ public sealed class HtmlReportExporter : IReportExporter
         {
             sourceRows.Add(
             [
-                e.Key, new Cell(Names.Count(e.Captures.Count, "capture"), Sort: e.Captures.Count.ToString(inv)), N(e.Total),
+                e.Key, new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)), N(e.Total),
                 new Cell(Bytes(e.Bytes), Sort: e.Bytes.ToString(inv)), SeenIn(run, e),
             ], rowId: RunIndex.SourceAnchor(e.Key));
         }
@@ -601,7 +601,7 @@ public sealed class HtmlReportExporter : IReportExporter
         {
             nameRows.Add(
             [
-                e.Key, new Cell(Names.Count(e.Captures.Count, "capture"), Sort: e.Captures.Count.ToString(inv)), N(e.Total), SeenIn(run, e),
+                e.Key, new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)), N(e.Total), SeenIn(run, e),
             ], rowId: RunIndex.NameAnchor(e.Key));
         }
         var page = new
@@ -618,14 +618,14 @@ public sealed class HtmlReportExporter : IReportExporter
     /// <summary>"a.pcap (120), b.pcap (7), … and 12 more" as links to the capture pages (markup, escaped).</summary>
     private static Cell SeenIn(RunResult run, RunIndex.Entity e)
     {
-        var parts = e.Captures.OrderByDescending(c => c.Count).ThenBy(c => c.Capture).Take(RunIndex.MaxCapturesListed)
+        var parts = e.TopCaptures
             .Select(c =>
             {
                 var capture = run.Captures[c.Capture];
                 return HtmlRows.Link(Href("captures", capture.Id, "report.html"), HtmlSafety.Visible(capture.Input.Path)) + " (" + N(c.Count) + ")";
             });
         string text = string.Join(", ", parts);
-        if (e.Captures.Count > RunIndex.MaxCapturesListed) text += " and " + N(e.Captures.Count - RunIndex.MaxCapturesListed) + " more";
+        if (e.CaptureCount > RunIndex.MaxCapturesListed) text += " and " + N(e.CaptureCount - RunIndex.MaxCapturesListed) + " more";
         return new Cell(text, Markup: true);
     }
 

@@ -23,24 +23,26 @@ internal sealed class RunIndex
         for (int i = 0; i < run.Captures.Count; i++) _position[run.Captures[i].Id] = i;
         Pivots = run.Captures.Count(c => c.Status != CaptureStatus.Failed && c.Summary.Packets > 0) > 1;
         if (!Pivots) return;
-        var sources = new Dictionary<string, Entity>(StringComparer.Ordinal);
+        // Only what the run's totals list can be on the pivot page: the totals are capped (--max-distinct), so this
+        // bounds the memory taken whatever the number of captures; each entity keeps its top captures only.
+        var sources = run.SourceIps.Entries.ToDictionary(e => e.Address, e => new Entity(e.Address), StringComparer.Ordinal);
         var names = new Dictionary<string, Entity>(StringComparer.Ordinal);
+        foreach (var e in run.DnsQueries.Entries) names.TryAdd(e.Name, new Entity(e.Name));
         for (int i = 0; i < run.Captures.Count; i++)
         {
             var c = run.Captures[i];
-            foreach (var e in c.SourceIps.Entries)
-            {
-                if (!sources.TryGetValue(e.Address, out var entity)) sources[e.Address] = entity = new Entity(e.Address);
-                entity.Add(i, e.Packets, e.IpBytes);
-            }
-            foreach (var e in c.DnsQueries.Entries)
-            {
-                if (!names.TryGetValue(e.Name, out var entity)) names[e.Name] = entity = new Entity(e.Name);
-                // A name asked over DNS and mDNS in one capture counts once per capture, with both queries added.
-                if (entity.Captures.Count > 0 && entity.Captures[^1].Capture == i) entity.AddToLast(e.Queries);
-                else entity.Add(i, e.Queries, 0);
-            }
+            if (c.Status == CaptureStatus.Failed) continue;
+            var details = c.Details;
+            foreach (var e in details.SourceIps.Entries)
+                if (sources.TryGetValue(e.Address, out var entity)) entity.Add(i, e.Packets, e.IpBytes);
+            // A name asked over DNS and mDNS in one capture counts once per capture, with both queries added.
+            foreach (var e in details.DnsQueries.Entries)
+                if (names.TryGetValue(e.Name, out var entity)) entity.Add(i, e.Queries, 0);
         }
+        foreach (var e in sources.Values) e.Complete();
+        foreach (var e in names.Values) e.Complete();
+        sources = sources.Where(p => p.Value.CaptureCount > 0).ToDictionary(StringComparer.Ordinal);
+        names = names.Where(p => p.Value.CaptureCount > 0).ToDictionary(StringComparer.Ordinal);
         Sources = Rank(sources, maxRows);
         Names = Rank(names, maxRows);
     }
@@ -66,7 +68,7 @@ internal sealed class RunIndex
     private static Dictionary<string, Entity> Rank(Dictionary<string, Entity> all, int maxRows)
     {
         var ranked = all.Values
-            .OrderByDescending(e => e.Captures.Count).ThenByDescending(e => e.Total).ThenBy(e => e.Key, StringComparer.Ordinal)
+            .OrderByDescending(e => e.CaptureCount).ThenByDescending(e => e.Total).ThenBy(e => e.Key, StringComparer.Ordinal)
             .Take(maxRows);
         var result = new Dictionary<string, Entity>(StringComparer.Ordinal);
         int rank = 0;
@@ -78,12 +80,20 @@ internal sealed class RunIndex
         return result;
     }
 
-    /// <summary>One address or name and the captures it was seen in (in run order).</summary>
+    /// <summary>One address or name, the number of captures it was seen in and the ones where it was seen most.</summary>
     internal sealed class Entity(string key)
     {
+        private readonly List<(int Capture, long Count)> _top = [];
+        private int _last = -1;
+        private long _lastCount = -1;
+
         public string Key { get; } = key;
 
-        public List<(int Capture, long Count)> Captures { get; } = [];
+        /// <summary>The captures with the most of it (at most <see cref="MaxCapturesListed"/>): most first, then run order.</summary>
+        public IReadOnlyList<(int Capture, long Count)> TopCaptures => _top;
+
+        /// <summary>Captures it was seen in.</summary>
+        public int CaptureCount { get; private set; }
 
         public long Total { get; private set; }
 
@@ -91,18 +101,31 @@ internal sealed class RunIndex
 
         public int Rank { get; set; }
 
+        /// <summary>Adds a sighting; captures come in run order, and one capture may add several times.</summary>
         public void Add(int capture, long count, long bytes)
         {
-            Captures.Add((capture, count));
+            if (capture != _last)
+            {
+                Complete();
+                _last = capture;
+                _lastCount = 0;
+                CaptureCount++;
+            }
+            _lastCount += count;
             Total += count;
             Bytes += bytes;
         }
 
-        public void AddToLast(long count)
+        /// <summary>Files the last capture's count among the top ones.</summary>
+        public void Complete()
         {
-            var last = Captures[^1];
-            Captures[^1] = (last.Capture, last.Count + count);
-            Total += count;
+            if (_last < 0 || _lastCount < 0) return;
+            var entry = (_last, _lastCount);
+            int at = _top.FindIndex(t => t.Count < entry._lastCount);
+            if (at < 0) at = _top.Count;
+            if (at < MaxCapturesListed) _top.Insert(at, entry);
+            if (_top.Count > MaxCapturesListed) _top.RemoveAt(_top.Count - 1);
+            _lastCount = -1;
         }
     }
 }

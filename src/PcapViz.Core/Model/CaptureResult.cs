@@ -212,7 +212,12 @@ public enum IssueSeverity { Warning, Error }
 /// <param name="PacketIndex">Zero-based index of the packet concerned, if any.</param>
 public sealed record CaptureIssue(IssueSeverity Severity, string Code, string Message, long? ByteOffset, long? PacketIndex);
 
-/// <summary>The complete, immutable result of one capture. Renderers see only this.</summary>
+/// <summary>
+/// The complete, immutable result of one capture. Renderers see only this.
+/// A run of many captures may hold the bulky parts (<see cref="SourceIps"/>, <see cref="DnsQueries"/>,
+/// <see cref="Traffic"/>, <see cref="Context"/>) on disk instead of in memory (<see cref="Spilled"/>): reading one of
+/// them then reads them back, exactly as written, so that a result looks the same whether it is held or spilled.
+/// </summary>
 public sealed record CaptureResult(
     /// <summary>Stable id, unique in the run; the folder name under captures/.</summary>
     string Id,
@@ -226,9 +231,54 @@ public sealed record CaptureResult(
     TrafficResult Traffic,
     IReadOnlyList<CaptureIssue> Issues)
 {
+    private CaptureDetails HeldDetails { get; init; } = new(SourceIps, DnsQueries, Traffic, ContextResult.Empty);
+
+    private ICaptureDetailsStore? Store { get; init; }
+
+    // Setting a bulky part of a spilled result brings the others into memory first.
+    public SourceIpResult SourceIps { get => Details.SourceIps; init => (HeldDetails, Store) = (Details with { SourceIps = value }, null); }
+
+    public DnsQueryResult DnsQueries { get => Details.DnsQueries; init => (HeldDetails, Store) = (Details with { DnsQueries = value }, null); }
+
+    public TrafficResult Traffic { get => Details.Traffic; init => (HeldDetails, Store) = (Details with { Traffic = value }, null); }
+
     /// <summary>Passive DNS, response totals, registered domains and signals (empty for a capture that was not read).</summary>
-    public ContextResult Context { get; init; } = ContextResult.Empty;
+    public ContextResult Context { get => Details.Context; init => (HeldDetails, Store) = (Details with { Context = value }, null); }
+
+    /// <summary>The bulky parts, read back from the store when they were spilled.</summary>
+    public CaptureDetails Details => Store is null ? HeldDetails : Store.Load(this);
+
+    /// <summary>True when the bulky parts are on disk (<see cref="Spilled"/>).</summary>
+    public bool IsSpilled => Store is not null;
+
+    /// <summary>Entries held in memory by the bulky parts: a measure of the memory this result takes.</summary>
+    public long Weight => Store is null ? HeldDetails.Weight : 0;
 
     public bool HasErrors => Issues.Any(i => i.Severity == IssueSeverity.Error) || Status == CaptureStatus.Failed;
     public bool HasWarnings => Issues.Any(i => i.Severity == IssueSeverity.Warning);
+
+    /// <summary>This result with its bulky parts left to <paramref name="store"/>, which already holds them.</summary>
+    public CaptureResult Spilled(ICaptureDetailsStore store) => this with { HeldDetails = CaptureDetails.Empty, Store = store };
+
+    /// <summary>This result with its bulky parts in memory (itself when they are).</summary>
+    public CaptureResult Held() => Store is null ? this : this with { HeldDetails = Store.Load(this), Store = null };
+}
+
+/// <summary>The bulky parts of a <see cref="CaptureResult"/>, which a run may keep on disk.</summary>
+public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult DnsQueries, TrafficResult Traffic, ContextResult Context)
+{
+    public static CaptureDetails Empty { get; } = new(
+        new SourceIpResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
+        new DnsQueryResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
+        TrafficResult.Empty, ContextResult.Empty);
+
+    /// <summary>Entries held (addresses, names, bins, answers): what the memory taken grows with.</summary>
+    public long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight;
+}
+
+/// <summary>Where spilled <see cref="CaptureDetails"/> are kept (a run's spill directory).</summary>
+public interface ICaptureDetailsStore
+{
+    /// <summary>The bulky parts of <paramref name="capture"/>, read back.</summary>
+    CaptureDetails Load(CaptureResult capture);
 }

@@ -105,6 +105,9 @@ public sealed record ContextResult(
 {
     public static ContextResult Empty { get; } = new(DnsResponseTotals.Empty, AddressNameResult.Empty(AnalysisOptions.DefaultMaxDistinct),
         DnsClientResult.Empty(AnalysisOptions.DefaultMaxDistinct), [], ContextFacts.None);
+
+    /// <summary>Entries held (answers, clients, domains): what the memory taken grows with.</summary>
+    public long Weight => Answers.Entries.Count + Clients.Entries.Count + Domains.Count;
 }
 
 /// <summary>The one spelling of each signal, with its plain-words explanation.</summary>

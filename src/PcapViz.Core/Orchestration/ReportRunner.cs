@@ -68,6 +68,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             else _observer.Info($"Skipped {Terminal.Safe(s.Path)}: {Terminal.Safe(s.Reason)}");
         }
 
+        // Results beyond the memory budget wait on disk until the pages and the run need them (a run of 20,000 captures).
+        using var spill = new CaptureSpill(transaction.StagingDirectory + CaptureSpillSuffix, request.ToolVersion, request.MemoryBudget);
         var results = new CaptureResult[inputs.Count];
         var reused = new bool[inputs.Count];
         var order = Enumerable.Range(0, inputs.Count).OrderByDescending(i => inputs[i].SizeBytes).ThenBy(i => i).ToArray();
@@ -94,8 +96,11 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             if (input.LinkTarget is not null) results[i] = results[i] with { Input = results[i].Input with { LinkTarget = input.LinkTarget } };
             Interlocked.Decrement(ref running);
             _observer.CaptureFinished(results[i], reused[i]);
+            results[i] = spill.Keep(results[i]);
         });
         cancellationToken.ThrowIfCancellationRequested();
+        if (spill.SpilledCount > 0)
+            _observer.Info($"{Names.Count(spill.SpilledCount, "capture's results", "captures' results")} waited on disk beside the output (--memory-entries {spill.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
 
         var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
@@ -149,7 +154,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         return new RunOutcome(exit, run, [], reused.Count(r => r));
     }
 
-    /// <summary>The files under captures/&lt;id&gt;/ by id, in one pass (searching all files per capture was quadratic).</summary>
+    /// <summary>The spill directory is the staging directory's name with this suffix (so stale ones go with it).</summary>
+    internal const string CaptureSpillSuffix = "-spill";
+
     private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
 
     /// <summary>The exit code of a written bundle under a --fail-on policy (report and merge alike).</summary>
@@ -211,7 +218,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
                 captureFailures[i] = [];
                 return;
             }
-            captureFailures[i] = exporters.ExportCapture(run.Captures[i], run, sink, cancellationToken);
+            // Read back once for every exporter when the capture was spilled.
+            captureFailures[i] = exporters.ExportCapture(run.Captures[i].Held(), run, sink, cancellationToken);
             _observer.CaptureRendered(run.Captures[i]);
         });
         var failures = captureFailures.SelectMany(f => f).ToList();

@@ -62,6 +62,9 @@ public sealed record RunRequest(
     public IRunMemory? Memory { get; init; }
     /// <summary>Write a bundle even when no capture was found (else exit <see cref="ExitCodes.NoInput"/>, nothing replaced).</summary>
     public bool AllowEmpty { get; init; }
+
+    /// <summary>Entries of finished results held in memory before further results wait on disk (<see cref="CaptureSpill"/>).</summary>
+    public long MemoryBudget { get; init; } = CaptureSpill.DefaultBudget;
     /// <summary>Signs manifest.json (detached signature manifest.json.sig); also the key the incremental cache is bound to.</summary>
     public ManifestSigner? Signer { get; init; }
     /// <summary>SHA-256 of the previous night's manifest.json (--chain), recorded in the new manifest.</summary>

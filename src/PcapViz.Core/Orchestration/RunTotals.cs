@@ -9,18 +9,29 @@ public static class RunTotals
     public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic) Build(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
     {
+        var (totals, sources, dns, traffic, _) = Merge(captures, options);
+        return (totals, sources.ToResult(), dns.ToResult(), traffic.ToResult());
+    }
+
+    /// <summary>One pass over the captures (a spilled capture is read back once).</summary>
+    private static (CaptureSummary, SourceIpAnalysis, DnsQueryAnalysis, TrafficAnalysis, DnsResponseAnalysis) Merge(
+        IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
+    {
         var sources = new SourceIpAnalysis(options.MaxDistinct);
         var dns = new DnsQueryAnalysis(options.MaxDistinct);
         var traffic = new TrafficAnalysis(options.BinSeconds);
+        var responses = new DnsResponseAnalysis(options.MaxDistinct);
         var totals = CaptureSummary.Empty;
         foreach (var c in captures)
         {
             totals = totals.Add(c.Summary);
-            sources.Merge(c.SourceIps);
-            dns.Merge(c.DnsQueries);
-            traffic.Merge(c.Traffic);
+            var details = c.Details;
+            sources.Merge(details.SourceIps);
+            dns.Merge(details.DnsQueries);
+            traffic.Merge(details.Traffic);
+            responses.Merge(details.Context);
         }
-        return (totals, sources.ToResult(), dns.ToResult(), traffic.ToResult());
+        return (totals, sources, dns, traffic, responses);
     }
 
     /// <summary>
@@ -30,10 +41,8 @@ public static class RunTotals
     public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic, ContextResult Context) BuildWithContext(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
     {
-        var (totals, sources, dns, traffic) = Build(captures, options);
-        var responses = new DnsResponseAnalysis(options.MaxDistinct);
-        foreach (var c in captures) responses.Merge(c.Context);
-        var (s, d, context) = PcapViz.Context.ContextBuilder.Build(sources, dns, responses, options);
-        return (totals, s, d, traffic, context);
+        var (totals, sources, dns, traffic, responses) = Merge(captures, options);
+        var (s, d, context) = PcapViz.Context.ContextBuilder.Build(sources.ToResult(), dns.ToResult(), responses, options);
+        return (totals, s, d, traffic.ToResult(), context);
     }
 }

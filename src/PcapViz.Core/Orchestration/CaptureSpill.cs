@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using PcapViz.Export;
+using PcapViz.Model;
+
+namespace PcapViz.Orchestration;
+
+/// <summary>
+/// Keeps a run's memory bounded whatever the number of captures: finished results stay in memory while their bulky
+/// parts (addresses, names, bins, answers) add up to at most <see cref="Budget"/> entries; beyond that, a result's
+/// bulky parts are written to the spill directory (as analysis.json, which reads back exactly: the merge of shards
+/// relies on the same) and read back each time a stage needs them. The output does not depend on which results
+/// were spilled. The directory lies beside the bundle's staging directory, so a killed run's spill is removed with
+/// its stale staging directory by the next run.
+/// </summary>
+public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
+{
+    /// <summary>Entries held in memory by default: about 150 to 250 MiB of results.</summary>
+    public const long DefaultBudget = 1_000_000;
+
+    private readonly string _directory;
+    private readonly string _toolVersion;
+    private readonly ConcurrentDictionary<string, WeakReference<CaptureDetails>> _recent = new(StringComparer.Ordinal);
+    private long _held;
+    private int _spilled;
+    private bool _created;
+    private bool _disposed;
+
+    public CaptureSpill(string directory, string toolVersion, long budget = DefaultBudget)
+    {
+        _directory = directory;
+        _toolVersion = toolVersion;
+        Budget = budget;
+    }
+
+    /// <summary>Entries of bulky parts held in memory at most.</summary>
+    public long Budget { get; }
+
+    /// <summary>How many results were spilled.</summary>
+    public int SpilledCount => Volatile.Read(ref _spilled);
+
+    /// <summary>
+    /// <paramref name="result"/> itself while the budget allows, else the same result with its bulky parts spilled.
+    /// Safe to call from several threads.
+    /// </summary>
+    public CaptureResult Keep(CaptureResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long weight = result.Weight;
+        if (weight == 0) return result;
+        if (Interlocked.Add(ref _held, weight) <= Budget) return result;
+        Interlocked.Add(ref _held, -weight);
+        lock (_directory)
+        {
+            if (!_created)
+            {
+                Directory.CreateDirectory(_directory);
+                _created = true;
+            }
+        }
+        string path = PathOf(result.Id);
+        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            AnalysisJsonExporter.Write(stream, result, _toolVersion);
+        Interlocked.Increment(ref _spilled);
+        return result.Spilled(this);
+    }
+
+    public CaptureDetails Load(CaptureResult capture)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        if (_disposed)
+            throw new InvalidOperationException($"The results of capture {capture.Id} were spilled to disk for the run and are gone now that it has ended.");
+        // Stages read a capture's parts one after the other (sources, then names, …): the last reading serves them
+        // while it is still alive, and the collector may take it whenever memory is needed.
+        if (_recent.TryGetValue(capture.Id, out var weak) && weak.TryGetTarget(out var recent)) return recent;
+        using var stream = new FileStream(PathOf(capture.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var details = AnalysisJsonReader.Read(stream, capture.Input).Details;
+        _recent[capture.Id] = new WeakReference<CaptureDetails>(details);
+        return details;
+    }
+
+    private string PathOf(string id) => Path.Combine(_directory, id + ".json");
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _recent.Clear();
+        try
+        {
+            if (_created && Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Removed with the stale staging directories by the next run on this output (BundleSwap.Recover).
+        }
+    }
+}
