@@ -236,12 +236,10 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
             Math.Min(4, TextKit.Wrap(TextKit.Clean(Footnote), layout.Style.Small, layout.Width).Count) * PdfStyle.LineHeight(layout.Style.Small) + 2f;
         float whole = headerHeight + rowHeight * Rows.Count + footnoteHeight;
         float fullPage = layout.Setup.Content.Height;
-        if (Rows.Count <= SmallTable && whole > layout.Remaining && whole <= fullPage)
-        {
-            // A small table is kept whole: moved to the next page rather than split (with its heading, if it has one).
-            layout.NewPageKeepingHeading();
-        }
-        else
+        // A small table is kept whole: moved to the next page rather than split (with its heading, if it has one),
+        // unless it already starts its page (under its heading) and so would not fit on any.
+        bool moved = Rows.Count <= SmallTable && whole > layout.Remaining && whole <= fullPage && layout.NewPageKeepingHeading();
+        if (!moved)
         {
             // Header plus at least a few rows together, so a header never sits alone at the bottom of a page.
             layout.EnsureSpace(headerHeight + rowHeight * Math.Min(MinRowsPerPage, Math.Max(1, Rows.Count)));

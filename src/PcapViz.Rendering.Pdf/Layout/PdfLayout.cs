@@ -138,10 +138,14 @@ internal sealed class PdfLayout
     /// Starts a new page for a block that does not fit; when the block directly follows a heading on this page, the
     /// heading moves along, so a heading is never left alone at the foot of a page.
     /// </summary>
-    public void NewPageKeepingHeading()
+    /// <returns>False, and nothing changes, when the heading is the first thing on this page (moving it would leave
+    /// an empty page) or nothing is on the page yet: the block then has to split.</returns>
+    public bool NewPageKeepingHeading()
     {
-        if (_lastHeading is { } h && _page is not null && h.FirstOperation < _page.Operations.Count)
+        if (_page is null || _page.Operations.Count == 0) return false;
+        if (_lastHeading is { } h && h.FirstOperation < _page.Operations.Count)
         {
+            if (h.FirstOperation == 0) return false;
             _page.Operations.RemoveRange(h.FirstOperation, _page.Operations.Count - h.FirstOperation);
             while (Outline.Count > h.OutlineCount)
             {
@@ -152,9 +156,10 @@ internal sealed class PdfLayout
             NewPage();
             _lastHeading = null;
             h.Block.Layout(this);
-            return;
+            return true;
         }
         NewPage();
+        return true;
     }
 
     public void AddGap() => Y += AtPageTop ? 0 : PdfStyle.Gap;
