@@ -91,10 +91,10 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
     public IReadOnlyList<CaptureResult> DetailedCaptures(RunResult run) =>
         IsSummary(run) ? run.Captures.Where(c => Flagged(run, c)).ToList() : run.Captures;
 
-    /// <summary>Failed, partial, with any issue, with a watchlist hit, or with a highlight that is not a plain fact.</summary>
+    /// <summary>Failed, partial, with any issue, with a watchlist hit, or with a highlight that is not a plain fact (a spilled capture is read back once for it).</summary>
     private bool Flagged(RunResult run, CaptureResult c) =>
         c.Status != CaptureStatus.Ok || c.Issues.Count > 0 || (run.Memory is { } m && m.HitsIn(c.Id).Any()) ||
-        Model.Highlights.ForCapture(c, options.TimeZone).Any(h => h.Kind != HighlightKind.Fact);
+        Model.Highlights.ForCapture(c.Held(), options.TimeZone).Any(h => h.Kind != HighlightKind.Fact);
 
     public void Run(RunResult run, CancellationToken cancellationToken)
     {
@@ -191,7 +191,8 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         for (int i = 0; i < detailed.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Capture(detailed[i], info, standalone: false, run, i == 0 ? (summaryOnly ? "Captures that need a look" : "Each capture") : null);
+            // A spilled capture is read back once for its section (each part read alone would read the file again).
+            Capture(detailed[i].Held(), info, standalone: false, run, i == 0 ? (summaryOnly ? "Captures that need a look" : "Each capture") : null);
         }
 
         if (info.CommandLine.Count > 0)
