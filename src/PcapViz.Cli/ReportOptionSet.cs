@@ -170,14 +170,14 @@ internal sealed class ReportOptionSet
         if (topValue is < 1 or > 1000) errors.Add($"--top: {topValue} is outside 1..1000.");
         TimeZoneInfo? zone = null;
         try { zone = zoneText is "UTC" or "utc" or "Etc/UTC" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneText); }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException) { errors.Add($"--timezone: '{zoneText}' is not a known IANA time zone (for example Europe/Berlin)."); }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException) { errors.Add($"--timezone: '{zoneText}' is not a known IANA time zone{Suggestions.Hint(zoneText, TimeZoneInfo.GetSystemTimeZones().Select(z => z.Id)) ?? " (for example Europe/Berlin)."}"); }
         var outputs = ParseFormats(formatText, errors);
         PaperSize paperSize = PaperSize.A4;
         switch (paperText.ToLowerInvariant())
         {
             case "a4": break;
             case "letter": paperSize = PaperSize.Letter; break;
-            default: errors.Add($"--paper: '{paperText}' is neither a4 nor letter."); break;
+            default: errors.Add($"--paper: '{paperText}' is neither a4 nor letter{Suggestions.Hint(paperText, ["a4", "letter"]) ?? "."}"); break;
         }
         RunPdfDetail runPdf = RunPdfDetail.Auto;
         switch (runPdfText.ToLowerInvariant())
@@ -185,7 +185,7 @@ internal sealed class ReportOptionSet
             case "auto": break;
             case "summary": runPdf = RunPdfDetail.Summary; break;
             case "full": runPdf = RunPdfDetail.Full; break;
-            default: errors.Add($"--run-pdf: '{runPdfText}' is not summary, full or auto."); break;
+            default: errors.Add($"--run-pdf: '{runPdfText}' is not summary, full or auto{Suggestions.Hint(runPdfText, ["summary", "full", "auto"]) ?? "."}"); break;
         }
         if (templateDir is not null && !Directory.Exists(templateDir)) errors.Add($"--templates: directory '{templateDir}' does not exist.");
         var policy = ParseFailOn(failOnText, errors);
@@ -223,7 +223,7 @@ internal sealed class ReportOptionSet
             case "never": return FailPolicy.Never;
             case "watchlist": return FailPolicy.Watchlist;
             default:
-                errors.Add($"--fail-on: '{text}' is not error, warning, never or watchlist.");
+                errors.Add($"--fail-on: '{text}' is not error, warning, never or watchlist{Suggestions.Hint(text, ["error", "warning", "never", "watchlist"]) ?? "."}");
                 return FailPolicy.Error;
         }
     }
@@ -240,7 +240,7 @@ internal sealed class ReportOptionSet
                 case "pdf": result |= OutputFormats.Pdf; break;
                 case "json": result |= OutputFormats.Json; break;
                 case "csv": result |= OutputFormats.Csv; break;
-                default: errors.Add($"--format: '{part}' is not one of html, pdf, json, csv, all."); break;
+                default: errors.Add($"--format: '{part}' is not one of html, pdf, json, csv, all{Suggestions.Hint(part, ["html", "pdf", "json", "csv", "all"]) ?? "."}"); break;
             }
         }
         if (result == OutputFormats.None) errors.Add("--format: name at least one of html, pdf, json, csv.");

@@ -72,6 +72,10 @@ internal static class Suggestions
         return names.Where(n => n.StartsWith('-'));
     }
 
+    /// <summary>"; did you mean `json`?" for a mistyped option value, or null when no valid value is near it.</summary>
+    public static string? Hint(string value, IEnumerable<string> valid) =>
+        Closest(value, valid) is { } best && !best.Equals(value, StringComparison.Ordinal) ? $"; did you mean `{best}`?" : null;
+
     /// <summary>The candidate nearest to <paramref name="token"/> when it is near enough to be a typo; else null.</summary>
     public static string? Closest(string token, IEnumerable<string> candidates)
     {

@@ -56,6 +56,24 @@ public sealed class CliMessageTests : IDisposable
     }
 
     [Fact]
+    public void Report_MistypedOptionValues_AreNamedWithTheClosestValidOne()
+    {
+        string input = Inputs(1);
+
+        var r = Cli.Run("report", input, "-o", _t["out"], "--format", "html,jsn", "--paper", "leter", "--timezone", "Europe/Berln", "--fail-on", "nothing");
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Equal(
+        [
+            "pcapviz: --timezone: 'Europe/Berln' is not a known IANA time zone; did you mean `Europe/Berlin`?",
+            "pcapviz: --format: 'jsn' is not one of html, pdf, json, csv, all; did you mean `json`?",
+            "pcapviz: --paper: 'leter' is neither a4 nor letter; did you mean `letter`?",
+            "pcapviz: --fail-on: 'nothing' is not error, warning, never or watchlist.",
+            "Run 'pcapviz report --help' for the options.",
+        ], Lines(r.Stderr));
+    }
+
+    [Fact]
     public void UnknownCommand_IsNamedWithTheClosestOne()
     {
         var report = Cli.Run("reprot", _t["in"], "-o", _t["out"]);
