@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using PcapViz.Bundle;
 using PcapViz.Export;
 using PcapViz.Model;
@@ -55,6 +56,81 @@ public sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters)
             }
         }
         return failures ?? (IReadOnlyList<ExporterFailure>)[];
+    }
+
+    /// <summary>
+    /// Every exporter's files of every capture not carried over (<paramref name="carried"/>), then, when
+    /// <paramref name="runOutputs"/>, of the run, on up to <paramref name="jobs"/> threads. One exporter's files of one
+    /// capture (or of the run) are one piece of work, so a run of one capture writes its HTML and PDF at the same
+    /// time, and a run of many keeps every core busy to the end. A capture spilled to disk is read back once for all
+    /// its exporters and released after the last; <paramref name="captureDone"/> is called then (from any thread),
+    /// and <paramref name="runStarted"/> once every capture is done. Failures come in a fixed order: by capture, then
+    /// exporter, the run's last.
+    /// </summary>
+    public IReadOnlyList<ExporterFailure> ExportAll(RunResult run, DirectorySink sink, IReadOnlyList<bool> carried, bool runOutputs, int jobs,
+        Action<int>? captureDone, Action? runStarted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(carried);
+        const int Run = -1;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken };
+        var failures = new ConcurrentBag<(int Capture, int Exporter, ExporterFailure Failure)>();
+
+        // Largest captures first, so that the last pieces are short ones.
+        var captureWork = Enumerable.Range(0, run.Captures.Count).Where(c => !carried[c])
+            .OrderByDescending(c => run.Captures[c].Input.SizeBytes).ThenBy(c => c)
+            .SelectMany(c => Enumerable.Range(0, Exporters.Count).Select(e => (Capture: c, Exporter: e)))
+            .ToList();
+        var held = new CaptureResult?[run.Captures.Count];
+        var remaining = new int[run.Captures.Count];
+        Array.Fill(remaining, Exporters.Count);
+        Parallel.ForEach(Partitioner.Create(captureWork, EnumerablePartitionerOptions.NoBuffering), options, item =>
+        {
+            int c = item.Capture;
+            try
+            {
+                Export(item.Exporter, c, scope =>
+                {
+                    var capture = Volatile.Read(ref held[c]);
+                    if (capture is null)
+                    {
+                        var read = run.Captures[c].Held();
+                        capture = Interlocked.CompareExchange(ref held[c], read, null) ?? read;
+                    }
+                    Exporters[item.Exporter].ExportCapture(capture, run, scope, cancellationToken);
+                });
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref remaining[c]) == 0)
+                {
+                    Volatile.Write(ref held[c], null);
+                    captureDone?.Invoke(c);
+                }
+            }
+        });
+
+        if (runOutputs)
+        {
+            runStarted?.Invoke();
+            Parallel.For(0, Exporters.Count, options, e => Export(e, Run, scope => Exporters[e].ExportRun(run, scope, cancellationToken)));
+        }
+        return failures.OrderBy(f => f.Capture == Run ? int.MaxValue : f.Capture).ThenBy(f => f.Exporter).Select(f => f.Failure).ToList();
+
+        void Export(int exporter, int capture, Action<SinkScope> write)
+        {
+            var scope = sink.Scope();
+            try
+            {
+                write(scope);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                scope.Discard();
+                failures.Add((capture, exporter, new ExporterFailure(Exporters[exporter].Name, capture == Run ? null : run.Captures[capture].Id, Describe(ex))));
+            }
+        }
     }
 
     /// <summary>One line: the message, with the exception type when the message alone would not say what broke.</summary>

@@ -207,30 +207,14 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
     private List<ExporterFailure> Export(RunResult run, DirectorySink sink, bool[] carried, bool runCarried, CancellationToken cancellationToken)
     {
-        var exporters = new CompositeExporter(request.Exporters);
-        var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         int carriedCount = carried.Count(c => c);
         _observer.RenderStarted(run.Captures.Count - carriedCount, carriedCount);
-        Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Jobs), CancellationToken = cancellationToken }, i =>
-        {
-            if (carried[i])
-            {
-                captureFailures[i] = [];
-                return;
-            }
-            // Read back once for every exporter when the capture was spilled.
-            captureFailures[i] = exporters.ExportCapture(run.Captures[i].Held(), run, sink, cancellationToken);
-            _observer.CaptureRendered(run.Captures[i]);
-        });
-        var failures = captureFailures.SelectMany(f => f).ToList();
-        if (!runCarried && request.RunOutputs)
-        {
-            _observer.RunRenderStarted();
-            failures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
-        }
+        var failures = new CompositeExporter(request.Exporters).ExportAll(run, sink, carried, !runCarried && request.RunOutputs, request.Jobs,
+            i => _observer.CaptureRendered(run.Captures[i]), _observer.RunRenderStarted, cancellationToken);
         _observer.RenderFinished();
-        return failures;
+        return [.. failures];
     }
+
 
     private RunOutcome Fatal(IReadOnlyList<string> errors)
     {
