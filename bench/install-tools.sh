@@ -8,4 +8,4 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; the benchmark only reads files.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update
-apt-get install -y --no-install-recommends tcpdump tshark wireshark-common time gzip python3 util-linux coreutils
+apt-get install -y --no-install-recommends tcpdump tshark wireshark-common time gzip python3 util-linux coreutils openssl
