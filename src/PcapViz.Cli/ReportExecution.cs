@@ -183,17 +183,21 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
 
     public void CaptureFinished(CaptureResult result, bool reused)
     {
-        int done = Interlocked.Increment(ref _done);
         string path = Terminal.Safe(result.Input.Path);
-        foreach (var issue in result.Issues)
+        // Counted and written under one lock (Lock is reentrant): "[2/2]" never comes before "[1/2]".
+        lock (_lock)
         {
-            if (issue.Severity == IssueSeverity.Error)
-                Line("error", $"{path}: {Terminal.Safe(issue.Message)}");
-            else if (verbosity == Verbosity.Verbose)
-                Line("warning", $"{path}: {Terminal.Safe(issue.Message)}");
+            int done = ++_done;
+            foreach (var issue in result.Issues)
+            {
+                if (issue.Severity == IssueSeverity.Error)
+                    Line("error", $"{path}: {Terminal.Safe(issue.Message)}");
+                else if (verbosity == Verbosity.Verbose)
+                    Line("warning", $"{path}: {Terminal.Safe(issue.Message)}");
+            }
+            if (verbosity != Verbosity.Quiet)
+                Line("info", Invariant.Text($"[{done}/{_total}] {path}: {result.Status.ToString().ToLowerInvariant()}{(reused ? " (reused)" : "")}, {result.Summary.Packets:N0} packets"));
         }
-        if (verbosity != Verbosity.Quiet)
-            Line("info", Invariant.Text($"[{done}/{_total}] {path}: {result.Status.ToString().ToLowerInvariant()}{(reused ? " (reused)" : "")}, {result.Summary.Packets:N0} packets"));
     }
 
     public void Info(string message)
