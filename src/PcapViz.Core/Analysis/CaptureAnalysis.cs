@@ -10,7 +10,7 @@ namespace PcapViz.Analysis;
 /// Decodes each record, feeds the per-packet analyses, and routes DNS payloads to the DNS analysis: UDP messages
 /// directly, TCP streams and IP fragments through bounded reassembly; queries and responses alike (docs/analysis.md, "Reassembly").
 /// </summary>
-public sealed class CaptureAnalysis : IDnsMessageSink
+internal sealed class CaptureAnalysis : IDnsMessageSink
 {
     /// <summary>A parallel worker copies at most this many bytes of frames that need reassembly; past it the
     /// capture is read again on one thread (<see cref="NeedsSequentialPass"/>).</summary>

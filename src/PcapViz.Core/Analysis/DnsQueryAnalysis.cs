@@ -11,7 +11,7 @@ namespace PcapViz.Analysis;
 /// its answers to <see cref="Responses"/>. Over TCP every complete length-prefixed message in the segment counts.
 /// A name becomes a string only the first time it is counted.
 /// </summary>
-public sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
+internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
     private const ushort DnsPort = Ports.Dns;
     private const ushort MdnsPort = Ports.Mdns;

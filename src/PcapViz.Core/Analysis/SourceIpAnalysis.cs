@@ -9,7 +9,7 @@ namespace PcapViz.Analysis;
 /// Counts the outermost source address of every IPv4/IPv6 frame (packets and IP bytes). Exact up to
 /// <c>maxDistinct</c> addresses; past that the lightest half is folded into "other" (see <see cref="DistinctLimit"/>).
 /// </summary>
-public sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
+internal sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
     private readonly Dictionary<uint, Counter> _v4 = [];
     private readonly Dictionary<UInt128, Counter> _v6 = [];

@@ -18,7 +18,7 @@ namespace PcapViz.Analysis;
 /// The state is a pure function of the packets seen (not of their order or of how they were split and merged).
 /// </para>
 /// </summary>
-public sealed class TrafficAnalysis
+internal sealed class TrafficAnalysis
 {
     /// <summary>Widths (seconds) tried in order when choosing automatically (DESIGN.md).</summary>
     public static readonly int[] Ladder = [2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];

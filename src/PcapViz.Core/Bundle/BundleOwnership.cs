@@ -11,7 +11,7 @@ namespace PcapViz.Bundle;
 /// signature and the incremental cache (<c>cache/*.json</c>). A symbolic link, FIFO or device anywhere inside, a
 /// file or directory the manifest does not account for: the directory is someone else's and is left untouched.
 /// </summary>
-public static class BundleOwnership
+internal static class BundleOwnership
 {
     /// <summary>Null when <paramref name="directory"/> may be replaced; else why not (one line).</summary>
     public static string? Check(string directory, out BundleManifest? manifest, out byte[]? manifestBytes)

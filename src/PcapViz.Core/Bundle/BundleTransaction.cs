@@ -7,7 +7,7 @@ using PcapViz.Orchestration;
 namespace PcapViz.Bundle;
 
 /// <summary>Why a bundle could not be opened or committed: one line saying what and where.</summary>
-public sealed class BundleException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class BundleException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Writing one bundle, all or nothing: `report`, `merge` and shards all write through it.

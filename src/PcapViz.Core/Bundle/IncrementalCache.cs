@@ -12,7 +12,7 @@ namespace PcapViz.Bundle;
 /// (path, size, modification time, SHA-256, analysis options, schema and tool version). A capture is reused only
 /// when all of them match.
 /// </summary>
-public sealed class IncrementalCache
+internal sealed class IncrementalCache
 {
     public const string Folder = "cache";
     public const string IndexFile = "cache/index.json";

@@ -6,13 +6,13 @@ using PcapViz.Orchestration;
 namespace PcapViz.Bundle;
 
 /// <summary>A capture's entry in manifest.json.</summary>
-public sealed record ManifestInput(CaptureResult Capture, bool Reused, IReadOnlyList<string> Outputs);
+internal sealed record ManifestInput(CaptureResult Capture, bool Reused, IReadOnlyList<string> Outputs);
 
 /// <summary>
 /// Writes manifest.json: tool version, options, every input (path, size, SHA-256, status, outputs) and every
 /// output file with its SHA-256. manifest.json does not list itself.
 /// </summary>
-public static class ManifestWriter
+internal static class ManifestWriter
 {
     public const string FileName = "manifest.json";
 

@@ -6,7 +6,7 @@ namespace PcapViz.Decoding;
 /// The one spelling of DNS record types and response codes in JSON, CSV, HTML, PDF and docs (IANA "DNS Parameters"
 /// mnemonics; an unnamed value as RFC 3597's <c>TYPE123</c> / <c>RCODE12</c>), with the parse counterpart.
 /// </summary>
-public static class DnsCodes
+internal static class DnsCodes
 {
     public const ushort TypeA = 1;
     public const ushort TypeCname = 5;

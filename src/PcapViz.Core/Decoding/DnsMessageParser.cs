@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace PcapViz.Decoding;
 
-public enum DnsParseStatus
+internal enum DnsParseStatus
 {
     /// <summary>A query (QR = 0) whose first question name was read.</summary>
     Query,
@@ -15,7 +15,7 @@ public enum DnsParseStatus
 }
 
 /// <summary>Reads the first question name of a DNS message into presentation form, with no allocation.</summary>
-public static class DnsMessageParser
+internal static class DnsMessageParser
 {
     public const int HeaderLength = 12;
 

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace PcapViz.Decoding;
 
 /// <summary>One answer-section record of a response, as offsets into the message (nothing is copied).</summary>
-public readonly record struct DnsAnswerRecord(int OwnerOffset, ushort Type, ushort Class, int DataOffset, int DataLength);
+internal readonly record struct DnsAnswerRecord(int OwnerOffset, ushort Type, ushort Class, int DataOffset, int DataLength);
 
 /// <summary>What the header and question of a response say.</summary>
 /// <param name="ResponseCode">The header's 4-bit RCODE (the EDNS extended bits are not added; tshark's dns.flags.rcode is the same field).</param>
@@ -11,9 +11,9 @@ public readonly record struct DnsAnswerRecord(int OwnerOffset, ushort Type, usho
 /// <param name="QuestionType">QTYPE of the first question (0 without one).</param>
 /// <param name="AnswerCount">Answer records stored in the caller's span.</param>
 /// <param name="AnswersNotStored">Answer records that were valid but did not fit the span (not looked at further).</param>
-public readonly record struct DnsResponseInfo(int ResponseCode, int QuestionOffset, ushort QuestionType, int AnswerCount, int AnswersNotStored);
+internal readonly record struct DnsResponseInfo(int ResponseCode, int QuestionOffset, ushort QuestionType, int AnswerCount, int AnswersNotStored);
 
-public enum DnsResponseStatus
+internal enum DnsResponseStatus
 {
     /// <summary>A response whose header, questions and every answer record were read within the message.</summary>
     Response,
@@ -28,7 +28,7 @@ public enum DnsResponseStatus
 /// section as record offsets. Names are validated with the same rules as the query path (label types, 255 octets,
 /// at most 64 compression pointers, each inside the message); authority and additional sections are not read.
 /// </summary>
-public static class DnsResponseParser
+internal static class DnsResponseParser
 {
     /// <summary>Answer records a caller normally keeps (a response with more is unusual; the rest are counted, not used).</summary>
     public const int MaxAnswers = 128;

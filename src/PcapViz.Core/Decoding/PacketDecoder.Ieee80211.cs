@@ -7,7 +7,7 @@ namespace PcapViz.Decoding;
 /// and LLC/SNAP to the EtherType, behind the pseudo-headers that Wi-Fi capture drivers prepend (radiotap, PPI,
 /// Prism, AVS). docs/analysis.md lists the rules.
 /// </summary>
-public sealed partial class PacketDecoder
+internal sealed partial class PacketDecoder
 {
     // Frame control (IEEE 802.11-2020 9.2.4.1): byte 0 = version (2 bits), type (2), subtype (4); byte 1 = flags.
     private const int Ieee80211TypeData = 2;

@@ -8,7 +8,7 @@ namespace PcapViz.Decoding;
 /// handed to <see cref="FallbackDecoder"/> (PacketDotNet), which only tells where IP starts and whose failures are
 /// contained: a frame it cannot decode counts as undecoded, never as a failed capture.
 /// </summary>
-public sealed partial class PacketDecoder
+internal sealed partial class PacketDecoder
 {
     private const int MaxTags = 8;
     private const int MaxMplsLabels = 16;

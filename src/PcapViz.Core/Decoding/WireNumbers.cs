@@ -50,7 +50,7 @@ internal static class PppProtocols
 }
 
 /// <summary>Well-known UDP/TCP ports the decoder and the DNS analysis recognise.</summary>
-public static class Ports
+internal static class Ports
 {
     public const ushort Dns = 53;
     public const ushort Mdns = 5353;

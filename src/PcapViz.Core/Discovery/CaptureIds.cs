@@ -5,7 +5,7 @@ using System.Text;
 namespace PcapViz.Discovery;
 
 /// <summary>Folder names under captures/: readable, stable for a given input path, unique in a run.</summary>
-public static class CaptureIds
+internal static class CaptureIds
 {
     private const int MaxSlugLength = 48;
 

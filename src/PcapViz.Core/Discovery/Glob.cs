@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PcapViz.Discovery;
 
 /// <summary>An invalid --include / --exclude pattern; the message names the pattern and what is wrong with it.</summary>
-public sealed class GlobPatternException(string message) : ArgumentException(message);
+internal sealed class GlobPatternException(string message) : ArgumentException(message);
 
 /// <summary>
 /// A file-name glob: <c>**</c> any path (<c>**/</c> also none), <c>*</c> any part of a name, <c>?</c> one character

@@ -4,7 +4,7 @@ using System.Text;
 namespace PcapViz.Discovery;
 
 /// <summary>What a directory entry is, without opening it (opening a FIFO blocks, reading a device never ends).</summary>
-public enum FileKind { Missing, Regular, Directory, SymbolicLink, Fifo, CharacterDevice, BlockDevice, Socket, Other }
+internal enum FileKind { Missing, Regular, Directory, SymbolicLink, Fifo, CharacterDevice, BlockDevice, Socket, Other }
 
 /// <summary>Words for a <see cref="FileKind"/> in messages ("it holds a FIFO ...").</summary>
 internal static class FileKinds

@@ -4,7 +4,7 @@ using PcapViz.Model;
 namespace PcapViz.Export;
 
 /// <summary>Reads an analysis.json back into the result model (the incremental cache and tests use it).</summary>
-public static class AnalysisJsonReader
+internal static class AnalysisJsonReader
 {
     public static CaptureResult Read(Stream stream, CaptureInput input)
     {

@@ -8,7 +8,7 @@ namespace PcapViz.Export;
 /// the watchlist hits and the trend, each entry naming the captures (<c>id</c>) it was seen in. Deterministic:
 /// every list arrives sorted from <see cref="RunMemory"/>, numbers and times are invariant.
 /// </summary>
-public static class HistoryJsonWriter
+internal static class HistoryJsonWriter
 {
     public const string FileName = "history.json";
     public const int SchemaVersion = 1;

@@ -4,7 +4,7 @@ namespace PcapViz.Model;
 /// The codes of the issues that decoding and analysis report (the stable part of an issue; its message is formatted
 /// only when the issue is kept, see <see cref="IssueLog"/>). docs/analysis.md describes each.
 /// </summary>
-public static class IssueCodes
+internal static class IssueCodes
 {
     public const string UnsupportedLinkType = "unsupported-link-type";
     public const string MalformedLinkHeader = "malformed-link-header";
@@ -26,7 +26,7 @@ public static class IssueCodes
 /// The text of an issue, kept as data (a kind and a few numbers) until the log decides to list it: formatting
 /// happens at most once, and never for occurrences past the per-code cap.
 /// </summary>
-public interface IIssueText
+internal interface IIssueText
 {
     string Format();
 }

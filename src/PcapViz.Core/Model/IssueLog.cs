@@ -4,7 +4,7 @@ namespace PcapViz.Model;
 /// Collects the issues of one capture. Each code is listed at most <see cref="MaxPerCode"/> times; further
 /// occurrences are counted and summarised in one extra issue, so a hostile capture cannot flood the report.
 /// </summary>
-public sealed class IssueLog
+internal sealed class IssueLog
 {
     public const int MaxPerCode = 20;
 

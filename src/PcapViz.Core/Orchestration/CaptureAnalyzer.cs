@@ -6,7 +6,7 @@ using PcapViz.Reading;
 namespace PcapViz.Orchestration;
 
 /// <summary>Reads one capture file in a single streaming pass: hash, read, decode, analyse.</summary>
-public static class CaptureAnalyzer
+internal static class CaptureAnalyzer
 {
     private const int CancellationCheckInterval = 1 << 14;
 

@@ -13,7 +13,7 @@ public sealed record ExporterFailure(string Exporter, string? CaptureId, string 
 /// half-written files removed, the others still run, and the failure is returned to the run (which then does not
 /// commit the bundle: an incomplete bundle never replaces a complete one). Cancellation is let through.
 /// </summary>
-public sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters)
+internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters)
 {
     public IReadOnlyList<IReportExporter> Exporters { get; } = exporters;
 

@@ -98,7 +98,7 @@ public interface IRunObserver
     void RenderFinished() { }
 }
 
-public sealed class NullRunObserver : IRunObserver
+internal sealed class NullRunObserver : IRunObserver
 {
     public static readonly NullRunObserver Instance = new();
     public void Discovered(int files, long totalBytes) { }

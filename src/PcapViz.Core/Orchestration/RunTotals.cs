@@ -4,7 +4,7 @@ using PcapViz.Model;
 namespace PcapViz.Orchestration;
 
 /// <summary>Run-wide totals, merged from finished capture results in their (sorted) order.</summary>
-public static class RunTotals
+internal static class RunTotals
 {
     public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic) Build(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)

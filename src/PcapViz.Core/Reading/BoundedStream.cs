@@ -5,7 +5,7 @@ namespace PcapViz.Reading;
 /// when it was opened, so a file still being written yields one consistent snapshot: the bytes read, the bytes
 /// hashed and the size recorded are the same bytes.
 /// </summary>
-public sealed class BoundedStream(Stream inner, long limit) : Stream
+internal sealed class BoundedStream(Stream inner, long limit) : Stream
 {
     private long _read;
 

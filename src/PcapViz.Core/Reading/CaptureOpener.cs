@@ -5,7 +5,7 @@ using PcapViz.Model;
 namespace PcapViz.Reading;
 
 /// <summary>Recognises a capture by its magic bytes (never by its name) and opens the matching reader.</summary>
-public static class CaptureOpener
+internal static class CaptureOpener
 {
     private const int SniffLength = 16;
 

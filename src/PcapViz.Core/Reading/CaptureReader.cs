@@ -6,7 +6,7 @@ namespace PcapViz.Reading;
 /// Streams the records of one capture. Never throws for bad input: a problem becomes an issue in
 /// <see cref="Issues"/> (with its byte offset), and reading stops where the data can no longer be trusted.
 /// </summary>
-public abstract class CaptureReader
+internal abstract class CaptureReader
 {
     /// <summary>No record or block may claim more than this; larger is corruption, not an allocation request.</summary>
     public const int MaxRecordLength = 256 * 1024 * 1024;

@@ -8,7 +8,7 @@ namespace PcapViz.Reading;
 /// Hash on a thread of its own (each read is copied to it through a small bounded queue), so that on a machine with
 /// a spare core the hash, the slowest stage of the pass, overlaps reading and analysis. Same hash either way.
 /// </param>
-public sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false) : Stream
+internal sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false) : Stream
 {
     private const int ChunkSize = 1 << 20;
     private const int QueuedChunks = 8;

@@ -198,7 +198,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
 }
 
 /// <summary>A shard file turned out altered while it was copied: the merge stops and writes nothing.</summary>
-public sealed class ShardMergeException(IReadOnlyList<string> problems) : Exception(string.Join(Environment.NewLine, problems))
+internal sealed class ShardMergeException(IReadOnlyList<string> problems) : Exception(string.Join(Environment.NewLine, problems))
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 }
