@@ -6,8 +6,8 @@
 #
 # Captures are written by `pcapviz-bench many` (the project's generator, seeds 1..N, PACKETS packets each, 500 per
 # sub-directory) into bench/data/many-N/ (git-ignored) and reused. Each run is timed once (wall clock) with peak
-# memory (max RSS) from GNU time; the table gives seconds per 1,000 captures, which is flat when the run scales
-# linearly. Prints Markdown.
+# memory (max RSS) from GNU time; the table gives seconds per 1,000 captures (wall clock and CPU), which is flat when
+# the run scales linearly. CPU seconds are the steadier figure on a shared machine. Prints Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,8 +25,8 @@ CLI=$ROOT/src/PcapViz.Cli/bin/Release/net10.0/pcapviz.dll
 BENCH=$ROOT/bench/PcapViz.Benchmarks/bin/Release/net10.0/pcapviz-bench.dll
 [[ -f $BENCH ]] || BENCH=$(ls "$ROOT"/bench/PcapViz.Benchmarks/bin/Release/net10.0/*.Benchmarks.dll 2>/dev/null | head -1)
 
-echo "| captures | formats | wall s | s per 1,000 captures | peak RSS MB |"
-echo "|---:|---|---:|---:|---:|"
+echo "| captures | formats | wall s | s per 1,000 captures | CPU s (user+sys) | CPU s per 1,000 captures | peak RSS MB |"
+echo "|---:|---|---:|---:|---:|---:|---:|"
 for n in $COUNTS; do
   in=$DATA/many-$n
   if [[ ! -f $in/.complete ]]; then
@@ -38,11 +38,13 @@ for n in $COUNTS; do
   for f in $FORMATS; do
     out=$DATA/many-out-$n-$f
     log=$(mktemp)
-    SOURCE_DATE_EPOCH=1709251200 /usr/bin/time -f "%e %M" -o "$log" dotnet "$CLI" report "$in" -o "$out" --format "$f" -j "$JOBS" -q || true
-    read -r wall rss <"$log"
+    SOURCE_DATE_EPOCH=1709251200 /usr/bin/time -f "%e %M %U %S" -o "$log" dotnet "$CLI" report "$in" -o "$out" --format "$f" -j "$JOBS" -q || true
+    read -r wall rss user sys <"$log"
     rm -f "$log"
     per=$(python3 -c "print(f'{$wall / $n * 1000:.2f}')")
-    echo "| $n | $f | $wall | $per | $((rss / 1024)) |"
+    cpu=$(python3 -c "print(f'{$user + $sys:.1f}')")
+    cpuper=$(python3 -c "print(f'{($user + $sys) / $n * 1000:.2f}')")
+    echo "| $n | $f | $wall | $per | $cpu | $cpuper | $((rss / 1024)) |"
     rm -rf "$out" "$DATA/.many-out-$n-$f.lock"
   done
 done

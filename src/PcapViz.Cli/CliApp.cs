@@ -112,11 +112,7 @@ public static class CliApp
         var chain = new Option<string?>("--chain") { Description = "The previous night's manifest.json: its SHA-256 is recorded in the new manifest, so `verify --chain` detects a removed or rewritten night." };
         var publicSuffixList = new Option<string?>("--public-suffix-list") { Description = "Public Suffix List file (publicsuffix.org format) for registered domains instead of the copy shipped with PcapViz. Not with --plan." };
         var geoIp = new Option<string[]>("--geoip") { Description = "MaxMind DB file (.mmdb) for country and ASN of each address (repeatable: a country and an ASN database). Off by default. Not with --plan." };
-        var memoryEntries = new Option<long>("--memory-entries")
-        {
-            Description = "Entries of finished results (addresses, names, bins, answers) held in memory; further captures' results wait on disk beside the output until the pages need them (about 200 bytes an entry). The output is the same.",
-            DefaultValueFactory = _ => CaptureSpill.DefaultBudget,
-        };
+        var memoryEntries = MemoryEntriesOption();
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
@@ -153,8 +149,7 @@ public static class CliApp
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
             if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
             var settings = set.Parse(parse, errors);
-            long memoryBudget = parse.GetValue(memoryEntries);
-            if (memoryBudget < 0) errors.Add("--memory-entries: must not be negative.");
+            long memoryBudget = MemoryBudget(parse, memoryEntries, errors);
             ManifestSigner? signer = null;
             if (parse.GetValue(signKey) is { } keyPath)
             {
@@ -318,6 +313,19 @@ public static class CliApp
         return command;
     }
 
+    private static Option<long> MemoryEntriesOption() => new("--memory-entries")
+    {
+        Description = "Entries of finished results (addresses, names, bins, answers) held in memory; further captures' results wait on disk beside the output until the pages need them (about 200 bytes an entry). The output is the same.",
+        DefaultValueFactory = _ => CaptureSpill.DefaultBudget,
+    };
+
+    private static long MemoryBudget(ParseResult parse, Option<long> option, List<string> errors)
+    {
+        long budget = parse.GetValue(option);
+        if (budget < 0) errors.Add("--memory-entries: must not be negative.");
+        return budget;
+    }
+
     private static Command MergeCommand(TextWriter stdout, TextWriter stderr)
     {
         var shards = new Argument<string[]>("shards") { Description = "The shard directories written by 'pcapviz report --plan ... --shard K'.", Arity = ArgumentArity.OneOrMore };
@@ -327,10 +335,11 @@ public static class CliApp
         var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: error, warning, never or watchlist." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
+        var memoryEntries = MemoryEntriesOption();
         var command = new Command("merge", """
             Check every shard of a plan (missing, duplicate, foreign or altered shards are errors naming the shard) and
             combine them into one bundle, byte for byte the one 'pcapviz report' writes for the same inputs and options.
-            """) { shards, output, plan, jobs, failOn, quiet, verbose };
+            """) { shards, output, plan, jobs, failOn, quiet, verbose, memoryEntries };
         foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -348,6 +357,7 @@ public static class CliApp
             ReportSettings? settings = loaded is null ? null : ReportSettings.FromPlan(loaded, errors);
             if (loaded is not null && loaded.ToolVersion != ToolVersion)
                 errors.Add($"the plan was made by PcapViz {loaded.ToolVersion}; this is {ToolVersion}. Merge with the version that planned.");
+            long memoryBudget = MemoryBudget(parse, memoryEntries, errors);
             if (errors.Count > 0)
             {
                 foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
@@ -357,7 +367,7 @@ public static class CliApp
             // The memory options join the plan's in manifest.json as a single-machine run lists them, so the merged
             // bundle is byte for byte the one `report --history` writes.
             var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. memoryOptions] })
-                .ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount };
+                .ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount, MemoryBudget = memoryBudget };
             if (policy is not null) request = request with { FailOn = policy.Value };
             if (request.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
             {

@@ -46,6 +46,25 @@ public sealed class MemoryBudgetTests
     }
 
     [Fact]
+    public void Report_SpillOfAKilledRun_IsRemovedByTheNextRun_ALiveRunsIsLeftAlone()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("in");
+        Captures.Tiny(Path.Combine(input, "a.pcap"));
+        int gone = Enumerable.Range(4_000_000, 1000).First(pid => !Directory.Exists($"/proc/{pid}"));
+        string stale = t.Dir($".out.spill-{gone}");
+        File.WriteAllText(Path.Combine(stale, "x-pcap.json"), "{}");
+        string live = t.Dir(".out.spill-1"); // pid 1 always exists: a merge still reading its shards
+        File.WriteAllText(Path.Combine(live, "y-pcap.json"), "{}");
+
+        var r = Cli.Run("report", input, "-o", t["out"], "-q");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.False(Directory.Exists(stale));
+        Assert.True(File.Exists(Path.Combine(live, "y-pcap.json")));
+    }
+
+    [Fact]
     public void Report_NegativeMemoryEntries_IsAUsageErrorBeforeAnyWork()
     {
         using var t = new TempDir();

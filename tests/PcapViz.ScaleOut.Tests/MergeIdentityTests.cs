@@ -58,6 +58,34 @@ public sealed class MergeIdentityTests
         Bundle.AssertIdentical(expected, Bundle.Snapshot(t[Path.Combine("cluster", "merged")]));
     }
 
+    [Fact]
+    public void Merge_ShardsAndMergeWithResultsWaitingOnDisk_IsByteIdenticalToSingleMachineRun()
+    {
+        using var t = new TempDir();
+        string input = SamplesWithOddFiles(t);
+        var single = Cli.Run("report", input, "-o", t["single"], "-q");
+        Assert.True(single.ExitCode == 2, single.ToString());
+
+        string cluster = t.Dir("cluster");
+        string plan = ShardedRun.Plan(cluster, [input], 2);
+        var shards = new List<string>();
+        for (int k = 0; k < 2; k++)
+        {
+            string shard = Path.Combine(cluster, $"shard-{k}");
+            var r = Cli.Run("report", "--plan", plan, "--shard", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", shard, "-q", "--fail-on", "never", "--memory-entries", "0");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            shards.Add(shard);
+        }
+        var merged = Cli.Run(["merge", .. shards, "-o", Path.Combine(cluster, "merged"), "-v", "--memory-entries", "0"]);
+        Assert.True(merged.ExitCode == 2, merged.ToString());
+        Assert.Contains("captures' results waited on disk beside the output (--memory-entries 0)", merged.Stderr + merged.Stdout, StringComparison.Ordinal);
+
+        Bundle.AssertIdentical(Bundle.Snapshot(t["single"]), Bundle.Snapshot(Path.Combine(cluster, "merged")));
+        // No spill directory is left beside any output.
+        Assert.Empty(Directory.GetDirectories(cluster, ".*"));
+        Assert.Empty(Directory.GetDirectories(t.Root, ".*"));
+    }
+
     private static readonly Lock CorpusLock = new();
     private static (string Dir, SortedDictionary<string, byte[]> Bundle, int Exit)? _corpusSingle;
 

@@ -22,6 +22,16 @@ internal static class BundleSwap
             try { Directory.Delete(stale, recursive: true); }
             catch (IOException) { }
         }
+        // Spill directories (CaptureSpill) of runs that are gone. A merge spills before it takes the lock, so a live
+        // one's is left alone: its process still exists.
+        if (!Directory.Exists("/proc/self")) return;
+        foreach (string spill in Directory.GetDirectories(parent, $".{name}.spill-*"))
+        {
+            string pid = spill[(spill.LastIndexOf('-') + 1)..];
+            if (pid.Length == 0 || !pid.All(char.IsAsciiDigit) || Directory.Exists("/proc/" + pid)) continue;
+            try { Directory.Delete(spill, recursive: true); }
+            catch (IOException) { }
+        }
     }
 
     public static void Swap(string parent, string name, string staging)

@@ -66,6 +66,16 @@ public sealed class BundleTransaction : IDisposable
     /// Checks the target and opens the transaction; null and a one-line <paramref name="error"/> when the target
     /// must not be written (nothing was touched then, except creating a missing parent directory).
     /// </summary>
+    /// <summary>
+    /// Where a run writing <paramref name="outputDirectory"/> keeps results that wait on disk (<see cref="Orchestration.CaptureSpill"/>):
+    /// <c>.&lt;name&gt;.spill-&lt;pid&gt;</c> beside it; one left by a run that was killed is removed by the next run.
+    /// </summary>
+    public static string SpillDirectoryFor(string outputDirectory)
+    {
+        string target = FullPath(outputDirectory);
+        return Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.spill-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
+    }
+
     public static BundleTransaction? TryBegin(string outputDirectory, out string? error)
     {
         error = CheckTarget(outputDirectory);

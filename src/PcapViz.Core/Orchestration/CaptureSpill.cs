@@ -9,8 +9,8 @@ namespace PcapViz.Orchestration;
 /// parts (addresses, names, bins, answers) add up to at most <see cref="Budget"/> entries; beyond that, a result's
 /// bulky parts are written to the spill directory (as analysis.json, which reads back exactly: the merge of shards
 /// relies on the same) and read back each time a stage needs them. The output does not depend on which results
-/// were spilled. The directory lies beside the bundle's staging directory, so a killed run's spill is removed with
-/// its stale staging directory by the next run.
+/// were spilled. The directory lies beside the bundle (<see cref="Bundle.BundleTransaction.SpillDirectoryFor"/>); a
+/// killed run's is removed by the next run on the same output.
 /// </summary>
 public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
 {
@@ -63,6 +63,14 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
             AnalysisJsonExporter.Write(stream, result, _toolVersion);
         Interlocked.Increment(ref _spilled);
         return result.Spilled(this);
+    }
+
+    /// <summary>Says how many results waited on disk, if any (an info line: the output is the same either way).</summary>
+    public void Report(IRunObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (SpilledCount > 0)
+            observer.Info($"{Names.Count(SpilledCount, "capture's results", "captures' results")} waited on disk beside the output (--memory-entries {Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
     }
 
     public CaptureDetails Load(CaptureResult capture)

@@ -69,7 +69,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         }
 
         // Results beyond the memory budget wait on disk until the pages and the run need them (a run of 20,000 captures).
-        using var spill = new CaptureSpill(transaction.StagingDirectory + CaptureSpillSuffix, request.ToolVersion, request.MemoryBudget);
+        using var spill = new CaptureSpill(BundleTransaction.SpillDirectoryFor(request.OutputDirectory), request.ToolVersion, request.MemoryBudget);
         var results = new CaptureResult[inputs.Count];
         var reused = new bool[inputs.Count];
         var order = Enumerable.Range(0, inputs.Count).OrderByDescending(i => inputs[i].SizeBytes).ThenBy(i => i).ToArray();
@@ -99,8 +99,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             results[i] = spill.Keep(results[i]);
         });
         cancellationToken.ThrowIfCancellationRequested();
-        if (spill.SpilledCount > 0)
-            _observer.Info($"{Names.Count(spill.SpilledCount, "capture's results", "captures' results")} waited on disk beside the output (--memory-entries {spill.Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        spill.Report(_observer);
 
         var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
@@ -153,9 +152,6 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         int exit = ExitCodeFor(run);
         return new RunOutcome(exit, run, [], reused.Count(r => r));
     }
-
-    /// <summary>The spill directory is the staging directory's name with this suffix (so stale ones go with it).</summary>
-    internal const string CaptureSpillSuffix = "-spill";
 
     private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
 

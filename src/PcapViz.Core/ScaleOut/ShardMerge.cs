@@ -31,7 +31,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
             .OrderBy(e => e.Capture.Path, StringComparer.Ordinal).ToList();
         _observer.Discovered(entries.Count, entries.Sum(e => e.Capture.SizeBytes));
 
-        // Read every analysis.json back, checking its bytes against the shard's manifest.
+        // Read every analysis.json back, checking its bytes against the shard's manifest. Results beyond the memory
+        // budget wait on disk, as in a report run (the shards' own files could change after the check).
+        using var spill = new CaptureSpill(BundleTransaction.SpillDirectoryFor(report.OutputDirectory), report.ToolVersion, report.MemoryBudget);
         var results = new CaptureResult[entries.Count];
         var problems = new ConcurrentBag<(int Index, string Message)>();
         Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>
@@ -55,8 +57,8 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                 var result = AnalysisJsonReader.Read(stream, input);
                 if (result.Id != c.Id)
                     problems.Add((i, $"{shard.Name}: altered shard: {relative} is for capture {result.Id}."));
-                results[i] = result;
                 _observer.CaptureFinished(result, reused: false);
+                results[i] = spill.Keep(result);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
             {
@@ -65,6 +67,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         });
         cancellationToken.ThrowIfCancellationRequested();
         if (!problems.IsEmpty) return Fatal(problems.OrderBy(p => p.Index).Select(p => p.Message).ToList());
+        spill.Report(_observer);
 
         var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, report.Analysis);
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
