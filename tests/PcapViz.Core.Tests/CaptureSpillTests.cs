@@ -15,12 +15,7 @@ public sealed class CaptureSpillTests
         return CaptureAnalyzer.Analyze(path, name, name.Replace('.', '-'), new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    private static byte[] Json(CaptureResult capture)
-    {
-        var stream = new MemoryStream();
-        AnalysisJsonExporter.Write(stream, capture, "test");
-        return stream.ToArray();
-    }
+    private static byte[] Json(CaptureResult capture) => Kit.AnalysisJson(capture);
 
     [Fact]
     public void Keep_BeyondTheBudget_SpillsAndReadsBackTheSameResult()

@@ -63,12 +63,7 @@ public sealed class ExportTests
             new ContextFacts("2026-08-19 e8c9a2b", "2026-11-30", new(["GeoLite2-Country built 2026-01-02"]))),
     };
 
-    private static byte[] Write(CaptureResult result)
-    {
-        var ms = new MemoryStream();
-        AnalysisJsonExporter.Write(ms, result, "9.9.9");
-        return ms.ToArray();
-    }
+    private static byte[] Write(CaptureResult result) => Kit.AnalysisJson(result, "9.9.9");
 
     [Fact]
     public void AnalysisJson_WriteThenRead_EveryFieldEqual()

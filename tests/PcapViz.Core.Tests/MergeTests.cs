@@ -46,12 +46,7 @@ public sealed class MergeTests
         CaptureAnalyzer.Finish("merge-test", new CaptureInput("merge.pcap", "/nowhere/merge.pcap", 0, new string('0', 64), DateTimeOffset.UnixEpoch),
             new CaptureFileInfo(PcapViz.Model.CaptureFormat.Pcap, CaptureCompression.None, [1], "microseconds"), analysis, new IssueLog());
 
-    private static byte[] Json(CaptureResult result)
-    {
-        var ms = new MemoryStream();
-        AnalysisJsonExporter.Write(ms, result, "0.0.0-test");
-        return ms.ToArray();
-    }
+    private static byte[] Json(CaptureResult result) => Kit.AnalysisJson(result);
 
     [Fact]
     public void CaptureAnalysis_HalvesMergedEitherOrder_SameResultAndJsonBytes()

@@ -25,6 +25,14 @@ internal sealed record Decoded(
 /// <summary>The PcapBuilder-style helpers: build captures in memory, open them, read every record.</summary>
 internal static class Kit
 {
+    /// <summary>A result as analysis.json bytes (what "the same result" means in these tests).</summary>
+    public static byte[] AnalysisJson(CaptureResult result, string toolVersion = "0.0.0-test")
+    {
+        var ms = new MemoryStream();
+        PcapViz.Export.AnalysisJsonExporter.Write(ms, result, toolVersion);
+        return ms.ToArray();
+    }
+
     /// <summary>2024-01-01T00:00:00Z in seconds since the epoch (computed by hand: 19723 days × 86400).</summary>
     public const long Jan2024Seconds = 1_704_067_200L;
     public const long Jan2024Nanos = Jan2024Seconds * 1_000_000_000L;
