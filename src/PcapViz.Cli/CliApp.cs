@@ -351,13 +351,13 @@ public static class CliApp
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
             FailPolicy? policy = parse.GetValue(failOn) is { } f ? ReportOptionSet.ParseFailOn(f, errors) : null;
             if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
+            long memoryBudget = MemoryBudget(parse, memoryEntries, errors);
             if (errors.Count > 0) return UsageErrors(errors, "merge", stderr);
             var (loaded, dirs, loadErrors) = ShardSet.Load(parse.GetValue(shards)!, parse.GetValue(plan));
             errors.AddRange(loadErrors);
             ReportSettings? settings = loaded is null ? null : ReportSettings.FromPlan(loaded, errors);
             if (loaded is not null && loaded.ToolVersion != ToolVersion)
                 errors.Add($"the plan was made by PcapViz {loaded.ToolVersion}; this is {ToolVersion}. Merge with the version that planned.");
-            long memoryBudget = MemoryBudget(parse, memoryEntries, errors);
             if (errors.Count > 0)
             {
                 foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");

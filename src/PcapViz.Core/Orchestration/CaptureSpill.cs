@@ -18,6 +18,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
     public const long DefaultBudget = 1_000_000;
 
     private readonly string _directory;
+    private readonly Lock _create = new();
     private readonly string _toolVersion;
     private readonly ConcurrentDictionary<string, WeakReference<CaptureDetails>> _recent = new(StringComparer.Ordinal);
     private long _held;
@@ -50,7 +51,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
         if (weight == 0) return result;
         if (Interlocked.Add(ref _held, weight) <= Budget) return result;
         Interlocked.Add(ref _held, -weight);
-        lock (_directory)
+        lock (_create)
         {
             if (!_created)
             {

@@ -21,42 +21,14 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
     public IReadOnlyList<ExporterFailure> ExportCapture(CaptureResult capture, RunResult run, DirectorySink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
-        List<ExporterFailure>? failures = null;
-        foreach (var exporter in Exporters)
-        {
-            var scope = sink.Scope();
-            try
-            {
-                exporter.ExportCapture(capture, run, scope, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                scope.Discard();
-                (failures ??= []).Add(new ExporterFailure(exporter.Name, capture.Id, Describe(ex)));
-            }
-        }
-        return failures ?? (IReadOnlyList<ExporterFailure>)[];
+        return Exporters.Select(e => TryExport(e, capture.Id, sink, scope => e.ExportCapture(capture, run, scope, cancellationToken)))
+            .OfType<ExporterFailure>().ToList();
     }
 
     /// <summary>Every exporter's run-level files; the failures (empty when all succeeded).</summary>
-    public IReadOnlyList<ExporterFailure> ExportRun(RunResult run, DirectorySink sink, CancellationToken cancellationToken)
-    {
-        List<ExporterFailure>? failures = null;
-        foreach (var exporter in Exporters)
-        {
-            var scope = sink.Scope();
-            try
-            {
-                exporter.ExportRun(run, scope, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                scope.Discard();
-                (failures ??= []).Add(new ExporterFailure(exporter.Name, null, Describe(ex)));
-            }
-        }
-        return failures ?? (IReadOnlyList<ExporterFailure>)[];
-    }
+    public IReadOnlyList<ExporterFailure> ExportRun(RunResult run, DirectorySink sink, CancellationToken cancellationToken) =>
+        Exporters.Select(e => TryExport(e, null, sink, scope => e.ExportRun(run, scope, cancellationToken)))
+            .OfType<ExporterFailure>().ToList();
 
     /// <summary>
     /// Every exporter's files of every capture not carried over (<paramref name="carried"/>), then, when
@@ -90,7 +62,7 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
             int c = item.Capture;
             try
             {
-                Export(item.Exporter, c, scope =>
+                Record(item.Exporter, c, scope =>
                 {
                     var capture = Volatile.Read(ref held[c]);
                     if (capture is null)
@@ -114,22 +86,30 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
         if (runOutputs)
         {
             runStarted?.Invoke();
-            Parallel.For(0, Exporters.Count, options, e => Export(e, Run, scope => Exporters[e].ExportRun(run, scope, cancellationToken)));
+            Parallel.For(0, Exporters.Count, options, e => Record(e, Run, scope => Exporters[e].ExportRun(run, scope, cancellationToken)));
         }
         return failures.OrderBy(f => f.Capture == Run ? int.MaxValue : f.Capture).ThenBy(f => f.Exporter).Select(f => f.Failure).ToList();
 
-        void Export(int exporter, int capture, Action<SinkScope> write)
+        void Record(int exporter, int capture, Action<SinkScope> write)
         {
-            var scope = sink.Scope();
-            try
-            {
-                write(scope);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                scope.Discard();
-                failures.Add((capture, exporter, new ExporterFailure(Exporters[exporter].Name, capture == Run ? null : run.Captures[capture].Id, Describe(ex))));
-            }
+            if (TryExport(Exporters[exporter], capture == Run ? null : run.Captures[capture].Id, sink, write) is { } failure)
+                failures.Add((capture, exporter, failure));
+        }
+    }
+
+    /// <summary>One exporter's files in a scope of their own: on a throw the scope's files go and the failure is returned.</summary>
+    private static ExporterFailure? TryExport(IReportExporter exporter, string? captureId, DirectorySink sink, Action<SinkScope> write)
+    {
+        var scope = sink.Scope();
+        try
+        {
+            write(scope);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            scope.Discard();
+            return new ExporterFailure(exporter.Name, captureId, Describe(ex));
         }
     }
 

@@ -211,7 +211,6 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         return [.. failures];
     }
 
-
     private RunOutcome Fatal(IReadOnlyList<string> errors)
     {
         foreach (string e in errors) _observer.Error(e);

@@ -151,7 +151,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                     if (!Sha256Matches(file, shard.Files[path].Sha256))
                         altered.Add((i, $"{shard.Name}: altered shard: {path} does not match its SHA-256 in the manifest (or cannot be read)."));
                 }
-                captureFailures[i] = exporters.ExportCapture(capture, run, sink, cancellationToken);
+                captureFailures[i] = exporters.ExportCapture(capture.Held(), run, sink, cancellationToken); // a spilled capture read back once for every exporter
                 _observer.CaptureRendered(capture);
                 return;
             }
