@@ -109,15 +109,14 @@ internal sealed class IncrementalCache
             AnalysisJsonExporter.Write(stream, c, toolVersion);
         }
         using var index = sink.Create(IndexFile);
-        using var w = new Utf8JsonWriter(index, AnalysisJsonExporter.WriterOptions);
+        // index.json has no final newline (unlike the files JsonOut.WriteDocument writes); kept so its bytes stay the same.
+        using var w = new Utf8JsonWriter(index, JsonOut.WriterOptions);
         w.WriteStartObject();
         w.WriteNumber("schemaVersion", AnalysisJsonExporter.SchemaVersion);
         if (renderKey is not null) w.WriteString("renderKey", renderKey);
         if (renderKey is not null && runKey is not null) w.WriteString("runKey", runKey);
-        w.WriteStartArray("captures");
-        foreach (var c in captures)
+        w.WriteObjects("captures", captures, (w, c) =>
         {
-            w.WriteStartObject();
             w.WriteString("path", c.Input.Path);
             w.WriteString("id", c.Id);
             w.WriteNumber("sizeBytes", c.Input.SizeBytes);
@@ -125,9 +124,7 @@ internal sealed class IncrementalCache
             w.WriteString("sha256", c.Input.Sha256);
             w.WriteString("options", optionsKey);
             w.WriteString("toolVersion", toolVersion);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        });
         w.WriteEndObject();
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using PcapViz.Model;
 
@@ -12,14 +11,6 @@ public sealed class AnalysisJsonExporter : IReportExporter
     /// <summary>The oldest schema version <see cref="AnalysisJsonReader"/> still reads (1: no <c>traffic.gaps</c>).</summary>
     public const int OldestReadableSchemaVersion = 1;
     public const string FileName = "analysis.json";
-
-    internal static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Indented = true,
-        // The default encoder escapes <, >, &, ', + and non-ASCII: safe even if a file is pasted into HTML.
-        Encoder = JavaScriptEncoder.Default,
-        NewLine = "\n",
-    };
 
     public string Name => "json";
 
@@ -35,90 +26,68 @@ public sealed class AnalysisJsonExporter : IReportExporter
     {
     }
 
-    public static void Write(Stream stream, CaptureResult capture, string toolVersion, IReadOnlyList<WatchlistHit>? watchlistHits = null)
-    {
-        using var w = new Utf8JsonWriter(stream, WriterOptions);
-        w.WriteStartObject();
-        w.WriteNumber("schemaVersion", SchemaVersion);
-        w.WriteStartObject("tool");
-        w.WriteString("name", "pcapviz");
-        w.WriteString("version", toolVersion);
-        w.WriteEndObject();
-        w.WriteString("id", capture.Id);
-        w.WriteString("status", Names.Of(capture.Status));
-
-        w.WriteStartObject("input");
-        w.WriteString("path", capture.Input.Path);
-        w.WriteNumber("sizeBytes", capture.Input.SizeBytes);
-        w.WriteString("sha256", capture.Input.Sha256);
-        w.WriteString("format", Names.Of(capture.File?.Format ?? CaptureFormat.Unknown));
-        w.WriteString("compression", Names.Of(capture.File?.Compression ?? CaptureCompression.None));
-        w.WriteStartArray("linkTypes");
-        foreach (int linkType in capture.File?.LinkTypes ?? []) w.WriteNumberValue(linkType);
-        w.WriteEndArray();
-        if (capture.File is { } file) w.WriteString("timestampPrecision", file.TimestampPrecision);
-        else w.WriteNull("timestampPrecision");
-        w.WriteEndObject();
-
-        WriteSummary(w, capture.Summary);
-
-        bool geoIp = capture.Context.Facts.GeoIp.Count > 0;
-        w.WriteStartArray("sourceIps");
-        foreach (var e in capture.SourceIps.Entries)
+    public static void Write(Stream stream, CaptureResult capture, string toolVersion, IReadOnlyList<WatchlistHit>? watchlistHits = null) =>
+        JsonOut.WriteDocument(stream, w =>
         {
-            w.WriteStartObject();
-            w.WriteString("address", e.Address);
-            w.WriteNumber("version", e.Version);
-            w.WriteNumber("packets", e.Packets);
-            w.WriteNumber("ipBytes", e.IpBytes);
-            ContextJson.WriteSourceContext(w, e, geoIp);
+            w.WriteNumber("schemaVersion", SchemaVersion);
+            w.WriteTool(toolVersion);
+            w.WriteString("id", capture.Id);
+            w.WriteString("status", Names.Of(capture.Status));
+
+            w.WriteStartObject("input");
+            w.WriteString("path", capture.Input.Path);
+            w.WriteNumber("sizeBytes", capture.Input.SizeBytes);
+            w.WriteString("sha256", capture.Input.Sha256);
+            w.WriteString("format", Names.Of(capture.File?.Format ?? CaptureFormat.Unknown));
+            w.WriteString("compression", Names.Of(capture.File?.Compression ?? CaptureCompression.None));
+            w.WriteStartArray("linkTypes");
+            foreach (int linkType in capture.File?.LinkTypes ?? []) w.WriteNumberValue(linkType);
+            w.WriteEndArray();
+            w.WriteStringOrNull("timestampPrecision", capture.File?.TimestampPrecision);
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
 
-        w.WriteStartArray("dnsQueries");
-        foreach (var e in capture.DnsQueries.Entries)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", e.Name);
-            w.WriteString("protocol", Names.Of(e.Protocol));
-            w.WriteNumber("queries", e.Queries);
-            ContextJson.WriteQueryContext(w, e);
+            WriteSummary(w, capture.Summary);
+
+            bool geoIp = capture.Context.Facts.GeoIp.Count > 0;
+            w.WriteObjects("sourceIps", capture.SourceIps.Entries, (w, e) =>
+            {
+                w.WriteString("address", e.Address);
+                w.WriteNumber("version", e.Version);
+                w.WriteNumber("packets", e.Packets);
+                w.WriteNumber("ipBytes", e.IpBytes);
+                ContextJson.WriteSourceContext(w, e, geoIp);
+            });
+
+            w.WriteObjects("dnsQueries", capture.DnsQueries.Entries, static (w, e) =>
+            {
+                w.WriteString("name", e.Name);
+                w.WriteString("protocol", Names.Of(e.Protocol));
+                w.WriteNumber("queries", e.Queries);
+                ContextJson.WriteQueryContext(w, e);
+            });
+
+            ContextJson.WriteContext(w, capture.Context);
+
+            WriteTraffic(w, capture.Traffic);
+
+            w.WriteStartObject("limits");
+            WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
+            WriteLimit(w, "dnsQueries", capture.DnsQueries.Limit);
+            WriteLimit(w, "dnsAnswers", capture.Context.Answers.Limit);
+            WriteLimit(w, "dnsClients", capture.Context.Clients.Limit);
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
 
-        ContextJson.WriteContext(w, capture.Context);
+            if (watchlistHits is not null) HistoryJsonWriter.WriteHits(w, "watchlistHits", watchlistHits);
 
-        WriteTraffic(w, capture.Traffic);
-
-        w.WriteStartObject("limits");
-        WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
-        WriteLimit(w, "dnsQueries", capture.DnsQueries.Limit);
-        WriteLimit(w, "dnsAnswers", capture.Context.Answers.Limit);
-        WriteLimit(w, "dnsClients", capture.Context.Clients.Limit);
-        w.WriteEndObject();
-
-        if (watchlistHits is not null) HistoryJsonWriter.WriteHits(w, "watchlistHits", watchlistHits);
-
-        w.WriteStartArray("issues");
-        foreach (var issue in capture.Issues)
-        {
-            w.WriteStartObject();
-            w.WriteString("severity", Names.Of(issue.Severity));
-            w.WriteString("code", issue.Code);
-            w.WriteString("message", issue.Message);
-            if (issue.ByteOffset is long offset) w.WriteNumber("byteOffset", offset);
-            else w.WriteNull("byteOffset");
-            if (issue.PacketIndex is long index) w.WriteNumber("packetIndex", index);
-            else w.WriteNull("packetIndex");
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.Flush();
-        stream.Write("\n"u8);
-    }
+            w.WriteObjects("issues", capture.Issues, static (w, issue) =>
+            {
+                w.WriteString("severity", Names.Of(issue.Severity));
+                w.WriteString("code", issue.Code);
+                w.WriteString("message", issue.Message);
+                w.WriteNumberOrNull("byteOffset", issue.ByteOffset);
+                w.WriteNumberOrNull("packetIndex", issue.PacketIndex);
+            });
+        });
 
     internal static void WriteSummary(Utf8JsonWriter w, CaptureSummary s)
     {
@@ -128,15 +97,11 @@ public sealed class AnalysisJsonExporter : IReportExporter
         w.WriteNumber("ipv6Packets", s.Ipv6Packets);
         w.WriteNumber("capturedBytes", s.CapturedBytes);
         w.WriteNumber("ipBytes", s.IpBytes);
-        if (s.FirstPacketEpochNanos is long first) w.WriteString("firstPacketUtc", TimeFormat.IsoUtcMicros(first));
-        else w.WriteNull("firstPacketUtc");
-        if (s.LastPacketEpochNanos is long last) w.WriteString("lastPacketUtc", TimeFormat.IsoUtcMicros(last));
-        else w.WriteNull("lastPacketUtc");
+        w.WriteStringOrNull("firstPacketUtc", s.FirstPacketEpochNanos is long first ? TimeFormat.IsoUtcMicros(first) : null);
+        w.WriteStringOrNull("lastPacketUtc", s.LastPacketEpochNanos is long last ? TimeFormat.IsoUtcMicros(last) : null);
         w.WriteNumber("durationSeconds", s.DurationSeconds);
-        if (s.FirstPacketEpochNanos is long firstNanos) w.WriteNumber("firstPacketEpochNanos", firstNanos);
-        else w.WriteNull("firstPacketEpochNanos");
-        if (s.LastPacketEpochNanos is long lastNanos) w.WriteNumber("lastPacketEpochNanos", lastNanos);
-        else w.WriteNull("lastPacketEpochNanos");
+        w.WriteNumberOrNull("firstPacketEpochNanos", s.FirstPacketEpochNanos);
+        w.WriteNumberOrNull("lastPacketEpochNanos", s.LastPacketEpochNanos);
         w.WriteNumber("undecodedPackets", s.UndecodedPackets);
         w.WriteNumber("malformedDnsMessages", s.MalformedDnsMessages);
         w.WriteNumber("incompleteFragmentedDatagrams", s.IncompleteFragmentedDatagrams);
@@ -149,28 +114,20 @@ public sealed class AnalysisJsonExporter : IReportExporter
     {
         w.WriteStartObject("traffic");
         w.WriteNumber("binSeconds", traffic.BinSeconds);
-        w.WriteStartArray("bins");
-        foreach (var bin in traffic.Bins)
+        w.WriteObjects("bins", traffic.Bins, static (w, bin) =>
         {
-            w.WriteStartObject();
             w.WriteString("startUtc", TimeFormat.IsoUtcSeconds(bin.StartEpochSeconds));
             w.WriteNumber("startEpochSeconds", bin.StartEpochSeconds);
             w.WriteNumber("packets", bin.Packets);
             w.WriteNumber("ipBytes", bin.IpBytes);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("gaps");
-        foreach (var gap in traffic.Gaps)
+        });
+        w.WriteObjects("gaps", traffic.Gaps, static (w, gap) =>
         {
-            w.WriteStartObject();
             w.WriteString("fromUtc", TimeFormat.IsoUtcSeconds(gap.FromEpochSeconds));
             w.WriteString("toUtc", TimeFormat.IsoUtcSeconds(gap.ToEpochSeconds));
             w.WriteNumber("fromEpochSeconds", gap.FromEpochSeconds);
             w.WriteNumber("toEpochSeconds", gap.ToEpochSeconds);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        });
         w.WriteEndObject();
     }
 

@@ -12,17 +12,12 @@ internal static class ContextJson
     public static void WriteSourceContext(Utf8JsonWriter w, SourceIpEntry e, bool geoIp)
     {
         w.WriteString("addressClass", e.AddressClass);
-        w.WriteStartArray("names");
-        foreach (string name in e.Names) w.WriteStringValue(name);
-        w.WriteEndArray();
+        w.WriteStrings("names", e.Names);
         w.WriteNumber("moreNames", e.MoreNames);
         if (!geoIp) return;
-        if (e.Country is { } country) w.WriteString("country", country);
-        else w.WriteNull("country");
-        if (e.Asn is long asn) w.WriteNumber("asn", asn);
-        else w.WriteNull("asn");
-        if (e.AsOrg is { } org) w.WriteString("asOrg", org);
-        else w.WriteNull("asOrg");
+        w.WriteStringOrNull("country", e.Country);
+        w.WriteNumberOrNull("asn", e.Asn);
+        w.WriteStringOrNull("asOrg", e.AsOrg);
     }
 
     public static SourceIpEntry ReadSourceContext(JsonElement e, SourceIpEntry entry) => entry with
@@ -52,10 +47,8 @@ internal static class ContextJson
     /// <summary>dnsDomains, dnsResponses, dnsAnswers, dnsClients and contextData (before traffic).</summary>
     public static void WriteContext(Utf8JsonWriter w, ContextResult c)
     {
-        w.WriteStartArray("dnsDomains");
-        foreach (var d in c.Domains)
+        w.WriteObjects("dnsDomains", c.Domains, static (w, d) =>
         {
-            w.WriteStartObject();
             w.WriteString("domain", d.Domain);
             w.WriteNumber("queries", d.Queries);
             w.WriteNumber("distinctNames", d.DistinctNames);
@@ -65,12 +58,8 @@ internal static class ContextJson
             w.WriteNumber("maxLabelLength", d.MaxLabelLength);
             w.WriteNumber("longLabelNames", d.LongLabelNames);
             w.WriteNumber("meanEntropy", d.MeanEntropy);
-            w.WriteStartArray("signals");
-            foreach (string s in d.Signals) w.WriteStringValue(s);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+            w.WriteStrings("signals", d.Signals);
+        });
 
         w.WriteStartObject("dnsResponses");
         w.WriteNumber("responses", c.Responses.Responses);
@@ -80,36 +69,26 @@ internal static class ContextJson
         WriteCounts(w, "responseCodes", c.Responses.ResponseCodes);
         w.WriteEndObject();
 
-        w.WriteStartArray("dnsAnswers");
-        foreach (var a in c.Answers.Entries)
+        w.WriteObjects("dnsAnswers", c.Answers.Entries, static (w, a) =>
         {
-            w.WriteStartObject();
             w.WriteString("address", a.Address);
             w.WriteNumber("version", a.Version);
             w.WriteString("name", a.Name);
             w.WriteNumber("answers", a.Answers);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        });
 
-        w.WriteStartArray("dnsClients");
-        foreach (var a in c.Clients.Entries)
+        w.WriteObjects("dnsClients", c.Clients.Entries, static (w, a) =>
         {
-            w.WriteStartObject();
             w.WriteString("address", a.Address);
             w.WriteNumber("version", a.Version);
             w.WriteNumber("responses", a.Responses);
             w.WriteNumber("nxdomain", a.NxDomain);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        });
 
         w.WriteStartObject("contextData");
         w.WriteString("publicSuffixList", c.Facts.PublicSuffixList);
         w.WriteString("addressRegistry", c.Facts.AddressRegistry);
-        w.WriteStartArray("geoip");
-        foreach (string g in c.Facts.GeoIp) w.WriteStringValue(g);
-        w.WriteEndArray();
+        w.WriteStrings("geoip", c.Facts.GeoIp);
         w.WriteEndObject();
     }
 

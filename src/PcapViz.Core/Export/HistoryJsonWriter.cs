@@ -16,79 +16,58 @@ internal static class HistoryJsonWriter
     public static void Write(Stream stream, RunMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        using var w = new Utf8JsonWriter(stream, AnalysisJsonExporter.WriterOptions);
-        w.WriteStartObject();
-        w.WriteNumber("schemaVersion", SchemaVersion);
-        if (memory.Database is { } db) w.WriteString("database", db);
-        else w.WriteNull("database");
-        w.WriteNumber("runsBefore", memory.RunsBefore);
-        if (memory.HistoryBeganUtc is { } began) w.WriteString("historyBeganUtc", TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds()));
-        else w.WriteNull("historyBeganUtc");
-        if (memory.NewWindowDays is int days) w.WriteNumber("newWindowDays", days);
-        else w.WriteNull("newWindowDays");
-        w.WriteBoolean("rerun", memory.Rerun);
-
-        w.WriteStartObject("new");
-        WriteNew(w, "names", memory.NewNames);
-        WriteNew(w, "domains", memory.NewDomains);
-        WriteNew(w, "addresses", memory.NewAddresses);
-        w.WriteEndObject();
-
-        w.WriteBoolean("watchlistsChecked", memory.WatchlistsChecked);
-        w.WriteNumber("watchlistEntries", memory.WatchlistEntries);
-        WriteHits(w, "watchlistHits", memory.WatchlistHits);
-        w.WriteStartArray("watchlistProblems");
-        foreach (var p in memory.WatchlistProblems)
+        JsonOut.WriteDocument(stream, w =>
         {
-            w.WriteStartObject();
-            w.WriteString("list", p.List);
-            w.WriteNumber("line", p.Line);
-            w.WriteString("message", p.Message);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+            w.WriteNumber("schemaVersion", SchemaVersion);
+            w.WriteStringOrNull("database", memory.Database);
+            w.WriteNumber("runsBefore", memory.RunsBefore);
+            w.WriteStringOrNull("historyBeganUtc",
+                memory.HistoryBeganUtc is { } began ? TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds()) : null);
+            w.WriteNumberOrNull("newWindowDays", memory.NewWindowDays);
+            w.WriteBoolean("rerun", memory.Rerun);
 
-        w.WriteStartArray("trend");
-        foreach (var t in memory.Trend)
-        {
-            w.WriteStartObject();
-            w.WriteString("runUtc", TimeFormat.IsoUtcSeconds(t.RunUtc.ToUnixTimeSeconds()));
-            w.WriteBoolean("tonight", t.Tonight);
-            w.WriteNumber("captures", t.Captures);
-            w.WriteNumber("failedCaptures", t.FailedCaptures);
-            w.WriteNumber("packets", t.Packets);
-            w.WriteNumber("ipBytes", t.IpBytes);
-            w.WriteNumber("distinctSources", t.DistinctSources);
-            w.WriteNumber("distinctNames", t.DistinctNames);
-            if (t.NxdomainShare is double share) w.WriteNumber("nxdomainShare", share);
-            else w.WriteNull("nxdomainShare");
+            w.WriteStartObject("new");
+            WriteNew(w, "names", memory.NewNames);
+            WriteNew(w, "domains", memory.NewDomains);
+            WriteNew(w, "addresses", memory.NewAddresses);
             w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("deviations");
-        foreach (var d in memory.Deviations)
-        {
-            w.WriteStartObject();
-            w.WriteString("metric", d.Metric);
-            w.WriteNumber("tonight", d.Tonight);
-            w.WriteNumber("median", d.Median);
-            if (d.Ratio is double r) w.WriteNumber("ratio", Math.Round(r, 4));
-            else w.WriteNull("ratio");
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.Flush();
-        stream.Write("\n"u8);
+
+            w.WriteBoolean("watchlistsChecked", memory.WatchlistsChecked);
+            w.WriteNumber("watchlistEntries", memory.WatchlistEntries);
+            WriteHits(w, "watchlistHits", memory.WatchlistHits);
+            w.WriteObjects("watchlistProblems", memory.WatchlistProblems, static (w, p) =>
+            {
+                w.WriteString("list", p.List);
+                w.WriteNumber("line", p.Line);
+                w.WriteString("message", p.Message);
+            });
+
+            w.WriteObjects("trend", memory.Trend, static (w, t) =>
+            {
+                w.WriteString("runUtc", TimeFormat.IsoUtcSeconds(t.RunUtc.ToUnixTimeSeconds()));
+                w.WriteBoolean("tonight", t.Tonight);
+                w.WriteNumber("captures", t.Captures);
+                w.WriteNumber("failedCaptures", t.FailedCaptures);
+                w.WriteNumber("packets", t.Packets);
+                w.WriteNumber("ipBytes", t.IpBytes);
+                w.WriteNumber("distinctSources", t.DistinctSources);
+                w.WriteNumber("distinctNames", t.DistinctNames);
+                w.WriteNumberOrNull("nxdomainShare", t.NxdomainShare);
+            });
+            w.WriteObjects("deviations", memory.Deviations, static (w, d) =>
+            {
+                w.WriteString("metric", d.Metric);
+                w.WriteNumber("tonight", d.Tonight);
+                w.WriteNumber("median", d.Median);
+                w.WriteNumberOrNull("ratio", d.Ratio is double r ? Math.Round(r, 4) : null);
+            });
+        });
     }
 
     /// <summary>The <c>watchlistHits</c> array (history.json and each analysis.json).</summary>
-    internal static void WriteHits(Utf8JsonWriter w, string property, IEnumerable<WatchlistHit> hits)
-    {
-        w.WriteStartArray(property);
-        foreach (var h in hits)
+    internal static void WriteHits(Utf8JsonWriter w, string property, IEnumerable<WatchlistHit> hits) =>
+        w.WriteObjects(property, hits, static (w, h) =>
         {
-            w.WriteStartObject();
             w.WriteString("kind", JsonNames.Of(h.Kind));
             w.WriteString("value", h.Value);
             w.WriteString("entry", h.Entry);
@@ -97,36 +76,20 @@ internal static class HistoryJsonWriter
             w.WriteNumber("line", h.Line);
             w.WriteNumber("count", h.Count);
             WriteCaptures(w, h.Captures);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
+        });
 
-    private static void WriteNew(Utf8JsonWriter w, string property, IReadOnlyList<NewIndicator> items)
-    {
-        w.WriteStartArray(property);
-        foreach (var n in items)
+    private static void WriteNew(Utf8JsonWriter w, string property, IReadOnlyList<NewIndicator> items) =>
+        w.WriteObjects(property, items, static (w, n) =>
         {
-            w.WriteStartObject();
             w.WriteString("value", n.Value);
             w.WriteNumber("count", n.Count);
             WriteCaptures(w, n.Captures);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
+        });
 
-    private static void WriteCaptures(Utf8JsonWriter w, IReadOnlyList<IndicatorSighting> captures)
-    {
-        w.WriteStartArray("captures");
-        foreach (var c in captures)
+    private static void WriteCaptures(Utf8JsonWriter w, IReadOnlyList<IndicatorSighting> captures) =>
+        w.WriteObjects("captures", captures, static (w, c) =>
         {
-            w.WriteStartObject();
             w.WriteString("id", c.CaptureId);
-            if (c.FirstPacketEpochNanos is long first) w.WriteString("firstPacketUtc", TimeFormat.IsoUtcMicros(first));
-            else w.WriteNull("firstPacketUtc");
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
+            w.WriteStringOrNull("firstPacketUtc", c.FirstPacketEpochNanos is long first ? TimeFormat.IsoUtcMicros(first) : null);
+        });
 }

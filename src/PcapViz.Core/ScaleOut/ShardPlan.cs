@@ -178,75 +178,42 @@ public sealed record ShardPlan(
         IReadOnlyList<KeyValuePair<string, string>> Options, IReadOnlyList<string> Includes, IReadOnlyList<string> Excludes,
         string? TemplatesDirectory, CapturePages CapturePages, int ShardCount, IReadOnlyList<PlannedInput> Inputs, IReadOnlyList<SkippedInput> Skipped);
 
-    private static void WriteJson(Stream stream, ShardPlanBody plan, string? sha)
-    {
-        using var w = new Utf8JsonWriter(stream, AnalysisJsonExporter.WriterOptions);
-        w.WriteStartObject();
-        w.WriteString("kind", "pcapviz-plan");
-        w.WriteNumber("schemaVersion", SchemaVersion);
-        w.WriteStartObject("tool");
-        w.WriteString("name", "pcapviz");
-        w.WriteString("version", plan.ToolVersion);
-        w.WriteEndObject();
-        w.WriteString("generatedUtc", plan.GeneratedUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-        w.WriteNumber("generatedEpochSeconds", plan.GeneratedUtc.ToUnixTimeSeconds());
-        w.WriteStartArray("roots");
-        foreach (string root in plan.Roots) w.WriteStringValue(root);
-        w.WriteEndArray();
-        w.WriteStartObject("options");
-        foreach (var (key, value) in plan.Options) w.WriteString(key, value);
-        w.WriteEndObject();
-        w.WriteStartArray("include");
-        foreach (string glob in plan.Includes) w.WriteStringValue(glob);
-        w.WriteEndArray();
-        w.WriteStartArray("exclude");
-        foreach (string glob in plan.Excludes) w.WriteStringValue(glob);
-        w.WriteEndArray();
-        if (plan.TemplatesDirectory is null) w.WriteNull("templatesDirectory");
-        else w.WriteString("templatesDirectory", plan.TemplatesDirectory);
-        w.WriteString("capturePages", plan.CapturePages == CapturePages.Merge ? "merge" : "shards");
-        w.WriteNumber("shardCount", plan.ShardCount);
-        w.WriteStartArray("shards");
-        var counts = new int[plan.ShardCount];
-        var bytes = new long[plan.ShardCount];
-        foreach (var input in plan.Inputs)
+    private static void WriteJson(Stream stream, ShardPlanBody plan, string? sha) =>
+        JsonOut.WriteDocument(stream, w =>
         {
-            counts[input.Shard]++;
-            bytes[input.Shard] += input.SizeBytes;
-        }
-        for (int k = 0; k < plan.ShardCount; k++)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("index", k);
-            w.WriteNumber("inputs", counts[k]);
-            w.WriteNumber("sizeBytes", bytes[k]);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("inputs");
-        foreach (var input in plan.Inputs)
-        {
-            w.WriteStartObject();
-            w.WriteString("path", input.Path);
-            w.WriteString("fullPath", input.FullPath);
-            w.WriteNumber("sizeBytes", input.SizeBytes);
-            w.WriteNumber("shard", input.Shard);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("skipped");
-        foreach (var s in plan.Skipped)
-        {
-            w.WriteStartObject();
-            w.WriteString("path", s.Path);
-            w.WriteString("reason", s.Reason);
-            w.WriteBoolean("problem", s.IsProblem);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        if (sha is not null) w.WriteString("sha256", sha);
-        w.WriteEndObject();
-        w.Flush();
-        stream.Write("\n"u8);
-    }
+            w.WriteString("kind", "pcapviz-plan");
+            w.WriteNumber("schemaVersion", SchemaVersion);
+            w.WriteTool(plan.ToolVersion);
+            w.WriteString("generatedUtc", TimeFormat.IsoUtcSeconds(plan.GeneratedUtc.ToUnixTimeSeconds()));
+            w.WriteNumber("generatedEpochSeconds", plan.GeneratedUtc.ToUnixTimeSeconds());
+            w.WriteStrings("roots", plan.Roots);
+            w.WriteStringMembers("options", plan.Options);
+            w.WriteStrings("include", plan.Includes);
+            w.WriteStrings("exclude", plan.Excludes);
+            w.WriteStringOrNull("templatesDirectory", plan.TemplatesDirectory);
+            w.WriteString("capturePages", plan.CapturePages == CapturePages.Merge ? "merge" : "shards");
+            w.WriteNumber("shardCount", plan.ShardCount);
+            var counts = new int[plan.ShardCount];
+            var bytes = new long[plan.ShardCount];
+            foreach (var input in plan.Inputs)
+            {
+                counts[input.Shard]++;
+                bytes[input.Shard] += input.SizeBytes;
+            }
+            w.WriteObjects("shards", Enumerable.Range(0, plan.ShardCount), (w, k) =>
+            {
+                w.WriteNumber("index", k);
+                w.WriteNumber("inputs", counts[k]);
+                w.WriteNumber("sizeBytes", bytes[k]);
+            });
+            w.WriteObjects("inputs", plan.Inputs, static (w, input) =>
+            {
+                w.WriteString("path", input.Path);
+                w.WriteString("fullPath", input.FullPath);
+                w.WriteNumber("sizeBytes", input.SizeBytes);
+                w.WriteNumber("shard", input.Shard);
+            });
+            w.WriteSkipped(plan.Skipped);
+            if (sha is not null) w.WriteString("sha256", sha);
+        });
 }

@@ -88,20 +88,16 @@ public static class ShardRun
 
     private static void WriteShardFile(Stream stream, string planSha, string planPath, int index, int shardCount, RunResult run)
     {
-        using var w = new Utf8JsonWriter(stream, AnalysisJsonExporter.WriterOptions);
-        w.WriteStartObject();
-        w.WriteString("kind", "pcapviz-shard");
-        w.WriteNumber("schemaVersion", ShardPlan.SchemaVersion);
-        w.WriteString("planSha256", planSha);
-        w.WriteString("planPath", planPath);
-        w.WriteNumber("shard", index);
-        w.WriteNumber("shardCount", shardCount);
-        w.WriteString("toolVersion", run.Info.ToolVersion);
-        w.WriteStartArray("inputs");
-        foreach (var c in run.Captures) w.WriteStringValue(c.Input.Path);
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.Flush();
-        stream.Write("\n"u8);
+        JsonOut.WriteDocument(stream, w =>
+        {
+            w.WriteString("kind", "pcapviz-shard");
+            w.WriteNumber("schemaVersion", ShardPlan.SchemaVersion);
+            w.WriteString("planSha256", planSha);
+            w.WriteString("planPath", planPath);
+            w.WriteNumber("shard", index);
+            w.WriteNumber("shardCount", shardCount);
+            w.WriteString("toolVersion", run.Info.ToolVersion);
+            w.WriteStrings("inputs", run.Captures.Select(c => c.Input.Path));
+        });
     }
 }

@@ -1,0 +1,99 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PcapViz.Model;
+
+namespace PcapViz.Export;
+
+/// <summary>
+/// How every JSON file of a bundle is written (analysis.json, history.json, manifest.json, the shard plan and the
+/// shard file): one indented object with the same writer options and a final newline, and the few member shapes
+/// they share, so that a null, a list of names or the skipped inputs look the same in each of them.
+/// </summary>
+internal static class JsonOut
+{
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+        // The default encoder escapes <, >, &, ', + and non-ASCII: safe even if a file is pasted into HTML.
+        Encoder = JavaScriptEncoder.Default,
+        NewLine = "\n",
+    };
+
+    /// <summary>Writes one JSON object to <paramref name="stream"/>: <paramref name="members"/> fill it; a newline ends the file.</summary>
+    public static void WriteDocument(Stream stream, Action<Utf8JsonWriter> members)
+    {
+        using (var w = new Utf8JsonWriter(stream, WriterOptions))
+        {
+            w.WriteStartObject();
+            members(w);
+            w.WriteEndObject();
+            w.Flush();
+        }
+        stream.Write("\n"u8);
+    }
+
+    /// <summary><c>"tool": { "name": "pcapviz", "version": … }</c>.</summary>
+    public static void WriteTool(this Utf8JsonWriter w, string version)
+    {
+        w.WriteStartObject("tool");
+        w.WriteString("name", "pcapviz");
+        w.WriteString("version", version);
+        w.WriteEndObject();
+    }
+
+    public static void WriteStringOrNull(this Utf8JsonWriter w, string property, string? value)
+    {
+        if (value is null) w.WriteNull(property);
+        else w.WriteString(property, value);
+    }
+
+    public static void WriteNumberOrNull(this Utf8JsonWriter w, string property, long? value)
+    {
+        if (value is long v) w.WriteNumber(property, v);
+        else w.WriteNull(property);
+    }
+
+    public static void WriteNumberOrNull(this Utf8JsonWriter w, string property, double? value)
+    {
+        if (value is double v) w.WriteNumber(property, v);
+        else w.WriteNull(property);
+    }
+
+    /// <summary>An array of strings, in the given order.</summary>
+    public static void WriteStrings(this Utf8JsonWriter w, string property, IEnumerable<string> values)
+    {
+        w.WriteStartArray(property);
+        foreach (string value in values) w.WriteStringValue(value);
+        w.WriteEndArray();
+    }
+
+    /// <summary>An object of string members, in the given order (the options of a run or a plan).</summary>
+    public static void WriteStringMembers(this Utf8JsonWriter w, string property, IEnumerable<KeyValuePair<string, string>> members)
+    {
+        w.WriteStartObject(property);
+        foreach (var (key, value) in members) w.WriteString(key, value);
+        w.WriteEndObject();
+    }
+
+    /// <summary>An array with one object per item; <paramref name="members"/> writes an item's members.</summary>
+    public static void WriteObjects<T>(this Utf8JsonWriter w, string property, IEnumerable<T> items, Action<Utf8JsonWriter, T> members)
+    {
+        w.WriteStartArray(property);
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            members(w, item);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>The <c>skipped</c> array of manifest.json and of a shard plan: path, reason and whether it is a problem.</summary>
+    public static void WriteSkipped(this Utf8JsonWriter w, IEnumerable<SkippedInput> skipped) =>
+        w.WriteObjects("skipped", skipped, static (w, s) =>
+        {
+            w.WriteString("path", s.Path);
+            w.WriteString("reason", s.Reason);
+            w.WriteBoolean("problem", s.IsProblem);
+        });
+}
