@@ -291,11 +291,17 @@ internal static class Targets
     /// <summary>The DNS parser on a raw message (as UDP port 53 would carry it).</summary>
     public static void Dns(byte[] data)
     {
-        Span<char> name = stackalloc char[DnsMessageParser.MaxPresentationLength];
+        Span<char> name = stackalloc char[DnsNameWalker.MaxPresentationLength];
         var status = DnsMessageParser.Parse(data, name, out int length);
         if (status == DnsParseStatus.Query && (length < 1 || length > name.Length))
             throw new InvalidOperationException($"invariant: query name length {length}");
         for (int offset = 0; offset < Math.Min(data.Length, 64); offset++)
-            DnsMessageParser.TryReadName(data, offset, name, out _);
+        {
+            // Reading and skipping walk the same name by the same rules: they must agree on whether it is valid.
+            if (DnsNameWalker.TryRead(data, offset, name, out _) != DnsNameWalker.TrySkip(data, offset, out int next))
+                throw new InvalidOperationException($"invariant: reading and skipping the name at {offset} disagree");
+            if (next != -1 && (next <= offset || next > data.Length))
+                throw new InvalidOperationException($"invariant: the name at {offset} ends at {next}, outside the message");
+        }
     }
 }

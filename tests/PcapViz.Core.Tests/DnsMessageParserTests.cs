@@ -7,7 +7,7 @@ public sealed class DnsMessageParserTests
 
     private static (DnsParseStatus Status, string Name) Parse(byte[] message)
     {
-        var buffer = new char[DnsMessageParser.MaxPresentationLength];
+        var buffer = new char[DnsNameWalker.MaxPresentationLength];
         var status = DnsMessageParser.Parse(message, buffer, out int length);
         return (status, new string(buffer, 0, length));
     }

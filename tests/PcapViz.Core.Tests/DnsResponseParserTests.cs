@@ -17,8 +17,8 @@ public sealed class DnsResponseParserTests
 
     private static string Name(byte[] message, int offset)
     {
-        var buffer = new char[DnsMessageParser.MaxPresentationLength];
-        Assert.True(DnsMessageParser.TryReadName(message, offset, buffer, out int length));
+        var buffer = new char[DnsNameWalker.MaxPresentationLength];
+        Assert.True(DnsNameWalker.TryRead(message, offset, buffer, out int length));
         return new string(buffer, 0, length);
     }
 

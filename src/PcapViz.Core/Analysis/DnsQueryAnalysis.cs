@@ -58,7 +58,7 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
     {
         if (view.Transport == TransportProtocol.None) return;
         if (Classify(view.Transport, view.SourcePort, view.DestinationPort) is not DnsProtocol protocol) return;
-        Span<char> name = stackalloc char[DnsMessageParser.MaxPresentationLength];
+        Span<char> name = stackalloc char[DnsNameWalker.MaxPresentationLength];
         if (view.Transport == TransportProtocol.Udp)
         {
             ObserveMessage(view.Payload, protocol, name, view.DestinationAddress);
@@ -83,7 +83,7 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
     public void Observe(ReadOnlySpan<byte> message, DnsProtocol protocol, ReadOnlySpan<byte> receiver)
     {
         if (message.IsEmpty) return;
-        Span<char> name = stackalloc char[DnsMessageParser.MaxPresentationLength];
+        Span<char> name = stackalloc char[DnsNameWalker.MaxPresentationLength];
         ObserveMessage(message, protocol, name, receiver);
     }
 
@@ -113,7 +113,7 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
             return;
         }
         int length = 0;
-        bool withQuestion = info.QuestionOffset >= 0 && DnsMessageParser.TryReadName(message, info.QuestionOffset, name, out length);
+        bool withQuestion = info.QuestionOffset >= 0 && DnsNameWalker.TryRead(message, info.QuestionOffset, name, out length);
         if (withQuestion) AddResponse(protocol, name[..length], (ushort)info.ResponseCode);
         Responses.CountResponse(info.ResponseCode, withQuestion, receiver);
         if (info.AnswerCount > 0) Responses.ObserveAnswers(message, answers[..info.AnswerCount], name);

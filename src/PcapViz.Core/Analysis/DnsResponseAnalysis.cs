@@ -60,7 +60,7 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
             while (depth > 0)
             {
                 int owner = chain[--depth];
-                if (DnsMessageParser.TryReadName(message, owner, name, out int length)) AddPair(name[..length], address);
+                if (DnsNameWalker.TryRead(message, owner, name, out int length)) AddPair(name[..length], address);
                 for (int c = 0; c < answers.Length && seen < visited.Length; c++)
                 {
                     if (used[c] || answers[c].Type != DnsCodes.TypeCname) continue;

@@ -25,16 +25,15 @@ internal enum DnsResponseStatus
 
 /// <summary>
 /// Reads a DNS response (QR = 1) without allocating: RCODE, the first question's offset and type, and the answer
-/// section as record offsets. Names are validated with the same rules as the query path (label types, 255 octets,
-/// at most 64 compression pointers, each inside the message); authority and additional sections are not read.
+/// section as record offsets. Names are validated by the walker the query path uses (<see cref="DnsNameWalker"/>: label
+/// types, 255 octets, at most 64 compression pointers, each inside the message); authority and additional sections
+/// are not read.
 /// </summary>
 internal static class DnsResponseParser
 {
     /// <summary>Answer records a caller normally keeps (a response with more is unusual; the rest are counted, not used).</summary>
     public const int MaxAnswers = 128;
 
-    private const int MaxWireNameLength = 255;
-    private const int MaxPointerHops = 64;
     private const int RecordFixedLength = 10; // type, class, TTL, RDLENGTH
 
     public static DnsResponseStatus Parse(ReadOnlySpan<byte> message, Span<DnsAnswerRecord> answers, out DnsResponseInfo info)
@@ -51,7 +50,7 @@ internal static class DnsResponseParser
         for (int q = 0; q < questions; q++)
         {
             int start = pos;
-            if (!TrySkipName(message, pos, out pos) || pos + 4 > message.Length) return DnsResponseStatus.Malformed;
+            if (!DnsNameWalker.TrySkip(message, pos, out pos) || pos + 4 > message.Length) return DnsResponseStatus.Malformed;
             if (q == 0)
             {
                 questionOffset = start;
@@ -63,13 +62,13 @@ internal static class DnsResponseParser
         for (int a = 0; a < answerCount; a++)
         {
             int owner = pos;
-            if (!TrySkipName(message, pos, out pos) || pos + RecordFixedLength > message.Length) return DnsResponseStatus.Malformed;
+            if (!DnsNameWalker.TrySkip(message, pos, out pos) || pos + RecordFixedLength > message.Length) return DnsResponseStatus.Malformed;
             ushort type = BinaryPrimitives.ReadUInt16BigEndian(message[pos..]);
             ushort @class = BinaryPrimitives.ReadUInt16BigEndian(message[(pos + 2)..]);
             int dataLength = BinaryPrimitives.ReadUInt16BigEndian(message[(pos + 8)..]);
             int data = pos + RecordFixedLength;
             if (data + dataLength > message.Length) return DnsResponseStatus.Malformed;
-            if (type == DnsCodes.TypeCname && (!TrySkipName(message, data, out int end) || end > data + dataLength))
+            if (type == DnsCodes.TypeCname && (!DnsNameWalker.TrySkip(message, data, out int end) || end > data + dataLength))
                 return DnsResponseStatus.Malformed;
             pos = data + dataLength;
             if (stored < answers.Length) answers[stored++] = new DnsAnswerRecord(owner, type, @class, data, dataLength);
@@ -79,50 +78,10 @@ internal static class DnsResponseParser
         return DnsResponseStatus.Response;
     }
 
-    /// <summary>
-    /// Validates the (possibly compressed) name at <paramref name="offset"/> and gives the offset just after its
-    /// in-place part (after the terminating zero or the first pointer).
-    /// </summary>
-    public static bool TrySkipName(ReadOnlySpan<byte> message, int offset, out int next)
-    {
-        next = -1;
-        int pos = offset;
-        int hops = 0;
-        int wireLength = 0;
-        while (true)
-        {
-            if (pos >= message.Length) return false;
-            byte length = message[pos];
-            switch (length & 0xC0)
-            {
-                case 0xC0:
-                    if (pos + 1 >= message.Length) return false;
-                    int target = ((length & 0x3F) << 8) | message[pos + 1];
-                    if (target >= message.Length || ++hops > MaxPointerHops) return false;
-                    if (hops == 1) next = pos + 2;
-                    pos = target;
-                    continue;
-                case 0x00:
-                    break;
-                default:
-                    return false;
-            }
-            if (length == 0)
-            {
-                if (hops == 0) next = pos + 1;
-                return true;
-            }
-            wireLength += length + 1;
-            if (wireLength + 1 > MaxWireNameLength) return false;
-            if (pos + 1 + length > message.Length) return false;
-            pos += 1 + length;
-        }
-    }
-
     /// <summary>QTYPE of the first question of a message whose first name is valid; 0 when it cannot be read.</summary>
     public static ushort FirstQuestionType(ReadOnlySpan<byte> message)
     {
-        if (message.Length < DnsMessageParser.HeaderLength || !TrySkipName(message, DnsMessageParser.HeaderLength, out int end) ||
+        if (message.Length < DnsMessageParser.HeaderLength || !DnsNameWalker.TrySkip(message, DnsMessageParser.HeaderLength, out int end) ||
             end + 2 > message.Length) return 0;
         return BinaryPrimitives.ReadUInt16BigEndian(message[end..]);
     }
@@ -153,7 +112,7 @@ internal static class DnsResponseParser
     {
         while (pos < message.Length && (message[pos] & 0xC0) == 0xC0)
         {
-            if (pos + 1 >= message.Length || ++hops > MaxPointerHops) return false;
+            if (pos + 1 >= message.Length || ++hops > DnsNameWalker.MaxPointerHops) return false;
             pos = ((message[pos] & 0x3F) << 8) | message[pos + 1];
         }
         return pos < message.Length && (message[pos] & 0xC0) == 0;
