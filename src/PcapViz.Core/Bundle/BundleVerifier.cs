@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using PcapViz.Discovery;
 using PcapViz.Export;
 using PcapViz.Model;
+using PcapViz.Reading;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
@@ -75,12 +76,11 @@ public static class BundleVerifier
             }
             try
             {
-                using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                string actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+                string actual = FileSha256.Of(full, out long length);
                 if (actual != output.Sha256)
                     problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"SHA-256 is {actual}, the manifest says {output.Sha256}"));
-                else if (stream.Length != output.SizeBytes)
-                    problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"{stream.Length} bytes, the manifest says {output.SizeBytes}"));
+                else if (length != output.SizeBytes)
+                    problems.Add(new VerifyProblem(VerifyProblemKind.Altered, path, $"{length} bytes, the manifest says {output.SizeBytes}"));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Model;
+using PcapViz.Reading;
 
 namespace PcapViz.Bundle;
 
@@ -80,9 +81,7 @@ internal sealed class IncrementalCache
             return null;
         byte[]? cached = _bundle.TryReadListed($"{Folder}/{id}.json");
         if (cached is null) return null;
-        string sha;
-        using (var stream = new FileStream(input.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
-            sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        string sha = FileSha256.Of(input.FullPath);
         cancellationToken.ThrowIfCancellationRequested();
         if (sha != entry.Sha256) return null;
         try

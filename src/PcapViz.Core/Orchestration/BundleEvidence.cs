@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
+using PcapViz.Reading;
 using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Export;
@@ -29,10 +29,9 @@ public static class BundleEvidence
             }
             try
             {
-                using var stream = new FileStream(discovered.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.SequentialScan);
-                string sha = Convert.ToHexStringLower(SHA256.HashData(stream));
+                string sha = FileSha256.Of(discovered.FullPath, out long length);
                 if (sha != input.Sha256)
-                    problems.Add(new VerifyProblem(VerifyProblemKind.Input, input.Path, $"SHA-256 is {sha} ({stream.Length.ToString(CultureInfo.InvariantCulture)} bytes), the manifest says {input.Sha256} ({input.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)"));
+                    problems.Add(new VerifyProblem(VerifyProblemKind.Input, input.Path, $"SHA-256 is {sha} ({length.ToString(CultureInfo.InvariantCulture)} bytes), the manifest says {input.Sha256} ({input.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)"));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using PcapViz.Export;
 using PcapViz.Model;
+using PcapViz.Reading;
 using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Orchestration;
@@ -184,8 +185,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
     {
         try
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            return Convert.ToHexStringLower(SHA256.HashData(stream)) == sha256;
+            return FileSha256.Of(file) == sha256;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using PcapViz.Reading;
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Bundle;
@@ -217,7 +217,7 @@ public static class ShardSet
         if (errors.Count > before) return null;
 
         // shard.json was read before; check it is the one the manifest lists.
-        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(root, ShardRun.ShardFile))));
+        string sha = FileSha256.Of(Path.Combine(root, ShardRun.ShardFile));
         if (sha != files[ShardRun.ShardFile].Sha256) errors.Add($"{dir}: altered shard: {ShardRun.ShardFile} does not match its SHA-256 in the manifest.");
         return errors.Count > before ? null : new ShardDirectory(dir, index, captures, files, failures);
     }
