@@ -16,7 +16,9 @@ internal static partial class ChartBuilder
     ];
 
     /// <summary>One line per metric over the runs of the trend (one shown at a time, switched by buttons); tonight's point stands out.</summary>
-    public static string Trend(IReadOnlyList<TrendPoint> points, TimeZoneInfo zone)
+    public static string Trend(IReadOnlyList<TrendPoint> points, TimeZoneInfo zone) => PlotlyJson.Write(TrendChart(points, zone));
+
+    internal static GenericChart TrendChart(IReadOnlyList<TrendPoint> points, TimeZoneInfo zone)
     {
         // Category labels: run number and time, so runs stamped with the same time stay apart.
         string[] x = points.Select((p, i) => HtmlSafety.PlotlyText(
@@ -51,6 +53,6 @@ internal static partial class ChartBuilder
                 }))).ToArray())),
         });
         layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 40), ("b", 10)));
-        return Serialise(GenericChart.ofTraceObjects(false, traces), layout);
+        return Compose(GenericChart.ofTraceObjects(false, traces), layout);
     }
 }

@@ -1,13 +1,13 @@
 using System.Globalization;
-using Newtonsoft.Json;
 using Plotly.NET;
 using PcapViz.Model;
 
 namespace PcapViz.Rendering.Html;
 
 /// <summary>
-/// Builds chart figures with Plotly.NET and serialises them to JSON (no HTML from Plotly.NET: its HTML output
-/// carries random div ids). The JSON is escaped for inline use; the page's own script calls Plotly.newPlot.
+/// Builds chart figures with Plotly.NET and writes them as JSON (<see cref="PlotlyJson"/>; no HTML from Plotly.NET:
+/// its HTML output carries random div ids). The JSON is escaped for inline use; the page's own script calls Plotly.newPlot.
+/// Each chart has a <c>…Chart</c> method that returns the Plotly.NET chart itself.
 /// </summary>
 internal static partial class ChartBuilder
 {
@@ -21,16 +21,22 @@ internal static partial class ChartBuilder
     public sealed record Bar(string Label, long Value, long Bytes, string Hover);
 
     /// <summary>Horizontal bars, largest on top, so long labels (IPv6, DNS names) stay readable.</summary>
-    public static string HorizontalBars(IReadOnlyList<Bar> bars, string valueTitle, string color)
+    public static string HorizontalBars(IReadOnlyList<Bar> bars, string valueTitle, string color) =>
+        PlotlyJson.Write(HorizontalBarsChart(bars, valueTitle, color));
+
+    internal static GenericChart HorizontalBarsChart(IReadOnlyList<Bar> bars, string valueTitle, string color)
     {
         var trace = BarTrace(bars, bars.Select(b => b.Value).ToArray(), color);
         var layout = BarLayout(bars.Count);
         layout.SetProperty("xaxis", ValueAxis(valueTitle, bars.Count == 0 ? 0 : bars.Max(b => b.Value)));
-        return Serialise(GenericChart.ofTraceObject(false, trace), layout);
+        return Compose(GenericChart.ofTraceObject(false, trace), layout);
     }
 
     /// <summary>Source addresses: packets, with a switch to IP bytes (same bars, in the packets order).</summary>
-    public static string SourceBars(IReadOnlyList<Bar> bars, long totalPackets, long totalBytes)
+    public static string SourceBars(IReadOnlyList<Bar> bars, long totalPackets, long totalBytes) =>
+        PlotlyJson.Write(SourceBarsChart(bars, totalPackets, totalBytes));
+
+    internal static GenericChart SourceBarsChart(IReadOnlyList<Bar> bars, long totalPackets, long totalBytes)
     {
         var packets = BarTrace(bars, bars.Select(b => b.Value).ToArray(), "#1f5fa8");
         var bytes = BarTrace(bars, bars.Select(b => b.Bytes).ToArray(), "#7a4fb0");
@@ -45,7 +51,7 @@ internal static partial class ChartBuilder
                 Obj(("label", "Packets"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowFirst)), AxisUpdate("xaxis", "packets", maxPackets) })),
                 Obj(("label", "IP bytes"), ("method", "update"), ("args", new object[] { Obj(("visible", ShowSecond)), AxisUpdate("xaxis", "IP bytes", maxBytes) }))),
         });
-        return Serialise(GenericChart.ofTraceObjects(false, new[] { packets, bytes }), layout);
+        return Compose(GenericChart.ofTraceObjects(false, new[] { packets, bytes }), layout);
     }
 
     private static Trace2D BarTrace(IReadOnlyList<Bar> bars, long[] values, string color)
@@ -97,7 +103,9 @@ internal static partial class ChartBuilder
     /// segments the line is broken (a null point), the axis skips the gap (a range break) and a dotted line marks
     /// where it was, so a gap is a visible break, never a long flat line.
     /// </summary>
-    public static string Timeline(TrafficResult traffic, TimeZoneInfo zone)
+    public static string Timeline(TrafficResult traffic, TimeZoneInfo zone) => PlotlyJson.Write(TimelineChart(traffic, zone));
+
+    internal static GenericChart TimelineChart(TrafficResult traffic, TimeZoneInfo zone)
     {
         var (x, bytesY, packetsY) = TimelinePoints(traffic, zone);
         var bytes = new Trace2D("scatter");
@@ -150,7 +158,7 @@ internal static partial class ChartBuilder
         });
         layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 40), ("b", 10)));
         layout.SetProperty("hovermode", "x");
-        return Serialise(GenericChart.ofTraceObjects(false, new[] { bytes, packets }), layout);
+        return Compose(GenericChart.ofTraceObjects(false, new[] { bytes, packets }), layout);
     }
 
     /// <summary>
@@ -208,7 +216,8 @@ internal static partial class ChartBuilder
         return layout;
     }
 
-    private static string Serialise(GenericChart chart, Layout layout)
+    /// <summary>The chart with its layout and the page's config (no Plotly logo, no cloud links, no lasso).</summary>
+    private static GenericChart Compose(GenericChart chart, Layout layout)
     {
         var config = new Config();
         config.SetProperty("responsive", true);
@@ -217,10 +226,7 @@ internal static partial class ChartBuilder
         config.SetProperty("showSendToCloud", false);
         config.SetProperty("showEditInChartStudio", false);
         config.SetProperty("modeBarButtonsToRemove", RemovedButtons);
-        chart = GenericChart.setConfig(config, GenericChart.setLayout(layout, chart));
-        string figure = GenericChart.toFigureJson(chart);
-        string configJson = JsonConvert.SerializeObject(GenericChart.getConfig(chart), Globals.JSON_CONFIG);
-        return HtmlSafety.EscapeInlineJson("{\"figure\":" + figure + ",\"config\":" + configJson + "}");
+        return GenericChart.setConfig(config, GenericChart.setLayout(layout, chart));
     }
 
     /// <summary>Long labels lose their middle ("very-long-host…example.com"): both ends say the most. The hover has it whole.</summary>

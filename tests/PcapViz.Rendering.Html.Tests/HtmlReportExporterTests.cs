@@ -8,13 +8,6 @@ public sealed partial class HtmlReportExporterTests
     private static readonly HtmlReportExporter Exporter = new(HtmlReportOptions.Default);
 
     [Fact]
-    public void EscapeInlineJson_DangerousCharacters_BecomeUnicodeEscapes()
-    {
-        string escaped = HtmlSafety.EscapeInlineJson("{\"a\":\"</script><!--&\u2028\u2029\"}");
-        Assert.Equal("{\"a\":\"\\u003c/script\\u003e\\u003c!--\\u0026\\u2028\\u2029\"}", escaped);
-    }
-
-    [Fact]
     public void RenderCapture_TwiceWithSameModel_IsIdenticalAndHasNoGuids()
     {
         var run = Fixtures.StandardRun();
