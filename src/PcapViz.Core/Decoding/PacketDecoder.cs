@@ -19,10 +19,13 @@ internal sealed partial class PacketDecoder
     private const int SllHeaderLength = 16;
     private const int SllProtocolOffset = 14;
     private const int Sll2HeaderLength = 20;
+    private const int Sll2ProtocolOffset = 0;
     private const int LoopbackHeaderLength = 4;
     private const int PppoeHeaderLength = 6;
     private const int CiscoHdlcHeaderLength = 4;
+    private const int CiscoHdlcTypeOffset = 2;
     private const int IpoibHeaderLength = 44;
+    private const int IpoibTypeOffset = 40;
     private const int PktapMinHeaderLength = 8;
     private const int PpiHeaderLength = 8;
 
@@ -51,38 +54,20 @@ internal sealed partial class PacketDecoder
             case LinkTypes.Raw or LinkTypes.RawOpenBsd or LinkTypes.RawBsdOs:
                 DecodeIpByVersion(d, wireLength, ref view);
                 return;
-            case LinkTypes.Ipv4:
-                // The version nibble wins over the link type (as in tshark), with a warning.
-                if (d.Length >= 1 && d[0] >> 4 == 6)
-                {
-                    view.Notes |= DecodeNotes.IpVersionFromNibble;
-                    DecodeIpv6(d, wireLength, ref view);
-                }
-                else DecodeIpv4(d, wireLength, ref view);
-                return;
-            case LinkTypes.Ipv6:
-                if (d.Length >= 1 && d[0] >> 4 == 4)
-                {
-                    view.Notes |= DecodeNotes.IpVersionFromNibble;
-                    DecodeIpv4(d, wireLength, ref view);
-                }
-                else DecodeIpv6(d, wireLength, ref view);
+            case LinkTypes.Ipv4 or LinkTypes.Ipv6:
+                DecodeDeclaredIp(d, wireLength, declaredVersion: linkType == LinkTypes.Ipv4 ? 4 : 6, ref view);
                 return;
             case LinkTypes.LinuxSll:
-                if (d.Length >= SllHeaderLength)
-                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[SllProtocolOffset..]), d[SllHeaderLength..], wireLength - SllHeaderLength, ref view);
+                DecodeAfterEtherTypeHeader(d, wireLength, SllHeaderLength, SllProtocolOffset, ref view);
                 return;
             case LinkTypes.LinuxSll2:
-                if (d.Length >= Sll2HeaderLength)
-                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d), d[Sll2HeaderLength..], wireLength - Sll2HeaderLength, ref view);
+                DecodeAfterEtherTypeHeader(d, wireLength, Sll2HeaderLength, Sll2ProtocolOffset, ref view);
                 return;
-            case LinkTypes.Null:
+            case LinkTypes.Null or LinkTypes.Loop:
+                // DLT_NULL's family is in the capturing host's byte order, DLT_LOOP's in network order; that order is tried first.
                 if (d.Length >= LoopbackHeaderLength)
-                    DecodeAddressFamily(BinaryPrimitives.ReadUInt32LittleEndian(d), BinaryPrimitives.ReadUInt32BigEndian(d), d[LoopbackHeaderLength..], wireLength - LoopbackHeaderLength, ref view);
-                return;
-            case LinkTypes.Loop:
-                if (d.Length >= LoopbackHeaderLength)
-                    DecodeAddressFamily(BinaryPrimitives.ReadUInt32BigEndian(d), BinaryPrimitives.ReadUInt32BigEndian(d), d[LoopbackHeaderLength..], wireLength - LoopbackHeaderLength, ref view);
+                    DecodeAddressFamily(linkType == LinkTypes.Null ? BinaryPrimitives.ReadUInt32LittleEndian(d) : BinaryPrimitives.ReadUInt32BigEndian(d),
+                        d[LoopbackHeaderLength..], wireLength - LoopbackHeaderLength, ref view);
                 return;
             case LinkTypes.Ppp or LinkTypes.PppHdlc:
                 DecodePpp(d, wireLength, ref view);
@@ -91,13 +76,11 @@ internal sealed partial class PacketDecoder
                 if (d.Length >= PppoeHeaderLength) DecodePpp(d[PppoeHeaderLength..], wireLength - PppoeHeaderLength, ref view);
                 return;
             case LinkTypes.CiscoHdlc: // address, control, then an EtherType
-                if (d.Length >= CiscoHdlcHeaderLength)
-                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[2..]), d[CiscoHdlcHeaderLength..], wireLength - CiscoHdlcHeaderLength, ref view);
+                DecodeAfterEtherTypeHeader(d, wireLength, CiscoHdlcHeaderLength, CiscoHdlcTypeOffset, ref view);
                 return;
             case LinkTypes.IpOverInfiniBand:
                 // Linux IPoIB pseudo-header: 20-byte destination and source hardware addresses, EtherType, 2 reserved bytes.
-                if (d.Length >= IpoibHeaderLength)
-                    DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[(IpoibHeaderLength - 4)..]), d[IpoibHeaderLength..], wireLength - IpoibHeaderLength, ref view);
+                DecodeAfterEtherTypeHeader(d, wireLength, IpoibHeaderLength, IpoibTypeOffset, ref view);
                 return;
             case LinkTypes.ArcnetLinux:
                 DecodeArcnet(d, wireLength, ref view);
@@ -239,13 +222,12 @@ internal sealed partial class PacketDecoder
         }
     }
 
-    private static void DecodeAddressFamily(uint family, uint familySwapped, ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
+    /// <summary>A loopback family word, read in the link type's usual byte order; the other order is accepted too.</summary>
+    private static void DecodeAddressFamily(uint family, ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
     {
-        // The family is in the capturing host's byte order; accept either order.
         static int Version(uint f) => f switch { 2 => 4, 10 or 24 or 28 or 30 => 6, _ => 0 };
         int version = Version(family);
         if (version == 0) version = Version(BinaryPrimitives.ReverseEndianness(family));
-        if (version == 0) version = Version(familySwapped);
         if (version == 4) DecodeIpv4(d, wireLength, ref view);
         else if (version == 6) DecodeIpv6(d, wireLength, ref view);
     }
@@ -299,6 +281,29 @@ internal sealed partial class PacketDecoder
             }
             pos += (length + 3) & ~3;
         }
+    }
+
+    /// <summary>A fixed-length link header with an EtherType at <paramref name="typeOffset"/>; too short a packet is left undecoded.</summary>
+    private static void DecodeAfterEtherTypeHeader(ReadOnlySpan<byte> d, int wireLength, int headerLength, int typeOffset, ref PacketView view)
+    {
+        if (d.Length >= headerLength)
+            DecodeEtherType(BinaryPrimitives.ReadUInt16BigEndian(d[typeOffset..]), d[headerLength..], wireLength - headerLength, ref view);
+    }
+
+    /// <summary>
+    /// LINKTYPE_IPV4 and LINKTYPE_IPV6: the version nibble wins over the link type (as in tshark), with a note; any
+    /// other nibble is decoded as the declared version, which reports the mismatch.
+    /// </summary>
+    private static void DecodeDeclaredIp(ReadOnlySpan<byte> d, int wireLength, int declaredVersion, ref PacketView view)
+    {
+        int version = declaredVersion;
+        if (d.Length >= 1 && d[0] >> 4 is 4 or 6 && d[0] >> 4 != declaredVersion)
+        {
+            view.Notes |= DecodeNotes.IpVersionFromNibble;
+            version = d[0] >> 4;
+        }
+        if (version == 4) DecodeIpv4(d, wireLength, ref view);
+        else DecodeIpv6(d, wireLength, ref view);
     }
 
     private static void DecodeIpByVersion(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
