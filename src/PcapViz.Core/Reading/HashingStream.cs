@@ -8,7 +8,7 @@ namespace PcapViz.Reading;
 /// Hash on a thread of its own (each read is copied to it through a small bounded queue), so that on a machine with
 /// a spare core the hash, the slowest stage of the pass, overlaps reading and analysis. Same hash either way.
 /// </param>
-internal sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false) : Stream
+internal sealed class HashingStream(Stream inner, bool hashOnAnotherThread = false) : ReadOnlyPassThroughStream(inner)
 {
     private const int ChunkSize = 1 << 20;
     private const int QueuedChunks = 8;
@@ -18,17 +18,12 @@ internal sealed class HashingStream(Stream inner, bool hashOnAnotherThread = fal
 
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length;
+    public override long Length => Inner.Length;
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        int n = inner.Read(buffer);
+        int n = Inner.Read(buffer);
         if (_background is null) _hash.AppendData(buffer[..n]);
         else _background.Post(buffer[..n], _hash);
         BytesRead += n;
@@ -44,19 +39,14 @@ internal sealed class HashingStream(Stream inner, bool hashOnAnotherThread = fal
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
             _background?.Dispose();
             _hash.Dispose();
-            inner.Dispose();
         }
-        base.Dispose(disposing);
+        base.Dispose(disposing); // disposes the inner stream
     }
 
     /// <summary>The hashing thread and the bounded queue of copied chunks it hashes in order.</summary>
