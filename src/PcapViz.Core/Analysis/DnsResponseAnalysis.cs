@@ -12,7 +12,7 @@ namespace PcapViz.Analysis;
 public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
     /// <summary>Names taken from one address record's CNAME chain, its owner included (a longer chain is cut).</summary>
-    public const int MaxCnameDepth = 16;
+    internal const int MaxCnameDepth = 16;
 
     // name -> addresses it was answered with; the name is a string only from its first pair on.
     private readonly Dictionary<string, List<(AddressKey Address, long Answers)>> _answers = new(StringComparer.Ordinal);
@@ -23,9 +23,9 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
     private long _otherAnswers, _answersUndercount, _otherClientResponses, _clientsUndercount;
     private bool _answersExceeded, _clientsExceeded;
 
-    public int MaxDistinct { get; } = Math.Max(2, maxDistinct);
+    internal int MaxDistinct { get; } = Math.Max(2, maxDistinct);
 
-    public long Malformed => _malformed;
+    internal long Malformed => _malformed;
 
     internal void CountMalformed() => _malformed++;
 
@@ -118,7 +118,7 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
         if (!exists && _clients.Count > MaxDistinct) PruneClients();
     }
 
-    public void Merge(DnsResponseAnalysis other)
+    internal void Merge(DnsResponseAnalysis other)
     {
         foreach (var (name, list) in other._answers)
             foreach (var (address, answers) in list) AddPair(name, address, answers);
@@ -136,7 +136,7 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
     }
 
     /// <summary>Adds a finished result (run totals over captures, some of them reused from a cache).</summary>
-    public void Merge(ContextResult result)
+    internal void Merge(ContextResult result)
     {
         foreach (var e in result.Answers.Entries) AddPair(e.Name, AddressKey.Parse(e.Address), e.Answers);
         foreach (var e in result.Clients.Entries) AddClient(AddressKey.Parse(e.Address), e.Responses, e.NxDomain);
@@ -204,7 +204,7 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
     }
 
     /// <summary>The response totals, pairs and clients (domains and facts are added by <see cref="ContextBuilder"/>).</summary>
-    public (DnsResponseTotals Totals, AddressNameResult Answers, DnsClientResult Clients) ToResult()
+    internal (DnsResponseTotals Totals, AddressNameResult Answers, DnsClientResult Clients) ToResult()
     {
         var codes = new List<NamedCount>();
         for (int i = 0; i < _codes.Length; i++)

@@ -19,10 +19,10 @@ public sealed class DirectorySink(string root) : IOutputSink
     private readonly List<string> _failures = [];
     private readonly Lock _lock = new();
 
-    public string Root { get; } = Path.GetFullPath(root);
+    internal string Root { get; } = Path.GetFullPath(root);
 
     /// <summary>Every file written so far, sorted by path.</summary>
-    public IReadOnlyList<OutputFile> Files
+    internal IReadOnlyList<OutputFile> Files
     {
         get
         {
@@ -31,7 +31,7 @@ public sealed class DirectorySink(string root) : IOutputSink
     }
 
     /// <summary>Every write that failed ("path: reason"), in the order they happened.</summary>
-    public IReadOnlyList<string> Failures
+    internal IReadOnlyList<string> Failures
     {
         get
         {
@@ -43,7 +43,7 @@ public sealed class DirectorySink(string root) : IOutputSink
     /// A view of this sink that remembers the files written through it, so that they can be discarded together
     /// (<see cref="SinkScope.Discard"/>) when the writer fails half-way. Scopes are passed explicitly to the writer.
     /// </summary>
-    public SinkScope Scope() => new(this);
+    internal SinkScope Scope() => new(this);
 
     public Stream Create(string relativePath) => Create(relativePath, null);
 
@@ -79,7 +79,7 @@ public sealed class DirectorySink(string root) : IOutputSink
     /// manifest recorded. Returns false (nothing written) when the source is missing, unreadable or altered;
     /// a failure to write the copy is a write failure (recorded, and thrown).
     /// </summary>
-    public bool TryCopy(string sourceFullPath, string relativePath, string expectedSha256) => TryCopy(sourceFullPath, relativePath, expectedSha256, null);
+    internal bool TryCopy(string sourceFullPath, string relativePath, string expectedSha256) => TryCopy(sourceFullPath, relativePath, expectedSha256, null);
 
     internal bool TryCopy(string sourceFullPath, string relativePath, string expectedSha256, SinkScope? scope)
     {
@@ -152,7 +152,7 @@ public sealed class DirectorySink(string root) : IOutputSink
         TryDeleteFile(full + ".partial");
     }
 
-    public string Resolve(string relativePath)
+    internal string Resolve(string relativePath)
     {
         if (relativePath.Length == 0 || Path.IsPathRooted(relativePath) || relativePath.Split('/').Any(p => p is "" or "." or ".."))
             throw new ArgumentException($"Output path '{relativePath}' is not a plain relative path.", nameof(relativePath));
@@ -285,7 +285,7 @@ public sealed class SinkScope : IOutputSink
     public Stream Create(string relativePath) => _sink.Create(relativePath, this);
 
     /// <inheritdoc cref="DirectorySink.TryCopy(string, string, string)"/>
-    public bool TryCopy(string sourceFullPath, string relativePath, string expectedSha256) =>
+    internal bool TryCopy(string sourceFullPath, string relativePath, string expectedSha256) =>
         _sink.TryCopy(sourceFullPath, relativePath, expectedSha256, this);
 
     internal void Add(string relativePath)
@@ -294,7 +294,7 @@ public sealed class SinkScope : IOutputSink
     }
 
     /// <summary>Removes every file written through this scope (from disk and from the sink's record).</summary>
-    public void Discard()
+    internal void Discard()
     {
         List<string> created;
         lock (_lock)

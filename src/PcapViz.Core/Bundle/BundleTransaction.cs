@@ -25,7 +25,7 @@ internal sealed class BundleException(string message, Exception? inner = null) :
 public sealed class BundleTransaction : IDisposable
 {
     /// <summary>The detached signature of manifest.json (with --sign-key).</summary>
-    public const string SignatureFileName = ManifestWriter.FileName + ".sig";
+    internal const string SignatureFileName = ManifestWriter.FileName + ".sig";
 
     private readonly BundleLock _lock;
     private bool _committed;
@@ -44,23 +44,23 @@ public sealed class BundleTransaction : IDisposable
     }
 
     /// <summary>The bundle directory (full path).</summary>
-    public string Target { get; }
+    internal string Target { get; }
 
     private string Parent { get; }
 
     private string Name { get; }
 
     /// <summary>Where the new bundle is written until it is committed.</summary>
-    public string StagingDirectory { get; }
+    internal string StagingDirectory { get; }
 
     /// <summary>The new bundle's files, hashed as they are written.</summary>
-    public DirectorySink Staging { get; }
+    internal DirectorySink Staging { get; }
 
     /// <summary>The manifest of the bundle this one replaces (null: there is none). Its files are at <see cref="Target"/>.</summary>
-    public BundleManifest? Previous { get; }
+    internal BundleManifest? Previous { get; }
 
     /// <summary>The bytes of the previous bundle's manifest.json, as read when the transaction began.</summary>
-    public byte[]? PreviousManifestBytes { get; }
+    internal byte[]? PreviousManifestBytes { get; }
 
     /// <summary>
     /// Checks the target and opens the transaction; null and a one-line <paramref name="error"/> when the target
@@ -70,13 +70,13 @@ public sealed class BundleTransaction : IDisposable
     /// Where a run writing <paramref name="outputDirectory"/> keeps results that wait on disk (<see cref="Orchestration.CaptureSpill"/>):
     /// <c>.&lt;name&gt;.spill-&lt;pid&gt;</c> beside it; one left by a run that was killed is removed by the next run.
     /// </summary>
-    public static string SpillDirectoryFor(string outputDirectory)
+    internal static string SpillDirectoryFor(string outputDirectory)
     {
         string target = FullPath(outputDirectory);
         return Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.spill-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
     }
 
-    public static BundleTransaction? TryBegin(string outputDirectory, out string? error)
+    internal static BundleTransaction? TryBegin(string outputDirectory, out string? error)
     {
         error = CheckTarget(outputDirectory);
         if (error is not null) return null;
@@ -173,7 +173,7 @@ public sealed class BundleTransaction : IDisposable
     /// signs it when <paramref name="signer"/> is given, and swaps the bundle in. Throws
     /// <see cref="BundleException"/> when a write failed earlier or fails now; the previous bundle then stays.
     /// </summary>
-    public void Commit(Action<Stream, IReadOnlyList<OutputFile>> writeManifest, ManifestSigner? signer = null)
+    internal void Commit(Action<Stream, IReadOnlyList<OutputFile>> writeManifest, ManifestSigner? signer = null)
     {
         ArgumentNullException.ThrowIfNull(writeManifest);
         ObjectDisposedException.ThrowIf(_disposed, this);

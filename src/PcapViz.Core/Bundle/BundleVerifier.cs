@@ -16,7 +16,7 @@ public sealed record VerifyProblem(VerifyProblemKind Kind, string Path, string D
 /// <param name="Notes">What was checked besides the files (signature, chain …), one line each.</param>
 public sealed record VerifyReport(int FilesChecked, IReadOnlyList<VerifyProblem> Problems, string? Error)
 {
-    public bool Intact => Error is null && Problems.Count == 0;
+    internal bool Intact => Error is null && Problems.Count == 0;
 
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -24,7 +24,7 @@ public sealed record VerifyReport(int FilesChecked, IReadOnlyList<VerifyProblem>
     public BundleManifest? Manifest { get; init; }
 
     /// <summary>SHA-256 of manifest.json as read (what the next night's --chain records).</summary>
-    public string? ManifestSha256 { get; init; }
+    internal string? ManifestSha256 { get; init; }
 }
 
 /// <summary>

@@ -23,10 +23,10 @@ public sealed record BundleManifest(
     string? PreviousManifestSha256)
 {
     /// <summary>The options of the run that wrote it (name → value, as manifest.json lists them).</summary>
-    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    internal IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The listed outputs by path.</summary>
-    public IReadOnlyDictionary<string, ManifestOutput> OutputsByPath =>
+    internal IReadOnlyDictionary<string, ManifestOutput> OutputsByPath =>
         _byPath ??= Outputs.GroupBy(o => o.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     private Dictionary<string, ManifestOutput>? _byPath;
@@ -39,10 +39,10 @@ public sealed record BundleManifest(
 public static class ManifestReader
 {
     /// <summary>Most bytes of manifest.json read (a manifest of 20,000 captures is about 10 MB).</summary>
-    public const long MaxManifestBytes = 512L << 20;
+    internal const long MaxManifestBytes = 512L << 20;
 
     /// <summary>Parses <paramref name="bytes"/>; null and <paramref name="error"/> set when it is not a PcapViz manifest.</summary>
-    public static BundleManifest? TryParse(ReadOnlySpan<byte> bytes, out string? error)
+    internal static BundleManifest? TryParse(ReadOnlySpan<byte> bytes, out string? error)
     {
         try
         {
@@ -67,7 +67,7 @@ public static class ManifestReader
     /// <summary>
     /// The bytes of a regular file (never through a symbolic link, never a FIFO or device), or null with a reason.
     /// </summary>
-    public static byte[]? TryReadRegularFile(string path, long maxBytes, out string? error)
+    internal static byte[]? TryReadRegularFile(string path, long maxBytes, out string? error)
     {
         try
         {

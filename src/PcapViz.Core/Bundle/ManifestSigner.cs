@@ -19,7 +19,7 @@ public sealed class ManifestSigner : IDisposable
     private ManifestSigner(ECDsa key) => _key = key;
 
     /// <summary>The public half, PEM ("PUBLIC KEY"), as `verify --key` takes it.</summary>
-    public string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
+    internal string PublicKeyPem => _key.ExportSubjectPublicKeyInfoPem();
 
     /// <summary>Loads a private key; null and a one-line <paramref name="error"/> when the file is not a P-256 private key.</summary>
     public static ManifestSigner? TryLoad(string path, out string? error)
@@ -39,10 +39,10 @@ public sealed class ManifestSigner : IDisposable
         return new ManifestSigner(key);
     }
 
-    public byte[] Sign(byte[] manifest) => _key.SignData(manifest, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+    internal byte[] Sign(byte[] manifest) => _key.SignData(manifest, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
 
     /// <summary>True when <paramref name="signature"/> is this key's signature of <paramref name="manifest"/>.</summary>
-    public bool Verifies(byte[] manifest, byte[] signature) => ManifestSignature.Verify(_key, manifest, signature);
+    internal bool Verifies(byte[] manifest, byte[] signature) => ManifestSignature.Verify(_key, manifest, signature);
 
     public void Dispose() => _key.Dispose();
 }
@@ -82,7 +82,7 @@ public static class ManifestSignature
         return key;
     }
 
-    public static bool Verify(ECDsa key, byte[] manifest, byte[] signature)
+    internal static bool Verify(ECDsa key, byte[] manifest, byte[] signature)
     {
         ArgumentNullException.ThrowIfNull(key);
         try

@@ -14,7 +14,7 @@ public static class ContextBuilder
     /// <summary>Names listed per address (the rest are counted in <see cref="SourceIpEntry.MoreNames"/>).</summary>
     public const int MaxNamesPerAddress = 10;
 
-    public static (SourceIpResult SourceIps, DnsQueryResult Dns, ContextResult Context) Build(
+    internal static (SourceIpResult SourceIps, DnsQueryResult Dns, ContextResult Context) Build(
         SourceIpResult sources, DnsQueryResult dns, DnsResponseAnalysis responses, AnalysisOptions options)
     {
         var (totals, answers, clients) = responses.ToResult();
@@ -30,7 +30,7 @@ public static class ContextBuilder
     }
 
     /// <summary>For each address, its names most answered first (then by name), at most <see cref="MaxNamesPerAddress"/>, and how many more.</summary>
-    public static Dictionary<string, (ValueList<string> Names, int More)> NamesByAddress(IEnumerable<AddressNameEntry> pairs)
+    internal static Dictionary<string, (ValueList<string> Names, int More)> NamesByAddress(IEnumerable<AddressNameEntry> pairs)
     {
         var result = new Dictionary<string, (ValueList<string>, int)>(StringComparer.Ordinal);
         foreach (var group in pairs.GroupBy(p => p.Address, StringComparer.Ordinal))

@@ -11,30 +11,30 @@ namespace PcapViz.Context;
 public static class DnsDomainSignals
 {
     /// <summary>many-distinct-names: at least this many distinct names under the domain …</summary>
-    public const int ManyNamesMin = 100;
+    internal const int ManyNamesMin = 100;
     /// <summary>… and at least this share of its queries each asked a name of its own (distinct names / queries).</summary>
-    public const double ManyNamesPerQueryMin = 0.5;
+    internal const double ManyNamesPerQueryMin = 0.5;
     /// <summary>long-labels: a label (left of the registered domain) of at least this many octets …</summary>
-    public const int LongLabelOctets = 40;
+    internal const int LongLabelOctets = 40;
     /// <summary>… in at least this many distinct names.</summary>
-    public const int LongLabelNamesMin = 3;
+    internal const int LongLabelNamesMin = 3;
     /// <summary>high-entropy: the part left of the registered domain is measured when it has at least this many characters (dots not counted) …</summary>
-    public const int EntropyMinLength = 24;
+    internal const int EntropyMinLength = 24;
     /// <summary>… in at least this many distinct names …</summary>
-    public const int EntropyNamesMin = 10;
+    internal const int EntropyNamesMin = 10;
     /// <summary>… and their mean Shannon entropy is at least this many bits per character.</summary>
-    public const double EntropyBitsMin = 4.0;
+    internal const double EntropyBitsMin = 4.0;
     /// <summary>txt-heavy: at least this many TXT or NULL queries …</summary>
-    public const int TxtQueriesMin = 10;
+    internal const int TxtQueriesMin = 10;
     /// <summary>… making at least this share of the domain's queries.</summary>
-    public const double TxtShareMin = 0.5;
+    internal const double TxtShareMin = 0.5;
     /// <summary>nxdomain-heavy: at least this many responses …</summary>
-    public const int NxResponsesMin = 10;
+    internal const int NxResponsesMin = 10;
     /// <summary>… of which at least this share said NXDOMAIN.</summary>
-    public const double NxShareMin = 0.5;
+    internal const double NxShareMin = 0.5;
 
     /// <summary>The registered domains of <paramref name="entries"/> (which carry their registered domain), most queried first.</summary>
-    public static IReadOnlyList<DnsDomainEntry> Build(IReadOnlyList<DnsQueryEntry> entries)
+    internal static IReadOnlyList<DnsDomainEntry> Build(IReadOnlyList<DnsQueryEntry> entries)
     {
         var groups = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
         foreach (var e in entries)
@@ -58,7 +58,7 @@ public static class DnsDomainSignals
     }
 
     /// <summary>Shannon entropy in bits per character of <paramref name="text"/>, dots left out.</summary>
-    public static double Entropy(ReadOnlySpan<char> text, out int length)
+    internal static double Entropy(ReadOnlySpan<char> text, out int length)
     {
         Span<int> counts = stackalloc int[128];
         var other = new Dictionary<char, int>();
@@ -79,7 +79,7 @@ public static class DnsDomainSignals
     }
 
     /// <summary>Octets of the longest label of <paramref name="part"/> (presentation form: \DDD is one octet).</summary>
-    public static int LongestLabel(ReadOnlySpan<char> part)
+    internal static int LongestLabel(ReadOnlySpan<char> part)
     {
         int best = 0, current = 0;
         for (int i = 0; i < part.Length; i++)

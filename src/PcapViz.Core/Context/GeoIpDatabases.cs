@@ -25,13 +25,13 @@ public sealed class GeoIpDatabases : IDisposable
 
     public static GeoIpDatabases None { get; } = new([], "");
 
-    public bool IsEmpty => _readers.Count == 0;
+    internal bool IsEmpty => _readers.Count == 0;
 
     /// <summary>"type built yyyy-mm-dd" per database, in the order given (shown in reports and the manifest).</summary>
     public IReadOnlyList<string> Descriptions => _readers.Select(r => Describe(r.Reader.Metadata)).ToArray();
 
     /// <summary>Identifies the databases' content for the incremental cache key (type and build time of each).</summary>
-    public string Key { get; }
+    internal string Key { get; }
 
     /// <summary>Opens every file; throws <see cref="InvalidDataException"/> naming the file that is not a MaxMind DB.</summary>
     public static GeoIpDatabases Open(IReadOnlyList<string> paths)
@@ -65,7 +65,7 @@ public sealed class GeoIpDatabases : IDisposable
         string.Create(CultureInfo.InvariantCulture, $"{m.DatabaseType} built {m.BuildDate:yyyy-MM-dd}");
 
     /// <summary>Country, ASN and organisation of <paramref name="address"/> (canonical text); nulls where no database answers.</summary>
-    public GeoIpInfo Lookup(string address)
+    internal GeoIpInfo Lookup(string address)
     {
         if (_readers.Count == 0 || !IPAddress.TryParse(address, out var ip)) return default;
         string? country = null, org = null;

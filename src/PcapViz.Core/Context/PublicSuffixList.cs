@@ -36,7 +36,7 @@ public sealed class PublicSuffixList
     public string Version { get; }
 
     /// <summary>ICANN-section rules read (normal, wildcard and exception).</summary>
-    public int RuleCount => _rules.Count + _wildcards.Count + _exceptions.Count;
+    internal int RuleCount => _rules.Count + _wildcards.Count + _exceptions.Count;
 
     /// <summary>Reads a list file in the publicsuffix.org format; throws <see cref="InvalidDataException"/> naming the file.</summary>
     public static PublicSuffixList Load(string path)
@@ -58,7 +58,7 @@ public sealed class PublicSuffixList
     }
 
     /// <summary>Parses list text. Lines outside the ICANN section, comments and blank lines are ignored.</summary>
-    public static PublicSuffixList Parse(string text, string? version)
+    internal static PublicSuffixList Parse(string text, string? version)
     {
         var rules = new HashSet<string>(StringComparer.Ordinal);
         var wildcards = new HashSet<string>(StringComparer.Ordinal);
@@ -109,7 +109,7 @@ public sealed class PublicSuffixList
     /// The public suffix of <paramref name="name"/> (presentation form, lower case, no trailing dot) by the PSL
     /// algorithm: an exception rule wins, else the longest matching rule, else the TLD ("*" default rule).
     /// </summary>
-    public string PublicSuffix(string name)
+    internal string PublicSuffix(string name)
     {
         string? best = null;
         // Walk the suffixes from the longest: the first one that a rule covers is the longest match.
@@ -137,7 +137,7 @@ public sealed class PublicSuffixList
     }
 
     /// <summary>eTLD+1: the public suffix and one more label; null when the name is itself a public suffix.</summary>
-    public string? RegisteredDomain(string name)
+    internal string? RegisteredDomain(string name)
     {
         string suffix = PublicSuffix(name);
         if (suffix.Length >= name.Length) return null;

@@ -13,7 +13,7 @@ public static class RegisteredDomains
     };
 
     /// <summary>The registered domain of <paramref name="name"/> (presentation form as the DNS analysis writes it).</summary>
-    public static string Of(string name, PublicSuffixList list)
+    internal static string Of(string name, PublicSuffixList list)
     {
         if (name.Length == 0 || name == ".") return ".";
         if (!name.Contains('.')) return name; // a single label (wpad, a LLMNR host): its own group
@@ -30,7 +30,7 @@ public static class RegisteredDomains
 
     /// <summary>True for a registered domain under a local-scope TLD, a reverse-lookup zone, or a single label:
     /// names that never reach a public registry, so signals are not computed for them.</summary>
-    public static bool IsLocalScope(string domain)
+    internal static bool IsLocalScope(string domain)
     {
         if (!domain.Contains('.')) return true;
         int lastDot = domain.LastIndexOf('.');

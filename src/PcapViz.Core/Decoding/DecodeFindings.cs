@@ -19,9 +19,9 @@ public enum AnomalyKind : byte
 /// <summary>An invalid IP header as data: a kind and its numbers. Text is made only for issues that are listed.</summary>
 public readonly record struct DecodeAnomaly(AnomalyKind Kind, int Value = 0, int Other = 0)
 {
-    public bool IsSet => Kind != AnomalyKind.None;
+    internal bool IsSet => Kind != AnomalyKind.None;
 
-    public string Describe() => Kind switch
+    internal string Describe() => Kind switch
     {
         AnomalyKind.Ipv4VersionMismatch => string.Create(CultureInfo.InvariantCulture, $"IPv4 expected but the version field is {Value}"),
         AnomalyKind.Ipv4HeaderTooShort => string.Create(CultureInfo.InvariantCulture, $"IPv4 header length {Value} is less than 20"),

@@ -41,12 +41,12 @@ public sealed class Glob
         _tokens = tokens;
     }
 
-    public string Pattern { get; }
+    internal string Pattern { get; }
 
     public override string ToString() => Pattern;
 
     /// <summary>Parses <paramref name="pattern"/>; throws <see cref="GlobPatternException"/> when it is invalid.</summary>
-    public static Glob Parse(string pattern)
+    internal static Glob Parse(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         if (pattern.Length == 0) throw new GlobPatternException("glob '' is empty.");
@@ -150,7 +150,7 @@ public sealed class Glob
     }
 
     /// <summary>True when the whole of <paramref name="text"/> matches.</summary>
-    public bool IsMatch(string text)
+    internal bool IsMatch(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         int m = _tokens.Length;

@@ -38,7 +38,7 @@ public sealed class InputDiscovery
     }
 
     /// <summary>Stops a walk (checked per directory and per file).</summary>
-    public CancellationToken Cancellation { get; init; }
+    internal CancellationToken Cancellation { get; init; }
 
     public DiscoveryResult Discover(IEnumerable<string> roots)
     {

@@ -6,11 +6,11 @@ namespace PcapViz.Export;
 /// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 2, DESIGN.md) with every address, name and bin.</summary>
 public sealed class AnalysisJsonExporter : IReportExporter
 {
-    public const int SchemaVersion = 2;
+    internal const int SchemaVersion = 2;
 
     /// <summary>The oldest schema version <see cref="AnalysisJsonReader"/> still reads (1: no <c>traffic.gaps</c>).</summary>
-    public const int OldestReadableSchemaVersion = 1;
-    public const string FileName = "analysis.json";
+    internal const int OldestReadableSchemaVersion = 1;
+    internal const string FileName = "analysis.json";
 
     public string Name => "json";
 
@@ -26,7 +26,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
     {
     }
 
-    public static void Write(Stream stream, CaptureResult capture, string toolVersion, IReadOnlyList<WatchlistHit>? watchlistHits = null) =>
+    internal static void Write(Stream stream, CaptureResult capture, string toolVersion, IReadOnlyList<WatchlistHit>? watchlistHits = null) =>
         JsonOut.WriteDocument(stream, w =>
         {
             w.WriteNumber("schemaVersion", SchemaVersion);

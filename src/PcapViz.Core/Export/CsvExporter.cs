@@ -78,7 +78,7 @@ public sealed class CsvExporter : IReportExporter
     }
 
     /// <summary>Quotes per RFC 4180 and defuses formula injection (OWASP: prefix a single quote).</summary>
-    public static string Cell(string value)
+    internal static string Cell(string value)
     {
         if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '|' or '%')
             value = "'" + value;

@@ -30,7 +30,7 @@ public sealed record CaptureInput(
 {
     /// <summary>When the input was a symbolic link: its target (relative to the input root when inside it, else
     /// absolute). The bytes read, sized and hashed are the target's.</summary>
-    public string? LinkTarget { get; init; }
+    internal string? LinkTarget { get; init; }
 }
 
 /// <summary>Facts about the container that the reader learnt.</summary>
@@ -56,19 +56,19 @@ public sealed record CaptureSummary(
     /// <summary>DNS messages on a DNS port that could not be parsed (bad name, cut short).</summary>
     long MalformedDnsMessages)
 {
-    public static readonly CaptureSummary Empty = new(0, 0, 0, 0, 0, null, null, 0, 0);
+    internal static readonly CaptureSummary Empty = new(0, 0, 0, 0, 0, null, null, 0, 0);
 
     /// <summary>Fragmented IP datagrams that never completed (missing fragments, time or memory limit, inconsistent).</summary>
-    public long IncompleteFragmentedDatagrams { get; init; }
+    internal long IncompleteFragmentedDatagrams { get; init; }
 
     /// <summary>DNS-over-TCP streams that lost bytes (a hole never filled) or ended inside a message.</summary>
-    public long TcpDnsStreamGaps { get; init; }
+    internal long TcpDnsStreamGaps { get; init; }
 
     /// <summary>DNS-over-TCP flows dropped by the reassembly limits while holding part of a message.</summary>
-    public long TcpDnsFlowsEvicted { get; init; }
+    internal long TcpDnsFlowsEvicted { get; init; }
 
     /// <summary>The summary of both sets of packets together.</summary>
-    public CaptureSummary Add(CaptureSummary other) => new(
+    internal CaptureSummary Add(CaptureSummary other) => new(
         Packets + other.Packets, Ipv4Packets + other.Ipv4Packets, Ipv6Packets + other.Ipv6Packets,
         CapturedBytes + other.CapturedBytes, IpBytes + other.IpBytes,
         Min(FirstPacketEpochNanos, other.FirstPacketEpochNanos), Max(LastPacketEpochNanos, other.LastPacketEpochNanos),
@@ -132,7 +132,7 @@ public sealed record TrafficBin(long StartEpochSeconds, long Packets, long IpByt
 /// <param name="MaxUndercount">Upper bound on how much any listed count may be too low.</param>
 public sealed record DistinctLimit(int MaxDistinct, bool Exceeded, long OtherPackets, long OtherIpBytes, long MaxUndercount)
 {
-    public static DistinctLimit NotExceeded(int max) => new(max, false, 0, 0, 0);
+    internal static DistinctLimit NotExceeded(int max) => new(max, false, 0, 0, 0);
 }
 
 public sealed record SourceIpResult(IReadOnlyList<SourceIpEntry> Entries, DistinctLimit Limit)
@@ -166,7 +166,7 @@ public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bin
     /// <summary>An empty stretch longer than this many bins between two packets is a gap (DESIGN.md).</summary>
     public const int MaxEmptyBinsInSegment = 60;
 
-    public static readonly TrafficResult Empty = new(2, []);
+    internal static readonly TrafficResult Empty = new(2, []);
 
     /// <summary>The elided stretches between segments, in time order.</summary>
     public IReadOnlyList<TrafficGap> Gaps
@@ -200,9 +200,9 @@ public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bin
         }
     }
 
-    public long TotalPackets => Bins.Sum(b => b.Packets);
+    internal long TotalPackets => Bins.Sum(b => b.Packets);
 
-    public long TotalIpBytes => Bins.Sum(b => b.IpBytes);
+    internal long TotalIpBytes => Bins.Sum(b => b.IpBytes);
 }
 
 public enum IssueSeverity { Warning, Error }
@@ -249,16 +249,16 @@ public sealed record CaptureResult(
     public CaptureDetails Details => Store is null ? HeldDetails : Store.Load(this);
 
     /// <summary>True when the bulky parts are on disk (<see cref="Spilled"/>).</summary>
-    public bool IsSpilled => Store is not null;
+    internal bool IsSpilled => Store is not null;
 
     /// <summary>Entries held in memory by the bulky parts: a measure of the memory this result takes.</summary>
-    public long Weight => Store is null ? HeldDetails.Weight : 0;
+    internal long Weight => Store is null ? HeldDetails.Weight : 0;
 
-    public bool HasErrors => Issues.Any(i => i.Severity == IssueSeverity.Error) || Status == CaptureStatus.Failed;
-    public bool HasWarnings => Issues.Any(i => i.Severity == IssueSeverity.Warning);
+    internal bool HasErrors => Issues.Any(i => i.Severity == IssueSeverity.Error) || Status == CaptureStatus.Failed;
+    internal bool HasWarnings => Issues.Any(i => i.Severity == IssueSeverity.Warning);
 
     /// <summary>This result with its bulky parts left to <paramref name="store"/>, which already holds them.</summary>
-    public CaptureResult Spilled(ICaptureDetailsStore store) => this with { HeldDetails = CaptureDetails.Empty, Store = store };
+    internal CaptureResult Spilled(ICaptureDetailsStore store) => this with { HeldDetails = CaptureDetails.Empty, Store = store };
 
     /// <summary>This result with its bulky parts in memory (itself when they are).</summary>
     public CaptureResult Held() => Store is null ? this : this with { HeldDetails = Store.Load(this), Store = null };
@@ -267,13 +267,13 @@ public sealed record CaptureResult(
 /// <summary>The bulky parts of a <see cref="CaptureResult"/>, which a run may keep on disk.</summary>
 public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult DnsQueries, TrafficResult Traffic, ContextResult Context)
 {
-    public static CaptureDetails Empty { get; } = new(
+    internal static CaptureDetails Empty { get; } = new(
         new SourceIpResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
         new DnsQueryResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
         TrafficResult.Empty, ContextResult.Empty);
 
     /// <summary>Entries held (addresses, names, bins, answers): what the memory taken grows with.</summary>
-    public long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight;
+    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight;
 }
 
 /// <summary>Where spilled <see cref="CaptureDetails"/> are kept (a run's spill directory).</summary>

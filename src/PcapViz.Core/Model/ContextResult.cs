@@ -7,11 +7,11 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
 {
     private readonly T[] _items;
 
-    public ValueList(IEnumerable<T> items) => _items = [.. items];
+    internal ValueList(IEnumerable<T> items) => _items = [.. items];
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000:Do not declare static members on generic types",
         Justification = "One shared empty instance per element type, read as ValueList<string>.Empty like ImmutableArray<T>.Empty; there is no type argument to infer.")]
-    public static ValueList<T> Empty { get; } = new([]);
+    internal static ValueList<T> Empty { get; } = new([]);
 
     public int Count => _items.Length;
 
@@ -45,7 +45,7 @@ public sealed record AddressNameEntry(string Address, int Version, string Name, 
 /// <summary>Every address→name pair seen in responses, most answered first; bounded like the other analyses.</summary>
 public sealed record AddressNameResult(IReadOnlyList<AddressNameEntry> Entries, DistinctLimit Limit)
 {
-    public static AddressNameResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
+    internal static AddressNameResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
 }
 
 /// <summary>DNS responses received by one address (the response's outermost destination), and how many said NXDOMAIN.</summary>
@@ -53,7 +53,7 @@ public sealed record DnsClientEntry(string Address, int Version, long Responses,
 
 public sealed record DnsClientResult(IReadOnlyList<DnsClientEntry> Entries, DistinctLimit Limit)
 {
-    public static DnsClientResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
+    internal static DnsClientResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
 }
 
 /// <summary>Every DNS/mDNS/LLMNR response of a capture.</summary>
@@ -63,12 +63,12 @@ public sealed record DnsClientResult(IReadOnlyList<DnsClientEntry> Entries, Dist
 /// <param name="ResponseCodes">Responses with a question, by response code (most first).</param>
 public sealed record DnsResponseTotals(long Responses, long WithQuestion, long Malformed, ValueList<NamedCount> ResponseCodes)
 {
-    public static DnsResponseTotals Empty { get; } = new(0, 0, 0, ValueList<NamedCount>.Empty);
+    internal static DnsResponseTotals Empty { get; } = new(0, 0, 0, ValueList<NamedCount>.Empty);
 
     public long NxDomain => ResponseCodes.Where(c => c.Name == "NXDOMAIN").Sum(c => c.Count);
 
     /// <summary>NXDOMAIN among the responses with a question (0 when there is none).</summary>
-    public double NxDomainShare => WithQuestion == 0 ? 0 : NxDomain / (double)WithQuestion;
+    internal double NxDomainShare => WithQuestion == 0 ? 0 : NxDomain / (double)WithQuestion;
 }
 
 /// <summary>Query names grouped by registered domain, with the measures behind each signal.</summary>
@@ -92,7 +92,7 @@ public sealed record DnsDomainEntry(
 /// <param name="GeoIp">One description per --geoip database (type and build date), empty without.</param>
 public sealed record ContextFacts(string PublicSuffixList, string AddressRegistry, ValueList<string> GeoIp)
 {
-    public static ContextFacts None { get; } = new("", "", ValueList<string>.Empty);
+    internal static ContextFacts None { get; } = new("", "", ValueList<string>.Empty);
 }
 
 /// <summary>What stands behind the counts: passive DNS, how lookups ended, registered domains with signals.</summary>
@@ -103,11 +103,11 @@ public sealed record ContextResult(
     IReadOnlyList<DnsDomainEntry> Domains,
     ContextFacts Facts)
 {
-    public static ContextResult Empty { get; } = new(DnsResponseTotals.Empty, AddressNameResult.Empty(AnalysisOptions.DefaultMaxDistinct),
+    internal static ContextResult Empty { get; } = new(DnsResponseTotals.Empty, AddressNameResult.Empty(AnalysisOptions.DefaultMaxDistinct),
         DnsClientResult.Empty(AnalysisOptions.DefaultMaxDistinct), [], ContextFacts.None);
 
     /// <summary>Entries held (answers, clients, domains): what the memory taken grows with.</summary>
-    public long Weight => Answers.Entries.Count + Clients.Entries.Count + Domains.Count;
+    internal long Weight => Answers.Entries.Count + Clients.Entries.Count + Domains.Count;
 }
 
 /// <summary>The one spelling of each signal, with its plain-words explanation.</summary>
@@ -120,7 +120,7 @@ public static class DnsSignals
     public const string NxDomainHeavy = "nxdomain-heavy";
 
     /// <summary>Every signal in the order they are listed.</summary>
-    public static IReadOnlyList<string> All { get; } = [ManyDistinctNames, LongLabels, HighEntropy, TxtHeavy, NxDomainHeavy];
+    internal static IReadOnlyList<string> All { get; } = [ManyDistinctNames, LongLabels, HighEntropy, TxtHeavy, NxDomainHeavy];
 
     public static string Explain(string signal) => signal switch
     {
@@ -132,5 +132,5 @@ public static class DnsSignals
         _ => signal,
     };
 
-    public static bool IsKnown(string signal) => All.Contains(signal);
+    internal static bool IsKnown(string signal) => All.Contains(signal);
 }

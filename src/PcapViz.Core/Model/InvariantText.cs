@@ -41,5 +41,5 @@ public static class Invariant
     public static string Text(ref InvariantText text) => text.ToStringAndClear();
 
     /// <summary>An integer as the invariant culture writes it, with thousands separators: "1,234,567".</summary>
-    public static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    internal static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

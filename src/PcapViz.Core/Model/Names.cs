@@ -69,7 +69,7 @@ public static class Names
     };
 
     /// <summary>A trend metric's name for people (<see cref="TrendDeviation.Metric"/>).</summary>
-    public static string TrendMetric(string metric) => metric switch
+    internal static string TrendMetric(string metric) => metric switch
     {
         "packets" => "Packets",
         "ipBytes" => "IP bytes",
@@ -81,26 +81,26 @@ public static class Names
     };
 
     /// <summary>A trend metric's value: a share in per cent, a count grouped ("1,234").</summary>
-    public static string TrendValue(string metric, double value) => metric == "nxdomainShare"
+    internal static string TrendValue(string metric, double value) => metric == "nxdomainShare"
         ? (100 * value).ToString("0.0", Inv) + " %"
         : value == Math.Floor(value) ? ((long)value).ToString("#,0", Inv) : value.ToString("#,0.#", Inv);
 
-    public static CaptureStatus ParseStatus(string? text) => Parse(text, "status", [CaptureStatus.Ok, CaptureStatus.Partial, CaptureStatus.Failed], Of);
+    internal static CaptureStatus ParseStatus(string? text) => Parse(text, "status", [CaptureStatus.Ok, CaptureStatus.Partial, CaptureStatus.Failed], Of);
 
-    public static CaptureFormat ParseFormat(string? text) => Parse(text, "format", [CaptureFormat.Pcap, CaptureFormat.PcapNg, CaptureFormat.Unknown], Of);
+    internal static CaptureFormat ParseFormat(string? text) => Parse(text, "format", [CaptureFormat.Pcap, CaptureFormat.PcapNg, CaptureFormat.Unknown], Of);
 
-    public static CaptureCompression ParseCompression(string? text) => Parse(text, "compression", [CaptureCompression.None, CaptureCompression.Gzip], Of);
+    internal static CaptureCompression ParseCompression(string? text) => Parse(text, "compression", [CaptureCompression.None, CaptureCompression.Gzip], Of);
 
-    public static DnsProtocol ParseProtocol(string? text) => Parse(text, "protocol", [DnsProtocol.Dns, DnsProtocol.Mdns, DnsProtocol.Llmnr], Of);
+    internal static DnsProtocol ParseProtocol(string? text) => Parse(text, "protocol", [DnsProtocol.Dns, DnsProtocol.Mdns, DnsProtocol.Llmnr], Of);
 
-    public static IssueSeverity ParseSeverity(string? text) => Parse(text, "severity", [IssueSeverity.Warning, IssueSeverity.Error], Of);
+    internal static IssueSeverity ParseSeverity(string? text) => Parse(text, "severity", [IssueSeverity.Warning, IssueSeverity.Error], Of);
 
     /// <summary>Timestamp precisions a reader reports (<see cref="CaptureFileInfo.TimestampPrecision"/>).</summary>
     public const string Microseconds = "microseconds";
 
     public const string Nanoseconds = "nanoseconds";
 
-    public static string ParseTimestampPrecision(string? text) => text switch
+    internal static string ParseTimestampPrecision(string? text) => text switch
     {
         Microseconds => Microseconds,
         Nanoseconds => Nanoseconds,

@@ -106,10 +106,10 @@ public sealed record RunMemory
 
     public bool HasHistory => Database is not null;
 
-    public int NewCount => NewNames.Count + NewDomains.Count + NewAddresses.Count;
+    internal int NewCount => NewNames.Count + NewDomains.Count + NewAddresses.Count;
 
     /// <summary>The new indicators of one capture (for its page's marker).</summary>
-    public IEnumerable<NewIndicator> NewIn(string captureId) =>
+    internal IEnumerable<NewIndicator> NewIn(string captureId) =>
         NewDomains.Concat(NewNames).Concat(NewAddresses).Where(n => n.Captures.Any(c => c.CaptureId == captureId));
 
     /// <summary>The watchlist hits of one capture.</summary>

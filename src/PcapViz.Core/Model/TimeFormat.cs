@@ -6,7 +6,7 @@ namespace PcapViz.Model;
 public static class TimeFormat
 {
     /// <summary>ISO 8601 UTC with microseconds: <c>2024-01-01T00:00:00.000000Z</c> (data files).</summary>
-    public static string IsoUtcMicros(long epochNanos)
+    internal static string IsoUtcMicros(long epochNanos)
     {
         var (seconds, nanos) = Split(epochNanos);
         var dt = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime;
@@ -78,7 +78,7 @@ public static class TimeFormat
     /// at least once a day (at most ~3,700 samples; for longer ranges evenly spaced ones, which still see every
     /// offset that lasts longer than the spacing, as daylight saving time does).
     /// </summary>
-    public static IReadOnlyList<TimeSpan> OffsetsIn(TimeZoneInfo zone, long fromEpochSeconds, long toEpochSeconds)
+    internal static IReadOnlyList<TimeSpan> OffsetsIn(TimeZoneInfo zone, long fromEpochSeconds, long toEpochSeconds)
     {
         ArgumentNullException.ThrowIfNull(zone);
         var offsets = new SortedSet<TimeSpan> { OffsetAt(zone, fromEpochSeconds), OffsetAt(zone, toEpochSeconds) };
@@ -120,7 +120,7 @@ public static class TimeFormat
     }
 
     /// <summary>"+02:00", "-03:30", "+00:00".</summary>
-    public static string Offset(TimeSpan offset) =>
+    internal static string Offset(TimeSpan offset) =>
         (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString("hh\\:mm", CultureInfo.InvariantCulture);
 
     private static (long Seconds, long Nanos) Split(long epochNanos)

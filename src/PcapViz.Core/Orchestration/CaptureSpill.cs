@@ -26,7 +26,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
     private bool _created;
     private bool _disposed;
 
-    public CaptureSpill(string directory, string toolVersion, long budget = DefaultBudget)
+    internal CaptureSpill(string directory, string toolVersion, long budget = DefaultBudget)
     {
         _directory = directory;
         _toolVersion = toolVersion;
@@ -34,16 +34,16 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
     }
 
     /// <summary>Entries of bulky parts held in memory at most.</summary>
-    public long Budget { get; }
+    internal long Budget { get; }
 
     /// <summary>How many results were spilled.</summary>
-    public int SpilledCount => Volatile.Read(ref _spilled);
+    internal int SpilledCount => Volatile.Read(ref _spilled);
 
     /// <summary>
     /// <paramref name="result"/> itself while the budget allows, else the same result with its bulky parts spilled.
     /// Safe to call from several threads.
     /// </summary>
-    public CaptureResult Keep(CaptureResult result)
+    internal CaptureResult Keep(CaptureResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -67,7 +67,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
     }
 
     /// <summary>Says how many results waited on disk, if any (an info line: the output is the same either way).</summary>
-    public void Report(IRunObserver observer)
+    internal void Report(IRunObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         if (SpilledCount > 0)

@@ -156,7 +156,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
     private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
 
     /// <summary>The exit code of a written bundle under a --fail-on policy (report and merge alike).</summary>
-    public static int ExitCodeFor(RunResult run, FailPolicy failOn)
+    internal static int ExitCodeFor(RunResult run, FailPolicy failOn)
     {
         ArgumentNullException.ThrowIfNull(run);
         bool errors = run.Captures.Any(c => c.HasErrors) || run.Skipped.Any(s => s.IsProblem);

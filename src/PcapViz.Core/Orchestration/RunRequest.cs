@@ -28,9 +28,9 @@ public static class ExitCodes
     /// <summary>The bundle was written, but some capture had errors (or warnings, with --fail-on warning).</summary>
     public const int CapturesWithIssues = 2;
     /// <summary>No capture was found in the inputs (and --allow-empty was not given): the previous bundle is left as it was.</summary>
-    public const int NoInput = 3;
+    internal const int NoInput = 3;
     /// <summary>With --fail-on watchlist: the bundle (and history) was written and a watchlist entry was hit.</summary>
-    public const int WatchlistHit = 4;
+    internal const int WatchlistHit = 4;
     /// <summary>Interrupted (Ctrl+C / SIGTERM): the previous bundle is left as it was.</summary>
     public const int Interrupted = 130;
 }
@@ -51,11 +51,11 @@ public sealed record RunRequest(
     public bool Incremental { get; init; }
     public FailPolicy FailOn { get; init; } = FailPolicy.Error;
     /// <summary>Inputs decided beforehand (one shard of a plan): the roots are not walked again.</summary>
-    public DiscoveryResult? Discovered { get; init; }
+    internal DiscoveryResult? Discovered { get; init; }
     /// <summary>False for a shard: no index, run PDF or assets (the merge writes them).</summary>
     public bool RunOutputs { get; init; } = true;
     /// <summary>Files the caller adds to the bundle before the manifest is written (a shard's plan.json and shard.json).</summary>
-    public Action<IOutputSink, RunResult>? ExtraOutputs { get; init; }
+    internal Action<IOutputSink, RunResult>? ExtraOutputs { get; init; }
     /// <summary>Read symbolic links in input directories whose target lies outside the input root.</summary>
     public bool FollowExternalLinks { get; init; }
     /// <summary>History database and watchlists (PcapViz.History); null for a run without memory.</summary>

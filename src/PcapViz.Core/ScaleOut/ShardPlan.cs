@@ -44,7 +44,7 @@ public sealed record ShardPlan(
     IReadOnlyList<PlannedInput> Inputs,
     IReadOnlyList<SkippedInput> Skipped)
 {
-    public const int SchemaVersion = 1;
+    internal const int SchemaVersion = 1;
     public const int MaxShards = 100_000;
 
     /// <summary>SHA-256 of the plan's canonical JSON without the sha256 field (what shards record and merge checks).</summary>
@@ -54,7 +54,7 @@ public sealed record ShardPlan(
     public string? Option(string name) => Options.FirstOrDefault(o => o.Key == name).Value;
 
     /// <summary>The inputs shard <paramref name="index"/> reads, sorted by path.</summary>
-    public IReadOnlyList<PlannedInput> InputsOf(int index) => Inputs.Where(i => i.Shard == index).ToList();
+    internal IReadOnlyList<PlannedInput> InputsOf(int index) => Inputs.Where(i => i.Shard == index).ToList();
 
     /// <summary>Inputs per shard index (each list sorted by path).</summary>
     public IReadOnlyList<IReadOnlyList<PlannedInput>> InputsByShard()
@@ -86,7 +86,7 @@ public sealed record ShardPlan(
         return assigned.OrderBy(i => i.Path, StringComparer.Ordinal).ToList();
     }
 
-    public void Write(Stream stream) => WriteJson(stream, new ShardPlanBody(ToolVersion, GeneratedUtc, Roots, Options, Includes, Excludes,
+    internal void Write(Stream stream) => WriteJson(stream, new ShardPlanBody(ToolVersion, GeneratedUtc, Roots, Options, Includes, Excludes,
         TemplatesDirectory, CapturePages, ShardCount, Inputs, Skipped), Sha256);
 
     public byte[] ToBytes()
@@ -111,7 +111,7 @@ public sealed record ShardPlan(
         return Parse(bytes, path);
     }
 
-    public static ShardPlan Parse(ReadOnlySpan<byte> bytes, string name)
+    internal static ShardPlan Parse(ReadOnlySpan<byte> bytes, string name)
     {
         ShardPlan plan;
         string recorded;

@@ -17,7 +17,7 @@ namespace PcapViz.ScaleOut;
 /// </summary>
 public static class ShardRun
 {
-    public const string ShardFile = "shard.json";
+    internal const string ShardFile = "shard.json";
 
     /// <summary>
     /// The shard index from the command line, else from SLURM_ARRAY_TASK_ID (Slurm job arrays), else from

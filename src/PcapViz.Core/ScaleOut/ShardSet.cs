@@ -22,7 +22,7 @@ public sealed record ShardDirectory(
     IReadOnlyList<ExporterFailure> ExporterFailures)
 {
     /// <summary>A short name for messages: the directory as given.</summary>
-    public string Name => Directory;
+    internal string Name => Directory;
 }
 
 /// <summary>
