@@ -25,6 +25,9 @@ public sealed record BundleManifest(
     /// <summary>The options of the run that wrote it (name → value, as manifest.json lists them).</summary>
     internal IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>The exporters that failed in the run that wrote it (a shard's are carried into the merged bundle).</summary>
+    internal IReadOnlyList<ExporterFailure> ExporterFailures { get; init; } = [];
+
     /// <summary>The listed outputs by path.</summary>
     internal IReadOnlyDictionary<string, ManifestOutput> OutputsByPath =>
         _byPath ??= Outputs.GroupBy(o => o.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -158,7 +161,23 @@ public static class ManifestReader
         if (root.TryGetProperty("options", out var optionsElement) && optionsElement.ValueKind == JsonValueKind.Object)
             foreach (var o in optionsElement.EnumerateObject())
                 if (o.Value.ValueKind == JsonValueKind.String) options[o.Name] = o.Value.GetString()!;
-        return new BundleManifest(version!, roots, inputs, outputs, previous) { Options = options };
+        var failures = new List<ExporterFailure>();
+        if (root.TryGetProperty("exporterFailures", out var failuresElement))
+        {
+            if (failuresElement.ValueKind != JsonValueKind.Array) { error = "exporterFailures is not an array"; return null; }
+            index = 0;
+            foreach (var f in failuresElement.EnumerateArray())
+            {
+                string where = $"exporterFailures[{index++}]";
+                if (f.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
+                string? captureId = null;
+                if (!TryString(f, "exporter", out string? exporter, ref error, where) || !TryString(f, "message", out string? message, ref error, where) ||
+                    (f.TryGetProperty("captureId", out var id) && id.ValueKind != JsonValueKind.Null && !TryString(f, "captureId", out captureId, ref error, where)))
+                    return null;
+                failures.Add(new ExporterFailure(exporter!, captureId, message!));
+            }
+        }
+        return new BundleManifest(version!, roots, inputs, outputs, previous) { Options = options, ExporterFailures = failures };
     }
 
     private static bool TryObject(JsonElement e, string name, out JsonElement value, ref string? error)

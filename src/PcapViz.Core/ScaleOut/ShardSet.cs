@@ -7,18 +7,12 @@ using PcapViz.Orchestration;
 
 namespace PcapViz.ScaleOut;
 
-/// <summary>A file a shard's manifest lists.</summary>
-public sealed record ShardFile(string Path, long SizeBytes, string Sha256);
-
-/// <summary>One capture as a shard's manifest records it.</summary>
-public sealed record ShardCapture(string Path, string Id, long SizeBytes, string Sha256, IReadOnlyList<string> Outputs);
-
 /// <summary>One shard directory, read and checked against the plan.</summary>
 public sealed record ShardDirectory(
     string Directory,
     int Index,
-    IReadOnlyList<ShardCapture> Captures,
-    IReadOnlyDictionary<string, ShardFile> Files,
+    IReadOnlyList<ManifestCapture> Captures,
+    IReadOnlyDictionary<string, ManifestOutput> Files,
     IReadOnlyList<ExporterFailure> ExporterFailures)
 {
     /// <summary>A short name for messages: the directory as given.</summary>
@@ -170,32 +164,24 @@ public static class ShardSet
             errors.Add($"{dir}: incomplete shard: no {ManifestWriter.FileName}.");
             return null;
         }
-        var files = new Dictionary<string, ShardFile>(StringComparer.Ordinal);
-        var captures = new List<ShardCapture>();
-        var failures = new List<ExporterFailure>();
+        BundleManifest? manifest;
+        string? error;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
-            var m = doc.RootElement;
-            foreach (var o in m.GetProperty("outputs").EnumerateArray())
-            {
-                var f = new ShardFile(o.GetProperty("path").GetString()!, o.GetProperty("sizeBytes").GetInt64(), o.GetProperty("sha256").GetString()!);
-                files[f.Path] = f;
-            }
-            foreach (var i in m.GetProperty("inputs").EnumerateArray())
-                captures.Add(new ShardCapture(i.GetProperty("path").GetString()!, i.GetProperty("id").GetString()!,
-                    i.GetProperty("sizeBytes").GetInt64(), i.GetProperty("sha256").GetString()!,
-                    i.GetProperty("outputs").EnumerateArray().Select(e => e.GetString()!).ToList()));
-            foreach (var f in m.GetProperty("exporterFailures").EnumerateArray())
-                failures.Add(new ExporterFailure(f.GetProperty("exporter").GetString()!,
-                    f.GetProperty("captureId").ValueKind == JsonValueKind.Null ? null : f.GetProperty("captureId").GetString(),
-                    f.GetProperty("message").GetString()!));
+            manifest = ManifestReader.TryParse(File.ReadAllBytes(manifestPath), out error);
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or IOException)
+        catch (IOException ex)
         {
-            errors.Add($"{dir}: {ManifestWriter.FileName} cannot be read ({ex.Message}).");
+            (manifest, error) = (null, ex.Message);
+        }
+        if (manifest is null)
+        {
+            errors.Add($"{dir}: {ManifestWriter.FileName} cannot be read ({error}).");
             return null;
         }
+        var files = new Dictionary<string, ManifestOutput>(StringComparer.Ordinal);
+        foreach (var f in manifest.Outputs) files[f.Path] = f;
+        var captures = manifest.Inputs;
 
         int before = errors.Count;
         foreach (var f in files.Values)
@@ -219,6 +205,6 @@ public static class ShardSet
         // shard.json was read before; check it is the one the manifest lists.
         string sha = FileSha256.Of(Path.Combine(root, ShardRun.ShardFile));
         if (sha != files[ShardRun.ShardFile].Sha256) errors.Add($"{dir}: altered shard: {ShardRun.ShardFile} does not match its SHA-256 in the manifest.");
-        return errors.Count > before ? null : new ShardDirectory(dir, index, captures, files, failures);
+        return errors.Count > before ? null : new ShardDirectory(dir, index, captures, files, manifest.ExporterFailures);
     }
 }
