@@ -176,18 +176,12 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
     private void Prune()
     {
         _exceeded = true;
-        var all = Sorted();
-        long dropped = 0;
-        for (int i = MaxDistinct / 2; i < all.Count; i++)
-        {
-            var (protocol, name, stats) = all[i];
-            long count = stats.Queries;
-            _otherQueries += count;
-            dropped = Math.Max(dropped, count);
-            _counts[(int)protocol].Remove(name);
-        }
         // A name can be folded away in several folds and come back: its loss is the sum over folds.
-        _maxUndercount += dropped;
+        _maxUndercount += DistinctFold.FoldLighterHalf(Sorted(), MaxDistinct, static e => e.Stats.Queries, e =>
+        {
+            _otherQueries += e.Stats.Queries;
+            _counts[(int)e.Protocol].Remove(e.Name);
+        });
     }
 
     private List<(DnsProtocol Protocol, string Name, NameStats Stats)> Sorted()

@@ -166,19 +166,14 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
     private void PruneAnswers()
     {
         _answersExceeded = true;
-        var all = PairKeys();
-        long dropped = 0;
-        for (int i = MaxDistinct / 2; i < all.Count; i++)
+        _answersUndercount += DistinctFold.FoldLighterHalf(PairKeys(), MaxDistinct, static e => e.Answers, e =>
         {
-            var (address, name, answers) = all[i];
-            _otherAnswers += answers;
-            dropped = Math.Max(dropped, answers);
-            var list = _answers[name];
-            list.RemoveAll(p => p.Address == address);
-            if (list.Count == 0) _answers.Remove(name);
+            _otherAnswers += e.Answers;
+            var list = _answers[e.Name];
+            list.RemoveAll(p => p.Address == e.Address);
+            if (list.Count == 0) _answers.Remove(e.Name);
             _pairs--;
-        }
-        _answersUndercount += dropped;
+        });
     }
 
     private List<(AddressKey Key, long Responses, long NxDomain)> SortedClients()
@@ -192,15 +187,11 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
     private void PruneClients()
     {
         _clientsExceeded = true;
-        var all = SortedClients();
-        long dropped = 0;
-        for (int i = MaxDistinct / 2; i < all.Count; i++)
+        _clientsUndercount += DistinctFold.FoldLighterHalf(SortedClients(), MaxDistinct, static e => e.Responses, e =>
         {
-            _otherClientResponses += all[i].Responses;
-            dropped = Math.Max(dropped, all[i].Responses);
-            _clients.Remove(all[i].Key);
-        }
-        _clientsUndercount += dropped;
+            _otherClientResponses += e.Responses;
+            _clients.Remove(e.Key);
+        });
     }
 
     /// <summary>The response totals, pairs and clients (domains and facts are added by <see cref="ContextBuilder"/>).</summary>

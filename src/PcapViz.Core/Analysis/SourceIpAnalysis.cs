@@ -80,19 +80,14 @@ internal sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.Default
         all.Sort(static (a, b) => b.Counter.Packets != a.Counter.Packets
             ? b.Counter.Packets.CompareTo(a.Counter.Packets)
             : a.V6 != b.V6 ? a.V6.CompareTo(b.V6) : a.Key.CompareTo(b.Key));
-        int keep = MaxDistinct / 2;
-        long dropped = 0;
-        for (int i = keep; i < all.Count; i++)
-        {
-            var (v6, key, counter) = all[i];
-            _otherPackets += counter.Packets;
-            _otherBytes += counter.IpBytes;
-            dropped = Math.Max(dropped, counter.Packets);
-            if (v6) _v6.Remove(key);
-            else _v4.Remove((uint)key);
-        }
         // An address can be folded away in several folds and come back: its loss is the sum over folds.
-        _maxUndercount += dropped;
+        _maxUndercount += DistinctFold.FoldLighterHalf(all, MaxDistinct, static e => e.Counter.Packets, e =>
+        {
+            _otherPackets += e.Counter.Packets;
+            _otherBytes += e.Counter.IpBytes;
+            if (e.V6) _v6.Remove(e.Key);
+            else _v4.Remove((uint)e.Key);
+        });
     }
 
     public SourceIpResult ToResult()
