@@ -1,0 +1,350 @@
+using PcapViz.Orchestration;
+using System.Text;
+using PcapViz.Export;
+using PcapViz.Model;
+using Scriban.Runtime;
+using static PcapViz.Rendering.Html.PageModels;
+
+namespace PcapViz.Rendering.Html;
+
+/// <summary>The capture page: its model, section by section (highlights, sources, context, DNS, traffic).</summary>
+public sealed partial class HtmlReportExporter
+{
+    /// <summary>The capture page as text (what <see cref="ExportCapture"/> writes).</summary>
+    public string RenderCapture(CaptureResult capture, RunResult run) => RenderCapturePage(capture, run, CancellationToken.None);
+
+    private string RenderCapturePage(CaptureResult capture, RunResult run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(capture);
+        ArgumentNullException.ThrowIfNull(run);
+        var options = _options;
+        var zone = options.TimeZone;
+        var s = capture.Summary;
+        bool failed = capture.Status == CaptureStatus.Failed;
+        bool empty = !failed && s.Packets == 0;
+        var f = options.Links;
+
+        var downloads = new List<object>();
+        if (f.HasFlag(HtmlLinks.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
+        if (f.HasFlag(HtmlLinks.Json)) downloads.Add(Link("analysis.json", "analysis.json"));
+        if (f.HasFlag(HtmlLinks.Csv))
+        {
+            downloads.Add(Link("source_ips.csv", "source_ips.csv"));
+            downloads.Add(Link("dns_queries.csv", "dns_queries.csv"));
+            downloads.Add(Link("traffic.csv", "traffic.csv"));
+        }
+
+        string fullListHint = FullListHint(f, "source_ips.csv");
+        var facts = new List<object>
+        {
+            Fact("File", HtmlSafety.Visible(capture.Input.Path), mono: true),
+            Fact("Size", Names.ByteCount(capture.Input.SizeBytes)),
+            Fact("SHA-256", capture.Input.Sha256, mono: true),
+            Fact("Format", Format(capture.File)),
+            Fact("Link types", capture.File is null || capture.File.LinkTypes.Count == 0 ? "–"
+                : string.Join(", ", capture.File.LinkTypes.Select(Names.LinkTypeWithNumber))),
+            Fact("Timestamp precision", capture.File?.TimestampPrecision ?? "–"),
+            Fact("First packet", s.FirstPacketEpochNanos is long first ? TimeFormat.Display(first, zone) : "–"),
+            Fact("Last packet", s.LastPacketEpochNanos is long last ? TimeFormat.Display(last, zone) : "–"),
+            Fact("Duration", s.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(s.DurationSeconds)),
+            Fact("Packets", $"{N(s.Packets)} (IPv4 {N(s.Ipv4Packets)}, IPv6 {N(s.Ipv6Packets)}, not decoded {N(s.UndecodedPackets)})"),
+            Fact("Bytes", $"{Names.ByteCount(s.CapturedBytes)} captured, {Names.ByteCount(s.IpBytes)} of IP"),
+            Fact("Malformed DNS messages", N(s.MalformedDnsMessages)),
+            Fact("Issues", IssueCount(capture.Issues)),
+            Fact("Status", Status(capture.Status)),
+        };
+
+        var index = Index(run);
+        int at = index.Position(capture.Id);
+        var prev = at > 0 ? run.Captures[at - 1] : null;
+        var next = at >= 0 && at + 1 < run.Captures.Count ? run.Captures[at + 1] : null;
+        var pivots = new PivotLinks(index, "../../");
+        var page = new
+        {
+            id = capture.Id,
+            path = HtmlSafety.Visible(capture.Input.Path),
+            highlights = HighlightsBlock(Highlights.ForCapture(capture, zone), "What this capture shows"),
+            position = at < 0 ? "" : $"{N(at + 1)} of {N(run.Captures.Count)}",
+            prev_href = prev is null ? "" : "../" + Uri.EscapeDataString(prev.Id) + "/report.html",
+            prev_label = prev is null ? "" : HtmlSafety.Visible(FileName(prev.Input.Path)),
+            next_href = next is null ? "" : "../" + Uri.EscapeDataString(next.Id) + "/report.html",
+            next_label = next is null ? "" : HtmlSafety.Visible(FileName(next.Input.Path)),
+            file_name = HtmlSafety.Visible(FileName(capture.Input.Path)),
+            status = Status(capture.Status),
+            failed,
+            empty,
+            home_href = "../../index.html",
+            downloads,
+            cards = new[]
+            {
+                Card("Packets", N(s.Packets), $"IPv4 {N(s.Ipv4Packets)} · IPv6 {N(s.Ipv6Packets)}"),
+                Card("Bytes", Bytes(s.IpBytes) + " IP", $"{N(s.IpBytes)} IP bytes · {N(s.CapturedBytes)} captured"),
+                Card("Distinct sources", DistinctCount(capture.SourceIps.Entries.Count, capture.SourceIps.Limit), "IPv4 and IPv6 source addresses"),
+                Card("Distinct names", DistinctCount(capture.DnsQueries.QueriedNames, capture.DnsQueries.Limit), $"{N(capture.DnsQueries.TotalQueries)} queries"),
+                Card("Time range", s.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(s.DurationSeconds), TimeRange(s, zone)),
+            },
+            facts,
+            issues = capture.Issues.Select(IssueRow).ToArray(),
+            sources = SourcesSection(capture.SourceIps, options, fullListHint, capture.Context, pivots),
+            dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv"), pivots),
+            context = ContextSection(capture.SourceIps, capture.Context, options, FullListHint(f, "dns_domains.csv")),
+            traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
+        };
+        var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
+        globals["page"] = page;
+        globals["memory"] = MemoryModels.For(run, capture, options);
+        return RenderPage("capture.html", globals, options, "../../", run.Memory is not null, cancellationToken);
+    }
+
+    /// <summary>Links from an address or name to its row on the pivot page, with "seen in N captures".</summary>
+    private sealed class PivotLinks(RunIndex index, string rootPrefix)
+    {
+        public bool Enabled => index.Pivots;
+
+        public Cell Source(string address) =>
+            index.Pivots && index.Sources.ContainsKey(address)
+                ? new Cell(address, rootPrefix + RunIndex.PivotPage + "#" + RunIndex.SourceAnchor(address))
+                : new Cell(address);
+
+        public Cell Name(string name) =>
+            index.Pivots && index.Names.ContainsKey(name)
+                ? new Cell(name, rootPrefix + RunIndex.PivotPage + "#" + RunIndex.NameAnchor(name))
+                : new Cell(name);
+
+        public Cell SourceSeen(string address) => Seen(index.Sources.TryGetValue(address, out var e) ? e : null);
+
+        public Cell NameSeen(string name) => Seen(index.Names.TryGetValue(name, out var e) ? e : null);
+
+        private static Cell Seen(RunIndex.Entity? e) => e is null
+            ? new Cell("–", Sort: "0")
+            : new Cell(N(e.CaptureCount), Sort: e.CaptureCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static object HighlightsBlock(IReadOnlyList<Highlight> items, string title) => new
+    {
+        title,
+        items = items.Select(h => new
+        {
+            kind = h.Kind switch { HighlightKind.Error => "error", HighlightKind.Warning => "warning", _ => "fact" },
+            flag = h.Kind switch { HighlightKind.Error => "Problem", HighlightKind.Warning => "Check", _ => "" },
+            text = HtmlSafety.Visible(h.Text),
+            href = h.Anchor is null ? "" : "#" + h.Anchor,
+        }).ToArray(),
+    };
+
+    private object SourcesSection(SourceIpResult r, HtmlReportOptions options, string fullListHint, ContextResult context, PivotLinks pivots)
+    {
+        int top = Math.Max(0, options.Top);
+        long total = r.TotalPackets;
+        long totalBytes = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
+        bool geoIp = context.Facts.GeoIp.Count > 0;
+        var topEntries = r.Entries.Take(top).ToArray();
+        var bars = topEntries.Select(e => new ChartBuilder.Bar(e.Address, e.Packets, e.IpBytes,
+            $"{e.Address} ({e.AddressClass}): {N(e.Packets)} packets ({Share(e.Packets, total)}), {Bytes(e.IpBytes)} of IP ({N(e.IpBytes)} bytes)" +
+            (e.Names.Count > 0 ? "; names: " + NamesText(e, 5) : ""))).ToArray();
+        var columns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Address", address: true), Col("Class", optional: true), Col("Names (from DNS answers)", mono: true),
+        };
+        if (geoIp) { columns.Add(Col("Country", optional: true)); columns.Add(Col("AS", optional: true)); }
+        columns.AddRange(new[]
+        {
+            Col("IP version", numeric: true, optional: true),
+            Col("Packets", numeric: true), Col("Share", numeric: true, optional: true), Col("IP bytes", numeric: true),
+        });
+        if (pivots.Enabled) columns.Add(Col("Captures", numeric: true));
+        var rows = new HtmlRows(columns);
+        int shown = Math.Min(r.Entries.Count, _options.MaxTableRows);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        for (int i = 0; i < shown; i++)
+        {
+            var e = r.Entries[i];
+            var cells = new List<Cell>(11) { N(i + 1), pivots.Source(e.Address), e.AddressClass, NamesText(e, ContextBuilderNames) };
+            if (geoIp) { cells.Add(e.Country ?? "–"); cells.Add(e.Asn is long asn ? $"AS{N(asn)} {e.AsOrg}".TrimEnd() : "–"); }
+            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), Share(e.Packets, total), new Cell(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
+            if (pivots.Enabled) cells.Add(pivots.SourceSeen(e.Address));
+            rows.Add(cells, beyondTop: i >= top);
+        }
+        if (r.Limit.Exceeded)
+        {
+            var other = new List<Cell> { "", "other", "", "" };
+            if (geoIp) { other.Add(""); other.Add(""); }
+            other.AddRange(new Cell[] { "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), new Cell(Bytes(r.Limit.OtherIpBytes), Sort: r.Limit.OtherIpBytes.ToString(inv)) });
+            if (pivots.Enabled) other.Add("");
+            rows.Add(other, beyondTop: true);
+        }
+        return new
+        {
+            has_data = r.Entries.Count > 0,
+            chart_id = "chart-sources",
+            chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} source addresses by packets",
+            figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.SourceBars(bars, total, totalBytes) : "",
+            limit_note = SourcesLimitNote(r.Limit),
+            scope_note = ScopeNote(r),
+            table = TableModel("source-ips", "Source addresses", columns, rows, r.Entries.Count,
+                r.Entries.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Entries.Count)} addresses (page limit). {fullListHint}" : ""),
+        };
+    }
+
+
+    private const int ContextBuilderNames = PcapViz.Context.ContextBuilder.MaxNamesPerAddress;
+
+    private static readonly string[] TwoEmptyCells = ["", ""];
+
+    /// <summary>"a.example, b.example (+3 more)": the first <paramref name="max"/> names of an address.</summary>
+    private static string NamesText(SourceIpEntry e, int max)
+    {
+        if (e.Names.Count == 0) return "";
+        int more = e.MoreNames + Math.Max(0, e.Names.Count - max);
+        return string.Join(", ", e.Names.Take(max)) + (more > 0 ? $" (+{N(more)} more)" : "");
+    }
+
+    /// <summary>Share of IP packets from public and private-scope sources (address classes).</summary>
+    private static string ScopeNote(SourceIpResult r)
+    {
+        long total = r.Entries.Sum(e => e.Packets);
+        if (total == 0) return "";
+        long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
+        long privatePackets = r.Entries.Where(e => PcapViz.Context.AddressClasses.IsPrivateScope(e.AddressClass)).Sum(e => e.Packets);
+        long other = total - publicPackets - privatePackets;
+        return $"By address class (IANA special-purpose registries): {Share(publicPackets, total)} of the listed sources' packets come from public addresses, " +
+               $"{Share(privatePackets, total)} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback)" +
+               (other > 0 ? $", {Share(other, total)} from other special-purpose addresses (multicast, documentation …)." : ".");
+    }
+
+    private object ContextSection(SourceIpResult sources, ContextResult c, HtmlReportOptions options, string fullListHint)
+    {
+        int top = Math.Max(1, options.Top);
+        var flagged = PcapViz.Context.DnsDomainSignals.WithSignals(c.Domains);
+        var signalRows = flagged.Select((d, i) => new
+        {
+            domain = d.Domain,
+            signals = d.Signals.Select(sig => new { name = sig, explanation = DnsSignals.Explain(sig) }).ToArray(),
+            measures = $"{N(d.DistinctNames)} distinct names, {N(d.Queries)} queries, longest label {N(d.MaxLabelLength)} octets, " +
+                       $"entropy {d.MeanEntropy.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} bits/char, " +
+                       $"TXT/NULL {N(d.TxtNullQueries)}, NXDOMAIN {N(d.NxDomain)} of {N(d.Responses)} responses",
+        }).ToArray();
+        var r = c.Responses;
+        var nxClients = c.Clients.Entries.Where(e => e.NxDomain > 0).Take(top).ToArray();
+        return new
+        {
+            has_dns = c.Domains.Count > 0 || r.Responses > 0,
+            signals = signalRows,
+            domains = Table("dns-domains", "Registered domains",
+                new[] { Col("#", numeric: true), Col("Domain", mono: true), Col("Signals"), Col("Queries", numeric: true), Col("Distinct names", numeric: true),
+                 Col("Responses", numeric: true), Col("NXDOMAIN", numeric: true), Col("TXT/NULL", numeric: true), Col("Longest label", numeric: true) },
+                c.Domains, (d, i) => Row(i < top, N(i + 1), d.Domain, string.Join(", ", d.Signals), N(d.Queries), N(d.DistinctNames),
+                    N(d.Responses), N(d.NxDomain), N(d.TxtNullQueries), N(d.MaxLabelLength)),
+                null, "domains", fullListHint),
+            responses = N(r.Responses),
+            with_question = N(r.WithQuestion),
+            nxdomain_share = Share(r.NxDomain, r.WithQuestion),
+            codes = string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {N(code.Count)}")),
+            malformed = r.Malformed > 0 ? $"{N(r.Malformed)} responses could not be read and are not counted." : "",
+            nx_clients = Table("nxdomain-clients", "Sources that got the most NXDOMAIN",
+                new[] { Col("#", numeric: true), Col("Address", mono: true), Col("NXDOMAIN", numeric: true), Col("Responses", numeric: true), Col("NXDOMAIN share", numeric: true) },
+                nxClients, (e, i) => Row(true, N(i + 1), e.Address, N(e.NxDomain), N(e.Responses), Share(e.NxDomain, e.Responses)),
+                null, "addresses", ""),
+            has_nx_clients = nxClients.Length > 0,
+            data_versions = $"Public Suffix List {c.Facts.PublicSuffixList}; IANA special-purpose registries {c.Facts.AddressRegistry}" +
+                            (c.Facts.GeoIp.Count > 0 ? "; GeoIP: " + string.Join(", ", c.Facts.GeoIp) : ""),
+        };
+    }
+
+    private static (bool Top, IReadOnlyList<Cell> Cells) Row(bool top, params Cell[] cells) => (top, cells);
+
+    /// <summary>A table model from a list (rows written by <see cref="HtmlRows"/>, up to the page limit).</summary>
+    private object Table<T>(string id, string caption, IReadOnlyList<TableColumn> columns, IReadOnlyList<T> items,
+        Func<T, int, (bool Top, IReadOnlyList<Cell> Cells)> row, (bool Top, IReadOnlyList<Cell> Cells)? otherRow, string noun, string fullListHint)
+    {
+        var rows = new HtmlRows(columns);
+        int shown = Math.Min(items.Count, _options.MaxTableRows);
+        for (int i = 0; i < shown; i++)
+        {
+            var (top, cells) = row(items[i], i);
+            rows.Add(cells, beyondTop: !top);
+        }
+        if (otherRow is { } other) rows.Add(other.Cells, beyondTop: true);
+        return TableModel(id, caption, columns, rows, items.Count,
+            items.Count > shown ? $"The table lists the first {N(shown)} of {N(items.Count)} {noun} (page limit). {fullListHint}" : "");
+    }
+
+    private object DnsSection(DnsQueryResult r, HtmlReportOptions options, string fullListHint, PivotLinks pivots)
+    {
+        int top = Math.Max(0, options.Top);
+        long total = r.TotalQueries;
+        var bars = r.Entries.Take(top).Select(e =>
+        {
+            string proto = Protocol(e.Protocol);
+            string label = e.Protocol == DnsProtocol.Dns ? e.Name : $"{e.Name} ({proto})";
+            return new ChartBuilder.Bar(label, e.Queries, 0, $"{e.Name} [{proto}]: {N(e.Queries)} queries ({Share(e.Queries, total)})");
+        }).ToArray();
+        var columns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Name", mono: true), Col("Protocol"), Col("Queries", numeric: true), Col("Share", numeric: true, optional: true),
+            Col("Registered domain", mono: true, optional: true), Col("Types", optional: true), Col("Responses", optional: true),
+        };
+        if (pivots.Enabled) columns.Add(Col("Captures", numeric: true));
+        var rows = new HtmlRows(columns);
+        int shown = Math.Min(r.Entries.Count, _options.MaxTableRows);
+        for (int i = 0; i < shown; i++)
+        {
+            var e = r.Entries[i];
+            var cells = new List<Cell>(9) { N(i + 1), pivots.Name(e.Name), Protocol(e.Protocol), N(e.Queries), Share(e.Queries, total), e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes) };
+            if (pivots.Enabled) cells.Add(pivots.NameSeen(e.Name));
+            rows.Add(cells, beyondTop: i >= top);
+        }
+        if (r.Limit.Exceeded)
+        {
+            var other = new List<Cell> { "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), "", "", "" };
+            if (pivots.Enabled) other.Add("");
+            rows.Add(other, beyondTop: true);
+        }
+        return new
+        {
+            has_data = r.Entries.Count > 0,
+            chart_id = "chart-dns",
+            chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} queried names",
+            figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.HorizontalBars(bars, "queries", "#2d7d46") : "",
+            limit_note = DnsLimitNote(r.Limit),
+            table = TableModel("dns-queries", "DNS, mDNS and LLMNR query names", columns, rows, r.Entries.Count,
+                r.Entries.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Entries.Count)} names (page limit). {fullListHint}" : ""),
+        };
+    }
+
+    private static string Counts(IEnumerable<NamedCount> counts) => string.Join(", ", counts.Select(c => $"{c.Name} {N(c.Count)}"));
+
+    private object TrafficSection(TrafficResult r, HtmlReportOptions options, string fullListHint)
+    {
+        var zone = options.TimeZone;
+        long busiest = r.Bins.Count == 0 ? 0 : r.Bins.Max(b => b.IpBytes);
+        string zoneLabel = TimeFormat.ZoneLabel(zone, r);
+        var columns = new[]
+        {
+            Col($"Bin start ({zoneLabel})", mono: true), Col("Bin start (UTC)", mono: true, optional: true),
+            Col("Packets", numeric: true), Col("IP bytes", numeric: true),
+        };
+        var rows = new HtmlRows(columns);
+        int shown = Math.Min(r.Bins.Count, _options.MaxTableRows);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        for (int i = 0; i < shown; i++)
+        {
+            var b = r.Bins[i];
+            rows.Add([TimeFormat.DisplaySeconds(b.StartEpochSeconds, zone), TimeFormat.IsoUtcSeconds(b.StartEpochSeconds), N(b.Packets), new Cell(N(b.IpBytes), Sort: b.IpBytes.ToString(inv))]);
+        }
+        return new
+        {
+            has_data = r.Bins.Count > 0,
+            chart_id = "chart-traffic",
+            chart_title = $"IP bytes per {TimeFormat.BinWidth(r.BinSeconds)} bin ({zoneLabel})",
+            bin_width = TimeFormat.BinWidth(r.BinSeconds),
+            zone = zoneLabel,
+            bins = N(r.Bins.Count),
+            busiest = Bytes(busiest),
+            figure_json_raw = r.Bins.Count > 0 ? ChartBuilder.Timeline(r, zone) : "",
+            gaps_note = GapsNote(r, zone),
+            table = TableModel("traffic", $"Traffic per {TimeFormat.BinWidth(r.BinSeconds)} bin", columns, rows, r.Bins.Count,
+                r.Bins.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Bins.Count)} bins (page limit). {fullListHint}" : ""),
+        };
+    }
+}

@@ -1,0 +1,160 @@
+using PcapViz.Orchestration;
+using System.Text;
+using PcapViz.Export;
+using PcapViz.Model;
+using Scriban.Runtime;
+using static PcapViz.Rendering.Html.PageModels;
+
+namespace PcapViz.Rendering.Html;
+
+/// <summary>The run-level pages: the index and the pivot page.</summary>
+public sealed partial class HtmlReportExporter
+{
+    /// <summary>The run index as text (what <see cref="ExportRun"/> writes as index.html).</summary>
+    public string RenderIndex(RunResult run) => RenderIndexPage(run, CancellationToken.None);
+
+    private string RenderIndexPage(RunResult run, CancellationToken cancellationToken)
+    {
+        var options = _options;
+        ArgumentNullException.ThrowIfNull(run);
+        var zone = options.TimeZone;
+        var f = options.Links;
+        var t = run.Totals;
+        int failedCount = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
+        int partialCount = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
+
+        var index = Index(run);
+        var captureColumns = new[]
+        {
+            Col("Capture", mono: true), Col("Status"), Col("Packets", numeric: true), Col("IP bytes", numeric: true),
+            Col("First packet", mono: true, optional: true), Col("Last packet", mono: true, optional: true), Col("Issues"), Col("Reports", optional: true),
+        };
+        var captureRows = new HtmlRows(captureColumns);
+        foreach (var c in run.Captures)
+        {
+            bool read = c.Status != CaptureStatus.Failed;
+            string reports = HtmlRows.Link(Href("captures", c.Id, "report.html"), "HTML") +
+                (f.HasFlag(HtmlLinks.Pdf) ? " " + HtmlRows.Link(Href("captures", c.Id, "report.pdf"), "PDF") : "") +
+                (f.HasFlag(HtmlLinks.Json) ? " " + HtmlRows.Link(Href("captures", c.Id, "analysis.json"), "JSON") : "");
+            captureRows.Add(
+            [
+                new Cell(HtmlSafety.Visible(c.Input.Path), Href("captures", c.Id, "report.html")),
+                Status(c.Status),
+                new Cell(read ? N(c.Summary.Packets) : "–", Sort: read ? c.Summary.Packets.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-1"),
+                new Cell(read ? Bytes(c.Summary.IpBytes) : "–", Sort: read ? c.Summary.IpBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-1"),
+                c.Summary.FirstPacketEpochNanos is long a ? TimeFormat.Display(a, zone) : "–",
+                c.Summary.LastPacketEpochNanos is long b ? TimeFormat.Display(b, zone) : "–",
+                IssueCount(c.Issues),
+                new Cell(reports, Markup: true),
+            ], rowClass: "status-row-" + Status(c.Status));
+        }
+
+        object Problem(CaptureResult c) => new
+        {
+            id = c.Id,
+            path = HtmlSafety.Visible(c.Input.Path),
+            html_href = Href("captures", c.Id, "report.html"),
+            issues = c.Issues.Select(IssueRow).ToArray(),
+        };
+        var failedCaptures = run.Captures.Where(c => c.Status == CaptureStatus.Failed).Select(Problem).ToArray();
+        var partialCaptures = run.Captures.Where(c => c.Status == CaptureStatus.Partial).Select(Problem).ToArray();
+        var single = run.Captures.Count == 1 && run.Captures[0].Status != CaptureStatus.Failed ? run.Captures[0] : null;
+        var pivots = new PivotLinks(index, "");
+
+        var downloads = new List<object>();
+        if (f.HasFlag(HtmlLinks.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
+        if (f.HasFlag(HtmlLinks.Json)) downloads.Add(Link("manifest.json", "manifest.json"));
+        if (index.Pivots) downloads.Add(Link("addresses and names across captures", RunIndex.PivotPage));
+
+        var page = new
+        {
+            generated = TimeFormat.DisplaySeconds(run.Info.GeneratedUtc.ToUnixTimeSeconds(), zone),
+            tool_version = run.Info.ToolVersion,
+            inputs = run.Info.Inputs.ToArray(),
+            options = run.Info.CommandLine.Select(kv => new { name = kv.Key, value = kv.Value }).ToArray(),
+            bin_setting = run.Analysis.BinSeconds is int bs ? TimeFormat.BinWidth(bs) : "automatic",
+            max_distinct = N(run.Analysis.MaxDistinct),
+            downloads,
+            highlights = HighlightsBlock(Highlights.ForRun(run, zone), "What this run shows"),
+            cards = new[]
+            {
+                Card("Captures", N(run.Captures.Count), $"{N(failedCount)} failed · {N(partialCount)} partial · {N(run.Skipped.Count)} skipped"),
+                Card("Packets", N(t.Packets), $"IPv4 {N(t.Ipv4Packets)} · IPv6 {N(t.Ipv6Packets)}"),
+                Card("Bytes", Bytes(t.IpBytes) + " IP", $"{N(t.IpBytes)} IP bytes · {N(t.CapturedBytes)} captured"),
+                Card("Distinct sources", DistinctCount(run.SourceIps.Entries.Count, run.SourceIps.Limit), "across the run"),
+                Card("Distinct names", DistinctCount(run.DnsQueries.QueriedNames, run.DnsQueries.Limit), $"{N(run.DnsQueries.TotalQueries)} queries"),
+                Card("Time range", t.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(t.DurationSeconds), TimeRange(t, zone)),
+            },
+            captures = TableModel("captures", "Every capture of the run", captureColumns, captureRows, run.Captures.Count, ""),
+            capture_count = N(run.Captures.Count),
+            failed = failedCaptures,
+            partial = partialCaptures,
+            skipped = run.Skipped.Select(k => new { path = HtmlSafety.Visible(k.Path), reason = HtmlSafety.Visible(k.Reason) }).ToArray(),
+            empty = t.Packets == 0,
+            single = single is not null,
+            single_href = single is null ? "" : Href("captures", single.Id, "report.html"),
+            single_path = single is null ? "" : HtmlSafety.Visible(single.Input.Path),
+            sources = single is not null ? null : SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full.", run.Context, pivots),
+            dns = single is not null ? null : DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full.", pivots),
+            context = single is not null ? null : ContextSection(run.SourceIps, run.Context, options, "Each capture's page lists its own domains in full."),
+            traffic = single is not null ? null : TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
+        };
+        var globals = Globals(run, options, "PcapViz run report", TimeFormat.ZoneLabel(zone, t));
+        globals["run"] = page;
+        globals["memory"] = MemoryModels.For(run, null, options);
+        return RenderPage("index.html", globals, options, "", run.Memory is not null, cancellationToken);
+    }
+
+    /// <summary>The run's pivot page: every address and name (up to the table limit) with the captures it was seen in.</summary>
+    public string RenderPivot(RunResult run) => RenderPivotPage(run, CancellationToken.None);
+
+    private string RenderPivotPage(RunResult run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var options = _options;
+        var index = Index(run);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var sourceColumns = new[] { Col("Address", address: true), Col("Seen in", numeric: true), Col("Packets", numeric: true, optional: true), Col("IP bytes", numeric: true, optional: true), Col("Captures (packets)") };
+        var sourceRows = new HtmlRows(sourceColumns);
+        foreach (var e in index.Sources.Values.OrderBy(e => e.Rank))
+        {
+            sourceRows.Add(
+            [
+                e.Key, new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)), N(e.Total),
+                new Cell(Bytes(e.Bytes), Sort: e.Bytes.ToString(inv)), SeenIn(run, e),
+            ], rowId: RunIndex.SourceAnchor(e.Key));
+        }
+        var nameColumns = new[] { Col("Name", mono: true), Col("Seen in", numeric: true), Col("Queries", numeric: true, optional: true), Col("Captures (queries)") };
+        var nameRows = new HtmlRows(nameColumns);
+        foreach (var e in index.Names.Values.OrderBy(e => e.Rank))
+        {
+            nameRows.Add(
+            [
+                e.Key, new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)), N(e.Total), SeenIn(run, e),
+            ], rowId: RunIndex.NameAnchor(e.Key));
+        }
+        var page = new
+        {
+            sources = TableModel("pivot-sources", "Source addresses across captures", sourceColumns, sourceRows, index.Sources.Count, ""),
+            names = TableModel("pivot-names", "Query names across captures", nameColumns, nameRows, index.Names.Count, ""),
+            listed = N(RunIndex.MaxCapturesListed),
+        };
+        var globals = Globals(run, options, "Addresses and names across captures — PcapViz", TimeFormat.ZoneLabel(options.TimeZone, run.Totals));
+        globals["pivot"] = page;
+        return RenderPage("pivot.html", globals, options, "", withMemory: false, cancellationToken);
+    }
+
+    /// <summary>"a.pcap (120), b.pcap (7), … and 12 more" as links to the capture pages (markup, escaped).</summary>
+    private static Cell SeenIn(RunResult run, RunIndex.Entity e)
+    {
+        var parts = e.TopCaptures
+            .Select(c =>
+            {
+                var capture = run.Captures[c.Capture];
+                return HtmlRows.Link(Href("captures", capture.Id, "report.html"), HtmlSafety.Visible(capture.Input.Path)) + " (" + N(c.Count) + ")";
+            });
+        string text = string.Join(", ", parts);
+        if (e.CaptureCount > RunIndex.MaxCapturesListed) text += " and " + N(e.CaptureCount - RunIndex.MaxCapturesListed) + " more";
+        return new Cell(text, Markup: true);
+    }
+}
