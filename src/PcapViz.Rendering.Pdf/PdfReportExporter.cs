@@ -35,4 +35,12 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
         using var stream = sink.Create(CaptureFileName);
         PdfReportRenderer.RenderRun(run, Options, stream, cancellationToken);
     }
+
+    /// <summary>Loads the fonts and draws a capture and a run PDF of the sample into nothing.</summary>
+    public void WarmUp(RunResult sample, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        PdfReportRenderer.RenderCapture(sample.Captures[0], sample.Info, Options, Stream.Null, sample);
+        PdfReportRenderer.RenderRun(sample, Options, Stream.Null, cancellationToken);
+    }
 }

@@ -36,4 +36,13 @@ public interface IReportExporter
 
     /// <summary>Writes the run-level files (index.html, report.pdf, assets).</summary>
     void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Does ahead of time what the first export would do first (start libraries, load fonts, parse templates) by
+    /// rendering <paramref name="sample"/> and writing nothing. Called once, on a background thread of low priority,
+    /// while the captures are read; it must not change any output, and may throw (the exception is ignored).
+    /// </summary>
+    void WarmUp(RunResult sample, CancellationToken cancellationToken)
+    {
+    }
 }

@@ -17,6 +17,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
     public RunOutcome Run(CancellationToken cancellationToken = default)
     {
+        // The renderers' first-use work runs on idle CPU while the captures are read (stopped when the run ends).
+        using var warmUp = RenderWarmUp.Start(request.Exporters, request.Jobs, cancellationToken);
         var discovery = request.Discovered ?? new InputDiscovery(request.Includes, request.Excludes, request.FollowExternalLinks) { Cancellation = cancellationToken }.Discover(request.Inputs);
         if (discovery.Errors.Count > 0)
             return Fatal(discovery.Errors);

@@ -27,6 +27,8 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
     {
         var plan = request.Plan;
         var report = request.Report;
+        // The renderers' first-use work runs on idle CPU while the captures are read (stopped when the run ends).
+        using var warmUp = RenderWarmUp.Start(report.Exporters, report.Jobs, cancellationToken);
         var byPath = plan.Inputs.ToDictionary(i => i.Path, StringComparer.Ordinal);
         var entries = request.Shards.SelectMany(s => s.Captures.Select(c => (Shard: s, Capture: c)))
             .OrderBy(e => e.Capture.Path, StringComparer.Ordinal).ToList();
