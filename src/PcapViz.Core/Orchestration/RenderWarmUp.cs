@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PcapViz.Export;
 using PcapViz.Model;
 
@@ -10,9 +11,10 @@ namespace PcapViz.Orchestration;
 /// exporters render a small made-up run (<see cref="Sample"/>) and write nothing; a failure here is ignored, because
 /// the real export meets it again and reports it. Off with one job (the user asked for one core).
 /// <para>
-/// The thread keeps normal priority on purpose: at a low priority (nice 19) it would hold locks the analysis also
-/// takes (a type's initialiser, the Public Suffix List) while starved of CPU, and delay every garbage collection,
-/// which waits for all threads. At normal priority the worst case is the same work done earlier instead of later.
+/// The thread runs at the lowest priority (nice 19), so it takes only CPU that nothing else wants: at normal priority
+/// it slowed the analysis it shares the cores with as much as it saved (bench/RESULTS.md). What it shares with the
+/// analysis (the Public Suffix List the sample's context needs) it loads first, at normal priority, so the analysis
+/// never waits on a lock a starved thread holds; the rest (Scriban, fonts, ScottPlot, Plotly.NET) only the exporters use.
 /// </para>
 /// </summary>
 internal static class RenderWarmUp
@@ -42,6 +44,7 @@ internal static class RenderWarmUp
         try
         {
             var sample = Sample();
+            LowerPriority();
             foreach (var exporter in exporters)
             {
                 if (cancellationToken.IsCancellationRequested) return;
@@ -76,4 +79,26 @@ internal static class RenderWarmUp
             Context = context,
         };
     }
+
+    /// <summary>Nice 19 for the calling thread only (on Linux a thread id names one thread to setpriority); elsewhere nothing.</summary>
+    private static void LowerPriority()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            _ = SetPriority(0 /* PRIO_PROCESS */, GetThreadId(), 19);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+    }
+
+    // DllImport, not LibraryImport: these signatures need no marshalling, and LibraryImport would make Core unsafe.
+#pragma warning disable SYSLIB1054
+    [DllImport("libc", EntryPoint = "setpriority")]
+    private static extern int SetPriority(int which, int who, int priority);
+
+    [DllImport("libc", EntryPoint = "gettid")]
+    private static extern int GetThreadId();
+#pragma warning restore SYSLIB1054
 }
