@@ -108,28 +108,8 @@ internal static partial class ChartBuilder
     internal static GenericChart TimelineChart(TrafficResult traffic, TimeZoneInfo zone)
     {
         var (x, bytesY, packetsY) = TimelinePoints(traffic, zone);
-        var bytes = new Trace2D("scatter");
-        bytes.SetProperty("name", "IP bytes");
-        bytes.SetProperty("mode", "lines");
-        bytes.SetProperty("x", x);
-        bytes.SetProperty("y", bytesY);
-        bytes.SetProperty("connectgaps", false);
-        bytes.SetProperty("fill", "tozeroy");
-        bytes.SetProperty("fillcolor", "rgba(31,95,168,0.25)");
-        bytes.SetProperty("line", Obj(("shape", "hv"), ("color", "#1f5fa8"), ("width", 1.5)));
-        bytes.SetProperty("hovertemplate", "%{x}<br>%{y:,} IP bytes<extra></extra>");
-
-        var packets = new Trace2D("scatter");
-        packets.SetProperty("name", "packets");
-        packets.SetProperty("mode", "lines");
-        packets.SetProperty("x", x);
-        packets.SetProperty("y", packetsY);
-        packets.SetProperty("connectgaps", false);
-        packets.SetProperty("fill", "tozeroy");
-        packets.SetProperty("fillcolor", "rgba(194,87,26,0.25)");
-        packets.SetProperty("visible", false);
-        packets.SetProperty("line", Obj(("shape", "hv"), ("color", "#c2571a"), ("width", 1.5)));
-        packets.SetProperty("hovertemplate", "%{x}<br>%{y:,} packets<extra></extra>");
+        var bytes = StepTrace("IP bytes", x, bytesY, "#1f5fa8", "rgba(31,95,168,0.25)", visible: true);
+        var packets = StepTrace("packets", x, packetsY, "#c2571a", "rgba(194,87,26,0.25)", visible: false);
 
         var layout = BaseLayout(height: 420);
         var gaps = traffic.Gaps;
@@ -159,6 +139,23 @@ internal static partial class ChartBuilder
         layout.SetProperty("margin", Obj(("l", 10), ("r", 10), ("t", 40), ("b", 10)));
         layout.SetProperty("hovermode", "x");
         return Compose(GenericChart.ofTraceObjects(false, new[] { bytes, packets }), layout);
+    }
+
+    /// <summary>One count per bin as a filled step line, broken where a value is missing (between segments).</summary>
+    private static Trace2D StepTrace(string unit, string[] x, long?[] y, string color, string fill, bool visible)
+    {
+        var trace = new Trace2D("scatter");
+        trace.SetProperty("name", unit);
+        trace.SetProperty("mode", "lines");
+        trace.SetProperty("x", x);
+        trace.SetProperty("y", y);
+        trace.SetProperty("connectgaps", false);
+        trace.SetProperty("fill", "tozeroy");
+        trace.SetProperty("fillcolor", fill);
+        if (!visible) trace.SetProperty("visible", false);
+        trace.SetProperty("line", Obj(("shape", "hv"), ("color", color), ("width", 1.5)));
+        trace.SetProperty("hovertemplate", "%{x}<br>%{y:,} " + unit + "<extra></extra>");
+        return trace;
     }
 
     /// <summary>
