@@ -22,15 +22,9 @@ internal static class PlotlyJson
     public static string Write(GenericChart chart)
     {
         var sb = new StringBuilder(4096);
-        sb.Append("{\"figure\":{\"data\":[");
-        bool first = true;
-        foreach (var trace in GenericChart.getTraces(chart))
-        {
-            if (!first) sb.Append(',');
-            first = false;
-            WriteValue(sb, trace);
-        }
-        sb.Append("],\"layout\":");
+        sb.Append("{\"figure\":{\"data\":");
+        WriteValue(sb, GenericChart.getTraces(chart));
+        sb.Append(",\"layout\":");
         WriteValue(sb, GenericChart.getLayout(chart));
         sb.Append(",\"frames\":[]},\"config\":");
         WriteValue(sb, GenericChart.getConfig(chart));
