@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
 using PcapViz.Model;
 using PcapViz.Orchestration;
-using PcapViz.ScaleOut;
 using Spectre.Console;
 
 namespace PcapViz.Cli;

@@ -1,8 +1,4 @@
-using PcapViz.Orchestration;
-using System.Text;
-using PcapViz.Export;
 using PcapViz.Model;
-using Scriban.Runtime;
 using static PcapViz.Rendering.Html.PageModels;
 
 namespace PcapViz.Rendering.Html;
