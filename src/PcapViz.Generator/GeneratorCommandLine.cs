@@ -26,6 +26,10 @@ public static class GeneratorCommandLine
                 --seed S            PRNG seed (default 1); same seed, same bytes
                 --duration SECONDS  span of the timestamps (default 3600)
 
+          pcapviz-gen distinct --queries N -o FILE [--seed S] [--responses]
+              The worst case for per-key state: N DNS queries over UDP, each from a source address of
+              its own and for a name of its own (2N distinct keys); --responses answers each one.
+
           pcapviz-gen --help
 
         Exit codes: 0 success, 1 usage error (message on stderr).
@@ -59,6 +63,8 @@ public static class GeneratorCommandLine
                 return Success;
             case "synth":
                 return Synth(args[1..], stdout, stderr);
+            case "distinct":
+                return Distinct(args[1..], stdout, stderr);
             default:
                 return Usage(stderr, $"unknown command '{args[0]}'");
         }
@@ -177,6 +183,60 @@ public static class GeneratorCommandLine
         double seconds2 = Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{output}: {options.Packets} packets, {new FileInfo(output!).Length} bytes in {stopwatch.Elapsed.TotalSeconds:F2} s ({options.Packets / seconds2:F0} packets/s)"));
+        return Success;
+    }
+
+    private static int Distinct(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        int? queries = null;
+        string? output = null;
+        ulong seed = 1;
+        bool responses = false;
+        var errors = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string? value = arg is "--queries" or "-o" or "--output" or "--seed" ? (i + 1 < args.Length ? args[++i] : null) : null;
+            switch (arg)
+            {
+                case "--queries" when value is not null && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n):
+                    queries = n;
+                    break;
+                case "--seed" when value is not null && ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong s):
+                    seed = s;
+                    break;
+                case "-o" or "--output" when value is not null:
+                    output = value;
+                    break;
+                case "--responses":
+                    responses = true;
+                    break;
+                case "--queries" or "--seed" or "-o" or "--output":
+                    errors.Add(value is null ? $"{arg} needs a value" : $"{arg}: '{value}' is not a non-negative integer");
+                    break;
+                default:
+                    errors.Add($"unknown option '{arg}'");
+                    break;
+            }
+        }
+
+        if (queries is null)
+        {
+            errors.Add("--queries is required");
+        }
+
+        if (output is null)
+        {
+            errors.Add("-o FILE is required");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Usage(stderr, string.Join(Environment.NewLine + "pcapviz-gen: ", errors));
+        }
+
+        DistinctTraffic.WriteFile(output!, queries!.Value, seed, responses);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{output}: {queries} queries, {new FileInfo(output!).Length} bytes"));
         return Success;
     }
 
