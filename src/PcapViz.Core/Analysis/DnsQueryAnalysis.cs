@@ -19,6 +19,10 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
 
     private readonly Dictionary<string, NameStats>[] _counts =
         [new(StringComparer.Ordinal), new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
+    // Scratch for one message at a time (an analysis is used by one thread): a stackalloc of these on every message
+    // zeroed 4 KB per DNS packet, the largest single cost of the pass (bench/RESULTS.md, issue 22).
+    private readonly char[] _name = new char[DnsNameWalker.MaxPresentationLength];
+    private readonly DnsAnswerRecord[] _answers = new DnsAnswerRecord[DnsResponseParser.MaxAnswers];
     private long _otherQueries;
     private long _maxUndercount;
     private bool _exceeded;
@@ -58,7 +62,7 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
     {
         if (view.Transport == TransportProtocol.None) return;
         if (Classify(view.Transport, view.SourcePort, view.DestinationPort) is not DnsProtocol protocol) return;
-        Span<char> name = stackalloc char[DnsNameWalker.MaxPresentationLength];
+        Span<char> name = _name;
         if (view.Transport == TransportProtocol.Udp)
         {
             ObserveMessage(view.Payload, protocol, name, view.DestinationAddress);
@@ -83,8 +87,7 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
     public void Observe(ReadOnlySpan<byte> message, DnsProtocol protocol, ReadOnlySpan<byte> receiver)
     {
         if (message.IsEmpty) return;
-        Span<char> name = stackalloc char[DnsNameWalker.MaxPresentationLength];
-        ObserveMessage(message, protocol, name, receiver);
+        ObserveMessage(message, protocol, _name, receiver);
     }
 
     private void ObserveMessage(ReadOnlySpan<byte> message, DnsProtocol protocol, Span<char> name, ReadOnlySpan<byte> receiver)
@@ -106,7 +109,7 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
 
     private void ObserveResponse(ReadOnlySpan<byte> message, DnsProtocol protocol, Span<char> name, ReadOnlySpan<byte> receiver)
     {
-        Span<DnsAnswerRecord> answers = stackalloc DnsAnswerRecord[DnsResponseParser.MaxAnswers];
+        Span<DnsAnswerRecord> answers = _answers;
         if (DnsResponseParser.Parse(message, answers, out var info) != DnsResponseStatus.Response)
         {
             Responses.CountMalformed();
