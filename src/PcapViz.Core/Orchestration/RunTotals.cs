@@ -41,6 +41,13 @@ internal static class RunTotals
     public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic, ContextResult Context) BuildWithContext(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
     {
+        // A run of one capture is that capture: its results, context included, are already what merging would give
+        // (a failed capture has none, and its empty results carry the default limits, not the run's).
+        if (captures is [{ Status: not CaptureStatus.Failed } only])
+        {
+            var details = only.Details;
+            return (CaptureSummary.Empty.Add(only.Summary), details.SourceIps, details.DnsQueries, details.Traffic, details.Context);
+        }
         var (totals, sources, dns, traffic, responses) = Merge(captures, options);
         var (s, d, context) = PcapViz.Context.ContextBuilder.Build(sources.ToResult(), dns.ToResult(), responses, options);
         return (totals, s, d, traffic.ToResult(), context);
