@@ -47,10 +47,12 @@ internal sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.Default
     /// <summary>Adds a finished result's entries (run totals over captures, some of them reused from a cache).</summary>
     public void Merge(SourceIpResult result)
     {
+        Span<byte> bytes = stackalloc byte[16];
         foreach (var entry in result.Entries)
         {
-            var bytes = System.Net.IPAddress.Parse(entry.Address).GetAddressBytes();
-            if (bytes.Length == 4) AddV4(BinaryPrimitives.ReadUInt32BigEndian(bytes), new Counter(entry.Packets, entry.IpBytes));
+            var address = System.Net.IPAddress.Parse(entry.Address);
+            address.TryWriteBytes(bytes, out int length);
+            if (length == 4) AddV4(BinaryPrimitives.ReadUInt32BigEndian(bytes), new Counter(entry.Packets, entry.IpBytes));
             else AddV6(BinaryPrimitives.ReadUInt128BigEndian(bytes), new Counter(entry.Packets, entry.IpBytes));
         }
         _otherPackets += result.Limit.OtherPackets;

@@ -106,50 +106,54 @@ public sealed class PublicSuffixList
     }
 
     /// <summary>
-    /// The public suffix of <paramref name="name"/> (presentation form, lower case, no trailing dot) by the PSL
-    /// algorithm: an exception rule wins, else the longest matching rule, else the TLD ("*" default rule).
+    /// Length of the public suffix at the end of <paramref name="name"/> (presentation form, lower case, no trailing
+    /// dot) by the PSL algorithm: an exception rule wins, else the longest matching rule, else the TLD ("*" default
+    /// rule). Looked up as spans, so a name costs no string per label.
     /// </summary>
-    internal string PublicSuffix(string name)
+    private int PublicSuffixLength(ReadOnlySpan<char> name)
     {
-        string? best = null;
+        var rules = _rules.GetAlternateLookup<ReadOnlySpan<char>>();
+        var wildcards = _wildcards.GetAlternateLookup<ReadOnlySpan<char>>();
+        var exceptions = _exceptions.GetAlternateLookup<ReadOnlySpan<char>>();
+        int best = -1;
         // Walk the suffixes from the longest: the first one that a rule covers is the longest match.
         for (int start = 0; start >= 0 && start < name.Length; start = NextLabel(name, start))
         {
-            string suffix = name[start..];
-            if (_exceptions.Contains(suffix))
+            var suffix = name[start..];
+            if (exceptions.Contains(suffix))
             {
                 int parent = NextLabel(name, start);
-                return parent < 0 ? suffix : name[parent..];
+                return parent < 0 ? suffix.Length : name.Length - parent;
             }
-            if (best is null)
+            if (best < 0)
             {
-                if (_rules.Contains(suffix)) best = suffix;
+                if (rules.Contains(suffix)) best = suffix.Length;
                 else
                 {
                     int parent = NextLabel(name, start);
-                    if (parent >= 0 && _wildcards.Contains(name[parent..])) best = suffix;
+                    if (parent >= 0 && wildcards.Contains(name[parent..])) best = suffix.Length;
                 }
             }
         }
-        if (best is not null) return best;
+        if (best >= 0) return best;
         int lastDot = name.LastIndexOf('.');
-        return lastDot < 0 ? name : name[(lastDot + 1)..];
+        return lastDot < 0 ? name.Length : name.Length - lastDot - 1;
     }
 
     /// <summary>eTLD+1: the public suffix and one more label; null when the name is itself a public suffix.</summary>
     internal string? RegisteredDomain(string name)
     {
-        string suffix = PublicSuffix(name);
-        if (suffix.Length >= name.Length) return null;
-        int end = name.Length - suffix.Length - 1; // the dot before the suffix
+        int suffixLength = PublicSuffixLength(name);
+        if (suffixLength >= name.Length) return null;
+        int end = name.Length - suffixLength - 1; // the dot before the suffix
         int start = name.LastIndexOf('.', end - 1) + 1;
         return name[start..];
     }
 
     /// <summary>Start of the next label after the one at <paramref name="start"/>, or -1 at the last label.</summary>
-    private static int NextLabel(string name, int start)
+    private static int NextLabel(ReadOnlySpan<char> name, int start)
     {
-        int dot = name.IndexOf('.', start);
-        return dot < 0 ? -1 : dot + 1;
+        int dot = name[start..].IndexOf('.');
+        return dot < 0 ? -1 : start + dot + 1;
     }
 }
