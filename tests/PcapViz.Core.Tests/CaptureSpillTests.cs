@@ -25,7 +25,7 @@ public sealed class CaptureSpillTests
         var second = Sample(t, SampleCaptures.FileNames.First(n => n != "office-lan.pcap"));
         Assert.True(first.Weight > 100 && second.Weight > 100);
         string spillDir = t.File("spill");
-        using var spill = new CaptureSpill(spillDir, "test", budget: first.Weight);
+        using var spill = new CaptureSpill(spillDir, budget: first.Weight);
 
         var keptFirst = spill.Keep(first);
         var keptSecond = spill.Keep(second);
@@ -50,7 +50,7 @@ public sealed class CaptureSpillTests
     {
         using var t = new TempDirectory();
         var capture = Sample(t, "office-lan.pcap");
-        using var spill = new CaptureSpill(t.File("spill"), "test", budget: 0);
+        using var spill = new CaptureSpill(t.File("spill"), budget: 0);
         var spilled = spill.Keep(capture);
         Assert.True(spilled.IsSpilled);
 
@@ -69,7 +69,7 @@ public sealed class CaptureSpillTests
         using var t = new TempDirectory();
         var capture = Sample(t, "office-lan.pcap");
         string dir = t.File("spill");
-        var spill = new CaptureSpill(dir, "test", budget: 0);
+        var spill = new CaptureSpill(dir, budget: 0);
         var spilled = spill.Keep(capture);
         Assert.True(Directory.Exists(dir));
 
@@ -81,5 +81,53 @@ public sealed class CaptureSpillTests
         // The small parts stay in memory: the final summary of a run still has them.
         Assert.Equal(capture.Summary, spilled.Summary);
         Assert.Equal(capture.Status, spilled.Status);
+    }
+
+    public static TheoryData<string> SampleNames => [.. SampleCaptures.FileNames];
+
+    [Theory]
+    [MemberData(nameof(SampleNames))]
+    public void Codec_EverySample_ReadsBackToTheSameAnalysisJson(string name)
+    {
+        using var t = new TempDirectory();
+        var capture = Sample(t, name);
+        using var stream = new MemoryStream();
+        CaptureDetailsCodec.Write(stream, capture.Details);
+        stream.Position = 0;
+        var read = CaptureDetailsCodec.Read(stream);
+
+        Assert.Equal(Json(capture), Json(capture with { SourceIps = read.SourceIps, DnsQueries = read.DnsQueries, Traffic = read.Traffic, Context = read.Context }));
+    }
+
+    [Fact]
+    public void Codec_GeoIpFieldsAndLimits_ReadBackExactly()
+    {
+        var sources = new SourceIpResult([
+            new SourceIpEntry("192.0.2.1", 4, 7, 700) { AddressClass = "documentation", Country = "DE", Asn = 3320, AsOrg = "Example AG", Names = new(["a.example", "b.example"]), MoreNames = 3 },
+            new SourceIpEntry("2001:db8::1", 6, 1, 60) { AddressClass = "documentation" },
+        ], new DistinctLimit(2, true, 5, 500, 4));
+        var details = new CaptureDetails(sources, new DnsQueryResult([], DistinctLimit.NotExceeded(2)), TrafficResult.Empty, ContextResult.Empty);
+        using var stream = new MemoryStream();
+        CaptureDetailsCodec.Write(stream, details);
+        stream.Position = 0;
+
+        var read = CaptureDetailsCodec.Read(stream);
+
+        Assert.Equal(sources.Entries, read.SourceIps.Entries);
+        Assert.Equal(sources.Limit, read.SourceIps.Limit);
+        Assert.Same(read.SourceIps.Entries[0].AddressClass, read.SourceIps.Entries[1].AddressClass); // one string for a repeated value
+    }
+
+    [Fact]
+    public void Codec_CutShortOrForeignFile_ThrowsInsteadOfInventingEntries()
+    {
+        using var t = new TempDirectory();
+        var capture = Sample(t, "office-lan.pcap");
+        using var stream = new MemoryStream();
+        CaptureDetailsCodec.Write(stream, capture.Details);
+        byte[] bytes = stream.ToArray();
+
+        Assert.ThrowsAny<IOException>(() => CaptureDetailsCodec.Read(new MemoryStream(bytes[..(bytes.Length / 2)])));
+        Assert.Throws<InvalidDataException>(() => CaptureDetailsCodec.Read(new MemoryStream("{\"schemaVersion\": 2}"u8.ToArray())));
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using PcapViz.Export;
 using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
@@ -14,22 +13,21 @@ namespace PcapViz.Orchestration;
 /// </summary>
 public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
 {
-    /// <summary>Entries held in memory by default: about 150 to 250 MiB of results.</summary>
-    public const long DefaultBudget = 1_000_000;
+    /// <summary>Entries held in memory by default (bench/RESULTS.md, issue 22: a 200,000-name capture is about
+    /// 400,000 entries, so the default holds the small captures of a night and lets the heavy ones wait on disk).</summary>
+    public const long DefaultBudget = 250_000;
 
     private readonly string _directory;
     private readonly Lock _create = new();
-    private readonly string _toolVersion;
     private readonly ConcurrentDictionary<string, WeakReference<CaptureDetails>> _recent = new(StringComparer.Ordinal);
     private long _held;
     private int _spilled;
     private bool _created;
     private bool _disposed;
 
-    internal CaptureSpill(string directory, string toolVersion, long budget = DefaultBudget)
+    internal CaptureSpill(string directory, long budget = DefaultBudget)
     {
         _directory = directory;
-        _toolVersion = toolVersion;
         Budget = budget;
     }
 
@@ -60,8 +58,8 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
             }
         }
         string path = PathOf(result.Id);
-        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            AnalysisJsonExporter.Write(stream, result, _toolVersion);
+        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            CaptureDetailsCodec.Write(stream, result.Details);
         Interlocked.Increment(ref _spilled);
         return result.Spilled(this);
     }
@@ -71,7 +69,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(observer);
         if (SpilledCount > 0)
-            observer.Info($"{Names.Count(SpilledCount, "capture's results", "captures' results")} waited on disk beside the output (--memory-entries {Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+            observer.Info($"{Names.Count(SpilledCount, "capture's results", "captures' results")} waited on disk beside the output (--results-in-memory {Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
     }
 
     public CaptureDetails Load(CaptureResult capture)
@@ -82,13 +80,13 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
         // Stages read a capture's parts one after the other (sources, then names, …): the last reading serves them
         // while it is still alive, and the collector may take it whenever memory is needed.
         if (_recent.TryGetValue(capture.Id, out var weak) && weak.TryGetTarget(out var recent)) return recent;
-        using var stream = new FileStream(PathOf(capture.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var details = AnalysisJsonReader.Read(stream, capture.Input).Details;
+        using var stream = new FileStream(PathOf(capture.Id), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var details = CaptureDetailsCodec.Read(stream);
         _recent[capture.Id] = new WeakReference<CaptureDetails>(details);
         return details;
     }
 
-    private string PathOf(string id) => Path.Combine(_directory, id + ".json");
+    private string PathOf(string id) => Path.Combine(_directory, id + ".details");
 
     public void Dispose()
     {

@@ -71,7 +71,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         }
 
         // Results beyond the memory budget wait on disk until the pages and the run need them (a run of 20,000 captures).
-        using var spill = new CaptureSpill(BundleTransaction.SpillDirectoryFor(request.OutputDirectory), request.ToolVersion, request.MemoryBudget);
+        using var spill = new CaptureSpill(BundleTransaction.SpillDirectoryFor(request.OutputDirectory), request.MemoryBudget);
         var results = new CaptureResult[inputs.Count];
         var reused = new bool[inputs.Count];
         var order = Enumerable.Range(0, inputs.Count).OrderByDescending(i => inputs[i].SizeBytes).ThenBy(i => i).ToArray();

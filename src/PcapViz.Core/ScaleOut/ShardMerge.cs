@@ -36,7 +36,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
 
         // Read every analysis.json back, checking its bytes against the shard's manifest. Results beyond the memory
         // budget wait on disk, as in a report run (the shards' own files could change after the check).
-        using var spill = new CaptureSpill(BundleTransaction.SpillDirectoryFor(report.OutputDirectory), report.ToolVersion, report.MemoryBudget);
+        using var spill = new CaptureSpill(BundleTransaction.SpillDirectoryFor(report.OutputDirectory), report.MemoryBudget);
         var results = new CaptureResult[entries.Count];
         var problems = new ConcurrentBag<(int Index, string Message)>();
         Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, report.Jobs), CancellationToken = cancellationToken }, i =>

@@ -1,0 +1,291 @@
+using System.Text;
+using PcapViz.Model;
+
+namespace PcapViz.Orchestration;
+
+/// <summary>
+/// The spill file of one capture's bulky results (<see cref="CaptureSpill"/>): a compact binary form of
+/// <see cref="CaptureDetails"/>, written and read as a stream. It replaced indented analysis.json read back with a
+/// JsonDocument, which held the whole file and its index in memory (a 200,000-name capture took about 250 MB to read
+/// back) and was the largest cost of a run of many distinct-heavy captures. The form lives only for the length of a
+/// run, inside the run's spill directory, so it carries a magic and version but no compatibility promise. Strings
+/// that repeat across entries (registered domains, address classes, DNS types and codes, signals) are written once
+/// and referred to by number, so they are also one string each when read back.
+/// </summary>
+internal static class CaptureDetailsCodec
+{
+    private const uint Magic = 0x50564453; // "PVDS"
+    private const int Version = 1;
+
+    public static void Write(Stream stream, CaptureDetails details)
+    {
+        using var w = new Writer(stream);
+        w.Out.Write(Magic);
+        w.Out.Write(Version);
+
+        w.Limit(details.SourceIps.Limit);
+        w.Out.Write(details.SourceIps.Entries.Count);
+        foreach (var e in details.SourceIps.Entries)
+        {
+            w.Out.Write(e.Address);
+            w.Out.Write((byte)e.Version);
+            w.Out.Write(e.Packets);
+            w.Out.Write(e.IpBytes);
+            w.Shared(e.AddressClass);
+            w.Strings(e.Names);
+            w.Out.Write(e.MoreNames);
+            w.OptionalShared(e.Country);
+            w.Out.Write(e.Asn.HasValue);
+            if (e.Asn is long asn) w.Out.Write(asn);
+            w.OptionalShared(e.AsOrg);
+        }
+
+        w.Limit(details.DnsQueries.Limit);
+        w.Out.Write(details.DnsQueries.Entries.Count);
+        foreach (var e in details.DnsQueries.Entries)
+        {
+            w.Out.Write(e.Name);
+            w.Out.Write((byte)e.Protocol);
+            w.Out.Write(e.Queries);
+            w.Shared(e.RegisteredDomain);
+            w.Counts(e.QueryTypes);
+            w.Counts(e.ResponseCodes);
+        }
+
+        w.Out.Write(details.Traffic.BinSeconds);
+        w.Out.Write(details.Traffic.Bins.Count);
+        foreach (var b in details.Traffic.Bins)
+        {
+            w.Out.Write(b.StartEpochSeconds);
+            w.Out.Write(b.Packets);
+            w.Out.Write(b.IpBytes);
+        }
+
+        var c = details.Context;
+        w.Out.Write(c.Responses.Responses);
+        w.Out.Write(c.Responses.WithQuestion);
+        w.Out.Write(c.Responses.Malformed);
+        w.Counts(c.Responses.ResponseCodes);
+        w.Limit(c.Answers.Limit);
+        w.Out.Write(c.Answers.Entries.Count);
+        foreach (var a in c.Answers.Entries)
+        {
+            w.Out.Write(a.Address);
+            w.Out.Write((byte)a.Version);
+            w.Out.Write(a.Name);
+            w.Out.Write(a.Answers);
+        }
+        w.Limit(c.Clients.Limit);
+        w.Out.Write(c.Clients.Entries.Count);
+        foreach (var a in c.Clients.Entries)
+        {
+            w.Out.Write(a.Address);
+            w.Out.Write((byte)a.Version);
+            w.Out.Write(a.Responses);
+            w.Out.Write(a.NxDomain);
+        }
+        w.Out.Write(c.Domains.Count);
+        foreach (var d in c.Domains)
+        {
+            w.Shared(d.Domain);
+            w.Out.Write(d.Queries);
+            w.Out.Write(d.DistinctNames);
+            w.Out.Write(d.Responses);
+            w.Out.Write(d.NxDomain);
+            w.Out.Write(d.TxtNullQueries);
+            w.Out.Write(d.MaxLabelLength);
+            w.Out.Write(d.LongLabelNames);
+            w.Out.Write(d.MeanEntropy);
+            w.SharedList(d.Signals);
+        }
+        w.Shared(c.Facts.PublicSuffixList);
+        w.Shared(c.Facts.AddressRegistry);
+        w.SharedList(c.Facts.GeoIp);
+    }
+
+    public static CaptureDetails Read(Stream stream)
+    {
+        using var r = new Reader(stream);
+        if (r.In.ReadUInt32() != Magic || r.In.ReadInt32() != Version)
+            throw new InvalidDataException("Not a PcapViz spill file of this version.");
+
+        var sourceLimit = r.Limit();
+        var sources = new SourceIpEntry[r.Count()];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            sources[i] = new SourceIpEntry(r.In.ReadString(), r.In.ReadByte(), r.In.ReadInt64(), r.In.ReadInt64())
+            {
+                AddressClass = r.Shared(),
+                Names = r.Strings(),
+                MoreNames = r.In.ReadInt32(),
+                Country = r.OptionalShared(),
+                Asn = r.In.ReadBoolean() ? r.In.ReadInt64() : null,
+                AsOrg = r.OptionalShared(),
+            };
+        }
+
+        var dnsLimit = r.Limit();
+        var names = new DnsQueryEntry[r.Count()];
+        for (int i = 0; i < names.Length; i++)
+        {
+            names[i] = new DnsQueryEntry(r.In.ReadString(), (DnsProtocol)r.In.ReadByte(), r.In.ReadInt64())
+            {
+                RegisteredDomain = r.Shared(),
+                QueryTypes = r.Counts(),
+                ResponseCodes = r.Counts(),
+            };
+        }
+
+        int binSeconds = r.In.ReadInt32();
+        var bins = new TrafficBin[r.Count()];
+        for (int i = 0; i < bins.Length; i++) bins[i] = new TrafficBin(r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64());
+
+        var totals = new DnsResponseTotals(r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.Counts());
+        var answersLimit = r.Limit();
+        var answers = new AddressNameEntry[r.Count()];
+        for (int i = 0; i < answers.Length; i++)
+            answers[i] = new AddressNameEntry(r.In.ReadString(), r.In.ReadByte(), r.In.ReadString(), r.In.ReadInt64());
+        var clientsLimit = r.Limit();
+        var clients = new DnsClientEntry[r.Count()];
+        for (int i = 0; i < clients.Length; i++)
+            clients[i] = new DnsClientEntry(r.In.ReadString(), r.In.ReadByte(), r.In.ReadInt64(), r.In.ReadInt64());
+        var domains = new DnsDomainEntry[r.Count()];
+        for (int i = 0; i < domains.Length; i++)
+        {
+            domains[i] = new DnsDomainEntry(r.Shared(), r.In.ReadInt64(), r.In.ReadInt32(), r.In.ReadInt64(), r.In.ReadInt64(),
+                r.In.ReadInt64(), r.In.ReadInt32(), r.In.ReadInt32(), r.In.ReadDouble(), r.SharedList());
+        }
+        var facts = new ContextFacts(r.Shared(), r.Shared(), r.SharedList());
+
+        return new CaptureDetails(new SourceIpResult(sources, sourceLimit), new DnsQueryResult(names, dnsLimit),
+            new TrafficResult(binSeconds, bins),
+            new ContextResult(totals, new AddressNameResult(answers, answersLimit), new DnsClientResult(clients, clientsLimit), domains, facts));
+    }
+
+    private sealed class Writer(Stream stream) : IDisposable
+    {
+        private readonly Dictionary<string, int> _shared = new(StringComparer.Ordinal);
+
+        // The caller owns the stream: flushed at the end, never closed.
+        public BinaryWriter Out { get; } = new(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
+
+        public void Shared(string value)
+        {
+            if (_shared.TryGetValue(value, out int index))
+            {
+                Out.Write7BitEncodedInt(index + 1);
+                return;
+            }
+            _shared.Add(value, _shared.Count);
+            Out.Write7BitEncodedInt(0);
+            Out.Write(value);
+        }
+
+        public void OptionalShared(string? value)
+        {
+            Out.Write(value is not null);
+            if (value is not null) Shared(value);
+        }
+
+        public void SharedList(ValueList<string> values)
+        {
+            Out.Write7BitEncodedInt(values.Count);
+            foreach (string v in values) Shared(v);
+        }
+
+        public void Strings(ValueList<string> values)
+        {
+            Out.Write7BitEncodedInt(values.Count);
+            foreach (string v in values) Out.Write(v);
+        }
+
+        public void Counts(ValueList<NamedCount> counts)
+        {
+            Out.Write7BitEncodedInt(counts.Count);
+            foreach (var c in counts)
+            {
+                Shared(c.Name);
+                Out.Write(c.Count);
+            }
+        }
+
+        public void Limit(DistinctLimit limit)
+        {
+            Out.Write(limit.MaxDistinct);
+            Out.Write(limit.Exceeded);
+            Out.Write(limit.OtherPackets);
+            Out.Write(limit.OtherIpBytes);
+            Out.Write(limit.MaxUndercount);
+        }
+
+        public void Dispose()
+        {
+            Out.Flush();
+            Out.BaseStream.Flush();
+        }
+    }
+
+    private sealed class Reader(Stream stream) : IDisposable
+    {
+        private readonly List<string> _shared = [];
+
+        public BinaryReader In { get; } = new(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
+
+        /// <summary>An entry count, checked against what is left of the stream (a count is never trusted).</summary>
+        public int Count()
+        {
+            int count = In.ReadInt32();
+            if (count < 0 || count > In.BaseStream.Length) throw new InvalidDataException("Spill file: an entry count is out of range.");
+            return count;
+        }
+
+        public string Shared()
+        {
+            int index = In.Read7BitEncodedInt();
+            if (index == 0)
+            {
+                string value = In.ReadString();
+                _shared.Add(value);
+                return value;
+            }
+            if (index > _shared.Count) throw new InvalidDataException("Spill file: a shared string refers past the table.");
+            return _shared[index - 1];
+        }
+
+        public string? OptionalShared() => In.ReadBoolean() ? Shared() : null;
+
+        public ValueList<string> SharedList()
+        {
+            int count = In.Read7BitEncodedInt();
+            if (count == 0) return ValueList<string>.Empty;
+            var items = new string[count];
+            for (int i = 0; i < count; i++) items[i] = Shared();
+            return new ValueList<string>(items);
+        }
+
+        public ValueList<string> Strings()
+        {
+            int count = In.Read7BitEncodedInt();
+            if (count == 0) return ValueList<string>.Empty;
+            var items = new string[count];
+            for (int i = 0; i < count; i++) items[i] = In.ReadString();
+            return new ValueList<string>(items);
+        }
+
+        public ValueList<NamedCount> Counts()
+        {
+            int count = In.Read7BitEncodedInt();
+            if (count == 0) return ValueList<NamedCount>.Empty;
+            var items = new NamedCount[count];
+            for (int i = 0; i < count; i++) items[i] = new NamedCount(Shared(), In.ReadInt64());
+            return new ValueList<NamedCount>(items);
+        }
+
+        public DistinctLimit Limit() => new(In.ReadInt32(), In.ReadBoolean(), In.ReadInt64(), In.ReadInt64(), In.ReadInt64());
+
+        public void Dispose()
+        {
+            // The caller owns the stream: nothing to close.
+        }
+    }
+}
