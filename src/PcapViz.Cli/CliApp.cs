@@ -112,7 +112,7 @@ public static class CliApp
         var chain = new Option<string?>("--chain") { Description = "The previous night's manifest.json: its SHA-256 is recorded in the new manifest, so `verify --chain` detects a removed or rewritten night." };
         var publicSuffixList = new Option<string?>("--public-suffix-list") { Description = "Public Suffix List file (publicsuffix.org format) for registered domains instead of the copy shipped with PcapViz. Not with --plan." };
         var geoIp = new Option<string[]>("--geoip") { Description = "MaxMind DB file (.mmdb) for country and ASN of each address (repeatable: a country and an ASN database). Off by default. Not with --plan." };
-        var memoryEntries = MemoryEntriesOption();
+        var resultsInMemory = new ResultsInMemoryOption();
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
@@ -127,7 +127,7 @@ public static class CliApp
         command.Options.Add(followExternal);
         foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
         command.Options.Add(allowEmpty);
-        command.Options.Add(memoryEntries);
+        resultsInMemory.AddTo(command);
         command.Options.Add(signKey);
         command.Options.Add(chain);
 
@@ -149,7 +149,7 @@ public static class CliApp
                 if (!File.Exists(input) && !Directory.Exists(input)) errors.Add($"input '{input}' does not exist.");
             if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
             var settings = set.Parse(parse, errors);
-            long memoryBudget = MemoryBudget(parse, memoryEntries, errors);
+            long memoryBudget = resultsInMemory.Budget(parse, errors, stderr);
             ManifestSigner? signer = null;
             if (parse.GetValue(signKey) is { } keyPath)
             {
@@ -313,17 +313,37 @@ public static class CliApp
         return command;
     }
 
-    private static Option<long> MemoryEntriesOption() => new("--memory-entries")
+    /// <summary>
+    /// <c>--results-in-memory</c>, and its old name <c>--memory-entries</c>: hidden, still read for one release, with a
+    /// warning (it bounded the same thing, but "memory" also meant the history database).
+    /// </summary>
+    private sealed class ResultsInMemoryOption
     {
-        Description = "Entries of finished results (addresses, names, bins, answers) held in memory; further captures' results wait on disk beside the output until the pages need them (about 200 bytes an entry). The output is the same.",
-        DefaultValueFactory = _ => CaptureSpill.DefaultBudget,
-    };
+        private readonly Option<long?> _option = new("--results-in-memory")
+        {
+            Description = "Entries of finished capture results (addresses, names, bins, answers) held in memory at once; further results wait on disk beside the output, in a compact form, until the pages need them. Bounds what a run of many captures holds beyond the captures being analysed (docs/output.md, \"Memory\"). The output is the same. Default " + CaptureSpill.DefaultBudget.ToString("N0", CultureInfo.InvariantCulture) + ".",
+        };
 
-    private static long MemoryBudget(ParseResult parse, Option<long> option, List<string> errors)
-    {
-        long budget = parse.GetValue(option);
-        if (budget < 0) errors.Add("--memory-entries: must not be negative.");
-        return budget;
+        private readonly Option<long?> _oldName = new("--memory-entries") { Hidden = true };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_option);
+            command.Options.Add(_oldName);
+        }
+
+        public long Budget(ParseResult parse, List<string> errors, TextWriter stderr)
+        {
+            long? budget = parse.GetValue(_option);
+            if (parse.GetValue(_oldName) is long old)
+            {
+                if (budget is not null) errors.Add("--memory-entries is the old name of --results-in-memory: give one of them.");
+                else stderr.WriteLine("pcapviz: warning: --memory-entries is now --results-in-memory; the old name will be removed in the next release.");
+                budget ??= old;
+            }
+            if (budget < 0) errors.Add("--results-in-memory: must not be negative.");
+            return budget ?? CaptureSpill.DefaultBudget;
+        }
     }
 
     private static Command MergeCommand(TextWriter stdout, TextWriter stderr)
@@ -335,11 +355,12 @@ public static class CliApp
         var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: error, warning, never or watchlist." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
-        var memoryEntries = MemoryEntriesOption();
+        var resultsInMemory = new ResultsInMemoryOption();
         var command = new Command("merge", """
             Check every shard of a plan (missing, duplicate, foreign or altered shards are errors naming the shard) and
             combine them into one bundle, byte for byte the one 'pcapviz report' writes for the same inputs and options.
-            """) { shards, output, plan, jobs, failOn, quiet, verbose, memoryEntries };
+            """) { shards, output, plan, jobs, failOn, quiet, verbose };
+        resultsInMemory.AddTo(command);
         foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -351,7 +372,7 @@ public static class CliApp
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
             FailPolicy? policy = parse.GetValue(failOn) is { } f ? ReportOptionSet.ParseFailOn(f, errors) : null;
             if (OutputPreflight.Check(parse.GetValue(output)!) is { } outputError) errors.Add(outputError);
-            long memoryBudget = MemoryBudget(parse, memoryEntries, errors);
+            long memoryBudget = resultsInMemory.Budget(parse, errors, stderr);
             if (errors.Count > 0) return UsageErrors(errors, "merge", stderr);
             var (loaded, dirs, loadErrors) = ShardSet.Load(parse.GetValue(shards)!, parse.GetValue(plan));
             errors.AddRange(loadErrors);

@@ -1,7 +1,7 @@
 namespace PcapViz.Tests;
 
 /// <summary>
-/// A run holds at most --memory-entries entries of finished results in memory; the rest wait on disk beside the
+/// A run holds at most --results-in-memory entries of finished results in memory; the rest wait on disk beside the
 /// output until the pages and the run totals need them (issue 10: memory bounded whatever the number of captures).
 /// Which results wait on disk must never show in the output.
 /// </summary>
@@ -33,9 +33,9 @@ public sealed class MemoryBudgetTests
         Assert.True(held.ExitCode == 2, held.ToString()); // the capture cut short
         Assert.DoesNotContain("waited on disk", held.Stderr + held.Stdout, StringComparison.Ordinal);
 
-        var spilled = Cli.Run("report", input, "-o", t["spilled"], "-j", "2", "--watchlist", watchlist, "--memory-entries", budget, "--verbose");
+        var spilled = Cli.Run("report", input, "-o", t["spilled"], "-j", "2", "--watchlist", watchlist, "--results-in-memory", budget, "--verbose");
         Assert.True(spilled.ExitCode == 2, spilled.ToString());
-        Assert.Matches(@"\d+ captures?'s? results waited on disk beside the output \(--memory-entries " + budget + @"\)", spilled.Stderr + spilled.Stdout);
+        Assert.Matches(@"\d+ captures?'s? results waited on disk beside the output \(--results-in-memory " + budget + @"\)", spilled.Stderr + spilled.Stdout);
 
         var expected = Bundle.Snapshot(t["held"]);
         Assert.Contains("pivot.html", expected.Keys);
@@ -65,14 +65,40 @@ public sealed class MemoryBudgetTests
     }
 
     [Fact]
-    public void Report_NegativeMemoryEntries_IsAUsageErrorBeforeAnyWork()
+    public void Report_NegativeResultsInMemory_IsAUsageErrorBeforeAnyWork()
     {
         using var t = new TempDir();
         string input = t.Dir("in");
         Captures.Tiny(Path.Combine(input, "a.pcap"));
-        var r = Cli.Run("report", input, "-o", t["out"], "--memory-entries", "-5");
+        var r = Cli.Run("report", input, "-o", t["out"], "--results-in-memory", "-5");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("--memory-entries: must not be negative.", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--results-in-memory: must not be negative.", r.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(t["out"]));
+    }
+
+    [Fact]
+    public void Report_OldOptionName_StillBoundsTheResultsAndWarns()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("in");
+        Captures.Samples(input);
+
+        var r = Cli.Run("report", input, "-o", t["out"], "--memory-entries", "0", "--verbose");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("--memory-entries is now --results-in-memory", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("waited on disk beside the output (--results-in-memory 0)", r.Stderr + r.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("--memory-entries", Cli.Run("report", "--help").Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_BothNamesOfTheOption_IsAUsageError()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("in");
+        Captures.Tiny(Path.Combine(input, "a.pcap"));
+        var r = Cli.Run("report", input, "-o", t["out"], "--memory-entries", "0", "--results-in-memory", "5");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("give one of them", r.Stderr, StringComparison.Ordinal);
     }
 }

@@ -72,13 +72,13 @@ public sealed class MergeIdentityTests
         for (int k = 0; k < 2; k++)
         {
             string shard = Path.Combine(cluster, $"shard-{k}");
-            var r = Cli.Run("report", "--plan", plan, "--shard", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", shard, "-q", "--fail-on", "never", "--memory-entries", "0");
+            var r = Cli.Run("report", "--plan", plan, "--shard", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", shard, "-q", "--fail-on", "never", "--results-in-memory", "0");
             Assert.True(r.ExitCode == 0, r.ToString());
             shards.Add(shard);
         }
-        var merged = Cli.Run(["merge", .. shards, "-o", Path.Combine(cluster, "merged"), "-v", "--memory-entries", "0"]);
+        var merged = Cli.Run(["merge", .. shards, "-o", Path.Combine(cluster, "merged"), "-v", "--results-in-memory", "0"]);
         Assert.True(merged.ExitCode == 2, merged.ToString());
-        Assert.Contains("captures' results waited on disk beside the output (--memory-entries 0)", merged.Stderr + merged.Stdout, StringComparison.Ordinal);
+        Assert.Contains("captures' results waited on disk beside the output (--results-in-memory 0)", merged.Stderr + merged.Stdout, StringComparison.Ordinal);
 
         Bundle.AssertIdentical(Bundle.Snapshot(t["single"]), Bundle.Snapshot(Path.Combine(cluster, "merged")));
         // No spill directory is left beside any output.
