@@ -18,9 +18,15 @@ public static class DistinctTraffic
     /// <summary>Writes the capture to <paramref name="path"/> (created or overwritten).</summary>
     public static void WriteFile(string path, int count, ulong seed = 1, bool withResponses = false, double durationSeconds = 3600)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
-        using var pcap = new PcapWriter(file);
+        Write(file, count, seed, withResponses, durationSeconds);
+    }
+
+    /// <summary>Writes the capture to <paramref name="stream"/>, which the caller owns.</summary>
+    public static void Write(Stream stream, int count, ulong seed = 1, bool withResponses = false, double durationSeconds = 3600)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        using var pcap = new PcapWriter(stream);
         pcap.WriteHeader();
         var resolver = IPAddress.Parse("192.0.2.53");
         var rng = new Prng(seed);
