@@ -109,8 +109,12 @@ public static class JsonSchemaAssert
             lock (_lock) return Build(file);
         }
 
-        private JsonSchema? Fetch(Uri uri) =>
-            _fileById.TryGetValue(WithoutFragment(uri), out string? file) ? Build(file) : null;
+        /// <summary>A $ref to a schema not built yet: the file with that path or $id (the lock is reentrant).</summary>
+        private JsonSchema? Fetch(Uri uri)
+        {
+            if (!_fileById.TryGetValue(WithoutFragment(uri), out string? file)) return null;
+            lock (_lock) return Build(file);
+        }
 
         private JsonSchema Build(string file)
         {
