@@ -282,7 +282,7 @@ internal static class Targets
         _ = analysis.SourceIps.ToResult();
         _ = analysis.DnsQueries.ToResult();
         var summary = analysis.ToSummary();
-        long binned = traffic.Bins.Sum(b => b.Packets); // every packet is in a bin (segments and gaps, DESIGN.md)
+        long binned = traffic.Bins.Sum(b => b.Packets); // every packet is in a bin (segments and gaps, docs/analysis.md)
         long ipPackets = summary.Ipv4Packets + summary.Ipv6Packets;
         if (binned != ipPackets && binned != summary.Packets)
             throw new InvalidOperationException($"invariant: traffic bins hold {binned} packets, the summary counts {summary.Packets} ({ipPackets} IP)");

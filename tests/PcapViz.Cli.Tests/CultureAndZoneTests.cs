@@ -5,7 +5,7 @@ using PcapViz.Generator;
 namespace PcapViz.Tests;
 
 /// <summary>
-/// DESIGN.md, "Rules for every output": the machine's locale and time zone never change a byte. The same inputs
+/// docs/output.md, "Reproducible": the machine's locale and time zone never change a byte. The same inputs
 /// are reported under the invariant culture in UTC and under other cultures with TZ=Asia/Kolkata; every file of
 /// the bundle (JSON, CSV, PDF, manifest, and HTML, whose generation time is fixed by SOURCE_DATE_EPOCH) must be
 /// identical. The inputs make the run print big numbers, negative epochs, durations, offsets and issue messages.

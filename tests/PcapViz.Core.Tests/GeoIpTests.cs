@@ -69,6 +69,8 @@ public sealed class GeoIpTests : IDisposable
         using var doc = System.Text.Json.JsonDocument.Parse(ms.ToArray());
         var json = doc.RootElement.GetProperty("sourceIps").EnumerateArray().Single(e => e.GetProperty("address").GetString() == "10.0.0.1");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("country").ValueKind);
+        // The members only --geoip writes match docs/schema too (no end-to-end run here has a database).
+        Assert.Empty(JsonSchemaAssert.Violations(BundleSchemas.Analysis, doc.RootElement, "analysis.json with --geoip"));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace PcapViz.Tests;
 
-/// <summary>Messages and times never take the machine's culture (DESIGN.md, "Rules for every output").</summary>
+/// <summary>Messages and times never take the machine's culture (docs/output.md, "Reproducible").</summary>
 public sealed class InvariantFormattingTests
 {
     private static T Under<T>(string culture, Func<T> action)

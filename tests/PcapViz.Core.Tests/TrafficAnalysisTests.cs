@@ -44,7 +44,7 @@ public sealed class TrafficAnalysisTests
 
     public static TheoryData<long, int> LadderSteps()
     {
-        // DESIGN.md: 2 s, then 5 s, 10 s, 15 s, 30 s, 1 min, 2 min, 5 min, 10 min, 15 min, 30 min, 1 h, 2 h, 6 h, 12 h, 1 d.
+        // docs/analysis.md: 2 s, then 5 s, 10 s, 15 s, 30 s, 1 min, 2 min, 5 min, 10 min, 15 min, 30 min, 1 h, 2 h, 6 h, 12 h, 1 d.
         int[] ladder = [2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
         var data = new TheoryData<long, int>();
         for (int i = 0; i < ladder.Length; i++)

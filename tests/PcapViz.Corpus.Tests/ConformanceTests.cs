@@ -4,7 +4,7 @@ using Xunit;
 
 namespace PcapViz.Tests;
 
-/// <summary>One entry of conformance-exceptions.json: where DESIGN.md knowingly differs from scapy.</summary>
+/// <summary>One entry of conformance-exceptions.json: where docs/analysis.md knowingly differs from scapy.</summary>
 /// <param name="CompareWith">"tshark": compare the field with the tshark oracle instead; "none": do not compare it.</param>
 public sealed record ConformanceException(
     [property: JsonPropertyName("file")] string File,

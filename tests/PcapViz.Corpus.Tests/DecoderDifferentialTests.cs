@@ -16,10 +16,10 @@ public sealed class DecoderDifferentialTests
     /// </summary>
     private static readonly Dictionary<string, string> KnownDisagreements = new(StringComparer.Ordinal)
     {
-        // IPv4 total length 0 (BIG TCP / TSO, 80,052-byte frame): DESIGN takes the IP bytes from the wire length
+        // IPv4 total length 0 (BIG TCP / TSO, 80,052-byte frame): PcapViz takes the IP bytes from the wire length
         // (like tshark); PacketDotNet substitutes the frame length cut to 16 bits (80,052 - 65,536 = 14,516).
         ["tcpdump-bigtcp-ipv4.pcap"] = "IPv4 total length 0 (BIG TCP): PcapViz uses the wire length, PacketDotNet a 16-bit truncated length",
-        // IPv6 payload length 0 with a hop-by-hop jumbo payload option: DESIGN counts the jumbo payload length + 40;
+        // IPv6 payload length 0 with a hop-by-hop jumbo payload option: PcapViz counts the jumbo payload length + 40;
         // PacketDotNet reads the fixed header's payload length only (0 + 40).
         ["tcpdump-ipv6_jumbogram_1.pcap"] = "IPv6 jumbogram: PcapViz counts the jumbo option's payload length + 40, PacketDotNet 0 + 40",
     };

@@ -19,7 +19,7 @@ public static class Fields
     public static readonly string[] All = [Packets, Ipv4Src, Ipv6Src, Dns, Bytes];
 }
 
-/// <summary>One oracle's expected results, with DNS names already in DESIGN.md's presentation form.</summary>
+/// <summary>One oracle's expected results, with DNS names already in the presentation form of docs/analysis.md (2. DNS lookups).</summary>
 public sealed record OracleResult(
     long Packets,
     IReadOnlyDictionary<string, long> Ipv4Sources,
@@ -58,7 +58,7 @@ public sealed record OracleResult(
         obj.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal);
 
     /// <summary>
-    /// scapy's spelling ("Example.com.", UTF-8 text) to DESIGN.md's presentation form: no trailing dot (the root
+    /// scapy's spelling ("Example.com.", UTF-8 text) to the presentation form of docs/analysis.md: no trailing dot (the root
     /// stays "."), every byte outside 0x21–0x7E and '\' as \DDD, A–Z lower-cased.
     /// </summary>
     public static string NormaliseName(string name)
@@ -109,7 +109,7 @@ public sealed record OracleResult(
     }
 
     /// <summary>
-    /// Every packet is on the timeline (segments and gaps, DESIGN.md): the oracle's non-empty 2-s bins must equal
+    /// Every packet is on the timeline (segments and gaps, docs/analysis.md): the oracle's non-empty 2-s bins must equal
     /// PcapViz's non-empty bins exactly, whatever the timestamps (1970, 2106, out of order).
     /// </summary>
     private string? DiffBytes(CaptureResult ours)

@@ -7,7 +7,7 @@ using Xunit;
 namespace PcapViz.Tests;
 
 /// <summary>
-/// DESIGN.md, "Traffic over time": no packet is ever left out of the timeline. On every corpus capture, with the
+/// docs/analysis.md, "3. Bytes over time": no packet is ever left out of the timeline. On every corpus capture, with the
 /// width chosen automatically (as a user runs it) and with explicit 2-s bins, the bins add up to the summary's
 /// packets and IP bytes exactly; so does the run's combined timeline over all of them.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace PcapViz.Tests;
 
 /// <summary>
-/// The promise of DESIGN.md "Beyond one machine": plan + shards + merge write the bytes `pcapviz report` writes on
+/// The promise of docs/scale-out.md: plan + shards + merge write the bytes `pcapviz report` writes on
 /// one machine for the same inputs and options (SOURCE_DATE_EPOCH fixes the generation time in both).
 /// </summary>
 public sealed class MergeIdentityTests

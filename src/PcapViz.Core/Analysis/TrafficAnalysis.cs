@@ -9,7 +9,7 @@ namespace PcapViz.Analysis;
 /// <para>
 /// No packet is ever left out: the timeline is one or more segments of consecutive bins; an empty stretch of
 /// more than <see cref="TrafficResult.MaxEmptyBinsInSegment"/> bins between two packets is a gap, elided, and
-/// the bin budget counts the bins of all segments together (DESIGN.md, "Traffic over time").
+/// the bin budget counts the bins of all segments together (docs/analysis.md, "3. Bytes over time").
 /// </para>
 /// <para>
 /// Memory is bounded: counts are kept per "base" interval (1 s when the width is chosen automatically) in a sparse
@@ -20,7 +20,7 @@ namespace PcapViz.Analysis;
 /// </summary>
 internal sealed class TrafficAnalysis
 {
-    /// <summary>Widths (seconds) tried in order when choosing automatically (DESIGN.md).</summary>
+    /// <summary>Widths (seconds) tried in order when choosing automatically (docs/analysis.md).</summary>
     public static readonly int[] Ladder = [2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
 
     public const int MaxAutoBins = 3600;
@@ -42,7 +42,7 @@ internal sealed class TrafficAnalysis
     // so that every merged bin lies inside one bin of the result.
     private long _unit = 1;
 
-    /// <param name="binSeconds">A fixed width, or null to choose as DESIGN.md says.</param>
+    /// <param name="binSeconds">A fixed width, or null to choose as docs/analysis.md says.</param>
     public TrafficAnalysis(int? binSeconds = null)
     {
         if (binSeconds is <= 0) throw new ArgumentOutOfRangeException(nameof(binSeconds), "The bin width must be positive.");

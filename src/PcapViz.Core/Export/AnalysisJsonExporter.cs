@@ -3,7 +3,7 @@ using PcapViz.Model;
 
 namespace PcapViz.Export;
 
-/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 2, DESIGN.md) with every address, name and bin.</summary>
+/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 2: docs/output.md, docs/schema/analysis.schema.json) with every address, name and bin.</summary>
 public sealed class AnalysisJsonExporter : IReportExporter
 {
     internal const int SchemaVersion = 2;

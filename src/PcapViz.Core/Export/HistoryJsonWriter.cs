@@ -4,7 +4,7 @@ using PcapViz.Model;
 namespace PcapViz.Export;
 
 /// <summary>
-/// Writes <c>history.json</c> at the bundle root (DESIGN.md "Nightly memory"): what is new since the history began,
+/// Writes <c>history.json</c> at the bundle root (docs/history.md; docs/schema/history.schema.json): what is new since the history began,
 /// the watchlist hits and the trend, each entry naming the captures (<c>id</c>) it was seen in. Deterministic:
 /// every list arrives sorted from <see cref="RunMemory"/>, numbers and times are invariant.
 /// </summary>

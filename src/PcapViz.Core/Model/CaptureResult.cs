@@ -163,7 +163,7 @@ public readonly record struct TrafficSegment(int First, int Count);
 /// <param name="Bins">Every bin of every segment, in time order; consecutive entries more than one width apart are separated by a gap.</param>
 public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bins)
 {
-    /// <summary>An empty stretch longer than this many bins between two packets is a gap (DESIGN.md).</summary>
+    /// <summary>An empty stretch longer than this many bins between two packets is a gap (docs/analysis.md, "3. Bytes over time").</summary>
     public const int MaxEmptyBinsInSegment = 60;
 
     internal static readonly TrafficResult Empty = new(2, []);

@@ -7,7 +7,7 @@ namespace PcapViz.Model;
 /// An interpolated string formatted with the invariant culture, whatever the machine's culture: a method that
 /// takes one (<see cref="IssueLog.Warn(string, ref InvariantText, long?, long?)"/>) turns <c>$"… {count:N0} …"</c> into
 /// "1,000,000" under de-DE, tr-TR and ar-SA alike. Numbers and dates in a $"" string otherwise take the current
-/// culture ("1.000.000"), which must never reach an output file (DESIGN.md, "Rules for every output").
+/// culture ("1.000.000"), which must never reach an output file (docs/output.md, "Reproducible").
 /// </summary>
 [InterpolatedStringHandler]
 public ref struct InvariantText

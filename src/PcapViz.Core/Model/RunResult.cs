@@ -1,7 +1,7 @@
 namespace PcapViz.Model;
 
 /// <summary>The options that change what the analyses compute (part of the incremental cache key).</summary>
-/// <param name="BinSeconds">Fixed bin width in seconds, or null for automatic choice (2 s, widened as DESIGN.md says).</param>
+/// <param name="BinSeconds">Fixed bin width in seconds, or null for automatic choice (2 s, widened as docs/analysis.md "3. Bytes over time" says).</param>
 /// <param name="MaxDistinct">Most distinct keys each analysis tracks exactly before folding the rest into "other".</param>
 public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
