@@ -111,6 +111,18 @@ public sealed class PublicSuffixList
     /// </summary>
     internal string PublicSuffix(string name)
     {
+        string? listed = ListedSuffix(name);
+        if (listed is not null) return listed;
+        int lastDot = name.LastIndexOf('.');
+        return lastDot < 0 ? name : name[(lastDot + 1)..];
+    }
+
+    /// <summary>
+    /// The public suffix of <paramref name="name"/> by a rule of the list (normal, wildcard or exception); null when
+    /// only the default "*" rule would apply (an unknown TLD, a single label). Pseudonymisation keeps only these.
+    /// </summary>
+    internal string? ListedSuffix(string name)
+    {
         string? best = null;
         // Walk the suffixes from the longest: the first one that a rule covers is the longest match.
         for (int start = 0; start >= 0 && start < name.Length; start = NextLabel(name, start))
@@ -131,9 +143,7 @@ public sealed class PublicSuffixList
                 }
             }
         }
-        if (best is not null) return best;
-        int lastDot = name.LastIndexOf('.');
-        return lastDot < 0 ? name : name[(lastDot + 1)..];
+        return best;
     }
 
     /// <summary>eTLD+1: the public suffix and one more label; null when the name is itself a public suffix.</summary>
