@@ -94,7 +94,8 @@ internal sealed class NamePseudonymiser
 
         string pseudoHost = Host(host);
         string rest = value[pathStart..];
-        string pseudoRest = rest.Length == 0 ? "" : rest[0] == '/' ? UrlOrPath(rest) : "/" + Tokens.Of(_textKey, rest, Tokens.TextLength);
+        // An empty path before ?query or #fragment is "/" (RFC 3986 6.2.3): tokenised as such.
+        string pseudoRest = rest.Length == 0 ? "" : UrlOrPath(rest[0] == '/' ? rest : "/" + rest);
         return scheme + "://" + pseudoHost + port + pseudoRest;
     }
 
