@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -11,13 +12,18 @@ namespace PcapViz.Pseudonymisation;
 /// Names, free text and HTTP targets under the key (docs/pseudonymisation.md). A DNS name in presentation form
 /// keeps its public suffix and has every label below it replaced by a keyed token, so equal labels stay equal and
 /// <c>www.example.co.uk</c> and <c>mail.example.co.uk</c> still share their registered domain. Reverse-lookup
-/// names carry their address through the address map. Thread-safe (no mutable state).
+/// names carry their address through the address map. Thread-safe (the only shared state is a bounded, concurrent label cache).
 /// </summary>
 internal sealed class NamePseudonymiser
 {
     /// <summary>Special-use TLDs of RFC 6761, RFC 9476 and RFC 7686 that the list does not hold; kept like a suffix.</summary>
     private static readonly HashSet<string> SpecialUseTlds = new(StringComparer.Ordinal) { "test", "invalid", "example", "localhost", "alt", "onion" };
 
+    /// <summary>Bound of the label cache (about 150 bytes each).</summary>
+    internal const int MaxCachedLabels = 1 << 16;
+
+    private readonly ConcurrentDictionary<string, string> _labelTokens = new(StringComparer.Ordinal);
+    private int _cachedLabels;
     private readonly byte[] _labelKey;
     private readonly byte[] _textKey;
     private readonly PublicSuffixList _suffixes;
@@ -118,6 +124,16 @@ internal sealed class NamePseudonymiser
         return host.Length == 0 ? host : Name(host);
     }
 
+    /// <summary>A label's token; labels repeat (a registered domain under every name), so up to <see cref="MaxCachedLabels"/> are cached.</summary>
+    private string LabelToken(string label)
+    {
+        if (_labelTokens.TryGetValue(label, out string? token)) return token;
+        token = Tokens.Of(_labelKey, label, Tokens.LabelLength);
+        if (Volatile.Read(ref _cachedLabels) < MaxCachedLabels && Interlocked.Increment(ref _cachedLabels) <= MaxCachedLabels)
+            _labelTokens.TryAdd(label, token);
+        return token;
+    }
+
     /// <summary>How many trailing labels are a public suffix to keep: a rule of the list, or a local-scope or special-use TLD.</summary>
     private int KeptLabels(string name, List<string> labels)
     {
@@ -141,7 +157,7 @@ internal sealed class NamePseudonymiser
             if (i > 0) sb.Append('.');
             string label = labels[i];
             // An empty label (a..b) says nothing; a kept suffix label is public.
-            sb.Append(i >= labels.Count - kept || label.Length == 0 ? label : Tokens.Of(_labelKey, label, Tokens.LabelLength));
+            sb.Append(i >= labels.Count - kept || label.Length == 0 ? label : LabelToken(label));
         }
         return sb.ToString();
     }
