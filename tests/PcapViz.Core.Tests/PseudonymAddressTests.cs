@@ -125,7 +125,7 @@ public sealed class PseudonymAddressTests : IDisposable
         "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
         "224.0.0.0/4", "240.0.0.0/4", "0.0.0.0/8", "192.0.0.0/24", "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24",
         "fe80::/10", "fc00::/7", "ff00::/8", "2001:db8::/32", "2001::/23", "2001::/32", "2002::/16", "100::/64",
-        "64:ff9b:1::/48", "3fff::/20",
+        "64:ff9b:1::/48", "3fff::/20", "::ffff:0:0/96", "64:ff9b::/96",
     ];
 
     [Fact]
@@ -317,6 +317,9 @@ public sealed class PseudonymAddressTests : IDisposable
 
     private static bool SameBlock(byte[] x, byte[] y)
     {
+        // An embedded IPv4 address is mapped by the IPv4 map: it is the IPv4 block that must be shared.
+        if (AddressMapper.EmbedsIpv4(x) && AddressMapper.EmbedsIpv4(y))
+            return x.AsSpan(0, 12).SequenceEqual(y.AsSpan(0, 12)) && SameBlock(x[12..], y[12..]);
         bool bx = AddressClasses.TryFindBlock(x, out int lx, out _), by = AddressClasses.TryFindBlock(y, out int ly, out _);
         return bx == by && lx == ly && CommonPrefixLength(x, y) >= lx;
     }

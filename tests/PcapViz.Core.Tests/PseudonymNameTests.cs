@@ -206,6 +206,34 @@ public sealed partial class PseudonymNameTests : IDisposable
         Assert.Equal("https://" + _p.Name("example.org") + "/" + _p.UrlOrPath("/?q")[1..], _p.UrlOrPath("https://example.org?q"));
     }
 
+    [Theory]
+    [InlineData("www.example.com", "www.example.com", "")]
+    [InlineData("www.example.com:8080", "www.example.com", ":8080")]
+    [InlineData("user:pw@www.example.com", "www.example.com", "")]
+    public void Host_NameWithOrWithoutPort_NameMappedPortKept(string host, string name, string port)
+    {
+        Assert.Equal(_p.Name(name) + port, _p.Host(host));
+    }
+
+    [Fact]
+    public void Host_AddressLiterals_ThroughTheAddressMap()
+    {
+        Assert.Equal(_p.Address("10.0.0.1") + ":80", _p.Host("10.0.0.1:80"));
+        Assert.Equal("[" + _p.Address("2001:db8::1") + "]:443", _p.Host("[2001:db8::1]:443"));
+        Assert.Equal("[" + _p.Address("2001:db8::1") + "]", _p.Host("[2001:db8::1]"));
+        // Not a dotted quad: a name (IPAddress would read "127.1" as 127.0.0.1).
+        Assert.Equal(_p.Name("127.1"), _p.Host("127.1"));
+    }
+
+    [Theory]
+    [InlineData("[2001:db8::1")]
+    [InlineData("[not-v6]:80")]
+    [InlineData("example.com:http")]
+    public void Host_Malformed_FreeText(string host)
+    {
+        Assert.Equal(_p.Text(host), _p.Host(host));
+    }
+
     [Fact]
     public void UrlOrPath_NeitherPathNorUrl_FreeText()
     {

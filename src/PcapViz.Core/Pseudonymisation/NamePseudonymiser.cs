@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -79,49 +80,68 @@ internal sealed class NamePseudonymiser
         int authorityStart = schemeEnd + 3;
         int pathStart = value.AsSpan(authorityStart).IndexOfAny("/?#");
         pathStart = pathStart < 0 ? value.Length : authorityStart + pathStart;
-        string authority = value[authorityStart..pathStart];
+        string? pseudoAuthority = Authority(value[authorityStart..pathStart]);
+        if (pseudoAuthority is null) return Text(value);
+        string rest = value[pathStart..];
+        // An empty path before ?query or #fragment is "/" (RFC 3986 6.2.3): tokenised as such.
+        string pseudoRest = rest.Length == 0 ? "" : UrlOrPath(rest[0] == '/' ? rest : "/" + rest);
+        return scheme + "://" + pseudoAuthority + pseudoRest;
+    }
+
+    /// <summary>
+    /// An HTTP Host header or URL authority, <c>host[:port]</c>: the host through <see cref="Name"/> or, for an
+    /// address literal (<c>192.0.2.1</c>, <c>[2001:db8::1]</c>), the address map; the port kept; user info
+    /// (<c>user:pw@</c>) dropped. Anything malformed is free text.
+    /// </summary>
+    public string Host(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Authority(value) ?? Text(value);
+    }
+
+    private string? Authority(string authority)
+    {
         int at = authority.LastIndexOf('@');
         if (at >= 0) authority = authority[(at + 1)..]; // user info is never kept
-
         string host = authority, port = "";
         if (authority.StartsWith('['))
         {
             int close = authority.IndexOf(']', StringComparison.Ordinal);
-            if (close < 0) return Text(value);
-            host = authority[..(close + 1)];
-            port = authority[(close + 1)..];
+            if (close < 0) return null;
+            (host, port) = (authority[..(close + 1)], authority[(close + 1)..]);
         }
         else
         {
             int colon = authority.LastIndexOf(':');
             if (colon >= 0) (host, port) = (authority[..colon], authority[colon..]);
         }
-        if (port.Length > 0 && (port[0] != ':' || port.AsSpan(1).ContainsAnyExcept(Digits))) return Text(value);
-
-        string pseudoHost = Host(host);
-        string rest = value[pathStart..];
-        // An empty path before ?query or #fragment is "/" (RFC 3986 6.2.3): tokenised as such.
-        string pseudoRest = rest.Length == 0 ? "" : UrlOrPath(rest[0] == '/' ? rest : "/" + rest);
-        return scheme + "://" + pseudoHost + port + pseudoRest;
+        if (port.Length > 0 && (port[0] != ':' || port.AsSpan(1).ContainsAnyExcept(Digits))) return null;
+        string? pseudoHost = HostOnly(host);
+        return pseudoHost is null ? null : pseudoHost + port;
     }
 
     private static readonly SearchValues<char> SchemeChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
     private static readonly SearchValues<char> Digits = SearchValues.Create("0123456789");
     private static readonly SearchValues<char> DigitsAndDots = SearchValues.Create("0123456789.");
 
-    /// <summary>A URL host: an address literal through the address map, else a name.</summary>
-    private string Host(string host)
+    /// <summary>A host without port: an address literal through the address map, else a name; null for a bad literal.</summary>
+    private string? HostOnly(string host)
     {
-        string bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
-        bool literal = bare.Length > 0 && (host.StartsWith('[') || !bare.AsSpan().ContainsAnyExcept(DigitsAndDots));
-        if (literal && IPAddress.TryParse(bare, out var ip))
+        if (host.StartsWith('['))
         {
-            byte[] bytes = ip.GetAddressBytes();
-            _addresses.Map(bytes, bytes);
-            string text = bytes.Length == 4 ? IpAddressFormat.Ipv4(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes)) : IpAddressFormat.Ipv6(bytes);
-            return bytes.Length == 16 ? "[" + text + "]" : text;
+            if (!host.EndsWith(']') || !IPAddress.TryParse(host[1..^1], out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6) return null;
+            return "[" + MapText(v6) + "]";
         }
+        // Only a dotted quad is an IPv4 literal: IPAddress also parses "1.2.3" and "127.1", which are names here.
+        if (host.Count(c => c == '.') == 3 && !host.AsSpan().ContainsAnyExcept(DigitsAndDots) && IPAddress.TryParse(host, out var v4)) return MapText(v4);
         return host.Length == 0 ? host : Name(host);
+    }
+
+    private string MapText(IPAddress address)
+    {
+        byte[] bytes = address.GetAddressBytes();
+        _addresses.Map(bytes, bytes);
+        return bytes.Length == 4 ? IpAddressFormat.Ipv4(BinaryPrimitives.ReadUInt32BigEndian(bytes)) : IpAddressFormat.Ipv6(bytes);
     }
 
     /// <summary>A label's token; labels repeat (a registered domain under every name), so up to <see cref="MaxCachedLabels"/> are cached.</summary>

@@ -104,6 +104,9 @@ public sealed class Pseudonymiser : IDisposable
     /// <summary>The pseudonym of a DNS name in presentation form (query names, server names, HTTP hosts, certificate DNS names).</summary>
     public string Name(string name) => _names.Name(name);
 
+    /// <summary>An HTTP Host header or URL authority (<c>host[:port]</c>): the host as a name or address, the port kept.</summary>
+    public string Host(string value) => _names.Host(value);
+
     /// <summary>A keyed token for free text (user agents, certificate subjects and issuers); empty stays empty.</summary>
     public string Text(string value) => _names.Text(value);
 

@@ -20,8 +20,7 @@ internal static class Tokens
     public static string Of(byte[] key, ReadOnlySpan<char> value, int length)
     {
         int byteCount = Encoding.UTF8.GetByteCount(value);
-        byte[]? rented = null;
-        Span<byte> utf8 = byteCount <= 256 ? stackalloc byte[256] : (rented = new byte[byteCount]);
+        Span<byte> utf8 = byteCount <= 256 ? stackalloc byte[256] : new byte[byteCount];
         utf8 = utf8[..Encoding.UTF8.GetBytes(value, utf8)];
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(key, utf8, mac);
