@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Text.RegularExpressions;
 using PcapViz.Context;
@@ -34,6 +35,36 @@ public sealed partial class PseudonymNameTests : IDisposable
         Assert.DoesNotContain("example", _p.Name("www.example.co.uk"), StringComparison.Ordinal);
         // The registered-domain grouping sees the same structure.
         Assert.Equal(www[1] + ".co.uk", RegisteredDomains.Of(_p.Name("www.example.co.uk"), PublicSuffixList.Embedded));
+    }
+
+    /// <summary>
+    /// Pseudonyms must not change between versions (history and diff compare nights made by different builds):
+    /// pinned under the Crypto-PAn sample key. A change here breaks every archived pseudonymised bundle.
+    /// </summary>
+    [Fact]
+    public void Pseudonyms_SampleKey_PinnedAcrossVersions()
+    {
+        using var p = new Pseudonymiser(PseudonymKey.FromBytes(PseudonymTestKeys.Sample));
+        Assert.Equal("0c5433a031eef49a", p.KeyId);
+        Assert.Equal("6mbplwtmw4c6.qntkpi6syz6z.com", p.Name("www.example.com"));
+        Assert.Equal("gcyl2bdrhnefk245", p.Text("curl/8.5.0"));
+        Assert.Equal("/jeuodjogiu3gtm66", p.UrlOrPath("/index.html"));
+        Assert.Equal("135.242.180.132", p.Address("128.11.68.132"));
+        Assert.Equal("192.168.242.114", p.Address("192.168.1.1"));
+        Assert.Equal("2001:db8:603f:d91d:27f:ff8e:e6f1:dc1e", p.Address("2001:db8::1"));
+    }
+
+    [Fact]
+    public void Name_LabelToken_IsTheDocumentedHmacInBase32()
+    {
+        // docs/pseudonymisation.md: label key = HMAC-SHA256(key, "PcapViz pseudonym label v1"); token = the first
+        // 60 bits of HMAC-SHA256(label key, label) in lower-case RFC 4648 base32.
+        byte[] key = PseudonymTestKeys.Random(11);
+        byte[] labelKey = System.Security.Cryptography.HMACSHA256.HashData(key, "PcapViz pseudonym label v1"u8);
+        byte[] mac = System.Security.Cryptography.HMACSHA256.HashData(labelKey, "example"u8);
+        ulong top = BinaryPrimitives.ReadUInt64BigEndian(mac);
+        var expected = new string(Enumerable.Range(0, 12).Select(i => "abcdefghijklmnopqrstuvwxyz234567"[(int)(top >> (59 - 5 * i)) & 0x1F]).ToArray());
+        Assert.Equal(expected + ".com", _p.Name("example.com"));
     }
 
     [Fact]
