@@ -154,6 +154,20 @@ public sealed class PseudonymAddressTests : IDisposable
     }
 
     [Fact]
+    public void Map_RandomAddressesInEveryRegistryBlock_StayInTheirBlock()
+    {
+        var random = new Random(53);
+        int blocks = 0;
+        foreach (var (prefix, length, _) in AddressClasses.Blocks())
+        {
+            string cidr = new IPAddress(prefix) + "/" + length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int i = 0; i < 200; i++) AssertSameBlock(RandomIn(cidr, random));
+            blocks++;
+        }
+        Assert.True(blocks > 50, $"only {blocks} blocks in the registry");
+    }
+
+    [Fact]
     public void Map_GlobalAddresses_NeverLandInASpecialPurposeBlock()
     {
         var random = new Random(7);

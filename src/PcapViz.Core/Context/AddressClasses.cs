@@ -59,6 +59,24 @@ public static class AddressClasses
         return true;
     }
 
+    /// <summary>Every block of the registry as (prefix bytes, prefix length, class), IPv4 first, most specific first.</summary>
+    internal static IEnumerable<(byte[] Prefix, int Length, string Class)> Blocks()
+    {
+        var registry = Data.Value;
+        foreach (var (prefix, length, cls) in registry.V4)
+        {
+            var bytes = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(bytes, prefix);
+            yield return (bytes, length, cls);
+        }
+        foreach (var (prefix, length, cls) in registry.V6)
+        {
+            var bytes = new byte[16];
+            BinaryPrimitives.WriteUInt128BigEndian(bytes, prefix);
+            yield return (bytes, length, cls);
+        }
+    }
+
     /// <summary>True for classes counted as "private" in the page's private/public share (RFC 1918, ULA, CGNAT, link-local, loopback).</summary>
     public static bool IsPrivateScope(string addressClass) =>
         addressClass is Private or Ula or "cgnat" or "link-local" or "loopback";
