@@ -168,6 +168,31 @@ public sealed class PseudonymAddressTests : IDisposable
     }
 
     [Fact]
+    public void Map_GlobalIpv6_StaysInGlobalUnicastSpaceOutsideEveryBlock()
+    {
+        var random = new Random(8);
+        var address = new byte[16];
+        var mapped = new byte[16];
+        int global = 0;
+        for (int i = 0; i < 5000; i++)
+        {
+            random.NextBytes(address);
+            address[0] = (byte)(0x20 | (address[0] & 0x1F));
+            if (AddressClasses.TryFindBlock(address, out _, out _)) continue;
+            global++;
+            _mapper.Map(address, mapped);
+            Assert.Equal(0x20, mapped[0] & 0xE0);
+            Assert.Equal(AddressClasses.Public, AddressClasses.Of(mapped));
+        }
+        Assert.True(global > 4500);
+        // Outside 2000::/3 (unassigned space) the pseudonym stays outside it too.
+        byte[] unassigned = IPAddress.Parse("4401:2bc::1").GetAddressBytes();
+        _mapper.Map(unassigned, mapped);
+        Assert.NotEqual(0x20, mapped[0] & 0xE0);
+        Assert.Equal(AddressClasses.Public, AddressClasses.Of(mapped));
+    }
+
+    [Fact]
     public void Map_GlobalAddresses_NeverLandInASpecialPurposeBlock()
     {
         var random = new Random(7);
@@ -327,6 +352,9 @@ public sealed class PseudonymAddressTests : IDisposable
         Assert.True(length == mappedLength, shown);
         Assert.True(cls == mappedClass, shown);
         Assert.True(CommonPrefixLength(address, mapped) >= length, shown);
+        // IPv6 global unicast (2000::/3) is a region kept like a block.
+        bool inRegion = AddressMapper.TryFindRegion(address, out int regionLength);
+        Assert.True(inRegion == AddressMapper.TryFindRegion(mapped, out int mappedRegionLength) && regionLength == mappedRegionLength, shown);
     }
 
     private static bool SameBlock(byte[] x, byte[] y)
@@ -334,7 +362,7 @@ public sealed class PseudonymAddressTests : IDisposable
         // An embedded IPv4 address is mapped by the IPv4 map: it is the IPv4 block that must be shared.
         if (AddressMapper.EmbedsIpv4(x) && AddressMapper.EmbedsIpv4(y))
             return x.AsSpan(0, 12).SequenceEqual(y.AsSpan(0, 12)) && SameBlock(x[12..], y[12..]);
-        bool bx = AddressClasses.TryFindBlock(x, out int lx, out _), by = AddressClasses.TryFindBlock(y, out int ly, out _);
+        bool bx = AddressMapper.TryFindRegion(x, out int lx), by = AddressMapper.TryFindRegion(y, out int ly);
         return bx == by && lx == ly && CommonPrefixLength(x, y) >= lx;
     }
 

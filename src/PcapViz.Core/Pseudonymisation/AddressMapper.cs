@@ -18,6 +18,9 @@ namespace PcapViz.Pseudonymisation;
 /// permutation of the class (no two addresses get one pseudonym) and is deterministic; prefixes are then preserved
 /// among addresses that walked the same way (a whole subtree walks together), not between a walked and an unwalked
 /// one. About 14 % of random global IPv4 addresses walk (the blocks cover that share of the space).</para>
+/// <para>IPv6 addresses in the global unicast space 2000::/3 keep those 3 bits, as if it were a block (outside the
+/// special-purpose blocks inside it); other IPv6 addresses in no block (unassigned space) walk until they land
+/// outside every block and outside 2000::/3.</para>
 /// <para>IPv4-mapped addresses (::ffff:0:0/96) and the NAT64 well-known prefix (64:ff9b::/96) keep their prefix and
 /// map the embedded IPv4 address with the IPv4 map, so a host seen both ways gets one pseudonym.</para>
 /// </remarks>
@@ -45,7 +48,7 @@ internal sealed class AddressMapper
             return walks;
         }
 
-        bool inBlock = AddressClasses.TryFindBlock(address, out int blockLength, out _);
+        bool inBlock = TryFindRegion(address, out int blockLength);
         if (inBlock && blockLength == address.Length * 8)
         {
             address.CopyTo(destination); // a block of one address: itself
@@ -63,13 +66,32 @@ internal sealed class AddressMapper
         {
             _cryptoPan.Anonymize(current, result);
             if (inBlock) KeepPrefix(result, original, blockLength);
-            bool landedInBlock = AddressClasses.TryFindBlock(result, out int landedLength, out _);
+            bool landedInBlock = TryFindRegion(result, out int landedLength);
             // Same block: the result keeps the input's prefix of blockLength bits, so a block of that length holding
             // it is the input's block.
             if (landedInBlock == inBlock && (!inBlock || landedLength == blockLength)) return walks;
             result.CopyTo(current);
         }
     }
+
+    /// <summary>
+    /// The block an address must stay in: its most specific special-purpose block, or for an IPv6 address in no
+    /// such block but inside 2000::/3, that prefix (the global unicast space of the IANA IPv6 Address Space
+    /// registry), so that a global IPv6 address still looks like one (plain Crypto-PAn scatters it over all
+    /// 128-bit space, into unassigned prefixes).
+    /// </summary>
+    internal static bool TryFindRegion(ReadOnlySpan<byte> address, out int prefixLength)
+    {
+        if (AddressClasses.TryFindBlock(address, out prefixLength, out _)) return true;
+        if (address.Length == 16 && (address[0] & 0xE0) == 0x20)
+        {
+            prefixLength = GlobalUnicastV6Length;
+            return true;
+        }
+        return false;
+    }
+
+    private const int GlobalUnicastV6Length = 3;
 
     /// <summary>::ffff:0:0/96 (IPv4-mapped) and 64:ff9b::/96 (NAT64 well-known prefix): the last 4 bytes are an IPv4 address.</summary>
     internal static bool EmbedsIpv4(ReadOnlySpan<byte> address)
