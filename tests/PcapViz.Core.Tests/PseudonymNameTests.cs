@@ -98,7 +98,9 @@ public sealed partial class PseudonymNameTests : IDisposable
     [InlineData("nas.office.lan", 1)]
     [InlineData("router.home.arpa", 2)]
     [InlineData("www.example.test", 1)]    // RFC 6761 special-use
-    [InlineData("a.b.c.ck", 2)]            // wildcard rule *.ck: c.ck is the suffix
+    [InlineData("a.b.c.ck", 1)]            // wildcard rule *.ck: c.ck is the suffix, but "c" is anyone's label
+    [InlineData("www.stmarys.sch.uk", 2)]  // *.sch.uk: the school's name is not kept
+    [InlineData("a.www.ck", 1)]            // exception rule !www.ck: ck is the suffix
     public void Name_KeptSuffix_OnlyListedOrSpecialUse(string name, int kept)
     {
         string[] original = Labels(name);
@@ -109,6 +111,18 @@ public sealed partial class PseudonymNameTests : IDisposable
             if (i >= original.Length - kept) Assert.Equal(original[i], mapped[i]);
             else Assert.Matches(LabelToken(), mapped[i]);
         }
+    }
+
+    [Theory]
+    [InlineData("www.stmarys.sch.uk")]
+    [InlineData("a.b.c.ck")]
+    [InlineData("x.y.nom.br")]
+    [InlineData("mail.example.co.uk")]
+    public void Name_RegisteredDomainGrouping_SameStructureAfter(string name)
+    {
+        // The pseudonym's registered domain is the pseudonym of the original's registered domain.
+        var list = PublicSuffixList.Embedded;
+        Assert.Equal(_p.Name(RegisteredDomains.Of(name, list)), RegisteredDomains.Of(_p.Name(name), list));
     }
 
     [Fact]

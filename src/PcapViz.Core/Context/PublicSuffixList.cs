@@ -146,6 +146,17 @@ public sealed class PublicSuffixList
         return best;
     }
 
+    /// <summary>
+    /// True when <paramref name="suffix"/> (a result of <see cref="ListedSuffix"/>) is a public suffix only by a
+    /// wildcard rule: its first label is whatever the "*" matched (a school under <c>*.sch.uk</c>).
+    /// </summary>
+    internal bool IsWildcardSuffix(string suffix)
+    {
+        if (_rules.Contains(suffix)) return false;
+        int dot = suffix.IndexOf('.');
+        return dot >= 0 && _wildcards.Contains(suffix[(dot + 1)..]);
+    }
+
     /// <summary>eTLD+1: the public suffix and one more label; null when the name is itself a public suffix.</summary>
     internal string? RegisteredDomain(string name)
     {

@@ -154,12 +154,15 @@ internal sealed class NamePseudonymiser
         return token;
     }
 
-    /// <summary>How many trailing labels are a public suffix to keep: a rule of the list, or a local-scope or special-use TLD.</summary>
+    /// <summary>How many trailing labels are a public suffix to keep: a rule of the list (less a wildcard's label), or a local-scope or special-use TLD.</summary>
     private int KeptLabels(string name, List<string> labels)
     {
         string? listed = _suffixes.ListedSuffix(name);
         if (listed is not null)
         {
+            // The label a wildcard rule matched is anyone's name (stmarys in stmarys.sch.uk): tokenised like the
+            // labels below it; the grouping stays, since a token stands wherever the label stood.
+            if (_suffixes.IsWildcardSuffix(listed)) listed = listed[(listed.IndexOf('.', StringComparison.Ordinal) + 1)..];
             int count = listed.Count(c => c == '.') + 1;
             // Escaped dots (\.) would make the list's plain split differ from ours: then keep nothing rather than guess.
             if (count <= labels.Count && string.Join('.', labels.GetRange(labels.Count - count, count)) == listed) return count;
