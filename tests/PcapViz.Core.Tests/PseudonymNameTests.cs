@@ -100,7 +100,7 @@ public sealed partial class PseudonymNameTests : IDisposable
     [InlineData("www.example.test", 1)]    // RFC 6761 special-use
     [InlineData("a.b.c.ck", 1)]            // wildcard rule *.ck: c.ck is the suffix, but "c" is anyone's label
     [InlineData("www.stmarys.sch.uk", 2)]  // *.sch.uk: the school's name is not kept
-    [InlineData("a.www.ck", 1)]            // exception rule !www.ck: ck is the suffix
+    [InlineData("a.www.ck", 2)]            // exception rule !www.ck: ck is the suffix, www is named by the list
     public void Name_KeptSuffix_OnlyListedOrSpecialUse(string name, int kept)
     {
         string[] original = Labels(name);
@@ -118,6 +118,13 @@ public sealed partial class PseudonymNameTests : IDisposable
     [InlineData("a.b.c.ck")]
     [InlineData("x.y.nom.br")]
     [InlineData("mail.example.co.uk")]
+    [InlineData("a.www.ck")]
+    [InlineData("m.foo.city.kawasaki.jp")]
+    [InlineData("_ipp._tcp.local")]
+    [InlineData("host.mycompanyzz")]
+    [InlineData("wpad")]
+    [InlineData("4.4.8.8.in-addr.arpa")]
+    [InlineData("router.home.arpa")]
     public void Name_RegisteredDomainGrouping_SameStructureAfter(string name)
     {
         // The pseudonym's registered domain is the pseudonym of the original's registered domain.

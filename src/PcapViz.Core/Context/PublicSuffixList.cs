@@ -157,6 +157,9 @@ public sealed class PublicSuffixList
         return dot >= 0 && _wildcards.Contains(suffix[(dot + 1)..]);
     }
 
+    /// <summary>True when <paramref name="name"/> is named by an exception rule (<c>www.ck</c> for <c>!www.ck</c>).</summary>
+    internal bool IsException(string name) => _exceptions.Contains(name);
+
     /// <summary>eTLD+1: the public suffix and one more label; null when the name is itself a public suffix.</summary>
     internal string? RegisteredDomain(string name)
     {

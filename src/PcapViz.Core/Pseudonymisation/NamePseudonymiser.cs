@@ -165,8 +165,11 @@ internal sealed class NamePseudonymiser
             if (_suffixes.IsWildcardSuffix(listed)) listed = listed[(listed.IndexOf('.', StringComparison.Ordinal) + 1)..];
             int count = listed.Count(c => c == '.') + 1;
             // Escaped dots (\.) would make the list's plain split differ from ours: then keep nothing rather than guess.
-            if (count <= labels.Count && string.Join('.', labels.GetRange(labels.Count - count, count)) == listed) return count;
-            return 0;
+            if (count > labels.Count || string.Join('.', labels.GetRange(labels.Count - count, count)) != listed) return 0;
+            // An exception rule (!www.ck) names its label in the list itself: kept, or the pseudonym would fall under
+            // the wildcard the exception lifts and group differently.
+            if (count < labels.Count && _suffixes.IsException(string.Join('.', labels.GetRange(labels.Count - count - 1, count + 1)))) count++;
+            return count;
         }
         string tld = labels[^1];
         return RegisteredDomains.IsLocalScopeTld(tld) || SpecialUseTlds.Contains(tld) ? 1 : 0;
