@@ -22,7 +22,8 @@ public sealed class Pseudonymiser : IDisposable
 
     /// <summary>How pseudonyms are made, for the manifest (with <see cref="KeyId"/>).</summary>
     public const string Method =
-        "addresses: Crypto-PAn (AES-128), prefix-preserving, kept inside their IANA special-purpose block; " +
+        "pcapviz pseudonyms v1 (docs/pseudonymisation.md): addresses by Crypto-PAn on AES-128, prefix-preserving, " +
+        "kept inside their IANA special-purpose block (global IPv6 inside 2000::/3); " +
         "names: each label below the public suffix an HMAC-SHA256 token; text and paths: HMAC-SHA256 tokens";
 
     private readonly CryptoPan _cryptoPan;
