@@ -30,29 +30,70 @@ public static class AddressClasses
         IPAddress.TryParse(address, out var ip) ? Of(ip.GetAddressBytes()) : Public;
 
     /// <summary>The class of 4 or 16 address bytes.</summary>
-    public static string Of(ReadOnlySpan<byte> address)
+    public static string Of(ReadOnlySpan<byte> address) =>
+        TryFindBlock(address, out _, out string addressClass) ? addressClass : Public;
+
+    /// <summary>
+    /// The most specific special-purpose block holding 4 or 16 address bytes: its prefix length and class. False
+    /// for an address in none (a <c>public</c> one) and for any other length. Pseudonymisation keeps an address
+    /// inside this block.
+    /// </summary>
+    internal static bool TryFindBlock(ReadOnlySpan<byte> address, out int prefixLength, out string addressClass)
     {
         var registry = Data.Value;
-        if (address.Length == 4) return Match(registry.V4, BinaryPrimitives.ReadUInt32BigEndian(address), 32);
-        if (address.Length == 16) return Match(registry.V6, BinaryPrimitives.ReadUInt128BigEndian(address), 128);
-        return Public;
+        int row = address.Length switch
+        {
+            4 => Match(registry.V4, BinaryPrimitives.ReadUInt32BigEndian(address), 32),
+            16 => Match(registry.V6, BinaryPrimitives.ReadUInt128BigEndian(address), 128),
+            _ => -1,
+        };
+        if (row < 0)
+        {
+            prefixLength = 0;
+            addressClass = Public;
+            return false;
+        }
+        (prefixLength, addressClass) = address.Length == 4
+            ? (registry.V4[row].Length, registry.V4[row].Class)
+            : (registry.V6[row].Length, registry.V6[row].Class);
+        return true;
+    }
+
+    /// <summary>Every block of the registry as (prefix bytes, prefix length, class), IPv4 first, most specific first.</summary>
+    internal static IEnumerable<(byte[] Prefix, int Length, string Class)> Blocks()
+    {
+        var registry = Data.Value;
+        foreach (var (prefix, length, cls) in registry.V4)
+        {
+            var bytes = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(bytes, prefix);
+            yield return (bytes, length, cls);
+        }
+        foreach (var (prefix, length, cls) in registry.V6)
+        {
+            var bytes = new byte[16];
+            BinaryPrimitives.WriteUInt128BigEndian(bytes, prefix);
+            yield return (bytes, length, cls);
+        }
     }
 
     /// <summary>True for classes counted as "private" in the page's private/public share (RFC 1918, ULA, CGNAT, link-local, loopback).</summary>
     public static bool IsPrivateScope(string addressClass) =>
         addressClass is Private or Ula or "cgnat" or "link-local" or "loopback";
 
-    private static string Match<T>(List<(T Prefix, int Length, string Class)> rows, T address, int bits)
+    /// <summary>Index of the most specific row containing the address, or -1.</summary>
+    private static int Match<T>(List<(T Prefix, int Length, string Class)> rows, T address, int bits)
         where T : System.Numerics.IBinaryInteger<T>
     {
         // Rows are sorted longest prefix first: the first that contains the address is the most specific.
-        foreach (var (prefix, length, cls) in rows)
+        for (int i = 0; i < rows.Count; i++)
         {
-            if (length == 0) return cls;
+            var (prefix, length, _) = rows[i];
+            if (length == 0) return i;
             T mask = T.AllBitsSet << (bits - length);
-            if ((address & mask) == prefix) return cls;
+            if ((address & mask) == prefix) return i;
         }
-        return Public;
+        return -1;
     }
 
     private sealed record Registry(

@@ -108,9 +108,29 @@ public sealed class PublicSuffixList
     /// <summary>
     /// Length of the public suffix at the end of <paramref name="name"/> (presentation form, lower case, no trailing
     /// dot) by the PSL algorithm: an exception rule wins, else the longest matching rule, else the TLD ("*" default
-    /// rule). Looked up as spans, so a name costs no string per label.
+    /// rule).
     /// </summary>
     private int PublicSuffixLength(ReadOnlySpan<char> name)
+    {
+        int listed = ListedSuffixLength(name);
+        if (listed >= 0) return listed;
+        int lastDot = name.LastIndexOf('.');
+        return lastDot < 0 ? name.Length : name.Length - lastDot - 1;
+    }
+
+    /// <summary>
+    /// The public suffix of <paramref name="name"/> by a rule of the list (normal, wildcard or exception); null when
+    /// only the default "*" rule would apply (an unknown TLD, a single label). Pseudonymisation keeps only these.
+    /// </summary>
+    internal string? ListedSuffix(string name)
+    {
+        int length = ListedSuffixLength(name);
+        return length < 0 ? null : name[(name.Length - length)..];
+    }
+
+    /// <summary>Length of the suffix a rule of the list names at the end of <paramref name="name"/>, or -1; looked
+    /// up as spans, so a name costs no string per label.</summary>
+    private int ListedSuffixLength(ReadOnlySpan<char> name)
     {
         var rules = _rules.GetAlternateLookup<ReadOnlySpan<char>>();
         var wildcards = _wildcards.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -135,10 +155,22 @@ public sealed class PublicSuffixList
                 }
             }
         }
-        if (best >= 0) return best;
-        int lastDot = name.LastIndexOf('.');
-        return lastDot < 0 ? name.Length : name.Length - lastDot - 1;
+        return best;
     }
+
+    /// <summary>
+    /// True when <paramref name="suffix"/> (a result of <see cref="ListedSuffix"/>) is a public suffix only by a
+    /// wildcard rule: its first label is whatever the "*" matched (a school under <c>*.sch.uk</c>).
+    /// </summary>
+    internal bool IsWildcardSuffix(string suffix)
+    {
+        if (_rules.Contains(suffix)) return false;
+        int dot = suffix.IndexOf('.');
+        return dot >= 0 && _wildcards.Contains(suffix[(dot + 1)..]);
+    }
+
+    /// <summary>True when <paramref name="name"/> is named by an exception rule (<c>www.ck</c> for <c>!www.ck</c>).</summary>
+    internal bool IsException(string name) => _exceptions.Contains(name);
 
     /// <summary>eTLD+1: the public suffix and one more label; null when the name is itself a public suffix.</summary>
     internal string? RegisteredDomain(string name)

@@ -28,6 +28,9 @@ public static class RegisteredDomains
         return list.RegisteredDomain(name) ?? name; // a public suffix asked for itself (com, co.uk) is its own group
     }
 
+    /// <summary>True for a top-level label of names that never reach the public DNS (local, lan, localhost …).</summary>
+    internal static bool IsLocalScopeTld(string label) => LocalScope.Contains(label);
+
     /// <summary>True for a registered domain under a local-scope TLD, a reverse-lookup zone, or a single label:
     /// names that never reach a public registry, so signals are not computed for them.</summary>
     internal static bool IsLocalScope(string domain)
