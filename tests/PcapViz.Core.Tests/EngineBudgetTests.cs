@@ -23,10 +23,10 @@ public sealed class EngineBudgetTests
     internal const double ReadBytesPerPacket = 0.5;
 
     /// <summary>Managed bytes the analysis state holds per distinct key (source address or query name) of a distinct-heavy capture.</summary>
-    internal const double StateBytesPerKey = 230;
+    internal const double StateBytesPerKey = 210;
 
     /// <summary>Managed bytes a finished result (with its context) holds per distinct key of a distinct-heavy capture.</summary>
-    internal const double ResultBytesPerKey = 420;
+    internal const double ResultBytesPerKey = 340;
 
     private const int DistinctQueries = 20_000;
 

@@ -199,17 +199,29 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
 
     public DnsQueryResult ToResult()
     {
+        // Most names were asked one way and answered one way ({A: 1}, {NOERROR: 1}): such a tally is one shared list,
+        // not a list per name (a capture of 200,000 names held 200,000 copies of the same two lists).
+        var single = new Dictionary<(bool Code, ushort Key, long Count), ValueList<NamedCount>>();
         var entries = Sorted().Select(e => new DnsQueryEntry(e.Name, e.Protocol, e.Stats.Queries)
         {
-            QueryTypes = Tally(e.Stats.Types, DnsCodes.TypeName),
-            ResponseCodes = Tally(e.Stats.Codes, c => DnsCodes.ResponseCodeName(c)),
+            QueryTypes = Tally(e.Stats.Types, false, single),
+            ResponseCodes = Tally(e.Stats.Codes, true, single),
         }).ToArray();
         return new DnsQueryResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherQueries, 0, _maxUndercount));
     }
 
-    private static ValueList<NamedCount> Tally(SmallTally? tally, Func<ushort, string> name)
+    private static string TallyName(bool code, ushort key) => code ? DnsCodes.ResponseCodeName(key) : DnsCodes.TypeName(key);
+
+    private static ValueList<NamedCount> Tally(SmallTally? tally, bool code, Dictionary<(bool, ushort, long), ValueList<NamedCount>> single)
     {
         if (tally is null || tally.Count == 0) return ValueList<NamedCount>.Empty;
+        if (tally.Count == 1)
+        {
+            var (key, count) = tally.Items().First();
+            ref var shared = ref CollectionsMarshal.GetValueRefOrAddDefault(single, (code, key, count), out _);
+            return shared ??= new ValueList<NamedCount>([new NamedCount(TallyName(code, key), count)]);
+        }
+        Func<ushort, string> name = key => TallyName(code, key);
         var list = tally.Items().Select(i => new NamedCount(name(i.Key), i.Count)).ToList();
         list.Sort(static (a, b) => b.Count != a.Count ? b.Count.CompareTo(a.Count) : string.CompareOrdinal(a.Name, b.Name));
         return new ValueList<NamedCount>(list);

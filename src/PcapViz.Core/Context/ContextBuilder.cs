@@ -20,13 +20,21 @@ public static class ContextBuilder
         var (totals, answers, clients) = responses.ToResult();
         var names = NamesByAddress(answers.Entries);
         var enrichedSources = new SourceIpResult(sources.Entries.Select(e => Enrich(e, names, options.GeoIp)).ToArray(), sources.Limit);
+        // One string per registered domain, shared by every name under it (not a substring per name).
+        var domains = new Dictionary<string, string>(StringComparer.Ordinal);
         var enrichedDns = new DnsQueryResult(dns.Entries.Select(e => e with
         {
-            RegisteredDomain = RegisteredDomains.Of(e.Name, options.PublicSuffixes),
+            RegisteredDomain = Shared(domains, RegisteredDomains.Of(e.Name, options.PublicSuffixes)),
         }).ToArray(), dns.Limit);
         var facts = new ContextFacts(options.PublicSuffixes.Version, AddressClasses.Version, new ValueList<string>(options.GeoIp.Descriptions));
         var context = new ContextResult(totals, answers, clients, DnsDomainSignals.Build(enrichedDns.Entries), facts);
         return (enrichedSources, enrichedDns, context);
+    }
+
+    private static string Shared(Dictionary<string, string> strings, string value)
+    {
+        ref var shared = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(strings, value, out _);
+        return shared ??= value;
     }
 
     /// <summary>For each address, its names most answered first (then by name), at most <see cref="MaxNamesPerAddress"/>, and how many more.</summary>

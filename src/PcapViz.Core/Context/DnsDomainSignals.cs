@@ -61,20 +61,25 @@ public static class DnsDomainSignals
     internal static double Entropy(ReadOnlySpan<char> text, out int length)
     {
         Span<int> counts = stackalloc int[128];
-        var other = new Dictionary<char, int>();
+        Dictionary<char, int>? other = null; // only for names with characters beyond ASCII
         length = 0;
         foreach (char c in text)
         {
             if (c == '.') continue;
             length++;
             if (c < 128) counts[c]++;
-            else other[c] = other.GetValueOrDefault(c) + 1;
+            else
+            {
+                other ??= [];
+                other[c] = other.GetValueOrDefault(c) + 1;
+            }
         }
         if (length == 0) return 0;
         double h = 0;
         foreach (int n in counts)
             if (n > 0) h -= n / (double)length * Math.Log2(n / (double)length);
-        foreach (int n in other.Values) h -= n / (double)length * Math.Log2(n / (double)length);
+        if (other is not null)
+            foreach (int n in other.Values) h -= n / (double)length * Math.Log2(n / (double)length);
         return h;
     }
 
