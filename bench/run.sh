@@ -4,6 +4,7 @@
 #   bench/install-tools.sh          # once, as root: tcpdump, tshark, capinfos, GNU time (Debian packages)
 #   bench/run.sh                    # everything below; prints Markdown and writes it to bench/data/run-*.md
 #   bench/run.sh --bdn              # also the BenchmarkDotNet component suite (reader, decoder, each analysis)
+#   bench/run.sh --engine           # only (d): the engine budgets of issue 22 (floor, distinct-heavy captures)
 #
 # Knobs (environment): REPS (5), TSHARK_REPS (=REPS), PACKETS (5000000), DIR_FILES (40), DIR_PACKETS (72000,
 # about 50 MB each), GZ_PACKETS (1000000), NICE (unset; e.g. NICE=-10 when others load the machine; needs root).
@@ -21,7 +22,11 @@ DIR_FILES=${DIR_FILES:-40}
 DIR_PACKETS=${DIR_PACKETS:-72000}
 GZ_PACKETS=${GZ_PACKETS:-1000000}
 RUN_BDN=0
+ENGINE_ONLY=0
 [[ "${1:-}" == "--bdn" ]] && RUN_BDN=1
+[[ "${1:-}" == "--engine" ]] && ENGINE_ONLY=1
+FLOOR_PACKETS=${FLOOR_PACKETS:-2000000}
+DISTINCT=${DISTINCT:-200000}
 
 for tool in tcpdump tshark capinfos dotnet gzip python3 openssl; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run bench/install-tools.sh (as root)" >&2; exit 1; }
@@ -46,15 +51,30 @@ mkdir -p "$DATA/dir$DIR_FILES"
 BIG=$DATA/big-$PACKETS.pcap
 SMALL=$DATA/big-$GZ_PACKETS.pcap
 GZ=$DATA/big-$GZ_PACKETS.pcap.gz
-[[ -f $BIG ]] || "$GEN" synth --packets "$PACKETS" --seed 1 -o "$BIG" >&2
-[[ -f $SMALL ]] || "$GEN" synth --packets "$GZ_PACKETS" --seed 1 -o "$SMALL" >&2
-[[ -f $GZ ]] || "$GEN" synth --packets "$GZ_PACKETS" --seed 1 --gzip -o "$GZ" >&2
-for i in $(seq -w 1 "$DIR_FILES"); do
-  f=$DATA/dir$DIR_FILES/cap-$i.pcap
-  [[ -f $f ]] || "$GEN" synth --packets "$DIR_PACKETS" --seed "$((10#$i + 100))" --duration 600 -o "$f" >&2
-done
+if [[ $ENGINE_ONLY == 0 ]]; then
+  [[ -f $BIG ]] || "$GEN" synth --packets "$PACKETS" --seed 1 -o "$BIG" >&2
+  [[ -f $SMALL ]] || "$GEN" synth --packets "$GZ_PACKETS" --seed 1 -o "$SMALL" >&2
+  [[ -f $GZ ]] || "$GEN" synth --packets "$GZ_PACKETS" --seed 1 --gzip -o "$GZ" >&2
+  for i in $(seq -w 1 "$DIR_FILES"); do
+    f=$DATA/dir$DIR_FILES/cap-$i.pcap
+    [[ -f $f ]] || "$GEN" synth --packets "$DIR_PACKETS" --seed "$((10#$i + 100))" --duration 600 -o "$f" >&2
+  done
+fi
 DIR=$DATA/dir$DIR_FILES
 DIRFILES=("$DIR"/*.pcap)
+# (d) the engine's cases (issue 22): the 2 M-packet capture against the SHA-256 floor, and captures of 200,000 distinct
+# keys (each query from its own address for its own name), alone and 2, 5, 10 in a directory.
+FLOOR=$DATA/big-$FLOOR_PACKETS.pcap
+[[ -f $FLOOR ]] || "$GEN" synth --packets "$FLOOR_PACKETS" --seed 1 -o "$FLOOR" >&2
+for n in 1 2 5 10; do
+  mkdir -p "$DATA/distinct-x$n"
+  for i in $(seq -w 1 "$n"); do
+    f=$DATA/distinct-x$n/d-$i.pcap
+    [[ -f $f ]] || "$GEN" distinct --queries "$DISTINCT" --seed "$((10#$i))" -o "$f" >&2
+  done
+done
+EMPTY=$DATA/empty.pcap
+[[ -f $EMPTY ]] || "$GEN" distinct --queries 0 -o "$EMPTY" >&2
 
 OUT=$DATA/out
 TMP=$(mktemp -d)
@@ -94,8 +114,9 @@ with open(sys.argv[1], "rb", buffering=0) as f:
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "warming the page cache..." >&2
-cat "$BIG" "$SMALL" "$GZ" "${DIRFILES[@]}" >/dev/null
+[[ $ENGINE_ONLY == 1 ]] || cat "$BIG" "$SMALL" "$GZ" "${DIRFILES[@]}" >/dev/null
 
+if [[ $ENGINE_ONLY == 0 ]]; then
 echo "(a) one capture of $PACKETS packets" >&2
 measure a_cat "$REPS" cat "$BIG"
 # The floor that matters: PcapViz hashes every input (SHA-256 for the manifest), so nothing that reads it can beat this.
@@ -125,6 +146,19 @@ measure c_gzip "$REPS" gzip -dc "$GZ"
 measure c_zlib "$REPS" python3 -c "$py_inflate" "$GZ"
 measure c_json_j2 "$REPS" "$PCAPVIZ" report "$GZ" -o "$OUT" --format json --jobs 2
 measure c_json_j1 "$REPS" "$PCAPVIZ" report "$GZ" -o "$OUT" --format json --jobs 1
+fi
+
+echo "(d) the engine: floor and distinct-heavy captures" >&2
+cat "$FLOOR" "$DATA"/distinct-x10/*.pcap >/dev/null
+measure d_sha256 "$REPS" openssl dgst -sha256 "$FLOOR"
+measure d_json "$REPS" "$PCAPVIZ" report "$FLOOR" -o "$OUT" --format json
+measure d_all "$REPS" "$PCAPVIZ" report "$FLOOR" -o "$OUT"
+measure d_empty "$REPS" "$PCAPVIZ" report "$EMPTY" -o "$OUT" --format json
+for n in 1 2 5 10; do
+  measure "d_x${n}_json" "$REPS" "$PCAPVIZ" report "$DATA/distinct-x$n" -o "$OUT" --format json
+done
+measure d_x10_all "$REPS" "$PCAPVIZ" report "$DATA/distinct-x10" -o "$OUT"
+measure d_x10_all_r0 "$REPS" "$PCAPVIZ" report "$DATA/distinct-x10" -o "$OUT" --results-in-memory 0
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if [[ $RUN_BDN == 1 ]]; then
@@ -144,6 +178,7 @@ echo "Machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)
 echo "load average before $LOAD_BEFORE, after $LOAD_AFTER. $(dotnet --version | sed 's/^/.NET SDK /'); $(tshark --version 2>/dev/null | head -1);"
 echo "$(tcpdump --version 2>&1 | head -1). Median of $REPS runs (tshark: $TSHARK_REPS), warm page cache${NICE:+, nice $NICE}."
 echo
+if [[ $ENGINE_ONLY == 0 ]]; then
 echo "### (a) one capture: $PACKETS packets, $(size "$BIG")"
 echo
 echo "| command | median s | peak MB | time / PcapViz JSON (2 jobs) |"
@@ -174,6 +209,19 @@ echo "|---|---:|---:|"
 for k in c_gzip c_zlib c_json_j1 c_json_j2; do echo "| $k | ${T[$k]} | ${M[$k]} |"; done
 echo
 echo "- PcapViz JSON (2 jobs) / zlib inflate (python3 zlib): $(ratio "${T[c_json_j2]}" "${T[c_zlib]}")× (target ≤ 1.5); / gzip -dc: $(ratio "${T[c_json_j2]}" "${T[c_gzip]}")×"
+echo
+fi
+echo "### (d) the engine (issue 22): $FLOOR_PACKETS packets, $(size "$FLOOR"); captures of $DISTINCT distinct queries, $(size "$DATA/distinct-x1"/*.pcap) each"
+echo
+echo "| command | median s | peak MB |"
+echo "|---|---:|---:|"
+for k in d_sha256 d_json d_all d_empty d_x1_json d_x2_json d_x5_json d_x10_json d_x10_all d_x10_all_r0; do echo "| $k | ${T[$k]} | ${M[$k]} |"; done
+echo
+echo "- JSON / SHA-256 of the same file: $(ratio "${T[d_json]}" "${T[d_sha256]}")× (budget ≤ 1.15); all formats / JSON: $(ratio "${T[d_all]}" "${T[d_json]}")× (≤ 1.25)"
+echo "- one distinct-heavy capture / the $FLOOR_PACKETS-packet capture, JSON: $(ratio "${T[d_x1_json]}" "${T[d_json]}")× (≤ 0.5); its peak ${M[d_x1_json]} MB (≤ 200);"
+echo "  per distinct key: $(awk -v a="${M[d_x1_json]}" -v b="${M[d_empty]}" -v k="$DISTINCT" 'BEGIN{printf "%.0f", (a - b) * 1048576 / (2 * k)}') bytes of peak beyond an empty capture's (≤ 250)"
+echo "- 10 captures / 2 captures, peak: $(ratio "${M[d_x10_json]}" "${M[d_x2_json]}")× (≤ 1.3); time 10 / (5 × 2): $(ratio "${T[d_x10_json]}" "$(awk -v t="${T[d_x2_json]}" 'BEGIN{print 5 * t}')")× (≤ 1.1)"
+echo "- 10 captures, all formats: peak ${M[d_x10_all]} MB (≤ 400); with --results-in-memory 0: ${M[d_x10_all_r0]} MB"
 echo
 echo "Commands: cat FILE…; openssl dgst -sha256 FILE (directory: xargs -P nproc, one file each); tcpdump -r FILE -w /dev/null (per file); capinfos FILE…; tshark -r FILE -n -T fields -e dns.flags.response -e dns.qry.name -z endpoints,ip -z io,stat,2 | awk (count query names);"
 echo "pcapviz report INPUT -o OUT [--format json] --jobs N; gzip -dc FILE; python3 zlib.decompressobj(31) over 1 MiB reads."
