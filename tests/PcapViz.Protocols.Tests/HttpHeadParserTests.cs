@@ -51,7 +51,7 @@ public sealed class HttpHeadParserTests
     [Theory]
     [InlineData("\u0016\u0003\u0001\u0002\u0000\u0001")]
     [InlineData("SSH-2.0-OpenSSH_9.0\r\n")]
-    [InlineData("GET / FTP/1.0\r\n\r\n")]
+    [InlineData("BREW /pot HTCPCP/1.0\r\n\r\n")]
     [InlineData(" GET / HTTP/1.1\r\n\r\n")]
     public void ParseRequest_NotHttp_SaysSo(string text)
     {
@@ -76,6 +76,36 @@ public sealed class HttpHeadParserTests
         Assert.True(head!.Truncated);
         Assert.Equal("a.example", head.Host);
         Assert.Equal(0, head.HeadLength);
+    }
+
+    [Theory]
+    [InlineData("GET /HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/HTTP/1.1", "")]
+    [InlineData("OPTIONS HTTP/1.1\r\n\r\n", "OPTIONS", "HTTP/1.1", "")]
+    [InlineData("OPTIONS  HTTP/1.1\r\n\r\n", "OPTIONS", "", "HTTP/1.1")]
+    [InlineData("CCM_POST /HTTP/1.1\r\n\r\n", "CCM_POST", "/HTTP/1.1", "")]
+    [InlineData("OPTIONS\nHost: www.google.com\n\n", "OPTIONS", "", "")]
+    public void ParseRequest_NoVersion_RegisteredMethodAccepted(string text, string method, string target, string version)
+    {
+        Assert.Equal(HttpParseStatus.Complete, HttpHeadParser.ParseRequest(B(text), out var head));
+        Assert.Equal((method, target, version), (head!.Method, head.Target, head.Version));
+    }
+
+    [Fact]
+    public void ParseRequest_NoVersionUnknownMethod_NotHttp()
+    {
+        Assert.Equal(HttpParseStatus.NotHttp, HttpHeadParser.ParseRequest(B("EHLO mail.example\r\n"), out _));
+    }
+
+    [Fact]
+    public void ParseRequest_CutByEndOfData_PartialWithRequestLine()
+    {
+        byte[] data = B("GET /images/sf.net_box.gif HTT");
+        Assert.Equal(HttpParseStatus.NeedMoreData, HttpHeadParser.ParseRequest(data, out _));
+        Assert.Equal(HttpParseStatus.Partial, HttpHeadParser.ParseRequest(data, out var head, endOfData: true));
+        Assert.Equal(("GET", "/images/sf.net_box.gif"), (head!.Method, head.Target));
+        Assert.True(head.Truncated);
+        Assert.Equal(HttpParseStatus.Partial, HttpHeadParser.ParseRequest(B("GET / HTTP/1.1\r\nHost: a\r\n"), out head, endOfData: true));
+        Assert.Equal("a", head!.Host);
     }
 
     [Fact]

@@ -147,12 +147,34 @@ public sealed class TlsParserTests
     }
 
     [Fact]
-    public void Reassembler_ChangeCipherSpec_StopsReading()
+    public void Reassembler_ApplicationData_StopsReading()
     {
         var r = new TlsHandshakeReassembler();
-        r.Append([.. TlsBuilder.Records([1], contentType: 20), .. TlsBuilder.Records(TlsBuilder.Handshake(1, new byte[50]))]);
+        r.Append([.. TlsBuilder.Records([1, 2, 3], contentType: 23), .. TlsBuilder.Records(TlsBuilder.Handshake(1, new byte[50]))]);
         Assert.Equal(TlsStreamState.Encrypted, r.State);
         Assert.False(r.TryDequeue(out _));
+    }
+
+    [Fact]
+    public void Reassembler_ChangeCipherSpecThenEncryptedFinished_Skipped()
+    {
+        var r = new TlsHandshakeReassembler();
+        byte[] encrypted = Hex.Bytes("b2a1c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718");
+        r.Append([.. TlsBuilder.Records([1], contentType: 20), .. TlsBuilder.Records(encrypted)]);
+        Assert.Equal(TlsStreamState.Handshake, r.State);
+        Assert.False(r.TryDequeue(out _));
+    }
+
+    [Fact]
+    public void Reassembler_ChangeCipherSpecThenSecondClientHello_ReadAsAfterHelloRetryRequest()
+    {
+        // TLS 1.3 middlebox compatibility (RFC 8446 D.4): ChangeCipherSpec, then the second ClientHello in the clear.
+        byte[] hello = TlsBuilder.Handshake(1, TlsBuilder.Ja4ExampleBody());
+        var r = new TlsHandshakeReassembler();
+        r.Append([.. TlsBuilder.Records(hello), .. TlsBuilder.Records([1], contentType: 20), .. TlsBuilder.Records(hello)]);
+        Assert.True(r.TryDequeue(out var first));
+        Assert.True(r.TryDequeue(out var second));
+        Assert.Equal(first.Body.ToArray(), second.Body.ToArray());
     }
 
     [Theory]

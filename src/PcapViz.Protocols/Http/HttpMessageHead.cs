@@ -14,6 +14,9 @@ public enum HttpParseStatus
     NotHttp,
     /// <summary>No end of head within the cap: the fields read before the cap are returned, marked truncated.</summary>
     TooLarge,
+    /// <summary>The data ended inside the head and the caller said no more will come (end of capture, a gap or a
+    /// snapshot length): the fields read so far are returned, marked truncated.</summary>
+    Partial,
 }
 
 /// <summary>
@@ -91,29 +94,55 @@ public static class HttpHeadParser
 
     private const int MaxMethodLength = 32;
 
-    /// <summary>Parses the request head at the start of <paramref name="data"/>.</summary>
-    public static HttpParseStatus ParseRequest(ReadOnlySpan<byte> data, out HttpRequestHead? head, int maxHeadBytes = DefaultMaxHeadBytes)
+    /// <summary>
+    /// Parses the request head at the start of <paramref name="data"/>. The request line is
+    /// <c>method SP target SP HTTP/x.y</c>; a line without a version (<c>method SP target</c>, as HTTP/0.9 and some
+    /// broken clients send) is read only for a registered method name, so that other line protocols (SMTP's
+    /// "EHLO host") are not taken for HTTP. With <paramref name="endOfData"/> true, a head cut by the end of the
+    /// data gives <see cref="HttpParseStatus.Partial"/> with what was read.
+    /// </summary>
+    public static HttpParseStatus ParseRequest(ReadOnlySpan<byte> data, out HttpRequestHead? head,
+        int maxHeadBytes = DefaultMaxHeadBytes, bool endOfData = false)
     {
         head = null;
         var window = data.Length > maxHeadBytes ? data[..maxHeadBytes] : data;
         int lineEnd = window.IndexOf((byte)'\n');
-        if (lineEnd < 0) return PlausibleRequestStart(window) ? (data.Length >= maxHeadBytes ? HttpParseStatus.NotHttp : HttpParseStatus.NeedMoreData) : HttpParseStatus.NotHttp;
+        bool lineCut = false;
+        if (lineEnd < 0)
+        {
+            if (!PlausibleRequestStart(window)) return HttpParseStatus.NotHttp;
+            if (data.Length >= maxHeadBytes) return HttpParseStatus.NotHttp; // a request line longer than the cap
+            if (!endOfData) return HttpParseStatus.NeedMoreData;
+            lineEnd = window.Length;
+            lineCut = true;
+        }
 
         var line = TrimCr(window[..lineEnd]);
         int sp1 = line.IndexOf((byte)' ');
+        if (sp1 < 0 && !lineCut && IsRegisteredMethod(line)) sp1 = line.Length; // a method alone on its line
         if (sp1 <= 0 || sp1 > MaxMethodLength || !IsToken(line[..sp1])) return HttpParseStatus.NotHttp;
+        var method = line[..sp1];
         int sp2 = line.LastIndexOf((byte)' ');
-        if (sp2 <= sp1) return HttpParseStatus.NotHttp;
-        var version = line[(sp2 + 1)..];
-        if (!version.StartsWith("HTTP/"u8)) return HttpParseStatus.NotHttp;
-
-        var h = new HttpRequestHead
+        ReadOnlySpan<byte> target, version;
+        if (sp2 > sp1 && (line[(sp2 + 1)..].StartsWith("HTTP/"u8) || (lineCut && "HTTP/"u8.StartsWith(line[(sp2 + 1)..]))))
         {
-            Method = Latin1(line[..sp1]),
-            Target = Latin1(line[(sp1 + 1)..sp2].Trim((byte)' ')),
-            Version = Latin1(version),
-        };
+            target = line[(sp1 + 1)..sp2].Trim((byte)' ');
+            version = line[(sp2 + 1)..];
+        }
+        else if (IsRegisteredMethod(method))
+        {
+            target = sp1 < line.Length ? line[(sp1 + 1)..].Trim((byte)' ') : default;
+            version = default;
+        }
+        else return HttpParseStatus.NotHttp;
+
+        var h = new HttpRequestHead { Method = Latin1(method), Target = Latin1(target), Version = Latin1(version) };
         head = h;
+        if (lineCut)
+        {
+            h.Truncated = true;
+            return HttpParseStatus.Partial;
+        }
         var status = ReadHeaders(window, lineEnd + 1, data.Length > maxHeadBytes || window.Length >= maxHeadBytes, (name, value) =>
         {
             h.HeaderCount++;
@@ -124,10 +153,20 @@ public static class HttpHeadParser
             else if (name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase)
                      && value.Contains("chunked", StringComparison.OrdinalIgnoreCase)) h.Chunked = true;
         }, out int headLength);
+        if (status == HttpParseStatus.NeedMoreData && endOfData) status = HttpParseStatus.Partial;
         h.HeadLength = headLength;
-        h.Truncated = status == HttpParseStatus.TooLarge;
+        h.Truncated = status is HttpParseStatus.TooLarge or HttpParseStatus.Partial;
         return status;
     }
+
+    // Methods of the IANA HTTP Method Registry that clients commonly send, and Microsoft SCCM's CCM_POST.
+    private static bool IsRegisteredMethod(ReadOnlySpan<byte> method) =>
+        method.SequenceEqual("GET"u8) || method.SequenceEqual("HEAD"u8) || method.SequenceEqual("POST"u8)
+        || method.SequenceEqual("PUT"u8) || method.SequenceEqual("DELETE"u8) || method.SequenceEqual("CONNECT"u8)
+        || method.SequenceEqual("OPTIONS"u8) || method.SequenceEqual("TRACE"u8) || method.SequenceEqual("PATCH"u8)
+        || method.SequenceEqual("PROPFIND"u8) || method.SequenceEqual("PROPPATCH"u8) || method.SequenceEqual("MKCOL"u8)
+        || method.SequenceEqual("COPY"u8) || method.SequenceEqual("MOVE"u8) || method.SequenceEqual("LOCK"u8)
+        || method.SequenceEqual("UNLOCK"u8) || method.SequenceEqual("CCM_POST"u8);
 
     /// <summary>Parses the response head (status line and headers) at the start of <paramref name="data"/>.</summary>
     public static HttpParseStatus ParseResponse(ReadOnlySpan<byte> data, out HttpResponseHead? head, int maxHeadBytes = DefaultMaxHeadBytes)

@@ -23,6 +23,9 @@ internal sealed class HandshakeMessageAssembler
 
     public int Queued => _queue.Count;
 
+    /// <summary>True between messages (no header or body byte of a message pending).</summary>
+    public bool AtMessageBoundary => _headerFilled == 0;
+
     public long MessagesDropped { get; private set; }
 
     public long BytesSeen => _offset;

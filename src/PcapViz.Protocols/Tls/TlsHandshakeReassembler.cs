@@ -5,7 +5,8 @@ public enum TlsStreamState
 {
     /// <summary>Reading records; handshake messages are still in the clear.</summary>
     Handshake,
-    /// <summary>ChangeCipherSpec or application data was seen: what follows is encrypted and is not read.</summary>
+    /// <summary>Application data was seen: what follows is encrypted and is not read. (After ChangeCipherSpec
+    /// only a record that starts a whole ClientHello is still read.)</summary>
     Encrypted,
     /// <summary>The bytes do not frame as TLS records (unknown content type, unknown major version, or a record
     /// longer than TLS allows). Nothing more is read.</summary>
@@ -34,6 +35,7 @@ public sealed class TlsHandshakeReassembler
     private int _recordRemaining;
     private byte _recordType;
     private byte[]? _sslV2;
+    private bool _changeCipherSpecSeen, _skipRecord, _checkRecordStart;
     private int _sslV2Filled;
 
     /// <summary>A reassembler with the given caps (default: <see cref="TlsReassemblyLimits.Default"/>).</summary>
@@ -81,7 +83,14 @@ public sealed class TlsHandshakeReassembler
             }
 
             int chunk = Math.Min(_recordRemaining, data.Length);
-            if (_recordType == ContentHandshake) _messages.Append(data[..chunk]);
+            if (_checkRecordStart)
+            {
+                // Needs the first 4 bytes of the record in this piece; otherwise the record is skipped.
+                _checkRecordStart = false;
+                _skipRecord = !(chunk >= 4 && data[0] == TlsHandshakeType.ClientHello
+                                && ((data[1] << 16) | (data[2] << 8) | data[3]) <= _recordRemaining - 4);
+            }
+            if (_recordType == ContentHandshake && !_skipRecord) _messages.Append(data[..chunk]);
             _recordRemaining -= chunk;
             BytesRead += chunk;
             data = data[chunk..];
@@ -104,12 +113,18 @@ public sealed class TlsHandshakeReassembler
             return false;
         }
         if (RecordVersion == 0) RecordVersion = version;
-        if (_recordType is ContentChangeCipherSpec or ContentApplicationData)
+        if (_recordType == ContentApplicationData)
         {
             State = TlsStreamState.Encrypted;
             return false;
         }
+        if (_recordType == ContentChangeCipherSpec) _changeCipherSpecSeen = true;
         _recordRemaining = length;
+        // After ChangeCipherSpec, TLS 1.2 handshake records are encrypted (Finished); TLS 1.3 middlebox-compatible
+        // clients send ChangeCipherSpec before a second, clear ClientHello (after a HelloRetryRequest). So a
+        // handshake record is read after ChangeCipherSpec only when it starts a ClientHello that fits the record.
+        _skipRecord = _recordType == ContentHandshake && _changeCipherSpecSeen && !_messages.AtMessageBoundary;
+        _checkRecordStart = _recordType == ContentHandshake && _changeCipherSpecSeen && _messages.AtMessageBoundary;
         if (length == 0) EndRecord();
         return true;
     }
