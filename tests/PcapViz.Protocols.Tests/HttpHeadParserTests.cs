@@ -108,6 +108,15 @@ public sealed class HttpHeadParserTests
         Assert.Equal("a", head!.Host);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void ParseRequest_NonPositiveCap_TreatedAsOneByteNotThrown(int cap)
+    {
+        Assert.Equal(HttpParseStatus.NotHttp, HttpHeadParser.ParseRequest(B("GET / HTTP/1.1\r\n\r\n"), out _, cap));
+        Assert.Equal(HttpParseStatus.NotHttp, HttpHeadParser.ParseResponse(B("HTTP/1.1 200 OK\r\n\r\n"), out _, cap));
+    }
+
     [Fact]
     public void ParseRequest_FirstHeaderWins_AndContentLengthValidated()
     {

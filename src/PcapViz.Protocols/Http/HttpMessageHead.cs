@@ -105,6 +105,7 @@ public static class HttpHeadParser
         int maxHeadBytes = DefaultMaxHeadBytes, bool endOfData = false)
     {
         head = null;
+        maxHeadBytes = Math.Max(1, maxHeadBytes);
         var window = data.Length > maxHeadBytes ? data[..maxHeadBytes] : data;
         int lineEnd = window.IndexOf((byte)'\n');
         bool lineCut = false;
@@ -172,8 +173,10 @@ public static class HttpHeadParser
     public static HttpParseStatus ParseResponse(ReadOnlySpan<byte> data, out HttpResponseHead? head, int maxHeadBytes = DefaultMaxHeadBytes)
     {
         head = null;
+        maxHeadBytes = Math.Max(1, maxHeadBytes);
         var window = data.Length > maxHeadBytes ? data[..maxHeadBytes] : data;
-        if (window.Length < 5) return "HTTP/"u8.StartsWith(window) ? HttpParseStatus.NeedMoreData : HttpParseStatus.NotHttp;
+        if (window.Length < 5)
+            return "HTTP/"u8.StartsWith(window) && data.Length < maxHeadBytes ? HttpParseStatus.NeedMoreData : HttpParseStatus.NotHttp;
         if (!window.StartsWith("HTTP/"u8)) return HttpParseStatus.NotHttp;
         int lineEnd = window.IndexOf((byte)'\n');
         if (lineEnd < 0) return data.Length >= maxHeadBytes ? HttpParseStatus.NotHttp : HttpParseStatus.NeedMoreData;
