@@ -3,7 +3,7 @@ using PcapViz.Protocols.Internal;
 namespace PcapViz.Protocols.Quic;
 
 /// <summary>How a walk over the frames of a decrypted Initial packet ended.</summary>
-public enum QuicFrameWalkResult
+internal enum QuicFrameWalkResult
 {
     /// <summary>Every frame was PADDING, PING, ACK or CRYPTO and the payload was read to its end.</summary>
     Complete,
