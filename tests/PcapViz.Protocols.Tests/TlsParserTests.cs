@@ -177,6 +177,37 @@ public sealed class TlsParserTests
         Assert.Equal(first.Body.ToArray(), second.Body.ToArray());
     }
 
+    [Fact]
+    public void Reassembler_SecondClientHelloOneByteAtATime_StillRead()
+    {
+        byte[] hello = TlsBuilder.Handshake(1, TlsBuilder.Ja4ExampleBody());
+        byte[] stream = [.. TlsBuilder.Records(hello), .. TlsBuilder.Records([1], contentType: 20), .. TlsBuilder.Records(hello)];
+        var r = new TlsHandshakeReassembler();
+        foreach (byte b in stream) r.Append([b]);
+        Assert.True(r.TryDequeue(out _));
+        Assert.True(r.TryDequeue(out var second));
+        Assert.Equal("example.com", TlsClientHello.Parse(second.Body.Span)!.ServerName);
+    }
+
+    [Fact]
+    public void Reassembler_SecondClientHelloOverSeveralRecords_Read()
+    {
+        byte[] hello = TlsBuilder.Handshake(1, TlsBuilder.Ja4ExampleBody());
+        var r = new TlsHandshakeReassembler();
+        r.Append([.. TlsBuilder.Records([1], contentType: 20), .. TlsBuilder.Records(hello, maxRecord: 37)]);
+        Assert.True(r.TryDequeue(out var m));
+        Assert.Equal("example.com", TlsClientHello.Parse(m.Body.Span)!.ServerName);
+    }
+
+    [Fact]
+    public void Reassembler_AfterChangeCipherSpecShortRecords_Skipped()
+    {
+        var r = new TlsHandshakeReassembler();
+        r.Append([.. TlsBuilder.Records([1], contentType: 20), .. TlsBuilder.Records([1, 0]), .. TlsBuilder.Records([1, 0, 0, 9, 1])]);
+        Assert.Equal(TlsStreamState.Handshake, r.State);
+        Assert.False(r.TryDequeue(out _));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x47, 0x45, 0x54, 0x20, 0x2f, 0x20 })]     // "GET / "
     [InlineData(new byte[] { 22, 3, 1, 0xff, 0xff, 0 })]                 // record longer than TLS allows

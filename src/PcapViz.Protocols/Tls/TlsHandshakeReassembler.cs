@@ -27,6 +27,7 @@ public sealed class TlsHandshakeReassembler
 {
     private const int RecordHeaderLength = 5;
     private const int MaxRecordLength = (1 << 14) + 2048;
+    private const int ProbeLength = 6; // handshake header and legacy_version of a ClientHello
     private const byte ContentChangeCipherSpec = 20, ContentHandshake = 22, ContentApplicationData = 23, ContentHeartbeat = 24;
 
     private readonly HandshakeMessageAssembler _messages;
@@ -36,6 +37,8 @@ public sealed class TlsHandshakeReassembler
     private byte _recordType;
     private byte[]? _sslV2;
     private bool _changeCipherSpecSeen, _skipRecord, _checkRecordStart;
+    private readonly byte[] _probe = new byte[ProbeLength];
+    private int _probeFilled;
     private int _sslV2Filled;
 
     /// <summary>A reassembler with the given caps (default: <see cref="TlsReassemblyLimits.Default"/>).</summary>
@@ -82,14 +85,28 @@ public sealed class TlsHandshakeReassembler
                 continue;
             }
 
-            int chunk = Math.Min(_recordRemaining, data.Length);
             if (_checkRecordStart)
             {
-                // Needs the first 4 bytes of the record in this piece; otherwise the record is skipped.
+                // The first bytes of the record decide (they may come in several pieces): a ClientHello header with
+                // a length up to 64 KiB and a legacy_version of 3.x is read, anything else is skipped as encrypted.
+                int take = Math.Min(Math.Min(ProbeLength - _probeFilled, _recordRemaining), data.Length);
+                data[..take].CopyTo(_probe.AsSpan(_probeFilled));
+                _probeFilled += take;
+                _recordRemaining -= take;
+                BytesRead += take;
+                data = data[take..];
+                if (_probeFilled < ProbeLength && _recordRemaining > 0) return;
                 _checkRecordStart = false;
-                _skipRecord = !(chunk >= 4 && data[0] == TlsHandshakeType.ClientHello
-                                && ((data[1] << 16) | (data[2] << 8) | data[3]) <= _recordRemaining - 4);
+                int declared = (_probe[1] << 16) | (_probe[2] << 8) | _probe[3];
+                _skipRecord = !(_probeFilled == ProbeLength && _probe[0] == TlsHandshakeType.ClientHello
+                                && declared <= 1 << 16 && _probe[4] == 3 && _probe[5] <= 4);
+                if (!_skipRecord) _messages.Append(_probe);
+                _probeFilled = 0;
+                if (_recordRemaining == 0) EndRecord();
+                continue;
             }
+
+            int chunk = Math.Min(_recordRemaining, data.Length);
             if (_recordType == ContentHandshake && !_skipRecord) _messages.Append(data[..chunk]);
             _recordRemaining -= chunk;
             BytesRead += chunk;
@@ -122,15 +139,22 @@ public sealed class TlsHandshakeReassembler
         _recordRemaining = length;
         // After ChangeCipherSpec, TLS 1.2 handshake records are encrypted (Finished); TLS 1.3 middlebox-compatible
         // clients send ChangeCipherSpec before a second, clear ClientHello (after a HelloRetryRequest). So a
-        // handshake record is read after ChangeCipherSpec only when it starts a ClientHello that fits the record.
-        _skipRecord = _recordType == ContentHandshake && _changeCipherSpecSeen && !_messages.AtMessageBoundary;
+        // handshake record is read after ChangeCipherSpec only when it starts what looks like a ClientHello (type 1,
+        // length up to 64 KiB, legacy_version 3.x), or continues one.
+        // A record that continues a message in progress (a ClientHello accepted after ChangeCipherSpec) is read on.
+        _skipRecord = false;
         _checkRecordStart = _recordType == ContentHandshake && _changeCipherSpecSeen && _messages.AtMessageBoundary;
         if (length == 0) EndRecord();
         return true;
     }
 
     // Alerts and heartbeats are skipped like any record that is not a handshake record.
-    private void EndRecord() => _headerFilled = 0;
+    private void EndRecord()
+    {
+        _headerFilled = 0;
+        _checkRecordStart = false;
+        _probeFilled = 0;
+    }
 
     // SSL 2.0 record: 2-byte header with the high bit set and a 15-bit length, then message type 1 (CLIENT-HELLO).
     private bool StartSslV2()
