@@ -97,6 +97,35 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void Quic_AfterRetryNewDcid_ClientAndServerStillDecrypted()
+    {
+        byte[] retryDcid = Hex.Bytes("f0f1f2f3f4f5f6f7f8");
+        byte[] hello = TlsBuilder.Handshake(1, TlsBuilder.Ja4ExampleBody());
+        byte[] serverHello = TlsBuilder.Handshake(2, [.. TlsBuilder.U16(0x0303), .. new byte[32], 0, .. TlsBuilder.U16(0x1302), 0]);
+        using var session = new QuicInitialSession();
+        // The first Initial is answered by a Retry (not decrypted); the client repeats its hello to the new DCID,
+        // protected with keys from that DCID, and the server answers with the same keys.
+        session.ProcessDatagram(QuicPacketBuilder.Initial(QuicVersion.V1, Dcid, Scid, 0, [0x01]), fromClient: true);
+        session.ProcessDatagram(QuicPacketBuilder.Initial(QuicVersion.V1, retryDcid, Scid, 1, QuicPacketBuilder.CryptoFrame(0, hello)), fromClient: true);
+        session.ProcessDatagram(QuicPacketBuilder.Initial(QuicVersion.V1, Scid, retryDcid, 0, QuicPacketBuilder.CryptoFrame(0, serverHello), server: true, keyDcid: retryDcid), fromClient: false);
+        Assert.Equal(3, session.InitialPacketsDecrypted);
+        Assert.Equal(Hex.Of(Dcid), Hex.Of(session.OriginalDestinationConnectionId.Span));
+        Assert.Equal("example.com", session.ClientHello!.ServerName);
+        Assert.Equal(0x1302, session.ServerHello!.CipherSuite);
+    }
+
+    [Fact]
+    public void Quic_ServerAnswersInV2ToV1Client_DecryptedWithV2Keys()
+    {
+        byte[] serverHello = TlsBuilder.Handshake(2, [.. TlsBuilder.U16(0x0303), .. new byte[32], 0, .. TlsBuilder.U16(0x1301), 0]);
+        using var session = new QuicInitialSession();
+        session.ProcessDatagram(QuicPacketBuilder.Initial(QuicVersion.V1, Dcid, Scid, 0, QuicPacketBuilder.CryptoFrame(0, TlsBuilder.Handshake(1, TlsBuilder.Ja4ExampleBody()))), fromClient: true);
+        session.ProcessDatagram(QuicPacketBuilder.Initial(QuicVersion.V2, Scid, Hex.Bytes("b1"), 0, QuicPacketBuilder.CryptoFrame(0, serverHello), server: true, keyDcid: Dcid), fromClient: false);
+        Assert.Equal(QuicVersion.V1, session.Version);
+        Assert.NotNull(session.ServerHello);
+    }
+
+    [Fact]
     public void Fuzz_MutatedHellosRecordsPacketsAndHeads_NeverThrow()
     {
         var random = new Random(24); // deterministic
