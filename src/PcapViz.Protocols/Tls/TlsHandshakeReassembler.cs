@@ -140,8 +140,7 @@ public sealed class TlsHandshakeReassembler
         // After ChangeCipherSpec, TLS 1.2 handshake records are encrypted (Finished); TLS 1.3 middlebox-compatible
         // clients send ChangeCipherSpec before a second, clear ClientHello (after a HelloRetryRequest). So a
         // handshake record is read after ChangeCipherSpec only when it starts what looks like a ClientHello (type 1,
-        // length up to 64 KiB, legacy_version 3.x), or continues one.
-        // A record that continues a message in progress (a ClientHello accepted after ChangeCipherSpec) is read on.
+        // length up to 64 KiB, legacy_version 3.x), or continues one (a message in progress was accepted).
         _skipRecord = false;
         _checkRecordStart = _recordType == ContentHandshake && _changeCipherSpecSeen && _messages.AtMessageBoundary;
         if (length == 0) EndRecord();
