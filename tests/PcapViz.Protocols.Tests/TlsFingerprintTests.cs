@@ -91,6 +91,28 @@ public sealed class TlsFingerprintTests
         Assert.Equal(Md5("771,49199,65281-11-35"), TlsFingerprint.Ja3S(hello));
     }
 
+    [Fact]
+    public void Fingerprints_OtherCulture_SameText()
+    {
+        var hello = TlsClientHello.Parse(TlsBuilder.Ja4ExampleBody())!;
+        string ja3 = TlsFingerprint.Ja3String(hello), ja4 = TlsFingerprint.Ja4(hello, Ja4Transport.Tcp);
+        var saved = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            foreach (string name in new[] { "ar-SA", "tr-TR", "fa-IR", "de-DE" })
+            {
+                System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo(name);
+                Assert.Equal(ja3, TlsFingerprint.Ja3String(hello));
+                Assert.Equal(ja4, TlsFingerprint.Ja4(hello, Ja4Transport.Tcp));
+                Assert.Equal("1:wCb3OG7yAFWelaUydu0D+125CLM=", PcapViz.Protocols.Flows.CommunityId.Compute(6, [1, 2, 3, 4], [5, 6, 7, 8], 1122, 3344));
+            }
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = saved;
+        }
+    }
+
 #pragma warning disable CA5351 // the test recomputes the MD5 that JA3 defines
     private static string Md5(string s) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.ASCII.GetBytes(s)));
 #pragma warning restore CA5351
