@@ -8,8 +8,9 @@ public sealed record QuicLimits
     /// <summary>CRYPTO bytes kept per direction from offset 0 (64 KiB, the ClientHello cap of TLS).</summary>
     public int MaxCryptoBytes { get; init; } = 64 * 1024;
 
-    /// <summary>Destination Connection IDs tried for key derivation (the first client Initial's, and after a Retry
-    /// the new one).</summary>
+    /// <summary>Key sets derived, one per version and Destination Connection ID: the first client Initial's DCID
+    /// in its version and the other supported version (a server may answer in either), then later client DCIDs
+    /// (after a Retry).</summary>
     public int MaxConnectionIds { get; init; } = 4;
 
     /// <summary>Defaults as documented on each property.</summary>
