@@ -5,17 +5,15 @@ using Xunit;
 namespace PcapViz.Protocols.Tests;
 
 /// <summary>
-/// End to end over a real capture (Data/upgrade-captures.pcap, made by Data/make-upgrade-captures.py with Python's
-/// ssl over loopback): TLS 1.2 behind SMTP STARTTLS and behind an HTTP CONNECT is found at the detected offsets,
-/// and its hellos and certificate are read.
+/// End to end over a real capture, made at test time by Data/make-upgrade-captures.py with Python's ssl over
+/// loopback (<see cref="UpgradeCaptureFixture"/>): TLS 1.2 behind SMTP STARTTLS and behind an HTTP CONNECT is found
+/// at the detected offsets, and its hellos and certificate are read.
 /// </summary>
-public sealed class UpgradeCaptureTests
+public sealed class UpgradeCaptureTests(UpgradeCaptureFixture capture) : IClassFixture<UpgradeCaptureFixture>
 {
-    private static readonly string CapturePath = Path.Combine(AppContext.BaseDirectory, "Data", "upgrade-captures.pcap");
-
-    private static (byte[] Client, byte[] Server) Streams(ushort serverPort)
+    private (byte[] Client, byte[] Server) Streams(ushort serverPort)
     {
-        var packets = CorpusL7.Read(CapturePath).Where(p => p.Protocol == 6 && (p.SourcePort == serverPort || p.DestinationPort == serverPort)).ToList();
+        var packets = CorpusL7.Read(capture.CapturePath).Where(p => p.Protocol == 6 && (p.SourcePort == serverPort || p.DestinationPort == serverPort)).ToList();
         var client = new List<byte>();
         var server = new List<byte>();
         var toServer = new TcpDirectionStream();
@@ -40,7 +38,8 @@ public sealed class UpgradeCaptureTests
     [Fact]
     public void SmtpStartTls_RealCapture_HelloAndCertificateRead()
     {
-        var (client, server) = Streams(2525);
+        capture.Require();
+        var (client, server) = Streams(capture.SmtpPort);
         var r = StartTlsDetector.Detect(client, server);
         Assert.Equal((StartTlsProtocol.Smtp, StartTlsStatus.Upgraded), (r.Protocol, r.Status));
         Assert.Equal("EHLO client.example.test\r\nSTARTTLS\r\n".Length, r.ClientTlsOffset);
@@ -66,7 +65,8 @@ public sealed class UpgradeCaptureTests
     [Fact]
     public void HttpConnect_RealCapture_TunnelledHelloRead()
     {
-        var (client, server) = Streams(3128);
+        capture.Require();
+        var (client, server) = Streams(capture.ProxyPort);
         var r = StartTlsDetector.Detect(client, server);
         Assert.Equal((StartTlsProtocol.HttpConnect, StartTlsStatus.Upgraded), (r.Protocol, r.Status));
         Assert.Equal("www.example.test:443", r.ConnectTarget);
@@ -84,7 +84,8 @@ public sealed class UpgradeCaptureTests
     public void Streams_WithoutDetection_AreNotTls()
     {
         // The clear-text start is not TLS: a reader that skipped the detection would see nothing.
-        var (client, _) = Streams(2525);
+        capture.Require();
+        var (client, _) = Streams(capture.SmtpPort);
         var r = new TlsHandshakeReassembler();
         r.Append(client);
         Assert.Equal(TlsStreamState.NotTls, r.State);
