@@ -125,6 +125,65 @@ public sealed class HostileInputTests
         Assert.NotNull(session.ServerHello);
     }
 
+    /// <summary>Bytes the current thread allocated while <paramref name="action"/> ran (after one warm-up run of
+    /// <paramref name="warmUp"/>, so that first-call allocations do not count).</summary>
+    private static long AllocatedBy(Action warmUp, Action action)
+    {
+        warmUp();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void Reassembler_CertificateHeaderClaiming16MiB_AllocatesOnlyWhatArrived()
+    {
+        // A 9-byte record declares a Certificate of 16 MiB - 1 and sends 4 body bytes: the body buffer must grow
+        // with the bytes that arrive, not be sized (up to the 1 MiB cap) by the claim.
+        byte[] stream = [22, 3, 3, 0, 8, TlsHandshakeType.Certificate, 0xff, 0xff, 0xff, 1, 2, 3, 4];
+        TlsHandshakeReassembler? kept = null;
+        long allocated = AllocatedBy(() => new TlsHandshakeReassembler().Append(stream), () =>
+        {
+            kept = new TlsHandshakeReassembler();
+            kept.Append(stream);
+        });
+        Assert.InRange(allocated, 0, 16 * 1024);
+        Assert.Equal(TlsStreamState.Handshake, kept!.State);
+    }
+
+    [Fact]
+    public void Reassembler_SslV2HeaderClaiming32KiB_AllocatesOnlyWhatArrived()
+    {
+        byte[] stream = [0xff, 0xff, TlsHandshakeType.ClientHello, 0, 2];
+        long allocated = AllocatedBy(() => new TlsHandshakeReassembler().Append(stream), () => new TlsHandshakeReassembler().Append(stream));
+        Assert.InRange(allocated, 0, 8 * 1024);
+    }
+
+    [Fact]
+    public void Reassembler_CertificateSentInPiecesPastCap_KeptUpToCapExactly()
+    {
+        // The growing body buffer keeps exactly the cap and the bytes in order.
+        byte[] body = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        byte[] stream = TlsBuilder.Records(TlsBuilder.Handshake(TlsHandshakeType.Certificate, body), maxRecord: 333);
+        var r = new TlsHandshakeReassembler(new TlsReassemblyLimits { MaxCertificateBytes = 3000 });
+        for (int o = 0; o < stream.Length; o += 17) r.Append(stream.AsSpan(o, Math.Min(17, stream.Length - o)));
+        Assert.True(r.TryDequeue(out var m));
+        Assert.Equal(5000, m.DeclaredLength);
+        Assert.True(m.Truncated);
+        Assert.Equal(body[..3000], m.Body.ToArray());
+    }
+
+    [Fact]
+    public void Quic_CryptoCertificateHeaderClaiming16MiB_AllocatesOnlyWhatArrived()
+    {
+        byte[] packet = QuicPacketBuilder.Initial(QuicVersion.V1, Dcid, Scid, 0,
+            QuicPacketBuilder.CryptoFrame(0, [TlsHandshakeType.Certificate, 0xff, 0xff, 0xff, 1, 2, 3, 4]));
+        using var warm = new QuicInitialSession();
+        using var session = new QuicInitialSession();
+        long allocated = AllocatedBy(() => warm.ProcessDatagram(packet, fromClient: true), () => Assert.Equal(1, session.ProcessDatagram(packet, fromClient: true)));
+        Assert.InRange(allocated, 0, 256 * 1024);
+    }
+
     [Fact]
     public void Fuzz_MutatedHellosRecordsPacketsAndHeads_NeverThrow()
     {

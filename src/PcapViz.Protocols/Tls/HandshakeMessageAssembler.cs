@@ -3,7 +3,8 @@ namespace PcapViz.Protocols.Tls;
 /// <summary>
 /// Cuts a handshake byte stream (TLS record bodies of content type 22, or QUIC CRYPTO data, in order) into
 /// messages: a 4-byte header (type, 24-bit length), then the body. Keeps at most the cap of each type and skips the
-/// rest of a longer body without buffering it, so memory stays bounded whatever a length claims.
+/// rest of a longer body without buffering it, so memory stays bounded whatever a length claims. The body buffer
+/// grows with the bytes that arrive (doubling, up to the kept length): a header alone allocates nothing.
 /// </summary>
 internal sealed class HandshakeMessageAssembler
 {
@@ -14,8 +15,9 @@ internal sealed class HandshakeMessageAssembler
     private byte _type;
     private int _declared;
     private int _remaining;      // body bytes still to come for the current message
-    private byte[]? _body;       // kept bytes of the current body (at most the cap)
+    private byte[] _body = [];   // kept bytes of the current body (at most the cap), grown as they arrive
     private int _bodyFilled;
+    private int _keep;           // body bytes to keep: min(declared, cap)
     private long _offset;        // stream offset of the next byte
     private long _messageOffset;
 
@@ -53,18 +55,19 @@ internal sealed class HandshakeMessageAssembler
                 _type = _header[0];
                 _declared = (_header[1] << 16) | (_header[2] << 8) | _header[3];
                 _remaining = _declared;
-                int keep = Math.Min(_declared, _limits.CapFor(_type));
-                _body = keep == 0 ? [] : new byte[keep];
+                _keep = Math.Min(_declared, _limits.CapFor(_type));
+                _body = [];
                 _bodyFilled = 0;
                 if (_remaining == 0) Complete();
                 continue;
             }
 
             int chunk = Math.Min(_remaining, data.Length);
-            int room = _body!.Length - _bodyFilled;
-            if (room > 0)
+            int copy = Math.Min(_keep - _bodyFilled, chunk);
+            if (copy > 0)
             {
-                int copy = Math.Min(room, chunk);
+                if (_body.Length < _bodyFilled + copy)
+                    Array.Resize(ref _body, Math.Min(_keep, Math.Max(_bodyFilled + copy, Math.Max(256, 2 * _body.Length))));
                 data[..copy].CopyTo(_body.AsSpan(_bodyFilled));
                 _bodyFilled += copy;
             }
@@ -81,7 +84,7 @@ internal sealed class HandshakeMessageAssembler
         if (_queue.Count < Math.Max(1, _limits.MaxQueuedMessages)) _queue.Enqueue(message);
         else MessagesDropped++;
         _headerFilled = 0;
-        _body = null;
+        _body = [];
         _bodyFilled = 0;
     }
 }

@@ -40,6 +40,7 @@ public sealed class TlsHandshakeReassembler
     private readonly byte[] _probe = new byte[ProbeLength];
     private int _probeFilled;
     private int _sslV2Filled;
+    private int _sslV2Length; // the length its header declared; _sslV2 grows with the bytes that arrive
 
     /// <summary>A reassembler with the given caps (default: <see cref="TlsReassemblyLimits.Default"/>).</summary>
     public TlsHandshakeReassembler(TlsReassemblyLimits? limits = null)
@@ -160,21 +161,24 @@ public sealed class TlsHandshakeReassembler
     {
         int length = ((_header[0] & 0x7f) << 8) | _header[1];
         if (length < 9) return false;
-        _sslV2 = new byte[length];
+        _sslV2 = [];
+        _sslV2Length = length;
         _sslV2Filled = 0;
         return true;
     }
 
     private void AppendSslV2(ref ReadOnlySpan<byte> data)
     {
-        int take = Math.Min(_sslV2!.Length - _sslV2Filled, data.Length);
+        int take = Math.Min(_sslV2Length - _sslV2Filled, data.Length);
+        if (_sslV2!.Length < _sslV2Filled + take)
+            Array.Resize(ref _sslV2, Math.Min(_sslV2Length, Math.Max(_sslV2Filled + take, Math.Max(256, 2 * _sslV2.Length))));
         data[..take].CopyTo(_sslV2.AsSpan(_sslV2Filled));
         _sslV2Filled += take;
         BytesRead += take;
         data = data[take..];
-        if (_sslV2Filled < _sslV2.Length) return;
+        if (_sslV2Filled < _sslV2Length) return;
         if (_sslV2[0] != TlsHandshakeType.ClientHello) { State = TlsStreamState.NotTls; return; }
-        var message = new TlsHandshakeMessage(TlsHandshakeType.ClientHello, _sslV2.Length - 1, _sslV2.AsMemory(1), 2);
+        var message = new TlsHandshakeMessage(TlsHandshakeType.ClientHello, _sslV2Length - 1, _sslV2.AsMemory(1, _sslV2Length - 1), 2);
         _sslV2Message = message;
         State = TlsStreamState.SslV2;
     }
