@@ -50,12 +50,13 @@ internal static class CaptureAnalyzer
             sizeAtOpen = file.Length;
             lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(file.SafeFileHandle), TimeSpan.Zero);
             afterOpen?.Invoke();
-            using var hashing = new HashingStream(new BoundedStream(file, sizeAtOpen), hashOnAnotherThread: parallelism > 1);
-            var reader = CaptureOpener.Open(hashing, issues, sizeAtOpen);
+            using var bounded = new BoundedStream(file, sizeAtOpen);
+            using var hasher = new CaptureHasher(onAnotherThread: parallelism > 1);
+            var reader = CaptureOpener.Open(bounded, issues, sizeAtOpen, hasher);
             // SHA-256 is most of the pass (profile in bench/RESULTS.md): a second core hashes; more cores analyse chunks.
             if (reader is not null && parallelism > 2)
             {
-                (analysis, issues) = ParallelCaptureAnalyzer.Read(reader, issues, options, parallelism - 1, () => hashing.BytesRead, bytesRead, cancellationToken);
+                (analysis, issues) = ParallelCaptureAnalyzer.Read(reader, issues, options, parallelism - 1, () => hasher.BytesHashed, bytesRead, cancellationToken);
                 fileInfo = reader.Info;
             }
             else if (reader is not null)
@@ -67,13 +68,13 @@ internal static class CaptureAnalyzer
                     if (++index % CancellationCheckInterval == 0)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        bytesRead?.Report(hashing.BytesRead);
+                        bytesRead?.Report(hasher.BytesHashed);
                     }
                 }
                 fileInfo = reader.Info;
             }
-            sha256 = hashing.Finish();
-            bytesHashed = hashing.BytesRead;
+            sha256 = hasher.Finish(bounded);
+            bytesHashed = hasher.BytesHashed;
             bytesRead?.Report(bytesHashed);
             long sizeNow = file.Length;
             if (bytesHashed != sizeAtOpen)

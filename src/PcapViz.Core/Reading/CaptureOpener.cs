@@ -14,16 +14,24 @@ internal static class CaptureOpener
     /// error in <paramref name="issues"/> when the content is not a capture this tool reads.
     /// </summary>
     /// <param name="streamLength">Length of the stream when known (lets the reader reject impossible lengths early).</param>
-    public static CaptureReader? Open(Stream stream, IssueLog issues, long? streamLength = null)
+    public static CaptureReader? Open(Stream stream, IssueLog issues, long? streamLength = null) => Open(stream, issues, streamLength, null);
+
+    /// <inheritdoc cref="Open(Stream, IssueLog, long?)"/>
+    /// <param name="hasher">Gets every byte of <paramref name="stream"/> the reader reads, in order: a plain capture's
+    /// bytes are posted by the reader's window where they lie, a gzip file's compressed bytes are copied as they are
+    /// decompressed. The caller hashes the rest of the stream (<see cref="CaptureHasher.Finish"/>).</param>
+    internal static CaptureReader? Open(Stream stream, IssueLog issues, long? streamLength, CaptureHasher? hasher)
     {
         var (prefix, count) = Sniff(stream);
         var compression = CaptureCompression.None;
-        Stream source = new PrefixedStream(prefix.AsMemory(0, count), stream);
+        StreamWindow? window = null;
         if (count >= 2 && prefix[0] == 0x1F && prefix[1] == 0x8B)
         {
             compression = CaptureCompression.Gzip;
             streamLength = null;
-            source = new GZipStream(source, CompressionMode.Decompress);
+            hasher?.Append(prefix.AsSpan(0, count));
+            Stream compressed = hasher is null ? stream : new HashingStream(stream, hasher);
+            Stream source = new GZipStream(new PrefixedStream(prefix.AsMemory(0, count), compressed), CompressionMode.Decompress);
             try
             {
                 (prefix, count) = Sniff(source);
@@ -33,10 +41,9 @@ internal static class CaptureOpener
                 issues.Error("corrupt-compression", $"This is a gzip file, but its data is corrupt at the start: {ex.Message}", 0);
                 return null;
             }
-            source = new PrefixedStream(prefix.AsMemory(0, count), source);
+            window = new StreamWindow(new PrefixedStream(prefix.AsMemory(0, count), source));
         }
-
-        var window = new StreamWindow(source);
+        window ??= new StreamWindow(stream, hasher, prefix.AsSpan(0, count));
         string? foreign = Describe(prefix.AsSpan(0, count));
         uint magicLe = count >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(prefix) : 0;
         uint magicBe = count >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(prefix) : 0;
