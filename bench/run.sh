@@ -28,7 +28,9 @@ ENGINE_ONLY=0
 FLOOR_PACKETS=${FLOOR_PACKETS:-2000000}
 DISTINCT=${DISTINCT:-200000}
 
-for tool in tcpdump tshark capinfos dotnet gzip python3 openssl; do
+tools=(tcpdump tshark capinfos dotnet gzip python3 openssl)
+[[ $ENGINE_ONLY == 1 ]] && tools=(dotnet openssl)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run bench/install-tools.sh (as root)" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "missing GNU time: run bench/install-tools.sh (as root)" >&2; exit 1; }
