@@ -197,6 +197,16 @@ internal sealed class DnsQueryAnalysis(int maxDistinct = AnalysisOptions.Default
         return all;
     }
 
+    /// <summary>Lets go of every counted name (once <see cref="ToResult"/> holds them); the responses' state stays.</summary>
+    internal void ReleaseNames()
+    {
+        foreach (var table in _counts)
+        {
+            table.Clear();
+            table.TrimExcess();
+        }
+    }
+
     public DnsQueryResult ToResult()
     {
         // Most names were asked one way and answered one way ({A: 1}, {NOERROR: 1}): such a tally is one shared list,

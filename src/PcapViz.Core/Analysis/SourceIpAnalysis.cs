@@ -92,6 +92,16 @@ internal sealed class SourceIpAnalysis(int maxDistinct = AnalysisOptions.Default
         });
     }
 
+    /// <summary>Lets go of every counted address (once <see cref="ToResult"/> holds them), so the memory serves the
+    /// context built next instead of adding to it.</summary>
+    internal void ReleaseKeys()
+    {
+        _v4.Clear();
+        _v4.TrimExcess();
+        _v6.Clear();
+        _v6.TrimExcess();
+    }
+
     public SourceIpResult ToResult()
     {
         var entries = new List<(int Version, UInt128 Key, Counter Counter)>(DistinctCount);
