@@ -1,4 +1,3 @@
-using System.Globalization;
 using PcapViz.Model;
 using static PcapViz.Rendering.Html.PageModels;
 
@@ -13,8 +12,6 @@ internal static class MemoryModels
 {
     /// <summary>Entries listed per kind on a page; history.json holds them all.</summary>
     public const int MaxListed = 200;
-
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <param name="capture">The capture of a capture page, or null for the index.</param>
     public static object For(RunResult run, CaptureResult? capture, HtmlReportOptions options)
@@ -135,7 +132,7 @@ internal static class MemoryModels
                 ip_bytes = N(p.IpBytes),
                 sources = N(p.DistinctSources),
                 names = N(p.DistinctNames),
-                nxdomain = p.NxdomainShare is double s ? (100 * s).ToString("0.0", Inv) + " %" : "–",
+                nxdomain = p.NxdomainShareText,
             }).ToArray(),
         };
     }

@@ -53,6 +53,7 @@ internal static class HistoryJsonWriter
                 w.WriteNumber("distinctSources", t.DistinctSources);
                 w.WriteNumber("distinctNames", t.DistinctNames);
                 w.WriteNumberOrNull("nxdomainShare", t.NxdomainShare);
+                w.WriteString("nxdomainStatus", t.NxdomainStatus);
             });
             w.WriteObjects("deviations", memory.Deviations, static (w, d) =>
             {

@@ -67,8 +67,8 @@ public sealed record DnsResponseTotals(long Responses, long WithQuestion, long M
 
     public long NxDomain => ResponseCodes.Where(c => c.Name == "NXDOMAIN").Sum(c => c.Count);
 
-    /// <summary>NXDOMAIN among the responses with a question (0 when there is none).</summary>
-    internal double NxDomainShare => WithQuestion == 0 ? 0 : NxDomain / (double)WithQuestion;
+    /// <summary>NXDOMAIN among the responses with a question (<see cref="DnsShares.Nxdomain"/>); null when there is none.</summary>
+    public double? NxDomainShare => DnsShares.Nxdomain(NxDomain, WithQuestion);
 }
 
 /// <summary>Query names grouped by registered domain, with the measures behind each signal.</summary>

@@ -99,7 +99,7 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
             [
                 TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone) + (p.Tonight ? " (tonight)" : ""), Fmt.Int(p.Captures), Fmt.Int(p.FailedCaptures),
                 Fmt.Int(p.Packets), Fmt.Int(p.IpBytes), Fmt.Int(p.DistinctSources), Fmt.Int(p.DistinctNames),
-                p.NxdomainShare is double s ? (100 * s).ToString("0.0", Inv) + " %" : "–",
+                p.NxdomainShareText,
             ]).ToList(),
             "Sources and names: distinct source addresses and query names over the whole run."));
     }
