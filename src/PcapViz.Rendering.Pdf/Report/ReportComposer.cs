@@ -314,7 +314,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new Heading("Registered domains and how lookups ended", S.Heading, 80f, OutlineLevel: _sectionLevel, OutlineTitle: "Registered domains"));
         var r = c.Responses;
         layout.Add(new Paragraph(
-            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {Fmt.Percent(r.NxDomain, r.WithQuestion)}" +
+            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {DnsShares.Percent(r.NxDomainShare)}" +
             (r.ResponseCodes.Count > 0 ? " (" + string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {Fmt.Int(code.Count)}")) + ")." : "."),
             S.Body, PdfStyle.Text));
         if (r.Malformed > 0)
@@ -324,7 +324,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         {
             layout.Add(new Table(
                 [Column.Number("#"), new("Sources that got the most NXDOMAIN", 1f), Column.Number("NXDOMAIN"), Column.Number("Responses"), Column.Number("Share")],
-                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), Fmt.Percent(e.NxDomain, e.Responses)]).ToList()));
+                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), DnsShares.Percent(e.NxDomainShare)]).ToList()));
         }
         var top = c.Domains.Take(Top).ToList();
         layout.Add(new Table(
