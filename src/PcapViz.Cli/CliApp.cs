@@ -164,8 +164,8 @@ public static class CliApp
                 else chainSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(chainBytes!));
             }
             var generated = GenerationTime(errors);
-            var memoryOptions = new List<KeyValuePair<string, string>>();
-            var memory = HistoryCli.Build(parse, errors, memoryOptions);
+            var historyOptions = new List<KeyValuePair<string, string>>();
+            var history = HistoryCli.Build(parse, errors, historyOptions);
             if (settings?.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
                 errors.Add("--fail-on watchlist needs at least one --watchlist.");
             var suffixes = Context.PublicSuffixList.Embedded;
@@ -194,7 +194,7 @@ public static class CliApp
             var contextOptions = new List<KeyValuePair<string, string>>();
             if (parse.GetValue(publicSuffixList) is not null) contextOptions.Add(new("publicSuffixList", suffixes.Version));
             if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
-            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. memoryOptions];
+            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
             var request = (settings with { ManifestOptions = manifestOptions }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
             request = request with
@@ -204,7 +204,7 @@ public static class CliApp
                 Incremental = parse.GetValue(incremental),
                 FollowExternalLinks = external,
                 OptionsForManifest = manifestOptions,
-                Memory = memory,
+                History = history,
                 AllowEmpty = parse.GetValue(allowEmpty),
                 MemoryBudget = memoryBudget,
                 Signer = signer,
@@ -344,8 +344,8 @@ public static class CliApp
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            var memoryOptions = new List<KeyValuePair<string, string>>();
-            var memory = HistoryCli.Build(parse, errors, memoryOptions);
+            var historyOptions = new List<KeyValuePair<string, string>>();
+            var history = HistoryCli.Build(parse, errors, historyOptions);
             int jobCount = parse.GetValue(jobs);
             if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
@@ -364,9 +364,9 @@ public static class CliApp
                 stderr.WriteLine($"pcapviz: nothing was merged ({Names.Count(errors.Count, "problem")}).");
                 return ExitCodes.Fatal;
             }
-            // The memory options join the plan's in manifest.json as a single-machine run lists them, so the merged
+            // The history options join the plan's in manifest.json as a single-machine run lists them, so the merged
             // bundle is byte for byte the one `report --history` writes.
-            var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. memoryOptions] })
+            var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. historyOptions] })
                 .ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount, MemoryBudget = memoryBudget };
             if (policy is not null) request = request with { FailOn = policy.Value };
             if (request.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
@@ -374,7 +374,7 @@ public static class CliApp
                 stderr.WriteLine("pcapviz: --fail-on watchlist needs at least one --watchlist.");
                 return ExitCodes.Fatal;
             }
-            request = request with { Memory = memory };
+            request = request with { History = history };
             var verbosity = parse.GetValue(quiet) ? Verbosity.Quiet : parse.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal;
             return ReportExecution.Merge(new MergeRequest(loaded, dirs, request), verbosity, stdout, stderr);
         });

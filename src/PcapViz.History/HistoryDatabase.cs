@@ -39,8 +39,8 @@ public sealed class HistoryDatabase : IDisposable
     public static HistoryDatabase Open(string path, TimeSpan wait, bool create = true, int? migrateTo = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!create && !File.Exists(path)) throw new RunMemoryException($"History database '{path}' does not exist.");
-        if (Directory.Exists(path)) throw new RunMemoryException($"History database '{path}' is a directory.");
+        if (!create && !File.Exists(path)) throw new RunHistoryException($"History database '{path}' does not exist.");
+        if (Directory.Exists(path)) throw new RunHistoryException($"History database '{path}' is a directory.");
         int seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         var builder = new SqliteConnectionStringBuilder
         {
@@ -57,7 +57,7 @@ public sealed class HistoryDatabase : IDisposable
             db.Execute($"PRAGMA busy_timeout = {seconds * 1000}");
             string mode = db.Scalar<string>("PRAGMA journal_mode = WAL") ?? "";
             if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
-                throw new RunMemoryException($"History database '{path}' cannot use write-ahead logging (journal mode '{mode}').");
+                throw new RunHistoryException($"History database '{path}' cannot use write-ahead logging (journal mode '{mode}').");
             db.Execute("PRAGMA synchronous = NORMAL");
             db.Migrate(migrateTo ?? HistorySchema.CurrentVersion);
             return db;
@@ -74,13 +74,13 @@ public sealed class HistoryDatabase : IDisposable
         }
     }
 
-    internal static RunMemoryException Explain(string path, SqliteException ex) => ex.SqliteErrorCode switch
+    internal static RunHistoryException Explain(string path, SqliteException ex) => ex.SqliteErrorCode switch
     {
-        5 or 6 => new RunMemoryException($"History database '{path}' is in use by another run (it stayed locked for the whole wait); nothing was written to it. Try again when that run has finished.", ex),
-        26 => new RunMemoryException($"'{path}' is not an SQLite database, so it cannot be used as the history.", ex),
-        11 => new RunMemoryException($"History database '{path}' is corrupt ({ex.Message}); restore it from a backup or start a new one.", ex),
-        13 => new RunMemoryException($"History database '{path}': the disk is full ({ex.Message}).", ex),
-        _ => new RunMemoryException($"History database '{path}': {ex.Message}", ex),
+        5 or 6 => new RunHistoryException($"History database '{path}' is in use by another run (it stayed locked for the whole wait); nothing was written to it. Try again when that run has finished.", ex),
+        26 => new RunHistoryException($"'{path}' is not an SQLite database, so it cannot be used as the history.", ex),
+        11 => new RunHistoryException($"History database '{path}' is corrupt ({ex.Message}); restore it from a backup or start a new one.", ex),
+        13 => new RunHistoryException($"History database '{path}': the disk is full ({ex.Message}).", ex),
+        _ => new RunHistoryException($"History database '{path}': {ex.Message}", ex),
     };
 
     private void Migrate(int target)
@@ -90,7 +90,7 @@ public sealed class HistoryDatabase : IDisposable
         if (Scalar<long>("PRAGMA application_id") == HistorySchema.ApplicationId && Scalar<long>("PRAGMA user_version") is var current && current >= target)
         {
             if (current > HistorySchema.CurrentVersion)
-                throw new RunMemoryException($"History database '{Path}' has schema version {current}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
+                throw new RunHistoryException($"History database '{Path}' has schema version {current}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
             SchemaVersion = (int)current;
             return;
         }
@@ -100,9 +100,9 @@ public sealed class HistoryDatabase : IDisposable
         int version = (int)Scalar<long>("PRAGMA user_version");
         long tables = Scalar<long>("SELECT count(*) FROM sqlite_schema");
         if (appId != HistorySchema.ApplicationId && (appId != 0 || tables > 0))
-            throw new RunMemoryException($"'{Path}' is an SQLite database but not a PcapViz history (application_id {appId.ToString(CultureInfo.InvariantCulture)}); it is left as it is.");
+            throw new RunHistoryException($"'{Path}' is an SQLite database but not a PcapViz history (application_id {appId.ToString(CultureInfo.InvariantCulture)}); it is left as it is.");
         if (version > HistorySchema.CurrentVersion)
-            throw new RunMemoryException($"History database '{Path}' has schema version {version}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
+            throw new RunHistoryException($"History database '{Path}' has schema version {version}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
         for (int v = version; v < target; v++)
         {
             Execute(HistorySchema.Migrations[v], tx);
@@ -244,7 +244,7 @@ public sealed class RunTransaction : IDisposable
 
     /// <summary>What tonight's run adds to the report. Reads only.</summary>
     /// <param name="newWindowDays">Only indicators not seen in the runs of the last N days count as new; null: since the history began.</param>
-    public RunMemory Recall(RunResult run, string databaseName, int? newWindowDays, int trendRuns, CancellationToken cancellationToken = default)
+    public RunHistory Recall(RunResult run, string databaseName, int? newWindowDays, int trendRuns, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         long? existing = _db.Scalar<long?>("SELECT run_id FROM run WHERE run_key = $k", _tx, ("$k", HistoryDatabase.RunKey(run)));
@@ -320,7 +320,7 @@ public sealed class RunTransaction : IDisposable
         trend.Add(point);
 
         static List<NewIndicator> OfKind(List<NewIndicator> all, IndicatorKind k) => all.Where(n => n.Kind == k).ToList();
-        return new RunMemory
+        return new RunHistory
         {
             Database = databaseName,
             RunsBefore = runsBefore,

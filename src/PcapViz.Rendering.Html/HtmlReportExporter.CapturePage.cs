@@ -88,8 +88,8 @@ public sealed partial class HtmlReportExporter
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
         globals["page"] = page;
-        globals["memory"] = MemoryModels.For(run, capture, options);
-        return RenderPage("capture.html", globals, options, "../../", run.Memory is not null, cancellationToken);
+        globals["history"] = HistoryModels.For(run, capture, options);
+        return RenderPage("capture.html", globals, options, "../../", run.History is not null, cancellationToken);
     }
 
     /// <summary>Links from an address or name to its row on the pivot page, with "seen in N captures".</summary>

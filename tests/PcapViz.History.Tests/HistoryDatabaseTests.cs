@@ -77,7 +77,7 @@ public sealed class HistoryDatabaseTests
             cmd.CommandText = $"PRAGMA application_id = {HistorySchema.ApplicationId}; PRAGMA user_version = 99; CREATE TABLE x (y);";
             cmd.ExecuteNonQuery();
         }
-        var ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(newer, TimeSpan.FromSeconds(1)));
+        var ex = Assert.Throws<RunHistoryException>(() => HistoryDatabase.Open(newer, TimeSpan.FromSeconds(1)));
         Assert.Contains("schema version 99, newer than this PcapViz knows", ex.Message, StringComparison.Ordinal);
 
         string foreign = t.File("foreign.db");
@@ -88,14 +88,14 @@ public sealed class HistoryDatabaseTests
             cmd.CommandText = "CREATE TABLE invoices (n); INSERT INTO invoices VALUES (1);";
             cmd.ExecuteNonQuery();
         }
-        ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(foreign, TimeSpan.FromSeconds(1)));
+        ex = Assert.Throws<RunHistoryException>(() => HistoryDatabase.Open(foreign, TimeSpan.FromSeconds(1)));
         Assert.Contains("not a PcapViz history", ex.Message, StringComparison.Ordinal);
         Assert.Equal(["1"], Sql.Rows(foreign, "SELECT n FROM invoices"));
         Assert.Equal(["0"], Sql.Rows(foreign, "PRAGMA user_version"));
 
         string text = t.File("text.db");
         File.WriteAllText(text, "this is not a database at all, just some text that is long enough to have a header\n");
-        ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(text, TimeSpan.FromSeconds(1)));
+        ex = Assert.Throws<RunHistoryException>(() => HistoryDatabase.Open(text, TimeSpan.FromSeconds(1)));
         Assert.Contains("is not an SQLite database", ex.Message, StringComparison.Ordinal);
     }
 
@@ -222,7 +222,7 @@ public sealed class HistoryDatabaseTests
 
         using (var second = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1)))
         {
-            var ex = Assert.Throws<RunMemoryException>(() => second.BeginRun());
+            var ex = Assert.Throws<RunHistoryException>(() => second.BeginRun());
             Assert.Contains("is in use by another run", ex.Message, StringComparison.Ordinal);
         }
         // An analyst's reader is not blocked by a run in progress (WAL).

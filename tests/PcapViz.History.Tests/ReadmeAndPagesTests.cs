@@ -137,7 +137,7 @@ public sealed partial class ReadmeAndPagesTests
             string html = File.ReadAllText(page);
             Assert.DoesNotContain("watchlist", html, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("new-since", html, StringComparison.Ordinal);
-            Assert.DoesNotContain("Nightly memory", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("History and watchlists", html, StringComparison.Ordinal);
         }
         string index = File.ReadAllText(Path.Combine(t.File("memory"), "index.html"));
         Assert.Contains(".watchlist-hits { border: 2px solid var(--err)", index, StringComparison.Ordinal);

@@ -61,7 +61,7 @@ internal static class Model
         };
     }
 
-    public static RunMemory Recall(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
+    public static RunHistory Recall(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
     {
         using var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var tx = h.BeginRun();
@@ -69,7 +69,7 @@ internal static class Model
     }
 
     /// <summary>Recall then record, as a run does: returns what the report would have shown.</summary>
-    public static RunMemory Night(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
+    public static RunHistory Night(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
     {
         using var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var tx = h.BeginRun();

@@ -68,11 +68,11 @@ public sealed record TrendDeviation(string Metric, double Tonight, double Median
 public sealed record WatchlistProblem(string List, int Line, string Message);
 
 /// <summary>
-/// What the nightly memory adds to a run: watchlist hits (with or without a history database) and, with a
+/// What the history and watchlists adds to a run: watchlist hits (with or without a history database) and, with a
 /// database, what is new since the history began, and the trend across recent runs. Computed read-only before
 /// rendering; renderers show it, it never changes a per-capture number.
 /// </summary>
-public sealed record RunMemory
+public sealed record RunHistory
 {
     /// <summary>What "new" means tonight, as pages and PDFs say it: "never seen since the history began (2024-03-01,
     /// 12 earlier runs)", or "not seen in any run of the 30 days before this one" with --new-window.</summary>
