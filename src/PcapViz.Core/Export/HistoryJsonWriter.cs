@@ -11,14 +11,17 @@ namespace PcapViz.Export;
 internal static class HistoryJsonWriter
 {
     public const string FileName = "history.json";
-    public const int SchemaVersion = 1;
+    /// <summary>2: <c>tool</c> (name and version) as in every JSON file PcapViz writes, and each trend point's
+    /// <c>nxdomainStatus</c>; 1 had neither.</summary>
+    public const int SchemaVersion = 2;
 
-    public static void Write(Stream stream, RunHistory history)
+    public static void Write(Stream stream, RunHistory history, string toolVersion)
     {
         ArgumentNullException.ThrowIfNull(history);
         JsonOut.WriteDocument(stream, w =>
         {
             w.WriteNumber("schemaVersion", SchemaVersion);
+            w.WriteTool(toolVersion);
             w.WriteStringOrNull("database", history.Database);
             w.WriteNumber("runsBefore", history.RunsBefore);
             w.WriteStringOrNull("historyBeganUtc",

@@ -132,7 +132,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             failures = Export(run, sink, carried, runCarried, cancellationToken);
             if (failures.Count == 0 && run.History is not null)
                 using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
-                    HistoryJsonWriter.Write(historyJson, run.History);
+                    HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
             if (failures.Count == 0 && request.Incremental)
                 IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
             if (failures.Count == 0) request.ExtraOutputs?.Invoke(sink, run);

@@ -178,7 +178,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         _observer.RenderFinished();
         if (allFailures.Count == 0 && run.History is not null)
             using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
-                HistoryJsonWriter.Write(historyJson, run.History);
+                HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
         if (allFailures.Count == 0) report.ExtraOutputs?.Invoke(sink, run);
         return allFailures;
     }
