@@ -50,17 +50,7 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand($"""
-            PcapViz {ToolVersion}: turns a directory of pcap/pcapng captures (plain or gzip) into a report bundle:
-            source-IP occurrence, DNS lookups and bytes over time, as HTML, PDF, JSON and CSV.
-
-            {ExitCodeHelp}
-            """);
-        root.Subcommands.Add(ReportCommand(stdout, stderr));
-        root.Subcommands.Add(VerifyCommand(stdout, stderr));
-        root.Subcommands.Add(PlanCommand(stdout, stderr));
-        root.Subcommands.Add(MergeCommand(stdout, stderr));
-        root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
+        var root = Root(stdout, stderr);
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
         // An option or command that does not exist is named as such, with the closest valid one, before anything runs
@@ -82,6 +72,23 @@ public static class CliApp
             stdout.WriteLine(ReportHelpEpilogue);
         // System.CommandLine reports parse errors with exit code 1, which is our usage-error code too.
         return code;
+    }
+
+    /// <summary>Every command and option of `pcapviz` (tests walk it to check how each option parses).</summary>
+    internal static RootCommand Root(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand($"""
+            PcapViz {ToolVersion}: turns a directory of pcap/pcapng captures (plain or gzip) into a report bundle:
+            source-IP occurrence, DNS lookups and bytes over time, as HTML, PDF, JSON and CSV.
+
+            {ExitCodeHelp}
+            """);
+        root.Subcommands.Add(ReportCommand(stdout, stderr));
+        root.Subcommands.Add(VerifyCommand(stdout, stderr));
+        root.Subcommands.Add(PlanCommand(stdout, stderr));
+        root.Subcommands.Add(MergeCommand(stdout, stderr));
+        root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
+        return root;
     }
 
     /// <summary>"pcapviz", "pcapviz report", "pcapviz history show": the command the parse ended in.</summary>
@@ -390,10 +397,12 @@ public static class CliApp
 
     private static Command VerifyCommand(TextWriter stdout, TextWriter stderr)
     {
-        var bundle = new Argument<string[]>("bundle") { Description = "Bundle directory (the one holding manifest.json); with --chain, several, oldest first.", Arity = ArgumentArity.OneOrMore };
+        var bundle = new Argument<string[]>("bundle") { Description = "Bundle directory (the one holding manifest.json); with --chain, several, oldest first. With --inputs or --recompute (and no --chain), the input roots may follow the bundle, when the captures are not where the manifest's roots point.", Arity = ArgumentArity.OneOrMore };
         var key = new Option<string?>("--key") { Description = "ECDSA P-256 public key (PEM) whose signature manifest.json.sig must carry." };
         var chain = new Option<bool>("--chain") { Description = "The bundles are one archived series, oldest first: each must record (report --chain) the manifest before it, so a removed or rewritten night is detected." };
-        var inputs = new Option<string[]>("--inputs") { Description = "Re-hash the original captures against the manifest. Optional: the input roots, when they are not where the manifest's roots point (relative to the current directory).", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = true };
+        // --inputs takes no value, so `verify --inputs B` and `verify B --inputs` mean the same (with an optional value it
+        // took B as an input root and then missed the bundle); input roots, when given, are the positionals after the bundle.
+        var inputs = new Option<bool>("--inputs") { Description = "Re-hash the original captures against the manifest: found where the manifest's roots point, or under the roots given after the bundle (relative to the current directory)." };
         var recompute = new Option<bool>("--recompute") { Description = "Analyse the original captures again and compare every data file (analysis.json, CSV) byte for byte. Implies finding the inputs as --inputs does." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Captures analysed at once with --recompute.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("verify", $"""
@@ -407,10 +416,17 @@ public static class CliApp
         {
             var bundles = parse.GetValue(bundle) ?? [];
             bool isChain = parse.GetValue(chain);
+            bool checkInputs = parse.GetValue(inputs);
+            bool recomputeAll = parse.GetValue(recompute);
+            string[] givenRoots = [];
             if (bundles.Length > 1 && !isChain)
             {
-                stderr.WriteLine("pcapviz: verify takes one bundle (several only with --chain).");
-                return ExitCodes.Fatal;
+                if (!checkInputs && !recomputeAll)
+                {
+                    stderr.WriteLine("pcapviz: verify takes one bundle (several only with --chain; input roots only with --inputs or --recompute).");
+                    return ExitCodes.Fatal;
+                }
+                (bundles, givenRoots) = (bundles[..1], bundles[1..]);
             }
             string? keyError = null;
             using var publicKey = parse.GetValue(key) is { } keyPath ? ManifestSignature.TryLoadKey(keyPath, out keyError) : null;
@@ -419,8 +435,6 @@ public static class CliApp
                 stderr.WriteLine($"pcapviz: --key: {Terminal.Safe(keyError)}");
                 return ExitCodes.Fatal;
             }
-            bool checkInputs = parse.GetResult(inputs) is not null;
-            bool recomputeAll = parse.GetValue(recompute);
             var reports = isChain
                 ? BundleVerifier.VerifyChain(bundles, publicKey)
                 : [(bundles[0], BundleVerifier.Verify(bundles[0], publicKey))];
@@ -437,7 +451,7 @@ public static class CliApp
                 var problems = report.Problems.ToList();
                 if (checkInputs || recomputeAll)
                 {
-                    var roots = parse.GetValue(inputs) is { Length: > 0 } given ? given : report.Manifest!.Roots;
+                    var roots = givenRoots.Length > 0 ? givenRoots : report.Manifest!.Roots;
                     if (checkInputs) problems.AddRange(BundleEvidence.VerifyInputs(report.Manifest!, roots));
                     if (recomputeAll) problems.AddRange(BundleEvidence.Recompute(Path.GetFullPath(path), report.Manifest!, roots, ToolVersion, Math.Clamp(parse.GetValue(jobs), 1, 256)));
                 }
