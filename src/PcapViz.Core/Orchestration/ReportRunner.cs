@@ -39,21 +39,12 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             return new RunOutcome(ExitCodes.NoInput, null, [message], 0);
         }
 
-        // Checks the output (ours to replace? writable?) and takes the lock before any work is done.
-        using var transaction = BundleTransaction.TryBegin(request.OutputDirectory, out string? bundleError);
-        if (transaction is null) return Fatal([bundleError!]);
-
-        // The history is opened (and held) before any work, so a database in use by another run is reported at once.
-        IRunHistorySession? history;
-        try
-        {
-            history = request.History?.Open(_observer, cancellationToken);
-        }
-        catch (RunHistoryException ex)
-        {
-            return Fatal([ex.Message]);
-        }
-        using var historySession = history;
+        // Checks the output (ours to replace? writable?) and takes its lock, then the history's, before any work is
+        // done, so an output or a database in use by another run is reported at once (RunLocks: the one order).
+        using var locks = RunLocks.TryTake(request.OutputDirectory, request.History, _observer, cancellationToken, out string? lockError);
+        if (locks is null) return Fatal([lockError!]);
+        var transaction = locks.Bundle;
+        var history = locks.History;
 
         var previous = request.Incremental ? PreviousBundle.Of(transaction, request.Signer, _observer) : PreviousBundle.None;
         var cache = request.Incremental ? IncrementalCache.Load(previous, _observer) : IncrementalCache.Empty;

@@ -76,20 +76,6 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
         var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped) { Context = context };
 
-        // The merge is the one step of a sharded run that reads and writes the history (shards never do), so one
-        // database serves a cluster: open before rendering, recall read-only, record after the bundle is in place.
-        IRunHistorySession? history;
-        try
-        {
-            history = report.History?.Open(_observer, cancellationToken);
-            if (history is not null) run = run with { History = history.Recall(run, cancellationToken) };
-        }
-        catch (RunHistoryException ex)
-        {
-            return Fatal([ex.Message]);
-        }
-        using var historySession = history;
-
         string target = Path.GetFullPath(report.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
         foreach (var shard in request.Shards)
         {
@@ -98,8 +84,21 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                 return Fatal([$"The shard {shard.Name} lies inside the output directory '{target}'."]);
         }
 
-        using var transaction = BundleTransaction.TryBegin(target, out string? bundleError);
-        if (transaction is null) return Fatal([bundleError!]);
+        // The bundle's lock, then the history's, in the order a report run takes them (RunLocks). The merge is the one
+        // step of a sharded run that reads and writes the history (shards never do), so one database serves a
+        // cluster: recall read-only before rendering, record after the bundle is in place.
+        using var locks = RunLocks.TryTake(target, report.History, _observer, cancellationToken, out string? lockError);
+        if (locks is null) return Fatal([lockError!]);
+        var transaction = locks.Bundle;
+        var history = locks.History;
+        try
+        {
+            if (history is not null) run = run with { History = history.Recall(run, cancellationToken) };
+        }
+        catch (RunHistoryException ex)
+        {
+            return Fatal([ex.Message]);
+        }
         List<ExporterFailure> failures;
         try
         {
