@@ -8,7 +8,7 @@ using PcapViz.History;
 using PcapViz.Model;
 using PcapViz.Orchestration;
 
-// Nightly-memory measurements (printed as Markdown):
+// History measurements (printed as Markdown):
 //  1. watchlist of 100,000 entries: parse time, and lookups per second for names and addresses;
 //  2. 365 simulated nights into one history database: time of the history step (recall + record) per night,
 //     night 1 against night 365, and the database size;
@@ -27,7 +27,7 @@ void Out(string line)
     sb.AppendLine(line);
 }
 
-Out($"# Nightly memory benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+Out($"# History and watchlists benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
 Out("");
 
 // 1. Watchlist of 100,000 entries.

@@ -50,17 +50,7 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand($"""
-            PcapViz {ToolVersion}: turns a directory of pcap/pcapng captures (plain or gzip) into a report bundle:
-            source-IP occurrence, DNS lookups and bytes over time, as HTML, PDF, JSON and CSV.
-
-            {ExitCodeHelp}
-            """);
-        root.Subcommands.Add(ReportCommand(stdout, stderr));
-        root.Subcommands.Add(VerifyCommand(stdout, stderr));
-        root.Subcommands.Add(PlanCommand(stdout, stderr));
-        root.Subcommands.Add(MergeCommand(stdout, stderr));
-        root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
+        var root = Root(stdout, stderr);
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
         // An option or command that does not exist is named as such, with the closest valid one, before anything runs
@@ -82,6 +72,23 @@ public static class CliApp
             stdout.WriteLine(ReportHelpEpilogue);
         // System.CommandLine reports parse errors with exit code 1, which is our usage-error code too.
         return code;
+    }
+
+    /// <summary>Every command and option of `pcapviz` (tests walk it to check how each option parses).</summary>
+    internal static RootCommand Root(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand($"""
+            PcapViz {ToolVersion}: turns a directory of pcap/pcapng captures (plain or gzip) into a report bundle:
+            source-IP occurrence, DNS lookups and bytes over time, as HTML, PDF, JSON and CSV.
+
+            {ExitCodeHelp}
+            """);
+        root.Subcommands.Add(ReportCommand(stdout, stderr));
+        root.Subcommands.Add(VerifyCommand(stdout, stderr));
+        root.Subcommands.Add(PlanCommand(stdout, stderr));
+        root.Subcommands.Add(MergeCommand(stdout, stderr));
+        root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
+        return root;
     }
 
     /// <summary>"pcapviz", "pcapviz report", "pcapviz history show": the command the parse ended in.</summary>
@@ -164,8 +171,8 @@ public static class CliApp
                 else chainSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(chainBytes!));
             }
             var generated = GenerationTime(errors);
-            var memoryOptions = new List<KeyValuePair<string, string>>();
-            var memory = HistoryCli.Build(parse, errors, memoryOptions);
+            var historyOptions = new List<KeyValuePair<string, string>>();
+            var history = HistoryCli.Build(parse, errors, historyOptions);
             if (settings?.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
                 errors.Add("--fail-on watchlist needs at least one --watchlist.");
             var suffixes = Context.PublicSuffixList.Embedded;
@@ -194,7 +201,7 @@ public static class CliApp
             var contextOptions = new List<KeyValuePair<string, string>>();
             if (parse.GetValue(publicSuffixList) is not null) contextOptions.Add(new("publicSuffixList", suffixes.Version));
             if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
-            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. memoryOptions];
+            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
             var request = (settings with { ManifestOptions = manifestOptions }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
             request = request with
@@ -204,7 +211,7 @@ public static class CliApp
                 Incremental = parse.GetValue(incremental),
                 FollowExternalLinks = external,
                 OptionsForManifest = manifestOptions,
-                Memory = memory,
+                History = history,
                 AllowEmpty = parse.GetValue(allowEmpty),
                 MemoryBudget = memoryBudget,
                 Signer = signer,
@@ -365,8 +372,8 @@ public static class CliApp
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            var memoryOptions = new List<KeyValuePair<string, string>>();
-            var memory = HistoryCli.Build(parse, errors, memoryOptions);
+            var historyOptions = new List<KeyValuePair<string, string>>();
+            var history = HistoryCli.Build(parse, errors, historyOptions);
             int jobCount = parse.GetValue(jobs);
             if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
@@ -385,9 +392,9 @@ public static class CliApp
                 stderr.WriteLine($"pcapviz: nothing was merged ({Names.Count(errors.Count, "problem")}).");
                 return ExitCodes.Fatal;
             }
-            // The memory options join the plan's in manifest.json as a single-machine run lists them, so the merged
+            // The history options join the plan's in manifest.json as a single-machine run lists them, so the merged
             // bundle is byte for byte the one `report --history` writes.
-            var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. memoryOptions] })
+            var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. historyOptions] })
                 .ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount, MemoryBudget = memoryBudget };
             if (policy is not null) request = request with { FailOn = policy.Value };
             if (request.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
@@ -395,7 +402,7 @@ public static class CliApp
                 stderr.WriteLine("pcapviz: --fail-on watchlist needs at least one --watchlist.");
                 return ExitCodes.Fatal;
             }
-            request = request with { Memory = memory };
+            request = request with { History = history };
             var verbosity = parse.GetValue(quiet) ? Verbosity.Quiet : parse.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal;
             return ReportExecution.Merge(new MergeRequest(loaded, dirs, request), verbosity, stdout, stderr);
         });
@@ -411,10 +418,12 @@ public static class CliApp
 
     private static Command VerifyCommand(TextWriter stdout, TextWriter stderr)
     {
-        var bundle = new Argument<string[]>("bundle") { Description = "Bundle directory (the one holding manifest.json); with --chain, several, oldest first.", Arity = ArgumentArity.OneOrMore };
+        var bundle = new Argument<string[]>("bundle") { Description = "Bundle directory (the one holding manifest.json); with --chain, several, oldest first. With --inputs or --recompute (and no --chain), the input roots may follow the bundle, when the captures are not where the manifest's roots point.", Arity = ArgumentArity.OneOrMore };
         var key = new Option<string?>("--key") { Description = "ECDSA P-256 public key (PEM) whose signature manifest.json.sig must carry." };
         var chain = new Option<bool>("--chain") { Description = "The bundles are one archived series, oldest first: each must record (report --chain) the manifest before it, so a removed or rewritten night is detected." };
-        var inputs = new Option<string[]>("--inputs") { Description = "Re-hash the original captures against the manifest. Optional: the input roots, when they are not where the manifest's roots point (relative to the current directory).", Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = true };
+        // --inputs takes no value, so `verify --inputs B` and `verify B --inputs` mean the same (with an optional value it
+        // took B as an input root and then missed the bundle); input roots, when given, are the positionals after the bundle.
+        var inputs = new Option<bool>("--inputs") { Description = "Re-hash the original captures against the manifest: found where the manifest's roots point, or under the roots given after the bundle (relative to the current directory)." };
         var recompute = new Option<bool>("--recompute") { Description = "Analyse the original captures again and compare every data file (analysis.json, CSV) byte for byte. Implies finding the inputs as --inputs does." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Captures analysed at once with --recompute.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var command = new Command("verify", $"""
@@ -428,10 +437,17 @@ public static class CliApp
         {
             var bundles = parse.GetValue(bundle) ?? [];
             bool isChain = parse.GetValue(chain);
+            bool checkInputs = parse.GetValue(inputs);
+            bool recomputeAll = parse.GetValue(recompute);
+            string[] givenRoots = [];
             if (bundles.Length > 1 && !isChain)
             {
-                stderr.WriteLine("pcapviz: verify takes one bundle (several only with --chain).");
-                return ExitCodes.Fatal;
+                if (!checkInputs && !recomputeAll)
+                {
+                    stderr.WriteLine("pcapviz: verify takes one bundle (several only with --chain; input roots only with --inputs or --recompute).");
+                    return ExitCodes.Fatal;
+                }
+                (bundles, givenRoots) = (bundles[..1], bundles[1..]);
             }
             string? keyError = null;
             using var publicKey = parse.GetValue(key) is { } keyPath ? ManifestSignature.TryLoadKey(keyPath, out keyError) : null;
@@ -440,8 +456,6 @@ public static class CliApp
                 stderr.WriteLine($"pcapviz: --key: {Terminal.Safe(keyError)}");
                 return ExitCodes.Fatal;
             }
-            bool checkInputs = parse.GetResult(inputs) is not null;
-            bool recomputeAll = parse.GetValue(recompute);
             var reports = isChain
                 ? BundleVerifier.VerifyChain(bundles, publicKey)
                 : [(bundles[0], BundleVerifier.Verify(bundles[0], publicKey))];
@@ -458,7 +472,7 @@ public static class CliApp
                 var problems = report.Problems.ToList();
                 if (checkInputs || recomputeAll)
                 {
-                    var roots = parse.GetValue(inputs) is { Length: > 0 } given ? given : report.Manifest!.Roots;
+                    var roots = givenRoots.Length > 0 ? givenRoots : report.Manifest!.Roots;
                     if (checkInputs) problems.AddRange(BundleEvidence.VerifyInputs(report.Manifest!, roots));
                     if (recomputeAll) problems.AddRange(BundleEvidence.Recompute(Path.GetFullPath(path), report.Manifest!, roots, ToolVersion, Math.Clamp(parse.GetValue(jobs), 1, 256)));
                 }

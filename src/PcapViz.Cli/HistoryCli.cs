@@ -6,22 +6,22 @@ using PcapViz.Orchestration;
 
 namespace PcapViz.Cli;
 
-/// <summary>The nightly-memory options of `report` and the `history` command.</summary>
+/// <summary>The history options of `report` and the `history` command.</summary>
 internal static class HistoryCli
 {
     public static readonly Option<string?> History = new("--history") { Description = "History database (SQLite; created when missing): remembers every run, so the report shows what is new since the history began and the trend across runs." };
     public static readonly Option<string[]> Watchlists = new("--watchlist") { Description = "Watchlist file (repeatable): domains (their subdomains match too), addresses and CIDR ranges, one per line, optional label after the entry, '#' comments. Works without --history." };
     public static readonly Option<string?> NewWindow = new("--new-window") { Description = "With --history: count as new only what no run of the last N days saw, for example 30d (default: since the history began)." };
-    public static readonly Option<int> TrendRuns = new("--trend-runs") { Description = "With --history: runs shown in the trend, tonight included.", DefaultValueFactory = _ => NightlyMemoryOptions.DefaultTrendRuns };
-    public static readonly Option<int> Wait = new("--history-wait") { Description = "Seconds to wait for another run holding the history database before failing.", DefaultValueFactory = _ => (int)NightlyMemoryOptions.DefaultWait.TotalSeconds };
+    public static readonly Option<int> TrendRuns = new("--trend-runs") { Description = "With --history: runs shown in the trend, tonight included.", DefaultValueFactory = _ => NightlyHistoryOptions.DefaultTrendRuns };
+    public static readonly Option<int> Wait = new("--history-wait") { Description = "Seconds to wait for another run holding the history database before failing.", DefaultValueFactory = _ => (int)NightlyHistoryOptions.DefaultWait.TotalSeconds };
 
     public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, Wait];
 
-    /// <summary>Whether any memory option was given explicitly.</summary>
+    /// <summary>Whether any history option was given explicitly.</summary>
     public static bool Given(ParseResult parse) => ReportOptions.Any(o => parse.GetResult(o) is { Implicit: false });
 
-    /// <summary>Validates the memory options; null when neither --history nor --watchlist was given.</summary>
-    public static IRunMemory? Build(ParseResult parse, List<string> errors, List<KeyValuePair<string, string>> manifestOptions)
+    /// <summary>Validates the history options; null when neither --history nor --watchlist was given.</summary>
+    public static IRunHistory? Build(ParseResult parse, List<string> errors, List<KeyValuePair<string, string>> manifestOptions)
     {
         string? history = parse.GetValue(History);
         string[] lists = parse.GetValue(Watchlists) ?? [];
@@ -58,7 +58,7 @@ internal static class HistoryCli
         manifestOptions.Add(new("watchlists", string.Join(';', lists.Select(Path.GetFileName))));
         manifestOptions.Add(new("newWindow", windowDays is int w ? w.ToString(CultureInfo.InvariantCulture) + "d" : ""));
         manifestOptions.Add(new("trendRuns", trend.ToString(CultureInfo.InvariantCulture)));
-        return new NightlyMemory(new NightlyMemoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait)), Watchlist.Combine(loaded), lists.Length > 0);
+        return new NightlyHistory(new NightlyHistoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait)), Watchlist.Combine(loaded), lists.Length > 0);
     }
 
     public static Command HistoryCommand(TextWriter stdout, TextWriter stderr)
@@ -152,7 +152,7 @@ internal static class HistoryCli
         {
             return action();
         }
-        catch (RunMemoryException ex)
+        catch (RunHistoryException ex)
         {
             stderr.WriteLine($"pcapviz: {Terminal.Safe(ex.Message)}");
             return ExitCodes.Fatal;

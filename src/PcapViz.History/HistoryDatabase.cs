@@ -39,8 +39,8 @@ public sealed class HistoryDatabase : IDisposable
     public static HistoryDatabase Open(string path, TimeSpan wait, bool create = true, int? migrateTo = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!create && !File.Exists(path)) throw new RunMemoryException($"History database '{path}' does not exist.");
-        if (Directory.Exists(path)) throw new RunMemoryException($"History database '{path}' is a directory.");
+        if (!create && !File.Exists(path)) throw new RunHistoryException($"History database '{path}' does not exist.");
+        if (Directory.Exists(path)) throw new RunHistoryException($"History database '{path}' is a directory.");
         int seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         var builder = new SqliteConnectionStringBuilder
         {
@@ -57,7 +57,7 @@ public sealed class HistoryDatabase : IDisposable
             db.Execute($"PRAGMA busy_timeout = {seconds * 1000}");
             string mode = db.Scalar<string>("PRAGMA journal_mode = WAL") ?? "";
             if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
-                throw new RunMemoryException($"History database '{path}' cannot use write-ahead logging (journal mode '{mode}').");
+                throw new RunHistoryException($"History database '{path}' cannot use write-ahead logging (journal mode '{mode}').");
             db.Execute("PRAGMA synchronous = NORMAL");
             db.Migrate(migrateTo ?? HistorySchema.CurrentVersion);
             return db;
@@ -74,13 +74,13 @@ public sealed class HistoryDatabase : IDisposable
         }
     }
 
-    internal static RunMemoryException Explain(string path, SqliteException ex) => ex.SqliteErrorCode switch
+    internal static RunHistoryException Explain(string path, SqliteException ex) => ex.SqliteErrorCode switch
     {
-        5 or 6 => new RunMemoryException($"History database '{path}' is in use by another run (it stayed locked for the whole wait); nothing was written to it. Try again when that run has finished.", ex),
-        26 => new RunMemoryException($"'{path}' is not an SQLite database, so it cannot be used as the history.", ex),
-        11 => new RunMemoryException($"History database '{path}' is corrupt ({ex.Message}); restore it from a backup or start a new one.", ex),
-        13 => new RunMemoryException($"History database '{path}': the disk is full ({ex.Message}).", ex),
-        _ => new RunMemoryException($"History database '{path}': {ex.Message}", ex),
+        5 or 6 => new RunHistoryException($"History database '{path}' is in use by another run (it stayed locked for the whole wait); nothing was written to it. Try again when that run has finished.", ex),
+        26 => new RunHistoryException($"'{path}' is not an SQLite database, so it cannot be used as the history.", ex),
+        11 => new RunHistoryException($"History database '{path}' is corrupt ({ex.Message}); restore it from a backup or start a new one.", ex),
+        13 => new RunHistoryException($"History database '{path}': the disk is full ({ex.Message}).", ex),
+        _ => new RunHistoryException($"History database '{path}': {ex.Message}", ex),
     };
 
     private void Migrate(int target)
@@ -90,7 +90,7 @@ public sealed class HistoryDatabase : IDisposable
         if (Scalar<long>("PRAGMA application_id") == HistorySchema.ApplicationId && Scalar<long>("PRAGMA user_version") is var current && current >= target)
         {
             if (current > HistorySchema.CurrentVersion)
-                throw new RunMemoryException($"History database '{Path}' has schema version {current}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
+                throw new RunHistoryException($"History database '{Path}' has schema version {current}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
             SchemaVersion = (int)current;
             return;
         }
@@ -100,18 +100,69 @@ public sealed class HistoryDatabase : IDisposable
         int version = (int)Scalar<long>("PRAGMA user_version");
         long tables = Scalar<long>("SELECT count(*) FROM sqlite_schema");
         if (appId != HistorySchema.ApplicationId && (appId != 0 || tables > 0))
-            throw new RunMemoryException($"'{Path}' is an SQLite database but not a PcapViz history (application_id {appId.ToString(CultureInfo.InvariantCulture)}); it is left as it is.");
+            throw new RunHistoryException($"'{Path}' is an SQLite database but not a PcapViz history (application_id {appId.ToString(CultureInfo.InvariantCulture)}); it is left as it is.");
         if (version > HistorySchema.CurrentVersion)
-            throw new RunMemoryException($"History database '{Path}' has schema version {version}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
+            throw new RunHistoryException($"History database '{Path}' has schema version {version}, newer than this PcapViz knows ({HistorySchema.CurrentVersion}); use a newer PcapViz.");
         for (int v = version; v < target; v++)
         {
             Execute(HistorySchema.Migrations[v], tx);
+            if (v + 1 == HistorySchema.DomainsBackfilledAt) BackfillDomains(tx);
             Execute($"PRAGMA user_version = {v + 1}", tx);
         }
         if (appId == 0) Execute($"PRAGMA application_id = {HistorySchema.ApplicationId}", tx);
         tx.Commit();
         Active = null;
         SchemaVersion = Math.Max(version, target);
+    }
+
+    /// <summary>
+    /// Registered domains for a history recorded before they were stored: each recorded name is grouped under its
+    /// registered domain (the shipped Public Suffix List), and the domain takes the earliest first sighting and the
+    /// latest last sighting of its names, and per capture the sum of their counts. So the first night after the
+    /// upgrade does not report every registered domain as new.
+    /// </summary>
+    private void BackfillDomains(SqliteTransaction tx)
+    {
+        var domains = new SortedDictionary<string, (long FirstRun, long LastRun, long? FirstNs, long? LastNs)>(StringComparer.Ordinal);
+        var domainOf = new Dictionary<long, string>();
+        using (var cmd = Command("SELECT indicator_id, value, first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns FROM indicator WHERE kind = 'name'", tx))
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                string domain = PcapViz.Context.RegisteredDomains.Of(reader.GetString(1), PcapViz.Context.PublicSuffixList.Embedded);
+                domainOf[reader.GetInt64(0)] = domain;
+                long? firstNs = reader.IsDBNull(4) ? null : reader.GetInt64(4), lastNs = reader.IsDBNull(5) ? null : reader.GetInt64(5);
+                domains[domain] = domains.TryGetValue(domain, out var d)
+                    ? (Math.Min(d.FirstRun, reader.GetInt64(2)), Math.Max(d.LastRun, reader.GetInt64(3)), Min(d.FirstNs, firstNs), Max(d.LastNs, lastNs))
+                    : (reader.GetInt64(2), reader.GetInt64(3), firstNs, lastNs);
+            }
+        }
+        var counts = new SortedDictionary<(string Sha, string Domain), long>();
+        using (var cmd = Command("SELECT ci.sha256, ci.indicator_id, ci.count FROM capture_indicator ci JOIN indicator i ON i.indicator_id = ci.indicator_id WHERE i.kind = 'name'", tx))
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var key = (reader.GetString(0), domainOf[reader.GetInt64(1)]);
+                counts[key] = counts.GetValueOrDefault(key) + reader.GetInt64(2);
+            }
+        }
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (domain, d) in domains)
+        {
+            ids[domain] = Scalar<long>(
+                "INSERT INTO indicator (kind, value, first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns) " +
+                "VALUES ('domain', $value, $firstRun, $lastRun, $firstNs, $lastNs) " +
+                "ON CONFLICT (kind, value) DO UPDATE SET value = excluded.value RETURNING indicator_id", tx,
+                ("$value", domain), ("$firstRun", d.FirstRun), ("$lastRun", d.LastRun), ("$firstNs", d.FirstNs), ("$lastNs", d.LastNs));
+        }
+        foreach (var ((sha, domain), count) in counts)
+            Execute("INSERT OR IGNORE INTO capture_indicator (sha256, indicator_id, count) VALUES ($sha, $id, $count)", tx,
+                ("$sha", sha), ("$id", ids[domain]), ("$count", count));
+
+        static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+        static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
     }
 
     /// <summary>Takes the write lock for a run. Dispose without commit leaves the history as it was.</summary>
@@ -193,7 +244,7 @@ public sealed class RunTransaction : IDisposable
 
     /// <summary>What tonight's run adds to the report. Reads only.</summary>
     /// <param name="newWindowDays">Only indicators not seen in the runs of the last N days count as new; null: since the history began.</param>
-    public RunMemory Recall(RunResult run, string databaseName, int? newWindowDays, int trendRuns, CancellationToken cancellationToken = default)
+    public RunHistory Recall(RunResult run, string databaseName, int? newWindowDays, int trendRuns, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         long? existing = _db.Scalar<long?>("SELECT run_id FROM run WHERE run_key = $k", _tx, ("$k", HistoryDatabase.RunKey(run)));
@@ -249,26 +300,27 @@ public sealed class RunTransaction : IDisposable
 
         var trend = new List<TrendPoint>();
         using (var cmd = _db.Command(
-                   "SELECT run_id, run_epoch, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, dns_queries, nxdomain_queries " +
+                   "SELECT run_id, run_epoch, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, nxdomain_status, nxdomain_responses, dns_responses " +
                    "FROM run WHERE run_id < $r ORDER BY run_id DESC LIMIT $n", _tx, ("$r", before), ("$n", Math.Max(0, trendRuns - 1))))
         using (var reader = cmd.ExecuteReader())
         {
             while (reader.Read())
             {
-                double? share = reader.IsDBNull(9) || reader.GetInt64(8) == 0 ? null : (double)reader.GetInt64(9) / reader.GetInt64(8);
+                bool counted = reader.GetString(8) == "counted";
+                double? share = counted ? DnsShares.Nxdomain(reader.GetInt64(9), reader.GetInt64(10)) : null;
                 trend.Add(new TrendPoint(reader.GetInt64(0), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(1)), reader.GetInt32(2), reader.GetInt32(3),
-                    reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), share, false));
+                    reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), share, false) { NxdomainCounted = counted });
             }
         }
         trend.Reverse();
         var stats = RunStats.Of(run);
         var point = new TrendPoint(existing ?? 0, run.Info.GeneratedUtc, stats.Captures, stats.FailedCaptures, stats.Packets, stats.IpBytes,
-            stats.DistinctSources, stats.DistinctNames, stats.NxdomainQueries is long nx && stats.DnsQueries > 0 ? (double)nx / stats.DnsQueries : null, true);
+            stats.DistinctSources, stats.DistinctNames, DnsShares.Nxdomain(stats.NxdomainResponses, stats.DnsResponses), true);
         var deviations = Deviations(trend, point);
         trend.Add(point);
 
         static List<NewIndicator> OfKind(List<NewIndicator> all, IndicatorKind k) => all.Where(n => n.Kind == k).ToList();
-        return new RunMemory
+        return new RunHistory
         {
             Database = databaseName,
             RunsBefore = runsBefore,
@@ -316,7 +368,7 @@ public sealed class RunTransaction : IDisposable
         Add("ipBytes", p => p.IpBytes);
         Add("distinctSources", p => p.DistinctSources);
         Add("distinctNames", p => p.DistinctNames);
-        Add("nxdomainShare", p => p.NxdomainShare);
+        Add(Names.NxdomainShareMetric, p => p.NxdomainShare); // runs whose share is unknown (or had no responses) are left out of the median
         Add("failedCaptures", p => p.FailedCaptures);
         return result;
     }
@@ -340,11 +392,13 @@ public sealed class RunTransaction : IDisposable
         var stats = RunStats.Of(run);
         long epoch = run.Info.GeneratedUtc.ToUnixTimeSeconds();
         long runId = _db.Scalar<long>(
-            "INSERT INTO run (run_key, run_utc, run_epoch, tool_version, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, dns_queries, nxdomain_queries) " +
-            "VALUES ($key, $utc, $epoch, $tool, $captures, $failed, $packets, $ipBytes, $sources, $names, $queries, $nx) RETURNING run_id", _tx,
+            "INSERT INTO run (run_key, run_utc, run_epoch, tool_version, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, dns_queries, " +
+            "nxdomain_responses, dns_responses, nxdomain_status) " +
+            "VALUES ($key, $utc, $epoch, $tool, $captures, $failed, $packets, $ipBytes, $sources, $names, $queries, $nx, $responses, 'counted') RETURNING run_id", _tx,
             ("$key", key), ("$utc", TimeFormat.IsoUtcSeconds(epoch)), ("$epoch", epoch), ("$tool", run.Info.ToolVersion),
             ("$captures", stats.Captures), ("$failed", stats.FailedCaptures), ("$packets", stats.Packets), ("$ipBytes", stats.IpBytes),
-            ("$sources", stats.DistinctSources), ("$names", stats.DistinctNames), ("$queries", stats.DnsQueries), ("$nx", stats.NxdomainQueries));
+            ("$sources", stats.DistinctSources), ("$names", stats.DistinctNames), ("$queries", stats.DnsQueries), ("$nx", stats.NxdomainResponses),
+            ("$responses", stats.DnsResponses));
 
         using var runCapture = _db.Command("INSERT OR IGNORE INTO run_capture (run_id, capture_id, path, sha256) VALUES ($run, $id, $path, $sha)", _tx);
         using var known = _db.Command("SELECT EXISTS (SELECT 1 FROM capture WHERE sha256 = $sha)", _tx);
@@ -424,8 +478,10 @@ public sealed class RunTransaction : IDisposable
 }
 
 /// <summary>The run-level numbers the trend stores.</summary>
+/// <param name="DnsResponses">Responses carrying a question, over the run (the NXDOMAIN share's denominator).</param>
+/// <param name="NxdomainResponses">Of those, NXDOMAIN.</param>
 internal sealed record RunStats(int Captures, int FailedCaptures, long Packets, long IpBytes, long DistinctSources, long DistinctNames,
-    long DnsQueries, long? NxdomainQueries)
+    long DnsQueries, long NxdomainResponses, long DnsResponses)
 {
     public static RunStats Of(RunResult run) => new(
         run.Captures.Count,
@@ -435,5 +491,6 @@ internal sealed record RunStats(int Captures, int FailedCaptures, long Packets, 
         run.SourceIps.Entries.Count,
         run.DnsQueries.Entries.Select(e => e.Name).Distinct(StringComparer.Ordinal).LongCount(),
         run.DnsQueries.TotalQueries,
-        null);
+        run.Context.Responses.NxDomain,
+        run.Context.Responses.WithQuestion);
 }

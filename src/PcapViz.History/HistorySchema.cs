@@ -82,5 +82,18 @@ internal static class HistorySchema
         LEFT JOIN run fr ON fr.run_id = i.first_seen_run_id
         LEFT JOIN run lr ON lr.run_id = i.last_seen_run_id;
         """,
+        // 3: the NXDOMAIN share as docs/analysis.md defines it (NXDOMAIN responses / responses carrying a question): the
+        //    numerator under its right name, the denominator, and whether the run counted them at all. Runs recorded
+        //    before this version did not (the column was never filled): they are marked 'unknown', never a silent null.
+        //    Registered domains, never recorded before this version, are then filled from the names (BackfillDomains).
+        """
+        ALTER TABLE run RENAME COLUMN nxdomain_queries TO nxdomain_responses;
+        ALTER TABLE run ADD COLUMN dns_responses INTEGER;
+        ALTER TABLE run ADD COLUMN nxdomain_status TEXT NOT NULL DEFAULT 'unknown' CHECK (nxdomain_status IN ('counted', 'unknown'));
+        UPDATE run SET nxdomain_responses = NULL, dns_responses = NULL, nxdomain_status = 'unknown';
+        """,
     ];
+
+    /// <summary>The schema version whose migration is followed by <see cref="HistoryDatabase"/>'s registered-domain backfill.</summary>
+    public const int DomainsBackfilledAt = 3;
 }

@@ -12,21 +12,16 @@ public static class Indicators
     public static IReadOnlyList<(IndicatorKind Kind, string Value, long Count)> Of(CaptureResult capture)
     {
         ArgumentNullException.ThrowIfNull(capture);
-        var result = new List<(IndicatorKind, string, long)>(capture.SourceIps.Entries.Count + capture.DnsQueries.Entries.Count);
-        foreach (var e in capture.SourceIps.Entries) result.Add((IndicatorKind.Address, e.Address, e.Packets));
+        var details = capture.Details; // read back once when the capture is spilled
+        var result = new List<(IndicatorKind, string, long)>(details.SourceIps.Entries.Count + details.DnsQueries.Entries.Count + details.Context.Domains.Count);
+        foreach (var e in details.SourceIps.Entries) result.Add((IndicatorKind.Address, e.Address, e.Packets));
         var names = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var e in capture.DnsQueries.Entries)
+        foreach (var e in details.DnsQueries.Entries)
             names[e.Name] = names.GetValueOrDefault(e.Name) + e.Queries;
         foreach (var (name, count) in names) result.Add((IndicatorKind.Name, name, count));
-        foreach (var (domain, count) in RegisteredDomains(capture)) result.Add((IndicatorKind.Domain, domain, count));
+        // Registered domains as the capture's context groups its query names (eTLD+1 by the Public Suffix List the run used).
+        foreach (var d in details.Context.Domains) result.Add((IndicatorKind.Domain, d.Domain, d.Queries));
         result.Sort((a, b) => a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : string.CompareOrdinal(a.Item2, b.Item2));
         return result;
-    }
-
-    /// <summary>Registered domains with their queries. Empty until the analysis groups names by registered domain.</summary>
-    private static IEnumerable<(string Domain, long Queries)> RegisteredDomains(CaptureResult capture)
-    {
-        _ = capture;
-        return [];
     }
 }

@@ -88,8 +88,8 @@ public sealed partial class HtmlReportExporter
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
         globals["page"] = page;
-        globals["memory"] = MemoryModels.For(run, capture, options);
-        return RenderPage("capture.html", globals, options, "../../", run.Memory is not null, cancellationToken);
+        globals["history"] = HistoryModels.For(run, capture, options);
+        return RenderPage("capture.html", globals, options, "../../", run.History is not null, cancellationToken);
     }
 
     /// <summary>Links from an address or name to its row on the pivot page, with "seen in N captures".</summary>
@@ -234,12 +234,12 @@ public sealed partial class HtmlReportExporter
                 null, "domains", fullListHint),
             responses = N(r.Responses),
             with_question = N(r.WithQuestion),
-            nxdomain_share = Share(r.NxDomain, r.WithQuestion),
+            nxdomain_share = DnsShares.Percent(r.NxDomainShare),
             codes = string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {N(code.Count)}")),
             malformed = r.Malformed > 0 ? $"{N(r.Malformed)} responses could not be read and are not counted." : "",
             nx_clients = Table("nxdomain-clients", "Sources that got the most NXDOMAIN",
                 new[] { Col("#", numeric: true), Col("Address", mono: true), Col("NXDOMAIN", numeric: true), Col("Responses", numeric: true), Col("NXDOMAIN share", numeric: true) },
-                nxClients, (e, i) => Row(true, N(i + 1), e.Address, N(e.NxDomain), N(e.Responses), Share(e.NxDomain, e.Responses)),
+                nxClients, (e, i) => Row(true, N(i + 1), e.Address, N(e.NxDomain), N(e.Responses), DnsShares.Percent(e.NxDomainShare)),
                 null, "addresses", ""),
             has_nx_clients = nxClients.Length > 0,
             data_versions = $"Public Suffix List {c.Facts.PublicSuffixList}; IANA special-purpose registries {c.Facts.AddressRegistry}" +

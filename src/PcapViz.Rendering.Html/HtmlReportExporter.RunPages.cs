@@ -97,8 +97,8 @@ public sealed partial class HtmlReportExporter
         };
         var globals = Globals(run, options, "PcapViz run report", TimeFormat.ZoneLabel(zone, t));
         globals["run"] = page;
-        globals["memory"] = MemoryModels.For(run, null, options);
-        return RenderPage("index.html", globals, options, "", run.Memory is not null, cancellationToken);
+        globals["history"] = HistoryModels.For(run, null, options);
+        return RenderPage("index.html", globals, options, "", run.History is not null, cancellationToken);
     }
 
     /// <summary>The run's pivot page: every address and name (up to the table limit) with the captures it was seen in.</summary>
@@ -137,7 +137,7 @@ public sealed partial class HtmlReportExporter
         };
         var globals = Globals(run, options, "Addresses and names across captures — PcapViz", TimeFormat.ZoneLabel(options.TimeZone, run.Totals));
         globals["pivot"] = page;
-        return RenderPage("pivot.html", globals, options, "", withMemory: false, cancellationToken);
+        return RenderPage("pivot.html", globals, options, "", withHistory: false, cancellationToken);
     }
 
     /// <summary>"a.pcap (120), b.pcap (7), … and 12 more" as links to the capture pages (markup, escaped).</summary>

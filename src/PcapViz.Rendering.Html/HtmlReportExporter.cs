@@ -100,14 +100,14 @@ public sealed partial class HtmlReportExporter : IReportExporter
         return g;
     }
 
-    /// <param name="withMemory">The run has a history or watchlists: memory.css joins the page styles. Without them
-    /// it does not, so a run without nightly memory keeps the page bytes it had before memory existed.</param>
-    private string RenderPage(string bodyTemplate, ScriptObject globals, HtmlReportOptions options, string rootPrefix, bool withMemory,
+    /// <param name="withHistory">The run has a history or watchlists: history.css joins the page styles. Without them
+    /// it does not, so a run without history and watchlists keeps the page bytes it had before the history existed.</param>
+    private string RenderPage(string bodyTemplate, ScriptObject globals, HtmlReportOptions options, string rootPrefix, bool withHistory,
         CancellationToken cancellationToken)
     {
         string body = _templates.Render(bodyTemplate, globals, _options.RenderTimeLimit, cancellationToken);
         string css = Stylesheet("report.css");
-        if (withMemory) css += "\n" + Stylesheet("memory.css");
+        if (withHistory) css += "\n" + Stylesheet("history.css");
         string boot = _templates.GetText("charts.js");
         if (boot.Contains("</script", StringComparison.OrdinalIgnoreCase))
             throw new TemplateRenderException("charts.js", "charts.js must not contain '</script'.");

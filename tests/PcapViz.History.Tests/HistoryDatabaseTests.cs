@@ -16,7 +16,7 @@ public sealed class HistoryDatabaseTests
         string db = t.File("h.db");
         File.WriteAllBytes(db, []);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
-        Assert.Equal(["2"], Sql.Rows(db, "PRAGMA user_version"));
+        Assert.Equal(["3"], Sql.Rows(db, "PRAGMA user_version"));
         Assert.Equal(["wal"], Sql.Rows(db, "PRAGMA journal_mode"));
         Assert.Equal([HistorySchema.ApplicationId.ToString(System.Globalization.CultureInfo.InvariantCulture)], Sql.Rows(db, "PRAGMA application_id"));
         Assert.Equal("ok", Sql.IntegrityCheck(db));
@@ -32,7 +32,7 @@ public sealed class HistoryDatabaseTests
             using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1), migrateTo: version))
             {
                 Assert.Equal(version, h.SchemaVersion);
-                // A run as that version stored it (version 1 had no nxdomain_queries).
+                // A run as that version stored it (version 1 had no nxdomain_queries; no version before 3 filled it).
                 using var cmd = h.Connection.CreateCommand();
                 cmd.CommandText = """
                     INSERT INTO run (run_id, run_key, run_utc, run_epoch, tool_version, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, dns_queries)
@@ -48,13 +48,20 @@ public sealed class HistoryDatabaseTests
 
             using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
             Assert.Equal("ok", Sql.IntegrityCheck(db));
-            Assert.Equal(["1|k1|NULL"], Sql.Rows(db, "SELECT run_id, run_key, nxdomain_queries FROM run"));
-            Assert.Equal(["name|old.example|2024-03-01T00:00:00Z|1|3"], Sql.Rows(db, "SELECT kind, value, first_seen_run_utc, captures, total_count FROM indicator_seen"));
+            // The old run never counted responses: its share is marked unknown, not left a silent null.
+            Assert.Equal(["1|k1|NULL|NULL|unknown"], Sql.Rows(db, "SELECT run_id, run_key, nxdomain_responses, dns_responses, nxdomain_status FROM run"));
+            // Its name's registered domain is filled from the name (first seen, captures and count as the name's).
+            Assert.Equal(["domain|old.example|2024-03-01T00:00:00Z|1|3", "name|old.example|2024-03-01T00:00:00Z|1|3"],
+                Sql.Rows(db, "SELECT kind, value, first_seen_run_utc, captures, total_count FROM indicator_seen ORDER BY kind"));
 
-            // The migrated file takes the next night like a new one: old.example is known, tonight's name is new.
-            var memory = Model.Night(db, Model.Run(Model.Night1 + 86_400, Model.Capture("b.pcap", [], ["old.example", "new.example"])));
+            // The migrated file takes the next night like a new one: old.example is known, tonight's name and domain are new.
+            var memory = Model.Night(db, Model.Run(Model.Night1 + 86_400, Model.WithDns("b.pcap", ["old.example", "www.new.example"], responses: 4, nxdomain: 1)));
             Assert.Equal(1, memory.RunsBefore);
-            Assert.Equal(["new.example"], memory.NewNames.Select(n => n.Value));
+            Assert.Equal(["www.new.example"], memory.NewNames.Select(n => n.Value));
+            Assert.Equal(["new.example"], memory.NewDomains.Select(n => n.Value));
+            Assert.Equal([("unknown", "unknown", (double?)null), ("counted", "25.0 %", 0.25)],
+                memory.Trend.Select(p => (p.NxdomainStatus, p.NxdomainShareText, p.NxdomainShare)));
+            Assert.DoesNotContain(memory.Deviations, d => d.Metric == Names.NxdomainShareMetric); // no earlier run has a known share
         }
     }
 
@@ -70,7 +77,7 @@ public sealed class HistoryDatabaseTests
             cmd.CommandText = $"PRAGMA application_id = {HistorySchema.ApplicationId}; PRAGMA user_version = 99; CREATE TABLE x (y);";
             cmd.ExecuteNonQuery();
         }
-        var ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(newer, TimeSpan.FromSeconds(1)));
+        var ex = Assert.Throws<RunHistoryException>(() => HistoryDatabase.Open(newer, TimeSpan.FromSeconds(1)));
         Assert.Contains("schema version 99, newer than this PcapViz knows", ex.Message, StringComparison.Ordinal);
 
         string foreign = t.File("foreign.db");
@@ -81,14 +88,14 @@ public sealed class HistoryDatabaseTests
             cmd.CommandText = "CREATE TABLE invoices (n); INSERT INTO invoices VALUES (1);";
             cmd.ExecuteNonQuery();
         }
-        ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(foreign, TimeSpan.FromSeconds(1)));
+        ex = Assert.Throws<RunHistoryException>(() => HistoryDatabase.Open(foreign, TimeSpan.FromSeconds(1)));
         Assert.Contains("not a PcapViz history", ex.Message, StringComparison.Ordinal);
         Assert.Equal(["1"], Sql.Rows(foreign, "SELECT n FROM invoices"));
         Assert.Equal(["0"], Sql.Rows(foreign, "PRAGMA user_version"));
 
         string text = t.File("text.db");
         File.WriteAllText(text, "this is not a database at all, just some text that is long enough to have a header\n");
-        ex = Assert.Throws<RunMemoryException>(() => HistoryDatabase.Open(text, TimeSpan.FromSeconds(1)));
+        ex = Assert.Throws<RunHistoryException>(() => HistoryDatabase.Open(text, TimeSpan.FromSeconds(1)));
         Assert.Contains("is not an SQLite database", ex.Message, StringComparison.Ordinal);
     }
 
@@ -188,7 +195,9 @@ public sealed class HistoryDatabaseTests
         // Packets of nights 2..4 were 10+11+12=33, 10..13=46, 10..14=60: median 46.
         Assert.Equal(46.0, memory.Deviations.Single(d => d.Metric == "packets").Median);
         Assert.Null(memory.Deviations.Single(d => d.Metric == "failedCaptures").Ratio);
-        Assert.DoesNotContain(memory.Deviations, d => d.Metric == "nxdomainShare");
+        // These runs saw no DNS response: their share is "none", counted, and no deviation is made of it.
+        Assert.All(memory.Trend, p => Assert.Equal(("no-responses", "–"), (p.NxdomainStatus, p.NxdomainShareText)));
+        Assert.DoesNotContain(memory.Deviations, d => d.Metric == Names.NxdomainShareMetric);
     }
 
     [Fact]
@@ -213,7 +222,7 @@ public sealed class HistoryDatabaseTests
 
         using (var second = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1)))
         {
-            var ex = Assert.Throws<RunMemoryException>(() => second.BeginRun());
+            var ex = Assert.Throws<RunHistoryException>(() => second.BeginRun());
             Assert.Contains("is in use by another run", ex.Message, StringComparison.Ordinal);
         }
         // An analyst's reader is not blocked by a run in progress (WAL).
@@ -303,5 +312,92 @@ public sealed class HistoryDatabaseTests
         var name = Assert.Single(HistoryMaintenance.FirstSeen(db, "B.Example.", TimeSpan.FromSeconds(1)));
         Assert.Equal(("b.example", "2024-03-02T00:00:00Z", "night/b.pcap", "2024-03-01T13:33:20Z"), (name.Value, name.FirstRunUtc, name.FirstCapturePath, name.FirstPacketUtc));
         Assert.Empty(HistoryMaintenance.FirstSeen(db, "never.example", TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void Recall_RegisteredDomainNeverSeenBefore_IsNewOnlyTheFirstNight()
+    {
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
+        var first = Model.Night(db, Model.Run(Model.Night1, Model.WithDns("a.pcap", ["a.example.com", "b.example.com", "printer.lan"])));
+        Assert.Equal(["example.com", "printer.lan"], first.NewDomains.Select(n => n.Value));
+        Assert.Equal(3, first.NewDomains.Single(n => n.Value == "example.com").Count); // 1 + 2 queries of its names
+        Assert.Equal(["a-pcap"], first.NewDomains[0].Captures.Select(c => c.CaptureId[..6]));
+
+        // A new name under a known domain is a new name, not a new domain.
+        var second = Model.Night(db, Model.Run(Model.Night1 + 86_400, Model.WithDns("b.pcap", ["c.example.com", "x.test.co.uk"])));
+        Assert.Equal(["c.example.com", "x.test.co.uk"], second.NewNames.Select(n => n.Value));
+        Assert.Equal(["test.co.uk"], second.NewDomains.Select(n => n.Value));
+        Assert.Equal(["domain|example.com|2024-03-01T00:00:00Z|2024-03-02T00:00:00Z|2|4"],
+            Sql.Rows(db, "SELECT kind, value, first_seen_run_utc, last_seen_run_utc, captures, total_count FROM indicator_seen WHERE kind = 'domain' AND value = 'example.com'"));
+    }
+
+    [Fact]
+    public void Recall_RegisteredDomainWithWindow_NewAgainWhenNoRunOfTheWindowSawIt()
+    {
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
+        Model.Night(db, Model.Run(Model.Night1, Model.WithDns("a.pcap", ["a.example.com"])));
+        Model.Night(db, Model.Run(Model.Night1 + 20 * 86_400, Model.WithDns("m.pcap", ["a.example.org"])));
+        var tonight = Model.Run(Model.Night1 + 45 * 86_400, Model.WithDns("t.pcap", ["z.example.com", "z.example.org"]));
+        Assert.Equal(["example.com"], Model.Recall(db, tonight, windowDays: 30).NewDomains.Select(n => n.Value));
+        Assert.Empty(Model.Recall(db, tonight).NewDomains);
+    }
+
+    [Fact]
+    public void Trend_NxdomainShare_IsNxdomainOverResponsesWithAQuestionAndDeviates()
+    {
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("h.db");
+        Model.Night(db, Model.Run(Model.Night1, Model.WithDns("n0.pcap", ["a.example"], responses: 10, nxdomain: 1)));
+        Model.Night(db, Model.Run(Model.Night1 + 86_400, Model.WithDns("n1.pcap", ["b.example"], responses: 20, nxdomain: 4),
+            Model.WithDns("n1b.pcap", ["c.example"], responses: 20, nxdomain: 8)));
+        var tonight = Model.Run(Model.Night1 + 2 * 86_400, Model.WithDns("n2.pcap", ["d.example"], responses: 8, nxdomain: 6));
+        var memory = Model.Night(db, tonight);
+
+        Assert.Equal([0.1, 0.3, 0.75], memory.Trend.Select(p => p.NxdomainShare!.Value));
+        Assert.Equal(["10.0 %", "30.0 %", "75.0 %"], memory.Trend.Select(p => p.NxdomainShareText));
+        var nx = memory.Deviations.Single(d => d.Metric == Names.NxdomainShareMetric);
+        Assert.Equal((0.75, 0.2), (nx.Tonight, Math.Round(nx.Median, 12)));
+        Assert.Equal(3.75, nx.Ratio!.Value, 9);
+        Assert.True(nx.IsNotable);
+        Assert.StartsWith("NXDOMAIN share: 75.0 % tonight, 3.75 times the median of the 2 earlier runs shown (20.0 %)", nx.Describe(2), StringComparison.Ordinal);
+        Assert.Equal(["1|10|counted", "12|40|counted", "6|8|counted"], Sql.Rows(db, "SELECT nxdomain_responses, dns_responses, nxdomain_status FROM run ORDER BY run_id"));
+    }
+
+    [Fact]
+    public void Open_SchemaVersion2FileBuiltByHand_MigratesMarksSharesUnknownAndFillsDomains()
+    {
+        using var t = new TempDirectory("pcapviz-history-");
+        string db = t.File("v2.db");
+        using (var c = new SqliteConnection($"Data Source={db};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            // A file as PcapViz with schema version 2 left it: two runs, names and an address, no domain, no NXDOMAIN counts.
+            cmd.CommandText = HistorySchema.Migrations[0] + HistorySchema.Migrations[1] + $"""
+                PRAGMA user_version = 2; PRAGMA application_id = {HistorySchema.ApplicationId};
+                INSERT INTO run (run_id, run_key, run_utc, run_epoch, tool_version, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, dns_queries)
+                VALUES (1, 'k1', '2024-03-01T00:00:00Z', 1709251200, 'old', 1, 0, 10, 1000, 1, 2, 5),
+                       (2, 'k2', '2024-03-02T00:00:00Z', 1709337600, 'old', 1, 0, 10, 1000, 1, 1, 4);
+                INSERT INTO capture VALUES ('aa', 1000, 'ok', 10, 1000, 100, 200, 1), ('bb', 1000, 'ok', 10, 1000, 300, 400, 2);
+                INSERT INTO run_capture VALUES (1, 'a-1', 'a.pcap', 'aa'), (2, 'b-1', 'b.pcap', 'bb');
+                INSERT INTO indicator VALUES (1, 'name', 'www.shop.example.co.uk', 1, 1, 100, 200), (2, 'name', 'mail.shop.example.co.uk', 1, 2, 100, 400),
+                                             (3, 'address', '10.0.0.1', 1, 2, 100, 400);
+                INSERT INTO capture_indicator VALUES ('aa', 1, 3), ('aa', 2, 2), ('bb', 2, 4), ('aa', 3, 10), ('bb', 3, 10);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
+        Assert.Equal("ok", Sql.IntegrityCheck(db));
+        Assert.Equal(["1|NULL|NULL|unknown", "2|NULL|NULL|unknown"], Sql.Rows(db, "SELECT run_id, nxdomain_responses, dns_responses, nxdomain_status FROM run ORDER BY run_id"));
+        Assert.Equal(["1|2|100|400"], Sql.Rows(db, "SELECT first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns FROM indicator WHERE kind = 'domain' AND value = 'example.co.uk'"));
+        Assert.Equal(["aa|5", "bb|4"], Sql.Rows(db,
+            "SELECT ci.sha256, ci.count FROM capture_indicator ci JOIN indicator i ON i.indicator_id = ci.indicator_id WHERE i.kind = 'domain' ORDER BY ci.sha256"));
+
+        var memory = Model.Night(db, Model.Run(Model.Night1 + 2 * 86_400, Model.WithDns("c.pcap", ["shop.example.co.uk", "evil.example.net"], responses: 10, nxdomain: 5)));
+        Assert.Equal(["example.net"], memory.NewDomains.Select(n => n.Value));
+        Assert.Equal(["unknown", "unknown", "counted"], memory.Trend.Select(p => p.NxdomainStatus));
+        Assert.Equal(["unknown", "unknown", "50.0 %"], memory.Trend.Select(p => p.NxdomainShareText));
     }
 }

@@ -71,6 +71,17 @@ public sealed partial class ReadmeAndPagesTests
         Assert.Contains("never seen since the history began (2024-03-01, 1 earlier run)", index, StringComparison.Ordinal);
         Assert.Contains("id=\"chart-trend\"", index, StringComparison.Ordinal);
         Assert.Contains("Trend over the last 2 runs", index, StringComparison.Ordinal);
+        // New registered domains are listed (the branch office asks names under domains the office never asked), and the
+        // trend shows each night's NXDOMAIN share as history.json gives it.
+        var history = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(t.File("out2"), "history.json"))).RootElement;
+        var newDomains = history.GetProperty("new").GetProperty("domains").EnumerateArray().Select(d => d.GetProperty("value").GetString()!).ToList();
+        Assert.NotEmpty(newDomains);
+        Assert.Contains($"New registered domains <span class=\"count\">({newDomains.Count})</span>", index, StringComparison.Ordinal);
+        Assert.All(newDomains, d => Assert.Contains("<span class=\"badge new\">new</span> " + System.Net.WebUtility.HtmlEncode(d) + "<", index, StringComparison.Ordinal));
+        var shares = history.GetProperty("trend").EnumerateArray().Select(p => p.GetProperty("nxdomainShare").GetDouble()).ToList();
+        Assert.Equal(2, shares.Count);
+        Assert.All(shares, s => Assert.Contains(
+            "<td class=\"num\">" + (100 * s).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " %</td></tr>", index, StringComparison.Ordinal));
         long before = Captures(t.File("out1")).Sum(c => c.Packets), tonight = Captures(t.File("out2")).Sum(c => c.Packets);
         Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"Packets: {tonight:N0} tonight, {(double)tonight / before:0.0#} times the median of the 1 earlier run shown ({before:N0})"), index, StringComparison.Ordinal);
@@ -91,6 +102,7 @@ public sealed partial class ReadmeAndPagesTests
         Assert.Contains("<script>", runPdf, StringComparison.Ordinal);
         Assert.Contains("New since the history began", runPdf, StringComparison.Ordinal);
         Assert.Contains("Trend over the last 2 runs", runPdf, StringComparison.Ordinal);
+        Assert.All(newDomains, d => Assert.Contains(d, runPdf, StringComparison.Ordinal));
         string branchPdf = PdfText(Directory.GetFiles(captures, "report.pdf", SearchOption.AllDirectories).Single(f => f.Contains("branch-office", StringComparison.Ordinal)));
         Assert.Contains("1 watchlist hit", branchPdf, StringComparison.Ordinal);
         Assert.Contains("New since the history began", branchPdf, StringComparison.Ordinal);
@@ -125,7 +137,7 @@ public sealed partial class ReadmeAndPagesTests
             string html = File.ReadAllText(page);
             Assert.DoesNotContain("watchlist", html, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("new-since", html, StringComparison.Ordinal);
-            Assert.DoesNotContain("Nightly memory", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("History and watchlists", html, StringComparison.Ordinal);
         }
         string index = File.ReadAllText(Path.Combine(t.File("memory"), "index.html"));
         Assert.Contains(".watchlist-hits { border: 2px solid var(--err)", index, StringComparison.Ordinal);

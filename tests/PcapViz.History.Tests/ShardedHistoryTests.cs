@@ -113,4 +113,43 @@ public sealed class ShardedHistoryTests
         Assert.False(File.Exists(db));
         Assert.False(Directory.Exists(t.File("shard-0")));
     }
+
+    [Fact]
+    public void MergeAndReport_OutputAndHistoryBothHeld_TakeTheOutputLockFirst()
+    {
+        using var t = new TempDirectory("pcapviz-history-");
+        var (n1, _, _) = Inputs(t);
+        string dir = t.Dir("cluster");
+        string plan = Path.Combine(dir, "plan.json");
+        Assert.Equal(0, Cli.RunAt(Cli.Epoch, "plan", n1, "--shards", "2", "-o", plan, "-q").ExitCode);
+        string[] shards = [Path.Combine(dir, "shard-0"), Path.Combine(dir, "shard-1")];
+        for (int k = 0; k < 2; k++)
+            Assert.Equal(0, Cli.RunAt(Cli.Epoch, "report", "--plan", plan, "--shard", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", shards[k], "-q", "--fail-on", "never").ExitCode);
+        string db = t.File("history.db");
+        string merged = Path.Combine(dir, "merged"), single = t.File("single");
+
+        // Another run holds both the output (its bundle lock) and the history (its write transaction), each taken the
+        // way a run takes it, in this process. A run that took the history first would wait for it and then name the
+        // history; taking the output first (the documented order), both commands stop at the output and never touch
+        // the history.
+        using (var history = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1)))
+        using (history.BeginRun())
+        using (var heldMerged = PcapViz.Bundle.BundleTransaction.TryBegin(merged, out string? error1))
+        using (var heldSingle = PcapViz.Bundle.BundleTransaction.TryBegin(single, out string? error2))
+        {
+            Assert.True(heldMerged is not null && heldSingle is not null, error1 + error2);
+            var merge = Cli.RunAt(Cli.Epoch, ["merge", .. shards, "-o", merged, "--history", db, "--history-wait", "1", "-q"]);
+            var report = Cli.RunAt(Cli.Epoch, "report", n1, "-o", single, "--history", db, "--history-wait", "1", "-q");
+            foreach (var r in new[] { merge, report })
+            {
+                Assert.True(r.ExitCode == 1, r.ToString());
+                Assert.Contains("Another pcapviz run is writing", r.Stderr, StringComparison.Ordinal);
+                Assert.DoesNotContain("History database", r.Stderr, StringComparison.Ordinal);
+            }
+        }
+        // Released, the merge goes through and records the night.
+        var free = Cli.RunAt(Cli.Epoch, ["merge", .. shards, "-o", merged, "--history", db, "--history-wait", "1", "-q"]);
+        Assert.True(free.ExitCode == 0, free.ToString());
+        Assert.Equal(1, Sql.Count(db, "run"));
+    }
 }

@@ -32,15 +32,36 @@ internal static class Model
             TrafficResult.Empty, []);
     }
 
+    /// <summary>A capture whose query names are grouped by registered domain (as every analysed capture's are) and whose
+    /// DNS responses carrying a question number <paramref name="responses"/>, <paramref name="nxdomain"/> of them NXDOMAIN.</summary>
+    public static CaptureResult WithDns(string path, string[] names, long responses = 0, long nxdomain = 0)
+    {
+        var plain = Capture(path, ["10.0.0.53"], names);
+        var queries = plain.DnsQueries.Entries
+            .Select(e => e with { RegisteredDomain = PcapViz.Context.RegisteredDomains.Of(e.Name, PcapViz.Context.PublicSuffixList.Embedded) }).ToList();
+        var codes = new List<NamedCount>();
+        if (responses > nxdomain) codes.Add(new NamedCount("NOERROR", responses - nxdomain));
+        if (nxdomain > 0) codes.Add(new NamedCount("NXDOMAIN", nxdomain));
+        var context = ContextResult.Empty with
+        {
+            Responses = new DnsResponseTotals(responses, responses, 0, new ValueList<NamedCount>(codes)),
+            Domains = PcapViz.Context.DnsDomainSignals.Build(queries),
+        };
+        return plain with { DnsQueries = new DnsQueryResult(queries, plain.DnsQueries.Limit), Context = context };
+    }
+
     public static RunResult Run(long epochSeconds, params CaptureResult[] captures)
     {
         var options = new AnalysisOptions();
         var sorted = captures.OrderBy(c => c.Input.Path, StringComparer.Ordinal).ToList();
-        var (totals, sources, dns, traffic) = RunTotals.Build(sorted, options);
-        return new RunResult(new RunInfo("test", DateTimeOffset.FromUnixTimeSeconds(epochSeconds), ["/in"], []), options, sorted, totals, sources, dns, traffic, []);
+        var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(sorted, options);
+        return new RunResult(new RunInfo("test", DateTimeOffset.FromUnixTimeSeconds(epochSeconds), ["/in"], []), options, sorted, totals, sources, dns, traffic, [])
+        {
+            Context = context,
+        };
     }
 
-    public static RunMemory Recall(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
+    public static RunHistory Recall(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
     {
         using var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var tx = h.BeginRun();
@@ -48,7 +69,7 @@ internal static class Model
     }
 
     /// <summary>Recall then record, as a run does: returns what the report would have shown.</summary>
-    public static RunMemory Night(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
+    public static RunHistory Night(string db, RunResult run, int? windowDays = null, int trendRuns = 30)
     {
         using var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var tx = h.BeginRun();

@@ -158,18 +158,15 @@ public sealed partial class HtmlReportExporterTests
     }
 
     [Fact]
-    public void RenderCapture_RealisticCapture_TakesWellUnderASecond()
+    public void RenderCapture_RealisticCaptureRenderedAgain_ByteIdentical()
     {
+        // Render time is measured in bench/ (bench/run.sh), not asserted here: a wall clock flakes on a busy machine.
         var run = Fixtures.StandardRun();
         var exporter = new HtmlReportExporter(HtmlReportOptions.Default);
-        exporter.RenderCapture(run.Captures[0], run); // warm-up: template parsing, plotly resource
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        const int rounds = 20;
-        for (int i = 0; i < rounds; i++) exporter.RenderCapture(run.Captures[0], run);
-        double ms = watch.Elapsed.TotalMilliseconds / rounds;
-        TestContext.Current.TestOutputHelper?.WriteLine($"render time per capture page: {ms:0.0} ms");
-        Console.WriteLine($"render time per capture page: {ms:0.0} ms");
-        Assert.True(ms < 1000, $"{ms} ms per page");
+        string first = exporter.RenderCapture(run.Captures[0], run); // parses the templates
+        string again = exporter.RenderCapture(run.Captures[0], run); // reuses them
+        Assert.Equal(first, again);
+        Assert.Equal(first, new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(run.Captures[0], run));
     }
 
     [Fact]

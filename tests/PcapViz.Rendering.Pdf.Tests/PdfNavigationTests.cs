@@ -166,7 +166,7 @@ public sealed class PdfNavigationTests
                 "cap-0019" => c with { Issues = [new CaptureIssue(IssueSeverity.Warning, "bad-timestamp", "a timestamp goes backwards", 1_024, 3)] },
                 _ => c,
             }).ToList(),
-            Memory = new RunMemory
+            History = new RunHistory
             {
                 WatchlistsChecked = true,
                 WatchlistEntries = 1,

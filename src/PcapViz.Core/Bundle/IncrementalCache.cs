@@ -21,7 +21,7 @@ internal sealed class IncrementalCache
     private readonly Dictionary<string, Entry> _entries;
     private readonly PreviousBundle? _bundle;
 
-    private sealed record Entry(string Path, string Id, long Size, long MtimeTicks, string Sha256, string OptionsKey, string ToolVersion);
+    internal sealed record Entry(string Path, string Id, long Size, long MtimeTicks, string Sha256, string OptionsKey, string ToolVersion);
 
     private IncrementalCache(PreviousBundle? bundle, Dictionary<string, Entry> entries)
     {
@@ -48,14 +48,7 @@ internal sealed class IncrementalCache
         }
         try
         {
-            using var doc = JsonDocument.Parse(index);
-            foreach (var e in doc.RootElement.GetProperty("captures").EnumerateArray())
-            {
-                var entry = new Entry(e.GetProperty("path").GetString()!, e.GetProperty("id").GetString()!,
-                    e.GetProperty("sizeBytes").GetInt64(), e.GetProperty("mtimeTicks").GetInt64(),
-                    e.GetProperty("sha256").GetString()!, e.GetProperty("options").GetString()!, e.GetProperty("toolVersion").GetString()!);
-                entries[entry.Path] = entry;
-            }
+            foreach (var entry in ReadIndex(index)) entries[entry.Path] = entry;
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -64,6 +57,28 @@ internal sealed class IncrementalCache
             entries.Clear();
         }
         return new IncrementalCache(bundle, entries);
+    }
+
+    /// <summary>The entries of an index.json of schema version 3 (the tool named once, <c>tool.version</c>) or 2 (each
+    /// entry's <c>toolVersion</c>). Throws JsonException, KeyNotFoundException or InvalidOperationException on any other shape.</summary>
+    internal static List<Entry> ReadIndex(byte[] index)
+    {
+        using var doc = JsonDocument.Parse(index);
+        var root = doc.RootElement;
+        string? tool = root.GetProperty("schemaVersion").GetInt32() switch
+        {
+            IndexSchemaVersion => root.GetProperty("tool").GetProperty("version").GetString()!,
+            2 => null,
+            int v => throw new InvalidOperationException($"schemaVersion {v.ToString(CultureInfo.InvariantCulture)} is not one this PcapViz reads"),
+        };
+        var entries = new List<Entry>();
+        foreach (var e in root.GetProperty("captures").EnumerateArray())
+        {
+            entries.Add(new Entry(e.GetProperty("path").GetString()!, e.GetProperty("id").GetString()!,
+                e.GetProperty("sizeBytes").GetInt64(), e.GetProperty("mtimeTicks").GetInt64(),
+                e.GetProperty("sha256").GetString()!, e.GetProperty("options").GetString()!, tool ?? e.GetProperty("toolVersion").GetString()!));
+        }
+        return entries;
     }
 
     public static IncrementalCache Empty { get; } = new(null, []);
@@ -108,22 +123,25 @@ internal sealed class IncrementalCache
             AnalysisJsonExporter.Write(stream, c, toolVersion);
         }
         using var index = sink.Create(IndexFile);
-        // index.json has no final newline (unlike the files JsonOut.WriteDocument writes); kept so its bytes stay the same.
-        using var w = new Utf8JsonWriter(index, JsonOut.WriterOptions);
-        w.WriteStartObject();
-        w.WriteNumber("schemaVersion", AnalysisJsonExporter.SchemaVersion);
-        if (renderKey is not null) w.WriteString("renderKey", renderKey);
-        if (renderKey is not null && runKey is not null) w.WriteString("runKey", runKey);
-        w.WriteObjects("captures", captures, (w, c) =>
+        JsonOut.WriteDocument(index, w =>
         {
-            w.WriteString("path", c.Input.Path);
-            w.WriteString("id", c.Id);
-            w.WriteNumber("sizeBytes", c.Input.SizeBytes);
-            w.WriteNumber("mtimeTicks", c.Input.LastWriteUtc.UtcTicks);
-            w.WriteString("sha256", c.Input.Sha256);
-            w.WriteString("options", optionsKey);
-            w.WriteString("toolVersion", toolVersion);
+            w.WriteNumber("schemaVersion", IndexSchemaVersion);
+            w.WriteTool(toolVersion);
+            if (renderKey is not null) w.WriteString("renderKey", renderKey);
+            if (renderKey is not null && runKey is not null) w.WriteString("runKey", runKey);
+            w.WriteObjects("captures", captures, (w, c) =>
+            {
+                w.WriteString("path", c.Input.Path);
+                w.WriteString("id", c.Id);
+                w.WriteNumber("sizeBytes", c.Input.SizeBytes);
+                w.WriteNumber("mtimeTicks", c.Input.LastWriteUtc.UtcTicks);
+                w.WriteString("sha256", c.Input.Sha256);
+                w.WriteString("options", optionsKey);
+            });
         });
-        w.WriteEndObject();
     }
+
+    /// <summary>cache/index.json's schema: 3 names the tool once (<c>tool</c>, as every JSON file does) and ends with a
+    /// newline like them; 2 (which borrowed analysis.json's number) had <c>toolVersion</c> in each entry, and is still read.</summary>
+    internal const int IndexSchemaVersion = 3;
 }

@@ -146,7 +146,7 @@ public static class DnsDomainSignals
                 if (_longLabelNames >= LongLabelNamesMin) signals.Add(DnsSignals.LongLabels);
                 if (_measured >= EntropyNamesMin && meanEntropy >= EntropyBitsMin) signals.Add(DnsSignals.HighEntropy);
                 if (_txt >= TxtQueriesMin && _txt >= TxtShareMin * _queries) signals.Add(DnsSignals.TxtHeavy);
-                if (_responses >= NxResponsesMin && _nx >= NxShareMin * _responses) signals.Add(DnsSignals.NxDomainHeavy);
+                if (_responses >= NxResponsesMin && DnsShares.Nxdomain(_nx, _responses) >= NxShareMin) signals.Add(DnsSignals.NxDomainHeavy);
             }
             return new DnsDomainEntry(domain, _queries, _names.Count, _responses, _nx, _txt, _maxLabel, _longLabelNames,
                 meanEntropy, new ValueList<string>(signals));

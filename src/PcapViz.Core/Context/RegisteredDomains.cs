@@ -12,8 +12,9 @@ public static class RegisteredDomains
         "local", "lan", "home", "internal", "intranet", "corp", "localdomain", "localhost", "private", "home.arpa",
     };
 
-    /// <summary>The registered domain of <paramref name="name"/> (presentation form as the DNS analysis writes it).</summary>
-    internal static string Of(string name, PublicSuffixList list)
+    /// <summary>The registered domain of <paramref name="name"/> (presentation form as the DNS analysis writes it).
+    /// Public for the history, which groups the names of runs recorded before it stored registered domains.</summary>
+    public static string Of(string name, PublicSuffixList list)
     {
         if (name.Length == 0 || name == ".") return ".";
         if (!name.Contains('.')) return name; // a single label (wpad, a LLMNR host): its own group

@@ -18,7 +18,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
     {
         using var stream = sink.Create($"captures/{capture.Id}/{FileName}");
         // Watchlist hits appear only when watchlists were given, so runs without them keep their bytes.
-        var hits = run.Memory is { WatchlistsChecked: true } memory ? memory.HitsIn(capture.Id).ToList() : null;
+        var hits = run.History is { WatchlistsChecked: true } history ? history.HitsIn(capture.Id).ToList() : null;
         Write(stream, capture, run.Info.ToolVersion, hits);
     }
 

@@ -65,7 +65,7 @@ internal static class ContextJson
         w.WriteNumber("responses", c.Responses.Responses);
         w.WriteNumber("withQuestion", c.Responses.WithQuestion);
         w.WriteNumber("malformed", c.Responses.Malformed);
-        w.WriteNumber("nxdomainShare", Math.Round(c.Responses.NxDomainShare, 6, MidpointRounding.AwayFromZero));
+        w.WriteNumber("nxdomainShare", Math.Round(c.Responses.NxDomainShare ?? 0, 6, MidpointRounding.AwayFromZero)); // 0 without responses, as schemaVersion 2 wrote it
         WriteCounts(w, "responseCodes", c.Responses.ResponseCodes);
         w.WriteEndObject();
 

@@ -6,43 +6,46 @@ namespace PcapViz.Export;
 /// <summary>
 /// Writes <c>history.json</c> at the bundle root (docs/history.md; docs/schema/history.schema.json): what is new since the history began,
 /// the watchlist hits and the trend, each entry naming the captures (<c>id</c>) it was seen in. Deterministic:
-/// every list arrives sorted from <see cref="RunMemory"/>, numbers and times are invariant.
+/// every list arrives sorted from <see cref="RunHistory"/>, numbers and times are invariant.
 /// </summary>
 internal static class HistoryJsonWriter
 {
     public const string FileName = "history.json";
-    public const int SchemaVersion = 1;
+    /// <summary>2: <c>tool</c> (name and version) as in every JSON file PcapViz writes, and each trend point's
+    /// <c>nxdomainStatus</c>; 1 had neither.</summary>
+    public const int SchemaVersion = 2;
 
-    public static void Write(Stream stream, RunMemory memory)
+    public static void Write(Stream stream, RunHistory history, string toolVersion)
     {
-        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(history);
         JsonOut.WriteDocument(stream, w =>
         {
             w.WriteNumber("schemaVersion", SchemaVersion);
-            w.WriteStringOrNull("database", memory.Database);
-            w.WriteNumber("runsBefore", memory.RunsBefore);
+            w.WriteTool(toolVersion);
+            w.WriteStringOrNull("database", history.Database);
+            w.WriteNumber("runsBefore", history.RunsBefore);
             w.WriteStringOrNull("historyBeganUtc",
-                memory.HistoryBeganUtc is { } began ? TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds()) : null);
-            w.WriteNumberOrNull("newWindowDays", memory.NewWindowDays);
-            w.WriteBoolean("rerun", memory.Rerun);
+                history.HistoryBeganUtc is { } began ? TimeFormat.IsoUtcSeconds(began.ToUnixTimeSeconds()) : null);
+            w.WriteNumberOrNull("newWindowDays", history.NewWindowDays);
+            w.WriteBoolean("rerun", history.Rerun);
 
             w.WriteStartObject("new");
-            WriteNew(w, "names", memory.NewNames);
-            WriteNew(w, "domains", memory.NewDomains);
-            WriteNew(w, "addresses", memory.NewAddresses);
+            WriteNew(w, "names", history.NewNames);
+            WriteNew(w, "domains", history.NewDomains);
+            WriteNew(w, "addresses", history.NewAddresses);
             w.WriteEndObject();
 
-            w.WriteBoolean("watchlistsChecked", memory.WatchlistsChecked);
-            w.WriteNumber("watchlistEntries", memory.WatchlistEntries);
-            WriteHits(w, "watchlistHits", memory.WatchlistHits);
-            w.WriteObjects("watchlistProblems", memory.WatchlistProblems, static (w, p) =>
+            w.WriteBoolean("watchlistsChecked", history.WatchlistsChecked);
+            w.WriteNumber("watchlistEntries", history.WatchlistEntries);
+            WriteHits(w, "watchlistHits", history.WatchlistHits);
+            w.WriteObjects("watchlistProblems", history.WatchlistProblems, static (w, p) =>
             {
                 w.WriteString("list", p.List);
                 w.WriteNumber("line", p.Line);
                 w.WriteString("message", p.Message);
             });
 
-            w.WriteObjects("trend", memory.Trend, static (w, t) =>
+            w.WriteObjects("trend", history.Trend, static (w, t) =>
             {
                 w.WriteString("runUtc", TimeFormat.IsoUtcSeconds(t.RunUtc.ToUnixTimeSeconds()));
                 w.WriteBoolean("tonight", t.Tonight);
@@ -53,8 +56,9 @@ internal static class HistoryJsonWriter
                 w.WriteNumber("distinctSources", t.DistinctSources);
                 w.WriteNumber("distinctNames", t.DistinctNames);
                 w.WriteNumberOrNull("nxdomainShare", t.NxdomainShare);
+                w.WriteString("nxdomainStatus", t.NxdomainStatus);
             });
-            w.WriteObjects("deviations", memory.Deviations, static (w, d) =>
+            w.WriteObjects("deviations", history.Deviations, static (w, d) =>
             {
                 w.WriteString("metric", d.Metric);
                 w.WriteNumber("tonight", d.Tonight);

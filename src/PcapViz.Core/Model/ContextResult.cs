@@ -49,7 +49,11 @@ public sealed record AddressNameResult(IReadOnlyList<AddressNameEntry> Entries, 
 }
 
 /// <summary>DNS responses received by one address (the response's outermost destination), and how many said NXDOMAIN.</summary>
-public sealed record DnsClientEntry(string Address, int Version, long Responses, long NxDomain);
+public sealed record DnsClientEntry(string Address, int Version, long Responses, long NxDomain)
+{
+    /// <summary>NXDOMAIN among the responses this address received (<see cref="DnsShares.Nxdomain"/>).</summary>
+    public double? NxDomainShare => DnsShares.Nxdomain(NxDomain, Responses);
+}
 
 public sealed record DnsClientResult(IReadOnlyList<DnsClientEntry> Entries, DistinctLimit Limit)
 {
@@ -67,8 +71,8 @@ public sealed record DnsResponseTotals(long Responses, long WithQuestion, long M
 
     public long NxDomain => ResponseCodes.Where(c => c.Name == "NXDOMAIN").Sum(c => c.Count);
 
-    /// <summary>NXDOMAIN among the responses with a question (0 when there is none).</summary>
-    internal double NxDomainShare => WithQuestion == 0 ? 0 : NxDomain / (double)WithQuestion;
+    /// <summary>NXDOMAIN among the responses with a question (<see cref="DnsShares.Nxdomain"/>); null when there is none.</summary>
+    public double? NxDomainShare => DnsShares.Nxdomain(NxDomain, WithQuestion);
 }
 
 /// <summary>Query names grouped by registered domain, with the measures behind each signal.</summary>
@@ -84,7 +88,11 @@ public sealed record DnsResponseTotals(long Responses, long WithQuestion, long M
 /// <param name="Signals">Signal names (<see cref="DnsSignals"/>), strongest first.</param>
 public sealed record DnsDomainEntry(
     string Domain, long Queries, int DistinctNames, long Responses, long NxDomain, long TxtNullQueries,
-    int MaxLabelLength, int LongLabelNames, double MeanEntropy, ValueList<string> Signals);
+    int MaxLabelLength, int LongLabelNames, double MeanEntropy, ValueList<string> Signals)
+{
+    /// <summary>NXDOMAIN among the responses to names under this domain (<see cref="DnsShares.Nxdomain"/>).</summary>
+    public double? NxDomainShare => DnsShares.Nxdomain(NxDomain, Responses);
+}
 
 /// <summary>Which shipped and user data the context was computed with (so a report says what it relied on).</summary>
 /// <param name="PublicSuffixList">Version of the Public Suffix List used for registered domains.</param>

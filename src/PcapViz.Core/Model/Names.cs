@@ -68,6 +68,9 @@ public static class Names
         _ => throw Unknown(kind),
     };
 
+    /// <summary>The trend metric of the NXDOMAIN share (<see cref="DnsShares.Nxdomain"/>), as history.json and the deviations name it.</summary>
+    public const string NxdomainShareMetric = "nxdomainShare";
+
     /// <summary>A trend metric's name for people (<see cref="TrendDeviation.Metric"/>).</summary>
     internal static string TrendMetric(string metric) => metric switch
     {
@@ -75,13 +78,13 @@ public static class Names
         "ipBytes" => "IP bytes",
         "distinctSources" => "Distinct sources",
         "distinctNames" => "Distinct names",
-        "nxdomainShare" => "NXDOMAIN share",
+        NxdomainShareMetric => "NXDOMAIN share",
         "failedCaptures" => "Failed captures",
         _ => metric,
     };
 
     /// <summary>A trend metric's value: a share in per cent, a count grouped ("1,234").</summary>
-    internal static string TrendValue(string metric, double value) => metric == "nxdomainShare"
+    internal static string TrendValue(string metric, double value) => metric == NxdomainShareMetric
         ? (100 * value).ToString("0.0", Inv) + " %"
         : value == Math.Floor(value) ? ((long)value).ToString("#,0", Inv) : value.ToString("#,0.#", Inv);
 

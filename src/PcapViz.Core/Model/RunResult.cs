@@ -38,8 +38,8 @@ public sealed record RunResult(
     /// <summary>Files found during discovery but not analysed (not a capture, unreadable), with the reason.</summary>
     IReadOnlyList<SkippedInput> Skipped)
 {
-    /// <summary>What the nightly memory (history database, watchlists) adds to the report; null without either.</summary>
-    public RunMemory? Memory { get; init; }
+    /// <summary>What the history and watchlists (history database, watchlists) adds to the report; null without either.</summary>
+    public RunHistory? History { get; init; }
 
     /// <summary>The captures' context merged (passive DNS, responses, domains and signals over the run).</summary>
     public ContextResult Context { get; init; } = ContextResult.Empty;

@@ -39,27 +39,18 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             return new RunOutcome(ExitCodes.NoInput, null, [message], 0);
         }
 
-        // Checks the output (ours to replace? writable?) and takes the lock before any work is done.
-        using var transaction = BundleTransaction.TryBegin(request.OutputDirectory, out string? bundleError);
-        if (transaction is null) return Fatal([bundleError!]);
-
-        // The history is opened (and held) before any work, so a database in use by another run is reported at once.
-        IRunMemorySession? memory;
-        try
-        {
-            memory = request.Memory?.Open(_observer, cancellationToken);
-        }
-        catch (RunMemoryException ex)
-        {
-            return Fatal([ex.Message]);
-        }
-        using var memorySession = memory;
+        // Checks the output (ours to replace? writable?) and takes its lock, then the history's, before any work is
+        // done, so an output or a database in use by another run is reported at once (RunLocks: the one order).
+        using var locks = RunLocks.TryTake(request.OutputDirectory, request.History, _observer, cancellationToken, out string? lockError);
+        if (locks is null) return Fatal([lockError!]);
+        var transaction = locks.Bundle;
+        var history = locks.History;
 
         var previous = request.Incremental ? PreviousBundle.Of(transaction, request.Signer, _observer) : PreviousBundle.None;
         var cache = request.Incremental ? IncrementalCache.Load(previous, _observer) : IncrementalCache.Empty;
         string optionsKey = IncrementalCache.OptionsKey(request.Analysis);
-        // With a memory the pages show tonight's news, so rendered files are never carried over.
-        string? renderKey = request.Memory is null ? PreviousOutputs.RenderKey(request) : null;
+        // With a history the pages show tonight's news, so rendered files are never carried over.
+        string? renderKey = request.History is null ? PreviousOutputs.RenderKey(request) : null;
         var previousOutputs = request.Incremental && renderKey is not null ? PreviousOutputs.Load(previous, renderKey) : PreviousOutputs.None;
 
         var inputs = discovery.Inputs.OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
@@ -106,13 +97,13 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
         var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context };
-        if (memory is not null)
+        if (history is not null)
         {
             try
             {
-                run = run with { Memory = memory.Recall(run, cancellationToken) };
+                run = run with { History = history.Recall(run, cancellationToken) };
             }
-            catch (RunMemoryException ex)
+            catch (RunHistoryException ex)
             {
                 return Fatal([ex.Message]);
             }
@@ -130,9 +121,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             var carried = results.Select((c, i) => reused[i] && sameRun && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
             bool runCarried = sameRun && carried.All(c => c) && previousOutputs.TryCarryRun(sink);
             failures = Export(run, sink, carried, runCarried, cancellationToken);
-            if (failures.Count == 0 && run.Memory is not null)
+            if (failures.Count == 0 && run.History is not null)
                 using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
-                    HistoryJsonWriter.Write(historyJson, run.Memory);
+                    HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
             if (failures.Count == 0 && request.Incremental)
                 IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
             if (failures.Count == 0) request.ExtraOutputs?.Invoke(sink, run);
@@ -145,7 +136,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         cancellationToken.ThrowIfCancellationRequested();
         if (RunCompletion.Commit(transaction, run, i => reused[i], request.ChainPreviousSha256, request.Signer) is { } commitError)
             return Fatal([commitError]);
-        if (RunCompletion.Remember(memory, run, cancellationToken) is { } notRemembered)
+        if (RunCompletion.Remember(history, run, cancellationToken) is { } notRemembered)
         {
             _observer.Error(notRemembered);
             return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], reused.Count(r => r));
@@ -163,7 +154,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         ArgumentNullException.ThrowIfNull(run);
         bool errors = run.Captures.Any(c => c.HasErrors) || run.Skipped.Any(s => s.IsProblem);
         bool warnings = run.Captures.Any(c => c.HasWarnings);
-        if (failOn == FailPolicy.Watchlist && run.Memory is { WatchlistHits.Count: > 0 })
+        if (failOn == FailPolicy.Watchlist && run.History is { WatchlistHits.Count: > 0 })
             return ExitCodes.WatchlistHit;
         return failOn switch
         {

@@ -47,15 +47,15 @@ internal static class RunCompletion
     }
 
     /// <summary>Records the run in the history, only once the bundle is complete and in place (one transaction).</summary>
-    public static string? Remember(IRunMemorySession? memory, RunResult run, CancellationToken cancellationToken)
+    public static string? Remember(IRunHistorySession? history, RunResult run, CancellationToken cancellationToken)
     {
-        if (memory is null) return null;
+        if (history is null) return null;
         try
         {
-            memory.Remember(run, cancellationToken);
+            history.Remember(run, cancellationToken);
             return null;
         }
-        catch (RunMemoryException ex)
+        catch (RunHistoryException ex)
         {
             return $"The bundle was written, but the history was not updated: {ex.Message}";
         }

@@ -58,8 +58,8 @@ public sealed record RunRequest(
     internal Action<IOutputSink, RunResult>? ExtraOutputs { get; init; }
     /// <summary>Read symbolic links in input directories whose target lies outside the input root.</summary>
     public bool FollowExternalLinks { get; init; }
-    /// <summary>History database and watchlists (PcapViz.History); null for a run without memory.</summary>
-    public IRunMemory? Memory { get; init; }
+    /// <summary>History database and watchlists (PcapViz.History); null for a run without either.</summary>
+    public IRunHistory? History { get; init; }
     /// <summary>Write a bundle even when no capture was found (else exit <see cref="ExitCodes.NoInput"/>, nothing replaced).</summary>
     public bool AllowEmpty { get; init; }
 

@@ -76,20 +76,6 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
         var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped) { Context = context };
 
-        // The merge is the one step of a sharded run that reads and writes the history (shards never do), so one
-        // database serves a cluster: open before rendering, recall read-only, record after the bundle is in place.
-        IRunMemorySession? memory;
-        try
-        {
-            memory = report.Memory?.Open(_observer, cancellationToken);
-            if (memory is not null) run = run with { Memory = memory.Recall(run, cancellationToken) };
-        }
-        catch (RunMemoryException ex)
-        {
-            return Fatal([ex.Message]);
-        }
-        using var memorySession = memory;
-
         string target = Path.GetFullPath(report.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
         foreach (var shard in request.Shards)
         {
@@ -98,8 +84,21 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
                 return Fatal([$"The shard {shard.Name} lies inside the output directory '{target}'."]);
         }
 
-        using var transaction = BundleTransaction.TryBegin(target, out string? bundleError);
-        if (transaction is null) return Fatal([bundleError!]);
+        // The bundle's lock, then the history's, in the order a report run takes them (RunLocks). The merge is the one
+        // step of a sharded run that reads and writes the history (shards never do), so one database serves a
+        // cluster: recall read-only before rendering, record after the bundle is in place.
+        using var locks = RunLocks.TryTake(target, report.History, _observer, cancellationToken, out string? lockError);
+        if (locks is null) return Fatal([lockError!]);
+        var transaction = locks.Bundle;
+        var history = locks.History;
+        try
+        {
+            if (history is not null) run = run with { History = history.Recall(run, cancellationToken) };
+        }
+        catch (RunHistoryException ex)
+        {
+            return Fatal([ex.Message]);
+        }
         List<ExporterFailure> failures;
         try
         {
@@ -117,7 +116,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         cancellationToken.ThrowIfCancellationRequested();
         if (RunCompletion.Commit(transaction, run, _ => false, report.ChainPreviousSha256, report.Signer) is { } commitError)
             return Fatal([commitError]);
-        if (RunCompletion.Remember(memory, run, cancellationToken) is { } notRemembered)
+        if (RunCompletion.Remember(history, run, cancellationToken) is { } notRemembered)
         {
             _observer.Error(notRemembered);
             return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], 0);
@@ -131,10 +130,10 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         var report = request.Report;
         var exporters = new CompositeExporter(report.Exporters);
         bool withJson = report.Exporters.Any(e => e is AnalysisJsonExporter);
-        // With a memory (history, watchlists) the capture pages and analysis.json carry tonight's news and hits, which
+        // With a history database or watchlists the capture pages and analysis.json carry tonight's news and hits, which
         // only the merge knows: it renders them itself, whatever the plan says, so the bundle is the single-machine one.
         // So do capture pages that show the whole run (previous/next, "seen in N captures"), which a shard cannot know.
-        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.Memory is not null ||
+        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.History is not null ||
                           report.Exporters.Any(e => e.CaptureFilesNeedTheWholeRun);
         var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         var altered = new ConcurrentBag<(int Index, string Message)>();
@@ -176,9 +175,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         _observer.RunRenderStarted();
         allFailures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
         _observer.RenderFinished();
-        if (allFailures.Count == 0 && run.Memory is not null)
+        if (allFailures.Count == 0 && run.History is not null)
             using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
-                HistoryJsonWriter.Write(historyJson, run.Memory);
+                HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
         if (allFailures.Count == 0) report.ExtraOutputs?.Invoke(sink, run);
         return allFailures;
     }

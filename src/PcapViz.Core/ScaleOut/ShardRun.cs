@@ -86,17 +86,30 @@ public static class ShardRun
         };
     }
 
+    /// <summary>shard.json's schema: 2 names the tool as every JSON file does (<c>tool</c>: name and version); 1 had
+    /// <c>toolVersion</c> (still read by <see cref="ShardSet"/>).</summary>
+    internal const int ShardFileSchemaVersion = 2;
+
+    /// <summary>The version of PcapViz that wrote a shard.json of either schema version.</summary>
+    internal static string ToolVersionOf(System.Text.Json.JsonElement root) =>
+        root.GetProperty("schemaVersion").GetInt32() switch
+        {
+            1 => root.GetProperty("toolVersion").GetString()!,
+            ShardFileSchemaVersion => root.GetProperty("tool").GetProperty("version").GetString()!,
+            int v => throw new InvalidDataException($"schemaVersion {v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not one this PcapViz reads (1 or {ShardFileSchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)})"),
+        };
+
     private static void WriteShardFile(Stream stream, string planSha, string planPath, int index, int shardCount, RunResult run)
     {
         JsonOut.WriteDocument(stream, w =>
         {
             w.WriteString("kind", "pcapviz-shard");
-            w.WriteNumber("schemaVersion", ShardPlan.SchemaVersion);
+            w.WriteNumber("schemaVersion", ShardFileSchemaVersion);
             w.WriteString("planSha256", planSha);
             w.WriteString("planPath", planPath);
             w.WriteNumber("shard", index);
             w.WriteNumber("shardCount", shardCount);
-            w.WriteString("toolVersion", run.Info.ToolVersion);
+            w.WriteTool(run.Info.ToolVersion);
             w.WriteStrings("inputs", run.Captures.Select(c => c.Input.Path));
         });
     }

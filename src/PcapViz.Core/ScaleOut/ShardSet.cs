@@ -59,7 +59,7 @@ public static class ShardSet
                 var root = doc.RootElement;
                 if (root.GetProperty("kind").GetString() != "pcapviz-shard") throw new InvalidDataException("\"kind\" is not pcapviz-shard");
                 heads.Add((dir, root.GetProperty("planSha256").GetString()!, root.GetProperty("shard").GetInt32(),
-                    root.GetProperty("shardCount").GetInt32(), root.GetProperty("toolVersion").GetString()!,
+                    root.GetProperty("shardCount").GetInt32(), ShardRun.ToolVersionOf(root),
                     root.GetProperty("planPath").GetString()!));
             }
             catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException or IOException)

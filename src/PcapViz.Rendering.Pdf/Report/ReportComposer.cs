@@ -58,9 +58,9 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         _sectionLevel = level + 1;
         if (run is not null)
         {
-            var memory = new MemorySections(layout, options) { OutlineLevel = _sectionLevel };
-            memory.Watchlist(run, run.Memory, capture.Id);
-            memory.News(run, run.Memory, capture.Id);
+            var history = new HistorySections(layout, options) { OutlineLevel = _sectionLevel };
+            history.Watchlist(run, run.History, capture.Id);
+            history.News(run, run.History, capture.Id);
         }
         HighlightsBlock(Model.Highlights.ForCapture(capture, options.TimeZone), "What this capture shows");
         Facts(capture);
@@ -93,7 +93,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
 
     /// <summary>Failed, partial, with any issue, with a watchlist hit, or with a highlight that is not a plain fact (a spilled capture is read back once for it).</summary>
     private bool Flagged(RunResult run, CaptureResult c) =>
-        c.Status != CaptureStatus.Ok || c.Issues.Count > 0 || (run.Memory is { } m && m.HitsIn(c.Id).Any()) ||
+        c.Status != CaptureStatus.Ok || c.Issues.Count > 0 || (run.History is { } m && m.HitsIn(c.Id).Any()) ||
         Model.Highlights.ForCapture(c.Held(), options.TimeZone).Any(h => h.Kind != HighlightKind.Fact);
 
     public void Run(RunResult run, CancellationToken cancellationToken)
@@ -107,8 +107,8 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new Paragraph($"Generated {TimeFormat.DisplaySeconds(info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone)} by PcapViz {info.ToolVersion}", S.Small, PdfStyle.Muted));
         _sectionLevel = 0;
 
-        var memorySections = new MemorySections(layout, options) { OutlineLevel = _sectionLevel };
-        memorySections.Watchlist(run, run.Memory, null);
+        var historySections = new HistorySections(layout, options) { OutlineLevel = _sectionLevel };
+        historySections.Watchlist(run, run.History, null);
         HighlightsBlock(Model.Highlights.ForRun(run, options.TimeZone), "What this run shows");
 
         // Contents: every part of this PDF, each line a link; the outline (bookmarks) has the same entries.
@@ -145,8 +145,8 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         if (info.CommandLine.Count > 0) rows.Add(new("Options", "listed in the appendix at the end"));
         layout.Add(new KeyValueTable(rows));
 
-        memorySections.News(run, run.Memory, null);
-        memorySections.Trend(run.Memory);
+        historySections.News(run, run.History, null);
+        historySections.Trend(run.History);
 
         layout.Add(new Heading("Captures", S.Heading, OutlineLevel: 0, Anchor: "captures", OutlineTitle: "Captures (summary table)"));
         if (summaryOnly)
@@ -314,7 +314,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new Heading("Registered domains and how lookups ended", S.Heading, 80f, OutlineLevel: _sectionLevel, OutlineTitle: "Registered domains"));
         var r = c.Responses;
         layout.Add(new Paragraph(
-            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {Fmt.Percent(r.NxDomain, r.WithQuestion)}" +
+            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {DnsShares.Percent(r.NxDomainShare)}" +
             (r.ResponseCodes.Count > 0 ? " (" + string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {Fmt.Int(code.Count)}")) + ")." : "."),
             S.Body, PdfStyle.Text));
         if (r.Malformed > 0)
@@ -324,7 +324,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         {
             layout.Add(new Table(
                 [Column.Number("#"), new("Sources that got the most NXDOMAIN", 1f), Column.Number("NXDOMAIN"), Column.Number("Responses"), Column.Number("Share")],
-                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), Fmt.Percent(e.NxDomain, e.Responses)]).ToList()));
+                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), DnsShares.Percent(e.NxDomainShare)]).ToList()));
         }
         var top = c.Domains.Take(Top).ToList();
         layout.Add(new Table(

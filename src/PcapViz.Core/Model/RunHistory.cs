@@ -29,9 +29,22 @@ public sealed record WatchlistHit(IndicatorKind Kind, string Value, string Entry
     IReadOnlyList<IndicatorSighting> Captures);
 
 /// <summary>One run's numbers for the trend across runs.</summary>
-/// <param name="NxdomainShare">NXDOMAIN responses / DNS queries, when the analysis counts response codes; null otherwise.</param>
+/// <param name="NxdomainShare">The run's NXDOMAIN share (<see cref="DnsShares.Nxdomain"/>); null when the run had no response
+/// carrying a question, or when the share is unknown (<see cref="NxdomainCounted"/>).</param>
 public sealed record TrendPoint(long RunId, DateTimeOffset RunUtc, int Captures, int FailedCaptures, long Packets, long IpBytes,
-    long DistinctSources, long DistinctNames, double? NxdomainShare, bool Tonight);
+    long DistinctSources, long DistinctNames, double? NxdomainShare, bool Tonight)
+{
+    /// <summary>False for a run recorded before the history counted DNS responses (schema version 2 and older): its
+    /// share is unknown, which is not the same as none.</summary>
+    public bool NxdomainCounted { get; init; } = true;
+
+    /// <summary>How history.json names the share's state: <c>counted</c>, <c>no-responses</c> or <c>unknown</c>.</summary>
+    public string NxdomainStatus => !NxdomainCounted ? "unknown" : NxdomainShare is null ? "no-responses" : "counted";
+
+    /// <summary>The trend table's cell, the same on pages and in PDFs: "12.5 %", "–" (no responses) or "unknown".</summary>
+    public string NxdomainShareText => !NxdomainCounted ? "unknown"
+        : NxdomainShare is double s ? Names.TrendValue(Names.NxdomainShareMetric, s) : "–";
+}
 
 /// <summary>Tonight's value of a trend metric against the median of the earlier runs shown.</summary>
 /// <param name="Metric">Stable name: packets, ipBytes, distinctSources, distinctNames, nxdomainShare, failedCaptures.</param>
@@ -55,11 +68,11 @@ public sealed record TrendDeviation(string Metric, double Tonight, double Median
 public sealed record WatchlistProblem(string List, int Line, string Message);
 
 /// <summary>
-/// What the nightly memory adds to a run: watchlist hits (with or without a history database) and, with a
+/// What the history and watchlists adds to a run: watchlist hits (with or without a history database) and, with a
 /// database, what is new since the history began, and the trend across recent runs. Computed read-only before
 /// rendering; renderers show it, it never changes a per-capture number.
 /// </summary>
-public sealed record RunMemory
+public sealed record RunHistory
 {
     /// <summary>What "new" means tonight, as pages and PDFs say it: "never seen since the history began (2024-03-01,
     /// 12 earlier runs)", or "not seen in any run of the 30 days before this one" with --new-window.</summary>

@@ -8,30 +8,30 @@ namespace PcapViz.History;
 /// <param name="NewWindowDays">--new-window: look back only this many days for "new"; null: since the history began.</param>
 /// <param name="TrendRuns">Runs shown in the trend, tonight included.</param>
 /// <param name="Wait">How long a run waits for another run holding the database.</param>
-public sealed record NightlyMemoryOptions(string? DatabasePath, int? NewWindowDays = null, int TrendRuns = NightlyMemoryOptions.DefaultTrendRuns, TimeSpan? Wait = null)
+public sealed record NightlyHistoryOptions(string? DatabasePath, int? NewWindowDays = null, int TrendRuns = NightlyHistoryOptions.DefaultTrendRuns, TimeSpan? Wait = null)
 {
     public const int DefaultTrendRuns = 30;
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
-/// The nightly memory of `pcapviz report`: watchlists (with or without a database) and the history database.
+/// The history and watchlists of `pcapviz report`: watchlists (with or without a database) and the history database.
 /// Also the entry point for a merge step that builds a <see cref="RunResult"/> itself: <c>Open</c>, <c>Recall</c>
 /// before rendering, <c>Remember</c> once the bundle is in place.
 /// </summary>
-public sealed class NightlyMemory(NightlyMemoryOptions options, Watchlist watchlist, bool watchlistsGiven) : IRunMemory
+public sealed class NightlyHistory(NightlyHistoryOptions options, Watchlist watchlist, bool watchlistsGiven) : IRunHistory
 {
-    private NightlyMemoryOptions Options { get; } = options;
+    private NightlyHistoryOptions Options { get; } = options;
     private Watchlist Lists { get; } = watchlist;
     private bool ListsGiven { get; } = watchlistsGiven;
 
-    public IRunMemorySession Open(IRunObserver observer, CancellationToken cancellationToken)
+    public IRunHistorySession Open(IRunObserver observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observer);
         foreach (var p in Lists.Problems)
             observer.Warning($"watchlist {Terminal.Safe(p.List)} line {p.Line}: {Terminal.Safe(p.Message)}");
         if (Options.DatabasePath is null) return new Session(this, null, null);
-        var db = HistoryDatabase.Open(Options.DatabasePath, Options.Wait ?? NightlyMemoryOptions.DefaultWait);
+        var db = HistoryDatabase.Open(Options.DatabasePath, Options.Wait ?? NightlyHistoryOptions.DefaultWait);
         try
         {
             return new Session(this, db, db.BeginRun());
@@ -43,21 +43,21 @@ public sealed class NightlyMemory(NightlyMemoryOptions options, Watchlist watchl
         }
     }
 
-    private sealed class Session(NightlyMemory owner, HistoryDatabase? db, RunTransaction? tx) : IRunMemorySession
+    private sealed class Session(NightlyHistory owner, HistoryDatabase? db, RunTransaction? tx) : IRunHistorySession
     {
-        public RunMemory Recall(RunResult run, CancellationToken cancellationToken)
+        public RunHistory Recall(RunResult run, CancellationToken cancellationToken)
         {
             var o = owner.Options;
-            RunMemory memory;
+            RunHistory history;
             try
             {
-                memory = tx?.Recall(run, o.DatabasePath!, o.NewWindowDays, o.TrendRuns, cancellationToken) ?? new RunMemory();
+                history = tx?.Recall(run, o.DatabasePath!, o.NewWindowDays, o.TrendRuns, cancellationToken) ?? new RunHistory();
             }
             catch (SqliteException ex)
             {
                 throw HistoryDatabase.Explain(db!.Path, ex);
             }
-            return memory with
+            return history with
             {
                 WatchlistsChecked = owner.ListsGiven,
                 WatchlistEntries = owner.Lists.Count,

@@ -1,25 +1,22 @@
-using System.Globalization;
 using PcapViz.Model;
 using static PcapViz.Rendering.Html.PageModels;
 
 namespace PcapViz.Rendering.Html;
 
 /// <summary>
-/// The nightly-memory sections of the pages (watchlist hits, new since the history began, trend) as plain values
+/// The history sections of the pages (watchlist hits, new since the history began, trend) as plain values
 /// for the templates. Every text is finished here; the templates only escape and place it. The same shape is there
-/// on every page, empty without a memory, so templates never meet a missing variable.
+/// on every page, empty without a history or watchlists, so templates never meet a missing variable.
 /// </summary>
-internal static class MemoryModels
+internal static class HistoryModels
 {
     /// <summary>Entries listed per kind on a page; history.json holds them all.</summary>
     public const int MaxListed = 200;
 
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <param name="capture">The capture of a capture page, or null for the index.</param>
     public static object For(RunResult run, CaptureResult? capture, HtmlReportOptions options)
     {
-        var m = run.Memory;
+        var m = run.History;
         var zone = options.TimeZone;
         var paths = run.Captures.ToDictionary(c => c.Id, c => c.Input.Path, StringComparer.Ordinal);
         string prefix = capture is null ? "" : "../../";
@@ -61,7 +58,7 @@ internal static class MemoryModels
         };
     }
 
-    private static object News(RunMemory? m, CaptureResult? capture, Func<IndicatorSighting, object> sighting)
+    private static object News(RunHistory? m, CaptureResult? capture, Func<IndicatorSighting, object> sighting)
     {
         if (m is not { HasHistory: true })
             return new { show = false, intro = "", rerun_note = "", count = "0", marker = "", groups = Array.Empty<object>() };
@@ -108,7 +105,7 @@ internal static class MemoryModels
         };
     }
 
-    private static object Trend(RunMemory? m, TimeZoneInfo zone)
+    private static object Trend(RunHistory? m, TimeZoneInfo zone)
     {
         if (m is not { HasHistory: true } || m.Trend.Count == 0)
             return new { show = false, title = "", chart = new { chart_id = "", chart_title = "", figure_json_raw = "" }, deviations = Array.Empty<object>(), rows = Array.Empty<object>() };
@@ -135,7 +132,7 @@ internal static class MemoryModels
                 ip_bytes = N(p.IpBytes),
                 sources = N(p.DistinctSources),
                 names = N(p.DistinctNames),
-                nxdomain = p.NxdomainShare is double s ? (100 * s).ToString("0.0", Inv) + " %" : "–",
+                nxdomain = p.NxdomainShareText,
             }).ToArray(),
         };
     }

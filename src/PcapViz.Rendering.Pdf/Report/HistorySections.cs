@@ -5,10 +5,10 @@ using PcapViz.Rendering.Pdf.Layout;
 namespace PcapViz.Rendering.Pdf.Report;
 
 /// <summary>
-/// The nightly-memory parts of the PDFs: watchlist hits (red, first), what is new since the history began, and the
+/// The history parts of the PDFs: watchlist hits (red, first), what is new since the history began, and the
 /// trend across recent runs. Text from captures and watchlists goes through the blocks, which clean it for PDF.
 /// </summary>
-internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
+internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options)
 {
     /// <summary>Rows listed per table; history.json holds them all.</summary>
     public const int MaxRows = 100;
@@ -21,19 +21,19 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
     public int OutlineLevel { get; init; }
 
     /// <summary>Watchlist hits of the run (<paramref name="captureId"/> null) or of one capture.</summary>
-    public void Watchlist(RunResult run, RunMemory? memory, string? captureId)
+    public void Watchlist(RunResult run, RunHistory? history, string? captureId)
     {
-        if (memory is not { WatchlistsChecked: true }) return;
-        var hits = captureId is null ? memory.WatchlistHits : memory.HitsIn(captureId).ToList();
+        if (history is not { WatchlistsChecked: true }) return;
+        var hits = captureId is null ? history.WatchlistHits : history.HitsIn(captureId).ToList();
         if (hits.Count == 0)
         {
-            layout.Add(new Note($"No watchlist hits ({Fmt.Int(memory.WatchlistEntries)} watchlist entries checked).", NoteKind.Info));
+            layout.Add(new Note($"No watchlist hits ({Fmt.Int(history.WatchlistEntries)} watchlist entries checked).", NoteKind.Info));
             return;
         }
         var paths = Paths(run);
         layout.Add(new Heading(hits.Count == 1 ? "1 watchlist hit" : $"{Fmt.Int(hits.Count)} watchlist hits", S.Heading, OutlineLevel: OutlineLevel));
         layout.Add(new Note(
-            $"Addresses and names {(captureId is null ? "of this run" : "of this capture")} that match an entry of the watchlists ({Fmt.Int(memory.WatchlistEntries)} entries checked). Label: the watchlist's own text.",
+            $"Addresses and names {(captureId is null ? "of this run" : "of this capture")} that match an entry of the watchlists ({Fmt.Int(history.WatchlistEntries)} entries checked). Label: the watchlist's own text.",
             NoteKind.Error));
         layout.Add(new Table(
             [new("Seen", 2.2f), new("Kind", 0.8f), new("Entry", 1.6f), new("Label", 1.6f), new("From", 1.2f), Column.Number("Count"), new("Captures", 2f)],
@@ -47,17 +47,17 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
     }
 
     /// <summary>What is new since the history began, for the run or for one capture.</summary>
-    public void News(RunResult run, RunMemory? memory, string? captureId)
+    public void News(RunResult run, RunHistory? history, string? captureId)
     {
-        if (memory is not { HasHistory: true }) return;
+        if (history is not { HasHistory: true }) return;
         bool InThis(NewIndicator n) => captureId is null || n.Captures.Any(c => c.CaptureId == captureId);
-        var all = memory.NewDomains.Concat(memory.NewNames).Concat(memory.NewAddresses).Where(InThis).ToList();
+        var all = history.NewDomains.Concat(history.NewNames).Concat(history.NewAddresses).Where(InThis).ToList();
         layout.Add(new Heading($"New since the history began ({Fmt.Int(all.Count)})", S.Heading, OutlineLevel: OutlineLevel));
-        string since = memory.NewScope();
-        layout.Add(new Paragraph(memory.RunsBefore == 0
+        string since = history.NewScope();
+        layout.Add(new Paragraph(history.RunsBefore == 0
             ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
             : $"Registered domains, query names and source addresses {since}.", S.Body, PdfStyle.Text));
-        if (memory.Rerun)
+        if (history.Rerun)
             layout.Add(new Paragraph("This night's captures were already recorded (the run was repeated): the list shows what was new when it first ran.", S.Body, PdfStyle.Muted));
         if (all.Count == 0)
         {
@@ -77,29 +77,29 @@ internal sealed class MemorySections(PdfLayout layout, PdfReportOptions options)
     }
 
     /// <summary>The trend across the last runs, with tonight's deviation from the median.</summary>
-    public void Trend(RunMemory? memory)
+    public void Trend(RunHistory? history)
     {
-        if (memory is not { HasHistory: true } || memory.Trend.Count == 0) return;
+        if (history is not { HasHistory: true } || history.Trend.Count == 0) return;
         var zone = options.TimeZone;
-        layout.Add(new Heading($"Trend over the last {Fmt.Int(memory.Trend.Count)} runs", S.Heading, 200f, OutlineLevel: OutlineLevel));
-        int earlier = memory.Trend.Count - 1;
-        foreach (var d in memory.Deviations)
+        layout.Add(new Heading($"Trend over the last {Fmt.Int(history.Trend.Count)} runs", S.Heading, 200f, OutlineLevel: OutlineLevel));
+        int earlier = history.Trend.Count - 1;
+        foreach (var d in history.Deviations)
         {
             string text = d.Describe(earlier);
             if (d.IsNotable) layout.Add(new Note(text, NoteKind.Warning));
             else layout.Add(new Paragraph(text, S.Body, PdfStyle.Text));
         }
         var style = S;
-        var bars = memory.Trend.Select((p, i) => ((p.Tonight ? "tonight " : $"#{i + 1} ") + TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone), (double)p.Packets)).ToList();
+        var bars = history.Trend.Select((p, i) => ((p.Tonight ? "tonight " : $"#{i + 1} ") + TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone), (double)p.Packets)).ToList();
         layout.Add(new ChartBlock(Math.Min(260f, 48f + 11f * Math.Max(bars.Count, 3)), (c, rect) => Charts.HorizontalBars(c, rect, style, bars, "Packets per run")));
         layout.Add(new Table(
             [new("Run", 2.4f), Column.Number("Captures"), Column.Number("Failed"), Column.Number("Packets"), Column.Number("IP bytes"),
              Column.Number("Sources"), Column.Number("Names"), Column.Number("NXDOMAIN")],
-            memory.Trend.Select(p => (IReadOnlyList<string>)
+            history.Trend.Select(p => (IReadOnlyList<string>)
             [
                 TimeFormat.DisplaySeconds(p.RunUtc.ToUnixTimeSeconds(), zone) + (p.Tonight ? " (tonight)" : ""), Fmt.Int(p.Captures), Fmt.Int(p.FailedCaptures),
                 Fmt.Int(p.Packets), Fmt.Int(p.IpBytes), Fmt.Int(p.DistinctSources), Fmt.Int(p.DistinctNames),
-                p.NxdomainShare is double s ? (100 * s).ToString("0.0", Inv) + " %" : "–",
+                p.NxdomainShareText,
             ]).ToList(),
             "Sources and names: distinct source addresses and query names over the whole run."));
     }
