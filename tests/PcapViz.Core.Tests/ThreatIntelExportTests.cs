@@ -61,6 +61,7 @@ public sealed class ThreatIntelExportTests
                 Hit(IndicatorKind.Address, "192.0.2.7", "192.0.2.0/24", "<b>scanner</b> & \"friends\"", 3, 5, "a"),
                 Hit(IndicatorKind.Address, "198.51.100.9", "198.51.100.9", "", 4, 2, "b"),
                 Hit(IndicatorKind.Address, "2001:db8::5", "2001:db8::/32", "docs", 5, 5, "b"),
+                Hit(IndicatorKind.Address, "::ffff:192.0.2.1", "::ffff:0:0/96", "mapped", 6, 1, "b"),
                 Hit(IndicatorKind.Name, "_ldap._tcp.evil.example", "evil.example", "C2", 2, 1, "a"),
                 Hit(IndicatorKind.Name, "x\\001y.evil.example", "evil.example", "C2", 2, 1, "a"),
                 Hit(IndicatorKind.Name, "www.evil.example", "evil.example", "C2", 2, 4, "a", "b"),
@@ -75,7 +76,7 @@ public sealed class ThreatIntelExportTests
     {
         var findings = ThreatFindings.Build(Run(), CancellationToken.None);
         Assert.Equal(
-            ["address 192.0.2.7", "address 198.51.100.9", "address 2001:db8::5",
+            ["address 192.0.2.7", "address 198.51.100.9", "address 2001:db8::5", "address ::ffff:192.0.2.1",
              "name _ldap._tcp.evil.example", "name www.evil.example", "name x\\001y.evil.example",
              "domain evil.example", "domain new.example", "domain tunnel.example"],
             findings.Select(f => JsonNames.Of(f.Kind) + " " + f.Value));
@@ -106,7 +107,7 @@ public sealed class ThreatIntelExportTests
         var objects = document.RootElement.GetProperty("objects").EnumerateArray().ToList();
         var report = objects.Single(o => o.GetProperty("type").GetString() == "report");
         Assert.Equal(2, report.GetProperty("x_pcapviz_left_out").GetInt32()); // _ldap._tcp… and x\001y…
-        Assert.Equal(7, objects.Count(o => o.GetProperty("type").GetString() == "observed-data"));
+        Assert.Equal(8, objects.Count(o => o.GetProperty("type").GetString() == "observed-data"));
 
         var observed = objects.Where(o => o.GetProperty("type").GetString() == "observed-data").ToList();
         var byValue = observed.ToDictionary(o => Value(objects, o.GetProperty("object_refs")[0].GetString()!));
@@ -118,7 +119,8 @@ public sealed class ThreatIntelExportTests
         Assert.True(toSource.TryGetProperty("src_ref", out _));
         var toDestination = objects.Single(o => o.GetProperty("id").GetString() == byValue["198.51.100.9"].GetProperty("object_refs")[1].GetString());
         Assert.True(toDestination.TryGetProperty("dst_ref", out _));
-        Assert.Contains(objects, o => o.GetProperty("type").GetString() == "ipv6-addr");
+        Assert.Contains(objects, o => o.GetProperty("type").GetString() == "ipv6-addr" && o.GetProperty("value").GetString() == "2001:db8::5");
+        Assert.Contains(objects, o => o.GetProperty("type").GetString() == "ipv6-addr" && o.GetProperty("value").GetString() == "::ffff:c000:201");
         // The hostile label arrives as text, escaped by the writer.
         Assert.DoesNotContain("<b>", System.Text.Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
 
@@ -160,7 +162,7 @@ public sealed class ThreatIntelExportTests
             .ToDictionary(a => a.GetProperty("type").GetString() + " " + a.GetProperty("value").GetString());
         Assert.Equal(
             ["domain evil.example", "domain new.example", "domain tunnel.example", "hostname _ldap._tcp.evil.example", "hostname www.evil.example",
-             "ip-dst 198.51.100.9", "ip-src 192.0.2.7", "ip-src 2001:db8::5"],
+             "ip-dst 198.51.100.9", "ip-dst ::ffff:192.0.2.1", "ip-src 192.0.2.7", "ip-src 2001:db8::5"],
             attributes.Keys);
         Assert.Contains("name left out", e.GetProperty("info").GetString(), StringComparison.Ordinal); // x\001y…
         Assert.True(attributes["ip-src 192.0.2.7"].GetProperty("to_ids").GetBoolean());
@@ -168,7 +170,7 @@ public sealed class ThreatIntelExportTests
         Assert.False(attributes["domain evil.example"].GetProperty("to_ids").GetBoolean());
         Assert.Equal("DNS signals: many-distinct-names", attributes["domain tunnel.example"].GetProperty("comment").GetString());
         Assert.Equal("2024-01-01T00:00:00.000000Z", attributes["domain evil.example"].GetProperty("first_seen").GetString());
-        Assert.Equal("8", e.GetProperty("attribute_count").GetString());
+        Assert.Equal("9", e.GetProperty("attribute_count").GetString());
         Assert.Equal("2024-03-01", e.GetProperty("date").GetString());
     }
 

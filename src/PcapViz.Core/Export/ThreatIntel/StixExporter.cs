@@ -154,7 +154,8 @@ public sealed class StixExporter : IReportExporter
         if (f.Kind == IndicatorKind.Address)
         {
             string type = f.Value.Contains(':', StringComparison.Ordinal) ? "ipv6-addr" : "ipv4-addr";
-            var address = Sco(type, "{\"value\":" + JcsString(f.Value) + "}", w => w.WriteString("value", f.Value));
+            string value = type == "ipv6-addr" ? HexOnly(f.Value) : f.Value;
+            var address = Sco(type, "{\"value\":" + JcsString(value) + "}", w => w.WriteString("value", value));
             string protocol = type == "ipv6-addr" ? "ipv6" : "ipv4";
             string end = f.IsSource ? "src_ref" : "dst_ref";
             // JCS (RFC 8785) orders members by name: dst_ref < protocols < src_ref.
@@ -170,6 +171,19 @@ public sealed class StixExporter : IReportExporter
         }
         if (!ThreatFindings.IsHostName(f.Value, allowUnderscore: false)) return [];
         return [Sco("domain-name", "{\"value\":" + JcsString(f.Value) + "}", w => w.WriteString("value", f.Value))];
+    }
+
+    /// <summary>
+    /// An IPv4-mapped IPv6 address with its last 32 bits in hex (<c>::ffff:c000:207</c> for <c>::ffff:192.0.2.7</c>): the same
+    /// address, in the one form the STIX schema's IPv6 pattern accepts (its dotted-quad branch is broken). Others as they are.
+    /// </summary>
+    internal static string HexOnly(string ipv6)
+    {
+        int lastColon = ipv6.LastIndexOf(':');
+        if (!ipv6.Contains('.', StringComparison.Ordinal) || !System.Net.IPAddress.TryParse(ipv6[(lastColon + 1)..], out var v4)) return ipv6;
+        byte[] b = v4.GetAddressBytes();
+        return ipv6[..(lastColon + 1)] + ((b[0] << 8) | b[1]).ToString("x", CultureInfo.InvariantCulture) + ":" +
+            ((b[2] << 8) | b[3]).ToString("x", CultureInfo.InvariantCulture);
     }
 
     /// <summary>A domain object: its id is the UUIDv5 of its type and members, written compactly, in PcapViz's namespace.</summary>
