@@ -75,6 +75,12 @@ public sealed class ThreatIntelExportTests : IDisposable
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(output, name)))), listed[name]);
         var v = Cli.Run("verify", output);
         Assert.True(v.ExitCode == 0, v.ToString());
+
+        // Every JSON file of the bundle against its schema: the STIX file against the STIX bundle schema, the MISP
+        // file against docs/schema/misp-event.schema.json.
+        var checkedFiles = BundleSchemas.AssertValid(output);
+        Assert.Contains("indicators.stix.json", checkedFiles);
+        Assert.Contains("indicators.misp.json", checkedFiles);
     }
 
     [Fact]
@@ -96,6 +102,7 @@ public sealed class ThreatIntelExportTests : IDisposable
         Assert.DoesNotContain(objects, o => Labels(o).Contains("watchlist-hit"));
 
         using var misp = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "indicators.misp.json")));
+        JsonSchemaAssert.Valid(BundleSchemas.MispEvent, Path.Combine(output, "indicators.misp.json"));
         var attributes = AssertMispEvent(misp.RootElement);
         Assert.NotEmpty(attributes);
         Assert.All(attributes, a =>
