@@ -142,6 +142,29 @@ public sealed class ThreatIntelExportTests : IDisposable
         }
     }
 
+    [Fact]
+    public void StixAndMisp_PlanShardsAndMerge_SameBytesAsOneMachine()
+    {
+        string input = _t.Dir("in");
+        Captures.Samples(input);
+        string list = Watchlist();
+        var single = Cli.Run("report", input, "-o", _t["single"], "--format", "stix,misp", "--watchlist", list, "-q", "--fail-on", "never");
+        Assert.True(single.ExitCode == 0, single.ToString());
+
+        var plan = Cli.Run("plan", input, "--shards", "2", "--format", "stix,misp", "-o", _t["plan.json"], "-q");
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        foreach (string k in new[] { "0", "1" })
+        {
+            var shard = Cli.Run("report", "--plan", _t["plan.json"], "--shard", k, "-o", _t["shard-" + k], "-q", "--fail-on", "never");
+            Assert.True(shard.ExitCode == 0, shard.ToString());
+            Assert.False(File.Exists(Path.Combine(_t["shard-" + k], "indicators.stix.json")), "a shard writes no run-level file");
+        }
+        var merge = Cli.Run("merge", _t["shard-0"], _t["shard-1"], "-o", _t["merged"], "--watchlist", list, "-q", "--fail-on", "never");
+        Assert.True(merge.ExitCode == 0, merge.ToString());
+        foreach (string name in new[] { "indicators.stix.json", "indicators.misp.json" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_t["single"], name)), File.ReadAllBytes(Path.Combine(_t["merged"], name)));
+    }
+
     private static CliResult RunUnder(CultureInfo culture, string tz, string[] args)
     {
         var saved = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture, CultureInfo.DefaultThreadCurrentCulture, CultureInfo.DefaultThreadCurrentUICulture);
