@@ -20,6 +20,10 @@ internal enum OutputFormats
     Csv = 2,
     Html = 4,
     Pdf = 8,
+    /// <summary>indicators.stix.json: written only when named, never by 'all'.</summary>
+    Stix = 16,
+    /// <summary>indicators.misp.json: written only when named, never by 'all'.</summary>
+    Misp = 32,
     All = Json | Csv | Html | Pdf,
 }
 
@@ -66,6 +70,8 @@ internal sealed record ReportSettings(
         }
         if (f.HasFlag(OutputFormats.Pdf))
             exporters.Add(new PdfReportExporter(new PdfReportOptions(Render.Top, Render.Paper) { TimeZone = Render.TimeZone, RunDetail = Render.RunPdf }));
+        if (f.HasFlag(OutputFormats.Stix)) exporters.Add(new StixExporter());
+        if (f.HasFlag(OutputFormats.Misp)) exporters.Add(new MispExporter());
         return exporters;
     }
 
@@ -104,7 +110,7 @@ internal sealed class ReportOptionSet
     private readonly Option<string> _bin = new("--bin") { Description = "Traffic bin width: whole seconds, or 'auto' (2 s, widened up to 1 d so there are at most 3,600 bins).", DefaultValueFactory = _ => "auto" };
     private readonly Option<int> _top = new("--top") { Description = "Entries shown in charts and PDF tables.", DefaultValueFactory = _ => 20 };
     private readonly Option<string> _timeZone = new("--timezone") { Description = "IANA time zone for times in HTML and PDF (data files are always UTC).", DefaultValueFactory = _ => "UTC" };
-    private readonly Option<string> _formats = new("--format") { Description = "Outputs to write, comma-separated: html,pdf,json,csv (or 'all').", DefaultValueFactory = _ => "all" };
+    private readonly Option<string> _formats = new("--format") { Description = "Outputs to write, comma-separated: html,pdf,json,csv (or 'all', which is these four), and the threat-intelligence exports written only when named: stix (indicators.stix.json, a STIX 2.1 bundle) and misp (indicators.misp.json, a MISP event). Example: all,stix,misp.", DefaultValueFactory = _ => "all" };
     private readonly Option<string> _paper = new("--paper") { Description = "PDF paper size: a4 or letter.", DefaultValueFactory = _ => "a4" };
     private readonly Option<string> _runPdf = new("--run-pdf")
     {
@@ -240,14 +246,17 @@ internal sealed class ReportOptionSet
                 case "pdf": result |= OutputFormats.Pdf; break;
                 case "json": result |= OutputFormats.Json; break;
                 case "csv": result |= OutputFormats.Csv; break;
-                default: errors.Add($"--format: '{part}' is not one of html, pdf, json, csv, all{Suggestions.Hint(part, ["html", "pdf", "json", "csv", "all"]) ?? "."}"); break;
+                case "stix": result |= OutputFormats.Stix; break;
+                case "misp": result |= OutputFormats.Misp; break;
+                default: errors.Add($"--format: '{part}' is not one of html, pdf, json, csv, stix, misp, all{Suggestions.Hint(part, ["html", "pdf", "json", "csv", "stix", "misp", "all"]) ?? "."}"); break;
             }
         }
-        if (result == OutputFormats.None) errors.Add("--format: name at least one of html, pdf, json, csv.");
+        if (result == OutputFormats.None) errors.Add("--format: name at least one of html, pdf, json, csv, stix, misp.");
         return result;
     }
 
     private static string FormatList(OutputFormats formats) => string.Join(',',
-        new[] { (OutputFormats.Html, "html"), (OutputFormats.Pdf, "pdf"), (OutputFormats.Json, "json"), (OutputFormats.Csv, "csv") }
+        new[] { (OutputFormats.Html, "html"), (OutputFormats.Pdf, "pdf"), (OutputFormats.Json, "json"), (OutputFormats.Csv, "csv"),
+               (OutputFormats.Stix, "stix"), (OutputFormats.Misp, "misp") }
             .Where(f => (formats & f.Item1) != 0).Select(f => f.Item2));
 }

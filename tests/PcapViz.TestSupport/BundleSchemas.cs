@@ -23,6 +23,12 @@ public static class BundleSchemas
 
     public static string CacheIndex => Schema("cache-index.schema.json");
 
+    public static string MispEvent => Schema("misp-event.schema.json");
+
+    /// <summary>The STIX 2.1 JSON schemas (their <c>schemas</c> folder) in ../shared/reference, or null when absent.</summary>
+    public static string? StixSchemas =>
+        TestEnvironment.SharedDirectory(Path.Combine("reference", "stix2-json-schemas")) is { } d ? Path.Combine(d, "schemas") : null;
+
     /// <summary>The schema of a bundle file by its path relative to the bundle root ('/'-separated); null when none.</summary>
     public static string? For(string relativePath)
     {
@@ -35,6 +41,8 @@ public static class BundleSchemas
             ["cache", "index.json"] => CacheIndex,
             ["cache", _] => Analysis,
             ["captures", _, "analysis.json"] => Analysis,
+            ["indicators.misp.json"] => MispEvent,
+            ["indicators.stix.json"] => StixSchemas is { } stix ? Path.Combine(stix, "common", "bundle.json") : null,
             _ => null,
         };
     }
@@ -57,7 +65,9 @@ public static class BundleSchemas
                 continue;
             }
             checkedFiles.Add(relative);
-            problems.AddRange(JsonSchemaAssert.Violations(schema, file).Take(10).Select(v => $"{v} [{Path.GetFileName(schema)}]"));
+            // The STIX bundle schema reaches the object schemas in sibling folders: its root is the schemas folder.
+            string? root = relative == "indicators.stix.json" ? StixSchemas : null;
+            problems.AddRange(JsonSchemaAssert.Violations(schema, file, root).Take(10).Select(v => $"{v} [{Path.GetFileName(schema)}]"));
         }
         if (problems.Count > 0)
             Assert.Fail($"{bundle}: {problems.Count} schema problems:\n" + string.Join("\n", problems.Take(40).Select(p => "  " + p)));
