@@ -48,7 +48,7 @@ public sealed class ThreatIntelExportTests
             DistinctLimit.NotExceeded(1000));
         WatchlistHit Hit(IndicatorKind kind, string value, string entry, string label, int line, long count, params string[] ids) =>
             new(kind, value, entry, label, "lists/ours.txt", line, count, In(ids));
-        var memory = new RunMemory
+        var memory = new RunHistory
         {
             Database = "history.db",
             HistoryBeganUtc = DateTimeOffset.FromUnixTimeSeconds(Generated - 86_400),
@@ -68,7 +68,7 @@ public sealed class ThreatIntelExportTests
             ],
         };
         return new RunResult(new RunInfo("9.9.9-test", DateTimeOffset.FromUnixTimeSeconds(Generated), ["/in"], []), new AnalysisOptions(), captures,
-            a.Summary.Add(b.Summary), sources, new DnsQueryResult([], DistinctLimit.NotExceeded(1000)), TrafficResult.Empty, []) { Memory = memory };
+            a.Summary.Add(b.Summary), sources, new DnsQueryResult([], DistinctLimit.NotExceeded(1000)), TrafficResult.Empty, []) { History = memory };
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class ThreatIntelExportTests
         Assert.Equal(Kit.Jan2024Nanos + 500, evil.FirstPacketEpochNanos);
         Assert.Equal(Kit.Jan2024Nanos + 86_460_000_000_000, evil.LastPacketEpochNanos);
         Assert.Equal("new: never seen since the history began (2024-02-29, 1 earlier run); DNS signals: long-labels, high-entropy, txt-heavy",
-            evil.Reason(Run().Memory!.NewScope()));
+            evil.Reason(Run().History!.NewScope()));
 
         Assert.Equal(40, findings.Single(f => f.Value == "tunnel.example").Count);
         Assert.True(findings.Single(f => f.Value == "192.0.2.7").IsSource);

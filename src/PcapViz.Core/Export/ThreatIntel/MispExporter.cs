@@ -46,7 +46,7 @@ public sealed class MispExporter : IReportExporter
     internal static void Write(Stream stream, RunResult run, IReadOnlyList<ThreatFinding> findings)
     {
         string timestamp = run.Info.GeneratedUtc.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        string newScope = run.Memory?.NewScope() ?? "never seen before";
+        string newScope = run.History?.NewScope() ?? "never seen before";
         var attributes = new List<(string Type, string Value, string Uuid, Action<Utf8JsonWriter> Members)>();
         int leftOut = 0;
         foreach (var f in findings)

@@ -54,7 +54,7 @@ public sealed class StixExporter : IReportExporter
         var observables = new SortedDictionary<string, StixObject>(StringComparer.Ordinal);
         var observed = new List<StixObject>();
         int leftOut = 0;
-        string newScope = run.Memory?.NewScope() ?? "never seen before";
+        string newScope = run.History?.NewScope() ?? "never seen before";
         foreach (var f in findings)
         {
             var refs = Observables(f);

@@ -9,7 +9,7 @@ namespace PcapViz.Export;
 /// </summary>
 /// <param name="Kind">Address, query name (a host name) or registered domain.</param>
 /// <param name="Value">The indicator as PcapViz prints it (canonical address, presentation-form name): untrusted text from a capture.</param>
-/// <param name="Hits">The watchlist entries it matched, in the order of <see cref="RunMemory.WatchlistHits"/>.</param>
+/// <param name="Hits">The watchlist entries it matched, in the order of <see cref="RunHistory.WatchlistHits"/>.</param>
 /// <param name="IsNew">A registered domain never seen before (history news).</param>
 /// <param name="Signals">DNS signal names (<see cref="DnsSignals"/>) in any capture, in their listed order.</param>
 /// <param name="CaptureIds">The captures it was seen in (for a signal: the captures where the signal fired), sorted.</param>
@@ -53,7 +53,7 @@ internal static class ThreatFindings
             return b;
         }
 
-        if (run.Memory is { } memory)
+        if (run.History is { } memory)
         {
             foreach (var hit in memory.WatchlistHits)
             {
