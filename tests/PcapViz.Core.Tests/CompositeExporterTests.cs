@@ -110,4 +110,53 @@ public sealed class CompositeExporterTests
         // Every exporter saw the capture's addresses, read back.
         Assert.Equal(["html:a-pcap:1", "json:a-pcap:1", "pdf:a-pcap:1"], log.Order());
     }
+
+    /// <summary>Notes how many different captures are being exported at the same moment (each export lingers a little,
+    /// so captures rendered side by side overlap).</summary>
+    private sealed class Overlap : IReportExporter
+    {
+        private readonly Dictionary<string, int> _active = [];
+        public int MostAtOnce;
+
+        public string Name => "overlap";
+
+        public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
+        {
+            lock (_active)
+            {
+                _active[capture.Id] = _active.GetValueOrDefault(capture.Id) + 1;
+                MostAtOnce = Math.Max(MostAtOnce, _active.Count);
+            }
+            Thread.Sleep(20);
+            lock (_active)
+            {
+                if (--_active[capture.Id] == 0) _active.Remove(capture.Id);
+            }
+        }
+
+        public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
+        {
+        }
+    }
+
+    [Fact]
+    public void ExportAll_SpilledCapturesEachFillingTheBudget_AreReadBackOneAtATime()
+    {
+        using var t = new TempDirectory();
+        var captures = Enumerable.Range(0, 12).Select(i =>
+        {
+            var original = Capture($"c{i:D2}.pcap", 100 - i);
+            return original.Spilled(new CountingStore(original));
+        }).ToArray();
+        Assert.All(captures, c => Assert.Equal(1, c.ReadBackWeight));
+        var overlap = new Overlap();
+        var exporters = new CompositeExporter([overlap]);
+
+        var failures = exporters.ExportAll(Run(captures), new DirectorySink(t.Path), new bool[captures.Length], runOutputs: false, jobs: 4,
+            null, null, TestContext.Current.CancellationToken, readBackBudget: 1);
+
+        Assert.Empty(failures);
+        // Four jobs, twelve captures that each linger: without the budget they overlap; with it, never.
+        Assert.Equal(1, overlap.MostAtOnce);
+    }
 }

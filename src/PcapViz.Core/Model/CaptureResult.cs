@@ -235,6 +235,9 @@ public sealed record CaptureResult(
 
     private ICaptureDetailsStore? Store { get; init; }
 
+    /// <summary>What <see cref="Weight"/> was when the bulky parts went to the store: what reading them back takes.</summary>
+    private long SpilledWeight { get; init; }
+
     // Setting a bulky part of a spilled result brings the others into memory first.
     public SourceIpResult SourceIps { get => Details.SourceIps; init => (HeldDetails, Store) = (Details with { SourceIps = value }, null); }
 
@@ -254,11 +257,14 @@ public sealed record CaptureResult(
     /// <summary>Entries held in memory by the bulky parts: a measure of the memory this result takes.</summary>
     internal long Weight => Store is null ? HeldDetails.Weight : 0;
 
+    /// <summary>Entries that reading a spilled result back brings into memory (0 for a result held already).</summary>
+    internal long ReadBackWeight => Store is null ? 0 : SpilledWeight;
+
     internal bool HasErrors => Issues.Any(i => i.Severity == IssueSeverity.Error) || Status == CaptureStatus.Failed;
     internal bool HasWarnings => Issues.Any(i => i.Severity == IssueSeverity.Warning);
 
     /// <summary>This result with its bulky parts left to <paramref name="store"/>, which already holds them.</summary>
-    internal CaptureResult Spilled(ICaptureDetailsStore store) => this with { HeldDetails = CaptureDetails.Empty, Store = store };
+    internal CaptureResult Spilled(ICaptureDetailsStore store) => this with { HeldDetails = CaptureDetails.Empty, Store = store, SpilledWeight = Weight };
 
     /// <summary>This result with its bulky parts in memory (itself when they are).</summary>
     public CaptureResult Held() => Store is null ? this : this with { HeldDetails = Store.Load(this), Store = null };

@@ -39,8 +39,12 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
     /// and <paramref name="runStarted"/> once every capture is done. Failures come in a fixed order: by capture, then
     /// exporter, the run's last.
     /// </summary>
+    /// <param name="readBackBudget">Entries of spilled results read back for rendering at once (the run's
+    /// <c>--results-in-memory</c>): a capture whose results wait on disk is rendered beside others only while their
+    /// entries together stay within it, so ten heavy captures are rendered one at a time instead of <paramref name="jobs"/>
+    /// at a time; one capture is always let through.</param>
     public IReadOnlyList<ExporterFailure> ExportAll(RunResult run, DirectorySink sink, IReadOnlyList<bool> carried, bool runOutputs, int jobs,
-        Action<int>? captureDone, Action? runStarted, CancellationToken cancellationToken)
+        Action<int>? captureDone, Action? runStarted, CancellationToken cancellationToken, long readBackBudget = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(sink);
@@ -55,6 +59,9 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
             .SelectMany(c => Enumerable.Range(0, Exporters.Count).Select(e => (Capture: c, Exporter: e)))
             .ToList();
         var held = new CaptureResult?[run.Captures.Count];
+        var loading = Enumerable.Range(0, run.Captures.Count).Select(_ => new object()).ToArray();
+        var entered = new long[run.Captures.Count];
+        var gate = new ReadBackGate(readBackBudget);
         var remaining = new int[run.Captures.Count];
         Array.Fill(remaining, Exporters.Count);
         Parallel.ForEach(Partitioner.Create(captureWork, EnumerablePartitionerOptions.NoBuffering), options, item =>
@@ -64,12 +71,7 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
             {
                 Record(item.Exporter, c, scope =>
                 {
-                    var capture = Volatile.Read(ref held[c]);
-                    if (capture is null)
-                    {
-                        var read = run.Captures[c].Held();
-                        capture = Interlocked.CompareExchange(ref held[c], read, null) ?? read;
-                    }
+                    var capture = Volatile.Read(ref held[c]) ?? Load(c);
                     Exporters[item.Exporter].ExportCapture(capture, run, scope, cancellationToken);
                 });
             }
@@ -78,6 +80,7 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
                 if (Interlocked.Decrement(ref remaining[c]) == 0)
                 {
                     Volatile.Write(ref held[c], null);
+                    gate.Exit(Interlocked.Exchange(ref entered[c], 0));
                     captureDone?.Invoke(c);
                 }
             }
@@ -90,10 +93,66 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
         }
         return failures.OrderBy(f => f.Capture == Run ? int.MaxValue : f.Capture).ThenBy(f => f.Exporter).Select(f => f.Failure).ToList();
 
+        // The first exporter of a capture reads it back (waiting for room under the budget); the others wait for that
+        // one. Work is taken in capture order, so every capture held was taken before and is finished by workers that
+        // are not waiting here.
+        CaptureResult Load(int c)
+        {
+            lock (loading[c])
+            {
+                if (Volatile.Read(ref held[c]) is { } loaded) return loaded;
+                long weight = run.Captures[c].ReadBackWeight;
+                gate.Enter(weight, cancellationToken);
+                try
+                {
+                    var read = run.Captures[c].Held();
+                    Volatile.Write(ref entered[c], weight);
+                    Volatile.Write(ref held[c], read);
+                    return read;
+                }
+                catch
+                {
+                    gate.Exit(weight);
+                    throw;
+                }
+            }
+        }
+
         void Record(int exporter, int capture, Action<SinkScope> write)
         {
             if (TryExport(Exporters[exporter], capture == Run ? null : run.Captures[capture].Id, sink, write) is { } failure)
                 failures.Add((capture, exporter, failure));
+        }
+    }
+
+    /// <summary>Entries of read-back results held for rendering at once, at most a budget (one result always fits).</summary>
+    private sealed class ReadBackGate(long budget)
+    {
+        private readonly object _lock = new(); // Monitor.Wait needs a monitor
+        private long _held;
+
+        public void Enter(long weight, CancellationToken cancellationToken)
+        {
+            if (weight == 0) return;
+            lock (_lock)
+            {
+                while (_held > 0 && _held + weight > budget)
+                {
+                    Monitor.Wait(_lock, 100);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                _held += weight;
+            }
+        }
+
+        public void Exit(long weight)
+        {
+            if (weight == 0) return;
+            lock (_lock)
+            {
+                _held -= weight;
+                Monitor.PulseAll(_lock);
+            }
         }
     }
 

@@ -199,7 +199,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         int carriedCount = carried.Count(c => c);
         _observer.RenderStarted(run.Captures.Count - carriedCount, carriedCount);
         var failures = new CompositeExporter(request.Exporters).ExportAll(run, sink, carried, !runCarried && request.RunOutputs, request.Jobs,
-            i => _observer.CaptureRendered(run.Captures[i]), _observer.RunRenderStarted, cancellationToken);
+            i => _observer.CaptureRendered(run.Captures[i]), _observer.RunRenderStarted, cancellationToken, request.MemoryBudget);
         _observer.RenderFinished();
         return [.. failures];
     }
