@@ -134,7 +134,9 @@ internal sealed class CaptureHasher : IDisposable
                     }
                 }
             }
-            catch (Exception ex) when (ex is CryptographicException or ObjectDisposedException)
+#pragma warning disable CA1031 // Nothing may escape a thread of our own (it would end the process); the reading thread rethrows it.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 lock (_progress)
                 {
