@@ -105,7 +105,7 @@ internal static class CaptureDetailsCodec
 
     public static CaptureDetails Read(Stream stream)
     {
-        using var r = new Reader(stream);
+        var r = new Reader(stream);
         if (r.In.ReadUInt32() != Magic || r.In.ReadInt32() != Version)
             throw new InvalidDataException("Not a PcapViz spill file of this version.");
 
@@ -225,7 +225,7 @@ internal static class CaptureDetailsCodec
         }
     }
 
-    private sealed class Reader(Stream stream) : IDisposable
+    private sealed class Reader(Stream stream)
     {
         private readonly List<string> _shared = [];
 
@@ -282,10 +282,5 @@ internal static class CaptureDetailsCodec
         }
 
         public DistinctLimit Limit() => new(In.ReadInt32(), In.ReadBoolean(), In.ReadInt64(), In.ReadInt64(), In.ReadInt64());
-
-        public void Dispose()
-        {
-            // The caller owns the stream: nothing to close.
-        }
     }
 }
