@@ -96,7 +96,9 @@ public sealed class CaptureSpillTests
         stream.Position = 0;
         var read = CaptureDetailsCodec.Read(stream);
 
-        Assert.Equal(Json(capture), Json(capture with { SourceIps = read.SourceIps, DnsQueries = read.DnsQueries, Traffic = read.Traffic, Context = read.Context }));
+        Assert.Equal(Json(capture), Json(capture with { SourceIps = read.SourceIps, DnsQueries = read.DnsQueries, Traffic = read.Traffic, Context = read.Context, Conversations = read.Conversations }));
+        Assert.Equal(capture.Conversations.Entries, read.Conversations.Entries);
+        Assert.Equal(capture.Conversations.Limit, read.Conversations.Limit);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class EngineBudgetTests
     /// <summary>Bytes allocated per packet by the reader (framing records), once its window is allocated.</summary>
     internal const double ReadBytesPerPacket = 0.5;
 
-    /// <summary>Managed bytes the analysis state holds per distinct key (source address or query name) of a distinct-heavy capture.</summary>
+    /// <summary>Managed bytes the analysis state holds per distinct key (source address, query name or flow) of a distinct-heavy capture.</summary>
     internal const double StateBytesPerKey = 210;
 
     /// <summary>Managed bytes a finished result (with its context) holds per distinct key of a distinct-heavy capture.</summary>
@@ -89,7 +89,7 @@ public sealed class EngineBudgetTests
         DistinctTraffic.Write(ms, DistinctQueries);
         var (reader, _) = Kit.Open(ms.ToArray());
         var packets = Kit.ReadAll(reader!);
-        int keys = 2 * DistinctQueries; // one address and one name per query
+        int keys = 3 * DistinctQueries; // one address, one name and one flow per query (issue 22: "and 200,000 flows once flows are analysed")
 
         long baseline = GC.GetTotalMemory(forceFullCollection: true);
         var analysis = new CaptureAnalysis(new AnalysisOptions());
@@ -98,6 +98,7 @@ public sealed class EngineBudgetTests
         double statePerKey = (GC.GetTotalMemory(forceFullCollection: true) - baseline) / (double)keys;
         Assert.Equal(DistinctQueries, analysis.SourceIps.DistinctCount);
         Assert.Equal(DistinctQueries, analysis.DnsQueries.DistinctCount);
+        Assert.Equal(DistinctQueries, analysis.Flows.DistinctCount);
 
         var input = new CaptureInput("distinct.pcap", "/distinct.pcap", ms.Length, new string('0', 64), DateTimeOffset.UnixEpoch);
         var result = CaptureAnalyzer.Finish("distinct", input, reader!.Info, analysis, issues);

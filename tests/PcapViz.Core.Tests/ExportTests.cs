@@ -61,6 +61,12 @@ public sealed class ExportTests
             new DnsClientResult([new DnsClientEntry("10.0.0.1", 4, 8, 5)], new DistinctLimit(200_000, false, 0, 0, 0)),
             [new DnsDomainEntry("<script>alert(1)</script>.example", 5, 1, 4, 3, 4, 8, 0, 3.25, new(["txt-heavy", "nxdomain-heavy"]))],
             new ContextFacts("2026-08-19 e8c9a2b", "2026-11-30", new(["GeoLite2-Country built 2026-01-02"]))),
+        Conversations = new ConversationResult(
+            [new ConversationEntry(6, 4, "1.2.3.4", 1122, "5.6.7.8", 3344, 3, 300, 2, 4000, Kit.Jan2024Nanos + 1_000, Kit.Jan2024Nanos + 2_000_000_001,
+                 TcpFlagsSeen.Syn | TcpFlagsSeen.SynAck | TcpFlagsSeen.Fin, CommunityIdHash.Parse("1:wCb3OG7yAFWelaUydu0D+125CLM=")),
+             new ConversationEntry(1, 4, "1.2.3.4", 8, "5.6.7.8", 0, 1, 84, 0, 0, Kit.Jan2024Nanos, Kit.Jan2024Nanos,
+                 TcpFlagsSeen.None, CommunityIdHash.Parse("1:crodRHL2FEsHjbv3UkRrfbs4bZ0="))],
+            new DistinctLimit(200_000, true, 9, 900, 1)),
     };
 
     private static byte[] Write(CaptureResult result) => Kit.AnalysisJson(result, "9.9.9");
@@ -95,6 +101,37 @@ public sealed class ExportTests
         Assert.Equal(original.Context.Clients.Limit, read.Context.Clients.Limit);
         Assert.Equal(original.Context.Domains, read.Context.Domains);
         Assert.Equal(original.Context.Facts, read.Context.Facts);
+        Assert.Equal(original.Conversations.Entries, read.Conversations.Entries);
+        Assert.Equal(original.Conversations.Limit, read.Conversations.Limit);
+    }
+
+    [Fact]
+    public void AnalysisJson_Conversations_FieldsAsDocumented()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(Write(Sample()));
+        var flow = doc.RootElement.GetProperty("conversations")[0];
+        Assert.Equal(
+            "protocol=tcp protocolNumber=6 version=4 addressA=1.2.3.4 portA=1122 addressB=5.6.7.8 portB=3344 " +
+            "packetsAToB=3 ipBytesAToB=300 packetsBToA=2 ipBytesBToA=4000 " +
+            "firstPacketUtc=2024-01-01T00:00:00.000001Z lastPacketUtc=2024-01-01T00:00:02.000000Z " +
+            "firstPacketEpochNanos=1704067200000001000 lastPacketEpochNanos=1704067202000000001 " +
+            "tcpFlagsSeen=[syn,syn-ack,fin] handshakeSeen=True communityId=1:wCb3OG7yAFWelaUydu0D+125CLM=",
+            string.Join(' ', flow.EnumerateObject().Select(p => p.Name + "=" + (p.Value.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? "[" + string.Join(',', p.Value.EnumerateArray().Select(x => x.GetString())) + "]"
+                : p.Value.ToString()))));
+        Assert.True(doc.RootElement.GetProperty("limits").GetProperty("conversations").GetProperty("exceeded").GetBoolean());
+    }
+
+    [Fact]
+    public void AnalysisJson_WithoutConversations_ReadWithNone()
+    {
+        // A bundle written before flows were analysed has neither the array nor its limit.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Write(Sample()))!.AsObject();
+        Assert.True(node.Remove("conversations"));
+        Assert.True(node["limits"]!.AsObject().Remove("conversations"));
+        var read = AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(node.ToJsonString())), Sample().Input);
+        Assert.Empty(read.Conversations.Entries);
+        Assert.False(read.Conversations.Limit.Exceeded);
     }
 
     [Fact]
@@ -203,7 +240,7 @@ public sealed class ExportTests
     }
 
     [Fact]
-    public void CsvExporter_FourFiles_ExactContent()
+    public void CsvExporter_FiveFiles_ExactContent()
     {
         var capture = Sample() with
         {
@@ -214,7 +251,7 @@ public sealed class ExportTests
         var sink = new MemorySink();
         new CsvExporter().ExportCapture(capture, null!, sink, TestContext.Current.CancellationToken);
         string dir = "captures/site-a-dns-pcap-1234abcd/";
-        string[] files = [dir + "dns_domains.csv", dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
+        string[] files = [dir + "conversations.csv", dir + "dns_domains.csv", dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
         Assert.Equal(files, sink.Files.Keys.Order(StringComparer.Ordinal));
         // Shares are of the 700 + 250 = 950 IP packets: 600/950, 250/950, 100/950 to six decimals.
         Assert.Equal(
@@ -234,6 +271,11 @@ public sealed class ExportTests
             "2024-01-01T00:00:00Z,1704067200,5,10,1000\n" +
             "2024-01-01T00:00:05Z,1704067205,5,0,0\n" +
             "2024-01-01T01:23:20Z,1704072200,5,2,300\n", sink.Text(dir + "traffic.csv"));
+        Assert.Equal(
+            "protocol,protocol_number,address_a,port_a,address_b,port_b,packets_a_to_b,ip_bytes_a_to_b,packets_b_to_a,ip_bytes_b_to_a,first_packet_utc,last_packet_utc,tcp_flags_seen,community_id\n" +
+            "tcp,6,1.2.3.4,1122,5.6.7.8,3344,3,300,2,4000,2024-01-01T00:00:00.000001Z,2024-01-01T00:00:02.000000Z,syn syn-ack fin,1:wCb3OG7yAFWelaUydu0D+125CLM=\n" +
+            "icmp,1,1.2.3.4,8,5.6.7.8,0,1,84,0,0,2024-01-01T00:00:00.000000Z,2024-01-01T00:00:00.000000Z,,1:crodRHL2FEsHjbv3UkRrfbs4bZ0=\n",
+            sink.Text(dir + "conversations.csv"));
     }
 
     /// <summary>The sample written as schemaVersion 1 did: no gaps, dense bins, outside counts.</summary>

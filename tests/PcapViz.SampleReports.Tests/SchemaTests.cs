@@ -75,7 +75,7 @@ public sealed class SchemaTests
         string source = Directory.GetFiles(Path.Combine(SampleBundle, "captures"), "analysis.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         var json = JsonNode.Parse(File.ReadAllText(source))!.AsObject();
         json["sourceIps"]![0]!["names"] = new JsonArray(new JsonObject { ["name"] = "printer.example.lan", ["source"] = "dns" });
-        json["conversations"] = new JsonArray(new JsonObject { ["communityId"] = "1:abc=" }); // extra fields are free
+        json["conversations"]![0]!["service"] = "https"; // extra fields are free
         json["schemaVersion"] = 3;
         Assert.Empty(JsonSchemaAssert.Violations(BundleSchemas.Analysis, temp.File("v3.json", System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()))));
         json["schemaVersion"] = 2;

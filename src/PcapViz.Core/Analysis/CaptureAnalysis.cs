@@ -49,12 +49,14 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         SourceIps = new SourceIpAnalysis(options.MaxDistinct);
         DnsQueries = new DnsQueryAnalysis(options.MaxDistinct);
         Traffic = new TrafficAnalysis(options.BinSeconds);
+        Flows = new FlowAnalysis(options.MaxDistinct);
     }
 
     public AnalysisOptions Options { get; }
     public SourceIpAnalysis SourceIps { get; }
     public DnsQueryAnalysis DnsQueries { get; }
     public TrafficAnalysis Traffic { get; }
+    public FlowAnalysis Flows { get; }
 
     public long Packets => _packets;
 
@@ -90,6 +92,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
 
         SourceIps.Observe(ref view);
         Traffic.Observe(packet.TimestampNanos, view.IpBytes);
+        Flows.Observe(ref view, packet.TimestampNanos);
 
         if (view.IsFragment || (view.Transport == TransportProtocol.Tcp && IsDns(ref view) is not null &&
                                  (!view.Payload.IsEmpty || (view.TcpFlags & StreamFlags) != 0)))
@@ -221,6 +224,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         SourceIps.Merge(other.SourceIps);
         DnsQueries.Merge(other.DnsQueries);
         Traffic.Merge(other.Traffic);
+        Flows.Merge(other.Flows);
         if (other._deferred is not null) (_deferred ??= []).AddRange(other._deferred);
         _deferredBytes += other._deferredBytes;
     }

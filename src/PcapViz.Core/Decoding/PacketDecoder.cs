@@ -362,6 +362,7 @@ internal sealed partial class PacketDecoder
         if (fragmentOffset != 0 || more)
         {
             // Only the whole datagram has a transport header worth reading: it is decoded once reassembled.
+            if (outer) NoteOuterTransport(d[Ipv4Fields.Protocol], fragmentOffset == 0 ? d[headerLength..end] : default, ref view);
             view.IsFragment = true;
             view.FragmentProtocol = d[Ipv4Fields.Protocol];
             view.FragmentId = BinaryPrimitives.ReadUInt16BigEndian(d[Ipv4Fields.Identification..]);
@@ -370,6 +371,7 @@ internal sealed partial class PacketDecoder
             view.FragmentData = d[headerLength..end];
             return;
         }
+        if (outer) NoteOuterTransport(d[Ipv4Fields.Protocol], d[headerLength..end], ref view);
         DecodeTransport(d[Ipv4Fields.Protocol], d[headerLength..end], ref view);
     }
 
@@ -429,6 +431,7 @@ internal sealed partial class PacketDecoder
                         pos += Ipv6Fields.FragmentHeaderLength;
                         continue;
                     }
+                    if (outer) NoteOuterTransport((byte)next, offset == 0 ? d[(pos + Ipv6Fields.FragmentHeaderLength)..end] : default, ref view);
                     view.IsFragment = true;
                     view.FragmentProtocol = (byte)next;
                     view.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(d[(pos + Ipv6Fields.FragmentIdentification)..]);
@@ -447,6 +450,7 @@ internal sealed partial class PacketDecoder
                     continue;
                 }
                 default:
+                    if (outer) NoteOuterTransport((byte)next, d[pos..end], ref view);
                     DecodeTransport((byte)next, d[pos..end], ref view);
                     return;
             }
@@ -474,6 +478,27 @@ internal sealed partial class PacketDecoder
     }
 
     private const int MaxTunnelDepth = 4;
+
+    /// <summary>The outermost header's protocol and, when captured, its ports (ICMP: type and code) and TCP flags: the flow key.</summary>
+    private static void NoteOuterTransport(byte protocol, ReadOnlySpan<byte> d, ref PacketView view)
+    {
+        view.OuterProtocolKnown = true;
+        view.OuterProtocol = protocol;
+        switch (protocol)
+        {
+            case IpProtocols.Tcp or IpProtocols.Udp or IpProtocols.Sctp when d.Length >= TransportFields.PortsLength:
+                view.OuterPortsKnown = true;
+                view.OuterSourcePort = BinaryPrimitives.ReadUInt16BigEndian(d);
+                view.OuterDestinationPort = BinaryPrimitives.ReadUInt16BigEndian(d[2..]);
+                if (protocol == IpProtocols.Tcp && d.Length > TransportFields.TcpFlags) view.OuterTcpFlags = d[TransportFields.TcpFlags];
+                return;
+            case IpProtocols.Icmp or IpProtocols.IcmpV6 when d.Length >= TransportFields.IcmpTypeAndCodeLength:
+                view.OuterPortsKnown = true;
+                view.OuterSourcePort = d[0];
+                view.OuterDestinationPort = d[1];
+                return;
+        }
+    }
 
     /// <summary>Decodes a transport header (and any tunnel behind it). Also used for reassembled datagrams.</summary>
     internal static void DecodeTransport(byte protocol, ReadOnlySpan<byte> d, ref PacketView view)

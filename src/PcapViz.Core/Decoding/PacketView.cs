@@ -53,6 +53,20 @@ public ref struct PacketView
     public bool MoreFragments;
     public ReadOnlySpan<byte> FragmentData;
 
+    /// <summary>
+    /// The outermost IP header's transport, for flows (docs/analysis.md, "5. Conversations"): its protocol number
+    /// (after IPv6 extension headers; a fragment's protocol) — set with <see cref="OuterProtocolKnown"/>. When
+    /// <see cref="OuterPortsKnown"/>: TCP, UDP and SCTP ports, or ICMP/ICMPv6 type (source) and code (destination).
+    /// Unlike <see cref="Transport"/>, never the header of a tunnelled packet.
+    /// </summary>
+    public bool OuterProtocolKnown;
+    public byte OuterProtocol;
+    public bool OuterPortsKnown;
+    public ushort OuterSourcePort;
+    public ushort OuterDestinationPort;
+    /// <summary>The outermost TCP header's flags (0 for other protocols).</summary>
+    public byte OuterTcpFlags;
+
     /// <summary>Why the frame was counted without being decoded; None when it was decoded (IP or not).</summary>
     public UndecodedCause Undecoded;
 

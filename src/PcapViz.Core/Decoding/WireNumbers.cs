@@ -26,6 +26,7 @@ internal static class EtherTypes
 internal static class IpProtocols
 {
     public const byte HopByHop = 0;
+    public const byte Icmp = 1;
     public const byte IpInIp = 4;
     public const byte Tcp = 6;
     public const byte Udp = 17;
@@ -34,10 +35,12 @@ internal static class IpProtocols
     public const byte Ipv6Fragment = 44;
     public const byte Gre = 47;
     public const byte AuthenticationHeader = 51;
+    public const byte IcmpV6 = 58;
     public const byte Ipv6DestinationOptions = 60;
     public const byte MobilityHeader = 135;
     public const byte HostIdentityProtocol = 139;
     public const byte Shim6 = 140;
+    public const byte Sctp = 132;
 }
 
 /// <summary>PPP protocol numbers (RFC 1661 and IANA "PPP DLL Protocol Numbers").</summary>
@@ -103,4 +106,8 @@ internal static class TransportFields
     public const byte TcpFin = 0x01;
     public const byte TcpSyn = 0x02;
     public const byte TcpRst = 0x04;
+    public const byte TcpAck = 0x10;
+    /// <summary>Bytes of a TCP, UDP or SCTP header that hold the two ports; of an ICMP header, type and code.</summary>
+    public const int PortsLength = 4;
+    public const int IcmpTypeAndCodeLength = 2;
 }

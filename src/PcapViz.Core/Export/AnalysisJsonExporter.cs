@@ -70,11 +70,14 @@ public sealed class AnalysisJsonExporter : IReportExporter
 
             WriteTraffic(w, capture.Traffic);
 
+            WriteConversations(w, capture.Conversations);
+
             w.WriteStartObject("limits");
             WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
             WriteLimit(w, "dnsQueries", capture.DnsQueries.Limit);
             WriteLimit(w, "dnsAnswers", capture.Context.Answers.Limit);
             WriteLimit(w, "dnsClients", capture.Context.Clients.Limit);
+            WriteLimit(w, "conversations", capture.Conversations.Limit);
             w.WriteEndObject();
 
             if (watchlistHits is not null) HistoryJsonWriter.WriteHits(w, "watchlistHits", watchlistHits);
@@ -130,6 +133,29 @@ public sealed class AnalysisJsonExporter : IReportExporter
         });
         w.WriteEndObject();
     }
+
+    internal static void WriteConversations(Utf8JsonWriter w, ConversationResult conversations) =>
+        w.WriteObjects("conversations", conversations.Entries, static (w, e) =>
+        {
+            w.WriteString("protocol", Names.OfIpProtocol(e.Protocol));
+            w.WriteNumber("protocolNumber", e.Protocol);
+            w.WriteNumber("version", e.Version);
+            w.WriteString("addressA", e.AddressA);
+            w.WriteNumber("portA", e.PortA);
+            w.WriteString("addressB", e.AddressB);
+            w.WriteNumber("portB", e.PortB);
+            w.WriteNumber("packetsAToB", e.PacketsAToB);
+            w.WriteNumber("ipBytesAToB", e.IpBytesAToB);
+            w.WriteNumber("packetsBToA", e.PacketsBToA);
+            w.WriteNumber("ipBytesBToA", e.IpBytesBToA);
+            w.WriteString("firstPacketUtc", TimeFormat.IsoUtcMicros(e.FirstPacketEpochNanos));
+            w.WriteString("lastPacketUtc", TimeFormat.IsoUtcMicros(e.LastPacketEpochNanos));
+            w.WriteNumber("firstPacketEpochNanos", e.FirstPacketEpochNanos);
+            w.WriteNumber("lastPacketEpochNanos", e.LastPacketEpochNanos);
+            w.WriteStrings("tcpFlagsSeen", Names.Of(e.TcpFlags));
+            w.WriteBoolean("handshakeSeen", e.HandshakeSeen);
+            w.WriteString("communityId", e.CommunityId.ToString());
+        });
 
     internal static void WriteLimit(Utf8JsonWriter w, string name, DistinctLimit limit)
     {

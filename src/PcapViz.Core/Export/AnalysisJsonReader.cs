@@ -59,8 +59,27 @@ internal static class AnalysisJsonReader
         return new CaptureResult(root.GetProperty("id").GetString()!, input, status, file, summary, sources, dns, traffic, issues)
         {
             Context = withContext ? ContextJson.ReadContext(root, limits) : ContextResult.Empty,
+            // Added within schemaVersion 2: a bundle written before flows has none.
+            Conversations = root.TryGetProperty("conversations", out var conversations)
+                ? ReadConversations(conversations, limits.GetProperty("conversations"))
+                : ConversationResult.Empty,
         };
     }
+
+    private static ConversationResult ReadConversations(JsonElement array, JsonElement limit) => new(
+        array.EnumerateArray().Select(e =>
+        {
+            var flags = TcpFlagsSeen.None;
+            foreach (var flag in e.GetProperty("tcpFlagsSeen").EnumerateArray()) flags |= Names.ParseTcpFlag(flag.GetString());
+            return new ConversationEntry(e.GetProperty("protocolNumber").GetInt32(), e.GetProperty("version").GetInt32(),
+                e.GetProperty("addressA").GetString()!, e.GetProperty("portA").GetInt32(),
+                e.GetProperty("addressB").GetString()!, e.GetProperty("portB").GetInt32(),
+                e.GetProperty("packetsAToB").GetInt64(), e.GetProperty("ipBytesAToB").GetInt64(),
+                e.GetProperty("packetsBToA").GetInt64(), e.GetProperty("ipBytesBToA").GetInt64(),
+                e.GetProperty("firstPacketEpochNanos").GetInt64(), e.GetProperty("lastPacketEpochNanos").GetInt64(),
+                flags, CommunityIdHash.Parse(e.GetProperty("communityId").GetString()));
+        }).ToArray(),
+        ReadLimit(limit));
 
     private static long OptionalInt64(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.GetInt64() : 0;

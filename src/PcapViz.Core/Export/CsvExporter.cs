@@ -5,7 +5,7 @@ using PcapViz.Model;
 namespace PcapViz.Export;
 
 /// <summary>
-/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c>, <c>dns_domains.csv</c> and <c>traffic.csv</c> per capture (RFC 4180, UTF-8, LF).
+/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c>, <c>dns_domains.csv</c>, <c>traffic.csv</c> and <c>conversations.csv</c> per capture (RFC 4180, UTF-8, LF).
 /// Cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR) get a leading apostrophe.
 /// </summary>
 public sealed class CsvExporter : IReportExporter
@@ -43,6 +43,16 @@ public sealed class CsvExporter : IReportExporter
             capture.Traffic.Bins.Select(b => new[]
             {
                 TimeFormat.IsoUtcSeconds(b.StartEpochSeconds), Num(b.StartEpochSeconds), Num(capture.Traffic.BinSeconds), Num(b.Packets), Num(b.IpBytes),
+            }));
+        Write(sink, dir + "conversations.csv",
+            ["protocol", "protocol_number", "address_a", "port_a", "address_b", "port_b", "packets_a_to_b", "ip_bytes_a_to_b",
+             "packets_b_to_a", "ip_bytes_b_to_a", "first_packet_utc", "last_packet_utc", "tcp_flags_seen", "community_id"],
+            capture.Conversations.Entries.Select(e => new[]
+            {
+                Names.OfIpProtocol(e.Protocol), Num(e.Protocol), e.AddressA, Num(e.PortA), e.AddressB, Num(e.PortB),
+                Num(e.PacketsAToB), Num(e.IpBytesAToB), Num(e.PacketsBToA), Num(e.IpBytesBToA),
+                TimeFormat.IsoUtcMicros(e.FirstPacketEpochNanos), TimeFormat.IsoUtcMicros(e.LastPacketEpochNanos),
+                string.Join(' ', Names.Of(e.TcpFlags)), e.CommunityId.ToString(),
             }));
     }
 

@@ -248,6 +248,9 @@ public sealed record CaptureResult(
     /// <summary>Passive DNS, response totals, registered domains and signals (empty for a capture that was not read).</summary>
     public ContextResult Context { get => Details.Context; init => (HeldDetails, Store) = (Details with { Context = value }, null); }
 
+    /// <summary>Bidirectional flows with their Community IDs (empty for a capture that was not read, or a bundle written before them).</summary>
+    public ConversationResult Conversations { get => Details.Conversations; init => (HeldDetails, Store) = (Details with { Conversations = value }, null); }
+
     /// <summary>The bulky parts, read back from the store when they were spilled.</summary>
     public CaptureDetails Details => Store is null ? HeldDetails : Store.Load(this);
 
@@ -278,8 +281,11 @@ public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult Dns
         new DnsQueryResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
         TrafficResult.Empty, ContextResult.Empty);
 
-    /// <summary>Entries held (addresses, names, bins, answers): what the memory taken grows with.</summary>
-    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight;
+    /// <summary>Bidirectional flows (docs/analysis.md, "5. Conversations").</summary>
+    public ConversationResult Conversations { get; init; } = ConversationResult.Empty;
+
+    /// <summary>Entries held (addresses, names, bins, answers, flows): what the memory taken grows with.</summary>
+    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight + Conversations.Entries.Count;
 }
 
 /// <summary>Where spilled <see cref="CaptureDetails"/> are kept (a run's spill directory).</summary>

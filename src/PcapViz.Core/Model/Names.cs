@@ -60,6 +60,38 @@ public static class Names
         _ => throw Unknown(severity),
     };
 
+    /// <summary>A flow's transport by IP protocol number: tcp, udp, sctp, icmp, icmpv6, or "ip" for any other number.</summary>
+    public static string OfIpProtocol(int protocol) => protocol switch
+    {
+        6 => "tcp",
+        17 => "udp",
+        132 => "sctp",
+        1 => "icmp",
+        58 => "icmpv6",
+        _ => "ip",
+    };
+
+    /// <summary>The TCP flags seen in a flow as words in a fixed order: "syn syn-ack fin rst" (empty for none).</summary>
+    public static IReadOnlyList<string> Of(TcpFlagsSeen flags)
+    {
+        if (flags == TcpFlagsSeen.None) return [];
+        var words = new List<string>(4);
+        if ((flags & TcpFlagsSeen.Syn) != 0) words.Add("syn");
+        if ((flags & TcpFlagsSeen.SynAck) != 0) words.Add("syn-ack");
+        if ((flags & TcpFlagsSeen.Fin) != 0) words.Add("fin");
+        if ((flags & TcpFlagsSeen.Rst) != 0) words.Add("rst");
+        return words;
+    }
+
+    internal static TcpFlagsSeen ParseTcpFlag(string? value) => value switch
+    {
+        "syn" => TcpFlagsSeen.Syn,
+        "syn-ack" => TcpFlagsSeen.SynAck,
+        "fin" => TcpFlagsSeen.Fin,
+        "rst" => TcpFlagsSeen.Rst,
+        _ => throw new InvalidDataException($"Unknown TCP flag '{value}': expected syn, syn-ack, fin, rst."),
+    };
+
     public static string Of(IndicatorKind kind) => kind switch
     {
         IndicatorKind.Address => "address",

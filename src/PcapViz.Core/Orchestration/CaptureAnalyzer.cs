@@ -90,6 +90,7 @@ internal static class CaptureAnalyzer
         // So is one whose frames for reassembly were too many to buffer for an in-order replay.
         if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded ||
                                 result.Context.Answers.Limit.Exceeded || result.Context.Clients.Limit.Exceeded ||
+                                result.Conversations.Limit.Exceeded ||
                                 analysis.NeedsSequentialPass))
             return Analyze(fullPath, relativePath, id, options, 1, null, cancellationToken);
         return result;
@@ -106,10 +107,13 @@ internal static class CaptureAnalyzer
         analysis.SourceIps.ReleaseKeys();
         var dns = analysis.DnsQueries.ToResult();
         analysis.DnsQueries.ReleaseNames();
+        var conversations = analysis.Flows.ToResult();
         if (sourceIps.Limit.Exceeded)
             issues.Warn("distinct-limit", $"More than {sourceIps.Limit.MaxDistinct:N0} distinct source addresses: the lightest were folded into \"other\" ({sourceIps.Limit.OtherPackets:N0} packets); listed counts may be low by at most {sourceIps.Limit.MaxUndercount:N0}.");
         if (dns.Limit.Exceeded)
             issues.Warn("distinct-limit", $"More than {dns.Limit.MaxDistinct:N0} distinct query names: the least queried were folded into \"other\" ({dns.Limit.OtherPackets:N0} queries); listed counts may be low by at most {dns.Limit.MaxUndercount:N0}.");
+        // Flows past the limit are said so in limits.conversations only: an issue would change the issues of every
+        // capture with more flows than the limit, and the existing output stays as it was (docs/analysis.md, "5. Conversations").
         if (analysis.DnsQueries.Malformed > 0)
             issues.Warn("malformed-dns", $"{analysis.DnsQueries.Malformed:N0} DNS messages on DNS ports could not be parsed (bad or cut-short names) and were not counted.");
         long malformedResponses = analysis.DnsQueries.Responses.Malformed;
@@ -122,6 +126,7 @@ internal static class CaptureAnalyzer
         return new CaptureResult(id, input, status, fileInfo, analysis.ToSummary(), enrichedSources, enrichedDns, traffic, issues.ToList())
         {
             Context = context,
+            Conversations = conversations,
         };
     }
 }

@@ -15,7 +15,7 @@ namespace PcapViz.Orchestration;
 internal static class CaptureDetailsCodec
 {
     private const uint Magic = 0x50564453; // "PVDS"
-    private const int Version = 1;
+    private const int Version = 2; // 2: conversations
 
     public static void Write(Stream stream, CaptureDetails details)
     {
@@ -101,6 +101,28 @@ internal static class CaptureDetailsCodec
         w.Shared(c.Facts.PublicSuffixList);
         w.Shared(c.Facts.AddressRegistry);
         w.SharedList(c.Facts.GeoIp);
+
+        w.Limit(details.Conversations.Limit);
+        w.Out.Write(details.Conversations.Entries.Count);
+        foreach (var f in details.Conversations.Entries)
+        {
+            w.Out.Write((byte)f.Protocol);
+            w.Out.Write((byte)f.Version);
+            w.Shared(f.AddressA); // endpoints repeat across flows: one string each when read back
+            w.Out.Write((ushort)f.PortA);
+            w.Shared(f.AddressB);
+            w.Out.Write((ushort)f.PortB);
+            w.Out.Write(f.PacketsAToB);
+            w.Out.Write(f.IpBytesAToB);
+            w.Out.Write(f.PacketsBToA);
+            w.Out.Write(f.IpBytesBToA);
+            w.Out.Write(f.FirstPacketEpochNanos);
+            w.Out.Write(f.LastPacketEpochNanos);
+            w.Out.Write((byte)f.TcpFlags);
+            w.Out.Write(f.CommunityId.First);
+            w.Out.Write(f.CommunityId.Second);
+            w.Out.Write(f.CommunityId.Third);
+        }
     }
 
     public static CaptureDetails Read(Stream stream)
@@ -157,9 +179,21 @@ internal static class CaptureDetailsCodec
         }
         var facts = new ContextFacts(r.Shared(), r.Shared(), r.SharedList());
 
+        var flowLimit = r.Limit();
+        var flows = new ConversationEntry[r.Count()];
+        for (int i = 0; i < flows.Length; i++)
+        {
+            flows[i] = new ConversationEntry(r.In.ReadByte(), r.In.ReadByte(), r.Shared(), r.In.ReadUInt16(), r.Shared(), r.In.ReadUInt16(),
+                r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(),
+                (TcpFlagsSeen)r.In.ReadByte(), new CommunityIdHash(r.In.ReadUInt64(), r.In.ReadUInt64(), r.In.ReadUInt32()));
+        }
+
         return new CaptureDetails(new SourceIpResult(sources, sourceLimit), new DnsQueryResult(names, dnsLimit),
             new TrafficResult(binSeconds, bins),
-            new ContextResult(totals, new AddressNameResult(answers, answersLimit), new DnsClientResult(clients, clientsLimit), domains, facts));
+            new ContextResult(totals, new AddressNameResult(answers, answersLimit), new DnsClientResult(clients, clientsLimit), domains, facts))
+        {
+            Conversations = new ConversationResult(flows, flowLimit),
+        };
     }
 
     private sealed class Writer(Stream stream) : IDisposable

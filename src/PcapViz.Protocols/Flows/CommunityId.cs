@@ -89,6 +89,14 @@ public static class CommunityId
         return true;
     }
 
+    /// <summary>
+    /// For ICMP (<see cref="Icmp"/>) and ICMPv6 (<see cref="IcmpV6"/>): the message type that pairs with
+    /// <paramref name="type"/> into one flow (echo request and reply, ...), or -1 when the type has none (a one-way
+    /// flow, keyed by type and code and never reordered); -1 for every other protocol.
+    /// </summary>
+    public static int IcmpCounterpartType(byte protocol, ushort type) =>
+        protocol == Icmp ? IcmpCounterpart(type) : protocol == IcmpV6 ? IcmpV6Counterpart(type) : -1;
+
     private static bool IsLess(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ushort portA, ushort portB)
     {
         int c = a.SequenceCompareTo(b);
