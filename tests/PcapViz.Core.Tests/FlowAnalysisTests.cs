@@ -145,6 +145,47 @@ public sealed class FlowAnalysisTests
     }
 
     [Fact]
+    public void Observe_Fold_KeepsTheHeaviestHalfAndOfEqualCountsTheSmallestKeys()
+    {
+        // Ten flows with 9, 8, 7, 5, 5, 5, 5, 3, 2 and 1 packets (ports 1001..1010), then an eleventh: the fold keeps
+        // five — the three heavier than 5 and, of the four with 5, the two with the smallest keys (ports 1004, 1005).
+        var flows = new FlowAnalysis(maxDistinct: 10);
+        int[] packets = [9, 8, 7, 5, 5, 5, 5, 3, 2, 1];
+        for (int f = 0; f < packets.Length; f++)
+            for (int p = 0; p < packets[f]; p++) Observe(flows, Udp("10.0.0.1", (ushort)(1001 + f), "10.0.0.2", 53));
+        Observe(flows, Udp("10.0.0.1", 1011, "10.0.0.2", 53));
+        var result = flows.ToResult();
+        Assert.Equal([1001, 1002, 1003, 1004, 1005], result.Entries.Select(e => e.PortA).Order());
+        Assert.True(result.Limit.Exceeded);
+        Assert.Equal(5 + 5 + 3 + 2 + 1 + 1, result.Limit.OtherPackets);
+        Assert.Equal(5, result.Limit.MaxUndercount);
+        Assert.Equal(packets.Sum() + 1, result.TotalPackets);
+    }
+
+    private readonly struct Ascending : IComparer<long>
+    {
+        public int Compare(long x, long y) => x.CompareTo(y);
+    }
+
+    [Fact]
+    public void Selection_PutsTheKthElementWhereASortWould()
+    {
+        var random = new Random(42);
+        for (int round = 0; round < 200; round++)
+        {
+            var items = new long[random.Next(1, 300)];
+            // Few distinct values: many ties, as packet counts have.
+            for (int i = 0; i < items.Length; i++) items[i] = random.Next(0, round % 2 == 0 ? 5 : 1000);
+            int k = random.Next(items.Length);
+            var sorted = items.Order().ToArray();
+            Selection.SelectSmallest(items.AsSpan(), k, default(Ascending));
+            Assert.Equal(sorted[k], items[k]);
+            Assert.All(items[..k], x => Assert.True(x <= sorted[k]));
+            Assert.All(items[(k + 1)..], x => Assert.True(x >= sorted[k]));
+        }
+    }
+
+    [Fact]
     public void Merge_TwoHalves_EqualsAllAtOnce()
     {
         var frames = new List<(long, byte[])>();

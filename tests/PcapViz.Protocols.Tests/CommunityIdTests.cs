@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using PcapViz.Protocols.Flows;
 using Xunit;
 
@@ -80,4 +81,50 @@ public sealed class CommunityIdTests
         Assert.Equal("1:ikv3kmf89luf73WPz1jOs49S768=", CommunityId.Compute(46, a, b, 0, 0));
         Assert.Equal(CommunityId.Compute(46, a, b, 0, 0), CommunityId.Compute(46, a, b, 99, 12));
     }
+
+    [Fact]
+    public void ManagedSha1_OfEveryMessageLengthOneBlockHolds_EqualsThePlatformSha1()
+    {
+        var random = new Random(20261207);
+        for (int length = 0; length <= 55; length++)
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                var message = new byte[length];
+                random.NextBytes(message);
+                var block = new byte[64];
+                message.CopyTo(block, 0);
+                var hash = new byte[20];
+                CommunityIdHasher.Sha1OfShortMessage(block, length, hash);
+#pragma warning disable CA5350 // the reference the managed SHA-1 is compared with
+                Assert.Equal(Convert.ToHexString(SHA1.HashData(message)), Convert.ToHexString(hash));
+#pragma warning restore CA5350
+            }
+        }
+    }
+
+    [Fact]
+    public void ManagedSha1_KnownAnswer_Abc()
+    {
+        // FIPS 180-4 example "abc".
+        var block = new byte[64];
+        "abc"u8.CopyTo(block);
+        var hash = new byte[20];
+        CommunityIdHasher.Sha1OfShortMessage(block, 3, hash);
+        Assert.Equal("A9993E364706816ABA3E25717850C26C9CD0D89D", Convert.ToHexString(hash));
+    }
+
+    [Theory]
+    [MemberData(nameof(Vectors))]
+    public void Hasher_GivesTheVectorsHash(byte protocol, string source, string destination, ushort sourcePort, ushort destinationPort, ushort seed, string expected)
+    {
+        var hash = new byte[CommunityId.HashLength];
+        Assert.True(CommunityIdHasher.TryHash(protocol, IPAddress.Parse(source).GetAddressBytes(),
+            IPAddress.Parse(destination).GetAddressBytes(), sourcePort, destinationPort, hash, seed));
+        Assert.Equal(expected, "1:" + Convert.ToBase64String(hash));
+    }
+
+    [Fact]
+    public void Hasher_RefusesMixedAddressLengths() =>
+        Assert.False(CommunityIdHasher.TryHash(6, new byte[4], new byte[16], 1, 2, new byte[20]));
 }

@@ -34,6 +34,8 @@ internal struct FlowState
     public long PacketsAToB, IpBytesAToB, PacketsBToA, IpBytesBToA;
     public long First, Last;
     public TcpFlagsSeen Flags;
+    // TCP only: which side sent a SYN without ACK (1: A, 2: B), to tell the server side for services.
+    public byte Openers;
     // ICMP only: one packet's type and code and its direction, from which the Community ID is computed at the end
     // (every packet of an ICMP flow gives the same one).
     public byte IcmpType, IcmpCode;
@@ -50,6 +52,97 @@ internal struct FlowState
         First = Math.Min(First, other.First);
         Last = Math.Max(Last, other.Last);
         Flags |= other.Flags;
+        Openers |= other.Openers;
+    }
+}
+
+/// <summary>One flow of <see cref="FlowTable"/>: its key, what it counted, and its key's hash (0: never).</summary>
+internal struct FlowEntry
+{
+    public FlowKey Key;
+    public FlowState State;
+    public uint Hash;
+}
+
+/// <summary>
+/// The flows of one capture: a dense array of <see cref="FlowEntry"/> (key and counters inline, no object per flow)
+/// and an open-addressing index into it (linear probing, at most half full), so a packet of a known flow costs one
+/// hash, one index read and one entry read. Entries stay in insertion order until <see cref="Compact"/>.
+/// </summary>
+internal sealed class FlowTable
+{
+    private FlowEntry[] _entries = new FlowEntry[256];
+    private int[] _index = new int[512]; // entry number + 1; 0 is empty
+    private int _count;
+
+    public int Count => _count;
+
+    public Span<FlowEntry> Entries => _entries.AsSpan(0, _count);
+
+    public static uint HashOf(in FlowKey key)
+    {
+        ulong h = key.ALow * 0x9E3779B97F4A7C15UL;
+        h ^= key.BLow * 0xC2B2AE3D27D4EB4FUL;
+        h ^= (key.AHigh ^ (key.BHigh << 1)) * 0x165667B19E3779F9UL;
+        h ^= ((ulong)key.PortA << 32 | (ulong)key.PortB << 16 | (ulong)key.Protocol << 8 | key.Version) * 0xFF51AFD7ED558CCDUL;
+        h ^= h >> 32;
+        h *= 0xC4CEB9FE1A85EC53UL;
+        h ^= h >> 29;
+        return (uint)h | 1u;
+    }
+
+    /// <summary>The entry of <paramref name="key"/>, added (zeroed but for its key) when it was not there.</summary>
+    public ref FlowEntry FindOrAdd(in FlowKey key, out bool exists)
+    {
+        uint hash = HashOf(key);
+        int mask = _index.Length - 1;
+        int slot = (int)(hash >> 1) & mask;
+        while (true)
+        {
+            int at = _index[slot];
+            if (at == 0) break;
+            ref var entry = ref _entries[at - 1];
+            if (entry.Hash == hash && entry.Key == key)
+            {
+                exists = true;
+                return ref entry;
+            }
+            slot = (slot + 1) & mask;
+        }
+        exists = false;
+        if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
+        ref var added = ref _entries[_count];
+        added = default;
+        added.Key = key;
+        added.Hash = hash;
+        _count++;
+        _index[slot] = _count;
+        if (_count * 2 > _index.Length) Reindex(_index.Length * 2);
+        return ref added;
+    }
+
+    /// <summary>Keeps the entries <paramref name="keep"/> says so, in their order, and rebuilds the index.</summary>
+    public void Compact(Func<FlowEntry, bool> keep)
+    {
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+            if (keep(_entries[i])) _entries[kept++] = _entries[i];
+        Array.Clear(_entries, kept, _count - kept);
+        _count = kept;
+        Reindex(_index.Length);
+    }
+
+    private void Reindex(int length)
+    {
+        if (_index.Length != length) _index = new int[length];
+        else Array.Clear(_index);
+        int mask = length - 1;
+        for (int i = 0; i < _count; i++)
+        {
+            int slot = (int)(_entries[i].Hash >> 1) & mask;
+            while (_index[slot] != 0) slot = (slot + 1) & mask;
+            _index[slot] = i + 1;
+        }
     }
 }
 
@@ -62,7 +155,7 @@ internal struct FlowState
 /// </summary>
 internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxDistinct)
 {
-    private readonly Dictionary<FlowKey, FlowState> _flows = [];
+    private FlowTable _flows = new();
     private long _otherPackets;
     private long _otherBytes;
     private long _maxUndercount;
@@ -116,7 +209,7 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
             ? new FlowKey(dHigh, dLow, sHigh, sLow, destinationPort, sourcePort, protocol, (byte)view.IpVersion)
             : new FlowKey(sHigh, sLow, dHigh, dLow, sourcePort, destinationPort, protocol, (byte)view.IpVersion);
 
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out bool exists);
+        ref var slot = ref _flows.FindOrAdd(key, out bool exists).State;
         if (!exists)
         {
             slot.First = timestampNanos;
@@ -143,7 +236,12 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
             slot.PacketsAToB++;
             slot.IpBytesAToB += view.IpBytes;
         }
-        if (protocol == CommunityId.Tcp && view.OuterTcpFlags != 0) slot.Flags |= FlagsOf(view.OuterTcpFlags);
+        if (protocol == CommunityId.Tcp && view.OuterTcpFlags != 0)
+        {
+            slot.Flags |= FlagsOf(view.OuterTcpFlags);
+            if ((view.OuterTcpFlags & (TransportFields.TcpSyn | TransportFields.TcpAck)) == TransportFields.TcpSyn)
+                slot.Openers |= swap ? (byte)2 : (byte)1;
+        }
         if (!exists && _flows.Count > MaxDistinct) Prune();
     }
 
@@ -159,7 +257,7 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
 
     private void Add(in FlowKey key, in FlowState state)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out bool exists);
+        ref var slot = ref _flows.FindOrAdd(key, out bool exists).State;
         if (exists) slot.Add(state);
         else slot = state;
         if (!exists && _flows.Count > MaxDistinct) Prune();
@@ -168,7 +266,7 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     /// <summary>Adds everything <paramref name="other"/> counted. Associative and commutative up to pruning.</summary>
     public void Merge(FlowAnalysis other)
     {
-        foreach (var (key, state) in other._flows) Add(key, state);
+        foreach (ref readonly var entry in other._flows.Entries) Add(entry.Key, entry.State);
         _otherPackets += other._otherPackets;
         _otherBytes += other._otherBytes;
         _maxUndercount += other._maxUndercount;
@@ -178,51 +276,82 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     /// <summary>Keeps the heaviest half (by packets), folds the rest into "other", remembers the largest count it dropped.</summary>
     /// <remarks>
     /// The same flows as sorting all of them by packets (then key) and dropping from index <c>MaxDistinct / 2</c>
-    /// (<see cref="DistinctFold"/>), without sorting 100,000s of 96-byte entries: the packet count at that index is
-    /// found by sorting the counts alone, and only the flows with exactly that count are sorted by key.
+    /// (<see cref="DistinctFold"/>), in linear time: the packet count at that index is selected from the counts, and
+    /// of the flows with exactly that count the ones with the smallest keys are selected.
     /// </remarks>
     private void Prune()
     {
         _exceeded = true;
+        var entries = _flows.Entries;
         int keep = MaxDistinct / 2;
-        var counts = new long[_flows.Count];
-        int n = 0;
-        foreach (var state in _flows.Values) counts[n++] = state.Packets;
-        Array.Sort(counts);
-        Array.Reverse(counts);
-        if (keep >= counts.Length) return;
+        if (keep >= entries.Length) return;
+        var counts = new long[entries.Length];
+        for (int i = 0; i < counts.Length; i++) counts[i] = entries[i].State.Packets;
+        Selection.SelectSmallest(counts.AsSpan(), keep, default(Descending));
         long threshold = counts[keep];
         int keptAbove = 0;
-        for (int i = 0; i < counts.Length && counts[i] > threshold; i++) keptAbove++;
+        foreach (ref readonly var entry in entries)
+            if (entry.State.Packets > threshold) keptAbove++;
 
-        var dropped = new List<KeyValuePair<FlowKey, FlowState>>(counts.Length - keep);
-        var ties = new List<KeyValuePair<FlowKey, FlowState>>();
-        foreach (var entry in _flows)
+        var ties = new List<FlowKey>();
+        foreach (ref readonly var entry in entries)
+            if (entry.State.Packets == threshold) ties.Add(entry.Key);
+        int keepTies = keep - keptAbove;
+        var tieKeys = CollectionsMarshal.AsSpan(ties);
+        bool keepNoTie = keepTies == 0;
+        FlowKey lastKeptTie = default;
+        if (!keepNoTie)
         {
-            if (entry.Value.Packets < threshold) dropped.Add(entry);
-            else if (entry.Value.Packets == threshold) ties.Add(entry);
+            Selection.SelectSmallest(tieKeys, keepTies - 1, default(KeyOrder));
+            lastKeptTie = tieKeys[keepTies - 1];
         }
-        ties.Sort(static (a, b) => FlowKey.Compare(a.Key, b.Key));
-        dropped.AddRange(ties.Skip(keep - keptAbove));
+
         // A flow can be folded away in several folds and come back: its loss is the sum over folds.
         _maxUndercount += threshold;
-        foreach (var (key, state) in dropped)
+        long otherPackets = 0, otherBytes = 0;
+        _flows.Compact(entry =>
         {
-            _otherPackets += state.Packets;
-            _otherBytes += state.IpBytesAToB + state.IpBytesBToA;
-            _flows.Remove(key);
+            long packets = entry.State.Packets;
+            bool kept = packets > threshold ||
+                        (packets == threshold && !keepNoTie && FlowKey.Compare(entry.Key, lastKeptTie) <= 0);
+            if (!kept)
+            {
+                otherPackets += packets;
+                otherBytes += entry.State.IpBytesAToB + entry.State.IpBytesBToA;
+            }
+            return kept;
+        });
+        _otherPackets += otherPackets;
+        _otherBytes += otherBytes;
+    }
+
+    private readonly struct Descending : IComparer<long>
+    {
+        public int Compare(long x, long y) => y.CompareTo(x);
+    }
+
+    private readonly struct KeyOrder : IComparer<FlowKey>
+    {
+        public int Compare(FlowKey x, FlowKey y) => FlowKey.Compare(x, y);
+    }
+
+    private readonly struct MostBytesFirst : IComparer<FlowEntry>
+    {
+        public int Compare(FlowEntry a, FlowEntry b)
+        {
+            long x = a.State.IpBytesAToB + a.State.IpBytesBToA, y = b.State.IpBytesAToB + b.State.IpBytesBToA;
+            return x != y ? y.CompareTo(x) : FlowKey.Compare(a.Key, b.Key);
         }
     }
+
+    /// <summary>Lets go of the flows once <see cref="ToResult"/> holds them (the analysis counts nothing after).</summary>
+    public void ReleaseFlows() => _flows = new FlowTable();
 
     /// <summary>Every flow, most IP bytes first (then by key), each with its Community ID computed here, once.</summary>
     public ConversationResult ToResult()
     {
-        var all = new List<KeyValuePair<FlowKey, FlowState>>(_flows);
-        all.Sort(static (a, b) =>
-        {
-            long x = a.Value.IpBytesAToB + a.Value.IpBytesBToA, y = b.Value.IpBytesAToB + b.Value.IpBytesBToA;
-            return x != y ? y.CompareTo(x) : FlowKey.Compare(a.Key, b.Key);
-        });
+        var all = _flows.Entries;
+        all.Sort(default(MostBytesFirst));
         // Flows share endpoints: one string per address.
         var texts = new Dictionary<(byte, ulong, ulong), string>();
         string Text(byte version, ulong high, ulong low)
@@ -233,27 +362,32 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         }
 
         Span<byte> a = stackalloc byte[16], b = stackalloc byte[16];
-        Span<char> text = stackalloc char[CommunityId.Length];
-        var entries = new ConversationEntry[all.Count];
+        Span<byte> hash = stackalloc byte[CommunityId.HashLength];
+        var entries = new ConversationEntry[all.Length];
         for (int i = 0; i < entries.Length; i++)
         {
-            var (k, s) = all[i];
+            ref readonly var k = ref all[i].Key;
+            ref readonly var s = ref all[i].State;
             int length = k.Version == 4 ? 4 : 16;
             Write(a, k.AHigh, k.ALow, length);
             Write(b, k.BHigh, k.BLow, length);
             bool icmp = k.Protocol is CommunityId.Icmp or CommunityId.IcmpV6;
-            bool formatted = !icmp
-                ? CommunityId.TryFormat(k.Protocol, a[..length], b[..length], k.PortA, k.PortB, text, out int written)
+            bool hashed = !icmp
+                ? CommunityIdHasher.TryHash(k.Protocol, a[..length], b[..length], k.PortA, k.PortB, hash)
                 : s.IcmpFromA
-                    ? CommunityId.TryFormat(k.Protocol, a[..length], b[..length], s.IcmpType, s.IcmpCode, text, out written)
-                    : CommunityId.TryFormat(k.Protocol, b[..length], a[..length], s.IcmpType, s.IcmpCode, text, out written);
-            if (!formatted || !CommunityIdHash.TryParse(text[..written], out var id))
+                    ? CommunityIdHasher.TryHash(k.Protocol, a[..length], b[..length], s.IcmpType, s.IcmpCode, hash)
+                    : CommunityIdHasher.TryHash(k.Protocol, b[..length], a[..length], s.IcmpType, s.IcmpCode, hash);
+            if (!hashed)
                 throw new InvalidOperationException("A flow's Community ID could not be computed."); // addresses are 4 or 16 bytes by construction
             entries[i] = new ConversationEntry(k.Protocol, k.Version, Text(k.Version, k.AHigh, k.ALow), k.PortA,
                 Text(k.Version, k.BHigh, k.BLow), k.PortB, s.PacketsAToB, s.IpBytesAToB, s.PacketsBToA, s.IpBytesBToA,
-                s.First, s.Last, s.Flags, id);
+                s.First, s.Last, s.Flags, CommunityIdHash.FromBytes(hash));
         }
-        return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount));
+        return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount))
+        {
+            Services = ServiceTable.Of(all),
+            Beacons = BeaconTable.Of(all, entries),
+        };
     }
 
     private static void Write(Span<byte> destination, ulong high, ulong low, int length)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using PcapViz.Model;
@@ -90,6 +91,38 @@ internal static class JsonOut
         }
         w.WriteEndArray();
     }
+
+    /// <summary>
+    /// As <see cref="WriteObjects{T}"/>, but each item is one compact object on a line of its own: for arrays of
+    /// 100,000s of flat rows (conversations), a third of the bytes of the indented form, as easy to grep as a CSV
+    /// line, and as cheap to write.
+    /// </summary>
+    public static void WriteObjectLines<T>(this Utf8JsonWriter w, string property, IEnumerable<T> items, Action<Utf8JsonWriter, T> members)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using var line = new Utf8JsonWriter(buffer, LineOptions);
+        w.WriteStartArray(property);
+        // A raw value is written as it is, after the separator: its line break and indentation are its own (the
+        // array's members sit one level deeper than the property that names it).
+        var indentation = new byte[1 + 2 * w.CurrentDepth];
+        indentation.AsSpan().Fill((byte)' ');
+        indentation[0] = (byte)'\n';
+        foreach (var item in items)
+        {
+            buffer.Write(indentation);
+            line.WriteStartObject();
+            members(line, item);
+            line.WriteEndObject();
+            line.Flush();
+            w.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
+            buffer.ResetWrittenCount();
+            line.Reset();
+            if (w.BytesPending >= FlushBytes) w.Flush();
+        }
+        w.WriteEndArray();
+    }
+
+    private static readonly JsonWriterOptions LineOptions = WriterOptions with { Indented = false };
 
     /// <summary>Bytes a writer may hold before a long array hands them to the stream.</summary>
     internal const int FlushBytes = 1 << 16;

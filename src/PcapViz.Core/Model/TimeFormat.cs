@@ -8,10 +8,45 @@ public static class TimeFormat
     /// <summary>ISO 8601 UTC with microseconds: <c>2024-01-01T00:00:00.000000Z</c> (data files).</summary>
     internal static string IsoUtcMicros(long epochNanos)
     {
+        Span<byte> utf8 = stackalloc byte[IsoUtcMicrosLength];
+        WriteIsoUtcMicros(epochNanos, utf8);
+        return System.Text.Encoding.ASCII.GetString(utf8);
+    }
+
+    /// <summary>Length of <see cref="IsoUtcMicros"/>'s text.</summary>
+    internal const int IsoUtcMicrosLength = 27;
+
+    /// <summary><see cref="IsoUtcMicros"/> written as ASCII into <paramref name="utf8"/> (at least
+    /// <see cref="IsoUtcMicrosLength"/> bytes), without a format string: data files write one per flow.</summary>
+    internal static void WriteIsoUtcMicros(long epochNanos, Span<byte> utf8)
+    {
         var (seconds, nanos) = Split(epochNanos);
         var dt = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime;
-        return dt.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + "." +
-               (nanos / 1000).ToString("D6", CultureInfo.InvariantCulture) + "Z";
+        int year = dt.Year, month = dt.Month, day = dt.Day;
+        var time = dt.TimeOfDay;
+        Digits(utf8, 0, year, 4);
+        utf8[4] = (byte)'-';
+        Digits(utf8, 5, month, 2);
+        utf8[7] = (byte)'-';
+        Digits(utf8, 8, day, 2);
+        utf8[10] = (byte)'T';
+        Digits(utf8, 11, time.Hours, 2);
+        utf8[13] = (byte)':';
+        Digits(utf8, 14, time.Minutes, 2);
+        utf8[16] = (byte)':';
+        Digits(utf8, 17, time.Seconds, 2);
+        utf8[19] = (byte)'.';
+        Digits(utf8, 20, (int)(nanos / 1000), 6);
+        utf8[26] = (byte)'Z';
+    }
+
+    private static void Digits(Span<byte> utf8, int at, int value, int count)
+    {
+        for (int i = at + count - 1; i >= at; i--)
+        {
+            utf8[i] = (byte)('0' + value % 10);
+            value /= 10;
+        }
     }
 
     /// <summary>ISO 8601 UTC, whole seconds: <c>2024-01-01T00:00:00Z</c> (bin starts).</summary>

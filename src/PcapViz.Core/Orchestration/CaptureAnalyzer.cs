@@ -108,6 +108,7 @@ internal static class CaptureAnalyzer
         var dns = analysis.DnsQueries.ToResult();
         analysis.DnsQueries.ReleaseNames();
         var conversations = analysis.Flows.ToResult();
+        analysis.Flows.ReleaseFlows();
         if (sourceIps.Limit.Exceeded)
             issues.Warn("distinct-limit", $"More than {sourceIps.Limit.MaxDistinct:N0} distinct source addresses: the lightest were folded into \"other\" ({sourceIps.Limit.OtherPackets:N0} packets); listed counts may be low by at most {sourceIps.Limit.MaxUndercount:N0}.");
         if (dns.Limit.Exceeded)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace PcapViz.Protocols.Flows;
 
@@ -18,8 +17,11 @@ public static class CommunityId
     /// <summary>IP protocol numbers whose flows carry ports (or, for the ICMPs, type and code) in the hash.</summary>
     public const byte Icmp = 1, Tcp = 6, Udp = 17, IcmpV6 = 58, Sctp = 132;
 
+    /// <summary>Length of the SHA-1 hash a Community ID v1 carries.</summary>
+    public const int HashLength = 20;
+
     // Hash input: seed (2) + two addresses (2 x 4 or 2 x 16) + protocol (1) + padding (1) + two ports (2 x 2).
-    private const int MaxInput = 2 + 16 + 16 + 1 + 1 + 2 + 2;
+    internal const int MaxInput = 2 + 16 + 16 + 1 + 1 + 2 + 2;
 
     /// <summary>
     /// The Community ID of one packet's flow, or null when the addresses are not both 4 or both 16 bytes.
@@ -47,6 +49,23 @@ public static class CommunityId
         if (source.Length != destinationAddress.Length || (source.Length != 4 && source.Length != 16)) return false;
         if (destination.Length < Length) return false;
 
+        Span<byte> hash = stackalloc byte[HashLength];
+        CommunityIdHasher.TryHash(protocol, source, destinationAddress, sourcePort, destinationPort, hash, seed);
+        destination[0] = '1';
+        destination[1] = ':';
+        if (!Convert.TryToBase64Chars(hash, destination[2..], out int b64)) return false;
+        charsWritten = 2 + b64;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the bytes the specification hashes (seed, ordered addresses, protocol, a zero byte, ordered ports) into
+    /// <paramref name="input"/> (at least <see cref="MaxInput"/> bytes); returns how many. The addresses must be both
+    /// 4 or both 16 bytes.
+    /// </summary>
+    internal static int WriteInput(byte protocol, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destinationAddress,
+        ushort sourcePort, ushort destinationPort, ushort seed, Span<byte> input)
+    {
         bool hasPorts = protocol is Tcp or Udp or Sctp or Icmp or IcmpV6;
         ushort port1 = sourcePort, port2 = destinationPort;
         bool oneWay = false;
@@ -65,7 +84,6 @@ public static class CommunityId
         ushort p1 = keep ? port1 : port2;
         ushort p2 = keep ? port2 : port1;
 
-        Span<byte> input = stackalloc byte[MaxInput];
         int n = 0;
         BinaryPrimitives.WriteUInt16BigEndian(input, seed); n += 2;
         a1.CopyTo(input[n..]); n += a1.Length;
@@ -77,16 +95,7 @@ public static class CommunityId
             BinaryPrimitives.WriteUInt16BigEndian(input[n..], p1); n += 2;
             BinaryPrimitives.WriteUInt16BigEndian(input[n..], p2); n += 2;
         }
-
-        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-#pragma warning disable CA5350 // SHA-1 is what the Community ID specification defines; it is an identifier, not a security control.
-        SHA1.HashData(input[..n], hash);
-#pragma warning restore CA5350
-        destination[0] = '1';
-        destination[1] = ':';
-        if (!Convert.TryToBase64Chars(hash, destination[2..], out int b64)) return false;
-        charsWritten = 2 + b64;
-        return true;
+        return n;
     }
 
     /// <summary>
