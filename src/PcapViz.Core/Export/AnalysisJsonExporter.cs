@@ -71,6 +71,9 @@ public sealed class AnalysisJsonExporter : IReportExporter
             WriteTraffic(w, capture.Traffic);
 
             WriteConversations(w, capture.Conversations);
+            WriteServices(w, capture.Conversations.Services);
+            WriteBeacons(w, capture.Conversations.Beacons);
+            WriteLongConnections(w, capture.Conversations.LongConnections());
 
             w.WriteStartObject("limits");
             WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
@@ -134,28 +137,120 @@ public sealed class AnalysisJsonExporter : IReportExporter
         w.WriteEndObject();
     }
 
+    /// <summary>One flow per line (<see cref="JsonOut.WriteObjectLines{T}"/>): a capture can list 200,000.</summary>
     internal static void WriteConversations(Utf8JsonWriter w, ConversationResult conversations) =>
-        w.WriteObjects("conversations", conversations.Entries, static (w, e) =>
+        w.WriteObjectLines("conversations", conversations.Entries, static (w, e) =>
         {
-            w.WriteString("protocol", Names.OfIpProtocol(e.Protocol));
-            w.WriteNumber("protocolNumber", e.Protocol);
-            w.WriteNumber("version", e.Version);
+            w.WriteString(ConversationNames.Protocol, Names.OfIpProtocol(e.Protocol));
+            w.WriteNumber(ConversationNames.ProtocolNumber, e.Protocol);
+            w.WriteNumber(ConversationNames.Version, e.Version);
+            w.WriteString(ConversationNames.AddressA, e.AddressA);
+            w.WriteNumber(ConversationNames.PortA, e.PortA);
+            w.WriteString(ConversationNames.AddressB, e.AddressB);
+            w.WriteNumber(ConversationNames.PortB, e.PortB);
+            w.WriteNumber(ConversationNames.PacketsAToB, e.PacketsAToB);
+            w.WriteNumber(ConversationNames.IpBytesAToB, e.IpBytesAToB);
+            w.WriteNumber(ConversationNames.PacketsBToA, e.PacketsBToA);
+            w.WriteNumber(ConversationNames.IpBytesBToA, e.IpBytesBToA);
+            Span<byte> time = stackalloc byte[TimeFormat.IsoUtcMicrosLength];
+            TimeFormat.WriteIsoUtcMicros(e.FirstPacketEpochNanos, time);
+            w.WriteString(ConversationNames.FirstPacketUtc, time);
+            TimeFormat.WriteIsoUtcMicros(e.LastPacketEpochNanos, time);
+            w.WriteString(ConversationNames.LastPacketUtc, time);
+            w.WriteNumber(ConversationNames.FirstPacketEpochNanos, e.FirstPacketEpochNanos);
+            w.WriteNumber(ConversationNames.LastPacketEpochNanos, e.LastPacketEpochNanos);
+            w.WriteStartArray(ConversationNames.TcpFlagsSeen);
+            foreach (var flag in Names.Of(e.TcpFlags)) w.WriteStringValue(flag);
+            w.WriteEndArray();
+            w.WriteBoolean(ConversationNames.HandshakeSeen, e.HandshakeSeen);
+            // Base64 is plain ASCII: written as it is ("+", not the encoder's "\u002B"), so the ID can be searched for
+            // in the file as Zeek, Suricata and Arkime print it.
+            Span<byte> id = stackalloc byte[2 + CommunityIdHash.TextLength];
+            id[0] = (byte)'"';
+            e.CommunityId.WriteUtf8(id[1..^1]);
+            id[^1] = (byte)'"';
+            w.WritePropertyName(ConversationNames.CommunityId);
+            w.WriteRawValue(id, skipInputValidation: true);
+        });
+
+    internal static void WriteServices(Utf8JsonWriter w, IReadOnlyList<ServiceEntry> services) =>
+        w.WriteObjects("services", services, static (w, v) =>
+        {
+            w.WriteString("transport", Names.OfIpProtocol(v.Protocol));
+            w.WriteNumber("port", v.Port);
+            w.WriteString("name", v.Name);
+            w.WriteNumber("flows", v.Flows);
+            w.WriteNumber("clients", v.Clients);
+            w.WriteNumber("servers", v.Servers);
+            w.WriteNumber("packets", v.Packets);
+            w.WriteNumber("ipBytesToServer", v.IpBytesToServer);
+            w.WriteNumber("ipBytesFromServer", v.IpBytesFromServer);
+        });
+
+    internal static void WriteBeacons(Utf8JsonWriter w, IReadOnlyList<BeaconEntry> beacons) =>
+        w.WriteObjects("beacons", beacons, static (w, b) =>
+        {
+            w.WriteString("transport", Names.OfIpProtocol(b.Protocol));
+            w.WriteString("client", b.Client);
+            w.WriteString("server", b.Server);
+            w.WriteNumber("port", b.Port);
+            w.WriteNumber("connections", b.Connections);
+            w.WriteString("firstUtc", TimeFormat.IsoUtcMicros(b.FirstEpochNanos));
+            w.WriteString("lastUtc", TimeFormat.IsoUtcMicros(b.LastEpochNanos));
+            w.WriteNumber("firstEpochNanos", b.FirstEpochNanos);
+            w.WriteNumber("lastEpochNanos", b.LastEpochNanos);
+            w.WriteNumber("medianIntervalNanos", b.MedianIntervalNanos);
+            w.WriteNumber("medianBytesSent", b.MedianBytesSent);
+            w.WriteNumber("score", b.Score);
+            w.WriteNumber("intervalRegularity", b.IntervalRegularity);
+            w.WriteNumber("intervalSymmetry", b.IntervalSymmetry);
+            w.WriteNumber("coverage", b.Coverage);
+            w.WriteNumber("sizeRegularity", b.SizeRegularity);
+            w.WriteBoolean("flagged", b.Flagged);
+            w.WriteStartObject("intervalHistogram");
+            w.WriteNumber("shortestNanos", b.ShortestIntervalNanos);
+            w.WriteNumber("longestNanos", b.LongestIntervalNanos);
+            w.WriteStartArray("counts");
+            foreach (int n in b.IntervalHistogram) w.WriteNumberValue(n);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+
+    internal static void WriteLongConnections(Utf8JsonWriter w, IReadOnlyList<ConversationEntry> flows) =>
+        w.WriteObjects("longConnections", flows, static (w, e) =>
+        {
+            w.WriteString("communityId", e.CommunityId.ToString());
+            w.WriteString("transport", Names.OfIpProtocol(e.Protocol));
             w.WriteString("addressA", e.AddressA);
             w.WriteNumber("portA", e.PortA);
             w.WriteString("addressB", e.AddressB);
             w.WriteNumber("portB", e.PortB);
-            w.WriteNumber("packetsAToB", e.PacketsAToB);
+            w.WriteNumber("durationNanos", e.LastPacketEpochNanos - e.FirstPacketEpochNanos);
             w.WriteNumber("ipBytesAToB", e.IpBytesAToB);
-            w.WriteNumber("packetsBToA", e.PacketsBToA);
             w.WriteNumber("ipBytesBToA", e.IpBytesBToA);
-            w.WriteString("firstPacketUtc", TimeFormat.IsoUtcMicros(e.FirstPacketEpochNanos));
-            w.WriteString("lastPacketUtc", TimeFormat.IsoUtcMicros(e.LastPacketEpochNanos));
-            w.WriteNumber("firstPacketEpochNanos", e.FirstPacketEpochNanos);
-            w.WriteNumber("lastPacketEpochNanos", e.LastPacketEpochNanos);
-            w.WriteStrings("tcpFlagsSeen", Names.Of(e.TcpFlags));
-            w.WriteBoolean("handshakeSeen", e.HandshakeSeen);
-            w.WriteString("communityId", e.CommunityId.ToString());
         });
+
+    private static class ConversationNames
+    {
+        public static readonly JsonEncodedText Protocol = JsonEncodedText.Encode("protocol");
+        public static readonly JsonEncodedText ProtocolNumber = JsonEncodedText.Encode("protocolNumber");
+        public static readonly JsonEncodedText Version = JsonEncodedText.Encode("version");
+        public static readonly JsonEncodedText AddressA = JsonEncodedText.Encode("addressA");
+        public static readonly JsonEncodedText PortA = JsonEncodedText.Encode("portA");
+        public static readonly JsonEncodedText AddressB = JsonEncodedText.Encode("addressB");
+        public static readonly JsonEncodedText PortB = JsonEncodedText.Encode("portB");
+        public static readonly JsonEncodedText PacketsAToB = JsonEncodedText.Encode("packetsAToB");
+        public static readonly JsonEncodedText IpBytesAToB = JsonEncodedText.Encode("ipBytesAToB");
+        public static readonly JsonEncodedText PacketsBToA = JsonEncodedText.Encode("packetsBToA");
+        public static readonly JsonEncodedText IpBytesBToA = JsonEncodedText.Encode("ipBytesBToA");
+        public static readonly JsonEncodedText FirstPacketUtc = JsonEncodedText.Encode("firstPacketUtc");
+        public static readonly JsonEncodedText LastPacketUtc = JsonEncodedText.Encode("lastPacketUtc");
+        public static readonly JsonEncodedText FirstPacketEpochNanos = JsonEncodedText.Encode("firstPacketEpochNanos");
+        public static readonly JsonEncodedText LastPacketEpochNanos = JsonEncodedText.Encode("lastPacketEpochNanos");
+        public static readonly JsonEncodedText TcpFlagsSeen = JsonEncodedText.Encode("tcpFlagsSeen");
+        public static readonly JsonEncodedText HandshakeSeen = JsonEncodedText.Encode("handshakeSeen");
+        public static readonly JsonEncodedText CommunityId = JsonEncodedText.Encode("communityId");
+    }
 
     internal static void WriteLimit(Utf8JsonWriter w, string name, DistinctLimit limit)
     {

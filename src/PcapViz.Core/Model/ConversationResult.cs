@@ -54,15 +54,32 @@ public readonly record struct CommunityIdHash(ulong First, ulong Second, uint Th
 {
     private const int HashLength = 20;
 
+    /// <summary>Length of the text form: "1:" and 28 base64 characters.</summary>
+    public const int TextLength = 30;
+
     /// <summary>"1:" and the base64 of the hash.</summary>
     public override string ToString()
+    {
+        Span<byte> utf8 = stackalloc byte[TextLength];
+        WriteUtf8(utf8);
+        return System.Text.Encoding.ASCII.GetString(utf8);
+    }
+
+    /// <summary>The text form as ASCII bytes into <paramref name="utf8"/> (at least <see cref="TextLength"/> bytes).</summary>
+    public void WriteUtf8(Span<byte> utf8)
     {
         Span<byte> hash = stackalloc byte[HashLength];
         BinaryPrimitives.WriteUInt64BigEndian(hash, First);
         BinaryPrimitives.WriteUInt64BigEndian(hash[8..], Second);
         BinaryPrimitives.WriteUInt32BigEndian(hash[16..], Third);
-        return "1:" + Convert.ToBase64String(hash);
+        utf8[0] = (byte)'1';
+        utf8[1] = (byte)':';
+        System.Buffers.Text.Base64.EncodeToUtf8(hash, utf8[2..], out _, out _);
     }
+
+    /// <summary>The hash from its 20 bytes (<paramref name="hash"/> holds at least that many).</summary>
+    public static CommunityIdHash FromBytes(ReadOnlySpan<byte> hash) => new(BinaryPrimitives.ReadUInt64BigEndian(hash),
+        BinaryPrimitives.ReadUInt64BigEndian(hash[8..]), BinaryPrimitives.ReadUInt32BigEndian(hash[16..]));
 
     /// <summary>Reads "1:" and base64 of 20 bytes; false for anything else.</summary>
     public static bool TryParse(ReadOnlySpan<char> text, out CommunityIdHash value)
@@ -86,4 +103,105 @@ public sealed record ConversationResult(IReadOnlyList<ConversationEntry> Entries
     internal static ConversationResult Empty { get; } = new([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct));
 
     public long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
+
+    /// <summary>
+    /// The listed flows by address pair (A and B in the flows' order), most IP bytes first (then A, B); at most
+    /// <paramref name="count"/>. The one place pages and PDFs take "top address pairs" from.
+    /// </summary>
+    public IReadOnlyList<AddressPair> TopAddressPairs(int count)
+    {
+        var pairs = new Dictionary<(string, string), AddressPair>();
+        foreach (var e in Entries)
+        {
+            var key = (e.AddressA, e.AddressB);
+            pairs[key] = pairs.TryGetValue(key, out var p)
+                ? p with { Flows = p.Flows + 1, Packets = p.Packets + e.Packets, IpBytes = p.IpBytes + e.IpBytes }
+                : new AddressPair(e.AddressA, e.AddressB, 1, e.Packets, e.IpBytes);
+        }
+        return pairs.Values
+            .OrderByDescending(p => p.IpBytes).ThenBy(p => p.AddressA, StringComparer.Ordinal).ThenBy(p => p.AddressB, StringComparer.Ordinal)
+            .Take(count).ToArray();
+    }
+
+    /// <summary>The listed TCP, UDP and SCTP flows by server port and transport, most IP bytes first.</summary>
+    public IReadOnlyList<ServiceEntry> Services { get; init; } = [];
+
+    /// <summary>Client → server pairs with enough connections to score, highest score first (docs/analysis.md, "7. Beacons").</summary>
+    public IReadOnlyList<BeaconEntry> Beacons { get; init; } = [];
+
+    /// <summary>
+    /// The listed flows that lasted at least <see cref="BeaconEntry.LongConnectionNanos"/>, longest first (then most IP
+    /// bytes, then Community ID), at most <see cref="BeaconEntry.MaxLongConnections"/>: derived from the flows, never stored.
+    /// </summary>
+    public IReadOnlyList<ConversationEntry> LongConnections() => Entries
+        .Where(e => e.LastPacketEpochNanos - e.FirstPacketEpochNanos >= BeaconEntry.LongConnectionNanos)
+        .OrderByDescending(e => e.LastPacketEpochNanos - e.FirstPacketEpochNanos)
+        .ThenByDescending(e => e.IpBytes)
+        .ThenBy(e => e.CommunityId.ToString(), StringComparer.Ordinal)
+        .Take(BeaconEntry.MaxLongConnections)
+        .ToArray();
+}
+
+/// <summary>
+/// One service: a server port and transport, over every flow of a capture whose server side used it
+/// (docs/analysis.md, "6. Services"), with the registry's name of the port when the shipped subset has one.
+/// </summary>
+public sealed record ServiceEntry(
+    int Protocol,
+    int Port,
+    /// <summary>The IANA service name (<see cref="PcapViz.Context.ServiceNames"/>), or null for a port not listed.</summary>
+    string? Name,
+    long Flows,
+    /// <summary>Distinct client addresses.</summary>
+    long Clients,
+    /// <summary>Distinct server addresses.</summary>
+    long Servers,
+    long Packets,
+    long IpBytesToServer,
+    long IpBytesFromServer)
+{
+    public long IpBytes => IpBytesToServer + IpBytesFromServer;
+}
+
+/// <summary>Two addresses and what their listed flows carried (<see cref="ConversationResult.TopAddressPairs"/>).</summary>
+public sealed record AddressPair(string AddressA, string AddressB, long Flows, long Packets, long IpBytes);
+
+/// <summary>
+/// A client → server pair scored for beaconing (docs/analysis.md, "7. Beacons"): its connections (flows) are
+/// <see cref="Connections"/>, their starts' intervals and the bytes the client sent give <see cref="Score"/> and its
+/// four components, each in 0..1.
+/// </summary>
+public sealed record BeaconEntry(
+    int Protocol,
+    string Client,
+    string Server,
+    int Port,
+    int Connections,
+    long FirstEpochNanos,
+    long LastEpochNanos,
+    long MedianIntervalNanos,
+    long MedianBytesSent,
+    double Score,
+    double IntervalRegularity,
+    double IntervalSymmetry,
+    double Coverage,
+    double SizeRegularity,
+    /// <summary>The intervals between connection starts in 10 equal bins from the shortest to the longest.</summary>
+    ValueList<int> IntervalHistogram,
+    long ShortestIntervalNanos,
+    long LongestIntervalNanos)
+{
+    /// <summary>A pair scoring at least this is reported as calling home (pages, PDFs, highlights, exit code 5).</summary>
+    public const double Threshold = 0.8;
+
+    /// <summary>Pairs listed per capture at most (highest scores).</summary>
+    public const int MaxListed = 100;
+
+    /// <summary>A flow lasting at least this long (one hour) is a long connection.</summary>
+    public const long LongConnectionNanos = 3_600_000_000_000;
+
+    /// <summary>Long connections listed per capture at most (longest).</summary>
+    public const int MaxLongConnections = 100;
+
+    public bool Flagged => Score >= Threshold;
 }
