@@ -61,12 +61,12 @@ internal static class AnalysisJsonReader
             Context = withContext ? ContextJson.ReadContext(root, limits) : ContextResult.Empty,
             // Added within schemaVersion 2: a bundle written before flows has none.
             Conversations = root.TryGetProperty("conversations", out var conversations)
-                ? ReadConversations(conversations, limits.GetProperty("conversations"))
+                ? ReadConversations(root, conversations, limits.GetProperty("conversations"))
                 : ConversationResult.Empty,
         };
     }
 
-    private static ConversationResult ReadConversations(JsonElement array, JsonElement limit) => new(
+    private static ConversationResult ReadConversations(JsonElement root, JsonElement array, JsonElement limit) => new(
         array.EnumerateArray().Select(e =>
         {
             var flags = TcpFlagsSeen.None;
@@ -79,7 +79,26 @@ internal static class AnalysisJsonReader
                 e.GetProperty("firstPacketEpochNanos").GetInt64(), e.GetProperty("lastPacketEpochNanos").GetInt64(),
                 flags, CommunityIdHash.Parse(e.GetProperty("communityId").GetString()));
         }).ToArray(),
-        ReadLimit(limit));
+        ReadLimit(limit))
+    {
+        Services = root.TryGetProperty("services", out var services)
+            ? services.EnumerateArray().Select(v => new ServiceEntry(Names.ParseIpProtocol(v.GetProperty("transport").GetString()),
+                v.GetProperty("port").GetInt32(), v.GetProperty("name").GetString(), v.GetProperty("flows").GetInt64(),
+                v.GetProperty("clients").GetInt64(), v.GetProperty("servers").GetInt64(), v.GetProperty("packets").GetInt64(),
+                v.GetProperty("ipBytesToServer").GetInt64(), v.GetProperty("ipBytesFromServer").GetInt64())).ToArray()
+            : [],
+        Beacons = root.TryGetProperty("beacons", out var beacons)
+            ? beacons.EnumerateArray().Select(b => new BeaconEntry(Names.ParseIpProtocol(b.GetProperty("transport").GetString()),
+                b.GetProperty("client").GetString()!, b.GetProperty("server").GetString()!, b.GetProperty("port").GetInt32(),
+                b.GetProperty("connections").GetInt32(), b.GetProperty("firstEpochNanos").GetInt64(), b.GetProperty("lastEpochNanos").GetInt64(),
+                b.GetProperty("medianIntervalNanos").GetInt64(), b.GetProperty("medianBytesSent").GetInt64(), b.GetProperty("score").GetDouble(),
+                b.GetProperty("intervalRegularity").GetDouble(), b.GetProperty("intervalSymmetry").GetDouble(), b.GetProperty("coverage").GetDouble(),
+                b.GetProperty("sizeRegularity").GetDouble(),
+                new ValueList<int>(b.GetProperty("intervalHistogram").GetProperty("counts").EnumerateArray().Select(n => n.GetInt32())),
+                b.GetProperty("intervalHistogram").GetProperty("shortestNanos").GetInt64(),
+                b.GetProperty("intervalHistogram").GetProperty("longestNanos").GetInt64())).ToArray()
+            : [],
+    };
 
     private static long OptionalInt64(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.GetInt64() : 0;

@@ -52,8 +52,21 @@ public static class Highlights
         Busiest(list, capture.Traffic, zone);
         TopName(list, capture.DnsQueries);
         Domains(list, capture.Context);
+        Beacons(list, capture.Conversations.Beacons);
         Flags(list, capture.SourceIps.Limit, capture.DnsQueries.Limit, capture.Traffic, s);
         return list;
+    }
+
+    /// <summary>"Calls home": the pairs whose beacon score reaches <see cref="BeaconEntry.Threshold"/>, strongest named.</summary>
+    private static void Beacons(List<Highlight> list, IReadOnlyList<BeaconEntry> beacons)
+    {
+        var flagged = beacons.Where(b => b.Flagged).ToList();
+        if (flagged.Count == 0) return;
+        var b = flagged[0];
+        string more = flagged.Count > 1 ? $" ({Names.Count(flagged.Count - 1, "more pair")} as well)" : "";
+        list.Add(new(HighlightKind.Warning,
+            $"Calls home: {b.Client} connected to {b.Server} port {b.Port.ToString(CultureInfo.InvariantCulture)} {N(b.Connections)} times, about every " +
+            $"{TimeFormat.Duration(b.MedianIntervalNanos / 1e9)} (beacon score {b.Score.ToString("0.00", CultureInfo.InvariantCulture)}){more}.", "calls-home"));
     }
 
     public static IReadOnlyList<Highlight> ForRun(RunResult run, TimeZoneInfo zone)

@@ -71,6 +71,25 @@ public static class Names
         _ => "ip",
     };
 
+    /// <summary>Counts as a row of eighth blocks (▁ to █, a space for 0), scaled to the largest: a histogram in text.</summary>
+    public static string Sparkline(IReadOnlyList<int> counts)
+    {
+        const string Blocks = "▁▂▃▄▅▆▇█";
+        int max = counts.Count == 0 ? 0 : counts.Max();
+        return string.Concat(counts.Select(c => c <= 0 || max <= 0 ? ' ' : Blocks[Math.Min(7, (int)((long)(c - 1) * 8 / max))]));
+    }
+
+    /// <summary>The protocol number of a transport written by <see cref="OfIpProtocol"/> (tcp, udp, sctp, icmp, icmpv6).</summary>
+    internal static int ParseIpProtocol(string? name) => name switch
+    {
+        "tcp" => 6,
+        "udp" => 17,
+        "sctp" => 132,
+        "icmp" => 1,
+        "icmpv6" => 58,
+        _ => throw new InvalidDataException($"'{name}' is not a transport PcapViz writes (tcp, udp, sctp, icmp, icmpv6)."),
+    };
+
     /// <summary>The TCP flags seen in a flow as words in a fixed order: "syn syn-ack fin rst" (empty for none).</summary>
     public static IReadOnlyList<string> Of(TcpFlagsSeen flags)
     {

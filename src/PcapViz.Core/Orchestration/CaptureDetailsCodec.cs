@@ -15,7 +15,7 @@ namespace PcapViz.Orchestration;
 internal static class CaptureDetailsCodec
 {
     private const uint Magic = 0x50564453; // "PVDS"
-    private const int Version = 2; // 2: conversations
+    private const int Version = 3; // 2: conversations; 3: services and beacons
 
     public static void Write(Stream stream, CaptureDetails details)
     {
@@ -123,6 +123,41 @@ internal static class CaptureDetailsCodec
             w.Out.Write(f.CommunityId.Second);
             w.Out.Write(f.CommunityId.Third);
         }
+        w.Out.Write(details.Conversations.Services.Count);
+        foreach (var v in details.Conversations.Services)
+        {
+            w.Out.Write((byte)v.Protocol);
+            w.Out.Write((ushort)v.Port);
+            w.Out.Write(v.Name ?? "");
+            w.Out.Write(v.Flows);
+            w.Out.Write(v.Clients);
+            w.Out.Write(v.Servers);
+            w.Out.Write(v.Packets);
+            w.Out.Write(v.IpBytesToServer);
+            w.Out.Write(v.IpBytesFromServer);
+        }
+        w.Out.Write(details.Conversations.Beacons.Count);
+        foreach (var b in details.Conversations.Beacons)
+        {
+            w.Out.Write((byte)b.Protocol);
+            w.Shared(b.Client);
+            w.Shared(b.Server);
+            w.Out.Write((ushort)b.Port);
+            w.Out.Write(b.Connections);
+            w.Out.Write(b.FirstEpochNanos);
+            w.Out.Write(b.LastEpochNanos);
+            w.Out.Write(b.MedianIntervalNanos);
+            w.Out.Write(b.MedianBytesSent);
+            w.Out.Write(b.Score);
+            w.Out.Write(b.IntervalRegularity);
+            w.Out.Write(b.IntervalSymmetry);
+            w.Out.Write(b.Coverage);
+            w.Out.Write(b.SizeRegularity);
+            w.Out.Write(b.IntervalHistogram.Count);
+            foreach (int n in b.IntervalHistogram) w.Out.Write(n);
+            w.Out.Write(b.ShortestIntervalNanos);
+            w.Out.Write(b.LongestIntervalNanos);
+        }
     }
 
     public static CaptureDetails Read(Stream stream)
@@ -187,12 +222,33 @@ internal static class CaptureDetailsCodec
                 r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(),
                 (TcpFlagsSeen)r.In.ReadByte(), new CommunityIdHash(r.In.ReadUInt64(), r.In.ReadUInt64(), r.In.ReadUInt32()));
         }
+        var services = new ServiceEntry[r.Count()];
+        for (int i = 0; i < services.Length; i++)
+        {
+            int protocol = r.In.ReadByte(), port = r.In.ReadUInt16();
+            string name = r.In.ReadString();
+            services[i] = new ServiceEntry(protocol, port, name.Length == 0 ? null : name, r.In.ReadInt64(), r.In.ReadInt64(),
+                r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64());
+        }
+        var beacons = new BeaconEntry[r.Count()];
+        for (int i = 0; i < beacons.Length; i++)
+        {
+            int protocol = r.In.ReadByte();
+            string client = r.Shared(), server = r.Shared();
+            int port = r.In.ReadUInt16(), connections = r.In.ReadInt32();
+            long first = r.In.ReadInt64(), last = r.In.ReadInt64(), medianInterval = r.In.ReadInt64(), medianBytes = r.In.ReadInt64();
+            double score = r.In.ReadDouble(), regularity = r.In.ReadDouble(), symmetry = r.In.ReadDouble(), coverage = r.In.ReadDouble(), size = r.In.ReadDouble();
+            var histogram = new int[r.Count()];
+            for (int j = 0; j < histogram.Length; j++) histogram[j] = r.In.ReadInt32();
+            beacons[i] = new BeaconEntry(protocol, client, server, port, connections, first, last, medianInterval, medianBytes,
+                score, regularity, symmetry, coverage, size, new ValueList<int>(histogram), r.In.ReadInt64(), r.In.ReadInt64());
+        }
 
         return new CaptureDetails(new SourceIpResult(sources, sourceLimit), new DnsQueryResult(names, dnsLimit),
             new TrafficResult(binSeconds, bins),
             new ContextResult(totals, new AddressNameResult(answers, answersLimit), new DnsClientResult(clients, clientsLimit), domains, facts))
         {
-            Conversations = new ConversationResult(flows, flowLimit),
+            Conversations = new ConversationResult(flows, flowLimit) { Services = services, Beacons = beacons },
         };
     }
 

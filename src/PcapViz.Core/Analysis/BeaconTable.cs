@@ -1,0 +1,92 @@
+using PcapViz.Context;
+using PcapViz.Model;
+using PcapViz.Protocols.Flows;
+
+namespace PcapViz.Analysis;
+
+/// <summary>
+/// Beacons and long connections from the listed flows of a capture (docs/analysis.md, "7. Beacons"): flows grouped
+/// by client, server, server port and transport (the server side as for services), each group of at least
+/// <see cref="BeaconScorer.MinConnections"/> flows scored from their starts and the bytes the client sent, over the
+/// time the capture's flows span. Known regular traffic is not scored (<see cref="Ignored"/>).
+/// </summary>
+internal static class BeaconTable
+{
+    /// <summary>
+    /// The default list of regular traffic never scored: NTP (udp 123), mDNS (udp 5353), SSDP (udp 1900), LLMNR (udp
+    /// 5355), NetBIOS name and datagram (udp 137, 138), DHCP (udp 67, 68; udp 546, 547) and DNS (udp or tcp 53) to a
+    /// server that is not a public address (the local resolver). DNS to a public address is scored: regular lookups
+    /// straight to a resolver on the internet are worth a look.
+    /// </summary>
+    public static bool Ignored(int protocol, int serverPort, string serverClass) =>
+        (protocol == CommunityId.Udp && serverPort is 123 or 5353 or 1900 or 5355 or 137 or 138 or 67 or 68 or 546 or 547) ||
+        (serverPort == 53 && protocol is CommunityId.Udp or CommunityId.Tcp && serverClass != "public");
+
+    private readonly record struct PairKey(byte Protocol, byte Version, ulong ClientHigh, ulong ClientLow, ulong ServerHigh, ulong ServerLow, ushort Port);
+
+    public static IReadOnlyList<BeaconEntry> Of(
+        ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries)
+    {
+        long first = long.MaxValue, last = long.MinValue;
+        var groups = new Dictionary<PairKey, List<int>>();
+        for (int i = 0; i < flows.Length; i++)
+        {
+            ref readonly var k = ref flows[i].Key;
+            ref readonly var s = ref flows[i].State;
+            first = Math.Min(first, s.First);
+            last = Math.Max(last, s.Last);
+            if (k.Protocol is not (CommunityId.Tcp or CommunityId.Udp or CommunityId.Sctp)) continue;
+            bool serverIsA = ServiceTable.ServerIsA(k, s);
+            var key = serverIsA
+                ? new PairKey(k.Protocol, k.Version, k.BHigh, k.BLow, k.AHigh, k.ALow, k.PortA)
+                : new PairKey(k.Protocol, k.Version, k.AHigh, k.ALow, k.BHigh, k.BLow, k.PortB);
+            if (!groups.TryGetValue(key, out var members)) groups[key] = members = [];
+            members.Add(i);
+        }
+
+        var beacons = new List<BeaconEntry>();
+        long observed = last - first;
+        foreach (var (key, members) in groups)
+        {
+            if (members.Count < BeaconScorer.MinConnections) continue;
+            var sample = entries[members[0]];
+            bool serverIsA = ServiceTable.ServerIsA(flows[members[0]].Key, flows[members[0]].State);
+            string client = serverIsA ? sample.AddressB : sample.AddressA, server = serverIsA ? sample.AddressA : sample.AddressB;
+            if (Ignored(key.Protocol, key.Port, AddressClasses.Of(server))) continue;
+
+            var starts = new long[members.Count];
+            var sent = new long[members.Count];
+            for (int j = 0; j < members.Count; j++)
+            {
+                ref readonly var f = ref flows[members[j]];
+                starts[j] = f.State.First;
+                // The client's bytes: A→B when the client is A.
+                sent[j] = ServiceTable.ServerIsA(f.Key, f.State) ? f.State.IpBytesBToA : f.State.IpBytesAToB;
+            }
+            var score = BeaconScorer.Score(starts, sent, observed);
+            Array.Sort(starts);
+            var histogram = BeaconScorer.IntervalHistogram(starts, 10, out long shortest, out long longest);
+            var intervals = new double[starts.Length - 1];
+            for (int j = 1; j < starts.Length; j++) intervals[j - 1] = starts[j] - starts[j - 1];
+            Array.Sort(intervals);
+            var sizes = sent.Select(b => (double)b).Order().ToArray();
+            beacons.Add(new BeaconEntry(key.Protocol, client, server, key.Port, members.Count, starts[0], starts[^1],
+                (long)BeaconScorer.Quantile(intervals, 0.5), (long)BeaconScorer.Quantile(sizes, 0.5),
+                score.Score, score.IntervalRegularity, score.IntervalSymmetry, score.Coverage, score.SizeRegularity,
+                new ValueList<int>(histogram), shortest, longest));
+        }
+        beacons.Sort(static (x, y) =>
+        {
+            int c = y.Score.CompareTo(x.Score);
+            if (c == 0) c = y.Connections.CompareTo(x.Connections);
+            if (c == 0) c = x.Protocol.CompareTo(y.Protocol);
+            if (c == 0) c = string.CompareOrdinal(x.Client, y.Client);
+            if (c == 0) c = string.CompareOrdinal(x.Server, y.Server);
+            if (c == 0) c = x.Port.CompareTo(y.Port);
+            return c;
+        });
+        if (beacons.Count > BeaconEntry.MaxListed) beacons.RemoveRange(BeaconEntry.MaxListed, beacons.Count - BeaconEntry.MaxListed);
+
+        return beacons;
+    }
+}

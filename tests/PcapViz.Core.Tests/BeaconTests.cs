@@ -1,0 +1,110 @@
+using PcapViz.Analysis;
+using PcapViz.Generator;
+using PcapViz.Model;
+using PcapViz.Orchestration;
+using PcapViz.TestSupport;
+using Xunit;
+
+namespace PcapViz.Core.Tests;
+
+/// <summary>Beacons (docs/analysis.md, "7. Beacons") on generated captures of eight hours.</summary>
+public sealed class BeaconTests
+{
+    private static ConversationResult Analyse(BeaconPattern pattern, ulong seed = 7)
+    {
+        using var temp = new TempDirectory("pcapviz-beacon-");
+        string path = Path.Combine(temp.Path, pattern + ".pcap");
+        BeaconTraffic.WriteFile(path, pattern, hours: 8, intervalSeconds: 60, seed: seed);
+        var result = CaptureAnalyzer.Analyze(path, "b.pcap", "b", new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(CaptureStatus.Ok, result.Status);
+        return result.Conversations;
+    }
+
+    private static BeaconEntry Pattern(ConversationResult r) =>
+        Assert.Single(r.Beacons, b => b.Client == "10.9.0.10" && b.Server == "203.0.113.80" && b.Port == 443 && b.Protocol == 6);
+
+    [Fact]
+    public void Regular_EverySixtySecondsPlusMinusTwo_ScoresAtLeast08AndTopsTheList()
+    {
+        var r = Analyse(BeaconPattern.Regular);
+        var beacon = Pattern(r);
+        Assert.True(beacon.Score >= 0.8, $"score {beacon.Score}");
+        Assert.True(beacon.Flagged);
+        Assert.Same(beacon, r.Beacons[0]);
+        // Eight hours at a minute: about 480 connections, a median interval of 60 s within the ±2 s jitter.
+        Assert.InRange(beacon.Connections, 470, 490);
+        Assert.InRange(beacon.MedianIntervalNanos, 58_000_000_000L, 62_000_000_000L);
+        Assert.Equal(10, beacon.IntervalHistogram.Count);
+        Assert.Equal(beacon.Connections - 1, beacon.IntervalHistogram.Sum());
+        // Nothing of the random background is flagged.
+        Assert.Single(r.Beacons, b => b.Flagged);
+    }
+
+    [Fact]
+    public void Poisson_RandomIntervals_ScoreBelowHalf()
+    {
+        var beacon = Pattern(Analyse(BeaconPattern.Poisson));
+        Assert.True(beacon.Score < 0.5, $"score {beacon.Score}");
+        Assert.False(beacon.Flagged);
+    }
+
+    [Fact]
+    public void Jittered_PlusMinusThirtyPercent_ScoresBetweenRandomAndRegular()
+    {
+        double regular = Pattern(Analyse(BeaconPattern.Regular)).Score;
+        double random = Pattern(Analyse(BeaconPattern.Poisson)).Score;
+        double jittered = Pattern(Analyse(BeaconPattern.Jittered)).Score;
+        Assert.True(random < jittered && jittered < regular, $"random {random}, jittered {jittered}, regular {regular}");
+    }
+
+    [Fact]
+    public void NtpAndDnsToTheLocalResolver_AreNotScoredByDefault()
+    {
+        var r = Analyse(BeaconPattern.Regular);
+        Assert.DoesNotContain(r.Beacons, b => b.Port is 123 or 53);
+        // They are there as flows: NTP every 64 s and DNS every 30 s for eight hours.
+        Assert.Contains(r.Services, s => s.Protocol == 17 && s.Port == 123 && s.Name == "ntp");
+        Assert.Contains(r.Services, s => s.Protocol == 17 && s.Port == 53 && s.Name == "domain" && s.Flows > 900);
+    }
+
+    [Fact]
+    public void DnsToAPublicResolver_IsScored() =>
+        Assert.False(BeaconTable.Ignored(17, 53, "public"));
+
+    [Fact]
+    public void Services_NameTheServerPortAndCountClientsAndServers()
+    {
+        var r = Analyse(BeaconPattern.Regular);
+        var https = Assert.Single(r.Services, s => s.Protocol == 6 && s.Port == 443);
+        Assert.Equal("https", https.Name);
+        // Ten browsing hosts and the beaconing one; the beacon's server and the random web servers.
+        Assert.Equal(11, https.Clients);
+        Assert.True(https.Servers > 100, $"{https.Servers} servers");
+        // No service on a client port: every connection opened with a SYN names its server.
+        Assert.DoesNotContain(r.Services, s => s.Protocol == 6 && s.Port >= 40000);
+    }
+
+    [Fact]
+    public void Score_ComponentsFollowTheirDefinitions()
+    {
+        // Ten starts exactly 60 s apart, the same size: every component 1, over exactly the span they cover.
+        long[] starts = [.. Enumerable.Range(0, 10).Select(i => i * 60_000_000_000L)];
+        long[] bytes = [.. Enumerable.Repeat(300L, 10)];
+        var perfect = BeaconScorer.Score(starts, bytes, 10 * 60_000_000_000L);
+        Assert.Equal(new BeaconScore(1, 1, 1, 1, 1), perfect);
+        // Observed for twice as long: coverage 0.5, so the score drops by 0.2 × 0.5.
+        var half = BeaconScorer.Score(starts, bytes, 20 * 60_000_000_000L);
+        Assert.Equal(0.5, half.Coverage);
+        Assert.Equal(0.9, half.Score);
+        // Intervals 10, 10, 10, 10, 10, 10, 40 (s): median 10, MAD 0 → regularity 1; quartiles 10, 10, 10 → symmetry 1.
+        long[] skewed = [0, 10, 20, 30, 40, 50, 60, 100];
+        var s = BeaconScorer.Score([.. skewed.Select(x => x * 1_000_000_000L)], [.. Enumerable.Repeat(1L, 8)], 80_000_000_000L);
+        Assert.Equal(1, s.IntervalRegularity);
+        Assert.Equal(1, s.IntervalSymmetry);
+        Assert.Equal(1, s.Coverage); // 8 × 10 s over 80 s
+    }
+
+    [Fact]
+    public void Score_NeedsEightConnections() =>
+        Assert.Throws<ArgumentException>(() => BeaconScorer.Score([1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 1, 1, 1, 1], 10));
+}
