@@ -28,6 +28,7 @@ public sealed partial class HtmlReportExporter
             downloads.Add(Link("source_ips.csv", "source_ips.csv"));
             downloads.Add(Link("dns_queries.csv", "dns_queries.csv"));
             downloads.Add(Link("traffic.csv", "traffic.csv"));
+            downloads.Add(Link("conversations.csv", "conversations.csv"));
         }
 
         string fullListHint = FullListHint(f, "source_ips.csv");
@@ -85,6 +86,7 @@ public sealed partial class HtmlReportExporter
             dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv"), pivots),
             context = ContextSection(capture.SourceIps, capture.Context, options, FullListHint(f, "dns_domains.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
+            flows = FlowsSection(capture.Conversations, options, FullListHint(f, "conversations.csv"), pivots),
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
         globals["page"] = page;
@@ -342,5 +344,136 @@ public sealed partial class HtmlReportExporter
             table = TableModel("traffic", $"Traffic per {TimeFormat.BinWidth(r.BinSeconds)} bin", columns, rows, r.Bins.Count,
                 r.Bins.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Bins.Count)} bins (page limit). {fullListHint}" : ""),
         };
+    }
+
+    /// <summary>Rows the conversations, address-pairs and services tables show at most (the files list every flow).</summary>
+    internal const int FlowRows = 100;
+
+    private object FlowsSection(ConversationResult r, HtmlReportOptions options, string fullListHint, PivotLinks pivots)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        long totalBytes = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
+        int top = Math.Max(0, options.Top);
+
+        var flowColumns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Transport"), Col("Endpoint A", address: true), Col("Port A", numeric: true),
+            Col("Endpoint B", address: true), Col("Port B", numeric: true), Col("Packets A→B", numeric: true, optional: true),
+            Col("Packets B→A", numeric: true, optional: true), Col("IP bytes A→B", numeric: true), Col("IP bytes B→A", numeric: true),
+            Col("Share", numeric: true, optional: true), Col("Duration", numeric: true, optional: true), Col("TCP", optional: true),
+            Col("Community ID", mono: true, optional: true),
+        };
+        var flowRows = new HtmlRows(flowColumns);
+        int shown = Math.Min(r.Entries.Count, Math.Min(FlowRows, _options.MaxTableRows));
+        for (int i = 0; i < shown; i++)
+        {
+            var e = r.Entries[i];
+            flowRows.Add([N(i + 1), Names.OfIpProtocol(e.Protocol), pivots.Source(e.AddressA), PortCell(e.Protocol, e.PortA), pivots.Source(e.AddressB),
+                PortCell(e.Protocol, e.PortB), N(e.PacketsAToB), N(e.PacketsBToA),
+                new Cell(N(e.IpBytesAToB), Sort: e.IpBytesAToB.ToString(inv)), new Cell(N(e.IpBytesBToA), Sort: e.IpBytesBToA.ToString(inv)),
+                Share(e.IpBytes, totalBytes),
+                new Cell(TimeFormat.Duration((e.LastPacketEpochNanos - e.FirstPacketEpochNanos) / 1e9),
+                    Sort: (e.LastPacketEpochNanos - e.FirstPacketEpochNanos).ToString(inv)),
+                string.Join(" ", Names.Of(e.TcpFlags)), e.CommunityId.ToString()], beyondTop: i >= top);
+        }
+
+        var pairs = r.TopAddressPairs(FlowRows);
+        var pairColumns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Address A", address: true), Col("Address B", address: true),
+            Col("Flows", numeric: true), Col("Packets", numeric: true), Col("IP bytes", numeric: true), Col("Share", numeric: true, optional: true),
+        };
+        var pairRows = new HtmlRows(pairColumns);
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            var p = pairs[i];
+            pairRows.Add([N(i + 1), pivots.Source(p.AddressA), pivots.Source(p.AddressB), N(p.Flows), N(p.Packets),
+                new Cell(N(p.IpBytes), Sort: p.IpBytes.ToString(inv)), Share(p.IpBytes, totalBytes)], beyondTop: i >= top);
+        }
+
+        var serviceColumns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Service"), Col("Transport"), Col("Port", numeric: true), Col("Flows", numeric: true),
+            Col("Clients", numeric: true), Col("Servers", numeric: true), Col("Packets", numeric: true, optional: true),
+            Col("IP bytes to server", numeric: true), Col("IP bytes from server", numeric: true), Col("Share", numeric: true, optional: true),
+        };
+        var serviceRows = new HtmlRows(serviceColumns);
+        int services = Math.Min(r.Services.Count, Math.Min(FlowRows, _options.MaxTableRows));
+        for (int i = 0; i < services; i++)
+        {
+            var v = r.Services[i];
+            serviceRows.Add([N(i + 1), v.Name ?? "–", Names.OfIpProtocol(v.Protocol), v.Port.ToString(inv), N(v.Flows), N(v.Clients), N(v.Servers),
+                N(v.Packets), new Cell(N(v.IpBytesToServer), Sort: v.IpBytesToServer.ToString(inv)),
+                new Cell(N(v.IpBytesFromServer), Sort: v.IpBytesFromServer.ToString(inv)), Share(v.IpBytes, totalBytes)], beyondTop: i >= top);
+        }
+
+        var beaconColumns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Client", address: true), Col("Server", address: true), Col("Service"),
+            Col("Connections", numeric: true), Col("Median interval", numeric: true), Col("Score", numeric: true),
+            Col("Interval regularity", numeric: true, optional: true), Col("Interval symmetry", numeric: true, optional: true),
+            Col("Coverage", numeric: true, optional: true), Col("Size regularity", numeric: true, optional: true),
+            Col("Intervals (shortest to longest)", mono: true),
+        };
+        var beaconRows = new HtmlRows(beaconColumns);
+        for (int i = 0; i < r.Beacons.Count; i++)
+        {
+            var b = r.Beacons[i];
+            beaconRows.Add([N(i + 1), pivots.Source(b.Client), pivots.Source(b.Server), $"{Names.OfIpProtocol(b.Protocol)} {PortCell(b.Protocol, b.Port)}",
+                N(b.Connections), new Cell(TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Sort: b.MedianIntervalNanos.ToString(inv)),
+                new Cell((b.Flagged ? "⚑ " : "") + Score(b.Score), Sort: Score(b.Score)), Score(b.IntervalRegularity), Score(b.IntervalSymmetry),
+                Score(b.Coverage), Score(b.SizeRegularity),
+                $"{Names.Sparkline(b.IntervalHistogram)} {TimeFormat.Duration(b.ShortestIntervalNanos / 1e9)}–{TimeFormat.Duration(b.LongestIntervalNanos / 1e9)}"],
+                beyondTop: i >= top);
+        }
+        var longConnections = r.LongConnections();
+        var longColumns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Transport"), Col("Endpoint A", address: true), Col("Port A", numeric: true),
+            Col("Endpoint B", address: true), Col("Port B", numeric: true), Col("Duration", numeric: true),
+            Col("IP bytes A→B", numeric: true), Col("IP bytes B→A", numeric: true), Col("Community ID", mono: true, optional: true),
+        };
+        var longRows = new HtmlRows(longColumns);
+        for (int i = 0; i < longConnections.Count; i++)
+        {
+            var e = longConnections[i];
+            long duration = e.LastPacketEpochNanos - e.FirstPacketEpochNanos;
+            longRows.Add([N(i + 1), Names.OfIpProtocol(e.Protocol), pivots.Source(e.AddressA), PortCell(e.Protocol, e.PortA), pivots.Source(e.AddressB),
+                PortCell(e.Protocol, e.PortB), new Cell(TimeFormat.Duration(duration / 1e9), Sort: duration.ToString(inv)),
+                new Cell(N(e.IpBytesAToB), Sort: e.IpBytesAToB.ToString(inv)), new Cell(N(e.IpBytesBToA), Sort: e.IpBytesBToA.ToString(inv)),
+                e.CommunityId.ToString()], beyondTop: i >= top);
+        }
+
+        string limitNote = r.Limit.Exceeded
+            ? $"More than {N(r.Limit.MaxDistinct)} flows: the lightest were folded into \"other\" ({N(r.Limit.OtherPackets)} packets, {Bytes(r.Limit.OtherIpBytes)} of IP); pairs and services count the listed flows only."
+            : "";
+        return new
+        {
+            has_data = r.Entries.Count > 0,
+            flows = N(r.Entries.Count),
+            services_count = N(r.Services.Count),
+            limit_note = limitNote,
+            conversations = TableModel("conversations", "Conversations, most IP bytes first", flowColumns, flowRows, r.Entries.Count,
+                r.Entries.Count > shown ? $"The table lists the top {N(shown)} of {N(r.Entries.Count)} flows. {fullListHint}" : ""),
+            pairs = TableModel("address-pairs", "Address pairs, most IP bytes first", pairColumns, pairRows, pairs.Count, ""),
+            flagged = N(r.Beacons.Count(b => b.Flagged)),
+            threshold = Score(BeaconEntry.Threshold),
+            has_beacons = r.Beacons.Count > 0,
+            beacons = TableModel("beacons", "Client → server pairs scored for beaconing, highest first", beaconColumns, beaconRows, r.Beacons.Count, ""),
+            has_long = longConnections.Count > 0,
+            long_connections = TableModel("long-connections", "Flows lasting an hour or more, longest first", longColumns, longRows, longConnections.Count, ""),
+            services = TableModel("services", "Services (server port and transport), most IP bytes first", serviceColumns, serviceRows, r.Services.Count,
+                r.Services.Count > services ? $"The table lists the top {N(services)} of {N(r.Services.Count)} services (analysis.json lists every one)." : ""),
+        };
+    }
+
+    private static string Score(double value) => value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string PortCell(int protocol, int port)
+    {
+        if (protocol is not (6 or 17 or 132)) return port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string? name = PcapViz.Context.ServiceNames.Of(protocol, port);
+        return name is null ? port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : $"{port.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({name})";
     }
 }

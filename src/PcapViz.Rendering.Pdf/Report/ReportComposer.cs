@@ -77,6 +77,8 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             return;
         }
         Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context);
+        CallsHome(capture.Conversations);
+        Conversations(capture.Conversations);
     }
 
     /// <summary>Whether the run PDF is a summary (a table of every capture, full sections only for those that need a look).</summary>
@@ -399,6 +401,77 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
                 [Fmt.Int(i + 1), e.Name, Fmt.Protocol(e.Protocol), Fmt.Int(e.Queries), Fmt.Percent(e.Queries, total)]).ToList(),
             "Names in presentation form; bytes outside printable ASCII are escaped as \\DDD. Long names are cut with … (analysis.json has them in full)."));
     }
+
+    /// <summary>Top conversations by IP bytes, top address pairs and services (docs/analysis.md, 5 and 6).</summary>
+    private void Conversations(ConversationResult r)
+    {
+        layout.Add(new Heading("Conversations and services", S.Heading, 120f, OutlineLevel: _sectionLevel));
+        if (r.Entries.Count == 0)
+        {
+            layout.Add(new Note("No IP flows.", NoteKind.Info));
+            return;
+        }
+        long total = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
+        var top = r.Entries.Take(Top).ToList();
+        layout.Add(new Paragraph(
+            $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} bidirectional flows by IP bytes (endpoints in Community ID order); conversations.csv and analysis.json list every flow with its Community ID.",
+            S.Body, PdfStyle.Text));
+        LimitNote(r.Limit, "flows", "packets");
+        layout.Add(new Table(
+            [Column.Number("#"), new("Transport", 0f, Fit: true), new("Endpoint A", 1f), new("Endpoint B", 1f), Column.Number("IP bytes A→B"), Column.Number("IP bytes B→A"), Column.Number("Share")],
+            top.Select((e, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), Names.OfIpProtocol(e.Protocol), Endpoint(e.AddressA, e.PortA, e.Protocol), Endpoint(e.AddressB, e.PortB, e.Protocol),
+                 Fmt.Int(e.IpBytesAToB), Fmt.Int(e.IpBytesBToA), Fmt.Percent(e.IpBytes, total)]).ToList(),
+            "Share: of the IP bytes of every flow in the capture."));
+        var pairs = r.TopAddressPairs(Top);
+        layout.Add(new Table(
+            [Column.Number("#"), new("Address A", 1f), new("Address B", 1f), Column.Number("Flows"), Column.Number("IP bytes"), Column.Number("Share")],
+            pairs.Select((p, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), p.AddressA, p.AddressB, Fmt.Int(p.Flows), Fmt.Int(p.IpBytes), Fmt.Percent(p.IpBytes, total)]).ToList(),
+            "Top address pairs: the flows between two addresses together."));
+        var services = r.Services.Take(Top).ToList();
+        if (services.Count > 0)
+        {
+            layout.Add(new Table(
+                [Column.Number("#"), new("Service", 1f), Column.Number("Port"), Column.Number("Flows"), Column.Number("Clients"), Column.Number("Servers"), Column.Number("IP bytes"), Column.Number("Share")],
+                services.Select((v, i) => (IReadOnlyList<string>)
+                    [Fmt.Int(i + 1), $"{v.Name ?? "–"} ({Names.OfIpProtocol(v.Protocol)})", v.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     Fmt.Int(v.Flows), Fmt.Int(v.Clients), Fmt.Int(v.Servers), Fmt.Int(v.IpBytes), Fmt.Percent(v.IpBytes, total)]).ToList(),
+                "Services: flows by their server's port and transport, named from the IANA registry subset shipped with PcapViz (– : not listed there)."));
+        }
+    }
+
+    /// <summary>A short "Calls home" section when a pair scores as a beacon, with the long connections; nothing otherwise.</summary>
+    private void CallsHome(ConversationResult r)
+    {
+        var flagged = r.Beacons.Where(b => b.Flagged).ToList();
+        if (flagged.Count == 0) return;
+        layout.Add(new Heading("Calls home", S.Heading, 80f, OutlineLevel: _sectionLevel));
+        layout.Add(new Paragraph(
+            $"{Fmt.Int(flagged.Count)} client → server pairs connect at a regular rhythm (beacon score {BeaconEntry.Threshold.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} or more: regular intervals between connection starts, covering the capture, with regular sizes).",
+            S.Body, PdfStyle.Text));
+        string F(double v) => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        layout.Add(new Table(
+            [Column.Number("#"), new("Client", 1f), new("Server", 1f), Column.Number("Port"), Column.Number("Conns"), Column.Number("Interval"), Column.Number("Score"), new("Regularity · symmetry · coverage · size", 1.2f)],
+            flagged.Take(Top).Select((b, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), b.Client, b.Server, b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.Int(b.Connections),
+                 TimeFormat.Duration(b.MedianIntervalNanos / 1e9), F(b.Score),
+                 $"{F(b.IntervalRegularity)} · {F(b.IntervalSymmetry)} · {F(b.Coverage)} · {F(b.SizeRegularity)}"]).ToList(),
+            "Score = 0.4 interval regularity + 0.2 symmetry + 0.2 coverage + 0.2 size regularity (docs/analysis.md). analysis.json has every scored pair with its interval histogram."));
+        var longConnections = r.LongConnections();
+        if (longConnections.Count > 0)
+        {
+            layout.Add(new Table(
+                [Column.Number("#"), new("Endpoint A", 1f), new("Endpoint B", 1f), Column.Number("Duration"), Column.Number("IP bytes A→B"), Column.Number("IP bytes B→A")],
+                longConnections.Take(Top).Select((e, i) => (IReadOnlyList<string>)
+                    [Fmt.Int(i + 1), Endpoint(e.AddressA, e.PortA, e.Protocol), Endpoint(e.AddressB, e.PortB, e.Protocol),
+                     TimeFormat.Duration((e.LastPacketEpochNanos - e.FirstPacketEpochNanos) / 1e9), Fmt.Int(e.IpBytesAToB), Fmt.Int(e.IpBytesBToA)]).ToList(),
+                "Long connections: flows lasting an hour or more."));
+        }
+    }
+
+    private static string Endpoint(string address, int port, int protocol) =>
+        protocol is 6 or 17 or 132 ? (address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}") : address;
 
     private void Traffic(TrafficResult r)
     {
