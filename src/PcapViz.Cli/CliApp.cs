@@ -27,6 +27,8 @@ public static class CliApp
                or `verify` found a missing, altered or unlisted file, a bad signature or a broken chain
           3    no capture was found in the inputs; a previous bundle is left as it was (see --allow-empty)
           4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
+          5    with --fail-on beacon: the bundle was written and a client-server pair scored as a beacon
+               (several apply: the highest code wins, e.g. --fail-on error,watchlist,beacon)
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
 
@@ -173,7 +175,7 @@ public static class CliApp
             var generated = GenerationTime(errors);
             var historyOptions = new List<KeyValuePair<string, string>>();
             var history = HistoryCli.Build(parse, errors, historyOptions);
-            if (settings?.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
+            if (settings is not null && settings.FailOn.HasFlag(FailPolicy.Watchlist) && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
                 errors.Add("--fail-on watchlist needs at least one --watchlist.");
             var suffixes = Context.PublicSuffixList.Embedded;
             if (parse.GetValue(publicSuffixList) is { } pslPath)
@@ -359,7 +361,7 @@ public static class CliApp
         var output = new Option<string>("--output", "-o") { Description = "Bundle directory to write (replaced atomically at the end).", Required = true };
         var plan = new Option<string?>("--plan") { Description = "The plan the shards must come from (default: the plan the shards carry)." };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Files processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: error, warning, never or watchlist." };
+        var failOn = new Option<string?>("--fail-on") { Description = "Override the plan's --fail-on for this exit code: a comma list of error, warning, watchlist, beacon, or never." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every capture's issues as well." };
         var resultsInMemory = new ResultsInMemoryOption();
@@ -397,7 +399,7 @@ public static class CliApp
             var request = (settings! with { ManifestOptions = [.. settings.ManifestOptions, .. historyOptions] })
                 .ToRequest(loaded!.Roots, parse.GetValue(output)!, ToolVersion, loaded.GeneratedUtc) with { Jobs = jobCount, MemoryBudget = memoryBudget };
             if (policy is not null) request = request with { FailOn = policy.Value };
-            if (request.FailOn == FailPolicy.Watchlist && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
+            if (request.FailOn.HasFlag(FailPolicy.Watchlist) && (parse.GetValue(HistoryCli.Watchlists) ?? []).Length == 0)
             {
                 stderr.WriteLine("pcapviz: --fail-on watchlist needs at least one --watchlist.");
                 return ExitCodes.Fatal;

@@ -120,7 +120,7 @@ internal sealed class ReportOptionSet
     private readonly Option<bool> _selfContained = new("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
     private readonly Option<string?> _templates = new("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
     private readonly Option<int> _jobs = new("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
-    private readonly Option<string> _failOn = new("--fail-on") { Description = "Which captures make the exit code 2: error (failed or cut short), warning (any issue) or never; watchlist: as error, and exit code 4 when a watchlist entry was hit.", DefaultValueFactory = _ => "error" };
+    private readonly Option<string> _failOn = new("--fail-on") { Description = "What makes the exit code non-zero, a comma list: error (a capture failed or was cut short: 2), warning (any issue: 2), watchlist (a watchlist entry was hit: 4), beacon (a pair scored as a beacon: 5), or never; the highest code wins; watchlist and beacon alone keep error.", DefaultValueFactory = _ => "error" };
     private readonly Option<int> _maxDistinct = new("--max-distinct") { Description = "Distinct addresses / names each analysis tracks exactly; past it the lightest are counted as 'other' and the report says so.", DefaultValueFactory = _ => AnalysisOptions.DefaultMaxDistinct };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only errors." };
     private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Print every capture's issues as well." };
@@ -215,23 +215,59 @@ internal sealed class ReportOptionSet
             new("templates", templateDir is null ? "built-in" : "custom"),
             new("include", string.Join(';', include)),
             new("exclude", string.Join(';', exclude)),
-            new("failOn", policy.ToString().ToLowerInvariant()),
+            new("failOn", FailOnText(policy)),
         };
         return new ReportSettings(analysis, render, templateDir, include, exclude, policy, manifestOptions);
     }
 
+    /// <summary>
+    /// A comma list of error, warning, never, watchlist and beacon; watchlist or beacon without error or warning
+    /// keep "error" as well (as watchlist always did); never stands alone.
+    /// </summary>
     public static FailPolicy ParseFailOn(string text, List<string> errors)
     {
-        switch (text.ToLowerInvariant())
+        string[] words = ["error", "warning", "never", "watchlist", "beacon"];
+        var policy = FailPolicy.Never;
+        bool never = false;
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
         {
-            case "error": return FailPolicy.Error;
-            case "warning": return FailPolicy.Warning;
-            case "never": return FailPolicy.Never;
-            case "watchlist": return FailPolicy.Watchlist;
-            default:
-                errors.Add($"--fail-on: '{text}' is not error, warning, never or watchlist{Suggestions.Hint(text, ["error", "warning", "never", "watchlist"]) ?? "."}");
-                return FailPolicy.Error;
+            errors.Add("--fail-on: give one or more of error, warning, never, watchlist, beacon (comma-separated).");
+            return FailPolicy.Error;
         }
+        foreach (string part in parts)
+        {
+            switch (part.ToLowerInvariant())
+            {
+                case "error": policy |= FailPolicy.Error; break;
+                case "warning": policy |= FailPolicy.Warning; break;
+                case "never": never = true; break;
+                case "watchlist": policy |= FailPolicy.Watchlist; break;
+                case "beacon": policy |= FailPolicy.Beacon; break;
+                default:
+                    errors.Add($"--fail-on: '{part}' is not error, warning, never, watchlist or beacon{Suggestions.Hint(part, words) ?? "."}");
+                    return FailPolicy.Error;
+            }
+        }
+        if (never)
+        {
+            if (parts.Length > 1) errors.Add("--fail-on: never cannot be combined with other values.");
+            return FailPolicy.Never;
+        }
+        if ((policy & (FailPolicy.Error | FailPolicy.Warning)) == 0) policy |= FailPolicy.Error;
+        return policy;
+    }
+
+    /// <summary>The policy as the manifest and the shard plan write it: "error", "warning,watchlist,beacon", "never".</summary>
+    public static string FailOnText(FailPolicy policy)
+    {
+        if (policy == FailPolicy.Never) return "never";
+        var words = new List<string>();
+        if (policy.HasFlag(FailPolicy.Warning)) words.Add("warning");
+        else if (policy.HasFlag(FailPolicy.Error)) words.Add("error");
+        if (policy.HasFlag(FailPolicy.Watchlist)) words.Add("watchlist");
+        if (policy.HasFlag(FailPolicy.Beacon)) words.Add("beacon");
+        return string.Join(",", words);
     }
 
     private static OutputFormats ParseFormats(string text, List<string> errors)

@@ -68,7 +68,7 @@ public sealed class CliMessageTests : IDisposable
             "pcapviz: --timezone: 'Europe/Berln' is not a known IANA time zone; did you mean `Europe/Berlin`?",
             "pcapviz: --format: 'jsn' is not one of html, pdf, json, csv, stix, misp, all; did you mean `json`?",
             "pcapviz: --paper: 'leter' is neither a4 nor letter; did you mean `letter`?",
-            "pcapviz: --fail-on: 'nothing' is not error, warning, never or watchlist.",
+            "pcapviz: --fail-on: 'nothing' is not error, warning, never, watchlist or beacon.",
             "Run 'pcapviz report --help' for the options.",
         ], Lines(r.Stderr));
     }

@@ -77,6 +77,28 @@ public sealed class ReportRunTests
     }
 
     [Fact]
+    public void Report_BeaconingHost_ExitsFiveWithFailOnBeaconAndTheHighestCodeWins()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("in");
+        PcapViz.Generator.BeaconTraffic.WriteFile(Path.Combine(input, "night.pcap"), PcapViz.Generator.BeaconPattern.Regular, hours: 2);
+        File.WriteAllBytes(Path.Combine(input, "cut.pcap"), File.ReadAllBytes(Path.Combine(input, "night.pcap"))[..5000]);
+
+        // Without beacon in the list the cut capture alone decides (2); with it, 5 wins over 2.
+        var byDefault = Cli.Run("report", input, "-o", t["out"], "--format", "json");
+        Assert.True(byDefault.ExitCode == 2, byDefault.ToString());
+        var both = Cli.Run("report", input, "-o", t["out"], "--format", "json", "--fail-on", "error,beacon");
+        Assert.True(both.ExitCode == 5, both.ToString());
+        Assert.Equal("error,beacon", Bundle.Manifest(t["out"]).GetProperty("options").GetProperty("failOn").GetString());
+        var never = Cli.Run("report", input, "-o", t["out"], "--format", "json", "--fail-on", "never");
+        Assert.True(never.ExitCode == 0, never.ToString());
+
+        var mixed = Cli.Run("report", input, "-o", t["bad"], "--format", "json", "--fail-on", "never,beacon");
+        Assert.True(mixed.ExitCode == 1, mixed.ToString());
+        Assert.Contains("--fail-on: never cannot be combined with other values.", mixed.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Report_SeveralInvalidOptions_ListsEveryProblemAtOnceAndExitsOne()
     {
         using var t = new TempDir();
