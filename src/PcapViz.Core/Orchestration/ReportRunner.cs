@@ -154,16 +154,14 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         ArgumentNullException.ThrowIfNull(run);
         bool errors = run.Captures.Any(c => c.HasErrors) || run.Skipped.Any(s => s.IsProblem);
         bool warnings = run.Captures.Any(c => c.HasWarnings);
-        if (failOn == FailPolicy.Watchlist && run.History is { WatchlistHits.Count: > 0 })
-            return ExitCodes.WatchlistHit;
-        return failOn switch
-        {
-            FailPolicy.Watchlist when errors => ExitCodes.CapturesWithIssues,
-            FailPolicy.Never => ExitCodes.Success,
-            FailPolicy.Warning when errors || warnings => ExitCodes.CapturesWithIssues,
-            FailPolicy.Error when errors => ExitCodes.CapturesWithIssues,
-            _ => ExitCodes.Success,
-        };
+        int code = ExitCodes.Success;
+        if (failOn.HasFlag(FailPolicy.Error) && errors) code = ExitCodes.CapturesWithIssues;
+        if (failOn.HasFlag(FailPolicy.Warning) && (errors || warnings)) code = ExitCodes.CapturesWithIssues;
+        if (failOn.HasFlag(FailPolicy.Watchlist) && run.History is { WatchlistHits.Count: > 0 }) code = Math.Max(code, ExitCodes.WatchlistHit);
+        // Only asked for: a spilled capture's flows are read back to look (one at a time).
+        if (failOn.HasFlag(FailPolicy.Beacon) && run.Captures.Any(c => c.Conversations.Beacons.Any(b => b.Flagged)))
+            code = Math.Max(code, ExitCodes.BeaconFlagged);
+        return code;
     }
 
     private CaptureResult AnalyzeSafely(DiscoveredInput input, string id, int parallelism, CancellationToken cancellationToken)

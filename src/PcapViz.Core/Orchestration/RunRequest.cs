@@ -5,17 +5,23 @@ using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
 
-/// <summary>Which captures make the exit code non-zero.</summary>
+/// <summary>
+/// What makes the exit code non-zero once the bundle is written (<c>--fail-on</c>, a comma list): the flags combine,
+/// and when several apply the highest code wins (docs and <c>pcapviz --help</c>: 2 issues, 4 watchlist, 5 beacon).
+/// </summary>
+[Flags]
 public enum FailPolicy
 {
-    /// <summary>Captures that failed or ended early (error issues). The default.</summary>
-    Error,
-    /// <summary>Also captures with only warnings.</summary>
-    Warning,
-    /// <summary>Never: exit 0 whenever the bundle was written.</summary>
-    Never,
-    /// <summary>Like <see cref="Error"/>, and exit code 4 when any watchlist entry was hit (4 wins over 2).</summary>
-    Watchlist,
+    /// <summary>Never: exit 0 whenever the bundle was written (not combined with another).</summary>
+    Never = 0,
+    /// <summary>Captures that failed or ended early (error issues): exit code 2. The default.</summary>
+    Error = 1,
+    /// <summary>Also captures with only warnings: exit code 2.</summary>
+    Warning = 2,
+    /// <summary>Exit code 4 when any watchlist entry was hit.</summary>
+    Watchlist = 4,
+    /// <summary>Exit code 5 when a client → server pair scores as a beacon (docs/analysis.md, "7. Beacons").</summary>
+    Beacon = 8,
 }
 
 /// <summary>Documented process exit codes.</summary>
@@ -31,6 +37,8 @@ public static class ExitCodes
     internal const int NoInput = 3;
     /// <summary>With --fail-on watchlist: the bundle (and history) was written and a watchlist entry was hit.</summary>
     internal const int WatchlistHit = 4;
+    /// <summary>With --fail-on beacon: the bundle (and history) was written and a pair scored as a beacon.</summary>
+    internal const int BeaconFlagged = 5;
     /// <summary>Interrupted (Ctrl+C / SIGTERM): the previous bundle is left as it was.</summary>
     public const int Interrupted = 130;
 }
