@@ -60,7 +60,7 @@ public static class PacketSlicer
         var names = selection.Indicators.Where(i => i.Kind == SliceIndicatorKind.Name).ToList();
         var problems = new List<string>();
         var flows = new HashSet<string>(StringComparer.Ordinal);
-        long packets = 0;
+        long packets = 0, packetBytes = 0;
         bool bounded = false;
         var body = PcapNgWriter.WithoutSectionHeader(scratch);
         foreach (var source in sources)
@@ -84,7 +84,7 @@ public static class PacketSlicer
                 if (!byNameLookup.Contains(flow) && !Touches(selection.Indicators, ref view, flow)) return;
                 string comment = Invariant($"{source.Path} packet {number}");
                 long size = PcapNgWriter.EnhancedPacketSize(raw.Data.Length, Encoding.UTF8.GetByteCount(comment));
-                if (body.BytesWritten + size > selection.MaxBytes)
+                if (packetBytes + size > selection.MaxBytes)
                 {
                     bounded = true;
                     return;
@@ -98,14 +98,14 @@ public static class PacketSlicer
                 }
                 body.WriteEnhancedPacket(id, raw.TimestampNanos, raw.Data, raw.OriginalLength, comment);
                 packets++;
+                packetBytes += size;
                 flows.Add(flow.ToString());
             }, () => bounded, cancellationToken);
             if (problem is not null) problems.Add(problem);
             if (bounded) break;
         }
         body.Dispose();
-        long bodyBytes = body.BytesWritten;
-        var result = new SliceResult(packets, bodyBytes, flows.Count, bounded, problems);
+        var result = new SliceResult(packets, packetBytes, flows.Count, bounded, problems);
         using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, selection, headerLines, result))) { }
         scratch.Position = 0;
         scratch.CopyTo(output);

@@ -80,6 +80,7 @@ public sealed record SliceIndicator
         }
         string name = v.EndsWith('.') ? v[..^1] : v;
         if (name.Length == 0 || name.Length > MaxNameLength || name.Contains(':', StringComparison.Ordinal) ||
+            name.All(c => c is '.' or (>= '0' and <= '9')) || // "10", "10.1": an address cut short, not a name
             name.Split('.').Any(label => label.Length is 0 or > 63 || label.Any(c => c <= ' ' || c > '~' || c == '\\')))
         {
             error = $"'{value}' is not an address, a CIDR range, a Community ID (\"1:\" and base64) or a DNS name.";
