@@ -21,6 +21,16 @@ namespace PcapViz.Tests;
 /// </summary>
 public sealed class SliceCorpusTests
 {
+    /// <summary>
+    /// Differences of definition, by capture and indicator kind, with the reason. For these the slice must hold every
+    /// frame tshark selects; the frames only the slice holds are printed.
+    /// </summary>
+    private static readonly Dictionary<(string File, string Kind), string> KnownDifferences = new()
+    {
+        [("corpus/libpcap-ah-ipip-ping.pcap", "community-id")] =
+            "tshark's Community ID stops at the AH header (protocol 51, outer addresses); PcapViz's flow is the ICMP echo inside the IP-in-IP tunnel behind AH, which pairs request and reply, so the flow holds the reply (frame 4) that tshark gives another ID.",
+    };
+
     public static TheoryData<string> Files()
     {
         var data = new TheoryData<string>();
@@ -73,23 +83,30 @@ public sealed class SliceCorpusTests
                     continue;
                 }
                 var numbers = Comments(tshark, config.Path, slice, name);
-                Assert.True(expected.SequenceEqual(numbers),
+                if (KnownDifferences.TryGetValue((file, kind), out string? why))
+                {
+                    output?.WriteLine($"  known difference: {why} Only the slice: [{string.Join(',', numbers.Except(expected))}]");
+                    Assert.True(!expected.Except(numbers).Any(), $"{kind} {value}: tshark's frames [{string.Join(',', expected.Except(numbers).Take(20))}] are not in the slice");
+                }
+                else Assert.True(expected.SequenceEqual(numbers),
                     $"{kind} {value}: only tshark [{string.Join(',', expected.Except(numbers).Take(20))}], only the slice [{string.Join(',', numbers.Except(expected).Take(20))}]");
                 var written = ReaderDifferentialTests.ReadWithLibpcap(slice);
                 Assert.True(written.OpenError is null && written.ReadError is null, $"libpcap cannot read the slice: {written.OpenError}{written.ReadError}");
                 Assert.Equal(numbers.Count, written.Records.Count);
-                if (original.OpenError is not null) output?.WriteLine($"  libpcap cannot open the original ({original.OpenError}): bytes compared by count only");
-                else
-                    for (int i = 0; i < numbers.Count; i++)
-                    {
-                        Assert.True(numbers[i] <= original.Records.Count, $"packet {numbers[i]}: libpcap reads only {original.Records.Count} records of the original");
-                        var a = original.Records[numbers[i] - 1];
-                        var b = written.Records[i];
-                        Assert.True(a.Data.AsSpan().SequenceEqual(b.Data), $"packet {numbers[i]}: bytes differ");
-                        Assert.True(a.OriginalLength == b.OriginalLength, $"packet {numbers[i]}: original length {a.OriginalLength}, slice {b.OriginalLength}");
-                        Assert.True(a.TimestampNanos == b.TimestampNanos, $"packet {numbers[i]}: timestamp {a.TimestampNanos} ns, slice {b.TimestampNanos} ns");
-                        Assert.True(a.LinkType == b.LinkType, $"packet {numbers[i]}: link type {a.LinkType}, slice {b.LinkType}");
-                    }
+                // The originals as libpcap reads them; where libpcap cannot read a capture to its end (its limitations are
+                // listed in ReaderDifferentialTests), as PcapViz's reader does, which that test holds to libpcap elsewhere.
+                var records = original.OpenError is null && original.ReadError is null ? original.Records : ReaderDifferentialTests.ReadWithPcapViz(path).Records;
+                if (records != original.Records) output?.WriteLine($"  libpcap cannot read the original ({original.OpenError}{original.ReadError}): compared with PcapViz's reader");
+                for (int i = 0; i < numbers.Count; i++)
+                {
+                    Assert.True(numbers[i] <= records.Count, $"packet {numbers[i]}: only {records.Count} records read from the original");
+                    var a = records[numbers[i] - 1];
+                    var b = written.Records[i];
+                    Assert.True(a.Data.AsSpan().SequenceEqual(b.Data), $"packet {numbers[i]}: bytes differ");
+                    Assert.True(a.OriginalLength == b.OriginalLength, $"packet {numbers[i]}: original length {a.OriginalLength}, slice {b.OriginalLength}");
+                    Assert.True(a.TimestampNanos == b.TimestampNanos, $"packet {numbers[i]}: timestamp {a.TimestampNanos} ns, slice {b.TimestampNanos} ns");
+                    Assert.True(a.LinkType == b.LinkType, $"packet {numbers[i]}: link type {a.LinkType}, slice {b.LinkType}");
+                }
                 Assert.Equal(numbers.Count, Run(tcpdump, null, ["-n", "-r", slice]).Count);
             }
         }
