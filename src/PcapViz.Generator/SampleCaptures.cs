@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using PcapViz.Slicing;
 
 namespace PcapViz.Generator;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Net;
+using PcapViz.Slicing;
 
 namespace PcapViz.Generator;
 

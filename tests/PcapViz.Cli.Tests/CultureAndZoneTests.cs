@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using PcapViz.Generator;
+using PcapViz.Slicing;
 
 namespace PcapViz.Tests;
 

@@ -9,6 +9,7 @@ global using CaptureFormat = PcapViz.Model.CaptureFormat;
 global using LinkTypes = PcapViz.Decoding.LinkTypes;
 
 using System.Buffers.Binary;
+using PcapViz.Slicing;
 
 namespace PcapViz.Tests;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using PcapViz.Generator;
+using PcapViz.Slicing;
 
 namespace PcapViz.Robustness.Tests;
 

@@ -503,6 +503,8 @@ internal sealed partial class PacketDecoder
     /// <summary>Decodes a transport header (and any tunnel behind it). Also used for reassembled datagrams.</summary>
     internal static void DecodeTransport(byte protocol, ReadOnlySpan<byte> d, ref PacketView view)
     {
+        view.IpProtocol = protocol;
+        view.TransportHeader = d;
         switch (protocol)
         {
             case IpProtocols.Udp:

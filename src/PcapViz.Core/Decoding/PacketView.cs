@@ -27,6 +27,14 @@ public ref struct PacketView
     public ushort SourcePort;
     public ushort DestinationPort;
 
+    /// <summary>
+    /// The IP protocol number of the innermost header decoded behind IP (6 TCP, 17 UDP, 1 ICMP, 132 SCTP ...) and its
+    /// bytes as far as captured, header included: the flow key of slicing (ports, or ICMP type and code). 0 and empty
+    /// when no IP payload was reached.
+    /// </summary>
+    public byte IpProtocol;
+    public ReadOnlySpan<byte> TransportHeader;
+
     /// <summary>Transport payload as far as it was captured (bounded by the IP and UDP lengths, never by link padding).</summary>
     public ReadOnlySpan<byte> Payload;
 

@@ -18,8 +18,23 @@ public static class BundleEvidence
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var problems = new List<VerifyProblem>();
+        LocateInputs(manifest, manifest.Inputs, roots, problems, cancellationToken);
+        return problems;
+    }
+
+    /// <summary>
+    /// Finds <paramref name="inputs"/> (of the manifest) under <paramref name="roots"/> as the run found them and
+    /// re-hashes each: those whose bytes are the ones the manifest lists come back with their full path; a capture
+    /// missing, of another size or other bytes, or unreadable is a problem naming it.
+    /// </summary>
+    public static IReadOnlyList<(ManifestCapture Input, string FullPath)> LocateInputs(BundleManifest manifest, IEnumerable<ManifestCapture> inputs,
+        IReadOnlyList<string> roots, List<VerifyProblem> problems, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(problems);
         var found = Discover(manifest, roots, problems);
-        foreach (var input in manifest.Inputs.OrderBy(i => i.Path, StringComparer.Ordinal))
+        var intact = new List<(ManifestCapture, string)>();
+        foreach (var input in inputs.OrderBy(i => i.Path, StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!found.TryGetValue(input.Path, out var discovered))
@@ -32,13 +47,14 @@ public static class BundleEvidence
                 string sha = FileSha256.Of(discovered.FullPath, out long length);
                 if (sha != input.Sha256)
                     problems.Add(new VerifyProblem(VerifyProblemKind.Input, input.Path, $"SHA-256 is {sha} ({length.ToString(CultureInfo.InvariantCulture)} bytes), the manifest says {input.Sha256} ({input.SizeBytes.ToString(CultureInfo.InvariantCulture)} bytes)"));
+                else intact.Add((input, discovered.FullPath));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 problems.Add(new VerifyProblem(VerifyProblemKind.Input, input.Path, $"cannot be read ({ex.Message})"));
             }
         }
-        return problems;
+        return intact;
     }
 
     /// <summary>

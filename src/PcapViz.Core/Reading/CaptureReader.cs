@@ -77,6 +77,13 @@ internal abstract class CaptureReader
 
     private protected abstract bool ReadCore(out RawPacket packet);
 
+    /// <summary>
+    /// The snapshot length and the timestamp resolution (an if_tsresol byte: 6 for microseconds, 9 for nanoseconds) of
+    /// the interface the packet just read came from, for writing it again without losing precision: 6 when the source's
+    /// unit is a whole number of microseconds, else 9 (the reader's nanoseconds).
+    /// </summary>
+    internal abstract (int SnapLength, byte Resolution) InterfaceOf(int interfaceId);
+
     /// <summary>Records a fault that ends the file and returns false (for `return Stop(...)`).</summary>
     private protected bool Stop(string code, string message, long offset)
     {

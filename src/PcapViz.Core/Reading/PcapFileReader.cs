@@ -37,6 +37,8 @@ internal sealed class PcapFileReader : CaptureReader
 
     public int SnapLength { get; private set; }
 
+    internal override (int SnapLength, byte Resolution) InterfaceOf(int interfaceId) => (SnapLength, _nanos ? (byte)9 : (byte)6);
+
     private uint U32(ReadOnlySpan<byte> s) => _bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
     private ushort U16(ReadOnlySpan<byte> s) => _bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
 

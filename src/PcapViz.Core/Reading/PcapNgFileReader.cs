@@ -205,6 +205,13 @@ internal sealed class PcapNgFileReader : CaptureReader
         return true;
     }
 
+    internal override (int SnapLength, byte Resolution) InterfaceOf(int interfaceId)
+    {
+        if ((uint)interfaceId >= (uint)_interfaces.Count) return (0, 9);
+        var iface = _interfaces[interfaceId];
+        return (iface.SnapLength, !iface.PowerOfTwo && iface.Exponent <= 6 ? (byte)6 : (byte)9);
+    }
+
     private bool TryInterface(int id, long offset, out Interface iface)
     {
         if ((uint)id < (uint)_interfaces.Count)

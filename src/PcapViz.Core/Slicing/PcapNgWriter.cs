@@ -2,12 +2,13 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace PcapViz.Generator;
+namespace PcapViz.Slicing;
 
 /// <summary>
 /// Writes a pcapng file (draft-ietf-opsawg-pcapng): a section header block on construction, then interface
 /// description, packet and other blocks. Block total lengths are written at both ends, bodies and options are
 /// padded to 32 bits. The caller owns <paramref name="stream"/>; disposing finishes gzip and flushes, leaving it open.
+/// One writer for the tool's packet slices (<see cref="PacketSlicer"/>) and for the generator's test captures.
 /// </summary>
 public sealed class PcapNgWriter : IDisposable
 {
@@ -25,21 +26,49 @@ public sealed class PcapNgWriter : IDisposable
     private bool _bigEndian;
 
     public PcapNgWriter(Stream stream, bool bigEndian = false, bool gzip = false, CompressionLevel gzipLevel = CompressionLevel.Optimal)
+        : this(stream, bigEndian, gzip, gzipLevel, startSection: true)
+    {
+    }
+
+    /// <summary>
+    /// A writer that starts no section: for blocks that another writer's section will take whole
+    /// (<see cref="WriteRawBytes"/>), when the section header's options are known only at the end.
+    /// </summary>
+    public static PcapNgWriter WithoutSectionHeader(Stream stream) => new(stream, false, false, CompressionLevel.Optimal, startSection: false);
+
+    /// <summary>A writer whose section header names the application and carries a comment (opt_comment).</summary>
+    public static PcapNgWriter WithSection(Stream stream, string userApplication, string comment)
+    {
+        var writer = WithoutSectionHeader(stream);
+        writer.StartSection(false, userApplication, comment);
+        return writer;
+    }
+
+    private PcapNgWriter(Stream stream, bool bigEndian, bool gzip, CompressionLevel gzipLevel, bool startSection)
     {
         _stream = stream;
-        _out = GzipOutput.Wrap(stream, gzip, gzipLevel);
-        StartSection(bigEndian);
+        // .NET writes a fixed 10-byte gzip header (no file name, MTIME 0), so output depends only on the input bytes.
+        _out = gzip ? new GZipStream(stream, gzipLevel, leaveOpen: true) : stream;
+        if (startSection) StartSection(bigEndian);
     }
+
+    /// <summary>Bytes written so far (before compression).</summary>
+    public long BytesWritten { get; private set; }
 
     /// <summary>Interfaces declared in the current section.</summary>
     public int InterfaceCount => _tsResolutions.Count;
 
     /// <summary>Starts a new section (a new section header block) in the given byte order; interface ids restart at 0.</summary>
-    public void StartSection(bool bigEndian = false, string? userApplication = "pcapviz-gen")
+    public void StartSection(bool bigEndian = false, string? userApplication = "pcapviz-gen", string? comment = null)
     {
         _bigEndian = bigEndian;
         _tsResolutions.Clear();
         var options = new OptionList(this);
+        if (comment is not null)
+        {
+            options.Add(1, Encoding.UTF8.GetBytes(comment)); // opt_comment
+        }
+
         if (userApplication is not null)
         {
             options.Add(4, Encoding.UTF8.GetBytes(userApplication)); // shb_userappl
@@ -126,7 +155,15 @@ public sealed class PcapNgWriter : IDisposable
     public void WriteUnknownBlock(uint blockType, ReadOnlySpan<byte> body) => WriteBlock(blockType, [], body, []);
 
     /// <summary>Writes <paramref name="bytes"/> as they are, e.g. a block whose lengths disagree, for malformed-file tests.</summary>
-    public void WriteRawBytes(ReadOnlySpan<byte> bytes) => _out.Write(bytes);
+    public void WriteRawBytes(ReadOnlySpan<byte> bytes)
+    {
+        _out.Write(bytes);
+        BytesWritten += bytes.Length;
+    }
+
+    /// <summary>Size of the enhanced packet block <see cref="WriteEnhancedPacket"/> writes for these lengths.</summary>
+    public static long EnhancedPacketSize(int dataLength, int commentBytes) =>
+        12 + 20 + ((dataLength + 3L) & ~3) + (commentBytes == 0 ? 0 : 4 + ((commentBytes + 3L) & ~3) + 4);
 
     public void Dispose()
     {
@@ -180,11 +217,20 @@ public sealed class PcapNgWriter : IDisposable
         options.CopyTo(b[(8 + fixedPart.Length + paddedData)..]);
         Put32(b[(total - 4)..], (uint)total);
         _out.Write(_block, 0, total);
+        BytesWritten += total;
     }
 
-    private void Put16(Span<byte> s, ushort v) => ByteOrder.Put16(s, v, _bigEndian);
+    private void Put16(Span<byte> s, ushort v)
+    {
+        if (_bigEndian) BinaryPrimitives.WriteUInt16BigEndian(s, v);
+        else BinaryPrimitives.WriteUInt16LittleEndian(s, v);
+    }
 
-    private void Put32(Span<byte> s, uint v) => ByteOrder.Put32(s, v, _bigEndian);
+    private void Put32(Span<byte> s, uint v)
+    {
+        if (_bigEndian) BinaryPrimitives.WriteUInt32BigEndian(s, v);
+        else BinaryPrimitives.WriteUInt32LittleEndian(s, v);
+    }
 
     /// <summary>Options in the section's byte order, each value padded to 32 bits, ended by opt_endofopt.</summary>
     private sealed class OptionList(PcapNgWriter owner)

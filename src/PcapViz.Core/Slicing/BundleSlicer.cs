@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using PcapViz.Bundle;
+using PcapViz.Orchestration;
+
+namespace PcapViz.Slicing;
+
+/// <summary>How `pcapviz slice` ended; <see cref="SliceExitCodes"/> maps each to the exit code.</summary>
+public enum SliceStatus
+{
+    /// <summary>The slice holds every packet of every matching flow.</summary>
+    Complete,
+    /// <summary>A slice was written, but a capture could not be read to its end or the size bound was reached.</summary>
+    Incomplete,
+    /// <summary>No packet matched: no file was written.</summary>
+    NothingMatched,
+    /// <summary>A capture the manifest lists is missing or its SHA-256 differs: nothing was written.</summary>
+    InputsChanged,
+    /// <summary>The bundle cannot be sliced (no readable manifest, a pseudonymised bundle) or the output cannot be written.</summary>
+    Failed,
+}
+
+/// <summary>Exit codes of `pcapviz slice` (README, "Packet slices").</summary>
+public static class SliceExitCodes
+{
+    public const int Complete = 0;
+    public const int Failed = 1;
+    public const int InputsChanged = 2;
+    public const int NothingMatched = 3;
+    public const int Incomplete = 4;
+
+    public static int For(SliceStatus status) => status switch
+    {
+        SliceStatus.Complete => Complete,
+        SliceStatus.Incomplete => Incomplete,
+        SliceStatus.NothingMatched => NothingMatched,
+        SliceStatus.InputsChanged => InputsChanged,
+        _ => Failed,
+    };
+}
+
+/// <summary>A slice of a bundle's captures: where they are (empty: where the manifest's roots point), what to cut, where to write.</summary>
+public sealed record BundleSliceRequest(string Bundle, SliceSelection Selection, string Output, string ToolVersion)
+{
+    public IReadOnlyList<string> Roots { get; init; } = [];
+}
+
+/// <param name="Status">How it ended.</param>
+/// <param name="Result">What was written (null when nothing was).</param>
+/// <param name="Errors">Why nothing was written (each naming the file), for <see cref="SliceStatus.InputsChanged"/> and <see cref="SliceStatus.Failed"/>.</param>
+public sealed record BundleSliceOutcome(SliceStatus Status, SliceResult? Result, IReadOnlyList<string> Errors);
+
+/// <summary>
+/// `pcapviz slice`: reads the bundle's manifest, refuses a pseudonymised bundle, finds the captures the manifest lists
+/// as `verify --inputs` does and checks every SHA-256 before reading any packet, then writes the slice
+/// (<see cref="PacketSlicer"/>) to a file beside the output that replaces it only when complete.
+/// </summary>
+public static class BundleSlicer
+{
+    public static BundleSliceOutcome Run(BundleSliceRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string manifestPath = Path.Combine(request.Bundle, ManifestWriter.FileName);
+        var manifest = ManifestReader.TryLoad(manifestPath, out byte[]? bytes, out string? error);
+        if (manifest is null)
+            return Failed(bytes is null ? $"'{manifestPath}': {error}" : $"'{manifestPath}' is not a PcapViz manifest ({error}).");
+        if (IsPseudonymised(bytes!))
+            return Failed($"'{manifestPath}' describes a pseudonymised bundle: its addresses and names are not the captures'. Slice the bundle made without --pseudonymise (rewriting the packets' addresses is not supported).");
+
+        var problems = new List<VerifyProblem>();
+        var roots = request.Roots.Count > 0 ? request.Roots : manifest.Roots;
+        var located = BundleEvidence.LocateInputs(manifest, manifest.Inputs, roots, problems, cancellationToken);
+        if (problems.Count > 0)
+            return new BundleSliceOutcome(SliceStatus.InputsChanged, null,
+                [.. problems.Select(p => p.Path.Length == 0 ? p.Detail : $"capture '{p.Path}': {p.Detail}")]);
+
+        string manifestSha = Convert.ToHexStringLower(SHA256.HashData(bytes!));
+        var sources = located.Select(l => new SliceSource(l.Input.Path, l.FullPath, l.Input.Sha256)).ToList();
+        string output = Path.GetFullPath(request.Output);
+        string directory = Path.GetDirectoryName(output)!;
+        string scratchPath = Path.Combine(directory, $".{Path.GetFileName(output)}.{Environment.ProcessId}.blocks");
+        string partialPath = Path.Combine(directory, $".{Path.GetFileName(output)}.{Environment.ProcessId}.partial");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            SliceResult result;
+            using (var scratch = new FileStream(scratchPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose))
+            using (var partial = new FileStream(partialPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                result = PacketSlicer.Write(sources, request.Selection, [$"PcapViz {request.ToolVersion} packet slice", $"bundle manifest SHA-256: {manifestSha}"],
+                    request.ToolVersion, partial, scratch, cancellationToken);
+            }
+            if (result.Packets == 0)
+            {
+                File.Delete(partialPath);
+                return new BundleSliceOutcome(SliceStatus.NothingMatched, result, []);
+            }
+            File.Move(partialPath, output, overwrite: true);
+            return new BundleSliceOutcome(result.Complete ? SliceStatus.Complete : SliceStatus.Incomplete, result, []);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(partialPath);
+            return Failed($"cannot write the slice '{request.Output}': {ex.Message}");
+        }
+        catch
+        {
+            TryDelete(partialPath);
+            throw;
+        }
+    }
+
+    /// <summary>A manifest with a top-level <c>pseudonymisation</c> member describes a pseudonymised bundle.</summary>
+    internal static bool IsPseudonymised(ReadOnlySpan<byte> manifest)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(manifest, new JsonReaderOptions { MaxDepth = 16 });
+            using var doc = JsonDocument.ParseValue(ref reader);
+            return doc.RootElement.ValueKind == JsonValueKind.Object &&
+                   doc.RootElement.TryGetProperty("pseudonymisation", out var p) && p.ValueKind != JsonValueKind.Null;
+        }
+        catch (JsonException)
+        {
+            return false; // the manifest reader reported it already
+        }
+    }
+
+    private static BundleSliceOutcome Failed(string error) => new(SliceStatus.Failed, null, [error]);
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+    }
+}
