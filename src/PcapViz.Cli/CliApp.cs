@@ -87,6 +87,7 @@ public static class CliApp
         root.Subcommands.Add(VerifyCommand(stdout, stderr));
         root.Subcommands.Add(PlanCommand(stdout, stderr));
         root.Subcommands.Add(MergeCommand(stdout, stderr));
+        root.Subcommands.Add(DiffCommand.Create(stdout, stderr));
         root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
         return root;
     }

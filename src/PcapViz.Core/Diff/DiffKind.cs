@@ -6,11 +6,14 @@ namespace PcapViz.Diff;
 /// <summary>A count an indicator carries in analysis.json, summed over a bundle's captures.</summary>
 /// <param name="Name">Its name in diff.json (and, for a plain field, in analysis.json).</param>
 /// <param name="Label">Its column heading in the page and PDF.</param>
-/// <param name="IsBytes">Shown in IEC units beside the exact number.</param>
+/// <param name="Unit">One of it in running text ("query"; bytes are shown in IEC units).</param>
+/// <param name="Units">Several of it in running text ("queries").</param>
+/// <param name="IsBytes">Shown in IEC units in sentences.</param>
 /// <param name="Fields">The analysis.json members added up (absent members count 0).</param>
-public sealed record DiffMeasure(string Name, string Label, bool IsBytes, IReadOnlyList<string> Fields)
+public sealed record DiffMeasure(string Name, string Label, string Unit, string Units, bool IsBytes, IReadOnlyList<string> Fields)
 {
-    public static DiffMeasure Field(string name, string label, bool isBytes = false) => new(name, label, isBytes, [name]);
+    public static DiffMeasure Field(string name, string label, string unit, string? units = null, bool isBytes = false) =>
+        new(name, label, unit, units ?? unit + "s", isBytes, [name]);
 
     internal long Read(JsonElement entry)
     {
@@ -47,10 +50,10 @@ public sealed record DiffKind(
     /// <summary>The measure that ranks appeared, disappeared and changed entries.</summary>
     public DiffMeasure Ranking => Measures[0];
 
-    private static readonly DiffMeasure IpBytes = DiffMeasure.Field("ipBytes", "IP bytes", isBytes: true);
-    private static readonly DiffMeasure Packets = DiffMeasure.Field("packets", "Packets");
-    private static readonly DiffMeasure Queries = DiffMeasure.Field("queries", "Queries");
-    private static readonly DiffMeasure Connections = DiffMeasure.Field("connections", "Connections");
+    private static readonly DiffMeasure IpBytes = DiffMeasure.Field("ipBytes", "IP bytes", "IP byte", isBytes: true);
+    private static readonly DiffMeasure Packets = DiffMeasure.Field("packets", "Packets", "packet");
+    private static readonly DiffMeasure Queries = DiffMeasure.Field("queries", "Queries", "query", "queries");
+    private static readonly DiffMeasure Connections = DiffMeasure.Field("connections", "Connections", "connection");
 
     /// <summary>Every kind, in the order the outputs show them. Server names, services and conversations come with
     /// analysis.json schemaVersion 3; bundles without them compare the rest.</summary>
@@ -59,11 +62,11 @@ public sealed record DiffKind(
         new("sourceIps", "Source addresses", "source address", "source addresses", "sourceIps", "sourceIps", Str("address"), "address", [IpBytes, Packets]),
         new("names", "Query names", "query name", "query names", "dnsQueries", "dnsQueries", Str("name"), "name", [Queries]),
         new("registeredDomains", "Registered domains", "registered domain", "registered domains", "dnsDomains", null, Str("domain"), "domain",
-            [Queries, DiffMeasure.Field("responses", "Responses"), DiffMeasure.Field("nxdomain", "NXDOMAIN")]),
+            [Queries, DiffMeasure.Field("responses", "Responses", "response"), DiffMeasure.Field("nxdomain", "NXDOMAIN", "NXDOMAIN response")]),
         new("serverNames", "Server names", "server name", "server names", "serverNames", "serverNames", Str("serverName", "name"), "serverName or name", [Connections, IpBytes]),
         new("services", "Services", "service", "services", "services", null, Str("service", "name"), "service or name", [Connections, IpBytes]),
         new("conversations", "Conversations", "conversation", "conversations", "conversations", "conversations", Conversation, "protocol, addressA, portA, addressB, portB",
-            [new("ipBytes", "IP bytes", true, ["ipBytesAToB", "ipBytesBToA"]), new("packets", "Packets", false, ["packetsAToB", "packetsBToA"])]),
+            [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesAToB", "ipBytesBToA"]), new("packets", "Packets", "packet", "packets", false, ["packetsAToB", "packetsBToA"])]),
     ];
 
     /// <summary>The first of <paramref name="members"/> that the entry has as a string.</summary>

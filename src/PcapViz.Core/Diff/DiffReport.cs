@@ -28,7 +28,7 @@ public static class DiffReport
         ArgumentNullException.ThrowIfNull(diff);
         var list = new List<Highlight>
         {
-            new(HighlightKind.Fact, $"Compared {Side(diff.Old)} (old) with {Side(diff.New)} (new), each summed over its captures."),
+            new(HighlightKind.Fact, $"Compared the old bundle, {Side(diff.Old)}, with the new one, {Side(diff.New)}, each summed over its captures."),
         };
         if (!diff.HasChanges)
         {
@@ -39,8 +39,8 @@ public static class DiffReport
         {
             string text = $"{k.Kind.Title}: {Invariant.Grouped(k.Appeared.Count)} appeared, {Invariant.Grouped(k.Disappeared.Count)} disappeared, " +
                           $"{Invariant.Grouped(k.Changed.Count)} changed ({Invariant.Grouped(k.OldDistinct)} before, {Invariant.Grouped(k.NewDistinct)} now).";
-            if (k.Appeared.Count > 0) text += $" Most {k.Kind.Ranking.Label.ToLowerInvariant()} among the new: {k.Appeared[0].Value} ({Amount(k.Kind.Ranking, k.Appeared[0].New[0])}).";
-            if (k.Disappeared.Count > 0) text += $" Among the gone: {k.Disappeared[0].Value} ({Amount(k.Kind.Ranking, k.Disappeared[0].Old[0])}).";
+            if (k.Appeared.Count > 0) text += $" Largest of the new: {k.Appeared[0].Value} ({Amount(k.Kind.Ranking, k.Appeared[0].New[0])}).";
+            if (k.Disappeared.Count > 0) text += $" Largest of the gone: {k.Disappeared[0].Value} ({Amount(k.Kind.Ranking, k.Disappeared[0].Old[0])}).";
             if (k.Changed.Count > 0)
             {
                 var c = k.Changed[0];
@@ -109,7 +109,7 @@ public static class DiffReport
             return new DiffRow(cells, keys);
         }
 
-        string ranked = kind.Kind.Ranking.Label.ToLowerInvariant();
+        string ranked = kind.Kind.Ranking.IsBytes ? kind.Kind.Ranking.Label : kind.Kind.Ranking.Label.ToLowerInvariant();
         return
         [
             new($"{kind.Kind.Name}-appeared", $"{kind.Kind.Title} that appeared (most {ranked} first)", oneSide,
@@ -136,7 +136,7 @@ public static class DiffReport
         entry.Relative is double r ? Math.Round(r, 6, MidpointRounding.AwayFromZero) : null;
 
     private static string Amount(DiffMeasure measure, long value) =>
-        measure.IsBytes ? Names.Bytes(value) : $"{Invariant.Grouped(value)} {measure.Label.ToLowerInvariant()}";
+        measure.IsBytes ? Names.Bytes(value) : Names.Count(value, measure.Unit, measure.Units);
 
     private static string Capitalised(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }
