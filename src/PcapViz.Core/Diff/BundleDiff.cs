@@ -5,10 +5,10 @@ namespace PcapViz.Diff;
 public sealed record DiffEntry(string Value, IReadOnlyList<long> Old, IReadOnlyList<long> New)
 {
     /// <summary>New minus old of the ranking measure.</summary>
-    public long Change => New[0] - Old[0];
+    internal long Change => New[0] - Old[0];
 
     /// <summary><see cref="Change"/> against the old count (0.5 = half as much again); null when the old count is 0.</summary>
-    public double? Relative => Old[0] == 0 ? null : (double)Change / Old[0];
+    internal double? Relative => Old[0] == 0 ? null : (double)Change / Old[0];
 }
 
 /// <summary>What changed for one kind of indicator.</summary>
@@ -39,9 +39,9 @@ public sealed record BundleDiff(string ToolVersion, DateTimeOffset GeneratedUtc,
     public bool HasChanges => Kinds.Any(k => k.HasChanges);
 
     /// <summary>A capture of either bundle failed or was read only in part: its counts are incomplete.</summary>
-    public bool IncompleteInput => Old.Failed + Old.Partial + New.Failed + New.Partial > 0;
+    internal bool IncompleteInput => Old.Failed + Old.Partial + New.Failed + New.Partial > 0;
 
-    public static BundleDiff Compute(DiffSide old, DiffSide @new, string toolVersion, DateTimeOffset generatedUtc)
+    internal static BundleDiff Compute(DiffSide old, DiffSide @new, string toolVersion, DateTimeOffset generatedUtc)
     {
         ArgumentNullException.ThrowIfNull(old);
         ArgumentNullException.ThrowIfNull(@new);

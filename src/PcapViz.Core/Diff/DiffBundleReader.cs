@@ -8,7 +8,7 @@ using PcapViz.Orchestration;
 namespace PcapViz.Diff;
 
 /// <summary>Why a bundle given to `pcapviz diff` cannot be compared: one line naming the directory or file and why.</summary>
-public sealed class DiffInputException(string message) : Exception(message);
+internal sealed class DiffInputException(string message) : Exception(message);
 
 /// <summary>What one side of a diff holds, per kind, summed over the bundle's captures.</summary>
 internal sealed class KindTally

@@ -12,7 +12,7 @@ namespace PcapViz.Diff;
 /// <param name="Fields">The analysis.json members added up (absent members count 0).</param>
 public sealed record DiffMeasure(string Name, string Label, string Unit, string Units, bool IsBytes, IReadOnlyList<string> Fields)
 {
-    public static DiffMeasure Field(string name, string label, string unit, string? units = null, bool isBytes = false) =>
+    internal static DiffMeasure Field(string name, string label, string unit, string? units = null, bool isBytes = false) =>
         new(name, label, unit, units ?? unit + "s", isBytes, [name]);
 
     internal long Read(JsonElement entry)

@@ -122,10 +122,10 @@ public static class DiffReport
     }
 
     /// <summary>"+1,234" or "-56".</summary>
-    public static string WithSign(long change) => (change > 0 ? "+" : "") + Invariant.Grouped(change);
+    internal static string WithSign(long change) => (change > 0 ? "+" : "") + Invariant.Grouped(change);
 
     /// <summary>"+340.0 %", "-50.0 %"; "–" when the old count is 0.</summary>
-    public static string Relative(DiffEntry entry)
+    internal static string Relative(DiffEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         return entry.Relative is double r ? (r > 0 ? "+" : "") + (100 * r).ToString("#,0.0", Inv) + " %" : "–";
