@@ -30,7 +30,7 @@ internal static class DiffCommand
         var paper = new Option<string>("--paper") { Description = "PDF paper size: a4 or letter.", DefaultValueFactory = _ => "a4" };
         var templates = new Option<string?>("--templates") { Description = "Directory of Scriban templates overriding the built-in ones (diff.html and the partials)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print every file read as well." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print each analysis.json as its reading starts (every one read is listed without it too, unless --quiet)." };
         var command = new Command("diff", $"""
             Compare two report bundles, each summed over its captures: the source addresses, query names and
             registered domains (and server names, services and conversations when both bundles list them) that
