@@ -321,6 +321,26 @@ public sealed class DiffTests
         Assert.Equal(hostile, Entries(doc.RootElement.GetProperty("kinds").GetProperty("names"), "appeared").Keys.Single());
     }
 
+    [Fact]
+    public void Diff_ACaptureOverItsDistinctLimit_IsFlaggedForTheKindsItBounds()
+    {
+        using var t = new TempDir();
+        string capture = Path.Combine(t.Dir("in"), "one.pcap");
+        Captures.Tiny(capture);
+        Report(t["old"], [capture]);
+        Report(t["new"], [capture]);
+        foreach (string file in ListedAnalysisFiles(t["new"]))
+            RewriteListed(t["new"], file, node => node["limits"]!["dnsQueries"]!["exceeded"] = true);
+        var result = Cli.Run("diff", t["old"], t["new"], "-o", t["d"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(t["d"], "diff.json")));
+        var kinds = doc.RootElement.GetProperty("kinds");
+        bool Flagged(string kind, string side) => kinds.GetProperty(kind).GetProperty("limitExceeded").GetProperty(side).GetBoolean();
+        Assert.True(Flagged("names", "new") && Flagged("registeredDomains", "new"));
+        Assert.False(Flagged("names", "old") || Flagged("sourceIps", "new"));
+        Assert.Contains("In the new bundle, a capture held more distinct query names than its limit", File.ReadAllText(Path.Combine(t["d"], "diff.html")), StringComparison.Ordinal);
+    }
+
     private static void Report(string output, IEnumerable<string> inputs)
     {
         var result = Cli.Run(["report", .. inputs, "-o", output, "--format", "json", "-q"]);

@@ -40,7 +40,7 @@ public sealed record DiffMeasure(string Name, string Label, string Unit, string 
 /// <param name="Singular">One of them, in sentences ("source address").</param>
 /// <param name="Plural">Several of them, in sentences.</param>
 /// <param name="Array">The array of analysis.json.</param>
-/// <param name="Limit">Its member of analysis.json <c>limits</c> (an exceeded limit means some entries were only counted as "other"); null when none.</param>
+/// <param name="Limit">The member of analysis.json <c>limits</c> that bounds it (an exceeded limit means some entries were only counted as "other"; registered domains come from the names, so the names' limit bounds them); null when none.</param>
 /// <param name="Key">The entry's value as shown and compared; null when the entry has no such member (a shape this version does not know).</param>
 /// <param name="KeyMembers">The analysis.json members <paramref name="Key"/> reads, for messages.</param>
 public sealed record DiffKind(
@@ -61,7 +61,7 @@ public sealed record DiffKind(
     [
         new("sourceIps", "Source addresses", "source address", "source addresses", "sourceIps", "sourceIps", Str("address"), "address", [IpBytes, Packets]),
         new("names", "Query names", "query name", "query names", "dnsQueries", "dnsQueries", Str("name"), "name", [Queries]),
-        new("registeredDomains", "Registered domains", "registered domain", "registered domains", "dnsDomains", null, Str("domain"), "domain",
+        new("registeredDomains", "Registered domains", "registered domain", "registered domains", "dnsDomains", "dnsQueries", Str("domain"), "domain",
             [Queries, DiffMeasure.Field("responses", "Responses", "response"), DiffMeasure.Field("nxdomain", "NXDOMAIN", "NXDOMAIN response")]),
         new("serverNames", "Server names", "server name", "server names", "serverNames", "serverNames", Str("serverName", "name"), "serverName or name", [Connections, IpBytes]),
         new("services", "Services", "service", "services", "services", null, Str("service", "name"), "service or name", [Connections, IpBytes]),
