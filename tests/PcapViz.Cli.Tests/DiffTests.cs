@@ -118,6 +118,7 @@ public sealed class DiffTests
             Assert.True(sums[kind].Count > 0, kind); // the samples hold some of each
         }
         Assert.Contains("No changes", File.ReadAllText(Path.Combine(t["d"], "diff.html")), StringComparison.Ordinal);
+        Assert.Contains("No changes: the source addresses, query names, registered domains are the same in both bundles", PdfText(Path.Combine(t["d"], "diff.pdf")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -319,6 +320,16 @@ public sealed class DiffTests
         Assert.DoesNotContain("<script>", json, StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(json);
         Assert.Equal(hostile, Entries(doc.RootElement.GetProperty("kinds").GetProperty("names"), "appeared").Keys.Single());
+        string pdf = PdfText(Path.Combine(t["d"], "diff.pdf"));
+        Assert.DoesNotContain("\u202e", pdf, StringComparison.Ordinal);
+        Assert.Contains("<script>alert(1)</script>", pdf, StringComparison.Ordinal); // shown as text, in the box and the table
+    }
+
+    /// <summary>The words of every page as PdfPig reads them, joined by spaces.</summary>
+    private static string PdfText(string path)
+    {
+        using var doc = UglyToad.PdfPig.PdfDocument.Open(path);
+        return string.Join("\n", doc.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
     }
 
     [Fact]
