@@ -24,7 +24,8 @@ public static class CliApp
           0    every capture was analysed cleanly and the bundle was written (see --fail-on)
           1    usage error or fatal error; nothing new was written, a previous bundle is left as it was
           2    the bundle was written, but a capture had errors (or warnings, with --fail-on warning),
-               or `verify` found a missing, altered or unlisted file, a bad signature or a broken chain
+               or `verify` found a missing, altered or unlisted file, a bad signature or a broken chain,
+               or `diff` wrote its bundle but a capture of either bundle failed or was read only in part
           3    no capture was found in the inputs; a previous bundle is left as it was (see --allow-empty)
           4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
           5    with --fail-on beacon: the bundle was written and a client-server pair scored as a beacon
@@ -90,6 +91,7 @@ public static class CliApp
         root.Subcommands.Add(PlanCommand(stdout, stderr));
         root.Subcommands.Add(MergeCommand(stdout, stderr));
         root.Subcommands.Add(SliceCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DiffCommand.Create(stdout, stderr));
         root.Subcommands.Add(HistoryCli.HistoryCommand(stdout, stderr));
         return root;
     }

@@ -47,6 +47,15 @@ internal sealed class LogLineObserver(TextWriter stderr, Verbosity verbosity) : 
         }
     }
 
+    public void InputRead(string path)
+    {
+        lock (_lock)
+        {
+            int done = ++_done;
+            if (verbosity != Verbosity.Quiet) Line("info", Invariant.Text($"[{done}/{_total}] read {Terminal.Safe(path)}"));
+        }
+    }
+
     public void Info(string message)
     {
         if (verbosity == Verbosity.Verbose) Line("info", message);

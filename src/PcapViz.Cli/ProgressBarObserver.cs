@@ -49,6 +49,16 @@ internal sealed class ProgressBarObserver(IAnsiConsole console, ProgressContext 
             Print($"[{(issue.Severity == IssueSeverity.Error ? "red" : "yellow")}]{Markup.Escape(Terminal.Safe(result.Input.Path))}[/]: {Markup.Escape(Terminal.Safe(issue.Message))}");
     }
 
+    public void InputRead(string path)
+    {
+        lock (_lock)
+        {
+            _done++;
+            _current.Remove(path);
+            if (_task is not null) _task.Description = Describe();
+        }
+    }
+
     /// <summary>Reading is over: its bar stands full ("read"), and a second bar counts the captures rendered.</summary>
     public void RenderStarted(int captures, int carried)
     {

@@ -19,7 +19,19 @@ internal static class ReportExecution
         Execute(merge.Report, verbosity, stdout, stderr, (observer, token) => new ShardMerge(merge, observer).Run(token));
 
     private static int Execute(RunRequest request, Verbosity verbosity, TextWriter stdout, TextWriter stderr,
-        Func<IRunObserver, CancellationToken, RunOutcome> run)
+        Func<IRunObserver, CancellationToken, RunOutcome> run) =>
+        Execute(verbosity, stderr, run, outcome =>
+        {
+            PrintSummary(outcome, request, verbosity, stdout);
+            return outcome.ExitCode;
+        });
+
+    /// <summary>
+    /// Runs <paramref name="run"/> with cancellation on Ctrl+C / SIGTERM and progress fitted to where the output goes
+    /// (a live bar on a terminal, timestamped lines otherwise); <paramref name="finish"/> prints the summary and gives
+    /// the exit code. `report`, `merge` and `diff` all run through it.
+    /// </summary>
+    internal static int Execute<T>(Verbosity verbosity, TextWriter stderr, Func<IRunObserver, CancellationToken, T> run, Func<T, int> finish)
     {
         using var cancel = new CancellationTokenSource();
         var finished = new ManualResetEventSlim(); // not disposed: the watchdog may still wait on it
@@ -64,11 +76,10 @@ internal static class ReportExecution
         {
             bool interactive = verbosity != Verbosity.Quiet && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected &&
                                Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
-            RunOutcome outcome = interactive
+            T outcome = interactive
                 ? RunWithProgressBar(verbosity, run, cancel.Token)
                 : run(new LogLineObserver(stderr, verbosity), cancel.Token);
-            PrintSummary(outcome, request, verbosity, stdout);
-            return outcome.ExitCode;
+            return finish(outcome);
         }
         catch (Exception ex) when (ex is OperationCanceledException ||
                                    (ex is AggregateException all && cancel.IsCancellationRequested && all.Flatten().InnerExceptions.All(e => e is OperationCanceledException)))
@@ -90,16 +101,16 @@ internal static class ReportExecution
     /// <summary>How long a run may take to wind down after SIGINT/SIGTERM before the process ends anyway.</summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(750);
 
-    private static RunOutcome RunWithProgressBar(Verbosity verbosity, Func<IRunObserver, CancellationToken, RunOutcome> run, CancellationToken token)
+    private static T RunWithProgressBar<T>(Verbosity verbosity, Func<IRunObserver, CancellationToken, T> run, CancellationToken token)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return RunWithProgressBar(console, verbosity, run, token);
     }
 
     /// <summary>The live bar on <paramref name="console"/>; every message goes through the same console, so it is printed above the bar.</summary>
-    internal static RunOutcome RunWithProgressBar(IAnsiConsole console, Verbosity verbosity, Func<IRunObserver, CancellationToken, RunOutcome> run, CancellationToken token)
+    internal static T RunWithProgressBar<T>(IAnsiConsole console, Verbosity verbosity, Func<IRunObserver, CancellationToken, T> run, CancellationToken token)
     {
-        RunOutcome? outcome = null;
+        T outcome = default!;
         var rate = new PhaseRateColumn();
         var layout = ProgressLayout.For(console.Profile.Width);
         console.Progress()
@@ -111,7 +122,7 @@ internal static class ReportExecution
                 outcome = run(observer, token);
                 observer.Complete();
             });
-        return outcome!;
+        return outcome;
     }
 
     /// <summary>Files named one by one in the final line before the rest are only counted.</summary>

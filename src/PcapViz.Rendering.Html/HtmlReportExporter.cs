@@ -83,15 +83,18 @@ public sealed partial class HtmlReportExporter : IReportExporter
 
 
     /// <param name="zoneLabel">The zone with every offset in force over the page's packets (TimeFormat.ZoneLabel).</param>
-    private ScriptObject Globals(RunResult run, HtmlReportOptions options, string title, string zoneLabel)
+    private ScriptObject Globals(RunResult run, HtmlReportOptions options, string title, string zoneLabel) =>
+        Globals(run.Info.ToolVersion, run.Info.GeneratedUtc, options, title, zoneLabel);
+
+    private ScriptObject Globals(string toolVersion, DateTimeOffset generatedUtc, HtmlReportOptions options, string title, string zoneLabel)
     {
         var g = new ScriptObject
         {
             ["report"] = new
             {
                 title,
-                tool_version = run.Info.ToolVersion,
-                generated = TimeFormat.DisplaySeconds(run.Info.GeneratedUtc.ToUnixTimeSeconds(), options.TimeZone),
+                tool_version = toolVersion,
+                generated = TimeFormat.DisplaySeconds(generatedUtc.ToUnixTimeSeconds(), options.TimeZone),
                 zone = zoneLabel,
                 top = N(options.Top),
                 max_table_rows = N(_options.MaxTableRows),
@@ -102,8 +105,10 @@ public sealed partial class HtmlReportExporter : IReportExporter
 
     /// <param name="withHistory">The run has a history or watchlists: history.css joins the page styles. Without them
     /// it does not, so a run without history and watchlists keeps the page bytes it had before the history existed.</param>
+    /// <param name="withPlotly">The page has charts: plotly.js is loaded (inline or from assets/). A page without charts
+    /// (the diff page) loads no script but the page's own.</param>
     private string RenderPage(string bodyTemplate, ScriptObject globals, HtmlReportOptions options, string rootPrefix, bool withHistory,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool withPlotly = true)
     {
         string body = _templates.Render(bodyTemplate, globals, _options.RenderTimeLimit, cancellationToken);
         string css = Stylesheet("report.css");
@@ -118,7 +123,12 @@ public sealed partial class HtmlReportExporter : IReportExporter
         var asset = PlotlyAsset.Instance;
         string plotlyTag;
         string plotlySource;
-        if (options.SelfContained)
+        if (!withPlotly)
+        {
+            plotlyTag = "";
+            plotlySource = "";
+        }
+        else if (options.SelfContained)
         {
             plotlyTag = "<script>" + asset.Text + "</script>";
             plotlySource = asset.CspHash;
@@ -129,7 +139,7 @@ public sealed partial class HtmlReportExporter : IReportExporter
             // file:// pages: Chromium and Firefox treat a file: script next to the page as 'self'.
             plotlySource = "'self'";
         }
-        string csp = $"default-src 'none'; script-src {plotlySource} {HtmlSafety.CspHash(boot)} {HtmlSafety.CspHash(tables)}; " +
+        string csp = $"default-src 'none'; script-src {(plotlySource.Length > 0 ? plotlySource + " " : "")}{HtmlSafety.CspHash(boot)} {HtmlSafety.CspHash(tables)}; " +
                      "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; " +
                      "object-src 'none'; base-uri 'none'; form-action 'none'";
 

@@ -4,9 +4,12 @@ using PcapViz.Model;
 namespace PcapViz.Rendering.Pdf;
 
 /// <summary>Writes <c>captures/&lt;id&gt;/report.pdf</c> for each capture and <c>report.pdf</c> for the run.</summary>
-public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporter
+public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporter, Diff.IDiffExporter
 {
     public const string CaptureFileName = "report.pdf";
+
+    /// <summary>The PDF of a diff bundle.</summary>
+    public const string DiffFileName = "diff.pdf";
 
     public PdfReportExporter()
         : this(PdfReportOptions.Default)
@@ -34,6 +37,15 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create(CaptureFileName);
         PdfReportRenderer.RenderRun(run, Options, stream, cancellationToken);
+    }
+
+    public void ExportDiff(Diff.BundleDiff diff, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        ArgumentNullException.ThrowIfNull(sink);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var stream = sink.Create(DiffFileName);
+        PdfReportRenderer.RenderDiff(diff, Options, stream);
     }
 
     /// <summary>Loads the fonts and draws a capture and a run PDF of the sample into nothing.</summary>

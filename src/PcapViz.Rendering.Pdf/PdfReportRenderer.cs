@@ -27,6 +27,22 @@ public static class PdfReportRenderer
             Created: info.GeneratedUtc));
     }
 
+    /// <summary>The diff PDF; its date is when the new bundle was written, so the same two bundles give the same bytes.</summary>
+    public static void RenderDiff(Diff.BundleDiff diff, PdfReportOptions options, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        ArgumentNullException.ThrowIfNull(options);
+        using var style = new PdfStyle();
+        var layout = new PdfLayout(PageSetup.For(options.Paper), style, new PageContext("", "", ""));
+        new ReportComposer(layout, options).Diff(diff);
+        PdfWriter.Write(output, layout, new PdfMetadata(
+            Title: "PcapViz diff: what changed",
+            Subject: $"Old bundle manifest SHA-256 {diff.Old.ManifestSha256}, new {diff.New.ManifestSha256}",
+            Keywords: "pcap, diff, source IP, DNS",
+            ToolVersion: diff.ToolVersion,
+            Created: ReportComposer.DiffTime(diff)));
+    }
+
     public static void RenderRun(RunResult run, PdfReportOptions options, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);

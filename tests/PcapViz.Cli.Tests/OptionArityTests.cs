@@ -53,8 +53,11 @@ public sealed class OptionArityTests
         string[] path = commandPath.Length == 0 ? [] : commandPath.Split(' ');
         const string Positional = "out/night";
         var root = Root();
-        var first = root.Parse([.. path, optionName, Positional]);
-        var second = root.Parse([.. path, Positional, optionName]);
+        // One positional per argument of the command (`diff OLD NEW` has two), the first right after the option.
+        int arguments = Commands(root, []).Single(c => c.Path.SequenceEqual(path)).Command.Arguments.Count;
+        string[] positionals = [Positional, .. Enumerable.Range(2, arguments - 1).Select(i => $"out/night{i}")];
+        var first = root.Parse([.. path, optionName, .. positionals]);
+        var second = root.Parse([.. path, .. positionals, optionName]);
 
         var command = first.CommandResult.Command;
         Assert.Equal(path.LastOrDefault() ?? command.Name, command.Name);
@@ -63,7 +66,7 @@ public sealed class OptionArityTests
         string[] Args(ParseResult p) => p.GetResult(argument)?.Tokens.Select(t => t.Value).ToArray() ?? [];
         string[] Values(ParseResult p) => p.GetResult(option)?.Tokens.Select(t => t.Value).ToArray() ?? [];
 
-        Assert.Equal([Positional], Args(first));
+        Assert.Equal([Positional], Args(first)); // the path after the option went to the first argument
         Assert.Equal(Args(second), Args(first));
         Assert.Empty(Values(first)); // the path after the option is not its value
         Assert.Equal(Values(second), Values(first));

@@ -28,6 +28,12 @@ public sealed record BundleManifest(
     /// <summary>The exporters that failed in the run that wrote it (a shard's are carried into the merged bundle).</summary>
     internal IReadOnlyList<ExporterFailure> ExporterFailures { get; init; } = [];
 
+    /// <summary>When the run that wrote it ran (<c>generatedUtc</c> as written; null when absent or not a string).</summary>
+    public string? GeneratedUtc { get; init; }
+
+    /// <summary>A diff bundle (`pcapviz diff`, its manifest has a <c>diff</c> member), not a report bundle.</summary>
+    public bool IsDiff { get; init; }
+
     /// <summary>The listed outputs by path.</summary>
     internal IReadOnlyDictionary<string, ManifestOutput> OutputsByPath =>
         _byPath ??= Outputs.GroupBy(o => o.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -177,7 +183,12 @@ public static class ManifestReader
                 failures.Add(new ExporterFailure(exporter!, captureId, message!));
             }
         }
-        return new BundleManifest(version!, roots, inputs, outputs, previous) { Options = options, ExporterFailures = failures };
+        string? generated = root.TryGetProperty("generatedUtc", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
+        bool isDiff = root.TryGetProperty("diff", out var diff) && diff.ValueKind == JsonValueKind.Object;
+        return new BundleManifest(version!, roots, inputs, outputs, previous)
+        {
+            Options = options, ExporterFailures = failures, GeneratedUtc = generated, IsDiff = isDiff,
+        };
     }
 
     private static bool TryObject(JsonElement e, string name, out JsonElement value, ref string? error)

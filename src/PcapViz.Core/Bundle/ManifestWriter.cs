@@ -71,12 +71,50 @@ internal static class ManifestWriter
                 w.WriteString("message", f.Message);
             });
 
-            w.WriteObjects("outputs", outputs, static (w, o) =>
-            {
-                w.WriteString("path", o.Path);
-                w.WriteNumber("sizeBytes", o.SizeBytes);
-                w.WriteString("sha256", o.Sha256);
-            });
+            WriteOutputs(w, outputs);
         });
     }
+
+    /// <summary>
+    /// The manifest of a diff bundle (`pcapviz diff`): the same shape, so `verify` and the next run's ownership check
+    /// read it as any other, with no captures of its own (<c>inputs</c> empty, <c>totals</c> zero), the two bundles
+    /// compared as <c>roots</c> and, with their manifests' SHA-256, in <c>diff</c>.
+    /// </summary>
+    public static void WriteDiff(Stream stream, Diff.BundleDiff diff, IReadOnlyList<KeyValuePair<string, string>> options, IReadOnlyList<OutputFile> outputs)
+    {
+        JsonOut.WriteDocument(stream, w =>
+        {
+            w.WriteNumber("schemaVersion", AnalysisJsonExporter.SchemaVersion);
+            w.WriteTool(diff.ToolVersion);
+            w.WriteString("generatedUtc", TimeFormat.IsoUtcSeconds(diff.GeneratedUtc.ToUnixTimeSeconds()));
+            w.WriteStrings("roots", [diff.Old.Path, diff.New.Path]);
+            w.WriteStringMembers("options", options);
+            w.WriteStartObject("totals");
+            foreach (string total in (string[])["captures", "ok", "partial", "failed", "packets", "ipBytes"]) w.WriteNumber(total, 0);
+            w.WriteEndObject();
+            w.WriteStartArray("inputs");
+            w.WriteEndArray();
+            w.WriteSkipped([]);
+            w.WriteStartObject("diff");
+            foreach (var side in (Diff.DiffSide[])[diff.Old, diff.New])
+            {
+                w.WriteStartObject(side.Role);
+                w.WriteString("path", side.Path);
+                w.WriteString("manifestSha256", side.ManifestSha256);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("exporterFailures");
+            w.WriteEndArray();
+            WriteOutputs(w, outputs);
+        });
+    }
+
+    private static void WriteOutputs(Utf8JsonWriter w, IReadOnlyList<OutputFile> outputs) =>
+        w.WriteObjects("outputs", outputs, static (w, o) =>
+        {
+            w.WriteString("path", o.Path);
+            w.WriteNumber("sizeBytes", o.SizeBytes);
+            w.WriteString("sha256", o.Sha256);
+        });
 }

@@ -173,7 +173,7 @@ internal sealed class CompositeExporter(IReadOnlyList<IReportExporter> exporters
     }
 
     /// <summary>One line: the message, with the exception type when the message alone would not say what broke.</summary>
-    private static string Describe(Exception ex)
+    internal static string Describe(Exception ex)
     {
         string text = ex switch
         {

@@ -90,6 +90,10 @@ public interface IRunObserver
     void Warning(string message);
     void Error(string message);
 
+    /// <summary>A data file other than a capture (a bundle's analysis.json, read by `pcapviz diff`) is read; it was
+    /// announced by <see cref="CaptureStarted"/> under the same <paramref name="path"/>.</summary>
+    void InputRead(string path) { }
+
     /// <summary>
     /// Reading is over and the outputs are written now: <paramref name="captures"/> captures to render (or, in a merge,
     /// to copy from their shards); <paramref name="carried"/> more keep their files from the previous bundle.

@@ -6,7 +6,7 @@ using PcapViz.Rendering.Pdf.Layout;
 namespace PcapViz.Rendering.Pdf.Report;
 
 /// <summary>Turns the result model into blocks: the run summary and one section per capture.</summary>
-internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
+internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions options)
 {
     /// <summary>Outline level of the section headings written next (one below the capture or run part they belong to).</summary>
     private int _sectionLevel;

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace PcapViz.Diff;
+
+/// <summary>A count an indicator carries in analysis.json, summed over a bundle's captures.</summary>
+/// <param name="Name">Its name in diff.json (and, for a plain field, in analysis.json).</param>
+/// <param name="Label">Its column heading in the page and PDF.</param>
+/// <param name="Unit">One of it in running text ("query"; bytes are shown in IEC units).</param>
+/// <param name="Units">Several of it in running text ("queries").</param>
+/// <param name="IsBytes">Shown in IEC units in sentences.</param>
+/// <param name="Fields">The analysis.json members added up (absent members count 0).</param>
+public sealed record DiffMeasure(string Name, string Label, string Unit, string Units, bool IsBytes, IReadOnlyList<string> Fields)
+{
+    internal static DiffMeasure Field(string name, string label, string unit, string? units = null, bool isBytes = false) =>
+        new(name, label, unit, units ?? unit + "s", isBytes, [name]);
+
+    internal long Read(JsonElement entry)
+    {
+        long sum = 0;
+        foreach (string field in Fields)
+        {
+            if (!entry.TryGetProperty(field, out var v)) continue;
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long n) || n < 0)
+                throw new InvalidDataException($"'{field}' is not a whole number of at least 0");
+            sum = checked(sum + n);
+        }
+        return sum;
+    }
+}
+
+/// <summary>
+/// One kind of indicator `pcapviz diff` compares: the analysis.json array that lists it, how an entry is named, and
+/// what it counts, the first measure being the one that ranks (bytes for addresses, queries for names). Adding a kind
+/// is one line in <see cref="All"/>; a kind whose array a bundle's analysis.json does not have (an older schema) is
+/// reported as not compared rather than as everything having appeared.
+/// </summary>
+/// <param name="Name">Its member in diff.json.</param>
+/// <param name="Title">Heading ("Source addresses").</param>
+/// <param name="Singular">One of them, in sentences ("source address").</param>
+/// <param name="Plural">Several of them, in sentences.</param>
+/// <param name="Array">The array of analysis.json.</param>
+/// <param name="Limit">The member of analysis.json <c>limits</c> that bounds it (an exceeded limit means some entries were only counted as "other"; registered domains come from the names, so the names' limit bounds them); null when none.</param>
+/// <param name="Key">The entry's value as shown and compared; null when the entry has no such member (a shape this version does not know).</param>
+/// <param name="KeyMembers">The analysis.json members <paramref name="Key"/> reads, for messages.</param>
+public sealed record DiffKind(
+    string Name, string Title, string Singular, string Plural, string Array, string? Limit,
+    Func<JsonElement, string?> Key, string KeyMembers, IReadOnlyList<DiffMeasure> Measures)
+{
+    /// <summary>The measure that ranks appeared, disappeared and changed entries.</summary>
+    public DiffMeasure Ranking => Measures[0];
+
+    private static readonly DiffMeasure IpBytes = DiffMeasure.Field("ipBytes", "IP bytes", "IP byte", isBytes: true);
+    private static readonly DiffMeasure Packets = DiffMeasure.Field("packets", "Packets", "packet");
+    private static readonly DiffMeasure Queries = DiffMeasure.Field("queries", "Queries", "query", "queries");
+    private static readonly DiffMeasure Connections = DiffMeasure.Field("connections", "Connections", "connection");
+
+    /// <summary>Every kind, in the order the outputs show them. Server names, services and conversations come with
+    /// analysis.json schemaVersion 3; bundles without them compare the rest.</summary>
+    public static IReadOnlyList<DiffKind> All { get; } =
+    [
+        new("sourceIps", "Source addresses", "source address", "source addresses", "sourceIps", "sourceIps", Str("address"), "address", [IpBytes, Packets]),
+        new("names", "Query names", "query name", "query names", "dnsQueries", "dnsQueries", Str("name"), "name", [Queries]),
+        new("registeredDomains", "Registered domains", "registered domain", "registered domains", "dnsDomains", "dnsQueries", Str("domain"), "domain",
+            [Queries, DiffMeasure.Field("responses", "Responses", "response"), DiffMeasure.Field("nxdomain", "NXDOMAIN", "NXDOMAIN response")]),
+        new("serverNames", "Server names", "server name", "server names", "serverNames", "serverNames", Str("serverName", "name"), "serverName or name", [Connections, IpBytes]),
+        new("services", "Services", "service", "services", "services", null, Str("service", "name"), "service or name", [Connections, IpBytes]),
+        new("conversations", "Conversations", "conversation", "conversations", "conversations", "conversations", Conversation, "protocol, addressA, portA, addressB, portB",
+            [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesAToB", "ipBytesBToA"]), new("packets", "Packets", "packet", "packets", false, ["packetsAToB", "packetsBToA"])]),
+    ];
+
+    /// <summary>The first of <paramref name="members"/> that the entry has as a string.</summary>
+    private static Func<JsonElement, string?> Str(params string[] members) => e =>
+    {
+        foreach (string m in members)
+            if (e.TryGetProperty(m, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString();
+        return null;
+    };
+
+    /// <summary>"tcp 10.0.0.1:51000 ↔ 192.0.2.7:443" ("[2001:db8::1]:443" for IPv6).</summary>
+    private static string? Conversation(JsonElement e)
+    {
+        string? protocol = Str("protocol")(e), a = Str("addressA")(e), b = Str("addressB")(e);
+        if (protocol is null || a is null || b is null) return null;
+        return $"{protocol} {Endpoint(a, e, "portA")} ↔ {Endpoint(b, e, "portB")}";
+    }
+
+    private static string Endpoint(string address, JsonElement e, string portMember)
+    {
+        string host = address.Contains(':', StringComparison.Ordinal) ? "[" + address + "]" : address;
+        return e.TryGetProperty(portMember, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out int port) && port > 0
+            ? host + ":" + port.ToString(CultureInfo.InvariantCulture)
+            : host;
+    }
+}
