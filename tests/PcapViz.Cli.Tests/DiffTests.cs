@@ -134,7 +134,8 @@ public sealed class DiffTests
             RewriteListed(t["old"], file, node =>
             {
                 node["schemaVersion"] = 1;
-                foreach (string member in (string[])["dnsDomains", "dnsResponses", "dnsAnswers", "dnsClients", "contextData"]) node.AsObject().Remove(member);
+                foreach (string member in (string[])["dnsDomains", "dnsResponses", "dnsAnswers", "dnsClients", "contextData", "conversations", "services", "beacons", "longConnections"])
+                    node.AsObject().Remove(member);
             });
         }
         var result = Cli.Run("diff", t["old"], t["new"], "-o", t["d"]);
@@ -152,7 +153,12 @@ public sealed class DiffTests
         Assert.False(domains.GetProperty("compared").GetBoolean());
         Assert.Contains("schemaVersion 1", domains.GetProperty("notCompared").GetString(), StringComparison.Ordinal);
         Assert.Empty(Entries(domains, "appeared")); // not "everything appeared"
-        Assert.False(kinds.TryGetProperty("conversations", out _)); // neither bundle lists conversations: left out
+        // The new bundle lists conversations and services, the old one could not: not compared, with the reason.
+        foreach (string kind in (string[])["conversations", "services"])
+        {
+            Assert.False(kinds.GetProperty(kind).GetProperty("compared").GetBoolean(), kind);
+            Assert.Empty(Entries(kinds.GetProperty(kind), "appeared"));
+        }
         Assert.Contains("Registered domains were not compared", File.ReadAllText(Path.Combine(t["d"], "diff.html")), StringComparison.Ordinal);
         BundleSchemas.AssertValid(t["d"]);
     }
@@ -180,6 +186,9 @@ public sealed class DiffTests
                     node["conversations"] = new JsonArray(conversations.Select(c => (JsonNode)c.DeepClone()).ToArray());
                 });
         }
+        // The "v2" bundle as a release before flows wrote it: no conversations.
+        foreach (string file in ListedAnalysisFiles(t["v2"]))
+            RewriteListed(t["v2"], file, node => node.AsObject().Remove("conversations"));
         ToVersion3(t["old"], Conversation("192.0.2.7", 443, 100, 900));
         ToVersion3(t["new"], Conversation("192.0.2.7", 443, 100, 4900), Conversation("2001:db8::9", 853, 70, 30));
 

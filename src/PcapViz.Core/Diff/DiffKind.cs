@@ -64,7 +64,9 @@ public sealed record DiffKind(
         new("registeredDomains", "Registered domains", "registered domain", "registered domains", "dnsDomains", "dnsQueries", Str("domain"), "domain",
             [Queries, DiffMeasure.Field("responses", "Responses", "response"), DiffMeasure.Field("nxdomain", "NXDOMAIN", "NXDOMAIN response")]),
         new("serverNames", "Server names", "server name", "server names", "serverNames", "serverNames", Str("serverName", "name"), "serverName or name", [Connections, IpBytes]),
-        new("services", "Services", "service", "services", "services", null, Str("service", "name"), "service or name", [Connections, IpBytes]),
+        new("services", "Services", "service", "services", "services", null, Service, "transport, port, name",
+            [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesToServer", "ipBytesFromServer"]), DiffMeasure.Field("flows", "Flows", "flow"),
+             DiffMeasure.Field("clients", "Clients", "client")]),
         new("conversations", "Conversations", "conversation", "conversations", "conversations", "conversations", Conversation, "protocol, addressA, portA, addressB, portB",
             [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesAToB", "ipBytesBToA"]), new("packets", "Packets", "packet", "packets", false, ["packetsAToB", "packetsBToA"])]),
     ];
@@ -76,6 +78,15 @@ public sealed record DiffKind(
             if (e.TryGetProperty(m, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString();
         return null;
     };
+
+    /// <summary>"tcp/443 (https)", or "udp/5000" for a port the registry subset does not name.</summary>
+    private static string? Service(JsonElement e)
+    {
+        string? transport = Str("transport")(e);
+        if (transport is null || !e.TryGetProperty("port", out var p) || p.ValueKind != JsonValueKind.Number || !p.TryGetInt32(out int port)) return null;
+        string? name = Str("name")(e);
+        return $"{transport}/{port.ToString(CultureInfo.InvariantCulture)}" + (name is null ? "" : $" ({name})");
+    }
 
     /// <summary>"tcp 10.0.0.1:51000 ↔ 192.0.2.7:443" ("[2001:db8::1]:443" for IPv6).</summary>
     private static string? Conversation(JsonElement e)
