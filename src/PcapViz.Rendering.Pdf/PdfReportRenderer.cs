@@ -37,7 +37,13 @@ public static class PdfReportRenderer
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        var content = TicketComposer.Content(run, capture?.Held(), options);
+        capture = capture?.Held();
+        RenderTicket(TicketComposer.Content(run, capture, options), run, capture, options, output);
+    }
+
+    /// <summary>Draws given ticket content (tests fill the hooks for data the model does not have yet).</summary>
+    internal static void RenderTicket(TicketContent content, RunResult run, CaptureResult? capture, PdfReportOptions options, Stream output)
+    {
         using var style = new PdfStyle();
         for (int lines = TicketComposer.MostHighlightLines; lines >= 1; lines--)
         {

@@ -154,6 +154,32 @@ public sealed class TicketPdfTests
         Assert.Contains("Manifest SHA-256", Normalise(text));
     }
 
+    [Theory]
+    [InlineData(PaperSize.A4)]
+    [InlineData(PaperSize.Letter)]
+    public void Ticket_EverySectionFullIncludingServerNamesAndSlices_StillOnePage(PaperSize paper)
+    {
+        // The hooks filled as the coming server names and slices will fill them: every section full, every name hostile.
+        var run = ThousandCaptureRun(HostileName);
+        var options = Fixtures.Options(paper: paper) with { ManifestSigned = true };
+        var servers = Enumerable.Range(0, 400).Select(i => (i == 0 ? HostileName : $"sni{i}.night.example", 400L - i)).ToList();
+        var content = Report.TicketComposer.Content(run, null, options,
+            (_, _) => Report.TicketComposer.NameList("Top server names", "Server name", "Flows", servers, "none"),
+            hit => $"slices/{hit.Value}.pcapng");
+        using var ms = new MemoryStream();
+        PdfReportRenderer.RenderTicket(content, run, null, options, ms);
+        string path = PdfTestKit.SaveArtifact("ticket-every-section-" + paper.ToString().ToLowerInvariant(), ms.ToArray());
+
+        Assert.Equal(1, PopplerPages(path));
+        string text = Normalise(PopplerText(path));
+        Assert.Contains("Top server names, and 395 more", text);
+        Assert.Contains("sni1.night.example 399", text);
+        Assert.Contains("Slice", text);
+        Assert.Contains("slices/bad1.watched.exa", text); // the slice's file name, elided only at its end
+        Assert.Contains("signed (manifest.json.sig, ECDSA P-256)", text);
+        Assert.Contains("Full lists", text);
+    }
+
     [Fact]
     public void Ticket_BodyText_AtLeastEightPoint()
     {

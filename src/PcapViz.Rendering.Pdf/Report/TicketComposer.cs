@@ -43,7 +43,12 @@ internal sealed class TicketComposer(PdfLayout layout)
     private PdfStyle S => layout.Style;
 
     /// <summary>What the ticket of the run (<paramref name="capture"/> null) or of one capture shows.</summary>
-    public static TicketContent Content(RunResult run, CaptureResult? capture, PdfReportOptions options)
+    public static TicketContent Content(RunResult run, CaptureResult? capture, PdfReportOptions options) =>
+        Content(run, capture, options, ServerNames, SliceFile);
+
+    /// <summary>As above, with the hooks given (tests fill them with data the model does not have yet).</summary>
+    internal static TicketContent Content(RunResult run, CaptureResult? capture, PdfReportOptions options,
+        Func<RunResult, CaptureResult?, TicketList?> serverNames, Func<WatchlistHit, string?> sliceFile)
     {
         var zone = options.TimeZone;
         string generated = $"generated {TimeFormat.DisplaySeconds(run.Info.GeneratedUtc.ToUnixTimeSeconds(), zone)} by PcapViz {run.Info.ToolVersion}";
@@ -64,10 +69,7 @@ internal sealed class TicketComposer(PdfLayout layout)
             Math.Max(0, sources.Entries.Count - Listed), "No IP packets.");
 
         var queries = capture?.DnsQueries ?? run.DnsQueries;
-        var names = new TicketList("Top names",
-            [new("Query name", 1f), Column.Number("Queries")],
-            queries.Entries.Take(Listed).Select(e => (IReadOnlyList<string>)[e.Name, Fmt.Int(e.Queries)]).ToList(),
-            Math.Max(0, queries.Entries.Count - Listed), "No DNS, mDNS or LLMNR queries.");
+        var names = NameList("Top names", "Query name", "Queries", queries.Entries.Select(e => (e.Name, e.Queries)).ToList(), "No DNS, mDNS or LLMNR queries.");
 
         TicketList? news = null;
         string newsAbsent = "No history database (--history): nothing to compare with.";
@@ -87,11 +89,13 @@ internal sealed class TicketComposer(PdfLayout layout)
         if (history is { WatchlistsChecked: true })
         {
             var hits = capture is null ? history.WatchlistHits : history.HitsIn(capture.Id).ToList();
-            var slices = hits.Take(Listed).Select(SliceFile).ToList();
+            var slices = hits.Take(Listed).Select(sliceFile).ToList();
             bool withSlices = slices.Any(s => s is not null);
             findings = new TicketList(
                 "Findings: watchlist hits",
-                [Column.Number("Watched") with { Align = ColumnAlign.Left }, new("Seen", 2f), new("Label", 1.4f), Column.Number("Count"), new("Captures", 1.6f), .. withSlices ? [new Column("Slice", 1.6f)] : Array.Empty<Column>()],
+                withSlices
+                    ? [Column.Number("Watched") with { Align = ColumnAlign.Left }, new("Seen", 1.5f), new("Label", 1f), Column.Number("Count"), new("Captures", 1.1f), new("Slice", 2.2f)]
+                    : [Column.Number("Watched") with { Align = ColumnAlign.Left }, new("Seen", 2f), new("Label", 1.4f), Column.Number("Count"), new("Captures", 1.6f)],
                 hits.Take(Listed).Select((h, i) => (IReadOnlyList<string>)
                 [
                     Names.Of(h.Kind), h.Value, h.Label.Length == 0 ? h.Entry : h.Label, Fmt.Int(h.Count), CaptureList(h.Captures),
@@ -121,13 +125,19 @@ internal sealed class TicketComposer(PdfLayout layout)
             : new PageContext("PcapViz ticket summary", capture.Input.Path, "input sha256 " + Fmt.ShortHash(capture.Input.Sha256));
         string subtitle = (capture is null ? $"Run of {Names.Count(run.Captures.Count, "capture")}" : "Capture " + capture.Input.Path) + ", " + generated;
         return new TicketContent(context, subtitle, capture is null ? "What the run shows" : "What the capture shows", highlights,
-            talkers, names, ServerNames(run, capture), news, newsAbsent, findings, findingsAbsent, evidence);
+            talkers, names, serverNames(run, capture), news, newsAbsent, findings, findingsAbsent, evidence);
     }
+
+    /// <summary>A ranked list of names with their counts (as the server names hook returns it).</summary>
+    internal static TicketList NameList(string title, string column, string countColumn, IReadOnlyList<(string Name, long Count)> ranked, string empty) =>
+        new(title, [new(column, 1f), Column.Number(countColumn)],
+            ranked.Take(Listed).Select(e => (IReadOnlyList<string>)[e.Name, Fmt.Int(e.Count)]).ToList(), Math.Max(0, ranked.Count - Listed), empty);
 
     /// <summary>
     /// HOOK (server names, being added to the model on main): the top TLS/QUIC server names (SNI) and HTTP hosts of
     /// the run or capture as a list of <see cref="Listed"/> rows (name, count) with how many more, or null while the
-    /// model has none. A non-null list adds the "Top server names" section beside "Top names"; nothing else changes.
+    /// model has none. A non-null list (<see cref="NameList"/>: "Top server names", "Server name", "Flows") adds the
+    /// section beside "New indicators"; nothing else changes.
     /// </summary>
     private static TicketList? ServerNames(RunResult run, CaptureResult? capture)
     {
