@@ -85,6 +85,23 @@ public sealed class TicketCliTests : IDisposable
         Assert.Contains("signed (manifest.json.sig, ECDSA P-256)", Text(Path.Combine(_t["out"], "ticket.pdf")));
     }
 
+    [Fact]
+    public void Report_IncrementalAfterASignedRun_UnsignedTicketsNotCarriedOver()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(_t["key.pem"], key.ExportECPrivateKeyPem());
+        string input = Inputs();
+        var signed = Cli.Run("report", input, "-o", _t["out"], "-q", "--incremental", "--ticket-per-capture", "--sign-key", _t["key.pem"]);
+        Assert.True(signed.ExitCode == 0, signed.ToString());
+        var unsigned = Cli.Run("report", input, "-o", _t["out"], "-q", "--incremental", "--ticket-per-capture");
+        Assert.True(unsigned.ExitCode == 0, unsigned.ToString());
+
+        Assert.True(Bundle.ReusedByPath(_t["out"]).Values.All(reused => reused), "the captures' analyses are reused");
+        var tickets = Directory.GetFiles(_t["out"], "ticket.pdf", SearchOption.AllDirectories);
+        Assert.Equal(3, tickets.Length);
+        Assert.All(tickets, t => Assert.Contains("Manifest not signed", Text(t)));
+    }
+
     [Theory]
     [InlineData("json,csv")]
     [InlineData("stix")]
