@@ -35,8 +35,9 @@ public static class CliApp
 
     private const string ReportHelpEpilogue = $"""
         Bundle:
-          <out>/index.html, report.pdf, manifest.json, assets/
+          <out>/index.html, report.pdf, ticket.pdf (one page), manifest.json, assets/
           <out>/captures/<id>/report.html, report.pdf, analysis.json, *.csv (source_ips, dns_queries, dns_domains, traffic, conversations)
+          <out>/captures/<id>/ticket.pdf (with --ticket-per-capture)
           <out>/cache/ (with --incremental), manifest.json.sig (with --sign-key)
 
         Guarantees:
@@ -208,7 +209,7 @@ public static class CliApp
             if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
             IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
-            var request = (settings with { ManifestOptions = manifestOptions }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
+            var request = (settings with { ManifestOptions = manifestOptions, ManifestSigned = signer is not null }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
             request = request with
             {
                 Analysis = request.Analysis with { PublicSuffixes = suffixes, GeoIp = geoIpDatabases },

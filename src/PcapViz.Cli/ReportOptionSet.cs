@@ -28,7 +28,8 @@ internal enum OutputFormats
 }
 
 /// <summary>How results are shown: each exporter gets the part it owns.</summary>
-internal sealed record RenderChoices(int Top, TimeZoneInfo TimeZone, OutputFormats Formats, PaperSize Paper, bool SelfContainedHtml, RunPdfDetail RunPdf = RunPdfDetail.Auto);
+internal sealed record RenderChoices(int Top, TimeZoneInfo TimeZone, OutputFormats Formats, PaperSize Paper, bool SelfContainedHtml, RunPdfDetail RunPdf = RunPdfDetail.Auto,
+    bool TicketPerCapture = false);
 
 /// <summary>The validated options of a report run, whether from the command line or from a plan.</summary>
 /// <param name="ManifestOptions">The options as manifest.json (and a plan) lists them, in a fixed order.</param>
@@ -41,6 +42,9 @@ internal sealed record ReportSettings(
     FailPolicy FailOn,
     IReadOnlyList<KeyValuePair<string, string>> ManifestOptions)
 {
+    /// <summary>True when the run signs manifest.json (--sign-key): the PDF exporter's ticket says so.</summary>
+    public bool ManifestSigned { get; init; }
+
     public RunRequest ToRequest(IReadOnlyList<string> roots, string output, string toolVersion, DateTimeOffset generated)
     {
         return new RunRequest(roots, output, Analysis, Exporters(), toolVersion, generated, ManifestOptions)
@@ -69,7 +73,10 @@ internal sealed record ReportSettings(
             }));
         }
         if (f.HasFlag(OutputFormats.Pdf))
-            exporters.Add(new PdfReportExporter(new PdfReportOptions(Render.Top, Render.Paper) { TimeZone = Render.TimeZone, RunDetail = Render.RunPdf }));
+            exporters.Add(new PdfReportExporter(new PdfReportOptions(Render.Top, Render.Paper)
+            {
+                TimeZone = Render.TimeZone, RunDetail = Render.RunPdf, TicketPerCapture = Render.TicketPerCapture, ManifestSigned = ManifestSigned,
+            }));
         if (f.HasFlag(OutputFormats.Stix)) exporters.Add(new StixExporter());
         if (f.HasFlag(OutputFormats.Misp)) exporters.Add(new MispExporter());
         return exporters;
@@ -93,10 +100,11 @@ internal sealed record ReportSettings(
         if (errors.Count > before) return null;
         // Plans written before --run-pdf existed have no such option: they get the default, as a report run would.
         string runPdf = plan.Option("runPdf") ?? "auto";
+        bool ticketPerCapture = plan.Option("ticketPerCapture") == "true";
         int topValue = int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out int t) ? t : -1;
         int distinctValue = int.TryParse(distinct, NumberStyles.None, CultureInfo.InvariantCulture, out int d) ? d : -1;
         var settings = ReportOptionSet.Build(bin, topValue, zone, format, paper, selfContained == "true", plan.TemplatesDirectory,
-            plan.Includes.ToArray(), plan.Excludes.ToArray(), failOn, distinctValue, errors, runPdf);
+            plan.Includes.ToArray(), plan.Excludes.ToArray(), failOn, distinctValue, errors, runPdf, ticketPerCapture);
         if (errors.Count > before) return null;
         return settings! with { ManifestOptions = plan.Options };
     }
@@ -117,6 +125,7 @@ internal sealed class ReportOptionSet
         Description = $"What the run PDF (report.pdf) holds: 'summary' (a table of every capture, full sections only for failed or partial captures and those with issues, watchlist hits, signals or warnings), 'full' (every capture in full) or 'auto' (summary above {PdfReportOptions.DefaultSummaryThreshold} captures, else full). Each capture's own PDF is always full.",
         DefaultValueFactory = _ => "auto",
     };
+    private readonly Option<bool> _ticketPerCapture = new("--ticket-per-capture") { Description = "Also write the one-page ticket summary of each capture (captures/<id>/ticket.pdf); the run's ticket.pdf is written whenever PDFs are." };
     private readonly Option<bool> _selfContained = new("--self-contained-html") { Description = "Inline plotly.js into every HTML page (single files to attach to tickets) instead of writing assets/." };
     private readonly Option<string?> _templates = new("--templates") { Description = "Directory of Scriban templates overriding any of the built-in ones (see templates/ in the source)." };
     private readonly Option<int> _jobs = new("--jobs", "-j") { Description = "Captures processed at once.", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -129,7 +138,7 @@ internal sealed class ReportOptionSet
     public void AddTo(Command command, bool withJobs)
     {
         _withJobs = withJobs;
-        foreach (Option o in new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _runPdf, _selfContained, _templates })
+        foreach (Option o in new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _runPdf, _ticketPerCapture, _selfContained, _templates })
             command.Options.Add(o);
         if (withJobs) command.Options.Add(_jobs);
         foreach (Option o in new Option[] { _failOn, _maxDistinct, _quiet, _verbose })
@@ -138,7 +147,7 @@ internal sealed class ReportOptionSet
 
     /// <summary>The options given on the command line that a plan fixes (a shard may not change them).</summary>
     public IEnumerable<string> FixedByPlan(ParseResult parse) =>
-        new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _runPdf, _selfContained, _templates, _maxDistinct }
+        new Option[] { _include, _exclude, _bin, _top, _timeZone, _formats, _paper, _runPdf, _ticketPerCapture, _selfContained, _templates, _maxDistinct }
             .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name);
 
     public bool FailOnGiven(ParseResult parse) => parse.GetResult(_failOn) is { Implicit: false };
@@ -161,10 +170,11 @@ internal sealed class ReportOptionSet
     public ReportSettings? Parse(ParseResult parse, List<string> errors) => Build(
         parse.GetValue(_bin)!, parse.GetValue(_top), parse.GetValue(_timeZone)!, parse.GetValue(_formats)!, parse.GetValue(_paper)!,
         parse.GetValue(_selfContained), parse.GetValue(_templates), parse.GetValue(_include) ?? [], parse.GetValue(_exclude) ?? [],
-        parse.GetValue(_failOn)!, parse.GetValue(_maxDistinct), errors, parse.GetValue(_runPdf)!);
+        parse.GetValue(_failOn)!, parse.GetValue(_maxDistinct), errors, parse.GetValue(_runPdf)!, parse.GetValue(_ticketPerCapture));
 
     public static ReportSettings? Build(string binText, int topValue, string zoneText, string formatText, string paperText, bool selfContained,
-        string? templateDir, string[] include, string[] exclude, string failOnText, int distinct, List<string> errors, string runPdfText = "auto")
+        string? templateDir, string[] include, string[] exclude, string failOnText, int distinct, List<string> errors, string runPdfText = "auto",
+        bool ticketPerCapture = false)
     {
         int before = errors.Count;
         int? binSeconds = null;
@@ -198,10 +208,11 @@ internal sealed class ReportOptionSet
         if (distinct is < 10 or > 50_000_000) errors.Add($"--max-distinct: {distinct} is outside 10..50000000.");
         foreach (var (option, pattern) in include.Select(p => ("--include", p)).Concat(exclude.Select(p => ("--exclude", p))))
             if (!Glob.TryParse(pattern, out _, out string? globError)) errors.Add($"{option}: {Terminal.Safe(globError!)}");
+        if (ticketPerCapture && !outputs.HasFlag(OutputFormats.Pdf)) errors.Add("--ticket-per-capture: the tickets are PDFs; --format names no pdf (add pdf, or all).");
         if (errors.Count > before) return null;
 
         var analysis = new AnalysisOptions(binSeconds, distinct);
-        var render = new RenderChoices(topValue, zone!, outputs, paperSize, selfContained, runPdf);
+        var render = new RenderChoices(topValue, zone!, outputs, paperSize, selfContained, runPdf, ticketPerCapture);
         var manifestOptions = new List<KeyValuePair<string, string>>
         {
             new("bin", binSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"),
@@ -217,6 +228,8 @@ internal sealed class ReportOptionSet
             new("exclude", string.Join(';', exclude)),
             new("failOn", FailOnText(policy)),
         };
+        // Listed only when given, so the manifests of runs without it stay as they were (and the render key still tells them apart).
+        if (ticketPerCapture) manifestOptions.Insert(manifestOptions.FindIndex(o => o.Key == "runPdf") + 1, new("ticketPerCapture", "true"));
         return new ReportSettings(analysis, render, templateDir, include, exclude, policy, manifestOptions);
     }
 

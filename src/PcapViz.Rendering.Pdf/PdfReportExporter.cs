@@ -3,13 +3,20 @@ using PcapViz.Model;
 
 namespace PcapViz.Rendering.Pdf;
 
-/// <summary>Writes <c>captures/&lt;id&gt;/report.pdf</c> for each capture and <c>report.pdf</c> for the run.</summary>
+/// <summary>
+/// Writes <c>captures/&lt;id&gt;/report.pdf</c> for each capture, <c>report.pdf</c> for the run and the one-page
+/// <c>ticket.pdf</c> of the run (and, with <see cref="PdfReportOptions.TicketPerCapture"/>, of each capture); and the
+/// PDF of a diff bundle.
+/// </summary>
 public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporter, Diff.IDiffExporter
 {
     public const string CaptureFileName = "report.pdf";
 
     /// <summary>The PDF of a diff bundle.</summary>
     public const string DiffFileName = "diff.pdf";
+
+    /// <summary>The one-page ticket summary, at the bundle root and (on request) beside each capture's report.pdf.</summary>
+    public const string TicketFileName = "ticket.pdf";
 
     public PdfReportExporter()
         : this(PdfReportOptions.Default)
@@ -28,6 +35,9 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create($"captures/{capture.Id}/{CaptureFileName}");
         PdfReportRenderer.RenderCapture(capture, run.Info, Options, stream, run);
+        if (!Options.TicketPerCapture) return;
+        using var ticket = sink.Create($"captures/{capture.Id}/{TicketFileName}");
+        PdfReportRenderer.RenderTicket(run, capture, Options, ticket);
     }
 
     public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
@@ -37,6 +47,9 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
         cancellationToken.ThrowIfCancellationRequested();
         using var stream = sink.Create(CaptureFileName);
         PdfReportRenderer.RenderRun(run, Options, stream, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var ticket = sink.Create(TicketFileName);
+        PdfReportRenderer.RenderTicket(run, null, Options, ticket);
     }
 
     public void ExportDiff(Diff.BundleDiff diff, IOutputSink sink, CancellationToken cancellationToken)

@@ -34,4 +34,10 @@ public sealed record PdfReportOptions(int Top = 20, PaperSize Paper = PaperSize.
 
     /// <summary>Largest run whose PDF holds every capture in <see cref="RunPdfDetail.Auto"/> mode.</summary>
     public int SummaryThreshold { get; init; } = DefaultSummaryThreshold;
+
+    /// <summary>Also write a one-page ticket.pdf for each capture (captures/&lt;id&gt;/ticket.pdf); the run's is always written.</summary>
+    public bool TicketPerCapture { get; init; }
+
+    /// <summary>Whether the run signs manifest.json (--sign-key): the ticket says so. The exporter cannot see it; the caller tells it.</summary>
+    public bool ManifestSigned { get; init; }
 }

@@ -43,6 +43,42 @@ public static class PdfReportRenderer
             Created: ReportComposer.DiffTime(diff)));
     }
 
+    /// <summary>
+    /// The one-page ticket summary of the run (<paramref name="capture"/> null) or of one capture: always exactly one
+    /// page. The highlights get as many lines as the page leaves; the rest of the page is bounded by construction
+    /// (<see cref="TicketComposer"/>), and a layout that still ran onto a second page would be a bug, reported as such.
+    /// </summary>
+    public static void RenderTicket(RunResult run, CaptureResult? capture, PdfReportOptions options, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        capture = capture?.Held();
+        RenderTicket(TicketComposer.Content(run, capture, options), run, capture, options, output);
+    }
+
+    /// <summary>Draws given ticket content (tests fill the hooks for data the model does not have yet).</summary>
+    internal static void RenderTicket(TicketContent content, RunResult run, CaptureResult? capture, PdfReportOptions options, Stream output)
+    {
+        using var style = new PdfStyle();
+        for (int lines = TicketComposer.MostHighlightLines; lines >= 1; lines--)
+        {
+            var layout = new PdfLayout(PageSetup.For(options.Paper), style, content.Context);
+            new TicketComposer(layout).Compose(content, lines);
+            if (layout.Pages.Count != 1) continue;
+            PdfWriter.Write(output, layout, new PdfMetadata(
+                Title: capture is null ? "PcapViz ticket summary" : "PcapViz ticket summary: " + TextKit.Clean(capture.Input.Path),
+                Subject: capture is null
+                    ? $"{run.Captures.Count} captures, inputs SHA-256 {ReportComposer.RunInputsHash(run)}"
+                    : $"Capture {TextKit.Clean(capture.Input.Path)}, SHA-256 {capture.Input.Sha256}",
+                Keywords: "pcap, ticket, summary",
+                ToolVersion: run.Info.ToolVersion,
+                Created: run.Info.GeneratedUtc));
+            return;
+        }
+        throw new InvalidOperationException("The ticket summary does not fit on one page even without highlights (a PcapViz bug: its sections must be bounded).");
+    }
+
     public static void RenderRun(RunResult run, PdfReportOptions options, Stream output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);

@@ -257,7 +257,7 @@ public sealed class PdfReportTests
 
         Assert.Equal("pdf", exporter.Name);
         Assert.Equal(
-            ["captures/broken/report.pdf", "captures/dmz/report.pdf", "captures/empty/report.pdf", "captures/lab/report.pdf", "captures/office-lan/report.pdf", "report.pdf"],
+            ["captures/broken/report.pdf", "captures/dmz/report.pdf", "captures/empty/report.pdf", "captures/lab/report.pdf", "captures/office-lan/report.pdf", "report.pdf", "ticket.pdf"],
             sink.Files.Keys.Order(StringComparer.Ordinal));
         Assert.All(sink.Files.Values, bytes => Assert.True(bytes.AsSpan().StartsWith("%PDF-"u8)));
     }

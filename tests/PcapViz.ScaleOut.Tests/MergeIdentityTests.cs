@@ -41,18 +41,21 @@ public sealed class MergeIdentityTests
     }
 
     [Theory]
-    [InlineData("shards", "html,pdf,csv", "auto")]
-    [InlineData("merge", "all", "full")]
-    [InlineData("merge", "json,pdf", "summary")]
-    public void Merge_PagesAtShardsOrMerge_AnyFormats_IsByteIdenticalToSingleMachineRun(string pages, string formats, string runPdf)
+    [InlineData("shards", "html,pdf,csv", "auto", true)]
+    [InlineData("merge", "all", "full", true)]
+    [InlineData("merge", "json,pdf", "summary", false)]
+    public void Merge_PagesAtShardsOrMerge_AnyFormats_IsByteIdenticalToSingleMachineRun(string pages, string formats, string runPdf, bool tickets)
     {
         using var t = new TempDir();
         string input = SamplesWithOddFiles(t);
-        var single = Cli.Run("report", input, "-o", t["single"], "-q", "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5", "--run-pdf", runPdf);
+        string[] options = ["--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5", "--run-pdf", runPdf, .. tickets ? ["--ticket-per-capture"] : Array.Empty<string>()];
+        var single = Cli.Run(["report", input, "-o", t["single"], "-q", .. options]);
         Assert.True(single.ExitCode == 2, single.ToString());
-        var merged = ShardedRun.Run(t.Dir("cluster"), [input], 3, "--capture-pages", pages, "--format", formats, "--paper", "letter", "--timezone", "Europe/Berlin", "--top", "5", "--run-pdf", runPdf);
+        var merged = ShardedRun.Run(t.Dir("cluster"), [input], 3, ["--capture-pages", pages, .. options]);
         Assert.True(merged.ExitCode == 2, merged.ToString());
         var expected = Bundle.Snapshot(t["single"]);
+        // The run's ticket always; each capture's with --ticket-per-capture, whether the shards or the merge render it.
+        Assert.Equal(tickets ? PcapViz.Generator.SampleCaptures.FileNames.Count + 2 : 1, expected.Keys.Count(k => k.EndsWith("ticket.pdf", StringComparison.Ordinal)));
         // Shards always keep analysis.json for the merge; the bundle has it only when JSON was asked for.
         Assert.Equal(formats is "all" or "json,pdf", expected.Keys.Any(k => k.EndsWith("/analysis.json", StringComparison.Ordinal)));
         Bundle.AssertIdentical(expected, Bundle.Snapshot(t[Path.Combine("cluster", "merged")]));

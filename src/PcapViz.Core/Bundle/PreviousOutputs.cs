@@ -27,12 +27,14 @@ internal sealed class PreviousOutputs
     /// <summary>The run key the previous bundle was rendered under (null when unknown).</summary>
     public string? PreviousRunKey { get; private set; }
 
-    /// <summary>What the rendered files depend on besides the captures: tool version and every option.</summary>
+    /// <summary>What the rendered files depend on besides the captures: tool version, every option, and whether the
+    /// manifest is signed (the ticket summaries say so).</summary>
     public static string? RenderKey(RunRequest request)
     {
         var options = request.OptionsForManifest;
         if (options.Any(o => o.Key == "templates" && o.Value != "built-in")) return null; // template files can change unseen
         var text = new StringBuilder(request.ToolVersion);
+        if (request.Signer is not null) text.Append("\nsigned");
         foreach (var (key, value) in options) text.Append('\n').Append(key).Append('=').Append(value);
         return Digest(text.ToString());
     }

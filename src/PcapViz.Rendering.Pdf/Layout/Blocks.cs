@@ -202,6 +202,11 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
 {
     private const float PadX = 4f;
 
+    /// <summary>The footnote in the body font (a note the reader needs, such as "and N more"), not the small one.</summary>
+    public bool BodyFootnote { get; init; }
+
+    private SKFont FootnoteFont(PdfLayout layout) => BodyFootnote ? layout.Style.Body : layout.Style.Small;
+
     /// <summary>Tables of at most this many rows move to the next page whole instead of splitting.</summary>
     public const int SmallTable = 25;
 
@@ -233,7 +238,7 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
 
         // The last row keeps the footnote (up to four lines) on its page.
         float footnoteHeight = Footnote is null ? 0f :
-            Math.Min(4, TextKit.Wrap(TextKit.Clean(Footnote), layout.Style.Small, layout.Width).Count) * PdfStyle.LineHeight(layout.Style.Small) + 2f;
+            Math.Min(4, TextKit.Wrap(TextKit.Clean(Footnote), FootnoteFont(layout), layout.Width).Count) * PdfStyle.LineHeight(FootnoteFont(layout)) + 2f;
         float whole = headerHeight + rowHeight * Rows.Count + footnoteHeight;
         float fullPage = layout.Setup.Content.Height;
         // A small table is kept whole: moved to the next page rather than split (with its heading, if it has one),
@@ -283,7 +288,7 @@ internal sealed record Table(IReadOnlyList<Column> Columns, IReadOnlyList<IReadO
         layout.Advance(2f);
         if (Footnote is not null)
         {
-            new Paragraph(Footnote, layout.Style.Small, PdfStyle.Muted).Layout(layout);
+            new Paragraph(Footnote, FootnoteFont(layout), PdfStyle.Muted).Layout(layout);
         }
         else
         {
@@ -363,6 +368,68 @@ internal sealed record ChartBlock(float Height, Action<SKCanvas, SKRect> Render)
             c.Restore();
         });
         layout.Advance(rect.Height);
+        layout.AddGap();
+    }
+}
+
+/// <summary>
+/// Two stacks of blocks side by side, each in half the width; what follows starts below the taller. For blocks that
+/// fit on the current page (the one-page ticket): were a column to run onto a new page, the other would still start at
+/// the old top, which is why <see cref="Report.TicketComposer"/> checks that its layout stayed one page.
+/// </summary>
+/// <param name="LeftShare">The left column's share of the width (the gutter aside).</param>
+internal sealed record SideBySide(IReadOnlyList<IBlock> Left, IReadOnlyList<IBlock> Right, float LeftShare = 0.5f, float Gutter = 14f) : IBlock
+{
+    public void Layout(PdfLayout layout)
+    {
+        float top = layout.Y, left = layout.Left, usable = layout.Width - Gutter, leftWidth = usable * LeftShare;
+        layout.Column(left, leftWidth, top);
+        foreach (var block in Left) layout.Add(block);
+        float leftBottom = layout.Y;
+        layout.Column(left + leftWidth + Gutter, usable - leftWidth, top);
+        foreach (var block in Right) layout.Add(block);
+        layout.FullWidth(Math.Max(leftBottom, layout.Y));
+    }
+}
+
+/// <summary>
+/// Bulleted sentences in at most <paramref name="MaxLines"/> lines, each sentence in at most
+/// <paramref name="LinesPerItem"/> (elided beyond). Sentences that do not fit are counted in a last line,
+/// "and N more" followed by <paramref name="MoreSuffix"/>; with one line or more there is always room for it.
+/// </summary>
+internal sealed record BulletList(IReadOnlyList<string> Items, int MaxLines, int LinesPerItem, string MoreSuffix) : IBlock
+{
+    private const string Bullet = "• ";
+
+    public void Layout(PdfLayout layout)
+    {
+        var font = layout.Style.Body;
+        float lh = PdfStyle.LineHeight(font), indent = TextKit.Width(Bullet, font);
+        var lines = new List<(string Text, bool First)>();
+        int shown = 0;
+        foreach (string item in Items)
+        {
+            var wrapped = TextKit.Wrap(TextKit.Clean(item), font, layout.Width - indent, Math.Max(1, LinesPerItem));
+            bool last = shown == Items.Count - 1;
+            if (lines.Count + wrapped.Count + (last ? 0 : 1) > MaxLines) break;
+            for (int i = 0; i < wrapped.Count; i++) lines.Add((wrapped[i], i == 0));
+            shown++;
+        }
+        int more = Items.Count - shown;
+        string? moreLine = more > 0 && MaxLines > lines.Count
+            ? TextKit.Elide($"and {more.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)} more{MoreSuffix}", font, layout.Width - indent)
+            : null;
+        float top = layout.Y, left = layout.Left;
+        layout.Draw(c =>
+        {
+            for (int i = 0; i < lines.Count; i++)
+            {
+                if (lines[i].First) Draw.Line(c, Bullet, font, PdfStyle.Text, left, top + i * lh, lh);
+                Draw.Line(c, lines[i].Text, font, PdfStyle.Text, left + indent, top + i * lh, lh);
+            }
+            if (moreLine is not null) Draw.Line(c, moreLine, font, PdfStyle.Muted, left + indent, top + lines.Count * lh, lh);
+        });
+        layout.Advance((lines.Count + (moreLine is null ? 0 : 1)) * lh);
         layout.AddGap();
     }
 }

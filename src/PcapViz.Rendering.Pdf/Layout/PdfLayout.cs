@@ -73,9 +73,26 @@ internal sealed class PdfLayout
     /// <summary>Cursor: top of the next block, in page coordinates.</summary>
     public float Y { get; private set; }
 
-    public float Left => Setup.Content.Left;
+    /// <summary>Left edge of the blocks placed now: the content area's, or the column's (<see cref="SideBySide"/>).</summary>
+    public float Left => _column?.Left ?? Setup.Content.Left;
 
-    public float Width => Setup.Content.Width;
+    /// <summary>Width of the blocks placed now: the content area's, or the column's.</summary>
+    public float Width => _column?.Width ?? Setup.Content.Width;
+
+    private (float Left, float Width)? _column;
+
+    /// <summary>Places the next blocks in a column from <paramref name="top"/> (null: back to the full width, cursor unchanged).</summary>
+    public void Column(float left, float width, float top)
+    {
+        _column = (left, width);
+        Y = top;
+    }
+
+    public void FullWidth(float top)
+    {
+        _column = null;
+        Y = top;
+    }
 
     public float Remaining => _page is null ? Setup.Content.Height : Setup.Content.Bottom - Y;
 

@@ -513,7 +513,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             $"The {Fmt.Int(busiest.Count)} bins with the most IP bytes; every bin is in traffic.csv."));
     }
 
-    private static string PdfNames(SourceIpEntry e)
+    internal static string PdfNames(SourceIpEntry e)
     {
         // The most answered name and how many more: the column is narrow, and the count must not be elided away.
         if (e.Names.Count == 0) return "";
