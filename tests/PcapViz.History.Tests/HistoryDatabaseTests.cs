@@ -16,7 +16,7 @@ public sealed class HistoryDatabaseTests
         string db = t.File("h.db");
         File.WriteAllBytes(db, []);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
-        Assert.Equal(["3"], Sql.Rows(db, "PRAGMA user_version"));
+        Assert.Equal(["4"], Sql.Rows(db, "PRAGMA user_version"));
         Assert.Equal(["wal"], Sql.Rows(db, "PRAGMA journal_mode"));
         Assert.Equal([HistorySchema.ApplicationId.ToString(System.Globalization.CultureInfo.InvariantCulture)], Sql.Rows(db, "PRAGMA application_id"));
         Assert.Equal("ok", Sql.IntegrityCheck(db));
@@ -231,7 +231,7 @@ public sealed class HistoryDatabaseTests
         held.Record(Model.Run(Model.Night1 + 86_400, A, B), TestContext.Current.CancellationToken);
         using var third = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var tx = third.BeginRun();
-        Assert.Equal(2, tx.Recall(Model.Run(Model.Night1 + 2 * 86_400, B), "h", null, 30, TestContext.Current.CancellationToken).RunsBefore);
+        Assert.Equal(2, tx.Recall(Model.Run(Model.Night1 + 2 * 86_400, B), "h", null, 30, cancellationToken: TestContext.Current.CancellationToken).RunsBefore);
     }
 
     [Fact]
@@ -263,7 +263,7 @@ public sealed class HistoryDatabaseTests
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1)))
         using (var tx = h.BeginRun())
         {
-            tx.Recall(Model.Run(Model.Night1 + 86_400, A, B), "h", null, 30, TestContext.Current.CancellationToken);
+            tx.Recall(Model.Run(Model.Night1 + 86_400, A, B), "h", null, 30, cancellationToken: TestContext.Current.CancellationToken);
         }
         Assert.Equal(dump, Sql.Dump(db));
 

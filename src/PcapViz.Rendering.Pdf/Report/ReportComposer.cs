@@ -146,6 +146,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         layout.Add(new KeyValueTable(rows));
 
         historySections.News(run, run.History, null);
+        historySections.Baselines(run, run.History);
         historySections.Trend(run.History);
 
         layout.Add(new Heading("Captures", S.Heading, OutlineLevel: 0, Anchor: "captures", OutlineTitle: "Captures (summary table)"));
