@@ -70,7 +70,7 @@ internal static class HistoryModels
         {
             show = true,
             title = $"Above their own baseline ({N(above.Count)})",
-            intro = $"Source addresses (IP bytes), query names and registered domains (queries) whose volume tonight is at least {Ratio(b.Ratio)} times " +
+            intro = $"Source addresses (IP bytes), query names and registered domains (queries) whose volume tonight is at least {IndicatorVolumes.RatioText(b.Ratio)} times " +
                     $"the median of their own last {N(b.Runs)} runs in which they appeared, and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} or " +
                     $"{IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)}. {judged}: seen before, at or above the minimum volume, with at least " +
                     $"{N(BaselineSettings.MinRuns)} earlier runs of known volume. What no earlier run saw is listed as new instead.",
@@ -81,7 +81,7 @@ internal static class HistoryModels
                 value = HtmlSafety.Visible(d.Value),
                 tonight = IndicatorVolumes.Text(d.Unit, d.Volume),
                 median = IndicatorVolumes.Text(d.Unit, d.Median),
-                ratio = Ratio(d.Ratio) + "×",
+                ratio = IndicatorVolumes.RatioText(d.Ratio) + "×",
                 runs = d.EarlierRuns == 1 ? "1 earlier run" : $"{N(d.EarlierRuns)} earlier runs",
                 sparkline_raw = Sparkline.Svg(d.History,
                     $"{d.Value}: {IndicatorVolumes.Name(d.Unit)} in its last {N(d.EarlierRuns)} runs ({string.Join(", ", d.History.Where(p => !p.Tonight).Select(p => N(p.Volume)))}), then tonight ({N(d.Volume)})"),
@@ -89,8 +89,6 @@ internal static class HistoryModels
             }).ToArray(),
             more_note = above.Count > MaxListed ? $"The first {N(MaxListed)} of {N(above.Count)} are listed; history.json holds them all." : "",
         };
-
-        static string Ratio(double r) => r.ToString("#,0.0#", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static object News(RunHistory? m, CaptureResult? capture, Func<IndicatorSighting, object> sighting)

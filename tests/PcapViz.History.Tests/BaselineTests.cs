@@ -397,4 +397,18 @@ public sealed class BaselineTests
         string manifest = File.ReadAllText(Path.Combine(tonight, "manifest.json"));
         Assert.Contains("\"baselineMinBytes\"", manifest, StringComparison.Ordinal);
     }
+    [Theory]
+    [InlineData("--baseline-runs", "2", "--baseline-runs: 2 is outside 3..1000.")]
+    [InlineData("--baseline-ratio", "0.5", "--baseline-ratio: 0.5 is outside 1..1000000.")]
+    [InlineData("--baseline-min-bytes", "0", "--baseline-min-bytes: 0 is not at least 1.")]
+    [InlineData("--baseline-min-queries", "-3", "--baseline-min-queries: -3 is not at least 1.")]
+    public void BaselineOptions_OutOfRange_UsageErrorNamingTheOption_AndDocumentedInHelp(string option, string value, string message)
+    {
+        using var t = new TempDirectory("pcapviz-baseline-");
+        var r = Cli.Run("report", t.Dir("in"), "-o", t.File("out"), "--history", t.File("h.db"), option, value);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains(message, r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(t.File("h.db")), "a usage error touches no database");
+        Assert.Contains(option, Cli.Run("report", "--help").Stdout, StringComparison.Ordinal);
+    }
 }

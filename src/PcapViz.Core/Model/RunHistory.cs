@@ -37,6 +37,9 @@ public static class IndicatorVolumes
     /// <summary>The unit as history.json spells it: <c>bytes</c> or <c>queries</c>.</summary>
     public static string Name(VolumeUnit unit) => unit == VolumeUnit.Bytes ? "bytes" : "queries";
 
+    /// <summary>A ratio (or --baseline-ratio) as pages and PDFs show it: "10.0", "5.5", "12.34".</summary>
+    public static string RatioText(double ratio) => ratio.ToString("#,0.0#", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A volume as pages and PDFs show it: "12,345,678 bytes", "1 query".</summary>
     public static string Text(VolumeUnit unit, double volume)
     {

@@ -83,7 +83,7 @@ internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options
         var above = history.AboveBaseline;
         layout.Add(new Heading($"Above their own baseline ({Fmt.Int(above.Count)})", S.Heading, OutlineLevel: OutlineLevel));
         layout.Add(new Paragraph(
-            $"Volume tonight at least {b.Ratio.ToString("#,0.0#", Inv)} times the median of the indicator's own last {Fmt.Int(b.Runs)} runs in which it appeared, " +
+            $"Volume tonight at least {IndicatorVolumes.RatioText(b.Ratio)} times the median of the indicator's own last {Fmt.Int(b.Runs)} runs in which it appeared, " +
             $"and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} (addresses) or {IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)} (names, domains); " +
             $"{Fmt.Int(history.BaselineJudged)} judged (seen before, with at least {Fmt.Int(BaselineSettings.MinRuns)} earlier runs of known volume).", S.Body, PdfStyle.Text));
         if (above.Count == 0)
@@ -97,7 +97,7 @@ internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options
             above.Take(MaxRows).Select(d => (IReadOnlyList<string>)
             [
                 Names.Of(d.Kind), d.Value, IndicatorVolumes.Text(d.Unit, d.Volume), IndicatorVolumes.Text(d.Unit, d.Median),
-                d.Ratio.ToString("#,0.0#", Inv) + "×", Fmt.Int(d.EarlierRuns),
+                IndicatorVolumes.RatioText(d.Ratio) + "×", Fmt.Int(d.EarlierRuns),
                 string.Join(", ", d.Captures.Select(c => paths.GetValueOrDefault(c.CaptureId, c.CaptureId))),
             ]).ToList(),
             above.Count > MaxRows ? $"The first {Fmt.Int(MaxRows)} of {Fmt.Int(above.Count)}; history.json holds them all." : "Runs: earlier runs the median is over; the index page charts them."));
