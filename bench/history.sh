@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# History benchmark: watchlist matching with 100,000 entries, 365 simulated nights into one history
+# History benchmark: watchlist matching with 100,000 entries, 365 simulated nights (with baselines per indicator) into one history
 # database (night 1 against night 365, database size), and the overhead of --history on a real report.
 #   bench/history.sh [nights]        prints Markdown; a copy goes to bench/data/history/RESULTS.md
 set -euo pipefail

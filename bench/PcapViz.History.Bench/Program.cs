@@ -11,7 +11,8 @@ using PcapViz.Orchestration;
 // History measurements (printed as Markdown):
 //  1. watchlist of 100,000 entries: parse time, and lookups per second for names and addresses;
 //  2. 365 simulated nights into one history database: time of the history step (recall + record) per night,
-//     night 1 against night 365, and the database size;
+//     night 1 against night 365, and the database size; recall judges every known indicator against its baseline
+//     (minimum volumes of 1, the worst case), and the baseline query alone is timed on 2,000 of tonight's indicators;
 //  3. a real `pcapviz report` of the sample captures with and without that 365-night history: the overhead.
 // Usage: pcapviz-history-bench [nights=365] [workdir]
 var inv = CultureInfo.InvariantCulture;
@@ -61,7 +62,9 @@ Out("");
 // Each night: 4 captures, 400 addresses and 1,500 names each, drawn from a slowly growing population
 // (after the first nights about 5–6 % of a night's indicators are new), plus one capture of the night before again (same bytes).
 string db = Path.Combine(work, "history.db");
-var timings = new List<(int Night, double RecallMs, double RecordMs, int Indicators, int New)>();
+var timings = new List<(int Night, double RecallMs, double RecordMs, int Indicators, int New, int Judged, int Above)>();
+var baselineReads = new List<(int Night, int Indicators, double MicrosEach, double RowsEach)>();
+var everyIndicator = new BaselineSettings(MinBytes: 1, MinQueries: 1);
 CaptureResult? carried = null;
 int population = 20_000;
 for (int night = 1; night <= nights; night++)
@@ -80,28 +83,36 @@ for (int night = 1; night <= nights; night++)
     using var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(30));
     sw.Restart();
     using var tx = h.BeginRun();
-    var memory = tx.Recall(run, "history.db", null, 30);
+    var memory = tx.Recall(run, "history.db", null, 30, everyIndicator);
     double recall = sw.Elapsed.TotalMilliseconds;
     sw.Restart();
     tx.Record(run);
     double record = sw.Elapsed.TotalMilliseconds;
     int indicators = captures.Sum(c => c.SourceIps.Entries.Count + c.DnsQueries.Entries.Count);
-    timings.Add((night, recall, record, indicators, memory.NewCount));
+    timings.Add((night, recall, record, indicators, memory.NewCount, memory.BaselineJudged, memory.AboveBaseline.Count));
+    if (night is 1 or 2 or 30 || night % 73 == 0 || night == nights) baselineReads.Add(BaselineReads(db, night));
 }
 long dbBytes = new FileInfo(db).Length + (File.Exists(db + "-wal") ? new FileInfo(db + "-wal").Length : 0);
 Out($"## {nights} simulated nights");
 Out("");
 Out("Each night: 4 captures of about 400 addresses and 1,500 names (drawn from a population that grows by 150 a night), plus one capture of the night before again (same SHA-256, not counted twice).");
 Out("");
-Out("| night | indicators tonight | new | recall (read: new, trend) | record (one transaction) |");
-Out("|---|---|---|---|---|");
-foreach (var t in timings.Where(t => t.Night is 1 or 2 || t.Night % 73 == 0 || t.Night == nights).DistinctBy(t => t.Night))
-    Out(string.Create(inv, $"| {t.Night} | {t.Indicators:N0} | {t.New:N0} | {t.RecallMs:N0} ms | {t.RecordMs:N0} ms |"));
+Out("| night | indicators tonight | new | judged against their baseline (listed) | recall (read: new, trend, baselines) | record (one transaction) |");
+Out("|---|---|---|---|---|---|");
+foreach (var t in timings.Where(t => t.Night is 1 or 2 or 30 || t.Night % 73 == 0 || t.Night == nights).DistinctBy(t => t.Night))
+    Out(string.Create(inv, $"| {t.Night} | {t.Indicators:N0} | {t.New:N0} | {t.Judged:N0} ({t.Above:N0}) | {t.RecallMs:N0} ms | {t.RecordMs:N0} ms |"));
 double Median(IEnumerable<double> v) { var s = v.Order().ToList(); return s[s.Count / 2]; }
 var firstTen = timings.Take(10).ToList();
 var lastTen = timings.TakeLast(10).ToList();
 Out(string.Create(inv, $"| median nights 1–10 | | | {Median(firstTen.Select(t => t.RecallMs)):N0} ms | {Median(firstTen.Select(t => t.RecordMs)):N0} ms |"));
 Out(string.Create(inv, $"| median nights {nights - 9}–{nights} | | | {Median(lastTen.Select(t => t.RecallMs)):N0} ms | {Median(lastTen.Select(t => t.RecordMs)):N0} ms |"));
+Out("");
+Out("Baseline query alone (`RunTransaction.BaselineSql`, the last 30 runs of one indicator), on up to 2,000 indicators of the night just recorded, read-only connection, median of 5 passes:");
+Out("");
+Out("| night | indicators | per indicator | rows read per indicator |");
+Out("|---|---|---|---|");
+foreach (var b in baselineReads)
+    Out(string.Create(inv, $"| {b.Night} | {b.Indicators:N0} | {b.MicrosEach:N1} µs | {b.RowsEach:N1} |"));
 Out("");
 Out(string.Create(inv, $"Database after {nights} nights: {dbBytes:N0} bytes ({dbBytes / 1048576.0:0.0} MiB), {Sql(db, "SELECT count(*) FROM run")} runs, {Sql(db, "SELECT count(*) FROM capture")} captures, {Sql(db, "SELECT count(*) FROM indicator")} indicators, {Sql(db, "SELECT count(*) FROM capture_indicator")} capture-indicator rows."));
 Out("");
@@ -171,6 +182,42 @@ static RunResult Run(long epoch, List<CaptureResult> captures)
     var sorted = captures.OrderBy(c => c.Input.Path, StringComparer.Ordinal).ToList();
     var (totals, sources, dns, traffic) = RunTotals.Build(sorted, options);
     return new RunResult(new RunInfo("bench", DateTimeOffset.FromUnixTimeSeconds(epoch), ["/bench"], []), options, sorted, totals, sources, dns, traffic, []);
+}
+
+// Times the baseline query for up to 2,000 indicators of the last recorded run (median of 5 passes).
+static (int Night, int Indicators, double MicrosEach, double RowsEach) BaselineReads(string db, int night)
+{
+    using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False;Mode=ReadOnly");
+    c.Open();
+    var ids = new List<long>();
+    using (var q = c.CreateCommand())
+    {
+        q.CommandText = "SELECT indicator_id FROM run_indicator WHERE run_id = (SELECT max(run_id) FROM run) LIMIT 2000";
+        using var r = q.ExecuteReader();
+        while (r.Read()) ids.Add(r.GetInt64(0));
+    }
+    using var cmd = c.CreateCommand();
+    cmd.CommandText = RunTransaction.BaselineSql;
+    var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+    cmd.Parameters.AddWithValue("$before", long.MaxValue);
+    cmd.Parameters.AddWithValue("$n", 30);
+    cmd.Prepare();
+    var passes = new List<double>();
+    long rows = 0;
+    for (int pass = 0; pass < 5; pass++)
+    {
+        rows = 0;
+        var sw = Stopwatch.StartNew();
+        foreach (long i in ids)
+        {
+            id.Value = i;
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) rows++;
+        }
+        passes.Add(sw.Elapsed.TotalMicroseconds / Math.Max(1, ids.Count));
+    }
+    passes.Sort();
+    return (night, ids.Count, passes[2], (double)rows / Math.Max(1, ids.Count));
 }
 
 static string Sql(string db, string sql)

@@ -15,7 +15,12 @@ internal static class HistoryCli
     public static readonly Option<int> TrendRuns = new("--trend-runs") { Description = "With --history: runs shown in the trend, tonight included.", DefaultValueFactory = _ => NightlyHistoryOptions.DefaultTrendRuns };
     public static readonly Option<int> Wait = new("--history-wait") { Description = "Seconds to wait for another run holding the history database before failing.", DefaultValueFactory = _ => (int)NightlyHistoryOptions.DefaultWait.TotalSeconds };
 
-    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, Wait];
+    public static readonly Option<int> BaselineRuns = new("--baseline-runs") { Description = $"With --history: an indicator's baseline is the median of its volume over at most this many earlier runs in which it appeared (3..1000; an indicator with fewer than {BaselineSettings.MinRuns} such runs is not judged).", DefaultValueFactory = _ => BaselineSettings.DefaultRuns };
+    public static readonly Option<double> BaselineRatio = new("--baseline-ratio") { Description = "With --history: list an indicator whose volume tonight is at least this many times its baseline (and at least the minimum volume).", DefaultValueFactory = _ => BaselineSettings.DefaultRatio };
+    public static readonly Option<long> BaselineMinBytes = new("--baseline-min-bytes") { Description = "With --history: minimum IP bytes tonight for an address to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinBytes };
+    public static readonly Option<long> BaselineMinQueries = new("--baseline-min-queries") { Description = "With --history: minimum queries tonight for a name or registered domain to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinQueries };
+
+    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, BaselineRuns, BaselineRatio, BaselineMinBytes, BaselineMinQueries, Wait];
 
     /// <summary>Whether any history option was given explicitly.</summary>
     public static bool Given(ParseResult parse) => ReportOptions.Any(o => parse.GetResult(o) is { Implicit: false });
@@ -35,6 +40,11 @@ internal static class HistoryCli
         }
         int trend = parse.GetValue(TrendRuns);
         if (trend is < 2 or > 1000) errors.Add($"--trend-runs: {trend} is outside 2..1000.");
+        var baseline = new BaselineSettings(parse.GetValue(BaselineRuns), parse.GetValue(BaselineRatio), parse.GetValue(BaselineMinBytes), parse.GetValue(BaselineMinQueries));
+        if (baseline.Runs is < BaselineSettings.MinRuns or > 1000) errors.Add($"--baseline-runs: {baseline.Runs} is outside {BaselineSettings.MinRuns}..1000.");
+        if (!double.IsFinite(baseline.Ratio) || baseline.Ratio is < 1 or > 1_000_000) errors.Add($"--baseline-ratio: {baseline.Ratio.ToString(CultureInfo.InvariantCulture)} is outside 1..1000000.");
+        if (baseline.MinBytes < 1) errors.Add($"--baseline-min-bytes: {baseline.MinBytes} is not at least 1.");
+        if (baseline.MinQueries < 1) errors.Add($"--baseline-min-queries: {baseline.MinQueries} is not at least 1.");
         int wait = parse.GetValue(Wait);
         if (wait is < 1 or > 86_400) errors.Add($"--history-wait: {wait} is outside 1..86400 seconds.");
         if (history is not null && Directory.Exists(history)) errors.Add($"--history: '{history}' is a directory; name a database file.");
@@ -58,7 +68,14 @@ internal static class HistoryCli
         manifestOptions.Add(new("watchlists", string.Join(';', lists.Select(Path.GetFileName))));
         manifestOptions.Add(new("newWindow", windowDays is int w ? w.ToString(CultureInfo.InvariantCulture) + "d" : ""));
         manifestOptions.Add(new("trendRuns", trend.ToString(CultureInfo.InvariantCulture)));
-        return new NightlyHistory(new NightlyHistoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait)), Watchlist.Combine(loaded), lists.Length > 0);
+        if (history is not null)
+        {
+            manifestOptions.Add(new("baselineRuns", baseline.Runs.ToString(CultureInfo.InvariantCulture)));
+            manifestOptions.Add(new("baselineRatio", baseline.Ratio.ToString("R", CultureInfo.InvariantCulture)));
+            manifestOptions.Add(new("baselineMinBytes", baseline.MinBytes.ToString(CultureInfo.InvariantCulture)));
+            manifestOptions.Add(new("baselineMinQueries", baseline.MinQueries.ToString(CultureInfo.InvariantCulture)));
+        }
+        return new NightlyHistory(new NightlyHistoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait), baseline), Watchlist.Combine(loaded), lists.Length > 0);
     }
 
     public static Command HistoryCommand(TextWriter stdout, TextWriter stderr)

@@ -109,6 +109,7 @@ public static class HistoryMaintenance
                 return cmd.ExecuteNonQuery();
             }
             // Children first (foreign keys are enforced): which runs had which capture, then what only old runs held.
+            Exec("DELETE FROM run_indicator WHERE run_id IN (SELECT run_id FROM run WHERE run_epoch < $cutoff)", ("$cutoff", cutoff));
             Exec("DELETE FROM run_capture WHERE run_id IN (SELECT run_id FROM run WHERE run_epoch < $cutoff)", ("$cutoff", cutoff));
             Exec("UPDATE capture SET first_run_id = (SELECT min(rc.run_id) FROM run_capture rc WHERE rc.sha256 = capture.sha256) " +
                  "WHERE first_run_id IN (SELECT run_id FROM run WHERE run_epoch < $cutoff) AND sha256 IN (SELECT sha256 FROM run_capture)", ("$cutoff", cutoff));

@@ -92,6 +92,19 @@ internal static class HistorySchema
         ALTER TABLE run ADD COLUMN nxdomain_status TEXT NOT NULL DEFAULT 'unknown' CHECK (nxdomain_status IN ('counted', 'unknown'));
         UPDATE run SET nxdomain_responses = NULL, dns_responses = NULL, nxdomain_status = 'unknown';
         """,
+        // 4: per-run volumes of each indicator, for baselines per indicator (docs/history.md). One row per indicator and
+        //    run it appeared in; the primary key (indicator_id, run_id) serves "the last N runs of this indicator before
+        //    tonight" as one range read with LIMIT, whatever the number of runs. Runs recorded before this version have
+        //    no rows and are marked 'unknown': their volumes were never stored, so they are left out, never taken as 0.
+        """
+        CREATE TABLE run_indicator (
+          indicator_id      INTEGER NOT NULL REFERENCES indicator(indicator_id),
+          run_id            INTEGER NOT NULL REFERENCES run(run_id),
+          volume            INTEGER NOT NULL CHECK (volume > 0),
+          PRIMARY KEY (indicator_id, run_id)
+        ) WITHOUT ROWID;
+        ALTER TABLE run ADD COLUMN volumes_status TEXT NOT NULL DEFAULT 'unknown' CHECK (volumes_status IN ('recorded', 'unknown'));
+        """,
     ];
 
     /// <summary>The schema version whose migration is followed by <see cref="HistoryDatabase"/>'s registered-domain backfill.</summary>

@@ -8,7 +8,9 @@ namespace PcapViz.History;
 /// <param name="NewWindowDays">--new-window: look back only this many days for "new"; null: since the history began.</param>
 /// <param name="TrendRuns">Runs shown in the trend, tonight included.</param>
 /// <param name="Wait">How long a run waits for another run holding the database.</param>
-public sealed record NightlyHistoryOptions(string? DatabasePath, int? NewWindowDays = null, int TrendRuns = NightlyHistoryOptions.DefaultTrendRuns, TimeSpan? Wait = null)
+/// <param name="Baseline">How indicators are judged against their own baseline; null: the defaults.</param>
+public sealed record NightlyHistoryOptions(string? DatabasePath, int? NewWindowDays = null, int TrendRuns = NightlyHistoryOptions.DefaultTrendRuns, TimeSpan? Wait = null,
+    BaselineSettings? Baseline = null)
 {
     public const int DefaultTrendRuns = 30;
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
@@ -51,7 +53,7 @@ public sealed class NightlyHistory(NightlyHistoryOptions options, Watchlist watc
             RunHistory history;
             try
             {
-                history = tx?.Recall(run, o.DatabasePath!, o.NewWindowDays, o.TrendRuns, cancellationToken) ?? new RunHistory();
+                history = tx?.Recall(run, o.DatabasePath!, o.NewWindowDays, o.TrendRuns, o.Baseline, cancellationToken) ?? new RunHistory();
             }
             catch (SqliteException ex)
             {

@@ -343,7 +343,7 @@ public static class WatchlistMatcher
         foreach (var capture in run.Captures)
         {
             var sighting = new IndicatorSighting(capture.Id, capture.Summary.FirstPacketEpochNanos);
-            foreach (var (kind, value, count) in Indicators.Of(capture))
+            foreach (var (kind, value, count, _) in Indicators.Of(capture))
             {
                 matches.Clear();
                 if (kind == IndicatorKind.Address) watchlist.MatchAddress(value, matches);

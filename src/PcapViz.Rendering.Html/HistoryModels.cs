@@ -55,6 +55,39 @@ internal static class HistoryModels
             watch,
             news = News(m, capture, Sighting),
             trend = Trend(m, zone),
+            baselines = Baselines(m, Sighting),
+        };
+    }
+
+    /// <summary>Indicators far above their own baseline (the index page), each with a sparkline of its recent volumes.</summary>
+    private static object Baselines(RunHistory? m, Func<IndicatorSighting, object> sighting)
+    {
+        if (m is not { HasHistory: true, Baseline: { } b })
+            return new { show = false, title = "", intro = "", none = "", items = Array.Empty<object>(), more_note = "" };
+        var above = m.AboveBaseline;
+        string judged = m.BaselineJudged == 1 ? "1 indicator was judged" : $"{N(m.BaselineJudged)} indicators were judged";
+        return new
+        {
+            show = true,
+            title = $"Above their own baseline ({N(above.Count)})",
+            intro = $"Source addresses (IP bytes), query names and registered domains (queries) whose volume tonight is at least {IndicatorVolumes.RatioText(b.Ratio)} times " +
+                    $"the median of their own last {N(b.Runs)} runs in which they appeared, and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} or " +
+                    $"{IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)}. {judged}: seen before, at or above the minimum volume, with at least " +
+                    $"{N(BaselineSettings.MinRuns)} earlier runs of known volume. What no earlier run saw is listed as new instead.",
+            none = "Nothing is far above its own baseline tonight.",
+            items = above.Take(MaxListed).Select(d => new
+            {
+                kind = Names.Of(d.Kind),
+                value = HtmlSafety.Visible(d.Value),
+                tonight = IndicatorVolumes.Text(d.Unit, d.Volume),
+                median = IndicatorVolumes.Text(d.Unit, d.Median),
+                ratio = IndicatorVolumes.RatioText(d.Ratio) + "×",
+                runs = d.EarlierRuns == 1 ? "1 earlier run" : $"{N(d.EarlierRuns)} earlier runs",
+                sparkline_raw = Sparkline.Svg(d.History,
+                    $"{d.Value}: {IndicatorVolumes.Name(d.Unit)} in its last {N(d.EarlierRuns)} runs ({string.Join(", ", d.History.Where(p => !p.Tonight).Select(p => N(p.Volume)))}), then tonight ({N(d.Volume)})"),
+                captures = d.Captures.Select(sighting).ToArray(),
+            }).ToArray(),
+            more_note = above.Count > MaxListed ? $"The first {N(MaxListed)} of {N(above.Count)} are listed; history.json holds them all." : "",
         };
     }
 

@@ -32,12 +32,18 @@ public sealed class HistoryCommandTests
         Assert.Contains("not in the history", missing.Stdout, StringComparison.Ordinal);
 
         // Keep one day before 2024-03-02T00:00:01Z: night 1 (2024-03-01T00:00:00Z) is older and goes.
+        var volumesBefore = Sql.Rows(db, "SELECT indicator_id, volume FROM run_indicator WHERE run_id = 2 ORDER BY indicator_id");
+        Assert.NotEmpty(volumesBefore);
+        Assert.NotEqual(["0"], Sql.Rows(db, "SELECT count(*) FROM run_indicator WHERE run_id = 1"));
         var prune = Cli.RunAt("1709337601", "history", "prune", db, "--keep", "1d");
         Assert.True(prune.ExitCode == 0, prune.ToString());
         Assert.Contains("Pruned 1 run, ", prune.Stdout, StringComparison.Ordinal);
         Assert.Equal(["2024-03-02T00:00:00Z"], Sql.Rows(db, "SELECT run_utc FROM run"));
         // The office capture was in night 2 as well: its addresses stay, now first seen in night 2.
         Assert.Equal(["0"], Sql.Rows(db, "SELECT count(*) FROM indicator WHERE first_seen_run_id NOT IN (SELECT run_id FROM run)"));
+        // The pruned run's volumes go with it; night 2's stay as they were.
+        Assert.Equal(["0"], Sql.Rows(db, "SELECT count(*) FROM run_indicator WHERE run_id NOT IN (SELECT run_id FROM run)"));
+        Assert.Equal(volumesBefore, Sql.Rows(db, "SELECT indicator_id, volume FROM run_indicator WHERE run_id = 2 ORDER BY indicator_id"));
 
         var vacuum = Cli.Run("history", "vacuum", db);
         Assert.True(vacuum.ExitCode == 0, vacuum.ToString());

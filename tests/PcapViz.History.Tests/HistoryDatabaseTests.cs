@@ -16,7 +16,7 @@ public sealed class HistoryDatabaseTests
         string db = t.File("h.db");
         File.WriteAllBytes(db, []);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
-        Assert.Equal(["3"], Sql.Rows(db, "PRAGMA user_version"));
+        Assert.Equal(["4"], Sql.Rows(db, "PRAGMA user_version"));
         Assert.Equal(["wal"], Sql.Rows(db, "PRAGMA journal_mode"));
         Assert.Equal([HistorySchema.ApplicationId.ToString(System.Globalization.CultureInfo.InvariantCulture)], Sql.Rows(db, "PRAGMA application_id"));
         Assert.Equal("ok", Sql.IntegrityCheck(db));
@@ -42,6 +42,12 @@ public sealed class HistoryDatabaseTests
                     INSERT INTO indicator (indicator_id, kind, value, first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns) VALUES (1, 'name', 'old.example', 1, 1, 1, 2);
                     INSERT INTO capture_indicator VALUES ('aa', 1, 3);
                     """;
+                // From version 3 on, a run stored the registered domains of its names itself (earlier ones are backfilled).
+                if (version >= HistorySchema.DomainsBackfilledAt)
+                    cmd.CommandText += """
+                        INSERT INTO indicator (indicator_id, kind, value, first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns) VALUES (2, 'domain', 'old.example', 1, 1, 1, 2);
+                        INSERT INTO capture_indicator VALUES ('aa', 2, 3);
+                        """;
                 cmd.ExecuteNonQuery();
             }
             Assert.Equal([version.ToString(System.Globalization.CultureInfo.InvariantCulture)], Sql.Rows(db, "PRAGMA user_version"));
@@ -50,6 +56,9 @@ public sealed class HistoryDatabaseTests
             Assert.Equal("ok", Sql.IntegrityCheck(db));
             // The old run never counted responses: its share is marked unknown, not left a silent null.
             Assert.Equal(["1|k1|NULL|NULL|unknown"], Sql.Rows(db, "SELECT run_id, run_key, nxdomain_responses, dns_responses, nxdomain_status FROM run"));
+            // Nor did it store per-run volumes: unknown, and no volume row (never a 0) for its indicators.
+            Assert.Equal(["unknown"], Sql.Rows(db, "SELECT volumes_status FROM run"));
+            Assert.Equal(0, Sql.Count(db, "run_indicator"));
             // Its name's registered domain is filled from the name (first seen, captures and count as the name's).
             Assert.Equal(["domain|old.example|2024-03-01T00:00:00Z|1|3", "name|old.example|2024-03-01T00:00:00Z|1|3"],
                 Sql.Rows(db, "SELECT kind, value, first_seen_run_utc, captures, total_count FROM indicator_seen ORDER BY kind"));
@@ -231,7 +240,7 @@ public sealed class HistoryDatabaseTests
         held.Record(Model.Run(Model.Night1 + 86_400, A, B), TestContext.Current.CancellationToken);
         using var third = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1));
         using var tx = third.BeginRun();
-        Assert.Equal(2, tx.Recall(Model.Run(Model.Night1 + 2 * 86_400, B), "h", null, 30, TestContext.Current.CancellationToken).RunsBefore);
+        Assert.Equal(2, tx.Recall(Model.Run(Model.Night1 + 2 * 86_400, B), "h", null, 30, cancellationToken: TestContext.Current.CancellationToken).RunsBefore);
     }
 
     [Fact]
@@ -263,7 +272,7 @@ public sealed class HistoryDatabaseTests
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1)))
         using (var tx = h.BeginRun())
         {
-            tx.Recall(Model.Run(Model.Night1 + 86_400, A, B), "h", null, 30, TestContext.Current.CancellationToken);
+            tx.Recall(Model.Run(Model.Night1 + 86_400, A, B), "h", null, 30, cancellationToken: TestContext.Current.CancellationToken);
         }
         Assert.Equal(dump, Sql.Dump(db));
 

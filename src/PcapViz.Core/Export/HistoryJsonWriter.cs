@@ -11,9 +11,9 @@ namespace PcapViz.Export;
 internal static class HistoryJsonWriter
 {
     public const string FileName = "history.json";
-    /// <summary>2: <c>tool</c> (name and version) as in every JSON file PcapViz writes, and each trend point's
-    /// <c>nxdomainStatus</c>; 1 had neither.</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>3: <c>baselines</c> (indicators far above their own baseline). 2: <c>tool</c> (name and version) as in
+    /// every JSON file PcapViz writes, and each trend point's <c>nxdomainStatus</c>; 1 had neither.</summary>
+    public const int SchemaVersion = 3;
 
     public static void Write(Stream stream, RunHistory history, string toolVersion)
     {
@@ -65,7 +65,44 @@ internal static class HistoryJsonWriter
                 w.WriteNumber("median", d.Median);
                 w.WriteNumberOrNull("ratio", d.Ratio is double r ? Math.Round(r, 4) : null);
             });
+            WriteBaselines(w, history);
         });
+    }
+
+    /// <summary>The <c>baselines</c> object: the settings, how many indicators were judged, and those far above their baseline.</summary>
+    private static void WriteBaselines(Utf8JsonWriter w, RunHistory history)
+    {
+        if (history.Baseline is not { } b)
+        {
+            w.WriteNull("baselines");
+            return;
+        }
+        w.WriteStartObject("baselines");
+        w.WriteNumber("runs", b.Runs);
+        w.WriteNumber("minRuns", BaselineSettings.MinRuns);
+        w.WriteNumber("ratio", b.Ratio);
+        w.WriteStartObject("minVolume");
+        w.WriteNumber(IndicatorVolumes.Name(VolumeUnit.Bytes), b.MinBytes);
+        w.WriteNumber(IndicatorVolumes.Name(VolumeUnit.Queries), b.MinQueries);
+        w.WriteEndObject();
+        w.WriteNumber("judged", history.BaselineJudged);
+        w.WriteObjects("above", history.AboveBaseline, static (w, d) =>
+        {
+            w.WriteString("kind", JsonNames.Of(d.Kind));
+            w.WriteString("value", d.Value);
+            w.WriteString("unit", IndicatorVolumes.Name(d.Unit));
+            w.WriteNumber("volume", d.Volume);
+            w.WriteNumber("median", d.Median);
+            w.WriteNumber("ratio", Math.Round(d.Ratio, 4));
+            w.WriteObjects("history", d.History, static (w, p) =>
+            {
+                w.WriteString("runUtc", TimeFormat.IsoUtcSeconds(p.RunUtc.ToUnixTimeSeconds()));
+                w.WriteBoolean("tonight", p.Tonight);
+                w.WriteNumber("volume", p.Volume);
+            });
+            WriteCaptures(w, d.Captures);
+        });
+        w.WriteEndObject();
     }
 
     /// <summary>The <c>watchlistHits</c> array (history.json and each analysis.json).</summary>

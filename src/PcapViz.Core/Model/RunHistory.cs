@@ -11,6 +11,81 @@ public enum IndicatorKind
     Domain,
 }
 
+/// <summary>What an indicator's nightly volume (its baseline, docs/history.md "Baselines per indicator") counts.</summary>
+public enum VolumeUnit
+{
+    /// <summary>IP bytes (addresses: the bytes of the packets they sent, the measure of how much a host moved).</summary>
+    Bytes,
+    /// <summary>Queries (names and registered domains).</summary>
+    Queries,
+}
+
+/// <summary>
+/// Per-kind facts the baselines need. A new kind of indicator (service, server name) is one line in <see cref="Unit"/>
+/// (plus its volume in <c>Indicators.Of</c>); the database, history.json, pages and PDFs take it from there.
+/// </summary>
+public static class IndicatorVolumes
+{
+    public static VolumeUnit Unit(IndicatorKind kind) => kind switch
+    {
+        IndicatorKind.Address => VolumeUnit.Bytes,
+        IndicatorKind.Name => VolumeUnit.Queries,
+        IndicatorKind.Domain => VolumeUnit.Queries,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No volume unit for this indicator kind."),
+    };
+
+    /// <summary>The unit as history.json spells it: <c>bytes</c> or <c>queries</c>.</summary>
+    public static string Name(VolumeUnit unit) => unit == VolumeUnit.Bytes ? "bytes" : "queries";
+
+    /// <summary>A ratio (or --baseline-ratio) as pages and PDFs show it: "10.0", "5.5", "12.34".</summary>
+    public static string RatioText(double ratio) => ratio.ToString("#,0.0#", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A volume as pages and PDFs show it: "12,345,678 bytes", "1 query".</summary>
+    public static string Text(VolumeUnit unit, double volume)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string n = volume == Math.Floor(volume) ? volume.ToString("#,0", inv) : volume.ToString("#,0.0", inv);
+        return unit == VolumeUnit.Bytes ? n + (volume == 1 ? " byte" : " bytes") : n + (volume == 1 ? " query" : " queries");
+    }
+}
+
+/// <summary>How tonight's volumes are judged against each indicator's own baseline (--baseline-* options).</summary>
+/// <param name="Runs">The baseline: the median over at most this many earlier runs in which the indicator appeared.</param>
+/// <param name="Ratio">Listed when tonight's volume is at least this many times the median...</param>
+/// <param name="MinBytes">...and at least this volume, for indicators measured in bytes (addresses)...</param>
+/// <param name="MinQueries">...or in queries (names, registered domains).</param>
+public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, double Ratio = BaselineSettings.DefaultRatio,
+    long MinBytes = BaselineSettings.DefaultMinBytes, long MinQueries = BaselineSettings.DefaultMinQueries)
+{
+    public const int DefaultRuns = 30;
+    public const double DefaultRatio = 5;
+    public const long DefaultMinBytes = 10_000_000;
+    public const long DefaultMinQueries = 100;
+
+    /// <summary>An indicator with fewer earlier runs (with a known volume) than this is not judged: no baseline yet.</summary>
+    public const int MinRuns = 3;
+
+    public long MinVolume(VolumeUnit unit) => unit == VolumeUnit.Bytes ? MinBytes : MinQueries;
+}
+
+/// <summary>One earlier (or tonight's) volume of an indicator, for its sparkline.</summary>
+public sealed record VolumePoint(DateTimeOffset RunUtc, long Volume, bool Tonight);
+
+/// <summary>An indicator far above its own baseline tonight.</summary>
+/// <param name="Volume">Tonight's volume over every capture of the run (<see cref="IndicatorVolumes.Unit"/>).</param>
+/// <param name="Median">Median volume of the earlier runs in <paramref name="History"/> (those in which it appeared).</param>
+/// <param name="History">The earlier runs the median is over (oldest first), then tonight.</param>
+public sealed record BaselineDeviation(IndicatorKind Kind, string Value, long Volume, double Median, IReadOnlyList<VolumePoint> History,
+    IReadOnlyList<IndicatorSighting> Captures)
+{
+    public VolumeUnit Unit => IndicatorVolumes.Unit(Kind);
+
+    public double Ratio => Volume / Median;
+
+    /// <summary>Earlier runs the median is over.</summary>
+    public int EarlierRuns => History.Count(p => !p.Tonight);
+}
+
 /// <summary>Where an indicator was seen in tonight's run: the capture and that capture's first packet.</summary>
 /// <param name="CaptureId">The capture's id (folder under captures/).</param>
 /// <param name="FirstPacketEpochNanos">The capture's first packet time, or null when it has none.</param>
@@ -116,6 +191,16 @@ public sealed record RunHistory
     /// <summary>Earlier runs (oldest first) then tonight, at most the trend length.</summary>
     public IReadOnlyList<TrendPoint> Trend { get; init; } = [];
     public IReadOnlyList<TrendDeviation> Deviations { get; init; } = [];
+
+    /// <summary>The settings the baselines were judged with; null without a history database.</summary>
+    public BaselineSettings? Baseline { get; init; }
+
+    /// <summary>Tonight's indicators that were judged: at or above the minimum volume, not new, with at least
+    /// <see cref="BaselineSettings.MinRuns"/> earlier runs of known volume.</summary>
+    public int BaselineJudged { get; init; }
+
+    /// <summary>Indicators far above their own baseline, highest ratio first (then kind, value).</summary>
+    public IReadOnlyList<BaselineDeviation> AboveBaseline { get; init; } = [];
 
     public bool HasHistory => Database is not null;
 

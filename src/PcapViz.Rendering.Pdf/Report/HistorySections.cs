@@ -76,6 +76,33 @@ internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options
             all.Count > MaxRows ? $"The first {Fmt.Int(MaxRows)} of {Fmt.Int(all.Count)}; history.json holds them all." : null));
     }
 
+    /// <summary>Indicators far above their own baseline: a short table (the pages add a sparkline each).</summary>
+    public void Baselines(RunResult run, RunHistory? history)
+    {
+        if (history is not { HasHistory: true, Baseline: { } b }) return;
+        var above = history.AboveBaseline;
+        layout.Add(new Heading($"Above their own baseline ({Fmt.Int(above.Count)})", S.Heading, OutlineLevel: OutlineLevel));
+        layout.Add(new Paragraph(
+            $"Volume tonight at least {IndicatorVolumes.RatioText(b.Ratio)} times the median of the indicator's own last {Fmt.Int(b.Runs)} runs in which it appeared, " +
+            $"and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} (addresses) or {IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)} (names, domains); " +
+            $"{Fmt.Int(history.BaselineJudged)} judged (seen before, with at least {Fmt.Int(BaselineSettings.MinRuns)} earlier runs of known volume).", S.Body, PdfStyle.Text));
+        if (above.Count == 0)
+        {
+            layout.Add(new Note("Nothing is far above its own baseline tonight.", NoteKind.Info));
+            return;
+        }
+        var paths = Paths(run);
+        layout.Add(new Table(
+            [new("Kind", 0.8f), new("Indicator", 2.6f), Column.Number("Tonight"), Column.Number("Median"), Column.Number("Ratio"), Column.Number("Runs"), new("Seen in", 2f)],
+            above.Take(MaxRows).Select(d => (IReadOnlyList<string>)
+            [
+                Names.Of(d.Kind), d.Value, IndicatorVolumes.Text(d.Unit, d.Volume), IndicatorVolumes.Text(d.Unit, d.Median),
+                IndicatorVolumes.RatioText(d.Ratio) + "×", Fmt.Int(d.EarlierRuns),
+                string.Join(", ", d.Captures.Select(c => paths.GetValueOrDefault(c.CaptureId, c.CaptureId))),
+            ]).ToList(),
+            above.Count > MaxRows ? $"The first {Fmt.Int(MaxRows)} of {Fmt.Int(above.Count)}; history.json holds them all." : "Runs: earlier runs the median is over; the index page charts them."));
+    }
+
     /// <summary>The trend across the last runs, with tonight's deviation from the median.</summary>
     public void Trend(RunHistory? history)
     {

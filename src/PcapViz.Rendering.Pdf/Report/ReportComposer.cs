@@ -148,6 +148,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         layout.Add(new KeyValueTable(rows));
 
         historySections.News(run, run.History, null);
+        historySections.Baselines(run, run.History);
         historySections.Trend(run.History);
 
         layout.Add(new Heading("Captures", S.Heading, OutlineLevel: 0, Anchor: "captures", OutlineTitle: "Captures (summary table)"));
