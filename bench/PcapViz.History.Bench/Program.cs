@@ -104,8 +104,8 @@ foreach (var t in timings.Where(t => t.Night is 1 or 2 or 30 || t.Night % 73 == 
 double Median(IEnumerable<double> v) { var s = v.Order().ToList(); return s[s.Count / 2]; }
 var firstTen = timings.Take(10).ToList();
 var lastTen = timings.TakeLast(10).ToList();
-Out(string.Create(inv, $"| median nights 1–10 | | | {Median(firstTen.Select(t => t.RecallMs)):N0} ms | {Median(firstTen.Select(t => t.RecordMs)):N0} ms |"));
-Out(string.Create(inv, $"| median nights {nights - 9}–{nights} | | | {Median(lastTen.Select(t => t.RecallMs)):N0} ms | {Median(lastTen.Select(t => t.RecordMs)):N0} ms |"));
+Out(string.Create(inv, $"| median nights 1–10 | | | | {Median(firstTen.Select(t => t.RecallMs)):N0} ms | {Median(firstTen.Select(t => t.RecordMs)):N0} ms |"));
+Out(string.Create(inv, $"| median nights {nights - 9}–{nights} | | | | {Median(lastTen.Select(t => t.RecallMs)):N0} ms | {Median(lastTen.Select(t => t.RecordMs)):N0} ms |"));
 Out("");
 Out("Baseline query alone (`RunTransaction.BaselineSql`, the last 30 runs of one indicator), on up to 2,000 indicators of the night just recorded, read-only connection, median of 5 passes:");
 Out("");
