@@ -183,7 +183,7 @@ public sealed partial class PseudonymisationTests : IDisposable
         File.Copy(Path.Combine(night1, "office-lan.pcap"), Path.Combine(night2, "office-lan.pcap"));
         File.Copy(samples.Single(s => s.EndsWith("cafe-wifi-radiotap.pcap", StringComparison.Ordinal)), Path.Combine(night2, "cafe-wifi-radiotap.pcap"));
         string list = _t["watch.txt"];
-        File.WriteAllText(list, "94.197.231.23 office uplink\nlitware.io tracker\n");
+        File.WriteAllText(list, "94.197.231.23 office uplink\nlitware.io tracker\n94.197.0.0/16 provider\n");
         string key = Key();
         foreach (var (night, n) in new[] { (night1, 1), (night2, 2) })
         {
@@ -215,10 +215,33 @@ public sealed partial class PseudonymisationTests : IDisposable
                                          h.GetProperty("label").GetString() == pseudonyms.Text("office uplink"));
         Assert.Contains(sharedHits, h => h.GetProperty("kind").GetString() == "domain" && h.GetProperty("value").GetString() == pseudonyms.Name("litware.io") &&
                                          h.GetProperty("entry").GetString() == pseudonyms.Name("litware.io"));
+        // A range hits through its network's pseudonym, cut to the prefix: the pseudonym of an address inside shares it.
+        string uplink = pseudonyms.Address("94.197.231.23");
+        Assert.Contains(sharedHits, h => h.GetProperty("value").GetString() == uplink &&
+                                         h.GetProperty("entry").GetString() == string.Join('.', uplink.Split('.').Take(2)) + ".0.0/16" &&
+                                         h.GetProperty("label").GetString() == pseudonyms.Text("provider"));
         string text = File.ReadAllText(Path.Combine(_t["shared2"], "history.json"));
         Assert.DoesNotContain("94.197.231.23", text, StringComparison.Ordinal);
         Assert.DoesNotContain("litware", text, StringComparison.Ordinal);
         Assert.DoesNotContain("uplink", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SpilledResults_SameBundleAsHeld_WatchlistsStillMatchTheOriginals()
+    {
+        string input = _t.Dir("in");
+        Captures.Samples(input);
+        string list = _t["watch.txt"], key = Key();
+        File.WriteAllText(list, "94.197.231.23\nkitewire.app\n");
+        // Every result waits on disk (budget 0): the pseudonyms are written over the spilled originals only after the
+        // watchlists have matched them.
+        var spilled = Cli.Run("report", input, "-o", _t["spilled"], "--pseudonymise", key, "--watchlist", list, "--results-in-memory", "0", "--format", "json,csv,html", "-q");
+        Assert.True(spilled.ExitCode == 0, spilled.ToString());
+        Assert.Equal(0, Cli.Run("report", input, "-o", _t["held"], "--pseudonymise", key, "--watchlist", list, "--format", "json,csv,html", "-q").ExitCode);
+        Bundle.AssertIdentical(Bundle.Snapshot(_t["held"]), Bundle.Snapshot(_t["spilled"]));
+        using var history = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_t["spilled"], "history.json")));
+        var kinds = history.RootElement.GetProperty("watchlistHits").EnumerateArray().Select(h => h.GetProperty("kind").GetString()).ToHashSet();
+        Assert.Equal(["address", "domain", "name"], kinds.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -347,10 +370,10 @@ public sealed partial class PseudonymisationTests : IDisposable
         return ([.. addresses], [.. names]);
     }
 
-    /// <summary>Global unicast: outside every special-purpose block, and for IPv6 inside 2000::/3.</summary>
+    /// <summary>Outside every special-purpose block (class "public"): the global unicast addresses, and the IPv6
+    /// addresses outside 2000::/3 that malformed packets give, which the map replaces as well.</summary>
     private static bool IsGlobalUnicast(string text) =>
-        IPAddress.TryParse(text, out var ip) && AddressClasses.Of(text) == AddressClasses.Public &&
-        (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || (ip.GetAddressBytes()[0] & 0xE0) == 0x20);
+        IPAddress.TryParse(text, out _) && AddressClasses.Of(text) == AddressClasses.Public;
 
     /// <summary>
     /// The labels below the public suffix (the registered domain's labels but its suffix, and everything in front) of
