@@ -422,16 +422,25 @@ public sealed partial class PseudonymisationTests : IDisposable
     [GeneratedRegex("[a-z0-9_-]+", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 
+    /// <summary>A C# string literal: raw (three quotes) or regular, verbatim and interpolated alike (roughly: enough to
+    /// tell the text a program can print from its comments).</summary>
+    [GeneratedRegex(@"""""""[\s\S]*?""""""|""(?:[^""\\\n]|\\.)*""", RegexOptions.CultureInvariant)]
+    private static partial Regex StringLiteralPattern();
+
     private static IEnumerable<string> Words(string path) =>
         WordPattern().Matches(path.ToLowerInvariant()).Select(m => m.Value);
 
-    /// <summary>The words of PcapViz's own text: its sources and templates, and the plotly.js it ships.</summary>
+    /// <summary>The words of PcapViz's own text: the string literals of its sources (not the generator's sample
+    /// names, which are no part of the tool), its templates, and the plotly.js it ships.</summary>
     private static HashSet<string> ToolWords()
     {
         var words = new HashSet<string>(StringComparer.Ordinal);
         string root = TestEnvironment.RepositoryRoot;
         foreach (string file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
-                     .Concat(Directory.EnumerateFiles(Path.Combine(root, "templates"), "*", SearchOption.AllDirectories)))
+                     .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}PcapViz.Generator{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+            foreach (Match literal in StringLiteralPattern().Matches(File.ReadAllText(file).ToLowerInvariant()))
+                words.UnionWith(WordPattern().Matches(literal.Value).Select(m => m.Value));
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(root, "templates"), "*", SearchOption.AllDirectories))
             words.UnionWith(WordPattern().Matches(File.ReadAllText(file).ToLowerInvariant()).Select(m => m.Value));
         var plotly = typeof(Plotly.NET.GenericChart).Assembly;
         foreach (string resource in plotly.GetManifestResourceNames().Where(n => n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal)))
