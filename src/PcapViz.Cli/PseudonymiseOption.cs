@@ -9,7 +9,7 @@ internal static class PseudonymiseOption
     public static readonly Option<string?> Key = new("--pseudonymise")
     {
         Description = "Key file (32 random bytes, raw or as 64 hex digits or base64; 'head -c 32 /dev/urandom > key' makes one): " +
-                      "every address and name in the bundle, the history rows and the watchlist hits is replaced by its pseudonym under the key, " +
+                      "every address and name, in the bundle as in the history rows and the watchlist hits, is replaced by its pseudonym under the key, " +
                       "so the bundle can be shared (docs/pseudonymisation.md). Addresses keep their prefixes and class, names their public suffix; " +
                       "the same key gives the same pseudonyms every night. Capture file names, counts and times are kept. The key is never written.",
         HelpName = "keyfile",
