@@ -9,6 +9,7 @@ using PcapViz.Discovery;
 using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;
 using PcapViz.Rendering.Pdf;
+using PcapViz.Pseudonymisation;
 using PcapViz.ScaleOut;
 
 namespace PcapViz.Cli;
@@ -143,6 +144,7 @@ public static class CliApp
         resultsInMemory.AddTo(command);
         command.Options.Add(signKey);
         command.Options.Add(chain);
+        command.Options.Add(PseudonymiseOption.Key);
 
         command.SetAction(parse =>
         {
@@ -152,6 +154,8 @@ public static class CliApp
             int jobCount = set.Jobs(parse, errors);
             if (planPath is not null && HistoryCli.Given(parse))
                 errors.Add("--plan: a shard does not read or write the history or watchlists; give --history/--watchlist to 'pcapviz merge', the one step that writes the history.");
+            if (planPath is not null && parse.GetValue(PseudonymiseOption.Key) is not null)
+                errors.Add("--plan: shards keep the original values (like the captures, they stay inside); give --pseudonymise to 'pcapviz merge', which writes the bundle to share.");
             if (planPath is not null)
                 return RunShard(parse, set, planPath, parse.GetValue(shard), parse.GetValue(inputs) ?? [], parse.GetValue(output)!,
                     parse.GetValue(incremental), jobCount, verbosity, errors, stdout, stderr);
@@ -188,6 +192,10 @@ public static class CliApp
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
                 { errors.Add($"--public-suffix-list: {ex.Message}"); }
             }
+            var pseudonymOptions = new List<KeyValuePair<string, string>>();
+            var pseudonymiser = PseudonymiseOption.Build(parse, errors, pseudonymOptions, suffixes);
+            if (pseudonymiser is not null && parse.GetValue(incremental))
+                errors.Add("--incremental: a pseudonymised bundle keeps no cache (reusing a capture's results needs its original addresses and names, which a bundle for sharing must not hold); leave out one of them.");
             string[] geoIpPaths = parse.GetValue(geoIp) ?? [];
             var geoIpDatabases = Context.GeoIpDatabases.None;
             if (geoIpPaths.Length > 0 && errors.Count == 0)
@@ -199,15 +207,17 @@ public static class CliApp
             if (errors.Count > 0)
             {
                 signer?.Dispose();
+                pseudonymiser?.Dispose();
                 return UsageErrors(errors, "report", stderr);
             }
+            using var ownedPseudonymiser = pseudonymiser;
 
             bool external = parse.GetValue(followExternal);
             using var ownedGeoIp = geoIpDatabases;
             var contextOptions = new List<KeyValuePair<string, string>>();
             if (parse.GetValue(publicSuffixList) is not null) contextOptions.Add(new("publicSuffixList", suffixes.Version));
             if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
-            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions];
+            IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions, .. pseudonymOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
             var request = (settings with { ManifestOptions = manifestOptions, ManifestSigned = signer is not null }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
             request = request with
@@ -222,6 +232,7 @@ public static class CliApp
                 MemoryBudget = memoryBudget,
                 Signer = signer,
                 ChainPreviousSha256 = chainSha,
+                Pseudonymiser = pseudonymiser is null ? null : new ResultPseudonymiser(pseudonymiser),
             };
             using (signer) return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });
@@ -375,11 +386,13 @@ public static class CliApp
             """) { shards, output, plan, jobs, failOn, quiet, verbose };
         resultsInMemory.AddTo(command);
         foreach (var option in HistoryCli.ReportOptions) command.Options.Add(option);
+        command.Options.Add(PseudonymiseOption.Key);
         command.SetAction(parse =>
         {
             var errors = new List<string>();
             var historyOptions = new List<KeyValuePair<string, string>>();
             var history = HistoryCli.Build(parse, errors, historyOptions);
+            using var pseudonymiser = PseudonymiseOption.Build(parse, errors, historyOptions);
             int jobCount = parse.GetValue(jobs);
             if (jobCount is < 1 or > 256) errors.Add($"--jobs: {jobCount} is outside 1..256.");
             if (parse.GetValue(quiet) && parse.GetValue(verbose)) errors.Add("--quiet and --verbose exclude each other.");
@@ -408,7 +421,7 @@ public static class CliApp
                 stderr.WriteLine("pcapviz: --fail-on watchlist needs at least one --watchlist.");
                 return ExitCodes.Fatal;
             }
-            request = request with { History = history };
+            request = request with { History = history, Pseudonymiser = pseudonymiser is null ? null : new ResultPseudonymiser(pseudonymiser) };
             var verbosity = parse.GetValue(quiet) ? Verbosity.Quiet : parse.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal;
             return ReportExecution.Merge(new MergeRequest(loaded, dirs, request), verbosity, stdout, stderr);
         });

@@ -47,7 +47,9 @@ public sealed class NightlyHistory(NightlyHistoryOptions options, Watchlist watc
 
     private sealed class Session(NightlyHistory owner, HistoryDatabase? db, RunTransaction? tx) : IRunHistorySession
     {
-        public RunHistory Recall(RunResult run, CancellationToken cancellationToken)
+        public IReadOnlyList<WatchlistHit> Watch(RunResult run) => WatchlistMatcher.Match(owner.Lists, run);
+
+        public RunHistory Recall(RunResult run, IReadOnlyList<WatchlistHit> hits, CancellationToken cancellationToken)
         {
             var o = owner.Options;
             RunHistory history;
@@ -63,7 +65,7 @@ public sealed class NightlyHistory(NightlyHistoryOptions options, Watchlist watc
             {
                 WatchlistsChecked = owner.ListsGiven,
                 WatchlistEntries = owner.Lists.Count,
-                WatchlistHits = WatchlistMatcher.Match(owner.Lists, run),
+                WatchlistHits = hits,
                 WatchlistProblems = owner.Lists.Problems,
             };
         }

@@ -70,6 +70,9 @@ public sealed partial class HtmlReportExporter
             options = run.Info.CommandLine.Select(kv => new { name = kv.Key, value = kv.Value }).ToArray(),
             bin_setting = run.Analysis.BinSeconds is int bs ? TimeFormat.BinWidth(bs) : "automatic",
             max_distinct = N(run.Analysis.MaxDistinct),
+            pseudonyms = run.Info.Pseudonymisation is { } p
+                ? $"every address and name is a pseudonym under key {p.KeyId} ({p.Method}); capture file names, counts and times are the originals"
+                : null,
             downloads,
             highlights = HighlightsBlock(Highlights.ForRun(run, zone), "What this run shows"),
             cards = new[]

@@ -56,6 +56,18 @@ internal static class ManifestWriter
 
             w.WriteSkipped(run.Skipped);
 
+            if (run.Info.Pseudonymisation is { } pseudonyms)
+            {
+                // --pseudonymise: how, and which key (a one-way id); never the key (docs/pseudonymisation.md).
+                w.WriteStartObject("pseudonymisation");
+                w.WriteString("addresses", PcapViz.Pseudonymisation.Pseudonymiser.AddressMethod);
+                w.WriteString("names", PcapViz.Pseudonymisation.Pseudonymiser.NameMethod);
+                w.WriteString("text", PcapViz.Pseudonymisation.Pseudonymiser.TextMethod);
+                w.WriteString("method", pseudonyms.Method);
+                w.WriteString("keyId", pseudonyms.KeyId);
+                w.WriteEndObject();
+            }
+
             if (previousManifestSha256 is not null)
             {
                 // --chain: the previous night's manifest, so that a removed or rewritten night breaks the chain.

@@ -269,6 +269,9 @@ public sealed record CaptureResult(
     /// <summary>This result with its bulky parts left to <paramref name="store"/>, which already holds them.</summary>
     internal CaptureResult Spilled(ICaptureDetailsStore store) => this with { HeldDetails = CaptureDetails.Empty, Store = store, SpilledWeight = Weight };
 
+    /// <summary>This result with <paramref name="details"/> in memory as its bulky parts.</summary>
+    internal CaptureResult WithDetails(CaptureDetails details) => this with { HeldDetails = details, Store = null };
+
     /// <summary>This result with its bulky parts in memory (itself when they are).</summary>
     public CaptureResult Held() => Store is null ? this : this with { HeldDetails = Store.Load(this), Store = null };
 }

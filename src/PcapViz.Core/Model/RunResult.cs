@@ -23,7 +23,15 @@ public sealed record RunInfo(
     string ToolVersion,
     DateTimeOffset GeneratedUtc,
     IReadOnlyList<string> Inputs,
-    IReadOnlyList<KeyValuePair<string, string>> CommandLine);
+    IReadOnlyList<KeyValuePair<string, string>> CommandLine)
+{
+    /// <summary>How the bundle's addresses and names were pseudonymised (--pseudonymise); null when they were not.</summary>
+    public PseudonymisationInfo? Pseudonymisation { get; init; }
+}
+
+/// <summary>How a bundle was pseudonymised (docs/pseudonymisation.md): the method and a one-way identifier of the key
+/// (bundles with the same key id have comparable pseudonyms). The key itself is never written.</summary>
+public sealed record PseudonymisationInfo(string Method, string KeyId);
 
 /// <summary>Everything a run produced, in a fixed order (sorted by capture path).</summary>
 public sealed record RunResult(

@@ -64,6 +64,22 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
         return result.Spilled(this);
     }
 
+    /// <summary>
+    /// <paramref name="result"/> with <paramref name="details"/> (its pseudonymised parts) in place of its own: held in
+    /// memory when it was, else written over its spilled parts, which are gone afterwards. Safe to call from several threads
+    /// for different results.
+    /// </summary>
+    internal CaptureResult Replace(CaptureResult result, CaptureDetails details)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!result.IsSpilled) return result.WithDetails(details);
+        using (var stream = new FileStream(PathOf(result.Id), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            CaptureDetailsCodec.Write(stream, details);
+        _recent.TryRemove(result.Id, out _);
+        return result;
+    }
+
     /// <summary>Says how many results waited on disk, if any (an info line: the output is the same either way).</summary>
     internal void Report(IRunObserver observer)
     {

@@ -17,8 +17,14 @@ public interface IRunHistory
 
 public interface IRunHistorySession : IDisposable
 {
-    /// <summary>What tonight's run adds to the report: new indicators, trend, watchlist hits. Writes nothing.</summary>
-    RunHistory Recall(RunResult run, CancellationToken cancellationToken);
+    /// <summary>Tonight's watchlist hits, matched on the values as analysed: before any pseudonymisation, since the
+    /// watchlists hold real addresses and names. Writes nothing.</summary>
+    IReadOnlyList<WatchlistHit> Watch(RunResult run);
+
+    /// <summary>What tonight's run adds to the report: new indicators and trend (compared with the values the history
+    /// recorded, so <paramref name="run"/> is the run as the bundle shows it, pseudonymised or not), and
+    /// <paramref name="hits"/> (from <see cref="Watch"/>). Writes nothing.</summary>
+    RunHistory Recall(RunResult run, IReadOnlyList<WatchlistHit> hits, CancellationToken cancellationToken);
 
     /// <summary>Records the run (one transaction). Called only once the bundle is complete and in place.</summary>
     void Remember(RunResult run, CancellationToken cancellationToken);

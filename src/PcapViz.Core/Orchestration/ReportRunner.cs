@@ -46,12 +46,15 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         var transaction = locks.Bundle;
         var history = locks.History;
 
-        var previous = request.Incremental ? PreviousBundle.Of(transaction, request.Signer, _observer) : PreviousBundle.None;
-        var cache = request.Incremental ? IncrementalCache.Load(previous, _observer) : IncrementalCache.Empty;
+        // A pseudonymised bundle keeps no cache: a reused result would have to hold the original values (the run's
+        // totals and the watchlists need them), which a bundle for sharing must not; so nothing is reused either.
+        bool incremental = request.Incremental && request.Pseudonymiser is null;
+        var previous = incremental ? PreviousBundle.Of(transaction, request.Signer, _observer) : PreviousBundle.None;
+        var cache = incremental ? IncrementalCache.Load(previous, _observer) : IncrementalCache.Empty;
         string optionsKey = IncrementalCache.OptionsKey(request.Analysis);
         // With a history the pages show tonight's news, so rendered files are never carried over.
         string? renderKey = request.History is null ? PreviousOutputs.RenderKey(request) : null;
-        var previousOutputs = request.Incremental && renderKey is not null ? PreviousOutputs.Load(previous, renderKey) : PreviousOutputs.None;
+        var previousOutputs = incremental && renderKey is not null ? PreviousOutputs.Load(previous, renderKey) : PreviousOutputs.None;
 
         var inputs = discovery.Inputs.OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
         _observer.Discovered(inputs.Count, inputs.Sum(i => i.SizeBytes));
@@ -97,17 +100,15 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
         var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context };
-        if (history is not null)
+        try
         {
-            try
-            {
-                run = run with { History = history.Recall(run, cancellationToken) };
-            }
-            catch (RunHistoryException ex)
-            {
-                return Fatal([ex.Message]);
-            }
+            run = RunCompletion.Prepare(run, history, request.Pseudonymiser, spill.Replace, request.Jobs, cancellationToken);
         }
+        catch (RunHistoryException ex)
+        {
+            return Fatal([ex.Message]);
+        }
+        results = [.. run.Captures];
 
         var sink = transaction.Staging;
         // Reused captures keep their rendered files when nothing they depend on changed; so does the run.
@@ -124,7 +125,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             if (failures.Count == 0 && run.History is not null)
                 using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
                     HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
-            if (failures.Count == 0 && request.Incremental)
+            if (failures.Count == 0 && incremental)
                 IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
             if (failures.Count == 0) request.ExtraOutputs?.Invoke(sink, run);
         }

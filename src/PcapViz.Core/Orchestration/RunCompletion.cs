@@ -27,6 +27,24 @@ internal static class RunCompletion
 
     private static string PreviousStays(string target) => $"the previous bundle at '{Terminal.Safe(target)}' is left as it was.";
 
+    /// <summary>
+    /// The run as the bundle shows it, in the one order report and merge share: the watchlists match the values as
+    /// analysed, then (with --pseudonymise) every address and name is replaced, then the history compares the run with
+    /// what it recorded (pseudonyms of the same key, in a pseudonymised setup) and the hits are pseudonymised in turn.
+    /// Nothing is rendered or recorded before this. Throws <see cref="RunHistoryException"/> when the history cannot be read.
+    /// </summary>
+    /// <param name="replace">Puts a capture's pseudonymised parts in place of its own (<see cref="CaptureSpill.Replace"/>).</param>
+    public static RunResult Prepare(RunResult analysed, IRunHistorySession? history, PcapViz.Pseudonymisation.ResultPseudonymiser? pseudonymiser,
+        Func<CaptureResult, CaptureDetails, CaptureResult> replace, int jobs, CancellationToken cancellationToken)
+    {
+        var hits = history?.Watch(analysed);
+        var run = pseudonymiser is null ? analysed : pseudonymiser.Run(analysed, replace, jobs);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (history is null) return run;
+        var recalled = history.Recall(run, hits!, cancellationToken);
+        return run with { History = pseudonymiser is null ? recalled : pseudonymiser.Watchlists(recalled) };
+    }
+
     /// <summary>Writes manifest.json (each capture's outputs grouped in one pass) and puts the bundle in place.</summary>
     public static string? Commit(BundleTransaction transaction, RunResult run, Func<int, bool> reused, string? chainPreviousSha256, ManifestSigner? signer)
     {

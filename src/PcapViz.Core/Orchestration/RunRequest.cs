@@ -77,6 +77,9 @@ public sealed record RunRequest(
     public ManifestSigner? Signer { get; init; }
     /// <summary>SHA-256 of the previous night's manifest.json (--chain), recorded in the new manifest.</summary>
     public string? ChainPreviousSha256 { get; init; }
+    /// <summary>--pseudonymise: every address and name of the bundle and the history rows replaced under a key
+    /// (docs/pseudonymisation.md); null for a bundle with the original values.</summary>
+    public PcapViz.Pseudonymisation.ResultPseudonymiser? Pseudonymiser { get; init; }
 }
 
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>

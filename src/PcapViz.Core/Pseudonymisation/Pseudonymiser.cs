@@ -20,11 +20,21 @@ public sealed class Pseudonymiser : IDisposable
     /// <summary>Bound of the address cache (about 100 bytes each).</summary>
     public const int MaxCachedAddresses = 1 << 16;
 
-    /// <summary>How pseudonyms are made, for the manifest (with <see cref="KeyId"/>).</summary>
-    public const string Method =
-        "pcapviz pseudonyms v1 (docs/pseudonymisation.md): addresses by Crypto-PAn on AES-128, prefix-preserving, " +
-        "kept inside their IANA special-purpose block (global IPv6 inside 2000::/3); " +
-        "names: each label below the public suffix an HMAC-SHA256 token; text and paths: HMAC-SHA256 tokens";
+    /// <summary>The name and version of the pseudonyms, for the manifest (with <see cref="KeyId"/> and the three below).</summary>
+    public const string Method = "pcapviz-pseudonyms-v1 (docs/pseudonymisation.md)";
+
+    /// <summary>How addresses are replaced, in the manifest's words.</summary>
+    public const string AddressMethod =
+        "Crypto-PAn on AES-128 (IPv4, and the same construction over 128 bits for IPv6), prefix-preserving, " +
+        "kept inside the address's IANA special-purpose block (global IPv6 inside 2000::/3)";
+
+    /// <summary>How names (query names, registered domains, reverse-lookup names) are replaced.</summary>
+    public const string NameMethod =
+        "each label below the public suffix (ICANN section of the Public Suffix List, local-scope and special-use TLDs) " +
+        "replaced by a 12-character HMAC-SHA256 token; reverse-lookup names through the address map";
+
+    /// <summary>How free text (watchlist labels; user agents, certificate names) is replaced.</summary>
+    public const string TextMethod = "one 16-character HMAC-SHA256 token per value";
 
     private readonly CryptoPan _cryptoPan;
     private readonly AddressMapper _addresses;

@@ -93,7 +93,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         var history = locks.History;
         try
         {
-            if (history is not null) run = run with { History = history.Recall(run, cancellationToken) };
+            // Shards are analysed with the original values (they stay inside, like the captures): the merge matches
+            // the watchlists and then pseudonymises, as a report run does.
+            run = RunCompletion.Prepare(run, history, report.Pseudonymiser, spill.Replace, report.Jobs, cancellationToken);
         }
         catch (RunHistoryException ex)
         {
@@ -133,7 +135,8 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         // With a history database or watchlists the capture pages and analysis.json carry tonight's news and hits, which
         // only the merge knows: it renders them itself, whatever the plan says, so the bundle is the single-machine one.
         // So do capture pages that show the whole run (previous/next, "seen in N captures"), which a shard cannot know.
-        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.History is not null ||
+        // A pseudonymised bundle is rendered here from the pseudonymised results: the shards' pages hold the originals.
+        bool renderHere = request.Plan.CapturePages == CapturePages.Merge || run.History is not null || report.Pseudonymiser is not null ||
                           report.Exporters.Any(e => e.CaptureFilesNeedTheWholeRun);
         var captureFailures = new IReadOnlyList<ExporterFailure>[run.Captures.Count];
         var altered = new ConcurrentBag<(int Index, string Message)>();
