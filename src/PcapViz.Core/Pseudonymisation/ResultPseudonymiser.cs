@@ -47,7 +47,48 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
     }
 
     internal CaptureDetails Details(CaptureDetails d) =>
-        new(SourceIps(d.SourceIps), DnsQueries(d.DnsQueries), d.Traffic, Context(d.Context));
+        new(SourceIps(d.SourceIps), DnsQueries(d.DnsQueries), d.Traffic, Context(d.Context)) { Conversations = Conversations(d.Conversations) };
+
+    /// <summary>
+    /// Flows with both endpoints pseudonymised, put back in Community ID order (the smaller address first) with their
+    /// counters swapped when the pseudonyms reorder them, and their Community ID computed again from the pseudonyms:
+    /// the original ID is a hash of the original 5-tuple, which a reader who knows one side could search for the other.
+    /// Beacons name pseudonymised clients and servers; services hold no address.
+    /// </summary>
+    internal ConversationResult Conversations(ConversationResult r)
+    {
+        var entries = r.Entries.Select(e =>
+        {
+            string a = Address(e.AddressA), b = Address(e.AddressB);
+            var flow = CompareAddresses(a, b) > 0
+                ? e with
+                {
+                    AddressA = b, PortA = e.PortB, AddressB = a, PortB = e.PortA,
+                    PacketsAToB = e.PacketsBToA, IpBytesAToB = e.IpBytesBToA, PacketsBToA = e.PacketsAToB, IpBytesBToA = e.IpBytesAToB,
+                }
+                : e with { AddressA = a, AddressB = b };
+            return flow with { CommunityId = CommunityIdOf(flow) };
+        });
+        return r with
+        {
+            Entries = Sorted(entries, static (x, y) => x.IpBytes != y.IpBytes ? y.IpBytes.CompareTo(x.IpBytes)
+                : x.Version != y.Version ? x.Version.CompareTo(y.Version)
+                : CompareAddresses(x.AddressA, y.AddressA) is var c && c != 0 ? c
+                : CompareAddresses(x.AddressB, y.AddressB) is var d && d != 0 ? d
+                : x.PortA != y.PortA ? x.PortA.CompareTo(y.PortA) : x.PortB != y.PortB ? x.PortB.CompareTo(y.PortB) : x.Protocol.CompareTo(y.Protocol)),
+            Beacons = r.Beacons.Select(b => b with { Client = Address(b.Client), Server = Address(b.Server) }).ToList(),
+        };
+    }
+
+    private static CommunityIdHash CommunityIdOf(ConversationEntry e)
+    {
+        Span<byte> hash = stackalloc byte[PcapViz.Protocols.Flows.CommunityId.HashLength];
+        byte[] a = IPAddress.Parse(e.AddressA).GetAddressBytes(), b = IPAddress.Parse(e.AddressB).GetAddressBytes();
+        return PcapViz.Protocols.Flows.CommunityIdHasher.TryHash((byte)e.Protocol, a, b, (ushort)e.PortA, (ushort)e.PortB, hash)
+            ? CommunityIdHash.FromBytes(hash)
+            // Never the original ID: pseudonyms keep an address's length, so this cannot happen.
+            : throw new InvalidOperationException("A pseudonymised flow's addresses differ in length.");
+    }
 
     internal SourceIpResult SourceIps(SourceIpResult r) => r with
     {
