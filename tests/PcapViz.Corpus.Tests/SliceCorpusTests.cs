@@ -31,6 +31,8 @@ public sealed class SliceCorpusTests
             ("tshark's Community ID stops at the AH header (protocol 51, outer addresses); PcapViz's flow is the ICMP echo inside the IP-in-IP tunnel behind AH, which pairs request and reply, so the flow holds the reply that tshark gives another ID.", [4]),
         [("corpus/zeek-icmp6.pcap", "name")] =
             ("the name is only in the DNS message quoted inside an ICMPv6 Destination Unreachable, which tshark dissects; PcapViz reads no packet quoted in an ICMP error.", [35]),
+        [("corpus/zeek-Teredo.pcap", "address")] =
+            ("the address is the outer IPv4 source of Teredo-tunnelled IPv6 packets: tshark's ip.addr matches any IP header, a slice's flows are by the header that carries the transport (docs/output.md, \"Flows\"), so these frames belong to the tunnelled IPv6 flows.", [6, 7, 30, 31]),
     };
 
     public static TheoryData<string> Files()
