@@ -103,7 +103,7 @@ public sealed class CaptureSpillTests
     public void Codec_GeoIpFieldsAndLimits_ReadBackExactly()
     {
         var sources = new SourceIpResult([
-            new SourceIpEntry("192.0.2.1", 4, 7, 700) { AddressClass = "documentation", Country = "DE", Asn = 3320, AsOrg = "Example AG", Names = new(["a.example", "b.example"]), MoreNames = 3 },
+            new SourceIpEntry("192.0.2.1", 4, 7, 700) { AddressClass = "documentation", Country = "DE", Asn = 3320, AsOrg = "Example AG", Names = NameSources.FromDns(["a.example", "b.example"]), MoreNames = 3 },
             new SourceIpEntry("2001:db8::1", 6, 1, 60) { AddressClass = "documentation" },
         ], new DistinctLimit(2, true, 5, 500, 4));
         var details = new CaptureDetails(sources, new DnsQueryResult([], DistinctLimit.NotExceeded(2)), TrafficResult.Empty, ContextResult.Empty);

@@ -34,7 +34,7 @@ public sealed class ExportTests
         new SourceIpResult(
             [new SourceIpEntry("10.0.0.1", 4, 600, 40_000)
              {
-                 AddressClass = "private", Names = new(["=evil.example", "www.example.com"]), MoreNames = 2,
+                 AddressClass = "private", Names = NameSources.FromDns(["=evil.example", "www.example.com"]), MoreNames = 2,
                  Country = "DE", Asn = 64_500, AsOrg = "Example, \"Net\"",
              },
              new SourceIpEntry("2001:db8::1", 6, 250, 20_000) { AddressClass = "documentation" },
