@@ -33,7 +33,8 @@ public static class CliApp
     private const string ReportHelpEpilogue = $"""
         Bundle:
           <out>/index.html, report.pdf, manifest.json, assets/
-          <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, traffic.csv
+          <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, dns_domains.csv,
+                              server_names.csv, traffic.csv
           <out>/cache/ (with --incremental), manifest.json.sig (with --sign-key)
 
         Guarantees:

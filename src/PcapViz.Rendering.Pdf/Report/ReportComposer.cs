@@ -6,7 +6,7 @@ using PcapViz.Rendering.Pdf.Layout;
 namespace PcapViz.Rendering.Pdf.Report;
 
 /// <summary>Turns the result model into blocks: the run summary and one section per capture.</summary>
-internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
+internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions options)
 {
     /// <summary>Outline level of the section headings written next (one below the capture or run part they belong to).</summary>
     private int _sectionLevel;
@@ -76,7 +76,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             layout.Add(new Note("No packets: the capture holds no packet records, so there are no charts or tables.", NoteKind.Info));
             return;
         }
-        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context);
+        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context, capture.Application);
     }
 
     /// <summary>Whether the run PDF is a summary (a table of every capture, full sections only for those that need a look).</summary>
@@ -185,7 +185,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             layout.Add(new Heading("All captures combined", S.Heading, OutlineLevel: 0, Anchor: "combined"));
             _sectionLevel = 1;
             layout.Add(new Paragraph("The analyses below are merged over every capture that could be read.", S.Body, PdfStyle.Muted));
-            Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context);
+            Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context, run.Application);
         }
 
         for (int i = 0; i < detailed.Count; i++)
@@ -270,12 +270,13 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         }
     }
 
-    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic, ContextResult context)
+    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic, ContextResult context, ApplicationResult application)
     {
         Signals(context);
         SourceIps(sourceIps, context);
         Dns(dns);
         Domains(context);
+        Application(application);
         Traffic(traffic);
     }
 
@@ -349,7 +350,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
             S.Body, PdfStyle.Text));
         LimitNote(r.Limit, "source addresses", "packets");
         var style = S;
-        var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({e.Names[0]})" : e.Address, (double)e.Packets)).ToList();
+        var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({Wire(e.Names[0].Name)})" : e.Address, (double)e.Packets)).ToList();
         layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Packets", chartItems.Count, top.Count))));
         long listed = r.Entries.Sum(e => e.Packets);
         long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
@@ -445,7 +446,7 @@ internal sealed class ReportComposer(PdfLayout layout, PdfReportOptions options)
         // The most answered name and how many more: the column is narrow, and the count must not be elided away.
         if (e.Names.Count == 0) return "";
         int more = e.MoreNames + e.Names.Count - 1;
-        return e.Names[0] + (more > 0 ? $" +{Fmt.Int(more)}" : "");
+        return Wire(e.Names[0].Name) + (more > 0 ? $" +{Fmt.Int(more)}" : "");
     }
 
     private static string ChartAxisLabel(string unit, int shown, int listed) =>
