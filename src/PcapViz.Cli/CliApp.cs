@@ -37,7 +37,8 @@ public static class CliApp
     private const string ReportHelpEpilogue = $"""
         Bundle:
           <out>/index.html, report.pdf, ticket.pdf (one page), manifest.json, assets/
-          <out>/captures/<id>/report.html, report.pdf, analysis.json, *.csv (source_ips, dns_queries, dns_domains, traffic, conversations)
+          <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, dns_domains.csv,
+                              server_names.csv, traffic.csv, conversations.csv
           <out>/captures/<id>/ticket.pdf (with --ticket-per-capture)
           <out>/cache/ (with --incremental), manifest.json.sig (with --sign-key)
 

@@ -29,6 +29,7 @@ public sealed partial class HtmlReportExporter
             downloads.Add(Link("dns_queries.csv", "dns_queries.csv"));
             downloads.Add(Link("traffic.csv", "traffic.csv"));
             downloads.Add(Link("conversations.csv", "conversations.csv"));
+            downloads.Add(Link("server_names.csv", "server_names.csv"));
         }
 
         string fullListHint = FullListHint(f, "source_ips.csv");
@@ -85,6 +86,7 @@ public sealed partial class HtmlReportExporter
             sources = SourcesSection(capture.SourceIps, options, fullListHint, capture.Context, pivots),
             dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv"), pivots),
             context = ContextSection(capture.SourceIps, capture.Context, options, FullListHint(f, "dns_domains.csv")),
+            application = ApplicationSection(capture.Application, options, FullListHint(f, "server_names.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
             flows = FlowsSection(capture.Conversations, options, FullListHint(f, "conversations.csv"), pivots),
         };
@@ -142,7 +144,7 @@ public sealed partial class HtmlReportExporter
             (e.Names.Count > 0 ? "; names: " + NamesText(e, 5) : ""))).ToArray();
         var columns = new List<TableColumn>
         {
-            Col("#", numeric: true, optional: true), Col("Address", address: true), Col("Class", optional: true), Col("Names (from DNS answers)", mono: true),
+            Col("#", numeric: true, optional: true), Col("Address", address: true), Col("Class", optional: true), Col("Names (DNS, TLS, QUIC, HTTP)", mono: true),
         };
         if (geoIp) { columns.Add(Col("Country", optional: true)); columns.Add(Col("AS", optional: true)); }
         columns.AddRange(new[]
@@ -194,7 +196,8 @@ public sealed partial class HtmlReportExporter
     {
         if (e.Names.Count == 0) return "";
         int more = e.MoreNames + Math.Max(0, e.Names.Count - max);
-        return string.Join(", ", e.Names.Take(max)) + (more > 0 ? $" (+{N(more)} more)" : "");
+        return string.Join(", ", e.Names.Take(max).Select(n => HtmlSafety.Visible(n.Source == NameSources.Dns ? n.Name : $"{n.Name} [{n.Source}]")))
+               + (more > 0 ? $" (+{N(more)} more)" : "");
     }
 
     /// <summary>Share of IP packets from public and private-scope sources (address classes).</summary>

@@ -96,6 +96,7 @@ public sealed partial class HtmlReportExporter
             sources = single is not null ? null : SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full.", run.Context, pivots),
             dns = single is not null ? null : DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full.", pivots),
             context = single is not null ? null : ContextSection(run.SourceIps, run.Context, options, "Each capture's page lists its own domains in full."),
+            application = single is not null ? null : ApplicationSection(run.Application, options, "Each capture's page lists its own in full."),
             traffic = single is not null ? null : TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
         };
         var globals = Globals(run, options, "PcapViz run report", TimeFormat.ZoneLabel(zone, t));

@@ -32,8 +32,8 @@ public sealed class IncrementalAndVerifyTests
         var fresh = Cli.Run("report", input, "-o", t["fresh"], "--format", "json,csv");
         Assert.True(fresh.ExitCode == 0, fresh.ToString());
         var inc = Bundle.Snapshot(t["inc"]);
-        // analysis.json + 5 CSVs (source_ips, dns_queries, dns_domains, traffic, conversations) for each sample capture
-        Assert.Equal(6 * PcapViz.Generator.SampleCaptures.FileNames.Count, inc.Keys.Count(IsData));
+        // analysis.json + 6 CSVs (source_ips, dns_queries, dns_domains, server_names, traffic, conversations) for each sample capture: 7 files
+        Assert.Equal(7 * PcapViz.Generator.SampleCaptures.FileNames.Count, inc.Keys.Count(IsData));
         Bundle.AssertIdentical(Bundle.Snapshot(t["fresh"]), inc, IsData);
     }
 

@@ -105,10 +105,26 @@ public sealed class CaptureSpillTests
     public void Codec_GeoIpFieldsAndLimits_ReadBackExactly()
     {
         var sources = new SourceIpResult([
-            new SourceIpEntry("192.0.2.1", 4, 7, 700) { AddressClass = "documentation", Country = "DE", Asn = 3320, AsOrg = "Example AG", Names = new(["a.example", "b.example"]), MoreNames = 3 },
+            new SourceIpEntry("192.0.2.1", 4, 7, 700)
+            {
+                AddressClass = "documentation", Country = "DE", Asn = 3320, AsOrg = "Example AG", MoreNames = 3,
+                Names = new ValueList<AddressName>([new("a.example", NameSources.Dns), new("b.example", NameSources.Tls), new("b.example", NameSources.Http)]),
+            },
             new SourceIpEntry("2001:db8::1", 6, 1, 60) { AddressClass = "documentation" },
         ], new DistinctLimit(2, true, 5, 500, 4));
-        var details = new CaptureDetails(sources, new DnsQueryResult([], DistinctLimit.NotExceeded(2)), TrafficResult.Empty, ContextResult.Empty);
+        var set = new BoundedSet(new ValueList<string>(["10.0.0.1"]), false);
+        var limit = new DistinctLimit(2, true, 3, 0, 1);
+        var application = new ApplicationResult(
+            [new ServerNameEntry("b.example", NameSources.Tls, 2, set, set)], limit,
+            [new TlsClientEntry("", "t10i010000_000000000000_000000000000", 1, set) { Alpn = set, Versions = set, ServerNames = set }], limit,
+            [new TlsServerEntry("00112233445566778899aabbccddeeff", "TLS 1.0", "0x0005", 1, set) { ServerNames = set }], limit,
+            [new CertificateEntry(new string('c', 64), false, "", "", ValueList<string>.Empty, "", "", 1, ValueList<string>.Empty) { Servers = set }], limit,
+            [new HttpRequestEntry("", "CONNECT", "b.example:443", "", 1, set) { Statuses = new ValueList<NamedCount>([new("200", 1)]) }], limit,
+            [new ServerAddressName("192.0.2.1", 4, "b.example", NameSources.Tls, 2)], limit)
+        {
+            Counters = new ApplicationCounters(4, 3, 2, 1),
+        };
+        var details = new CaptureDetails(sources, new DnsQueryResult([], DistinctLimit.NotExceeded(2)), TrafficResult.Empty, ContextResult.Empty) { Application = application };
         using var stream = new MemoryStream();
         CaptureDetailsCodec.Write(stream, details);
         stream.Position = 0;
@@ -118,6 +134,14 @@ public sealed class CaptureSpillTests
         Assert.Equal(sources.Entries, read.SourceIps.Entries);
         Assert.Equal(sources.Limit, read.SourceIps.Limit);
         Assert.Same(read.SourceIps.Entries[0].AddressClass, read.SourceIps.Entries[1].AddressClass); // one string for a repeated value
+        Assert.Equal(application.ServerNames, read.Application.ServerNames);
+        Assert.Equal(application.TlsClients, read.Application.TlsClients);
+        Assert.Equal(application.TlsServers, read.Application.TlsServers);
+        Assert.Equal(application.Certificates, read.Application.Certificates);
+        Assert.Equal(application.HttpRequests, read.Application.HttpRequests);
+        Assert.Equal(application.AddressNames, read.Application.AddressNames);
+        Assert.Equal(application.Limits, read.Application.Limits);
+        Assert.Equal(application.Counters, read.Application.Counters);
     }
 
     [Fact]

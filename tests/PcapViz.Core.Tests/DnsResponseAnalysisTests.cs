@@ -258,7 +258,8 @@ public sealed class DnsResponseAnalysisTests
         var result = PcapViz.Orchestration.CaptureAnalyzer.Finish("c", input, null, analysis, new IssueLog());
         var server = Assert.Single(result.SourceIps.Entries, e => e.Address == "192.0.2.80");
         Assert.Equal(["n11.example", "n10.example", "n9.example", "n8.example", "n7.example", "n6.example", "n5.example",
-            "n4.example", "n3.example", "n2.example"], server.Names);
+            "n4.example", "n3.example", "n2.example"], server.Names.Select(n => n.Name));
+        Assert.All(server.Names, n => Assert.Equal(NameSources.Dns, n.Source));
         Assert.Equal(2, server.MoreNames);
         Assert.Equal("documentation", server.AddressClass);
         var client = Assert.Single(result.SourceIps.Entries, e => e.Address == "10.0.0.53");

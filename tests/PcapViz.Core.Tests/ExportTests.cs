@@ -34,7 +34,7 @@ public sealed class ExportTests
         new SourceIpResult(
             [new SourceIpEntry("10.0.0.1", 4, 600, 40_000)
              {
-                 AddressClass = "private", Names = new(["=evil.example", "www.example.com"]), MoreNames = 2,
+                 AddressClass = "private", Names = NameSources.FromDns(["=evil.example", "www.example.com"]), MoreNames = 2,
                  Country = "DE", Asn = 64_500, AsOrg = "Example, \"Net\"",
              },
              new SourceIpEntry("2001:db8::1", 6, 250, 20_000) { AddressClass = "documentation" },
@@ -179,7 +179,7 @@ public sealed class ExportTests
     {
         using var doc = System.Text.Json.JsonDocument.Parse(Write(Sample()));
         var root = doc.RootElement;
-        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(3, root.GetProperty("schemaVersion").GetInt32());
         var input = root.GetProperty("input");
         Assert.Equal("site-a/dns.pcap", input.GetProperty("path").GetString());
         Assert.Equal("pcapng", input.GetProperty("format").GetString());
@@ -193,7 +193,8 @@ public sealed class ExportTests
         Assert.Equal("mdns", root.GetProperty("dnsQueries")[1].GetProperty("protocol").GetString());
         var source = root.GetProperty("sourceIps")[0];
         Assert.Equal("private", source.GetProperty("addressClass").GetString());
-        Assert.Equal("=evil.example", source.GetProperty("names")[0].GetString());
+        Assert.Equal("=evil.example", source.GetProperty("names")[0].GetProperty("name").GetString());
+        Assert.Equal("dns", source.GetProperty("names")[0].GetProperty("source").GetString());
         Assert.Equal("DE", source.GetProperty("country").GetString());
         Assert.Equal(64_500, source.GetProperty("asn").GetInt64());
         var query = root.GetProperty("dnsQueries")[0];
@@ -242,16 +243,22 @@ public sealed class ExportTests
     [Fact]
     public void CsvExporter_FiveFiles_ExactContent()
     {
+        var both = new BoundedSet(new ValueList<string>(["192.0.2.1", "192.0.2.2"]), false);
+        var one = new BoundedSet(new ValueList<string>(["10.0.0.9"]), true);
+        var none = DistinctLimit.NotExceeded(10);
         var capture = Sample() with
         {
             DnsQueries = new DnsQueryResult(
                 [new DnsQueryEntry("=cmd|' /C calc'!A0", DnsProtocol.Dns, 5), new DnsQueryEntry("a,b", DnsProtocol.Mdns, 2)],
                 DistinctLimit.NotExceeded(10)),
+            Application = new ApplicationResult(
+                [new ServerNameEntry("=HYPERLINK(\"x\")", NameSources.Tls, 3, one, both), new ServerNameEntry("a,b.example", NameSources.Http, 1, one, one)], none,
+                [], none, [], none, [], none, [], none, [], none),
         };
         var sink = new MemorySink();
         new CsvExporter().ExportCapture(capture, null!, sink, TestContext.Current.CancellationToken);
         string dir = "captures/site-a-dns-pcap-1234abcd/";
-        string[] files = [dir + "conversations.csv", dir + "dns_domains.csv", dir + "dns_queries.csv", dir + "source_ips.csv", dir + "traffic.csv"];
+        string[] files = [dir + "conversations.csv", dir + "dns_domains.csv", dir + "dns_queries.csv", dir + "server_names.csv", dir + "source_ips.csv", dir + "traffic.csv"];
         Assert.Equal(files, sink.Files.Keys.Order(StringComparer.Ordinal));
         // Shares are of the 700 + 250 = 950 IP packets: 600/950, 250/950, 100/950 to six decimals.
         Assert.Equal(
@@ -263,6 +270,10 @@ public sealed class ExportTests
             "name,protocol,queries,registered_domain,query_types,response_codes\n" +
             "'=cmd|' /C calc'!A0,dns,5,,,\n" +
             "\"a,b\",mdns,2,,,\n", sink.Text(dir + "dns_queries.csv"));
+        Assert.Equal(
+            "server_name,source,count,clients,clients_complete,servers,servers_complete,server_addresses\n" +
+            "\"'=HYPERLINK(\"\"x\"\")\",tls,3,1,true,2,false,192.0.2.1 192.0.2.2\n" +
+            "\"a,b.example\",http,1,1,true,1,true,10.0.0.9\n", sink.Text(dir + "server_names.csv"));
         Assert.Equal(
             "domain,queries,distinct_names,responses,nxdomain,txt_null_queries,max_label_length,long_label_names,mean_entropy,signals\n" +
             "<script>alert(1)</script>.example,5,1,4,3,4,8,0,3.25,txt-heavy nxdomain-heavy\n", sink.Text(dir + "dns_domains.csv"));
@@ -285,7 +296,7 @@ public sealed class ExportTests
         int start = json.IndexOf("\"traffic\":", StringComparison.Ordinal);
         int end = json.IndexOf("\"limits\":", StringComparison.Ordinal);
         string traffic = $"\"traffic\": {{ \"binSeconds\": 5, \"outsidePackets\": {outsidePackets}, \"outsideIpBytes\": {outsidePackets * 10}, \"bins\": [{bins}] }},\n  ";
-        return json[..start].Replace("\"schemaVersion\": 2", "\"schemaVersion\": 1", StringComparison.Ordinal) + traffic + json[end..];
+        return json[..start].Replace("\"schemaVersion\": 3", "\"schemaVersion\": 1", StringComparison.Ordinal) + traffic + json[end..];
     }
 
     private static string Bin(long start, long packets, long bytes) =>
@@ -318,11 +329,12 @@ public sealed class ExportTests
     }
 
     [Theory]
-    [InlineData("\"schemaVersion\": 3")]
+    [InlineData("\"schemaVersion\": 4")]
     [InlineData("\"schemaVersion\": 0")]
     public void AnalysisJson_UnknownSchemaVersion_Refused(string version)
     {
-        string json = Encoding.UTF8.GetString(Write(Sample())).Replace("\"schemaVersion\": 2", version, StringComparison.Ordinal);
+        string json = Encoding.UTF8.GetString(Write(Sample())).Replace("\"schemaVersion\": 3", version, StringComparison.Ordinal);
+        Assert.Contains(version, json, StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), Sample().Input));
     }
 
@@ -350,5 +362,61 @@ public sealed class ExportTests
         Assert.All(read.SourceIps.Entries, e => Assert.Empty(e.Names));
         Assert.Equal(Sample().DnsQueries.Entries.Select(e => (e.Name, e.Queries)), read.DnsQueries.Entries.Select(e => (e.Name, e.Queries)));
         Assert.Equal(Sample().Traffic.Bins, read.Traffic.Bins);
+    }
+
+    [Fact]
+    public void AnalysisJson_SchemaVersion2_ReadWithNamesFromDnsAndNoApplicationLayer()
+    {
+        // What PcapViz wrote before schemaVersion 3: names as plain strings, no application-layer fields or limits.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Write(Sample()))!.AsObject();
+        Assert.Equal(3, node["schemaVersion"]!.GetValue<int>());
+        node["schemaVersion"] = 2;
+        string[] application = ["serverNames", "tlsClients", "tlsServers", "certificates", "httpRequests", "serverAddressNames"];
+        foreach (string name in application.Append("applicationCounters")) Assert.True(node.Remove(name), name);
+        foreach (string name in application) Assert.True(node["limits"]!.AsObject().Remove(name), name);
+        foreach (var e in node["sourceIps"]!.AsArray())
+        {
+            var names = e!["names"]!.AsArray().Select(n => n!["name"]!.GetValue<string>()).ToList();
+            e["names"] = new System.Text.Json.Nodes.JsonArray(names.Select(n => (System.Text.Json.Nodes.JsonNode?)n).ToArray());
+        }
+        var read = AnalysisJsonReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(node.ToJsonString())), Sample().Input);
+        Assert.Equal(Sample().SourceIps.Entries.Select(e => (e.Address, string.Join(' ', e.Names))), read.SourceIps.Entries.Select(e => (e.Address, string.Join(' ', e.Names))));
+        Assert.Contains(read.SourceIps.Entries, e => e.Names.Count > 0);
+        Assert.All(read.SourceIps.Entries.SelectMany(e => e.Names), n => Assert.Equal(NameSources.Dns, n.Source));
+        Assert.Empty(read.Application.ServerNames);
+        Assert.Empty(read.Application.HttpRequests);
+        Assert.Equal(Sample().Context.Answers.Entries, read.Context.Answers.Entries);
+        Assert.Equal(Sample().Context.Domains, read.Context.Domains);
+    }
+
+    [Fact]
+    public void AnalysisJson_ApplicationLayer_RoundTrips()
+    {
+        var set = new BoundedSet(new ValueList<string>(["10.0.0.1", "10.0.0.2"]), false);
+        var limit = new DistinctLimit(10, true, 4, 0, 2);
+        var capture = Sample() with
+        {
+            Application = new ApplicationResult(
+                [new ServerNameEntry("www.example.com", NameSources.Quic, 3, set, set)], limit,
+                [new TlsClientEntry("0123456789abcdef0123456789abcdef", "q13d0310h3_55b375c5d22e_06cda9e17597", 3, set)
+                    { ServerNames = set, Alpn = new BoundedSet(new ValueList<string>(["h3"]), true), Versions = new BoundedSet(new ValueList<string>(["TLS 1.3"]), true) }], limit,
+                [new TlsServerEntry("fedcba9876543210fedcba9876543210", "TLS 1.2", "0xc02f", 2, set) { ServerNames = set }], limit,
+                [new CertificateEntry(new string('b', 64), true, "CN=a", "CN=b", new ValueList<string>(["a.example"]), "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z", 5,
+                    new ValueList<string>([CertificateSignals.Expired, CertificateSignals.NameMismatch])) { ServerNames = set, Servers = set }], limit,
+                [new HttpRequestEntry("h.example", "GET", "/x?y=1", "curl/8", 7, set) { Statuses = new ValueList<NamedCount>([new("200", 6), new("404", 1)]) }], limit,
+                [new ServerAddressName("192.0.2.1", 4, "www.example.com", NameSources.Quic, 3)], limit)
+            {
+                Counters = new ApplicationCounters(9, 1, 2, 3),
+            },
+        };
+        var read = AnalysisJsonReader.Read(new MemoryStream(Write(capture)), capture.Input);
+        Assert.Equal(capture.Application.ServerNames, read.Application.ServerNames);
+        Assert.Equal(capture.Application.TlsClients, read.Application.TlsClients);
+        Assert.Equal(capture.Application.TlsServers, read.Application.TlsServers);
+        Assert.Equal(capture.Application.Certificates, read.Application.Certificates);
+        Assert.Equal(capture.Application.HttpRequests, read.Application.HttpRequests);
+        Assert.Equal(capture.Application.AddressNames, read.Application.AddressNames);
+        Assert.Equal(capture.Application.Limits, read.Application.Limits);
+        Assert.Equal(capture.Application.Counters, read.Application.Counters);
     }
 }

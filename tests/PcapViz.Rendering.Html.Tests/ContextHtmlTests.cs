@@ -48,7 +48,7 @@ public sealed partial class ContextHtmlTests
         var capture = Fixtures.Normal() with
         {
             SourceIps = new SourceIpResult(
-                [new SourceIpEntry("192.0.2.80", 4, 100, 10_000) { AddressClass = "documentation", Names = new(["www.shop.example", "<b>evil</b>.example"]), MoreNames = 1 }],
+                [new SourceIpEntry("192.0.2.80", 4, 100, 10_000) { AddressClass = "documentation", Names = NameSources.FromDns(["www.shop.example", "<b>evil</b>.example"]), MoreNames = 1 }],
                 DistinctLimit.NotExceeded(100)),
         };
         string html = new HtmlReportExporter(HtmlReportOptions.Default).RenderCapture(capture, Fixtures.Run(capture));

@@ -13,7 +13,7 @@ public sealed class ContextPdfTests
     {
         SourceIps = new SourceIpResult(
             [new SourceIpEntry("10.20.0.15", 4, 900, 90_000) { AddressClass = "private" },
-             new SourceIpEntry("192.0.2.80", 4, 100, 10_000) { AddressClass = "documentation", Names = new(["www.shop.example", "shop.cdn.example"]), MoreNames = 3 }],
+             new SourceIpEntry("192.0.2.80", 4, 100, 10_000) { AddressClass = "documentation", Names = NameSources.FromDns(["www.shop.example", "shop.cdn.example"]), MoreNames = 3 }],
             DistinctLimit.NotExceeded(100)),
         Context = ContextResult.Empty with
         {

@@ -1,3 +1,4 @@
+using PcapViz.Analysis.Application;
 using PcapViz.Decoding;
 using PcapViz.Decoding.Reassembly;
 using PcapViz.Model;
@@ -50,6 +51,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         DnsQueries = new DnsQueryAnalysis(options.MaxDistinct);
         Traffic = new TrafficAnalysis(options.BinSeconds);
         Flows = new FlowAnalysis(options.MaxDistinct);
+        Application = new ApplicationAnalysis(options.MaxDistinct);
     }
 
     public AnalysisOptions Options { get; }
@@ -57,6 +59,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
     public DnsQueryAnalysis DnsQueries { get; }
     public TrafficAnalysis Traffic { get; }
     public FlowAnalysis Flows { get; }
+    public ApplicationAnalysis Application { get; }
 
     public long Packets => _packets;
 
@@ -94,13 +97,15 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         Traffic.Observe(packet.TimestampNanos, view.IpBytes);
         Flows.Observe(ref view, packet.TimestampNanos);
 
-        if (view.IsFragment || (view.Transport == TransportProtocol.Tcp && IsDns(ref view) is not null &&
-                                 (!view.Payload.IsEmpty || (view.TcpFlags & StreamFlags) != 0)))
+        bool reassemble = view.IsFragment || (view.Transport == TransportProtocol.Tcp && IsDns(ref view) is not null &&
+                                              (!view.Payload.IsEmpty || (view.TcpFlags & StreamFlags) != 0));
+        bool application = ApplicationAnalysis.MayMatter(ref view);
+        if (reassemble || application)
         {
             if (_defer) Defer(packet, packetIndex);
-            else Route(ref view, packet.TimestampNanos, packetIndex);
+            else Route(ref view, packet.TimestampNanos, packetIndex, reassemble, application);
         }
-        else if (view.Transport == TransportProtocol.Udp && IsDns(ref view) is DnsProtocol protocol)
+        if (!reassemble && view.Transport == TransportProtocol.Udp && IsDns(ref view) is DnsProtocol protocol)
         {
             DnsQueries.Observe(view.Payload, protocol, view.DestinationAddress);
         }
@@ -117,6 +122,14 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
 
     private void OnDnsMessage(ReadOnlySpan<byte> message, DnsProtocol protocol) =>
         DnsQueries.Observe(message, protocol, _receiver.AsSpan(0, _receiverLength));
+
+    /// <summary>Packets that need their connection's or datagram's earlier packets, in packet order: fragments and TCP
+    /// segments on a DNS port through reassembly, TCP payloads and QUIC long headers to the application analysis.</summary>
+    private void Route(ref PacketView view, long nanos, long packetIndex, bool reassemble, bool application)
+    {
+        if (application) Application.Observe(ref view, nanos);
+        if (reassemble) Route(ref view, nanos, packetIndex);
+    }
 
     /// <summary>Fragments and TCP segments on a DNS port: through reassembly, in packet order.</summary>
     private void Route(ref PacketView view, long nanos, long packetIndex)
@@ -157,7 +170,8 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         {
             var view = default(PacketView);
             _decoder.Decode(frame.LinkType, frame.Data, frame.OriginalLength, ref view);
-            Route(ref view, frame.TimestampNanos, frame.Index);
+            bool reassemble = view.IsFragment || (view.Transport == TransportProtocol.Tcp && IsDns(ref view) is not null);
+            Route(ref view, frame.TimestampNanos, frame.Index, reassemble, ApplicationAnalysis.MayMatter(ref view));
         }
         _deferred = null;
     }
@@ -173,6 +187,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         CompleteDeferred();
         _fragments.Finish();
         _tcp.Finish(_packets);
+        Application.Complete();
         if (_fragments.Incomplete > 0)
             issues.Add(IssueSeverity.Warning, IssueCodes.IncompleteFragments,
                 new ReassemblyText(IssueCodes.IncompleteFragments, _fragments.Incomplete, 0, _fragments.FirstIncompletePacket), null, _fragments.FirstIncompletePacket);
@@ -225,6 +240,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         DnsQueries.Merge(other.DnsQueries);
         Traffic.Merge(other.Traffic);
         Flows.Merge(other.Flows);
+        Application.Merge(other.Application);
         if (other._deferred is not null) (_deferred ??= []).AddRange(other._deferred);
         _deferredBytes += other._deferredBytes;
     }

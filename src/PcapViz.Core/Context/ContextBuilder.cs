@@ -15,10 +15,10 @@ public static class ContextBuilder
     public const int MaxNamesPerAddress = 10;
 
     internal static (SourceIpResult SourceIps, DnsQueryResult Dns, ContextResult Context) Build(
-        SourceIpResult sources, DnsQueryResult dns, DnsResponseAnalysis responses, AnalysisOptions options)
+        SourceIpResult sources, DnsQueryResult dns, DnsResponseAnalysis responses, ApplicationResult application, AnalysisOptions options)
     {
         var (totals, answers, clients) = responses.ToResult();
-        var names = NamesByAddress(answers.Entries);
+        var names = NamesByAddress(answers.Entries, application.AddressNames);
         var enrichedSources = new SourceIpResult(sources.Entries.Select(e => Enrich(e, names, options.GeoIp)).ToArray(), sources.Limit);
         // One string per registered domain, shared by every name under it (not a substring per name).
         var domains = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -37,22 +37,29 @@ public static class ContextBuilder
         return shared ??= value;
     }
 
-    /// <summary>For each address, its names most answered first (then by name), at most <see cref="MaxNamesPerAddress"/>, and how many more.</summary>
-    internal static Dictionary<string, (ValueList<string> Names, int More)> NamesByAddress(IEnumerable<AddressNameEntry> pairs)
+    /// <summary>
+    /// For each address, its names from every source (DNS answers; TLS, QUIC and HTTP names of connections to it),
+    /// most seen first (then by name and source), at most <see cref="MaxNamesPerAddress"/>, and how many more.
+    /// </summary>
+    internal static Dictionary<string, (ValueList<AddressName> Names, int More)> NamesByAddress(
+        IEnumerable<AddressNameEntry> pairs, IEnumerable<ServerAddressName>? serverNames = null)
     {
-        var result = new Dictionary<string, (ValueList<string>, int)>(StringComparer.Ordinal);
-        foreach (var group in pairs.GroupBy(p => p.Address, StringComparer.Ordinal))
+        var all = pairs.Select(p => (p.Address, Name: new AddressName(p.Name, NameSources.Dns), Count: p.Answers))
+            .Concat((serverNames ?? []).Select(p => (p.Address, Name: new AddressName(p.Name, p.Source), p.Count)));
+        var result = new Dictionary<string, (ValueList<AddressName>, int)>(StringComparer.Ordinal);
+        foreach (var group in all.GroupBy(p => p.Address, StringComparer.Ordinal))
         {
-            var ordered = group.OrderByDescending(p => p.Answers).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
-            result[group.Key] = (new ValueList<string>(ordered.Take(MaxNamesPerAddress).Select(p => p.Name)),
+            var ordered = group.OrderByDescending(p => p.Count).ThenBy(p => p.Name.Name, StringComparer.Ordinal)
+                .ThenBy(p => p.Name.Source, StringComparer.Ordinal).ToList();
+            result[group.Key] = (new ValueList<AddressName>(ordered.Take(MaxNamesPerAddress).Select(p => p.Name)),
                 Math.Max(0, ordered.Count - MaxNamesPerAddress));
         }
         return result;
     }
 
-    private static SourceIpEntry Enrich(SourceIpEntry e, Dictionary<string, (ValueList<string> Names, int More)> names, GeoIpDatabases geoIp)
+    private static SourceIpEntry Enrich(SourceIpEntry e, Dictionary<string, (ValueList<AddressName> Names, int More)> names, GeoIpDatabases geoIp)
     {
-        var (list, more) = names.TryGetValue(e.Address, out var n) ? n : (ValueList<string>.Empty, 0);
+        var (list, more) = names.TryGetValue(e.Address, out var n) ? n : (ValueList<AddressName>.Empty, 0);
         var geo = geoIp.Lookup(e.Address);
         return e with
         {

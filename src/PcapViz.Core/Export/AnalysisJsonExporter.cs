@@ -3,10 +3,10 @@ using PcapViz.Model;
 
 namespace PcapViz.Export;
 
-/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 2: docs/output.md, docs/schema/analysis.schema.json) with every address, name and bin.</summary>
+/// <summary>Writes <c>captures/&lt;id&gt;/analysis.json</c> (schemaVersion 3: docs/output.md, docs/schema/analysis.schema.json) with every address, name and bin.</summary>
 public sealed class AnalysisJsonExporter : IReportExporter
 {
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     /// <summary>The oldest schema version <see cref="AnalysisJsonReader"/> still reads (1: no <c>traffic.gaps</c>).</summary>
     internal const int OldestReadableSchemaVersion = 1;
@@ -68,6 +68,8 @@ public sealed class AnalysisJsonExporter : IReportExporter
 
             ContextJson.WriteContext(w, capture.Context);
 
+            ApplicationJson.Write(w, capture.Application);
+
             WriteTraffic(w, capture.Traffic);
 
             WriteConversations(w, capture.Conversations);
@@ -81,6 +83,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
             WriteLimit(w, "dnsAnswers", capture.Context.Answers.Limit);
             WriteLimit(w, "dnsClients", capture.Context.Clients.Limit);
             WriteLimit(w, "conversations", capture.Conversations.Limit);
+            ApplicationJson.WriteLimits(w, capture.Application);
             w.WriteEndObject();
 
             if (watchlistHits is not null) HistoryJsonWriter.WriteHits(w, "watchlistHits", watchlistHits);

@@ -3,7 +3,8 @@ using PcapViz.Model;
 
 namespace PcapViz.Export;
 
-/// <summary>Reads an analysis.json back into the result model (the incremental cache and tests use it).</summary>
+/// <summary>Reads an analysis.json back into the result model (the incremental cache, merge, verify --recompute and
+/// tests use it): schemaVersion 3, and 2 and 1 as written by earlier versions (names of addresses then came from DNS only).</summary>
 internal static class AnalysisJsonReader
 {
     public static CaptureResult Read(Stream stream, CaptureInput input)
@@ -63,6 +64,8 @@ internal static class AnalysisJsonReader
             Conversations = root.TryGetProperty("conversations", out var conversations)
                 ? ReadConversations(root, conversations, limits.GetProperty("conversations"))
                 : ConversationResult.Empty,
+            // schemaVersion 3 added the application layer: a version 2 file reads with it empty.
+            Application = ApplicationJson.Read(root, limits),
         };
     }
 

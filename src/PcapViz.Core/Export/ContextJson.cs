@@ -12,7 +12,12 @@ internal static class ContextJson
     public static void WriteSourceContext(Utf8JsonWriter w, SourceIpEntry e, bool geoIp)
     {
         w.WriteString("addressClass", e.AddressClass);
-        w.WriteStrings("names", e.Names);
+        // schemaVersion 3: each name with its source (dns, tls, quic, http); version 2 wrote the names alone, all from DNS.
+        w.WriteObjects("names", e.Names, static (w, n) =>
+        {
+            w.WriteString("name", n.Name);
+            w.WriteString("source", n.Source);
+        });
         w.WriteNumber("moreNames", e.MoreNames);
         if (!geoIp) return;
         w.WriteStringOrNull("country", e.Country);
@@ -23,7 +28,9 @@ internal static class ContextJson
     public static SourceIpEntry ReadSourceContext(JsonElement e, SourceIpEntry entry) => entry with
     {
         AddressClass = e.GetProperty("addressClass").GetString()!,
-        Names = new ValueList<string>(e.GetProperty("names").EnumerateArray().Select(n => n.GetString()!)),
+        Names = new ValueList<AddressName>(e.GetProperty("names").EnumerateArray().Select(n => n.ValueKind == JsonValueKind.String
+            ? new AddressName(n.GetString()!, NameSources.Dns)
+            : new AddressName(n.GetProperty("name").GetString()!, n.GetProperty("source").GetString()!))),
         MoreNames = e.GetProperty("moreNames").GetInt32(),
         Country = e.TryGetProperty("country", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null,
         Asn = e.TryGetProperty("asn", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetInt64() : null,

@@ -5,7 +5,7 @@ using PcapViz.Model;
 namespace PcapViz.Export;
 
 /// <summary>
-/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c>, <c>dns_domains.csv</c>, <c>traffic.csv</c> and <c>conversations.csv</c> per capture (RFC 4180, UTF-8, LF).
+/// Writes <c>source_ips.csv</c>, <c>dns_queries.csv</c>, <c>dns_domains.csv</c>, <c>server_names.csv</c>, <c>traffic.csv</c> and <c>conversations.csv</c> per capture (RFC 4180, UTF-8, LF).
 /// Cells that a spreadsheet would read as a formula (starting with = + - @ tab or CR) get a leading apostrophe.
 /// </summary>
 public sealed class CsvExporter : IReportExporter
@@ -39,6 +39,12 @@ public sealed class CsvExporter : IReportExporter
                 d.Domain, Num(d.Queries), Num(d.DistinctNames), Num(d.Responses), Num(d.NxDomain), Num(d.TxtNullQueries),
                 Num(d.MaxLabelLength), Num(d.LongLabelNames), d.MeanEntropy.ToString("0.###", CultureInfo.InvariantCulture), string.Join(' ', d.Signals),
             }));
+        Write(sink, dir + "server_names.csv", ["server_name", "source", "count", "clients", "clients_complete", "servers", "servers_complete", "server_addresses"],
+            capture.Application.ServerNames.Select(e => new[]
+            {
+                e.ServerName, e.Source, Num(e.Count), Num(e.Clients.Items.Count), Bool(e.Clients.Complete),
+                Num(e.Servers.Items.Count), Bool(e.Servers.Complete), string.Join(' ', e.Servers.Items),
+            }));
         Write(sink, dir + "traffic.csv", ["start_utc", "start_epoch_seconds", "bin_seconds", "packets", "ip_bytes"],
             capture.Traffic.Bins.Select(b => new[]
             {
@@ -61,6 +67,8 @@ public sealed class CsvExporter : IReportExporter
     }
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     /// <summary>"A=3 AAAA=1": the counts in their order (most first).</summary>
     private static string Counts(IEnumerable<NamedCount> counts) =>

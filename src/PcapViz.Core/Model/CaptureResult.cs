@@ -91,8 +91,9 @@ public sealed record SourceIpEntry(string Address, int Version, long Packets, lo
     /// <summary>IANA special-purpose class (<see cref="PcapViz.Context.AddressClasses"/>), e.g. <c>private</c>, <c>public</c>.</summary>
     public string AddressClass { get; init; } = "";
 
-    /// <summary>Names whose A/AAAA answers (directly or through CNAMEs) gave this address, most answered first, at most 10.</summary>
-    public ValueList<string> Names { get; init; } = ValueList<string>.Empty;
+    /// <summary>Names of this address, each with its source: DNS A/AAAA answers (directly or through CNAMEs), and TLS/QUIC
+    /// server names and HTTP Host headers of connections to it; most seen first, at most 10.</summary>
+    public ValueList<AddressName> Names { get; init; } = ValueList<AddressName>.Empty;
 
     /// <summary>How many more names gave this address than <see cref="Names"/> lists.</summary>
     public int MoreNames { get; init; }
@@ -251,6 +252,9 @@ public sealed record CaptureResult(
     /// <summary>Bidirectional flows with their Community IDs (empty for a capture that was not read, or a bundle written before them).</summary>
     public ConversationResult Conversations { get => Details.Conversations; init => (HeldDetails, Store) = (Details with { Conversations = value }, null); }
 
+    /// <summary>Server names, TLS fingerprints, certificates and HTTP requests (empty for a capture that was not read).</summary>
+    public ApplicationResult Application { get => Details.Application; init => (HeldDetails, Store) = (Details with { Application = value }, null); }
+
     /// <summary>The bulky parts, read back from the store when they were spilled.</summary>
     public CaptureDetails Details => Store is null ? HeldDetails : Store.Load(this);
 
@@ -279,6 +283,9 @@ public sealed record CaptureResult(
 /// <summary>The bulky parts of a <see cref="CaptureResult"/>, which a run may keep on disk.</summary>
 public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult DnsQueries, TrafficResult Traffic, ContextResult Context)
 {
+    /// <summary>The application layer's results (<see cref="CaptureResult.Application"/>).</summary>
+    public ApplicationResult Application { get; init; } = ApplicationResult.Empty();
+
     internal static CaptureDetails Empty { get; } = new(
         new SourceIpResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
         new DnsQueryResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
@@ -287,8 +294,8 @@ public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult Dns
     /// <summary>Bidirectional flows (docs/analysis.md, "5. Conversations").</summary>
     public ConversationResult Conversations { get; init; } = ConversationResult.Empty;
 
-    /// <summary>Entries held (addresses, names, bins, answers, flows): what the memory taken grows with.</summary>
-    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight + Conversations.Entries.Count;
+    /// <summary>Entries held (addresses, names, bins, answers, flows, application-layer rows): what the memory taken grows with.</summary>
+    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight + Conversations.Entries.Count + Application.Weight;
 }
 
 /// <summary>Where spilled <see cref="CaptureDetails"/> are kept (a run's spill directory).</summary>

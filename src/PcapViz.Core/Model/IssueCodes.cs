@@ -20,6 +20,7 @@ internal static class IssueCodes
     public const string OverlappingFragments = "overlapping-fragments";
     public const string TcpDnsStreamLoss = "tcp-dns-stream-loss";
     public const string ReassemblyReplayed = "reassembly-sequential";
+    public const string ApplicationLimits = "application-connections-not-read";
 }
 
 /// <summary>

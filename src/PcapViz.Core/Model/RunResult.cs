@@ -51,6 +51,9 @@ public sealed record RunResult(
 
     /// <summary>The captures' context merged (passive DNS, responses, domains and signals over the run).</summary>
     public ContextResult Context { get; init; } = ContextResult.Empty;
+
+    /// <summary>The captures' application-layer results merged (server names, fingerprints, certificates, HTTP requests).</summary>
+    public ApplicationResult Application { get; init; } = ApplicationResult.Empty();
 }
 
 /// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);

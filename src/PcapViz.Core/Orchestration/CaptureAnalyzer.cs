@@ -91,6 +91,7 @@ internal static class CaptureAnalyzer
         if (parallelism > 2 && (result.SourceIps.Limit.Exceeded || result.DnsQueries.Limit.Exceeded ||
                                 result.Context.Answers.Limit.Exceeded || result.Context.Clients.Limit.Exceeded ||
                                 result.Conversations.Limit.Exceeded ||
+                                result.Application.Limits.Any(l => l.Limit.Exceeded) ||
                                 analysis.NeedsSequentialPass))
             return Analyze(fullPath, relativePath, id, options, 1, null, cancellationToken);
         return result;
@@ -120,7 +121,9 @@ internal static class CaptureAnalyzer
         long malformedResponses = analysis.DnsQueries.Responses.Malformed;
         if (malformedResponses > 0)
             issues.Warn(IssueCodes.MalformedDnsResponse, $"{malformedResponses:N0} DNS responses on DNS ports could not be read (bad names, counts larger than the message, data past the end); their codes and answers were not used.");
-        var (enrichedSources, enrichedDns, context) = PcapViz.Context.ContextBuilder.Build(sourceIps, dns, analysis.DnsQueries.Responses, analysis.Options);
+        var application = analysis.Application.Tables.ToResult();
+        WarnApplicationLimits(issues, application);
+        var (enrichedSources, enrichedDns, context) = PcapViz.Context.ContextBuilder.Build(sourceIps, dns, analysis.DnsQueries.Responses, application, analysis.Options);
         if (context.Answers.Limit.Exceeded)
             issues.Warn("distinct-limit", $"More than {context.Answers.Limit.MaxDistinct:N0} distinct address/name pairs in DNS answers: the least answered were folded into \"other\" ({context.Answers.Limit.OtherPackets:N0} answers).");
         var status = fileInfo is null ? CaptureStatus.Failed : issues.HasErrors ? CaptureStatus.Partial : CaptureStatus.Ok;
@@ -128,6 +131,16 @@ internal static class CaptureAnalyzer
         {
             Context = context,
             Conversations = conversations,
+            Application = application,
         };
+    }
+
+    private static void WarnApplicationLimits(IssueLog issues, ApplicationResult application)
+    {
+        foreach (var (name, limit) in application.Limits.Where(l => l.Limit.Exceeded))
+            issues.Warn("distinct-limit", $"More than {limit.MaxDistinct:N0} distinct entries in {name}: the least seen were folded into \"other\" ({limit.OtherPackets:N0}).");
+        var c = application.Counters;
+        if (c.NotTracked > 0)
+            issues.Warn(IssueCodes.ApplicationLimits, $"{c.NotTracked:N0} TLS/HTTP/QUIC connections were not read: {PcapViz.Analysis.Application.ApplicationAnalysis.MaxConnections:N0} connections were open at once (docs/analysis.md, \"Server names, fingerprints, certificates, HTTP\").");
     }
 }

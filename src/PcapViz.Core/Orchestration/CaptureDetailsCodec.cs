@@ -15,7 +15,7 @@ namespace PcapViz.Orchestration;
 internal static class CaptureDetailsCodec
 {
     private const uint Magic = 0x50564453; // "PVDS"
-    private const int Version = 3; // 2: conversations; 3: services and beacons
+    private const int Version = 4; // 2: conversations; 3: services and beacons; 4: the application layer
 
     public static void Write(Stream stream, CaptureDetails details)
     {
@@ -32,7 +32,12 @@ internal static class CaptureDetailsCodec
             w.Out.Write(e.Packets);
             w.Out.Write(e.IpBytes);
             w.Shared(e.AddressClass);
-            w.Strings(e.Names);
+            w.Out.Write7BitEncodedInt(e.Names.Count);
+            foreach (var n in e.Names)
+            {
+                w.Out.Write(n.Name);
+                w.Shared(n.Source);
+            }
             w.Out.Write(e.MoreNames);
             w.OptionalShared(e.Country);
             w.Out.Write(e.Asn.HasValue);
@@ -158,6 +163,103 @@ internal static class CaptureDetailsCodec
             w.Out.Write(b.ShortestIntervalNanos);
             w.Out.Write(b.LongestIntervalNanos);
         }
+        WriteApplication(w, details.Application);
+    }
+
+    private static void WriteApplication(Writer w, ApplicationResult a)
+    {
+        w.Entries(a.ServerNamesLimit, a.ServerNames, e =>
+        {
+            w.Out.Write(e.ServerName);
+            w.Shared(e.Source);
+            w.Out.Write(e.Count);
+            w.Set(e.Clients);
+            w.Set(e.Servers);
+        });
+        w.Entries(a.TlsClientsLimit, a.TlsClients, e =>
+        {
+            w.Shared(e.Ja3);
+            w.Shared(e.Ja4);
+            w.Out.Write(e.Hellos);
+            w.Set(e.Clients);
+            w.Set(e.ServerNames);
+            w.Set(e.Alpn);
+            w.Set(e.Versions);
+        });
+        w.Entries(a.TlsServersLimit, a.TlsServers, e =>
+        {
+            w.Shared(e.Ja3S);
+            w.Shared(e.Version);
+            w.Shared(e.Cipher);
+            w.Out.Write(e.Hellos);
+            w.Set(e.Servers);
+            w.Set(e.ServerNames);
+        });
+        w.Entries(a.CertificatesLimit, a.Certificates, e =>
+        {
+            w.Out.Write(e.Sha256);
+            w.Out.Write(e.Parsed);
+            w.Out.Write(e.Subject);
+            w.Out.Write(e.Issuer);
+            w.Strings(e.SubjectAltNames);
+            w.Out.Write(e.NotBeforeUtc);
+            w.Out.Write(e.NotAfterUtc);
+            w.Out.Write(e.Seen);
+            w.SharedList(e.Signals);
+            w.Set(e.ServerNames);
+            w.Set(e.Servers);
+        });
+        w.Entries(a.HttpRequestsLimit, a.HttpRequests, e =>
+        {
+            w.Shared(e.Host);
+            w.Shared(e.Method);
+            w.Out.Write(e.Path);
+            w.Shared(e.UserAgent);
+            w.Out.Write(e.Requests);
+            w.Set(e.Clients);
+            w.Counts(e.Statuses);
+        });
+        w.Entries(a.AddressNamesLimit, a.AddressNames, e =>
+        {
+            w.Shared(e.Address);
+            w.Out.Write((byte)e.Version);
+            w.Shared(e.Name);
+            w.Shared(e.Source);
+            w.Out.Write(e.Count);
+        });
+        var c = a.Counters;
+        w.Out.Write(c.Connections);
+        w.Out.Write(c.NotTracked);
+        w.Out.Write(c.CutAtLimit);
+        w.Out.Write(c.Gaps);
+    }
+
+    private static ApplicationResult ReadApplication(Reader r)
+    {
+        var (serverNamesLimit, serverNames) = r.Entries(() => new ServerNameEntry(r.In.ReadString(), r.Shared(), r.In.ReadInt64(), r.Set(), r.Set()));
+        var (clientsLimit, clients) = r.Entries(() => new TlsClientEntry(r.Shared(), r.Shared(), r.In.ReadInt64(), r.Set())
+        {
+            ServerNames = r.Set(), Alpn = r.Set(), Versions = r.Set(),
+        });
+        var (serversLimit, servers) = r.Entries(() => new TlsServerEntry(r.Shared(), r.Shared(), r.Shared(), r.In.ReadInt64(), r.Set())
+        {
+            ServerNames = r.Set(),
+        });
+        var (certificatesLimit, certificates) = r.Entries(() => new CertificateEntry(r.In.ReadString(), r.In.ReadBoolean(), r.In.ReadString(),
+            r.In.ReadString(), r.Strings(), r.In.ReadString(), r.In.ReadString(), r.In.ReadInt64(), r.SharedList())
+        {
+            ServerNames = r.Set(), Servers = r.Set(),
+        });
+        var (requestsLimit, requests) = r.Entries(() => new HttpRequestEntry(r.Shared(), r.Shared(), r.In.ReadString(), r.Shared(), r.In.ReadInt64(), r.Set())
+        {
+            Statuses = r.Counts(),
+        });
+        var (namesLimit, names) = r.Entries(() => new ServerAddressName(r.Shared(), r.In.ReadByte(), r.Shared(), r.Shared(), r.In.ReadInt64()));
+        return new ApplicationResult(serverNames, serverNamesLimit, clients, clientsLimit, servers, serversLimit,
+            certificates, certificatesLimit, requests, requestsLimit, names, namesLimit)
+        {
+            Counters = new ApplicationCounters(r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64(), r.In.ReadInt64()),
+        };
     }
 
     public static CaptureDetails Read(Stream stream)
@@ -173,7 +275,7 @@ internal static class CaptureDetailsCodec
             sources[i] = new SourceIpEntry(r.In.ReadString(), r.In.ReadByte(), r.In.ReadInt64(), r.In.ReadInt64())
             {
                 AddressClass = r.Shared(),
-                Names = r.Strings(),
+                Names = r.Names(),
                 MoreNames = r.In.ReadInt32(),
                 Country = r.OptionalShared(),
                 Asn = r.In.ReadBoolean() ? r.In.ReadInt64() : null,
@@ -249,6 +351,7 @@ internal static class CaptureDetailsCodec
             new ContextResult(totals, new AddressNameResult(answers, answersLimit), new DnsClientResult(clients, clientsLimit), domains, facts))
         {
             Conversations = new ConversationResult(flows, flowLimit) { Services = services, Beacons = beacons },
+            Application = ReadApplication(r),
         };
     }
 
@@ -297,6 +400,19 @@ internal static class CaptureDetailsCodec
                 Shared(c.Name);
                 Out.Write(c.Count);
             }
+        }
+
+        public void Set(BoundedSet set)
+        {
+            Out.Write(set.Complete);
+            SharedList(set.Items);
+        }
+
+        public void Entries<T>(DistinctLimit limit, IReadOnlyList<T> entries, Action<T> write)
+        {
+            Limit(limit);
+            Out.Write(entries.Count);
+            foreach (var e in entries) write(e);
         }
 
         public void Limit(DistinctLimit limit)
@@ -372,5 +488,28 @@ internal static class CaptureDetailsCodec
         }
 
         public DistinctLimit Limit() => new(In.ReadInt32(), In.ReadBoolean(), In.ReadInt64(), In.ReadInt64(), In.ReadInt64());
+
+        public BoundedSet Set()
+        {
+            bool complete = In.ReadBoolean();
+            return new BoundedSet(SharedList(), complete);
+        }
+
+        public (DistinctLimit Limit, T[] Entries) Entries<T>(Func<T> read)
+        {
+            var limit = Limit();
+            var entries = new T[Count()];
+            for (int i = 0; i < entries.Length; i++) entries[i] = read();
+            return (limit, entries);
+        }
+
+        public ValueList<AddressName> Names()
+        {
+            int count = In.Read7BitEncodedInt();
+            if (count == 0) return ValueList<AddressName>.Empty;
+            var items = new AddressName[count];
+            for (int i = 0; i < count; i++) items[i] = new AddressName(In.ReadString(), Shared());
+            return new ValueList<AddressName>(items);
+        }
     }
 }

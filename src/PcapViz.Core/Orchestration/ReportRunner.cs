@@ -97,9 +97,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         cancellationToken.ThrowIfCancellationRequested();
         spill.Report(_observer);
 
-        var (totals, sources, dns, traffic, context) = RunTotals.BuildWithContext(results, request.Analysis);
+        var (totals, sources, dns, traffic, context, application) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
-        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context };
+        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context, Application = application };
         try
         {
             run = RunCompletion.Prepare(run, history, request.Pseudonymiser, spill.Replace, request.Jobs, cancellationToken);

@@ -1,4 +1,5 @@
 using PcapViz.Analysis;
+using PcapViz.Analysis.Application;
 using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
@@ -9,18 +10,19 @@ internal static class RunTotals
     public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic) Build(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
     {
-        var (totals, sources, dns, traffic, _) = Merge(captures, options);
+        var (totals, sources, dns, traffic, _, _) = Merge(captures, options);
         return (totals, sources.ToResult(), dns.ToResult(), traffic.ToResult());
     }
 
     /// <summary>One pass over the captures (a spilled capture is read back once).</summary>
-    private static (CaptureSummary, SourceIpAnalysis, DnsQueryAnalysis, TrafficAnalysis, DnsResponseAnalysis) Merge(
+    private static (CaptureSummary, SourceIpAnalysis, DnsQueryAnalysis, TrafficAnalysis, DnsResponseAnalysis, ApplicationTables) Merge(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
     {
         var sources = new SourceIpAnalysis(options.MaxDistinct);
         var dns = new DnsQueryAnalysis(options.MaxDistinct);
         var traffic = new TrafficAnalysis(options.BinSeconds);
         var responses = new DnsResponseAnalysis(options.MaxDistinct);
+        var application = new ApplicationTables(options.MaxDistinct);
         var totals = CaptureSummary.Empty;
         foreach (var c in captures)
         {
@@ -30,15 +32,16 @@ internal static class RunTotals
             dns.Merge(details.DnsQueries);
             traffic.Merge(details.Traffic);
             responses.Merge(details.Context);
+            application.Merge(details.Application);
         }
-        return (totals, sources, dns, traffic, responses);
+        return (totals, sources, dns, traffic, responses, application);
     }
 
     /// <summary>
     /// The run's totals with the context merged from every capture: source addresses and query names enriched
     /// (names, classes, registered domains) and the run-wide <see cref="ContextResult"/>.
     /// </summary>
-    public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic, ContextResult Context) BuildWithContext(
+    public static (CaptureSummary Totals, SourceIpResult SourceIps, DnsQueryResult Dns, TrafficResult Traffic, ContextResult Context, ApplicationResult Application) BuildWithContext(
         IReadOnlyList<CaptureResult> captures, AnalysisOptions options)
     {
         // A run of one capture is that capture: its results, context included, are already what merging would give
@@ -46,10 +49,11 @@ internal static class RunTotals
         if (captures is [{ Status: not CaptureStatus.Failed } only])
         {
             var details = only.Details;
-            return (CaptureSummary.Empty.Add(only.Summary), details.SourceIps, details.DnsQueries, details.Traffic, details.Context);
+            return (CaptureSummary.Empty.Add(only.Summary), details.SourceIps, details.DnsQueries, details.Traffic, details.Context, details.Application);
         }
-        var (totals, sources, dns, traffic, responses) = Merge(captures, options);
-        var (s, d, context) = PcapViz.Context.ContextBuilder.Build(sources.ToResult(), dns.ToResult(), responses, options);
-        return (totals, s, d, traffic.ToResult(), context);
+        var (totals, sources, dns, traffic, responses, tables) = Merge(captures, options);
+        var application = tables.ToResult();
+        var (s, d, context) = PcapViz.Context.ContextBuilder.Build(sources.ToResult(), dns.ToResult(), responses, application, options);
+        return (totals, s, d, traffic.ToResult(), context, application);
     }
 }

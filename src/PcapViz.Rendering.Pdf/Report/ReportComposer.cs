@@ -76,7 +76,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             layout.Add(new Note("No packets: the capture holds no packet records, so there are no charts or tables.", NoteKind.Info));
             return;
         }
-        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context);
+        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context, capture.Application);
         CallsHome(capture.Conversations);
         Conversations(capture.Conversations);
     }
@@ -188,7 +188,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             layout.Add(new Heading("All captures combined", S.Heading, OutlineLevel: 0, Anchor: "combined"));
             _sectionLevel = 1;
             layout.Add(new Paragraph("The analyses below are merged over every capture that could be read.", S.Body, PdfStyle.Muted));
-            Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context);
+            Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context, run.Application);
         }
 
         for (int i = 0; i < detailed.Count; i++)
@@ -273,12 +273,13 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         }
     }
 
-    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic, ContextResult context)
+    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic, ContextResult context, ApplicationResult application)
     {
         Signals(context);
         SourceIps(sourceIps, context);
         Dns(dns);
         Domains(context);
+        Application(application);
         Traffic(traffic);
     }
 
@@ -352,7 +353,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             S.Body, PdfStyle.Text));
         LimitNote(r.Limit, "source addresses", "packets");
         var style = S;
-        var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({e.Names[0]})" : e.Address, (double)e.Packets)).ToList();
+        var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({Wire(e.Names[0].Name)})" : e.Address, (double)e.Packets)).ToList();
         layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Packets", chartItems.Count, top.Count))));
         long listed = r.Entries.Sum(e => e.Packets);
         long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
@@ -519,7 +520,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         // The most answered name and how many more: the column is narrow, and the count must not be elided away.
         if (e.Names.Count == 0) return "";
         int more = e.MoreNames + e.Names.Count - 1;
-        return e.Names[0] + (more > 0 ? $" +{Fmt.Int(more)}" : "");
+        return Wire(e.Names[0].Name) + (more > 0 ? $" +{Fmt.Int(more)}" : "");
     }
 
     private static string ChartAxisLabel(string unit, int shown, int listed) =>
