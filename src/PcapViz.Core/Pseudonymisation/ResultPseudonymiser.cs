@@ -43,11 +43,48 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
             SourceIps = SourceIps(run.SourceIps),
             DnsQueries = DnsQueries(run.DnsQueries),
             Context = Context(run.Context),
+            Application = Application(run.Application),
         };
     }
 
     internal CaptureDetails Details(CaptureDetails d) =>
-        new(SourceIps(d.SourceIps), DnsQueries(d.DnsQueries), d.Traffic, Context(d.Context)) { Conversations = Conversations(d.Conversations) };
+        new(SourceIps(d.SourceIps), DnsQueries(d.DnsQueries), d.Traffic, Context(d.Context))
+        {
+            Conversations = Conversations(d.Conversations),
+            Application = Application(d.Application),
+        };
+
+    /// <summary>
+    /// The application layer: server names, HTTP hosts and certificate names as names (a host that is an address as an
+    /// address), paths, user agents, certificate subjects and issuers as text tokens, and every address set through the
+    /// address map. A certificate's SHA-256 names the certificate (and, through certificate logs, its site): a token too.
+    /// TLS fingerprints, versions, ciphers and ALPN describe software, not who: kept.
+    /// </summary>
+    internal ApplicationResult Application(ApplicationResult r) => r with
+    {
+        ServerNames = [.. r.ServerNames.Select(e => e with { ServerName = Host(e.ServerName), Clients = Addresses(e.Clients), Servers = Addresses(e.Servers) })],
+        TlsClients = [.. r.TlsClients.Select(e => e with { Clients = Addresses(e.Clients), ServerNames = Hosts(e.ServerNames) })],
+        TlsServers = [.. r.TlsServers.Select(e => e with { Servers = Addresses(e.Servers), ServerNames = Hosts(e.ServerNames) })],
+        Certificates = [.. r.Certificates.Select(e => e with
+        {
+            Sha256 = Text(e.Sha256), Subject = Text(e.Subject), Issuer = Text(e.Issuer),
+            SubjectAltNames = new ValueList<string>(e.SubjectAltNames.Select(Host)),
+            ServerNames = Hosts(e.ServerNames), Servers = Addresses(e.Servers),
+        })],
+        HttpRequests = [.. r.HttpRequests.Select(e => e with
+        {
+            Host = Host(e.Host), Path = _p.UrlOrPath(e.Path), UserAgent = Text(e.UserAgent), Clients = Addresses(e.Clients),
+        })],
+        AddressNames = [.. r.AddressNames.Select(e => e with { Address = Address(e.Address), Name = Host(e.Name) })],
+    };
+
+    private BoundedSet Addresses(BoundedSet set) => set with { Items = new ValueList<string>(set.Items.Select(Address).Order(StringComparer.Ordinal)) };
+
+    private BoundedSet Hosts(BoundedSet set) => set with { Items = new ValueList<string>(set.Items.Select(Host).Order(StringComparer.Ordinal)) };
+
+    private string Host(string value) => _p.Host(value);
+
+    private string Text(string value) => _p.Text(value);
 
     /// <summary>
     /// Flows with both endpoints pseudonymised, put back in Community ID order (the smaller address first) with their
@@ -95,7 +132,7 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
         Entries = Sorted(r.Entries.Select(e => e with
         {
             Address = Address(e.Address),
-            Names = new ValueList<string>(e.Names.Select(Name)),
+            Names = new ValueList<AddressName>(e.Names.Select(n => n with { Name = Host(n.Name) })),
             Asn = null,
             AsOrg = null,
         }), static (a, b) => b.Packets != a.Packets ? b.Packets.CompareTo(a.Packets) : CompareAddresses(a.Address, b.Address)),

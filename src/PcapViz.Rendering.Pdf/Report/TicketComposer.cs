@@ -134,16 +134,20 @@ internal sealed class TicketComposer(PdfLayout layout)
             ranked.Take(Listed).Select(e => (IReadOnlyList<string>)[e.Name, Fmt.Int(e.Count)]).ToList(), Math.Max(0, ranked.Count - Listed), empty);
 
     /// <summary>
-    /// HOOK (server names, being added to the model on main): the top TLS/QUIC server names (SNI) and HTTP hosts of
-    /// the run or capture as a list of <see cref="Listed"/> rows (name, count) with how many more, or null while the
-    /// model has none. A non-null list (<see cref="NameList"/>: "Top server names", "Server name", "Flows") adds the
-    /// section beside "New indicators"; nothing else changes.
+    /// The top TLS/QUIC server names (SNI) and HTTP hosts of the run or capture (docs/analysis.md, "8. Server names"),
+    /// one row per name over its sources, most hellos and requests first; null when there are none, so the section is
+    /// left out.
     /// </summary>
     private static TicketList? ServerNames(RunResult run, CaptureResult? capture)
     {
-        _ = run;
-        _ = capture;
-        return null;
+        var application = capture is null ? run.Application : capture.Application;
+        if (application.ServerNames.Count == 0) return null;
+        var ranked = application.ServerNames
+            .GroupBy(e => e.ServerName, StringComparer.Ordinal)
+            .Select(g => (Name: g.Key, Count: g.Sum(e => e.Count)))
+            .OrderByDescending(e => e.Count).ThenBy(e => e.Name, StringComparer.Ordinal)
+            .ToList();
+        return NameList("Top server names", "Server name", "Hellos, requests", ranked, "No server names.");
     }
 
     /// <summary>
