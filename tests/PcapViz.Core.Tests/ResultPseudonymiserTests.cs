@@ -19,7 +19,7 @@ public sealed class ResultPseudonymiserTests : IDisposable
 
     private static SourceIpEntry Source(string address) => new(address, 4, 7, 700)
     {
-        AddressClass = "public", Country = "DE", Asn = 64500, AsOrg = "Example Networks", Names = new ValueList<string>(["www.example.co.uk"]),
+        AddressClass = "public", Country = "DE", Asn = 64500, AsOrg = "Example Networks", Names = new ValueList<AddressName>([new AddressName("www.example.co.uk", NameSources.Dns)]),
     };
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class ResultPseudonymiserTests : IDisposable
         {
             Assert.Equal(("public", "DE", (long?)null, (string?)null), (e.AddressClass, e.Country, e.Asn, e.AsOrg));
             Assert.Equal((7L, 700L), (e.Packets, e.IpBytes));
-            string name = Assert.Single(e.Names);
+            string name = Assert.Single(e.Names).Name;
             Assert.Matches("^[a-z2-7]{12}\\.[a-z2-7]{12}\\.co\\.uk$", name);
         });
         Assert.Equal(sources.Limit, mapped.Limit);

@@ -43,7 +43,7 @@ public sealed class TicketPdfTests
         var run = Fixtures.Run(captures);
         var sources = Enumerable.Range(0, 1000).Select(i => new SourceIpEntry($"10.{i / 250}.{i % 250}.1", 4, 100_000 - i, (100_000 - i) * 100L)
         {
-            Names = i == 0 && hostile is not null ? new ValueList<string>([hostile]) : ValueList<string>.Empty,
+            Names = i == 0 && hostile is not null ? new ValueList<AddressName>([new AddressName(hostile, NameSources.Dns)]) : ValueList<AddressName>.Empty,
         }).ToList();
         var names = Enumerable.Range(0, 1000).Select(i => new DnsQueryEntry(i == 0 && hostile is not null ? hostile : $"host{i}.night.example", DnsProtocol.Dns, 50_000 - i)).ToList();
         IReadOnlyList<IndicatorSighting> seen = [new IndicatorSighting("cap-0001", null), new IndicatorSighting("cap-0002", null)];
