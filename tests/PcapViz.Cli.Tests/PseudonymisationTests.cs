@@ -431,7 +431,7 @@ public sealed partial class PseudonymisationTests : IDisposable
         WordPattern().Matches(path.ToLowerInvariant()).Select(m => m.Value);
 
     /// <summary>The words of PcapViz's own text: the string literals of its sources (not the generator's sample
-    /// names, which are no part of the tool), its templates, and the plotly.js it ships.</summary>
+    /// names, which are no part of the tool), the facts data it ships, its templates, and the plotly.js it ships.</summary>
     private static HashSet<string> ToolWords()
     {
         var words = new HashSet<string>(StringComparer.Ordinal);
@@ -440,6 +440,9 @@ public sealed partial class PseudonymisationTests : IDisposable
                      .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}PcapViz.Generator{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
             foreach (Match literal in StringLiteralPattern().Matches(File.ReadAllText(file).ToLowerInvariant()))
                 words.UnionWith(WordPattern().Matches(literal.Value).Select(m => m.Value));
+        // The facts data shipped inside the tool (IANA service names such as "bootps", the address registry).
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(root, "src", "PcapViz.Core", "Context", "Data"), "*.txt"))
+            words.UnionWith(WordPattern().Matches(File.ReadAllText(file).ToLowerInvariant()).Select(m => m.Value));
         foreach (string file in Directory.EnumerateFiles(Path.Combine(root, "templates"), "*", SearchOption.AllDirectories))
             words.UnionWith(WordPattern().Matches(File.ReadAllText(file).ToLowerInvariant()).Select(m => m.Value));
         var plotly = typeof(Plotly.NET.GenericChart).Assembly;

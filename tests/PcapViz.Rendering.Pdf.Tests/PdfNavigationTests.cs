@@ -97,7 +97,7 @@ public sealed class PdfNavigationTests
         var root = Assert.Single(outline);
         Assert.Equal(capture.Input.Path, root.Title);
         Assert.Equal(1, root.Page);
-        Assert.Equal(["Highlights", "Issues", "Signals", "Source IP addresses", "DNS lookups", "Traffic over time"],
+        Assert.Equal(["Highlights", "Issues", "Signals", "Source IP addresses", "DNS lookups", "Traffic over time", "Conversations and services"],
             root.Children.Select(m => m.Title).Where(t => t != "Registered domains"));
         foreach (var section in root.Children.Where(m => m.Title != "Highlights"))
             Assert.Contains(section.Title, pages[section.Page - 1]);

@@ -11,7 +11,7 @@ namespace PcapViz.SampleReports.Tests;
 public sealed class SchemaTests
 {
     private static readonly string[] BundleFileKinds =
-        ["manifest.json", "history.json", "shard.json", "cache/index.json", "cache/x.json", "captures/x/analysis.json", "indicators.misp.json"];
+        ["manifest.json", "history.json", "shard.json", "cache/index.json", "cache/x.json", "captures/x/analysis.json", "indicators.misp.json", "diff.json"];
 
     private static string SampleBundle => Path.Combine(TestEnvironment.RepositoryRoot, "sample-reports", "bundle");
 

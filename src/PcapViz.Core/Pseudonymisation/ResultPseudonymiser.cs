@@ -67,7 +67,9 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
         TlsServers = [.. r.TlsServers.Select(e => e with { Servers = Addresses(e.Servers), ServerNames = Hosts(e.ServerNames) })],
         Certificates = [.. r.Certificates.Select(e => e with
         {
-            Sha256 = Text(e.Sha256), Subject = Text(e.Subject), Issuer = Text(e.Issuer),
+            // Still 64 hex digits, as analysis.json's schema says a SHA-256 is: the SHA-256 of the keyed token.
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Text(e.Sha256)))),
+            Subject = Text(e.Subject), Issuer = Text(e.Issuer),
             SubjectAltNames = new ValueList<string>(e.SubjectAltNames.Select(Host)),
             ServerNames = Hosts(e.ServerNames), Servers = Addresses(e.Servers),
         })],
