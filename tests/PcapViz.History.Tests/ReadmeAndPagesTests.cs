@@ -115,7 +115,7 @@ public sealed partial class ReadmeAndPagesTests
         Assert.Equal(4, PcapViz.Orchestration.ExitCodes.WatchlistHit);
         var help = Cli.Run("report", "--help");
         Assert.Contains("4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit", help.Stdout, StringComparison.Ordinal);
-        Assert.Contains("exit code 4 when a watchlist entry was hit", help.Stdout.ReplaceLineEndings(" "), StringComparison.Ordinal);
+        Assert.Contains("watchlist (a watchlist entry was hit: 4)", help.Stdout.ReplaceLineEndings(" "), StringComparison.Ordinal);
         string readme = File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot, "README.md"));
         Assert.Contains("| 4 | with `--fail-on watchlist`", readme, StringComparison.Ordinal);
         string docs = File.ReadAllText(Path.Combine(TestEnvironment.RepositoryRoot, "docs", "history.md"));
