@@ -28,7 +28,14 @@ internal static class BeaconScorer
     /// <paramref name="bytesSent"/> each (same order), over <paramref name="observedNanos"/> of observed time (the
     /// capture's or run's span). Needs at least <see cref="MinConnections"/> starts.
     /// </summary>
-    public static BeaconScore Score(ReadOnlySpan<long> starts, ReadOnlySpan<long> bytesSent, long observedNanos)
+    public static BeaconScore Score(ReadOnlySpan<long> starts, ReadOnlySpan<long> bytesSent, long observedNanos) =>
+        Score(starts, bytesSent, observedNanos, out _, out _);
+
+    /// <inheritdoc cref="Score(ReadOnlySpan{long}, ReadOnlySpan{long}, long)"/>
+    /// <param name="medianIntervalNanos">The median interval between starts, as the score used it.</param>
+    /// <param name="medianBytesSent">The median of <paramref name="bytesSent"/>, as the score used it.</param>
+    public static BeaconScore Score(ReadOnlySpan<long> starts, ReadOnlySpan<long> bytesSent, long observedNanos,
+        out double medianIntervalNanos, out double medianBytesSent)
     {
         if (starts.Length < MinConnections) throw new ArgumentException($"At least {MinConnections} connections are needed.", nameof(starts));
         if (bytesSent.Length != starts.Length) throw new ArgumentException("One byte count per connection.", nameof(bytesSent));
@@ -39,6 +46,7 @@ internal static class BeaconScorer
         for (int i = 1; i < sorted.Length; i++) intervals[i - 1] = sorted[i] - sorted[i - 1];
         Array.Sort(intervals);
         double median = Quantile(intervals, 0.5);
+        medianIntervalNanos = median;
 
         double regularity = Regularity(intervals, median);
         double symmetry = 1 - Math.Abs(BowleySkewness(intervals));
@@ -47,7 +55,8 @@ internal static class BeaconScorer
         var sizes = new double[bytesSent.Length];
         for (int i = 0; i < sizes.Length; i++) sizes[i] = bytesSent[i];
         Array.Sort(sizes);
-        double sizeRegularity = Regularity(sizes, Quantile(sizes, 0.5));
+        medianBytesSent = Quantile(sizes, 0.5);
+        double sizeRegularity = Regularity(sizes, medianBytesSent);
 
         double score = RegularityWeight * regularity + SymmetryWeight * symmetry + CoverageWeight * coverage + SizeWeight * sizeRegularity;
         return new BeaconScore(Round(score), Round(regularity), Round(symmetry), Round(coverage), Round(sizeRegularity));

@@ -28,7 +28,8 @@ internal static class BeaconTable
         ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries)
     {
         long first = long.MaxValue, last = long.MinValue;
-        var groups = new Dictionary<PairKey, List<int>>();
+        // Each member with its server side, decided once per flow.
+        var groups = new Dictionary<PairKey, List<(int Flow, bool ServerIsA)>>();
         for (int i = 0; i < flows.Length; i++)
         {
             ref readonly var k = ref flows[i].Key;
@@ -41,7 +42,7 @@ internal static class BeaconTable
                 ? new PairKey(k.Protocol, k.Version, k.BHigh, k.BLow, k.AHigh, k.ALow, k.PortA)
                 : new PairKey(k.Protocol, k.Version, k.AHigh, k.ALow, k.BHigh, k.BLow, k.PortB);
             if (!groups.TryGetValue(key, out var members)) groups[key] = members = [];
-            members.Add(i);
+            members.Add((i, serverIsA));
         }
 
         var beacons = new List<BeaconEntry>();
@@ -49,8 +50,8 @@ internal static class BeaconTable
         foreach (var (key, members) in groups)
         {
             if (members.Count < BeaconScorer.MinConnections) continue;
-            var sample = entries[members[0]];
-            bool serverIsA = ServiceTable.ServerIsA(flows[members[0]].Key, flows[members[0]].State);
+            var (sampleFlow, serverIsA) = members[0];
+            var sample = entries[sampleFlow];
             string client = serverIsA ? sample.AddressB : sample.AddressA, server = serverIsA ? sample.AddressA : sample.AddressB;
             if (Ignored(key.Protocol, key.Port, AddressClasses.Of(server))) continue;
 
@@ -58,20 +59,16 @@ internal static class BeaconTable
             var sent = new long[members.Count];
             for (int j = 0; j < members.Count; j++)
             {
-                ref readonly var f = ref flows[members[j]];
+                ref readonly var f = ref flows[members[j].Flow];
                 starts[j] = f.State.First;
                 // The client's bytes: A→B when the client is A.
-                sent[j] = ServiceTable.ServerIsA(f.Key, f.State) ? f.State.IpBytesBToA : f.State.IpBytesAToB;
+                sent[j] = members[j].ServerIsA ? f.State.IpBytesBToA : f.State.IpBytesAToB;
             }
-            var score = BeaconScorer.Score(starts, sent, observed);
+            var score = BeaconScorer.Score(starts, sent, observed, out double medianInterval, out double medianSent);
             Array.Sort(starts);
             var histogram = BeaconScorer.IntervalHistogram(starts, 10, out long shortest, out long longest);
-            var intervals = new double[starts.Length - 1];
-            for (int j = 1; j < starts.Length; j++) intervals[j - 1] = starts[j] - starts[j - 1];
-            Array.Sort(intervals);
-            var sizes = sent.Select(b => (double)b).Order().ToArray();
             beacons.Add(new BeaconEntry(key.Protocol, client, server, key.Port, members.Count, starts[0], starts[^1],
-                (long)BeaconScorer.Quantile(intervals, 0.5), (long)BeaconScorer.Quantile(sizes, 0.5),
+                (long)medianInterval, (long)medianSent,
                 score.Score, score.IntervalRegularity, score.IntervalSymmetry, score.Coverage, score.SizeRegularity,
                 new ValueList<int>(histogram), shortest, longest));
         }
