@@ -66,13 +66,15 @@ internal struct FlowEntry
 
 /// <summary>
 /// The flows of one capture: a dense array of <see cref="FlowEntry"/> (key and counters inline, no object per flow)
-/// and an open-addressing index into it (linear probing, at most half full), so a packet of a known flow costs one
-/// hash, one index read and one entry read. Entries stay in insertion order until <see cref="Compact"/>.
+/// and an open-addressing index into it (linear probing, at most half full). Each index slot holds the entry's
+/// number and its key's hash, so a probe that is not the key costs no read of an entry: a packet of a known flow
+/// costs one hash, one index read and one entry read, a new flow one index read. Entries stay in insertion order
+/// until <see cref="Compact"/>.
 /// </summary>
 internal sealed class FlowTable
 {
     private FlowEntry[] _entries = new FlowEntry[256];
-    private int[] _index = new int[512]; // entry number + 1; 0 is empty
+    private ulong[] _index = new ulong[512]; // hash << 32 | (entry number + 1); 0 is empty
     private int _count;
 
     public int Count => _count;
@@ -92,20 +94,26 @@ internal sealed class FlowTable
     }
 
     /// <summary>The entry of <paramref name="key"/>, added (zeroed but for its key) when it was not there.</summary>
-    public ref FlowEntry FindOrAdd(in FlowKey key, out bool exists)
+    public ref FlowEntry FindOrAdd(in FlowKey key, out bool exists) => ref FindOrAdd(key, HashOf(key), out exists);
+
+    /// <summary>As <see cref="FindOrAdd(in FlowKey, out bool)"/>, with the key's <see cref="HashOf"/> given.</summary>
+    public ref FlowEntry FindOrAdd(in FlowKey key, uint hash, out bool exists)
     {
-        uint hash = HashOf(key);
-        int mask = _index.Length - 1;
+        var index = _index;
+        int mask = index.Length - 1;
         int slot = (int)(hash >> 1) & mask;
         while (true)
         {
-            int at = _index[slot];
+            ulong at = index[slot];
             if (at == 0) break;
-            ref var entry = ref _entries[at - 1];
-            if (entry.Hash == hash && entry.Key == key)
+            if ((uint)(at >> 32) == hash)
             {
-                exists = true;
-                return ref entry;
+                ref var entry = ref _entries[(int)(uint)at - 1];
+                if (entry.Key == key)
+                {
+                    exists = true;
+                    return ref entry;
+                }
             }
             slot = (slot + 1) & mask;
         }
@@ -116,17 +124,34 @@ internal sealed class FlowTable
         added.Key = key;
         added.Hash = hash;
         _count++;
-        _index[slot] = _count;
-        if (_count * 2 > _index.Length) Reindex(_index.Length * 2);
+        index[slot] = (ulong)hash << 32 | (uint)_count;
+        if (_count * 2 > index.Length) Reindex(index.Length * 2);
         return ref added;
     }
 
+    /// <summary>Asks the processor to bring the index slot of <paramref name="hash"/> into the cache (a hint, no read).</summary>
+    public void PrefetchSlot(uint hash) => Prefetch.Line(ref _index[(int)(hash >> 1) & (_index.Length - 1)]);
+
+    /// <summary>
+    /// Reads the index slot of <paramref name="hash"/> (brought in by <see cref="PrefetchSlot"/> one packet ago) and
+    /// asks for the entry it names when its hash matches: the entry a packet of a known flow will update.
+    /// </summary>
+    public void PrefetchEntry(uint hash)
+    {
+        ulong at = _index[(int)(hash >> 1) & (_index.Length - 1)];
+        if ((uint)(at >> 32) == hash) Prefetch.Line(ref _entries[(int)(uint)at - 1]);
+    }
+
     /// <summary>Keeps the entries <paramref name="keep"/> says so, in their order, and rebuilds the index.</summary>
-    public void Compact(Func<FlowEntry, bool> keep)
+    public void Compact<TKeep>(ref TKeep keep) where TKeep : struct, IFlowFilter
     {
         int kept = 0;
         for (int i = 0; i < _count; i++)
-            if (keep(_entries[i])) _entries[kept++] = _entries[i];
+        {
+            if (!keep.Keep(in _entries[i])) continue;
+            if (kept != i) _entries[kept] = _entries[i];
+            kept++;
+        }
         Array.Clear(_entries, kept, _count - kept);
         _count = kept;
         Reindex(_index.Length);
@@ -134,16 +159,24 @@ internal sealed class FlowTable
 
     private void Reindex(int length)
     {
-        if (_index.Length != length) _index = new int[length];
+        if (_index.Length != length) _index = new ulong[length];
         else Array.Clear(_index);
+        var index = _index;
         int mask = length - 1;
         for (int i = 0; i < _count; i++)
         {
-            int slot = (int)(_entries[i].Hash >> 1) & mask;
-            while (_index[slot] != 0) slot = (slot + 1) & mask;
-            _index[slot] = i + 1;
+            uint hash = _entries[i].Hash;
+            int slot = (int)(hash >> 1) & mask;
+            while (index[slot] != 0) slot = (slot + 1) & mask;
+            index[slot] = (ulong)hash << 32 | (uint)(i + 1);
         }
     }
+}
+
+/// <summary>Which entries <see cref="FlowTable.Compact"/> keeps (a struct, so the loop calls it without a delegate).</summary>
+internal interface IFlowFilter
+{
+    bool Keep(in FlowEntry entry);
 }
 
 /// <summary>
@@ -160,10 +193,20 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     private long _otherBytes;
     private long _maxUndercount;
     private bool _exceeded;
+    private long[] _counts = []; // scratch of Prune, kept between folds
+    private PendingPacket _older, _newer;
+    private int _pending;
 
     public int MaxDistinct { get; } = Math.Max(2, maxDistinct);
 
-    public int DistinctCount => _flows.Count;
+    public int DistinctCount
+    {
+        get
+        {
+            Drain();
+            return _flows.Count;
+        }
+    }
 
     public void Observe(ref PacketView view, long timestampNanos)
     {
@@ -205,20 +248,55 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         // Community ID order: the smaller address first, or the smaller port when the addresses are equal.
         int order = sHigh != dHigh ? sHigh.CompareTo(dHigh) : sLow.CompareTo(dLow);
         bool swap = !oneWay && (order > 0 || (order == 0 && destinationPort < sourcePort));
-        var key = swap
-            ? new FlowKey(dHigh, dLow, sHigh, sLow, destinationPort, sourcePort, protocol, (byte)view.IpVersion)
-            : new FlowKey(sHigh, sLow, dHigh, dLow, sourcePort, destinationPort, protocol, (byte)view.IpVersion);
+        var packet = new PendingPacket
+        {
+            Key = swap
+                ? new FlowKey(dHigh, dLow, sHigh, sLow, destinationPort, sourcePort, protocol, (byte)view.IpVersion)
+                : new FlowKey(sHigh, sLow, dHigh, dLow, sourcePort, destinationPort, protocol, (byte)view.IpVersion),
+            Timestamp = timestampNanos,
+            IpBytes = view.IpBytes,
+            Swap = swap,
+            Icmp = icmp,
+            IcmpType = (byte)view.OuterSourcePort,
+            IcmpCode = (byte)view.OuterDestinationPort,
+            TcpFlags = protocol == CommunityId.Tcp ? view.OuterTcpFlags : (byte)0,
+        };
+        packet.Hash = FlowTable.HashOf(packet.Key);
 
-        ref var slot = ref _flows.FindOrAdd(key, out bool exists).State;
+        // Two packets in flight (see PendingPacket): the oldest is counted, the next one's entry is asked for (its
+        // index slot was asked for one packet ago), this one's index slot is asked for.
+        if (_pending > 1) Apply(in _older);
+        if (_pending > 0)
+        {
+            _older = _newer;
+            _flows.PrefetchEntry(_older.Hash);
+        }
+        _newer = packet;
+        _flows.PrefetchSlot(packet.Hash);
+        if (_pending < 2) _pending++;
+    }
+
+    /// <summary>Counts the packets still in flight: every reader of the table calls this first.</summary>
+    private void Drain()
+    {
+        if (_pending > 1) Apply(in _older);
+        if (_pending > 0) Apply(in _newer);
+        _pending = 0;
+    }
+
+    private void Apply(in PendingPacket packet)
+    {
+        ref var slot = ref _flows.FindOrAdd(packet.Key, packet.Hash, out bool exists).State;
+        long timestampNanos = packet.Timestamp;
         if (!exists)
         {
             slot.First = timestampNanos;
             slot.Last = timestampNanos;
-            if (icmp)
+            if (packet.Icmp)
             {
-                slot.IcmpType = (byte)view.OuterSourcePort;
-                slot.IcmpCode = (byte)view.OuterDestinationPort;
-                slot.IcmpFromA = !swap;
+                slot.IcmpType = packet.IcmpType;
+                slot.IcmpCode = packet.IcmpCode;
+                slot.IcmpFromA = !packet.Swap;
             }
         }
         else
@@ -226,23 +304,38 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
             if (timestampNanos < slot.First) slot.First = timestampNanos;
             if (timestampNanos > slot.Last) slot.Last = timestampNanos;
         }
-        if (swap)
+        if (packet.Swap)
         {
             slot.PacketsBToA++;
-            slot.IpBytesBToA += view.IpBytes;
+            slot.IpBytesBToA += packet.IpBytes;
         }
         else
         {
             slot.PacketsAToB++;
-            slot.IpBytesAToB += view.IpBytes;
+            slot.IpBytesAToB += packet.IpBytes;
         }
-        if (protocol == CommunityId.Tcp && view.OuterTcpFlags != 0)
+        if (packet.TcpFlags != 0)
         {
-            slot.Flags |= FlagsOf(view.OuterTcpFlags);
-            if ((view.OuterTcpFlags & (TransportFields.TcpSyn | TransportFields.TcpAck)) == TransportFields.TcpSyn)
-                slot.Openers |= swap ? (byte)2 : (byte)1;
+            slot.Flags |= FlagsOf(packet.TcpFlags);
+            if ((packet.TcpFlags & (TransportFields.TcpSyn | TransportFields.TcpAck)) == TransportFields.TcpSyn)
+                slot.Openers |= packet.Swap ? (byte)2 : (byte)1;
         }
         if (!exists && _flows.Count > MaxDistinct) Prune();
+    }
+
+    /// <summary>
+    /// What one packet adds to its flow. A packet is counted two packets after it was seen: meanwhile the processor
+    /// fetches its index slot and then its entry, which for a capture with many flows are rarely in the cache (the
+    /// wait for memory was the largest cost of the analysis). Packets are counted in the order they came, so every
+    /// result, folds included, is the same as counting each at once.
+    /// </summary>
+    private struct PendingPacket
+    {
+        public FlowKey Key;
+        public long Timestamp, IpBytes;
+        public uint Hash;
+        public bool Swap, Icmp;
+        public byte IcmpType, IcmpCode, TcpFlags;
     }
 
     private static TcpFlagsSeen FlagsOf(byte tcpFlags)
@@ -266,6 +359,8 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     /// <summary>Adds everything <paramref name="other"/> counted. Associative and commutative up to pruning.</summary>
     public void Merge(FlowAnalysis other)
     {
+        Drain();
+        other.Drain();
         foreach (ref readonly var entry in other._flows.Entries) Add(entry.Key, entry.State);
         _otherPackets += other._otherPackets;
         _otherBytes += other._otherBytes;
@@ -285,9 +380,10 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         var entries = _flows.Entries;
         int keep = MaxDistinct / 2;
         if (keep >= entries.Length) return;
-        var counts = new long[entries.Length];
+        if (_counts.Length < entries.Length) _counts = new long[entries.Length];
+        var counts = _counts.AsSpan(0, entries.Length);
         for (int i = 0; i < counts.Length; i++) counts[i] = entries[i].State.Packets;
-        Selection.SelectSmallest(counts.AsSpan(), keep, default(Descending));
+        Selection.SelectSmallest(counts, keep, default(Descending));
         long threshold = counts[keep];
         int keptAbove = 0;
         foreach (ref readonly var entry in entries)
@@ -308,21 +404,29 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
 
         // A flow can be folded away in several folds and come back: its loss is the sum over folds.
         _maxUndercount += threshold;
-        long otherPackets = 0, otherBytes = 0;
-        _flows.Compact(entry =>
+        var fold = new FoldBelow(threshold, keepNoTie, lastKeptTie);
+        _flows.Compact(ref fold);
+        _otherPackets += fold.OtherPackets;
+        _otherBytes += fold.OtherBytes;
+    }
+
+    /// <summary>Keeps the flows above the threshold and the ties up to the last kept key; counts what it drops.</summary>
+    private struct FoldBelow(long threshold, bool keepNoTie, FlowKey lastKeptTie) : IFlowFilter
+    {
+        public long OtherPackets, OtherBytes;
+
+        public bool Keep(in FlowEntry entry)
         {
             long packets = entry.State.Packets;
             bool kept = packets > threshold ||
                         (packets == threshold && !keepNoTie && FlowKey.Compare(entry.Key, lastKeptTie) <= 0);
             if (!kept)
             {
-                otherPackets += packets;
-                otherBytes += entry.State.IpBytesAToB + entry.State.IpBytesBToA;
+                OtherPackets += packets;
+                OtherBytes += entry.State.IpBytesAToB + entry.State.IpBytesBToA;
             }
             return kept;
-        });
-        _otherPackets += otherPackets;
-        _otherBytes += otherBytes;
+        }
     }
 
     private readonly struct Descending : IComparer<long>
@@ -350,6 +454,7 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     /// <summary>Every flow, most IP bytes first (then by key), each with its Community ID computed here, once.</summary>
     public ConversationResult ToResult()
     {
+        Drain();
         var all = _flows.Entries;
         all.Sort(default(MostBytesFirst));
         // Flows share endpoints: one string per address.
