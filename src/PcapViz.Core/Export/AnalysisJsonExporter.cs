@@ -142,39 +142,105 @@ public sealed class AnalysisJsonExporter : IReportExporter
 
     /// <summary>One flow per line (<see cref="JsonOut.WriteObjectLines{T}"/>): a capture can list 200,000.</summary>
     internal static void WriteConversations(Utf8JsonWriter w, ConversationResult conversations) =>
-        w.WriteObjectLines("conversations", conversations.Entries, static (w, e) =>
+        w.WriteRawLines("conversations", conversations.Entries, ConversationLine.MaxBytes, ConversationLine.Format);
+
+    /// <summary>
+    /// One flow as the compact object <see cref="Utf8JsonWriter"/> wrote before (same members, order and bytes),
+    /// formatted straight into bytes: every value is a number, a word of this tool, an address in its text form or a
+    /// Community ID, none of which the encoder escapes (base64 is written as it is, "+" and not "\u002B", so the ID
+    /// can be searched for in the file as Zeek, Suricata and Arkime print it).
+    /// </summary>
+    private static class ConversationLine
+    {
+        /// <summary>Member names with their quotes and colons (and the comma before all but the first).</summary>
+        private static readonly byte[] Protocol = "{\"protocol\":\""u8.ToArray(), ProtocolNumber = "\",\"protocolNumber\":"u8.ToArray(),
+            Version = ",\"version\":"u8.ToArray(), AddressA = ",\"addressA\":\""u8.ToArray(), PortA = "\",\"portA\":"u8.ToArray(),
+            AddressB = ",\"addressB\":\""u8.ToArray(), PortB = "\",\"portB\":"u8.ToArray(),
+            PacketsAToB = ",\"packetsAToB\":"u8.ToArray(), IpBytesAToB = ",\"ipBytesAToB\":"u8.ToArray(),
+            PacketsBToA = ",\"packetsBToA\":"u8.ToArray(), IpBytesBToA = ",\"ipBytesBToA\":"u8.ToArray(),
+            FirstPacketUtc = ",\"firstPacketUtc\":\""u8.ToArray(), LastPacketUtc = "\",\"lastPacketUtc\":\""u8.ToArray(),
+            FirstPacketEpochNanos = "\",\"firstPacketEpochNanos\":"u8.ToArray(), LastPacketEpochNanos = ",\"lastPacketEpochNanos\":"u8.ToArray(),
+            TcpFlagsSeen = ",\"tcpFlagsSeen\":["u8.ToArray(), HandshakeSeen = "],\"handshakeSeen\":"u8.ToArray(),
+            CommunityId = ",\"communityId\":\""u8.ToArray();
+
+        /// <summary>Longer than any line: names ~260 bytes, two IPv6 texts of at most 45, eight numbers of at most 20, two times, flags, the ID.</summary>
+        public const int MaxBytes = 1024;
+
+        public static int Format(ConversationEntry e, Span<byte> line)
         {
-            w.WriteString(ConversationNames.Protocol, Names.OfIpProtocol(e.Protocol));
-            w.WriteNumber(ConversationNames.ProtocolNumber, e.Protocol);
-            w.WriteNumber(ConversationNames.Version, e.Version);
-            w.WriteString(ConversationNames.AddressA, e.AddressA);
-            w.WriteNumber(ConversationNames.PortA, e.PortA);
-            w.WriteString(ConversationNames.AddressB, e.AddressB);
-            w.WriteNumber(ConversationNames.PortB, e.PortB);
-            w.WriteNumber(ConversationNames.PacketsAToB, e.PacketsAToB);
-            w.WriteNumber(ConversationNames.IpBytesAToB, e.IpBytesAToB);
-            w.WriteNumber(ConversationNames.PacketsBToA, e.PacketsBToA);
-            w.WriteNumber(ConversationNames.IpBytesBToA, e.IpBytesBToA);
-            Span<byte> time = stackalloc byte[TimeFormat.IsoUtcMicrosLength];
-            TimeFormat.WriteIsoUtcMicros(e.FirstPacketEpochNanos, time);
-            w.WriteString(ConversationNames.FirstPacketUtc, time);
-            TimeFormat.WriteIsoUtcMicros(e.LastPacketEpochNanos, time);
-            w.WriteString(ConversationNames.LastPacketUtc, time);
-            w.WriteNumber(ConversationNames.FirstPacketEpochNanos, e.FirstPacketEpochNanos);
-            w.WriteNumber(ConversationNames.LastPacketEpochNanos, e.LastPacketEpochNanos);
-            w.WriteStartArray(ConversationNames.TcpFlagsSeen);
-            foreach (var flag in Names.Of(e.TcpFlags)) w.WriteStringValue(flag);
-            w.WriteEndArray();
-            w.WriteBoolean(ConversationNames.HandshakeSeen, e.HandshakeSeen);
-            // Base64 is plain ASCII: written as it is ("+", not the encoder's "\u002B"), so the ID can be searched for
-            // in the file as Zeek, Suricata and Arkime print it.
-            Span<byte> id = stackalloc byte[2 + CommunityIdHash.TextLength];
-            id[0] = (byte)'"';
-            e.CommunityId.WriteUtf8(id[1..^1]);
-            id[^1] = (byte)'"';
-            w.WritePropertyName(ConversationNames.CommunityId);
-            w.WriteRawValue(id, skipInputValidation: true);
-        });
+            int at = 0;
+            Put(line, ref at, Protocol);
+            Ascii(line, ref at, Names.OfIpProtocol(e.Protocol));
+            Put(line, ref at, ProtocolNumber);
+            Number(line, ref at, e.Protocol);
+            Put(line, ref at, Version);
+            Number(line, ref at, e.Version);
+            Put(line, ref at, AddressA);
+            Ascii(line, ref at, e.AddressA);
+            Put(line, ref at, PortA);
+            Number(line, ref at, e.PortA);
+            Put(line, ref at, AddressB);
+            Ascii(line, ref at, e.AddressB);
+            Put(line, ref at, PortB);
+            Number(line, ref at, e.PortB);
+            Put(line, ref at, PacketsAToB);
+            Number(line, ref at, e.PacketsAToB);
+            Put(line, ref at, IpBytesAToB);
+            Number(line, ref at, e.IpBytesAToB);
+            Put(line, ref at, PacketsBToA);
+            Number(line, ref at, e.PacketsBToA);
+            Put(line, ref at, IpBytesBToA);
+            Number(line, ref at, e.IpBytesBToA);
+            Put(line, ref at, FirstPacketUtc);
+            TimeFormat.WriteIsoUtcMicros(e.FirstPacketEpochNanos, line[at..]);
+            at += TimeFormat.IsoUtcMicrosLength;
+            Put(line, ref at, LastPacketUtc);
+            TimeFormat.WriteIsoUtcMicros(e.LastPacketEpochNanos, line[at..]);
+            at += TimeFormat.IsoUtcMicrosLength;
+            Put(line, ref at, FirstPacketEpochNanos);
+            Number(line, ref at, e.FirstPacketEpochNanos);
+            Put(line, ref at, LastPacketEpochNanos);
+            Number(line, ref at, e.LastPacketEpochNanos);
+            Put(line, ref at, TcpFlagsSeen);
+            bool first = true;
+            foreach (var flag in Names.Of(e.TcpFlags))
+            {
+                if (!first) line[at++] = (byte)',';
+                first = false;
+                line[at++] = (byte)'"';
+                Ascii(line, ref at, flag);
+                line[at++] = (byte)'"';
+            }
+            Put(line, ref at, HandshakeSeen);
+            Put(line, ref at, e.HandshakeSeen ? "true"u8 : "false"u8);
+            Put(line, ref at, CommunityId);
+            e.CommunityId.WriteUtf8(line[at..]);
+            at += CommunityIdHash.TextLength;
+            line[at++] = (byte)'"';
+            line[at++] = (byte)'}';
+            return at;
+        }
+
+        private static void Put(Span<byte> line, ref int at, ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(line[at..]);
+            at += bytes.Length;
+        }
+
+        /// <summary>A value known to be printable ASCII that the encoder leaves alone (an address, a word of this tool).</summary>
+        private static void Ascii(Span<byte> line, ref int at, string value)
+        {
+            if (System.Text.Ascii.FromUtf16(value, line[at..], out int written) != System.Buffers.OperationStatus.Done)
+                throw new InvalidOperationException($"Not an ASCII value: {value}"); // addresses and words are ASCII by construction
+            at += written;
+        }
+
+        private static void Number(Span<byte> line, ref int at, long value)
+        {
+            System.Buffers.Text.Utf8Formatter.TryFormat(value, line[at..], out int written);
+            at += written;
+        }
+    }
 
     internal static void WriteServices(Utf8JsonWriter w, IReadOnlyList<ServiceEntry> services) =>
         w.WriteObjects("services", services, static (w, v) =>
@@ -232,28 +298,6 @@ public sealed class AnalysisJsonExporter : IReportExporter
             w.WriteNumber("ipBytesAToB", e.IpBytesAToB);
             w.WriteNumber("ipBytesBToA", e.IpBytesBToA);
         });
-
-    private static class ConversationNames
-    {
-        public static readonly JsonEncodedText Protocol = JsonEncodedText.Encode("protocol");
-        public static readonly JsonEncodedText ProtocolNumber = JsonEncodedText.Encode("protocolNumber");
-        public static readonly JsonEncodedText Version = JsonEncodedText.Encode("version");
-        public static readonly JsonEncodedText AddressA = JsonEncodedText.Encode("addressA");
-        public static readonly JsonEncodedText PortA = JsonEncodedText.Encode("portA");
-        public static readonly JsonEncodedText AddressB = JsonEncodedText.Encode("addressB");
-        public static readonly JsonEncodedText PortB = JsonEncodedText.Encode("portB");
-        public static readonly JsonEncodedText PacketsAToB = JsonEncodedText.Encode("packetsAToB");
-        public static readonly JsonEncodedText IpBytesAToB = JsonEncodedText.Encode("ipBytesAToB");
-        public static readonly JsonEncodedText PacketsBToA = JsonEncodedText.Encode("packetsBToA");
-        public static readonly JsonEncodedText IpBytesBToA = JsonEncodedText.Encode("ipBytesBToA");
-        public static readonly JsonEncodedText FirstPacketUtc = JsonEncodedText.Encode("firstPacketUtc");
-        public static readonly JsonEncodedText LastPacketUtc = JsonEncodedText.Encode("lastPacketUtc");
-        public static readonly JsonEncodedText FirstPacketEpochNanos = JsonEncodedText.Encode("firstPacketEpochNanos");
-        public static readonly JsonEncodedText LastPacketEpochNanos = JsonEncodedText.Encode("lastPacketEpochNanos");
-        public static readonly JsonEncodedText TcpFlagsSeen = JsonEncodedText.Encode("tcpFlagsSeen");
-        public static readonly JsonEncodedText HandshakeSeen = JsonEncodedText.Encode("handshakeSeen");
-        public static readonly JsonEncodedText CommunityId = JsonEncodedText.Encode("communityId");
-    }
 
     internal static void WriteLimit(Utf8JsonWriter w, string name, DistinctLimit limit)
     {
