@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PcapViz.Context;
 using PcapViz.Model;
 using PcapViz.Protocols.Flows;
@@ -24,50 +25,80 @@ internal static class BeaconTable
 
     private readonly record struct PairKey(byte Protocol, byte Version, ulong ClientHigh, ulong ClientLow, ulong ServerHigh, ulong ServerLow, ushort Port);
 
+    /// <summary>
+    /// The beacons of <paramref name="flows"/> (<paramref name="entries"/> are the same flows as results, each flow's
+    /// server side given by <paramref name="serverIsA"/>). Flows are grouped in two passes, a group number per flow
+    /// and then the members of the groups large enough to score, so the many pairs of one or two flows of a scan or
+    /// of a resolver's clients cost a counter each, not a list.
+    /// </summary>
     public static IReadOnlyList<BeaconEntry> Of(
-        ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries)
+        ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries, ReadOnlySpan<bool> serverIsA)
     {
         long first = long.MaxValue, last = long.MinValue;
-        // Each member with its server side, decided once per flow.
-        var groups = new Dictionary<PairKey, List<(int Flow, bool ServerIsA)>>();
+        var groupOf = new Dictionary<PairKey, int>(Math.Min(flows.Length, 1 << 16));
+        var keys = new List<PairKey>();
+        var sizes = new List<int>();
+        var group = new int[flows.Length];
         for (int i = 0; i < flows.Length; i++)
         {
             ref readonly var k = ref flows[i].Key;
             ref readonly var s = ref flows[i].State;
             first = Math.Min(first, s.First);
             last = Math.Max(last, s.Last);
-            if (k.Protocol is not (CommunityId.Tcp or CommunityId.Udp or CommunityId.Sctp)) continue;
-            bool serverIsA = ServiceTable.ServerIsA(k, s);
-            var key = serverIsA
+            group[i] = -1;
+            if (!ServiceTable.HasPorts(k.Protocol)) continue;
+            var key = serverIsA[i]
                 ? new PairKey(k.Protocol, k.Version, k.BHigh, k.BLow, k.AHigh, k.ALow, k.PortA)
                 : new PairKey(k.Protocol, k.Version, k.AHigh, k.ALow, k.BHigh, k.BLow, k.PortB);
-            if (!groups.TryGetValue(key, out var members)) groups[key] = members = [];
-            members.Add((i, serverIsA));
+            ref int number = ref CollectionsMarshal.GetValueRefOrAddDefault(groupOf, key, out bool exists);
+            if (!exists)
+            {
+                number = keys.Count;
+                keys.Add(key);
+                sizes.Add(0);
+            }
+            group[i] = number;
+            sizes[number]++;
+        }
+
+        // Members of each group that can score, in flow order: a start offset per group, then the flows scattered.
+        var start = new int[keys.Count + 1];
+        for (int g = 0; g < keys.Count; g++)
+            start[g + 1] = start[g] + (sizes[g] >= BeaconScorer.MinConnections ? sizes[g] : 0);
+        var members = new int[start[^1]];
+        var filled = new int[keys.Count];
+        for (int i = 0; i < flows.Length; i++)
+        {
+            int g = group[i];
+            if (g >= 0 && sizes[g] >= BeaconScorer.MinConnections) members[start[g] + filled[g]++] = i;
         }
 
         var beacons = new List<BeaconEntry>();
         long observed = last - first;
-        foreach (var (key, members) in groups)
+        for (int g = 0; g < keys.Count; g++)
         {
-            if (members.Count < BeaconScorer.MinConnections) continue;
-            var (sampleFlow, serverIsA) = members[0];
+            if (sizes[g] < BeaconScorer.MinConnections) continue;
+            var key = keys[g];
+            var pairFlows = members.AsSpan(start[g], sizes[g]);
+            int sampleFlow = pairFlows[0];
             var sample = entries[sampleFlow];
-            string client = serverIsA ? sample.AddressB : sample.AddressA, server = serverIsA ? sample.AddressA : sample.AddressB;
+            bool sampleServerIsA = serverIsA[sampleFlow];
+            string client = sampleServerIsA ? sample.AddressB : sample.AddressA, server = sampleServerIsA ? sample.AddressA : sample.AddressB;
             if (Ignored(key.Protocol, key.Port, AddressClasses.Of(server))) continue;
 
-            var starts = new long[members.Count];
-            var sent = new long[members.Count];
-            for (int j = 0; j < members.Count; j++)
+            var starts = new long[pairFlows.Length];
+            var sent = new long[pairFlows.Length];
+            for (int j = 0; j < pairFlows.Length; j++)
             {
-                ref readonly var f = ref flows[members[j].Flow];
+                ref readonly var f = ref flows[pairFlows[j]];
                 starts[j] = f.State.First;
                 // The client's bytes: A→B when the client is A.
-                sent[j] = members[j].ServerIsA ? f.State.IpBytesBToA : f.State.IpBytesAToB;
+                sent[j] = serverIsA[pairFlows[j]] ? f.State.IpBytesBToA : f.State.IpBytesAToB;
             }
             var score = BeaconScorer.Score(starts, sent, observed, out double medianInterval, out double medianSent);
             Array.Sort(starts);
             var histogram = BeaconScorer.IntervalHistogram(starts, 10, out long shortest, out long longest);
-            beacons.Add(new BeaconEntry(key.Protocol, client, server, key.Port, members.Count, starts[0], starts[^1],
+            beacons.Add(new BeaconEntry(key.Protocol, client, server, key.Port, pairFlows.Length, starts[0], starts[^1],
                 (long)medianInterval, (long)medianSent,
                 score.Score, score.IntervalRegularity, score.IntervalSymmetry, score.Coverage, score.SizeRegularity,
                 new ValueList<int>(histogram), shortest, longest));

@@ -457,15 +457,8 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         Drain();
         var all = _flows.Entries;
         all.Sort(default(MostBytesFirst));
-        // Flows share endpoints: one string per address.
-        var texts = new Dictionary<(byte, ulong, ulong), string>();
-        string Text(byte version, ulong high, ulong low)
-        {
-            ref var text = ref CollectionsMarshal.GetValueRefOrAddDefault(texts, (version, high, low), out bool exists);
-            if (!exists) text = version == 4 ? IpAddressFormat.Ipv4((uint)low) : IpAddressFormat.Ipv6(new UInt128(high, low));
-            return text!;
-        }
-
+        // Flows share endpoints: one string per address, for all but the rarest (a text made twice is equal, not wrong).
+        var texts = new AddressTexts();
         Span<byte> a = stackalloc byte[16], b = stackalloc byte[16];
         Span<byte> hash = stackalloc byte[CommunityId.HashLength];
         var entries = new ConversationEntry[all.Length];
@@ -484,14 +477,18 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
                     : CommunityIdHasher.TryHash(k.Protocol, b[..length], a[..length], s.IcmpType, s.IcmpCode, hash);
             if (!hashed)
                 throw new InvalidOperationException("A flow's Community ID could not be computed."); // addresses are 4 or 16 bytes by construction
-            entries[i] = new ConversationEntry(k.Protocol, k.Version, Text(k.Version, k.AHigh, k.ALow), k.PortA,
-                Text(k.Version, k.BHigh, k.BLow), k.PortB, s.PacketsAToB, s.IpBytesAToB, s.PacketsBToA, s.IpBytesBToA,
+            entries[i] = new ConversationEntry(k.Protocol, k.Version, texts.Of(k.Version, k.AHigh, k.ALow), k.PortA,
+                texts.Of(k.Version, k.BHigh, k.BLow), k.PortB, s.PacketsAToB, s.IpBytesAToB, s.PacketsBToA, s.IpBytesBToA,
                 s.First, s.Last, s.Flags, CommunityIdHash.FromBytes(hash));
         }
+        // Each flow's server side, decided once for services and beacons.
+        var serverIsA = new bool[all.Length];
+        for (int i = 0; i < all.Length; i++)
+            serverIsA[i] = ServiceTable.HasPorts(all[i].Key.Protocol) && ServiceTable.ServerIsA(all[i].Key, all[i].State);
         return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount))
         {
-            Services = ServiceTable.Of(all),
-            Beacons = BeaconTable.Of(all, entries),
+            Services = ServiceTable.Of(all, serverIsA),
+            Beacons = BeaconTable.Of(all, entries, serverIsA),
         };
     }
 
@@ -503,5 +500,27 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
             BinaryPrimitives.WriteUInt64BigEndian(destination, high);
             BinaryPrimitives.WriteUInt64BigEndian(destination[8..], low);
         }
+    }
+}
+
+/// <summary>
+/// Address texts shared between the flows of a result: a direct-mapped cache of the last text made for each of
+/// 16,384 slots. The addresses of many flows (a server, the local resolver, a busy client) cost one string each; the
+/// rare ones that collide are made again. Bounded, where a dictionary of every address grew with a scan's targets.
+/// </summary>
+internal sealed class AddressTexts
+{
+    private const int Slots = 1 << 14;
+    private readonly (ulong High, ulong Low, byte Version, string? Text)[] _slots = new (ulong, ulong, byte, string?)[Slots];
+
+    public string Of(byte version, ulong high, ulong low)
+    {
+        ulong h = (high ^ (low * 0x9E3779B97F4A7C15UL)) + version;
+        h ^= h >> 29;
+        ref var slot = ref _slots[(int)(h * 0xBF58476D1CE4E5B9UL >> 50)];
+        if (slot.Text is not null && slot.Low == low && slot.High == high && slot.Version == version) return slot.Text;
+        string text = version == 4 ? IpAddressFormat.Ipv4((uint)low) : IpAddressFormat.Ipv6(new UInt128(high, low));
+        slot = (high, low, version, text);
+        return text;
     }
 }

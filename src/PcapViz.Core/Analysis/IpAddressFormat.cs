@@ -6,8 +6,24 @@ namespace PcapViz.Analysis;
 /// <summary>Canonical text for addresses: IPv4 dotted quad, IPv6 per RFC 5952 (lower case, longest zero run compressed).</summary>
 public static class IpAddressFormat
 {
-    public static string Ipv4(uint address) => string.Create(CultureInfo.InvariantCulture,
-        $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}");
+    public static string Ipv4(uint address)
+    {
+        int length = 3 + Digits(address >> 24) + Digits((address >> 16) & 0xFF) + Digits((address >> 8) & 0xFF) + Digits(address & 0xFF);
+        return string.Create(length, address, static (text, a) =>
+        {
+            int at = 0;
+            for (int shift = 24; shift >= 0; shift -= 8)
+            {
+                uint octet = (a >> shift) & 0xFF;
+                if (octet >= 100) text[at++] = (char)('0' + octet / 100);
+                if (octet >= 10) text[at++] = (char)('0' + octet / 10 % 10);
+                text[at++] = (char)('0' + octet % 10);
+                if (shift > 0) text[at++] = '.';
+            }
+        });
+    }
+
+    private static int Digits(uint octet) => octet >= 100 ? 3 : octet >= 10 ? 2 : 1;
 
     public static string Ipv6(UInt128 address)
     {

@@ -19,15 +19,16 @@ internal static class ServiceTable
         public readonly HashSet<(ulong, ulong)> Servers = [];
     }
 
-    public static IReadOnlyList<ServiceEntry> Of(ReadOnlySpan<FlowEntry> flows)
+    /// <summary>The services of <paramref name="flows"/>, each flow's server side given by <paramref name="serverSides"/> (<see cref="ServerIsA"/>).</summary>
+    public static IReadOnlyList<ServiceEntry> Of(ReadOnlySpan<FlowEntry> flows, ReadOnlySpan<bool> serverSides)
     {
         var tallies = new Dictionary<(byte Protocol, ushort Port), Tally>();
-        foreach (ref readonly var flow in flows)
+        for (int i = 0; i < flows.Length; i++)
         {
-            ref readonly var k = ref flow.Key;
-            if (k.Protocol is not (CommunityId.Tcp or CommunityId.Udp or CommunityId.Sctp)) continue;
-            ref readonly var s = ref flow.State;
-            bool serverIsA = ServerIsA(k, s);
+            ref readonly var k = ref flows[i].Key;
+            if (!HasPorts(k.Protocol)) continue;
+            ref readonly var s = ref flows[i].State;
+            bool serverIsA = serverSides[i];
             ushort port = serverIsA ? k.PortA : k.PortB;
             if (!tallies.TryGetValue((k.Protocol, port), out var tally)) tallies[(k.Protocol, port)] = tally = new Tally();
             tally.Flows++;
@@ -47,6 +48,9 @@ internal static class ServiceTable
             : x.Protocol != y.Protocol ? x.Protocol.CompareTo(y.Protocol) : x.Port.CompareTo(y.Port));
         return services;
     }
+
+    /// <summary>TCP, UDP and SCTP: the transports whose flows have a server port.</summary>
+    internal static bool HasPorts(byte protocol) => protocol is CommunityId.Tcp or CommunityId.Udp or CommunityId.Sctp;
 
     /// <summary>The rule of the class summary.</summary>
     internal static bool ServerIsA(in FlowKey k, in FlowState s)
