@@ -9,7 +9,8 @@ namespace PcapViz.Orchestration;
 /// bulky parts are written to the spill directory (as analysis.json, which reads back exactly: the merge of shards
 /// relies on the same) and read back each time a stage needs them. The output does not depend on which results
 /// were spilled. The directory lies beside the bundle (<see cref="Bundle.BundleTransaction.SpillDirectoryFor"/>); a
-/// killed run's is removed by the next run on the same output.
+/// killed run's is removed by the next run on the same output. A run of one capture never spills it (the run needs
+/// that result at once, whole).
 /// </summary>
 public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
 {

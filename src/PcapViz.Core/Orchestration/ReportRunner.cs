@@ -92,7 +92,8 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             if (input.LinkTarget is not null) results[i] = results[i] with { Input = results[i].Input with { LinkTarget = input.LinkTarget } };
             Interlocked.Decrement(ref running);
             _observer.CaptureFinished(results[i], reused[i]);
-            results[i] = spill.Keep(results[i]);
+            // A run of one capture has nothing to make room for: its result would be written out and read straight back.
+            if (inputs.Count > 1) results[i] = spill.Keep(results[i]);
         });
         cancellationToken.ThrowIfCancellationRequested();
         spill.Report(_observer);
