@@ -26,8 +26,11 @@ public static class AddressClasses
     public static string Version => Data.Value.Version;
 
     /// <summary>The class of an address given in canonical text (as the analyses print it).</summary>
-    public static string Of(string address) =>
-        IPAddress.TryParse(address, out var ip) ? Of(ip.GetAddressBytes()) : Public;
+    public static string Of(string address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        return IPAddress.TryParse(address, out var ip) && ip.TryWriteBytes(bytes, out int written) ? Of(bytes[..written]) : Public;
+    }
 
     /// <summary>The class of 4 or 16 address bytes.</summary>
     public static string Of(ReadOnlySpan<byte> address) =>
