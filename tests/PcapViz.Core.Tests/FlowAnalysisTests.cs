@@ -217,4 +217,71 @@ public sealed class FlowAnalysisTests
         Assert.Equal(2, result.Entries.Count);
         Assert.Equal(analysis.ToSummary().Ipv4Packets, result.TotalPackets);
     }
+
+    [Fact]
+    public void Observe_ManyInterleavedFlows_CountsEqualAPlainDictionaryOfTheSameKeys()
+    {
+        // 30,000 flows over 90,000 packets in a scattered order: the index grows and wraps, and packets of one flow
+        // arrive close together and far apart (the table counts each packet a little after it is seen).
+        var random = new Random(7);
+        var expected = new Dictionary<(string, int, string, int), (long Packets, long Bytes)>();
+        var flows = new FlowAnalysis();
+        for (int i = 0; i < 90_000; i++)
+        {
+            int flow = i < 30_000 ? i : random.Next(30_000);
+            string client = $"10.{flow >> 16 & 255}.{flow >> 8 & 255}.{flow & 255}";
+            ushort clientPort = (ushort)(1024 + flow % 50_000);
+            bool fromClient = random.Next(2) == 0;
+            int payload = random.Next(100);
+            var frame = fromClient ? Udp(client, clientPort, "192.0.2.1", 53, payload) : Udp("192.0.2.1", 53, client, clientPort, payload);
+            Observe(flows, frame, i);
+            // Community ID order: 10.x.x.x sorts before 192.0.2.1, so the client is A.
+            var key = (client, (int)clientPort, "192.0.2.1", 53);
+            var (packets, bytes) = expected.GetValueOrDefault(key);
+            expected[key] = (packets + 1, bytes + 28 + payload);
+        }
+
+        Assert.Equal(30_000, flows.DistinctCount);
+        var result = flows.ToResult();
+        Assert.Equal(expected.Count, result.Entries.Count);
+        foreach (var e in result.Entries)
+        {
+            var (packets, bytes) = expected[(e.AddressA, e.PortA, e.AddressB, e.PortB)];
+            Assert.Equal(packets, e.Packets);
+            Assert.Equal(bytes, e.IpBytes);
+        }
+    }
+
+    [Fact]
+    public void DistinctCount_RightAfterAPacket_IncludesIt()
+    {
+        var flows = new FlowAnalysis();
+        Observe(flows, Udp("10.0.0.1", 1000, "10.0.0.2", 53));
+        Assert.Equal(1, flows.DistinctCount);
+        Observe(flows, Udp("10.0.0.3", 1000, "10.0.0.2", 53));
+        Observe(flows, Udp("10.0.0.2", 53, "10.0.0.3", 1000));
+        Assert.Equal(2, flows.DistinctCount);
+        Assert.Equal(3, flows.ToResult().TotalPackets);
+    }
+
+    [Fact]
+    public void AddressTexts_ManyAddressesSharingSlots_EachTextIsItsAddresss()
+    {
+        var texts = new AddressTexts();
+        var random = new Random(11);
+        for (int i = 0; i < 100_000; i++)
+        {
+            uint v4 = (uint)random.Next(1 << 20); // fewer than the draws: addresses come back, some after their slot was taken
+            Assert.Equal(new System.Net.IPAddress(new[] { (byte)(v4 >> 24), (byte)(v4 >> 16), (byte)(v4 >> 8), (byte)v4 }).ToString(), texts.Of(4, 0, v4));
+            ulong high = 0x20010db800000000UL | (uint)random.Next(4), low = (ulong)random.Next(1 << 10);
+            var bytes = new byte[16];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, high);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), low);
+            Assert.Equal(new System.Net.IPAddress(bytes).ToString(), texts.Of(6, high, low));
+        }
+        // The same address as IPv4 and as IPv6 keeps its own text.
+        Assert.Equal("0.0.0.1", texts.Of(4, 0, 1));
+        Assert.Equal("::1", texts.Of(6, 0, 1));
+        Assert.Equal("0.0.0.1", texts.Of(4, 0, 1));
+    }
 }

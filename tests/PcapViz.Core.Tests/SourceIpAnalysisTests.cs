@@ -71,6 +71,13 @@ public sealed class SourceIpAnalysisTests
         Assert.Equal("192.0.2.1", IpAddressFormat.Ipv4(0xC0000201));
         Assert.Equal("0.0.0.0", IpAddressFormat.Ipv4(0));
         Assert.Equal("255.255.255.255", IpAddressFormat.Ipv4(uint.MaxValue));
+        var random = new Random(3);
+        for (int n = 0; n < 20_000; n++)
+        {
+            uint address = (uint)random.NextInt64(1L << 32);
+            Assert.Equal(new System.Net.IPAddress(new[] { (byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address }).ToString(),
+                IpAddressFormat.Ipv4(address));
+        }
     }
 
     [Fact]
