@@ -1,14 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.InteropServices;
-using PcapViz.Export;
 using PcapViz.Model;
 using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Orchestration;
-using PcapViz.Rendering.Html;
-using PcapViz.Rendering.Pdf;
 using PcapViz.Pseudonymisation;
 using PcapViz.ScaleOut;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using PcapViz.Export;
 using PcapViz.Model;
-using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;

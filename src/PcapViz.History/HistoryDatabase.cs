@@ -12,7 +12,7 @@ namespace PcapViz.History;
 /// The history database (SQLite, WAL). One connection, no pooling (the file is closed when this is disposed).
 /// Opening migrates the schema; <see cref="BeginRun"/> takes the write lock (BEGIN IMMEDIATE) for the whole run, so
 /// a second run on the same file waits up to the timeout and then fails with a clear message, while analysts can
-/// still read the file. Nothing is written until <see cref="RunTransaction.Commit"/>.
+/// still read the file. Nothing is written until <see cref="RunTransaction.Record"/> commits.
 /// </summary>
 public sealed class HistoryDatabase : IDisposable
 {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using PcapViz.Model;
-using PcapViz.Orchestration;
 
 namespace PcapViz.History;
 

@@ -33,10 +33,10 @@ internal static partial class ChartBuilder
     }
 
     /// <summary>Source addresses: packets, with a switch to IP bytes (same bars, in the packets order).</summary>
-    public static string SourceBars(IReadOnlyList<Bar> bars, long totalPackets, long totalBytes) =>
-        PlotlyJson.Write(SourceBarsChart(bars, totalPackets, totalBytes));
+    public static string SourceBars(IReadOnlyList<Bar> bars) =>
+        PlotlyJson.Write(SourceBarsChart(bars));
 
-    internal static GenericChart SourceBarsChart(IReadOnlyList<Bar> bars, long totalPackets, long totalBytes)
+    internal static GenericChart SourceBarsChart(IReadOnlyList<Bar> bars)
     {
         var packets = BarTrace(bars, bars.Select(b => b.Value).ToArray(), "#1f5fa8");
         var bytes = BarTrace(bars, bars.Select(b => b.Bytes).ToArray(), "#7a4fb0");

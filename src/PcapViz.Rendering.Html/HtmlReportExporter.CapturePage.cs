@@ -85,7 +85,7 @@ public sealed partial class HtmlReportExporter
             issues = capture.Issues.Select(IssueRow).ToArray(),
             sources = SourcesSection(capture.SourceIps, options, fullListHint, capture.Context, pivots),
             dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv"), pivots),
-            context = ContextSection(capture.SourceIps, capture.Context, options, FullListHint(f, "dns_domains.csv")),
+            context = ContextSection(capture.Context, options, FullListHint(f, "dns_domains.csv")),
             application = ApplicationSection(capture.Application, options, FullListHint(f, "server_names.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
             flows = FlowsSection(capture.Conversations, options, FullListHint(f, "conversations.csv"), pivots),
@@ -161,7 +161,7 @@ public sealed partial class HtmlReportExporter
             var e = r.Entries[i];
             var cells = new List<Cell>(11) { N(i + 1), pivots.Source(e.Address), e.AddressClass, NamesText(e, ContextBuilderNames) };
             if (geoIp) { cells.Add(e.Country ?? "–"); cells.Add(e.Asn is long asn ? $"AS{N(asn)} {e.AsOrg}".TrimEnd() : "–"); }
-            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), Share(e.Packets, total), new Cell(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
+            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), Share(e.Packets, total), new(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
             if (pivots.Enabled) cells.Add(pivots.SourceSeen(e.Address));
             rows.Add(cells, beyondTop: i >= top);
         }
@@ -169,7 +169,7 @@ public sealed partial class HtmlReportExporter
         {
             var other = new List<Cell> { "", "other", "", "" };
             if (geoIp) { other.Add(""); other.Add(""); }
-            other.AddRange(new Cell[] { "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), new Cell(Bytes(r.Limit.OtherIpBytes), Sort: r.Limit.OtherIpBytes.ToString(inv)) });
+            other.AddRange(new Cell[] { "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), new(Bytes(r.Limit.OtherIpBytes), Sort: r.Limit.OtherIpBytes.ToString(inv)) });
             if (pivots.Enabled) other.Add("");
             rows.Add(other, beyondTop: true);
         }
@@ -178,7 +178,7 @@ public sealed partial class HtmlReportExporter
             has_data = r.Entries.Count > 0,
             chart_id = "chart-sources",
             chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} source addresses by packets",
-            figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.SourceBars(bars, total, totalBytes) : "",
+            figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.SourceBars(bars) : "",
             limit_note = SourcesLimitNote(r.Limit),
             scope_note = ScopeNote(r),
             table = TableModel("source-ips", "Source addresses", columns, rows, r.Entries.Count,
@@ -189,7 +189,6 @@ public sealed partial class HtmlReportExporter
 
     private const int ContextBuilderNames = PcapViz.Context.ContextBuilder.MaxNamesPerAddress;
 
-    private static readonly string[] TwoEmptyCells = ["", ""];
 
     /// <summary>"a.example, b.example (+3 more)": the first <paramref name="max"/> names of an address.</summary>
     private static string NamesText(SourceIpEntry e, int max)
@@ -213,7 +212,7 @@ public sealed partial class HtmlReportExporter
                (other > 0 ? $", {Share(other, total)} from other special-purpose addresses (multicast, documentation …)." : ".");
     }
 
-    private object ContextSection(SourceIpResult sources, ContextResult c, HtmlReportOptions options, string fullListHint)
+    private object ContextSection(ContextResult c, HtmlReportOptions options, string fullListHint)
     {
         int top = Math.Max(1, options.Top);
         var flagged = PcapViz.Context.DnsDomainSignals.WithSignals(c.Domains);

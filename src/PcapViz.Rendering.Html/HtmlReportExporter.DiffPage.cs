@@ -1,7 +1,6 @@
 using PcapViz.Diff;
 using PcapViz.Export;
 using PcapViz.Model;
-using Scriban.Runtime;
 using static PcapViz.Rendering.Html.PageModels;
 
 namespace PcapViz.Rendering.Html;

@@ -45,7 +45,7 @@ public sealed partial class HtmlReportExporter
             ], rowClass: "status-row-" + Status(c.Status));
         }
 
-        object Problem(CaptureResult c) => new
+        static object Problem(CaptureResult c) => new
         {
             id = c.Id,
             path = HtmlSafety.Visible(c.Input.Path),
@@ -95,7 +95,7 @@ public sealed partial class HtmlReportExporter
             single_path = single is null ? "" : HtmlSafety.Visible(single.Input.Path),
             sources = single is not null ? null : SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full.", run.Context, pivots),
             dns = single is not null ? null : DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full.", pivots),
-            context = single is not null ? null : ContextSection(run.SourceIps, run.Context, options, "Each capture's page lists its own domains in full."),
+            context = single is not null ? null : ContextSection(run.Context, options, "Each capture's page lists its own domains in full."),
             application = single is not null ? null : ApplicationSection(run.Application, options, "Each capture's page lists its own in full."),
             traffic = single is not null ? null : TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
         };

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
-using DynamicObj;
 using Plotly.NET;
 
 namespace PcapViz.Rendering.Html;

@@ -1,9 +1,4 @@
-using PcapViz.Analysis;
-using PcapViz.Generator;
-using PcapViz.Model;
 using PcapViz.Orchestration;
-using PcapViz.TestSupport;
-using Xunit;
 
 namespace PcapViz.Core.Tests;
 

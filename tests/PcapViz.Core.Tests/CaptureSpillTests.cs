@@ -1,6 +1,3 @@
-using PcapViz.Export;
-using PcapViz.Generator;
-using PcapViz.Model;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using PcapViz.Bundle;
 using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Core.Tests;

@@ -191,7 +191,7 @@ public sealed class DnsResponseAnalysisTests
         var frames = Exchange();
         var whole = new DnsQueryAnalysis();
         foreach (var f in frames) Kit.Observe(whole, f);
-        DnsQueryAnalysis Half(IEnumerable<byte[]> part)
+        static DnsQueryAnalysis Half(IEnumerable<byte[]> part)
         {
             var h = new DnsQueryAnalysis();
             foreach (var f in part) Kit.Observe(h, f);
@@ -223,7 +223,7 @@ public sealed class DnsResponseAnalysisTests
     {
         // Two "captures" written to analysis.json, read back and merged as run totals are: same context as one pass.
         var frames = Exchange();
-        CaptureResult Capture(IEnumerable<byte[]> part, string id)
+        static CaptureResult Capture(IEnumerable<byte[]> part, string id)
         {
             var analysis = Kit.Analyse(part.Select((f, i) => (Kit.Jan2024Nanos + i, 1, f)));
             var input = new CaptureInput(id + ".pcap", "/x/" + id, 1, new string('0', 64), DateTimeOffset.UnixEpoch);

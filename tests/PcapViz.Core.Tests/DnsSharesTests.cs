@@ -1,5 +1,3 @@
-using PcapViz.Model;
-
 namespace PcapViz.Tests;
 
 public sealed class DnsSharesTests

@@ -1,4 +1,3 @@
-using PcapViz.Orchestration;
 using System.Text;
 using PcapViz.Export;
 

@@ -69,7 +69,7 @@ public sealed class FlowAnalysisTests
     public void Observe_Icmpv6NeighborSolicitationAndAdvertisement_PairedOneWayTypesNot()
     {
         const string a = "fe80::200:86ff:fe05:80da", b = "fe80::260:97ff:fe07:69ea";
-        byte[] Icmp6(string src, string dst, byte type) => new FrameBuilder().Ethernet().IPv6(src, dst).Icmpv6(type: type).Build();
+        static byte[] Icmp6(string src, string dst, byte type) => new FrameBuilder().Ethernet().IPv6(src, dst).Icmpv6(type: type).Build();
         var result = Flows(
             (1, Icmp6(a, b, 135)), (2, Icmp6(b, a, 136)), // solicitation and advertisement: one flow
             (3, Icmp6(a, b, 1)), (4, Icmp6(b, a, 1))).ToResult(); // destination unreachable has no counterpart: one flow each way

@@ -1,5 +1,3 @@
-using PcapViz.Model;
-
 namespace PcapViz.Core.Tests;
 
 public sealed class HighlightsTests
@@ -33,7 +31,7 @@ public sealed class HighlightsTests
     public void ForCapture_WithContext_NamesTopRegisteredDomainAndFlagsSignals()
     {
         var c = Capture("a.pcap", CaptureStatus.Ok, [new SourceIpEntry("10.0.0.1", 4, 3, 3072) { Names = NameSources.FromDns(["host.example.com"]) }]);
-        DnsDomainEntry Domain(string name, long queries, int distinct, params string[] signals) =>
+        static DnsDomainEntry Domain(string name, long queries, int distinct, params string[] signals) =>
             new(name, queries, distinct, 0, 0, 0, 10, 0, 2.5, new ValueList<string>(signals));
         c = c with { Context = ContextResult.Empty with { Domains = [Domain("example.com", 40, 3), Domain("t.example.net", 900, 850, DnsSignals.ManyDistinctNames, DnsSignals.HighEntropy)] } };
         var h = Highlights.ForCapture(c, TimeZoneInfo.Utc);

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using PcapViz.Model;
 using PcapViz.Discovery;
 using PcapViz.Orchestration;
 

@@ -45,7 +45,7 @@ public sealed class InvariantFormattingTests
     [Fact]
     public void TimeFormat_UnderArabicAndTurkishCultures_SameTextAsInvariant()
     {
-        string Texts() => string.Join("|",
+        static string Texts() => string.Join("|",
             TimeFormat.Duration(3725.5), TimeFormat.Duration(12.25), TimeFormat.Duration(200_000),
             TimeFormat.BinWidth(300), TimeFormat.Display(-1_500_000_000, TimeZoneInfo.Utc), TimeFormat.IsoUtcMicros(Kit.Jan2024Nanos + 5),
             TimeFormat.ZoneLabel(TimeZoneInfo.FindSystemTimeZoneById("America/St_Johns"), Kit.Jan2024Seconds, Kit.Jan2024Seconds + 200 * 86400));

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using PcapViz.Bundle;
 using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.ScaleOut;
 
 namespace PcapViz.Tests;

@@ -1,4 +1,3 @@
-using PcapViz.Export;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
@@ -266,7 +265,7 @@ public sealed class MergeTests
         var b = Traffic(Enumerable.Range(0, 3000).Select(i => ((j + 40_000 + i * 5L) * S, 1, new byte[2])).ToList()).ToResult(); // 5 s
         var c = Traffic([(5 * S, 1, new byte[7])]).ToResult();                                                                 // 1970
         Assert.Equal((2, 5), (a.BinSeconds, b.BinSeconds));
-        TrafficResult Run(params TrafficResult[] results)
+        static TrafficResult Run(params TrafficResult[] results)
         {
             var t = new TrafficAnalysis();
             foreach (var r in results) t.Merge(r);

@@ -155,7 +155,7 @@ public sealed partial class PseudonymNameTests : IDisposable
     [InlineData("203.0.113.9")]
     public void Name_InAddrArpa_EmbeddedAddressThroughTheAddressMap(string address)
     {
-        string Reverse(string a) => string.Join('.', a.Split('.').Reverse()) + ".in-addr.arpa";
+        static string Reverse(string a) => string.Join('.', a.Split('.').Reverse()) + ".in-addr.arpa";
         Assert.Equal(Reverse(_p.Address(address)), _p.Name(Reverse(address)));
     }
 

@@ -1,4 +1,3 @@
-using PcapViz.Model;
 using PcapViz.Pseudonymisation;
 
 namespace PcapViz.Tests;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using PcapViz.Reading;
 
 namespace PcapViz.Tests;
 

@@ -46,7 +46,7 @@ public sealed class ThreatIntelExportTests
         var captures = new List<CaptureResult> { a, b };
         var sources = new SourceIpResult([new SourceIpEntry("192.0.2.7", 4, 5, 500), new SourceIpEntry("10.0.0.1", 4, 5, 500), new SourceIpEntry("2001:db8::5", 6, 5, 500)],
             DistinctLimit.NotExceeded(1000));
-        WatchlistHit Hit(IndicatorKind kind, string value, string entry, string label, int line, long count, params string[] ids) =>
+        static WatchlistHit Hit(IndicatorKind kind, string value, string entry, string label, int line, long count, params string[] ids) =>
             new(kind, value, entry, label, "lists/ours.txt", line, count, In(ids));
         var memory = new RunHistory
         {

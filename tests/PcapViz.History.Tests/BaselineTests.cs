@@ -1,7 +1,6 @@
 using System.Globalization;
 using PcapViz.Generator;
 using PcapViz.Model;
-using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;
 
 namespace PcapViz.History.Tests;

@@ -71,7 +71,7 @@ public sealed class EndToEndTests
         Assert.Equal(expectedNames, newNames.Select(e => e.GetProperty("value").GetString()));
         Assert.Equal(expectedDomains, history.GetProperty("new").GetProperty("domains").EnumerateArray().Select(e => e.GetProperty("value").GetString()));
         // The trend's NXDOMAIN share of each night: its NXDOMAIN responses over its responses carrying a question.
-        double Share(Dictionary<string, (string, HashSet<string>, HashSet<string>, HashSet<string>, long Responses, long Nxdomain)> night) =>
+        static double Share(Dictionary<string, (string, HashSet<string>, HashSet<string>, HashSet<string>, long Responses, long Nxdomain)> night) =>
             night.Values.Sum(c => c.Nxdomain) / (double)night.Values.Sum(c => c.Responses);
         var trend = history.GetProperty("trend").EnumerateArray().ToList();
         Assert.Equal(["counted", "counted"], trend.Select(p => p.GetProperty("nxdomainStatus").GetString()));

@@ -193,8 +193,7 @@ public sealed class CorpusL7DifferentialTests
         Dictionary<string, (TcpDirectionStream Stream, TlsHandshakeReassembler Tls, List<byte> Http, CorpusPacket First)> tcpStreams,
         Dictionary<string, (QuicInitialSession Session, string Client)> quic)
     {
-
-        foreach (var (key, s) in tcpStreams)
+        foreach (var s in tcpStreams.Values)
         {
             byte[] data = s.Http.ToArray();
             int offset = 0;

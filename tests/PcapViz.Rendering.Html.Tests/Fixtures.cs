@@ -1,5 +1,3 @@
-using PcapViz.Orchestration;
-using PcapViz.Bundle;
 using PcapViz.Export;
 using PcapViz.Model;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using PcapViz.Model;
 
 namespace PcapViz.Rendering.Html.Tests;
 

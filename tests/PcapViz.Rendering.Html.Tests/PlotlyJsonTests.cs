@@ -56,7 +56,7 @@ public sealed class PlotlyJsonTests
     [Fact]
     public void SourceBars_LikePlotlyNet()
     {
-        var chart = ChartBuilder.SourceBarsChart(Bars(HostileLabels), 10_000, 99_999_999);
+        var chart = ChartBuilder.SourceBarsChart(Bars(HostileLabels));
         Assert.Equal(Reference(chart), PlotlyJson.Write(chart));
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using PcapViz.Model;
 
 namespace PcapViz.Rendering.Html.Tests;
 

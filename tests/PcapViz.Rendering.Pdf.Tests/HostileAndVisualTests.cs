@@ -1,4 +1,3 @@
-using PcapViz.Model;
 using PcapViz.Rendering.Pdf.Layout;
 using UglyToad.PdfPig;
 using Xunit;

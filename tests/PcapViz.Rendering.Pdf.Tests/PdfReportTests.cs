@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using PcapViz.Model;
 using UglyToad.PdfPig;
 using Xunit;
 

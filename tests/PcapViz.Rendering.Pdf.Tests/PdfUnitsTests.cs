@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using PcapViz.Rendering.Pdf.Report;
 using Xunit;
 

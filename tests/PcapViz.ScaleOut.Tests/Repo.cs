@@ -1,5 +1,3 @@
-using PcapViz.TestSupport;
-
 namespace PcapViz.Tests;
 
 /// <summary>Paths in the repository and the shared corpus beside it (over the shared <see cref="TestEnvironment"/>).</summary>

@@ -194,7 +194,7 @@ public sealed class DnsResponseAnalysis(int maxDistinct = AnalysisOptions.Defaul
         });
     }
 
-    /// <summary>The response totals, pairs and clients (domains and facts are added by <see cref="ContextBuilder"/>).</summary>
+    /// <summary>The response totals, pairs and clients (domains and facts are added by <see cref="Context.ContextBuilder"/>).</summary>
     internal (DnsResponseTotals Totals, AddressNameResult Answers, DnsClientResult Clients) ToResult()
     {
         var codes = new List<NamedCount>();

@@ -1,5 +1,4 @@
 using PcapViz.Export;
-using PcapViz.Orchestration;
 using System.Security.Cryptography;
 
 namespace PcapViz.Bundle;

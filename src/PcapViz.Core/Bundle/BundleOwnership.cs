@@ -1,6 +1,4 @@
 using PcapViz.Discovery;
-using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;

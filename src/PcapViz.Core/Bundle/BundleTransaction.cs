@@ -1,8 +1,5 @@
 using System.Globalization;
 using PcapViz.Discovery;
-using PcapViz.Export;
-using PcapViz.Model;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 
@@ -63,10 +60,6 @@ public sealed class BundleTransaction : IDisposable
     internal byte[]? PreviousManifestBytes { get; }
 
     /// <summary>
-    /// Checks the target and opens the transaction; null and a one-line <paramref name="error"/> when the target
-    /// must not be written (nothing was touched then, except creating a missing parent directory).
-    /// </summary>
-    /// <summary>
     /// Where a run writing <paramref name="outputDirectory"/> keeps results that wait on disk (<see cref="Orchestration.CaptureSpill"/>):
     /// <c>.&lt;name&gt;.spill-&lt;pid&gt;</c> beside it; one left by a run that was killed is removed by the next run.
     /// </summary>
@@ -76,6 +69,10 @@ public sealed class BundleTransaction : IDisposable
         return Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.spill-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
     }
 
+    /// <summary>
+    /// Checks the target and opens the transaction; null and a one-line <paramref name="error"/> when the target
+    /// must not be written (nothing was touched then, except creating a missing parent directory).
+    /// </summary>
     internal static BundleTransaction? TryBegin(string outputDirectory, out string? error)
     {
         error = CheckTarget(outputDirectory);

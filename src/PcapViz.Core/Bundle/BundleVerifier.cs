@@ -1,9 +1,6 @@
 using System.Security.Cryptography;
 using PcapViz.Discovery;
-using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.Reading;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 
@@ -13,7 +10,6 @@ public sealed record VerifyProblem(VerifyProblemKind Kind, string Path, string D
 
 /// <summary>The result of checking a bundle against its manifest.</summary>
 /// <param name="Error">Set when the manifest itself cannot be read (then nothing was checked).</param>
-/// <param name="Notes">What was checked besides the files (signature, chain …), one line each.</param>
 public sealed record VerifyReport(int FilesChecked, IReadOnlyList<VerifyProblem> Problems, string? Error)
 {
     internal bool Intact => Error is null && Problems.Count == 0;

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using PcapViz.Discovery;
-using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;

@@ -1,8 +1,4 @@
 using System.Security.Cryptography;
-using PcapViz.Discovery;
-using PcapViz.Export;
-using PcapViz.Model;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 

@@ -2,7 +2,6 @@ using PcapViz.Orchestration;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using PcapViz.Export;
 using PcapViz.Model;
 
 namespace PcapViz.Bundle;

@@ -1,4 +1,3 @@
-using PcapViz.Decoding;
 using PcapViz.Model;
 
 namespace PcapViz.Context;

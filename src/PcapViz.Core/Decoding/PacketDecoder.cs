@@ -168,7 +168,7 @@ internal sealed partial class PacketDecoder
                 DecodeIpv4(d, wireLength, ref view);
                 break;
             case EtherTypes.Ipv6:
-                DecodeIpv6(d, wireLength, ref view);
+                DecodeIpv6(d, ref view);
                 break;
             case EtherTypes.PppoeSession: // version/type, code, session id, length, then the PPP protocol
                 if (d.Length >= 8) DecodePppProtocol(BinaryPrimitives.ReadUInt16BigEndian(d[6..]), d[8..], wireLength - 8, ref view);
@@ -201,7 +201,7 @@ internal sealed partial class PacketDecoder
                 return;
         }
         if (d.Length < header) return;
-        if (d[4] == 0xC4) DecodeIpv6(d[header..], wireLength - header, ref view);
+        if (d[4] == 0xC4) DecodeIpv6(d[header..], ref view);
         else DecodeIpv4(d[header..], wireLength - header, ref view);
     }
 
@@ -229,7 +229,7 @@ internal sealed partial class PacketDecoder
         int version = Version(family);
         if (version == 0) version = Version(BinaryPrimitives.ReverseEndianness(family));
         if (version == 4) DecodeIpv4(d, wireLength, ref view);
-        else if (version == 6) DecodeIpv6(d, wireLength, ref view);
+        else if (version == 6) DecodeIpv6(d, ref view);
     }
 
     private static void DecodePpp(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
@@ -253,7 +253,7 @@ internal sealed partial class PacketDecoder
         switch (protocol)
         {
             case PppProtocols.Ipv4: DecodeIpv4(d, wireLength, ref view); break;
-            case PppProtocols.Ipv6: DecodeIpv6(d, wireLength, ref view); break;
+            case PppProtocols.Ipv6: DecodeIpv6(d, ref view); break;
             case PppProtocols.MplsUnicast or PppProtocols.MplsMulticast: DecodeMpls(d, wireLength, ref view); break;
         }
     }
@@ -275,7 +275,7 @@ internal sealed partial class PacketDecoder
                 var payload = d[(pos + 4)..end];
                 int wire = wireLength - pos - 4;
                 if (family == 2) DecodeIpv4(payload, wire, ref view);
-                else if (family == 10) DecodeIpv6(payload, wire, ref view);
+                else if (family == 10) DecodeIpv6(payload, ref view);
                 else DecodeIpByVersion(payload, wire, ref view);
                 return;
             }
@@ -303,7 +303,7 @@ internal sealed partial class PacketDecoder
             version = d[0] >> 4;
         }
         if (version == 4) DecodeIpv4(d, wireLength, ref view);
-        else DecodeIpv6(d, wireLength, ref view);
+        else DecodeIpv6(d, ref view);
     }
 
     private static void DecodeIpByVersion(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
@@ -312,7 +312,7 @@ internal sealed partial class PacketDecoder
         switch (d[0] >> 4)
         {
             case 4: DecodeIpv4(d, wireLength, ref view); break;
-            case 6: DecodeIpv6(d, wireLength, ref view); break;
+            case 6: DecodeIpv6(d, ref view); break;
         }
     }
 
@@ -375,7 +375,7 @@ internal sealed partial class PacketDecoder
         DecodeTransport(d[Ipv4Fields.Protocol], d[headerLength..end], ref view);
     }
 
-    internal static void DecodeIpv6(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
+    internal static void DecodeIpv6(ReadOnlySpan<byte> d, ref PacketView view)
     {
         bool outer = view.IpVersion == 0;
         if (d.Length < 1) return;
@@ -537,7 +537,7 @@ internal sealed partial class PacketDecoder
                 return;
             case IpProtocols.Ipv6 when view.TunnelDepth < MaxTunnelDepth:
                 view.TunnelDepth++;
-                DecodeIpv6(d, d.Length, ref view);
+                DecodeIpv6(d, ref view);
                 return;
             case IpProtocols.Gre when view.TunnelDepth < MaxTunnelDepth:
                 view.TunnelDepth++;
@@ -603,7 +603,7 @@ internal sealed partial class PacketDecoder
             if (p.Length >= pos + 8 && p[pos] == 0x00 && p[pos + 1] == 0x00) pos += 8;
             if (pos >= p.Length || p[pos] >> 4 != 6) return;
             view.TunnelDepth++;
-            DecodeIpv6(p[pos..], p.Length - pos, ref view);
+            DecodeIpv6(p[pos..], ref view);
         }
     }
 

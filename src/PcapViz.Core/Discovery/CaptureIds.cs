@@ -1,4 +1,3 @@
-using PcapViz.Orchestration;
 using System.Security.Cryptography;
 using System.Text;
 

@@ -140,7 +140,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
         w.WriteEndObject();
     }
 
-    /// <summary>One flow per line (<see cref="JsonOut.WriteObjectLines{T}"/>): a capture can list 200,000.</summary>
+    /// <summary>One flow per line (<see cref="JsonOut.WriteRawLines{T}"/>): a capture can list 200,000.</summary>
     internal static void WriteConversations(Utf8JsonWriter w, ConversationResult conversations) =>
         w.WriteRawLines("conversations", conversations.Entries, ConversationLine.MaxBytes, ConversationLine.Format);
 

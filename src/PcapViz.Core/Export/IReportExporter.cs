@@ -16,7 +16,7 @@ public interface IOutputSink
 /// <summary>
 /// Turns the immutable result model into files. An exporter sees only the finished <see cref="RunResult"/> and
 /// the options it was built with (each exporter owns its options: paper size, self-contained HTML, links …; Core
-/// knows none of them). The CLI builds only the exporters the user selected; <see cref="CompositeExporter"/> runs
+/// knows none of them). The CLI builds only the exporters the user selected; <see cref="Orchestration.CompositeExporter"/> runs
 /// them and reports each failure to the run.
 /// </summary>
 public interface IReportExporter

@@ -19,12 +19,12 @@ public enum CaptureStatus
 
 /// <summary>The input file as it was identified before analysis.</summary>
 public sealed record CaptureInput(
-    /// <summary>Path relative to the input root, with '/' separators.</summary>
+    // Path relative to the input root, with '/' separators.
     string Path,
-    /// <summary>Absolute path on the machine that ran the analysis (not written to analysis.json).</summary>
+    // Absolute path on the machine that ran the analysis (not written to analysis.json).
     string FullPath,
     long SizeBytes,
-    /// <summary>Lower-case hex SHA-256 of the file's bytes as stored (compressed bytes for .gz).</summary>
+    // Lower-case hex SHA-256 of the file's bytes as stored (compressed bytes for .gz).
     string Sha256,
     DateTimeOffset LastWriteUtc)
 {
@@ -38,7 +38,7 @@ public sealed record CaptureFileInfo(
     CaptureFormat Format,
     CaptureCompression Compression,
     IReadOnlyList<int> LinkTypes,
-    /// <summary>"microseconds" or "nanoseconds" (the finest resolution of any interface).</summary>
+    // "microseconds" or "nanoseconds" (the finest resolution of any interface).
     string TimestampPrecision);
 
 /// <summary>Totals over the whole capture.</summary>
@@ -48,12 +48,12 @@ public sealed record CaptureSummary(
     long Ipv6Packets,
     long CapturedBytes,
     long IpBytes,
-    /// <summary>Nanoseconds since the Unix epoch, or null when the capture holds no packet.</summary>
+    // Nanoseconds since the Unix epoch, or null when the capture holds no packet.
     long? FirstPacketEpochNanos,
     long? LastPacketEpochNanos,
-    /// <summary>Frames whose link type the decoders do not understand (counted, not decoded).</summary>
+    // Frames whose link type the decoders do not understand (counted, not decoded).
     long UndecodedPackets,
-    /// <summary>DNS messages on a DNS port that could not be parsed (bad name, cut short).</summary>
+    // DNS messages on a DNS port that could not be parsed (bad name, cut short).
     long MalformedDnsMessages)
 {
     internal static readonly CaptureSummary Empty = new(0, 0, 0, 0, 0, null, null, 0, 0);
@@ -220,11 +220,11 @@ public sealed record CaptureIssue(IssueSeverity Severity, string Code, string Me
 /// them then reads them back, exactly as written, so that a result looks the same whether it is held or spilled.
 /// </summary>
 public sealed record CaptureResult(
-    /// <summary>Stable id, unique in the run; the folder name under captures/.</summary>
+    // Stable id, unique in the run; the folder name under captures/.
     string Id,
     CaptureInput Input,
     CaptureStatus Status,
-    /// <summary>Null when the file could not be opened as a capture.</summary>
+    // Null when the file could not be opened as a capture.
     CaptureFileInfo? File,
     CaptureSummary Summary,
     SourceIpResult SourceIps,

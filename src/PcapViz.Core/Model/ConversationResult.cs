@@ -35,7 +35,7 @@ public sealed record ConversationEntry(
     long FirstPacketEpochNanos,
     long LastPacketEpochNanos,
     TcpFlagsSeen TcpFlags,
-    /// <summary>Community ID v1, seed 0 (written as "1:" and base64).</summary>
+    // Community ID v1, seed 0 (written as "1:" and base64).
     CommunityIdHash CommunityId)
 {
     public long Packets => PacketsAToB + PacketsBToA;
@@ -149,12 +149,12 @@ public sealed record ConversationResult(IReadOnlyList<ConversationEntry> Entries
 public sealed record ServiceEntry(
     int Protocol,
     int Port,
-    /// <summary>The IANA service name (<see cref="PcapViz.Context.ServiceNames"/>), or null for a port not listed.</summary>
+    // The IANA service name (PcapViz.Context.ServiceNames), or null for a port not listed.
     string? Name,
     long Flows,
-    /// <summary>Distinct client addresses.</summary>
+    // Distinct client addresses.
     long Clients,
-    /// <summary>Distinct server addresses.</summary>
+    // Distinct server addresses.
     long Servers,
     long Packets,
     long IpBytesToServer,
@@ -186,7 +186,7 @@ public sealed record BeaconEntry(
     double IntervalSymmetry,
     double Coverage,
     double SizeRegularity,
-    /// <summary>The intervals between connection starts in 10 equal bins from the shortest to the longest.</summary>
+    // The intervals between connection starts in 10 equal bins from the shortest to the longest.
     ValueList<int> IntervalHistogram,
     long ShortestIntervalNanos,
     long LongestIntervalNanos)

@@ -38,12 +38,12 @@ public sealed record RunResult(
     RunInfo Info,
     AnalysisOptions Analysis,
     IReadOnlyList<CaptureResult> Captures,
-    /// <summary>Merged over every capture that could be read.</summary>
+    // Merged over every capture that could be read.
     CaptureSummary Totals,
     SourceIpResult SourceIps,
     DnsQueryResult DnsQueries,
     TrafficResult Traffic,
-    /// <summary>Files found during discovery but not analysed (not a capture, unreadable), with the reason.</summary>
+    // Files found during discovery but not analysed (not a capture, unreadable), with the reason.
     IReadOnlyList<SkippedInput> Skipped)
 {
     /// <summary>What the history and watchlists (history database, watchlists) adds to the report; null without either.</summary>

@@ -1,5 +1,4 @@
 using PcapViz.Bundle;
-using PcapViz.Export;
 using PcapViz.Model;
 
 namespace PcapViz.Orchestration;

@@ -4,7 +4,6 @@ using PcapViz.Export;
 using PcapViz.Model;
 using PcapViz.Reading;
 using PcapViz.Bundle;
-using PcapViz.Discovery;
 using PcapViz.Orchestration;
 
 namespace PcapViz.ScaleOut;

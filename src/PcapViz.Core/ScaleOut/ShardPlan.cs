@@ -1,11 +1,8 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Model;
-using PcapViz.Bundle;
 using PcapViz.Discovery;
-using PcapViz.Orchestration;
 
 namespace PcapViz.ScaleOut;
 
@@ -32,15 +29,15 @@ public sealed record ShardPlan(
     string ToolVersion,
     DateTimeOffset GeneratedUtc,
     IReadOnlyList<string> Roots,
-    /// <summary>The run's options as manifest.json lists them (name, value; fixed order).</summary>
+    // The run's options as manifest.json lists them (name, value; fixed order).
     IReadOnlyList<KeyValuePair<string, string>> Options,
     IReadOnlyList<string> Includes,
     IReadOnlyList<string> Excludes,
-    /// <summary>Absolute path of the --templates directory, or null for the built-in templates.</summary>
+    // Absolute path of the --templates directory, or null for the built-in templates.
     string? TemplatesDirectory,
     CapturePages CapturePages,
     int ShardCount,
-    /// <summary>Sorted by path (ordinal), as a report run orders its captures.</summary>
+    // Sorted by path (ordinal), as a report run orders its captures.
     IReadOnlyList<PlannedInput> Inputs,
     IReadOnlyList<SkippedInput> Skipped)
 {

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Model;
-using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Orchestration;
 

@@ -7,7 +7,7 @@ namespace PcapViz.Slicing;
 /// <summary>
 /// Writes a pcapng file (draft-ietf-opsawg-pcapng): a section header block on construction, then interface
 /// description, packet and other blocks. Block total lengths are written at both ends, bodies and options are
-/// padded to 32 bits. The caller owns <paramref name="stream"/>; disposing finishes gzip and flushes, leaving it open.
+/// padded to 32 bits. The caller owns the stream; disposing finishes gzip and flushes, leaving it open.
 /// One writer for the tool's packet slices (<see cref="PacketSlicer"/>) and for the generator's test captures.
 /// </summary>
 public sealed class PcapNgWriter : IDisposable

@@ -1,4 +1,3 @@
-using PcapViz.Model;
 using SkiaSharp;
 
 namespace PcapViz.Rendering.Pdf.Layout;

@@ -452,7 +452,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         layout.Add(new Paragraph(
             $"{Fmt.Int(flagged.Count)} client → server pairs connect at a regular rhythm (beacon score {BeaconEntry.Threshold.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} or more: regular intervals between connection starts, covering the capture, with regular sizes).",
             S.Body, PdfStyle.Text));
-        string F(double v) => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        static string F(double v) => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
         layout.Add(new Table(
             [Column.Number("#"), new("Client", 1f), new("Server", 1f), Column.Number("Port"), Column.Number("Conns"), Column.Number("Interval"), Column.Number("Score"), new("Regularity · symmetry · coverage · size", 1.2f)],
             flagged.Take(Top).Select((b, i) => (IReadOnlyList<string>)

@@ -26,7 +26,7 @@ internal sealed record TicketContent(
 /// The one-page ticket summary (ticket.pdf): what the run (or one capture) shows, its top talkers, names and server
 /// names, watchlist hits, new indicators and what proves the bundle. Every list stops at <see cref="Listed"/> rows and
 /// says "and N more"; every cell is one elided line; the highlights take the lines that are left, so the page never
-/// overflows (<see cref="PdfReportRenderer.RenderTicket"/> lays the page out with fewer highlight lines until it fits).
+/// overflows (<see cref="PdfReportRenderer.RenderTicket(TicketContent, RunResult, CaptureResult?, PdfReportOptions, Stream)"/> lays the page out with fewer highlight lines until it fits).
 /// Figures are the model's and <see cref="Model.Highlights"/>' own: nothing here is computed a second way.
 /// </summary>
 internal sealed class TicketComposer(PdfLayout layout)

@@ -58,7 +58,7 @@ internal sealed class ApplicationAnalysis(int maxDistinct)
         }
         connection.LastNanos = nanos;
         if (!payload.IsEmpty) connection.OnTcpSegment(ref view, nanos, Tables);
-        if (closing) connection.OnClose(ref view, Tables);
+        if (closing) connection.OnClose(ref view);
         if (connection.Finished) Close(key, connection);
     }
 

@@ -174,7 +174,7 @@ internal sealed class ApplicationConnection : IDisposable
         }
     }
 
-    public void OnClose(ref PacketView view, ApplicationTables t)
+    public void OnClose(ref PacketView view)
     {
         _dirs[FromClient(ref view) ? 0 : 1].Done = true;
         CheckFinished();
