@@ -423,8 +423,8 @@ public sealed partial class HtmlReportExporter
             var b = r.Beacons[i];
             beaconRows.Add([N(i + 1), pivots.Source(b.Client), pivots.Source(b.Server), $"{Names.OfIpProtocol(b.Protocol)} {PortCell(b.Protocol, b.Port)}",
                 N(b.Connections), new Cell(TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Sort: b.MedianIntervalNanos.ToString(inv)),
-                new Cell((b.Flagged ? "⚑ " : "") + Score(b.Score), Sort: Score(b.Score)), Score(b.IntervalRegularity), Score(b.IntervalSymmetry),
-                Score(b.Coverage), Score(b.SizeRegularity),
+                new Cell((b.Flagged ? "⚑ " : "") + Names.Score(b.Score), Sort: Names.Score(b.Score)), Names.Score(b.IntervalRegularity), Names.Score(b.IntervalSymmetry),
+                Names.Score(b.Coverage), Names.Score(b.SizeRegularity),
                 $"{Names.Sparkline(b.IntervalHistogram)} {TimeFormat.Duration(b.ShortestIntervalNanos / 1e9)}–{TimeFormat.Duration(b.LongestIntervalNanos / 1e9)}"],
                 beyondTop: i >= top);
         }
@@ -459,7 +459,7 @@ public sealed partial class HtmlReportExporter
                 r.Entries.Count > shown ? $"The table lists the top {N(shown)} of {N(r.Entries.Count)} flows. {fullListHint}" : ""),
             pairs = TableModel("address-pairs", "Address pairs, most IP bytes first", pairColumns, pairRows, pairs.Count, ""),
             flagged = N(r.Beacons.Count(b => b.Flagged)),
-            threshold = Score(BeaconEntry.Threshold),
+            threshold = Names.Score(BeaconEntry.Threshold),
             has_beacons = r.Beacons.Count > 0,
             beacons = TableModel("beacons", "Client → server pairs scored for beaconing, highest first", beaconColumns, beaconRows, r.Beacons.Count, ""),
             has_long = longConnections.Count > 0,
@@ -469,7 +469,6 @@ public sealed partial class HtmlReportExporter
         };
     }
 
-    private static string Score(double value) => value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string PortCell(int protocol, int port)
     {

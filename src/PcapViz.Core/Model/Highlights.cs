@@ -66,7 +66,7 @@ public static class Highlights
         string more = flagged.Count > 1 ? $" ({Names.Count(flagged.Count - 1, "more pair")} as well)" : "";
         list.Add(new(HighlightKind.Warning,
             $"Calls home: {b.Client} connected to {b.Server} port {b.Port.ToString(CultureInfo.InvariantCulture)} {N(b.Connections)} times, about every " +
-            $"{TimeFormat.Duration(b.MedianIntervalNanos / 1e9)} (beacon score {b.Score.ToString("0.00", CultureInfo.InvariantCulture)}){more}.", "calls-home"));
+            $"{TimeFormat.Duration(b.MedianIntervalNanos / 1e9)} (beacon score {Names.Score(b.Score)}){more}.", "calls-home"));
     }
 
     public static IReadOnlyList<Highlight> ForRun(RunResult run, TimeZoneInfo zone)

@@ -60,6 +60,9 @@ public static class Names
         _ => throw Unknown(severity),
     };
 
+    /// <summary>A score in 0..1 (beacon score and its components) as every page, PDF and highlight shows it: two decimals.</summary>
+    public static string Score(double value) => value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A flow's transport by IP protocol number: tcp, udp, sctp, icmp, icmpv6, or "ip" for any other number.</summary>
     public static string OfIpProtocol(int protocol) => protocol switch
     {

@@ -450,15 +450,14 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         if (flagged.Count == 0) return;
         layout.Add(new Heading("Calls home", S.Heading, 80f, OutlineLevel: _sectionLevel));
         layout.Add(new Paragraph(
-            $"{Fmt.Int(flagged.Count)} client → server pairs connect at a regular rhythm (beacon score {BeaconEntry.Threshold.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} or more: regular intervals between connection starts, covering the capture, with regular sizes).",
+            $"{Fmt.Int(flagged.Count)} client → server pairs connect at a regular rhythm (beacon score {Names.Score(BeaconEntry.Threshold)} or more: regular intervals between connection starts, covering the capture, with regular sizes).",
             S.Body, PdfStyle.Text));
-        static string F(double v) => v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
         layout.Add(new Table(
             [Column.Number("#"), new("Client", 1f), new("Server", 1f), Column.Number("Port"), Column.Number("Conns"), Column.Number("Interval"), Column.Number("Score"), new("Regularity · symmetry · coverage · size", 1.2f)],
             flagged.Take(Top).Select((b, i) => (IReadOnlyList<string>)
                 [Fmt.Int(i + 1), b.Client, b.Server, b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.Int(b.Connections),
-                 TimeFormat.Duration(b.MedianIntervalNanos / 1e9), F(b.Score),
-                 $"{F(b.IntervalRegularity)} · {F(b.IntervalSymmetry)} · {F(b.Coverage)} · {F(b.SizeRegularity)}"]).ToList(),
+                 TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Names.Score(b.Score),
+                 $"{Names.Score(b.IntervalRegularity)} · {Names.Score(b.IntervalSymmetry)} · {Names.Score(b.Coverage)} · {Names.Score(b.SizeRegularity)}"]).ToList(),
             "Score = 0.4 interval regularity + 0.2 symmetry + 0.2 coverage + 0.2 size regularity (docs/analysis.md). analysis.json has every scored pair with its interval histogram."));
         var longConnections = r.LongConnections();
         if (longConnections.Count > 0)
