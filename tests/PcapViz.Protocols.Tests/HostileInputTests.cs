@@ -36,6 +36,43 @@ public sealed class HostileInputTests
         Assert.Equal("q13d1516h2_8daaf6152771_e5627efa2ab1", TlsFingerprint.Ja4(session.ClientHello, Ja4Transport.Quic));
     }
 
+    [Theory]
+    [InlineData(QuicVersion.V1)]
+    [InlineData(QuicVersion.V2)]
+    public void Quic_ClientHelloOverHundredInitialsShuffledRetransmittedAndDecoys_ReassembledAndCounted(uint version)
+    {
+        // 100 Initials of a few bytes of the ClientHello each, in a shuffled order, each sent twice (a retransmission
+        // with its own packet number), among 100 datagrams that look like Initials of the connection but are noise.
+        byte[] hello = TlsBuilder.Handshake(1, TlsBuilder.Ja4ExampleBody());
+        const int Parts = 100;
+        int size = (hello.Length + Parts - 1) / Parts;
+        var random = new Random(5);
+        var datagrams = new List<byte[]>();
+        uint packetNumber = 0;
+        foreach (int i in Enumerable.Range(0, Parts).OrderBy(_ => random.Next()))
+        {
+            int start = Math.Min(i * size, hello.Length), length = Math.Min(size, hello.Length - start);
+            for (int copy = 0; copy < 2; copy++)
+                datagrams.Add(QuicPacketBuilder.Initial(version, Dcid, Scid, packetNumber++, QuicPacketBuilder.CryptoFrame((ulong)start, hello.AsSpan(start, length))));
+        }
+        var first = datagrams[0];
+        for (int i = 0; i < Parts; i++)
+        {
+            // The first Initial's header (so the same connection IDs), its protected bytes replaced by noise.
+            byte[] decoy = (byte[])first.Clone();
+            random.NextBytes(decoy.AsSpan(1 + 4 + 1 + Dcid.Length + 1 + Scid.Length + 1 + 2));
+            datagrams.Insert(1 + random.Next(datagrams.Count), decoy);
+        }
+
+        using var session = new QuicInitialSession();
+        foreach (var datagram in datagrams) session.ProcessDatagram(datagram, fromClient: true);
+
+        Assert.Equal(2 * Parts, session.InitialPacketsDecrypted);
+        Assert.Equal(Parts, session.InitialPacketsUndecryptable);
+        Assert.Equal("example.com", session.ClientHello!.ServerName);
+        Assert.Equal("q13d1516h2_8daaf6152771_e5627efa2ab1", TlsFingerprint.Ja4(session.ClientHello, Ja4Transport.Quic));
+    }
+
     [Fact]
     public void Quic_ClientHelloOverHundredCryptoFramesInTwoCoalescedPackets_Reassembled()
     {
