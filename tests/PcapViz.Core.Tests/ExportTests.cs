@@ -230,6 +230,21 @@ public sealed class ExportTests
     {
         Assert.Equal(expected, TimeFormat.IsoUtcMicros(nanos));
     }
+
+    [Fact]
+    public void IsoUtcMicros_OverTheWholeRangeOfNanoseconds_AsDateTimeOffsetPrintsIt()
+    {
+        // Every time a capture can hold (1677 to 2262), leap days and centuries included, against .NET's calendar.
+        var random = new Random(17);
+        var times = new List<long> { long.MinValue, long.MaxValue, 951_782_400_000_000_000L /* 2000-02-29 */, 4_107_542_400_000_000_000L /* 2100-03-01 */ };
+        for (int i = 0; i < 20_000; i++) times.Add(random.NextInt64(long.MinValue, long.MaxValue));
+        foreach (long nanos in times)
+        {
+            long ticks = Math.DivRem(nanos, 100, out long rest) - (rest < 0 ? 1 : 0);
+            var expected = DateTimeOffset.UnixEpoch.AddTicks(ticks).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, TimeFormat.IsoUtcMicros(nanos));
+        }
+    }
     private sealed class MemorySink : IOutputSink
     {
         public Dictionary<string, MemoryStream> Files { get; } = [];
