@@ -276,10 +276,10 @@ public sealed class ExportTests
         Assert.Equal(files, sink.Files.Keys.Order(StringComparer.Ordinal));
         // Shares are of the 700 + 250 = 950 IP packets: 600/950, 250/950, 100/950 to six decimals.
         Assert.Equal(
-            "address,version,packets,share,ip_bytes,address_class,names,more_names,country,asn,as_org\n" +
-            "10.0.0.1,4,600,0.631579,40000,private,'=evil.example www.example.com,2,DE,64500,\"Example, \"\"Net\"\"\"\n" +
-            "2001:db8::1,6,250,0.263158,20000,documentation,,0,,,\n" +
-            "::ffff:192.0.2.1,6,100,0.105263,5000,ipv4-mapped,,0,,,\n", sink.Text(dir + "source_ips.csv"));
+            "address,version,packets,share,ip_bytes,address_class,names,more_names,name_sources,country,asn,as_org\n" +
+            "10.0.0.1,4,600,0.631579,40000,private,'=evil.example www.example.com,2,dns dns,DE,64500,\"Example, \"\"Net\"\"\"\n" +
+            "2001:db8::1,6,250,0.263158,20000,documentation,,0,,,,\n" +
+            "::ffff:192.0.2.1,6,100,0.105263,5000,ipv4-mapped,,0,,,,\n", sink.Text(dir + "source_ips.csv"));
         Assert.Equal(
             "name,protocol,queries,registered_domain,query_types,response_codes\n" +
             "'=cmd|' /C calc'!A0,dns,5,,,\n" +

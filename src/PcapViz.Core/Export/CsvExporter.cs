@@ -16,14 +16,15 @@ public sealed class CsvExporter : IReportExporter
     {
         string dir = $"captures/{capture.Id}/";
         bool geoIp = capture.Context.Facts.GeoIp.Count > 0;
-        string[] sourceHeader = ["address", "version", "packets", "share", "ip_bytes", "address_class", "names", "more_names"];
+        // name_sources: where each listed name came from (dns, tls, quic, http), word for word in the order of names.
+        string[] sourceHeader = ["address", "version", "packets", "share", "ip_bytes", "address_class", "names", "more_names", "name_sources"];
         Write(sink, dir + "source_ips.csv", geoIp ? [.. sourceHeader, "country", "asn", "as_org"] : sourceHeader,
             capture.SourceIps.Entries.Select(e =>
             {
                 string[] row =
                 [
                     e.Address, Num(e.Version), Num(e.Packets), Share(e.Packets, capture.Summary.Ipv4Packets + capture.Summary.Ipv6Packets), Num(e.IpBytes),
-                    e.AddressClass, string.Join(' ', e.Names), Num(e.MoreNames),
+                    e.AddressClass, string.Join(' ', e.Names.Select(n => n.Name)), Num(e.MoreNames), string.Join(' ', e.Names.Select(n => n.Source)),
                 ];
                 return geoIp ? [.. row, e.Country ?? "", e.Asn is long asn ? Num(asn) : "", e.AsOrg ?? ""] : row;
             }));
