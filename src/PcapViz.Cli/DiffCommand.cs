@@ -39,7 +39,7 @@ internal static class DiffCommand
             and manifest.json (`pcapviz verify` checks it). The same two bundles give the same diff.json and diff.pdf.
 
             {ExitCodeHelp}
-            """) { oldBundle, newBundle, output, top, zone, paper, templates, quiet, verbose };
+            """) { oldBundle, newBundle, output, top, zone, paper, templates, PseudonymiseOption.Key, quiet, verbose };
         command.SetAction(parse =>
         {
             var errors = new List<string>();
@@ -51,15 +51,17 @@ internal static class DiffCommand
             var settings = ReportOptionSet.Build("auto", parse.GetValue(top), parse.GetValue(zone)!, "html,pdf", parse.GetValue(paper)!, false,
                 parse.GetValue(templates), [], [], "error", AnalysisOptions.DefaultMaxDistinct, errors);
             var generated = CliApp.GenerationTime(errors);
+            var pseudonymOptions = new List<KeyValuePair<string, string>>();
+            using var pseudonymiser = PseudonymiseOption.Build(parse, errors, pseudonymOptions);
             if (errors.Count > 0)
             {
                 foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
                 stderr.WriteLine("Run 'pcapviz diff --help' for the options.");
                 return ExitCodes.Fatal;
             }
-            var options = settings!.ManifestOptions.Where(o => o.Key is "top" or "timezone" or "paper" or "templates").ToList();
+            var options = settings!.ManifestOptions.Where(o => o.Key is "top" or "timezone" or "paper" or "templates").Concat(pseudonymOptions).ToList();
             var request = new DiffRequest(parse.GetValue(oldBundle)!, parse.GetValue(newBundle)!, target, CliApp.ToolVersion, generated,
-                settings.Exporters().OfType<IDiffExporter>().ToList(), options);
+                settings.Exporters().OfType<IDiffExporter>().ToList(), options) { Pseudonymiser = pseudonymiser };
             return ReportExecution.Execute(verbosity, stderr, (observer, token) => new DiffRunner(request, observer).Run(token), outcome =>
             {
                 if (outcome.Diff is { } diff && verbosity != Verbosity.Quiet) stdout.WriteLine(Summary(diff, target));

@@ -3,7 +3,7 @@ using PcapViz.Pseudonymisation;
 
 namespace PcapViz.Cli;
 
-/// <summary><c>--pseudonymise KEYFILE</c> of `report` and `merge` (docs/pseudonymisation.md).</summary>
+/// <summary><c>--pseudonymise KEYFILE</c> of `report`, `merge` and `diff` (docs/pseudonymisation.md).</summary>
 internal static class PseudonymiseOption
 {
     public static readonly Option<string?> Key = new("--pseudonymise")

@@ -340,6 +340,59 @@ public sealed partial class PseudonymisationTests : IDisposable
             f => !f.EndsWith(".pdf", StringComparison.Ordinal) && File.ReadAllText(f).Contains("94.197.231.23", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Diff_PlainBundles_SameDiffAsOfPseudonymisedBundles_NoOriginalInAnyFile_AlreadyPseudonymisedRefused()
+    {
+        TestEnvironment.Require(HasPdfToText(), "pdftotext (poppler-utils) is not installed.");
+        string all = _t.Dir("all"), part = _t.Dir("part");
+        Captures.Samples(all);
+        foreach (string f in Directory.GetFiles(all).Order(StringComparer.Ordinal).Take(3)) File.Copy(f, Path.Combine(part, Path.GetFileName(f)));
+        string key = Key();
+        foreach (var (input, name) in new[] { (part, "old"), (all, "new") })
+        {
+            Assert.Equal(0, Cli.Run("report", input, "-o", _t[name], "--format", "json", "-q").ExitCode);
+            Assert.Equal(0, Cli.Run("report", input, "-o", _t["p" + name], "--format", "json", "--pseudonymise", key, "-q").ExitCode);
+        }
+
+        // Pseudonymising the diff of the originals gives the diff of the pseudonymised bundles.
+        var diff = Cli.Run("diff", _t["old"], _t["new"], "-o", _t["d"], "--pseudonymise", key);
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.Equal(0, Cli.Run("diff", _t["pold"], _t["pnew"], "-o", _t["pd"], "-q").ExitCode);
+        static string Kinds(string bundle)
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(bundle, "diff.json")));
+            return doc.RootElement.GetProperty("kinds").GetRawText();
+        }
+        string kinds = Kinds(_t["d"]);
+        Assert.Equal(Kinds(_t["pd"]), kinds);
+        Assert.Equal(0, Cli.Run("diff", _t["old"], _t["new"], "-o", _t["plain-diff"], "-q").ExitCode);
+        Assert.NotEqual(Kinds(_t["plain-diff"]), kinds);
+
+        // No original global address or name in any file of the diff bundle, nor on the terminal.
+        var (addresses, names) = Originals(_t["new"]);
+        var (oldAddresses, oldNames) = Originals(_t["old"]);
+        Assert.NotEmpty(addresses);
+        var texts = Directory.EnumerateFiles(_t["d"], "*", SearchOption.AllDirectories).SelectMany(Readable).Append(diff.Stdout + diff.Stderr).ToList();
+        // Names of at least two labels and eight characters; not the reverse-lookup zones (in-addr.arpa, ip6.arpa),
+        // public suffixes with nothing below them to hide.
+        var searched = names.Concat(oldNames).Where(n => n.Contains('.', StringComparison.Ordinal) && n.Length >= 8 && !n.EndsWith(".arpa", StringComparison.Ordinal));
+        foreach (string original in addresses.Concat(oldAddresses).Concat(searched).Distinct())
+            Assert.DoesNotContain(texts, t => t.Contains(original, StringComparison.Ordinal));
+
+        using (var manifest = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_t["d"], "manifest.json"))))
+        {
+            var how = manifest.RootElement.GetProperty("pseudonymisation");
+            Assert.Equal(Pseudonymiser.Method, how.GetProperty("method").GetString());
+            Assert.Equal(manifest.RootElement.GetProperty("options").GetProperty("pseudonymise").GetString(), how.GetProperty("keyId").GetString());
+        }
+        Assert.Equal(0, Cli.Run("verify", _t["d"]).ExitCode);
+
+        var twice = Cli.Run("diff", _t["pold"], _t["new"], "-o", _t["twice"], "--pseudonymise", key);
+        Assert.Equal(1, twice.ExitCode);
+        Assert.Contains("is pseudonymised already", twice.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_t["twice"]));
+    }
+
     /// <summary>Every original global unicast address (as analysis.json writes it) and every name of the plain run.</summary>
     private static (List<string> Addresses, List<string> Names) Originals(string plain)
     {

@@ -56,17 +56,7 @@ internal static class ManifestWriter
 
             w.WriteSkipped(run.Skipped);
 
-            if (run.Info.Pseudonymisation is { } pseudonyms)
-            {
-                // --pseudonymise: how, and which key (a one-way id); never the key (docs/pseudonymisation.md).
-                w.WriteStartObject("pseudonymisation");
-                w.WriteString("addresses", PcapViz.Pseudonymisation.Pseudonymiser.AddressMethod);
-                w.WriteString("names", PcapViz.Pseudonymisation.Pseudonymiser.NameMethod);
-                w.WriteString("text", PcapViz.Pseudonymisation.Pseudonymiser.TextMethod);
-                w.WriteString("method", pseudonyms.Method);
-                w.WriteString("keyId", pseudonyms.KeyId);
-                w.WriteEndObject();
-            }
+            if (run.Info.Pseudonymisation is { } pseudonyms) WritePseudonymisation(w, pseudonyms.Method, pseudonyms.KeyId);
 
             if (previousManifestSha256 is not null)
             {
@@ -116,10 +106,23 @@ internal static class ManifestWriter
                 w.WriteEndObject();
             }
             w.WriteEndObject();
+            if (diff.PseudonymKeyId is { } keyId) WritePseudonymisation(w, PcapViz.Pseudonymisation.Pseudonymiser.Method, keyId);
             w.WriteStartArray("exporterFailures");
             w.WriteEndArray();
             WriteOutputs(w, outputs);
         });
+    }
+
+    /// <summary>--pseudonymise: how, and which key (a one-way id); never the key (docs/pseudonymisation.md).</summary>
+    private static void WritePseudonymisation(Utf8JsonWriter w, string method, string keyId)
+    {
+        w.WriteStartObject("pseudonymisation");
+        w.WriteString("addresses", PcapViz.Pseudonymisation.Pseudonymiser.AddressMethod);
+        w.WriteString("names", PcapViz.Pseudonymisation.Pseudonymiser.NameMethod);
+        w.WriteString("text", PcapViz.Pseudonymisation.Pseudonymiser.TextMethod);
+        w.WriteString("method", method);
+        w.WriteString("keyId", keyId);
+        w.WriteEndObject();
     }
 
     private static void WriteOutputs(Utf8JsonWriter w, IReadOnlyList<OutputFile> outputs) =>

@@ -36,6 +36,9 @@ public sealed record KindDiff(DiffKind Kind, string? NotCompared, int OldDistinc
 /// <param name="GeneratedUtc">When the diff was made (SOURCE_DATE_EPOCH when set): only the page and the manifest show it.</param>
 public sealed record BundleDiff(string ToolVersion, DateTimeOffset GeneratedUtc, DiffSide Old, DiffSide New, IReadOnlyList<KindDiff> Kinds)
 {
+    /// <summary>The key id of `--pseudonymise` (every address and name is a pseudonym); null when the values are the bundles' own.</summary>
+    public string? PseudonymKeyId { get; init; }
+
     public bool HasChanges => Kinds.Any(k => k.HasChanges);
 
     /// <summary>A capture of either bundle failed or was read only in part: its counts are incomplete.</summary>

@@ -94,7 +94,8 @@ internal static class DiffBundleReader
     }
 
     /// <summary>Reads and sums every capture of <paramref name="bundle"/>.</summary>
-    public static DiffSide Read(Opened bundle, IRunObserver observer, CancellationToken cancellationToken)
+    /// <param name="pseudonymiser">Replaces every address and name as it is read (`diff --pseudonymise`); null keeps them.</param>
+    public static DiffSide Read(Opened bundle, IRunObserver observer, CancellationToken cancellationToken, Pseudonymisation.Pseudonymiser? pseudonymiser = null)
     {
         var tallies = DiffKind.All.ToDictionary(k => k.Name, _ => new KindTally(), StringComparer.Ordinal);
         int ok = 0, partial = 0, failed = 0;
@@ -109,7 +110,7 @@ internal static class DiffBundleReader
             try
             {
                 using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
-                int version = ReadCapture(doc.RootElement, tallies, out status);
+                int version = ReadCapture(doc.RootElement, tallies, pseudonymiser, out status);
                 versions.Add(version);
             }
             catch (JsonException ex)
@@ -147,7 +148,7 @@ internal static class DiffBundleReader
     }
 
     /// <summary>Adds one analysis.json to the tallies; returns its schema version. Throws InvalidDataException naming where it is wrong.</summary>
-    private static int ReadCapture(JsonElement root, Dictionary<string, KindTally> tallies, out string status)
+    private static int ReadCapture(JsonElement root, Dictionary<string, KindTally> tallies, Pseudonymisation.Pseudonymiser? pseudonymiser, out string status)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("it is not a JSON object");
         if (!root.TryGetProperty("schemaVersion", out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int version))
@@ -172,7 +173,7 @@ internal static class DiffBundleReader
                 string where = $"{kind.Array}[{index.ToString(CultureInfo.InvariantCulture)}]";
                 index++;
                 if (entry.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where} is not an object");
-                string? key = kind.Key(entry);
+                string? key = kind.KeyOf(entry, pseudonymiser);
                 if (key is null)
                 {
                     tally.Unreadable = $"{where} has no {kind.KeyMembers} (a shape of {kind.Array} this PcapViz does not read)";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PcapViz.Pseudonymisation;
 
 namespace PcapViz.Diff;
 
@@ -50,6 +51,16 @@ public sealed record DiffKind(
     /// <summary>The measure that ranks appeared, disappeared and changed entries.</summary>
     public DiffMeasure Ranking => Measures[0];
 
+    /// <summary>
+    /// The entry's value with its addresses and names replaced by their pseudonyms (`diff --pseudonymise`), as
+    /// `report --pseudonymise` writes them: null for a kind whose values hold neither (services).
+    /// </summary>
+    internal Func<JsonElement, Pseudonymiser, string?>? PseudonymisedKey { get; init; }
+
+    /// <summary>The entry's value as shown and compared, pseudonymised under <paramref name="pseudonymiser"/> when one is given.</summary>
+    internal string? KeyOf(JsonElement entry, Pseudonymiser? pseudonymiser) =>
+        pseudonymiser is not null && PseudonymisedKey is { } pseudonymised ? pseudonymised(entry, pseudonymiser) : Key(entry);
+
     private static readonly DiffMeasure IpBytes = DiffMeasure.Field("ipBytes", "IP bytes", "IP byte", isBytes: true);
     private static readonly DiffMeasure Packets = DiffMeasure.Field("packets", "Packets", "packet");
     private static readonly DiffMeasure Queries = DiffMeasure.Field("queries", "Queries", "query", "queries");
@@ -59,17 +70,25 @@ public sealed record DiffKind(
     /// analysis.json schemaVersion 3; bundles without them compare the rest.</summary>
     public static IReadOnlyList<DiffKind> All { get; } =
     [
-        new("sourceIps", "Source addresses", "source address", "source addresses", "sourceIps", "sourceIps", Str("address"), "address", [IpBytes, Packets]),
-        new("names", "Query names", "query name", "query names", "dnsQueries", "dnsQueries", Str("name"), "name", [Queries]),
+        new("sourceIps", "Source addresses", "source address", "source addresses", "sourceIps", "sourceIps", Str("address"), "address", [IpBytes, Packets])
+            { PseudonymisedKey = Mapped(Str("address"), static (p, v) => p.Address(v)) },
+        new("names", "Query names", "query name", "query names", "dnsQueries", "dnsQueries", Str("name"), "name", [Queries])
+            { PseudonymisedKey = Mapped(Str("name"), static (p, v) => p.Name(v)) },
         new("registeredDomains", "Registered domains", "registered domain", "registered domains", "dnsDomains", "dnsQueries", Str("domain"), "domain",
-            [Queries, DiffMeasure.Field("responses", "Responses", "response"), DiffMeasure.Field("nxdomain", "NXDOMAIN", "NXDOMAIN response")]),
-        new("serverNames", "Server names", "server name", "server names", "serverNames", "serverNames", Str("serverName", "name"), "serverName or name", [Connections, IpBytes]),
+            [Queries, DiffMeasure.Field("responses", "Responses", "response"), DiffMeasure.Field("nxdomain", "NXDOMAIN", "NXDOMAIN response")])
+            { PseudonymisedKey = Mapped(Str("domain"), static (p, v) => p.Name(v)) },
+        new("serverNames", "Server names", "server name", "server names", "serverNames", "serverNames", Str("serverName", "name"), "serverName or name", [Connections, IpBytes])
+            { PseudonymisedKey = Mapped(Str("serverName", "name"), static (p, v) => p.Host(v)) },
         new("services", "Services", "service", "services", "services", null, Service, "transport, port, name",
             [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesToServer", "ipBytesFromServer"]), DiffMeasure.Field("flows", "Flows", "flow"),
              DiffMeasure.Field("clients", "Clients", "client")]),
         new("conversations", "Conversations", "conversation", "conversations", "conversations", "conversations", Conversation, "protocol, addressA, portA, addressB, portB",
-            [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesAToB", "ipBytesBToA"]), new("packets", "Packets", "packet", "packets", false, ["packetsAToB", "packetsBToA"])]),
+            [new("ipBytes", "IP bytes", "IP byte", "IP bytes", true, ["ipBytesAToB", "ipBytesBToA"]), new("packets", "Packets", "packet", "packets", false, ["packetsAToB", "packetsBToA"])])
+            { PseudonymisedKey = PseudonymisedConversation },
     ];
+
+    private static Func<JsonElement, Pseudonymiser, string?> Mapped(Func<JsonElement, string?> key, Func<Pseudonymiser, string, string> map) =>
+        (e, p) => key(e) is { } value ? map(p, value) : null;
 
     /// <summary>The first of <paramref name="members"/> that the entry has as a string.</summary>
     private static Func<JsonElement, string?> Str(params string[] members) => e =>
@@ -93,14 +112,30 @@ public sealed record DiffKind(
     {
         string? protocol = Str("protocol")(e), a = Str("addressA")(e), b = Str("addressB")(e);
         if (protocol is null || a is null || b is null) return null;
-        return $"{protocol} {Endpoint(a, e, "portA")} ↔ {Endpoint(b, e, "portB")}";
+        return $"{protocol} {Endpoint(a, Port(e, "portA"))} ↔ {Endpoint(b, Port(e, "portB"))}";
     }
 
-    private static string Endpoint(string address, JsonElement e, string portMember)
+    /// <summary>
+    /// As <see cref="Conversation(JsonElement)"/> with both addresses pseudonymised and the endpoints put in the order of
+    /// the pseudonyms, as `report --pseudonymise` lists the flow (ResultPseudonymiser.Conversations).
+    /// </summary>
+    private static string? PseudonymisedConversation(JsonElement e, Pseudonymiser pseudonymiser)
+    {
+        string? protocol = Str("protocol")(e), a = Str("addressA")(e), b = Str("addressB")(e);
+        if (protocol is null || a is null || b is null) return null;
+        string pa = pseudonymiser.Address(a), pb = pseudonymiser.Address(b);
+        int portA = Port(e, "portA"), portB = Port(e, "portB");
+        return ResultPseudonymiser.CompareAddresses(pa, pb) > 0
+            ? $"{protocol} {Endpoint(pb, portB)} ↔ {Endpoint(pa, portA)}"
+            : $"{protocol} {Endpoint(pa, portA)} ↔ {Endpoint(pb, portB)}";
+    }
+
+    private static int Port(JsonElement e, string member) =>
+        e.TryGetProperty(member, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out int port) ? port : 0;
+
+    private static string Endpoint(string address, int port)
     {
         string host = address.Contains(':', StringComparison.Ordinal) ? "[" + address + "]" : address;
-        return e.TryGetProperty(portMember, out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out int port) && port > 0
-            ? host + ":" + port.ToString(CultureInfo.InvariantCulture)
-            : host;
+        return port > 0 ? host + ":" + port.ToString(CultureInfo.InvariantCulture) : host;
     }
 }

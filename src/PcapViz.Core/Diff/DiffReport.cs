@@ -30,6 +30,8 @@ public static class DiffReport
         {
             new(HighlightKind.Fact, $"Compared the old bundle, {Side(diff.Old)}, with the new one, {Side(diff.New)}, each summed over its captures."),
         };
+        if (diff.PseudonymKeyId is { } keyId)
+            list.Add(new(HighlightKind.Fact, $"Addresses and names are pseudonyms under the key {keyId} (--pseudonymise): the same key gives the same pseudonyms as in bundles written with it."));
         if (!diff.HasChanges)
         {
             string kinds = string.Join(", ", diff.Kinds.Where(k => k.Compared).Select(k => k.Kind.Plural));

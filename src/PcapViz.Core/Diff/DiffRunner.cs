@@ -22,7 +22,11 @@ public sealed record DiffRequest(
     string ToolVersion,
     DateTimeOffset GeneratedUtc,
     IReadOnlyList<IDiffExporter> Exporters,
-    IReadOnlyList<KeyValuePair<string, string>> OptionsForManifest);
+    IReadOnlyList<KeyValuePair<string, string>> OptionsForManifest)
+{
+    /// <summary>`--pseudonymise`: every address and name of the diff replaced by its pseudonym; null keeps them.</summary>
+    public Pseudonymisation.Pseudonymiser? Pseudonymiser { get; init; }
+}
 
 /// <summary>How a diff ended: its exit code, the diff (null when nothing was written) and the fatal errors.</summary>
 public sealed record DiffOutcome(int ExitCode, BundleDiff? Diff, IReadOnlyList<string> FatalErrors);
@@ -44,10 +48,12 @@ public sealed class DiffRunner(DiffRequest request, IRunObserver observer)
             var old = DiffBundleReader.Open(request.OldBundle, "old");
             var @new = DiffBundleReader.Open(request.NewBundle, "new");
             if (Overlap(request.OutputDirectory, old.Root, @new.Root) is { } overlap) return Fatal(overlap);
+            if (request.Pseudonymiser is not null && new[] { old, @new }.FirstOrDefault(b => b.Manifest.Options.ContainsKey("pseudonymise")) is { } done)
+                return Fatal($"--pseudonymise: the {done.Role} bundle '{Terminal.Safe(done.Path)}' is pseudonymised already; compare two pseudonymised bundles without the option (the same key gives the same pseudonyms), or two original bundles with it.");
             observer.Discovered(old.Files.Count + @new.Files.Count, old.Files.Sum(f => f.Size) + @new.Files.Sum(f => f.Size));
-            var oldSide = DiffBundleReader.Read(old, observer, cancellationToken);
-            var newSide = DiffBundleReader.Read(@new, observer, cancellationToken);
-            diff = BundleDiff.Compute(oldSide, newSide, request.ToolVersion, request.GeneratedUtc);
+            var oldSide = DiffBundleReader.Read(old, observer, cancellationToken, request.Pseudonymiser);
+            var newSide = DiffBundleReader.Read(@new, observer, cancellationToken, request.Pseudonymiser);
+            diff = BundleDiff.Compute(oldSide, newSide, request.ToolVersion, request.GeneratedUtc) with { PseudonymKeyId = request.Pseudonymiser?.KeyId };
         }
         catch (DiffInputException ex)
         {

@@ -226,7 +226,8 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
     }
 
     /// <summary>Addresses in the analyses' order: IPv4 before IPv6, then by value (not by text).</summary>
-    private static int CompareAddresses(string a, string b)
+    /// <summary>Addresses in Community ID order (version, then value): a flow's endpoints are ordered by it.</summary>
+    internal static int CompareAddresses(string a, string b)
     {
         var (va, xa) = Numeric(a);
         var (vb, xb) = Numeric(b);
