@@ -119,6 +119,22 @@ public sealed class ReportSlicesTests : IDisposable
     }
 
     [Fact]
+    public void Slices_AreNamedInThePdfs()
+    {
+        string input = Input();
+        string bundle = _t["bundle"];
+        var r = Cli.Run("report", input, "-o", bundle, "--format", "pdf", "--watchlist", Watchlist("10.9.0.53\n"), "--slices");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string id = CaptureId(bundle);
+        string PdfText(string pdf) => string.Join(' ', RunTool("pdftotext", ["-layout", "-enc", "UTF-8", pdf, "-"])
+            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        string report = PdfText(Path.Combine(bundle, "captures", id, "report.pdf"));
+        Assert.Contains($"Packet slices in the bundle: 1: slice: slices/{id}/beacon-1.pcapng (", report, StringComparison.Ordinal);
+        // The ticket's findings table names the file (its folder is the capture's, in the Captures column).
+        Assert.Contains("10.9.0.53 10.9.0.53 120 beacon.pcap watch-1.pcapng", PdfText(Path.Combine(bundle, "ticket.pdf")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Slices_AreTheSameBytesWhateverJobs_AndARunWithoutSlicesWritesNone()
     {
         string input = Input();
