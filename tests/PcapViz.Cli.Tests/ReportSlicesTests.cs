@@ -110,6 +110,7 @@ public sealed class ReportSlicesTests : IDisposable
 
         var verify = Cli.Run("verify", bundle);
         Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Empty(Directory.GetDirectories(_t.Root, ".bundle.spill-*")); // the slices' scratch files are gone
 
         string page = File.ReadAllText(Path.Combine(bundle, "captures", id, "report.html"));
         Assert.Contains($"<a href=\"../../slices/{id}/beacon-1.pcapng\">beacon-1.pcapng ({beacon.Count:#,0} packets)</a>", page, StringComparison.Ordinal);
@@ -141,11 +142,13 @@ public sealed class ReportSlicesTests : IDisposable
         BeaconTraffic.WriteFile(Path.Combine(input, "second.pcap"), BeaconPattern.Regular, hours: 1, intervalSeconds: 30, seed: 4);
         string watch = Watchlist("10.9.0.53\n");
         var one = Cli.Run("report", input, "-o", _t["one"], "--format", "json", "--watchlist", watch, "--slices", "--jobs", "1");
-        var four = Cli.Run("report", input, "-o", _t["four"], "--format", "json", "--watchlist", watch, "--slices", "--jobs", "4");
+        // ... and whether the results waited on disk (--results-in-memory 0) or not.
+        var four = Cli.Run("report", input, "-o", _t["four"], "--format", "json", "--watchlist", watch, "--slices", "--jobs", "4", "--results-in-memory", "0");
         Assert.True(one.ExitCode == 0 && four.ExitCode == 0, one + "\n" + four);
         var slices = Bundle.Snapshot(Path.Combine(_t["one"], "slices"));
         Assert.Equal(2 * 2, slices.Count(s => s.Key.EndsWith("/beacon-1.pcapng", StringComparison.Ordinal) || s.Key.EndsWith("/watch-1.pcapng", StringComparison.Ordinal)));
         Bundle.AssertIdentical(Bundle.Snapshot(_t["one"]), Bundle.Snapshot(_t["four"]));
+        Assert.Empty(Directory.GetDirectories(_t.Root, ".*.spill-*"));
 
         string plain = _t["plain"];
         var without = Cli.Run("report", input, "-o", plain, "--format", "html,json", "--watchlist", watch);
@@ -196,7 +199,7 @@ public sealed class ReportSlicesTests : IDisposable
     }
 
     [Fact]
-    public void Slices_WithPseudonymise_OrWithoutSlices_AreUsageErrors()
+    public void Slices_WithPseudonymise_OrPlan_AndBoundWithoutSlices_AreUsageErrors()
     {
         string input = Input();
         string key = _t["key"];
@@ -206,6 +209,10 @@ public sealed class ReportSlicesTests : IDisposable
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("pcapviz: --slices: a slice holds the captures' packets with their original addresses and names, which a pseudonymised bundle must not", r.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(bundle));
+
+        var shard = Cli.Run("report", "--plan", _t["plan.json"], "--shard", "0", "-o", bundle, "--slices");
+        Assert.Equal(1, shard.ExitCode);
+        Assert.Contains("pcapviz: --slices: a shard does not write slices", shard.Stderr, StringComparison.Ordinal);
 
         var bound = Cli.Run("report", input, "-o", bundle, "--max-slice-bytes", "4096");
         Assert.Equal(1, bound.ExitCode);
