@@ -69,7 +69,11 @@ public sealed record SliceConversation
 /// One slice to write in a pass over the captures: what to cut, its comment lines, where it goes (asked once the slice
 /// is cut, with what it holds; null: the slice is not written) and its scratch stream (read/write, seekable).
 /// </summary>
-public sealed record SliceTarget(SliceSelection Selection, IReadOnlyList<string> HeaderLines, Func<SliceResult, Stream?> Output, Stream Scratch);
+public sealed record SliceTarget(SliceSelection Selection, IReadOnlyList<string> HeaderLines, Func<SliceResult, Stream?> Output, Stream Scratch)
+{
+    /// <summary>The slicer disposes the output stream once the slice is written into it (many slices need not stay open).</summary>
+    public bool OwnsOutput { get; init; }
+}
 
 /// <summary>What a slice holds, and what kept it from holding every packet of every matching flow.</summary>
 /// <param name="Packets">Packets written.</param>
@@ -140,12 +144,20 @@ public static class PacketSlicer
             var problem = Read(source, from, to, (ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader) =>
             {
                 foreach (var cut in cuts) cut.Offer(source, ref view, flow, ports, raw, number, reader);
-            }, () => cuts.All(c => c.Bounded), cancellationToken);
+            }, AllBounded, cancellationToken);
             if (problem is not null)
                 foreach (var cut in cuts.Where(c => !c.Bounded)) cut.Problems.Add(problem);
-            if (cuts.All(c => c.Bounded)) break;
+            if (AllBounded()) break;
         }
         return [.. cuts.Select(c => c.Finish(sources, toolVersion))];
+
+        // Asked after every packet: no allocation.
+        bool AllBounded()
+        {
+            foreach (var cut in cuts)
+                if (!cut.Bounded) return false;
+            return true;
+        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
@@ -218,10 +230,17 @@ public static class PacketSlicer
             _body.Dispose();
             var result = new SliceResult(_packets, _packetBytes, _flows.Count, Bounded, Problems);
             if (_target.Output(result) is not { } output) return result;
-            using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, _target.Selection, _target.HeaderLines, result))) { }
-            _target.Scratch.Position = 0;
-            _target.Scratch.CopyTo(output);
-            output.Flush();
+            try
+            {
+                using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, _target.Selection, _target.HeaderLines, result))) { }
+                _target.Scratch.Position = 0;
+                _target.Scratch.CopyTo(output);
+                output.Flush();
+            }
+            finally
+            {
+                if (_target.OwnsOutput) output.Dispose();
+            }
             return result;
         }
     }

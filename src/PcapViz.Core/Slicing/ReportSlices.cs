@@ -115,7 +115,7 @@ internal static class ReportSlices
             // A slice with no packet is not written (the page says so); the others go straight into the bundle.
             var targets = findings.Select(finding => new SliceTarget(finding.Selection,
                 [$"PcapViz {run.Info.ToolVersion} packet slice (report --slices)", finding.Line],
-                result => result.Packets == 0 ? null : Keep(sink.Create(finding.File), streams), Scratch(scratchDirectory, streams))).ToList();
+                result => result.Packets == 0 ? null : sink.Create(finding.File), Scratch(scratchDirectory, streams)) { OwnsOutput = true }).ToList();
             var results = PacketSlicer.WriteEach([source], targets, run.Info.ToolVersion, cancellationToken);
             var beacons = new Dictionary<(int, string, string, int), FindingSlice>();
             var hits = new Dictionary<(IndicatorKind, string), FindingSlice>();
@@ -138,12 +138,10 @@ internal static class ReportSlices
     }
 
     /// <summary>A read/write file in the scratch folder, deleted when closed.</summary>
-    private static Stream Scratch(string directory, List<Stream> streams) =>
-        Keep(new FileStream(Path.Combine(directory, Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
-            1 << 16, FileOptions.DeleteOnClose), streams);
-
-    private static Stream Keep(Stream stream, List<Stream> streams)
+    private static FileStream Scratch(string directory, List<Stream> streams)
     {
+        var stream = new FileStream(Path.Combine(directory, Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+            1 << 16, FileOptions.DeleteOnClose);
         streams.Add(stream);
         return stream;
     }
