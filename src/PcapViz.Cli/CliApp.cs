@@ -41,6 +41,7 @@ public static class CliApp
           <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, dns_domains.csv,
                               server_names.csv, traffic.csv, conversations.csv
           <out>/captures/<id>/ticket.pdf (with --ticket-per-capture)
+          <out>/slices/<id>/beacon-<n>.pcapng, watch-<n>.pcapng (with --slices)
           <out>/cache/ (with --incremental), manifest.json.sig (with --sign-key)
 
         Guarantees:
