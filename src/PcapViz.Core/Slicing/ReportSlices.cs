@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.ExceptionServices;
 using PcapViz.Export;
 using PcapViz.Model;
 using PcapViz.Orchestration;
@@ -30,6 +31,12 @@ internal static class ReportSlices
         {
             Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken },
                 i => slices[i] = OfCapture(run, run.Captures[i], options, sink, scratchDirectory, observer, cancellationToken));
+        }
+        catch (AggregateException all) when (all.InnerExceptions.Count > 0)
+        {
+            // A write that failed (disk full) fails the run as any other output's does: the caller sees the IOException.
+            ExceptionDispatchInfo.Capture(all.InnerExceptions[0]).Throw();
+            throw;
         }
         finally
         {
