@@ -199,6 +199,24 @@ public sealed class ReportSlicesTests : IDisposable
     }
 
     [Fact]
+    public void Slices_ThatCannotBeWritten_FailTheRun_AndThePreviousBundleStays()
+    {
+        string input = Input();
+        string bundle = _t["bundle"];
+        Assert.Equal(0, Cli.Run("report", input, "-o", bundle, "--format", "json").ExitCode);
+        var before = Bundle.Snapshot(bundle);
+        // A file where the run puts its scratch folder (beside the output, named after this process): no slice can be cut.
+        string obstacle = Path.Combine(_t.Root, $".bundle.spill-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
+        File.WriteAllText(obstacle, "in the way");
+        var r = Cli.Run("report", input, "-o", bundle, "--format", "json", "--slices");
+        File.Delete(obstacle);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("Writing the bundle failed: ", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("is left as it was.", r.Stderr, StringComparison.Ordinal);
+        Bundle.AssertIdentical(before, Bundle.Snapshot(bundle));
+    }
+
+    [Fact]
     public void Slices_WithPseudonymise_OrPlan_AndBoundWithoutSlices_AreUsageErrors()
     {
         string input = Input();
