@@ -7,6 +7,7 @@ using PcapViz.Discovery;
 using PcapViz.Orchestration;
 using PcapViz.Pseudonymisation;
 using PcapViz.ScaleOut;
+using PcapViz.Slicing;
 
 namespace PcapViz.Cli;
 
@@ -36,6 +37,7 @@ public static class CliApp
           <out>/captures/<id>/report.html, report.pdf, analysis.json, source_ips.csv, dns_queries.csv, dns_domains.csv,
                               server_names.csv, traffic.csv, conversations.csv
           <out>/captures/<id>/ticket.pdf (with --ticket-per-capture)
+          <out>/slices/<id>/beacon-<n>.pcapng, watch-<n>.pcapng (with --slices)
           <out>/cache/ (with --incremental), manifest.json.sig (with --sign-key)
 
         Guarantees:
@@ -124,6 +126,15 @@ public static class CliApp
         var publicSuffixList = new Option<string?>("--public-suffix-list") { Description = "Public Suffix List file (publicsuffix.org format) for registered domains instead of the copy shipped with PcapViz. Not with --plan." };
         var geoIp = new Option<string[]>("--geoip") { Description = "MaxMind DB file (.mmdb) for country and ASN of each address (repeatable: a country and an ASN database). Off by default. Not with --plan." };
         var resultsInMemory = new ResultsInMemoryOption();
+        var slices = new Option<bool>("--slices")
+        {
+            Description = $"Also write into the bundle a packet slice (pcapng, as 'pcapviz slice' writes it) for every beacon scored {BeaconEntry.Threshold.ToString("0.0", CultureInfo.InvariantCulture)} or more and every watchlist hit of each capture: slices/<capture-id>/beacon-<n>.pcapng and watch-<n>.pcapng, at most {RunSlices.DefaultMaxPerCapture} per capture (beacons first), listed in the manifest and linked from the pages. Not with --pseudonymise or --plan.",
+        };
+        var maxSliceBytes = new Option<long>("--max-slice-bytes")
+        {
+            Description = "With --slices: bound on each slice's packet blocks in bytes; the packet that would pass it and all after it are left out, and the slice and the page say so. Default 104857600 (100 MiB).",
+            DefaultValueFactory = _ => SliceSelection.DefaultMaxBytes,
+        };
 
         var command = new Command("report", "Analyse captures and write the report bundle (HTML, PDF, JSON, CSV, manifest.json).")
         {
@@ -142,11 +153,18 @@ public static class CliApp
         command.Options.Add(signKey);
         command.Options.Add(chain);
         command.Options.Add(PseudonymiseOption.Key);
+        command.Options.Add(slices);
+        command.Options.Add(maxSliceBytes);
 
         command.SetAction(parse =>
         {
             var errors = new List<string>();
             string? planPath = parse.GetValue(plan);
+            var sliceOptions = SliceCommand.ReportSlices(parse, slices, maxSliceBytes, errors);
+            if (sliceOptions is not null && planPath is not null)
+                errors.Add("--slices: a shard does not write slices (the merge, which writes the bundle, has no captures); run 'pcapviz slice' on the merged bundle.");
+            if (sliceOptions is not null && parse.GetValue(PseudonymiseOption.Key) is not null)
+                errors.Add("--slices: a slice holds the captures' packets with their original addresses and names, which a pseudonymised bundle must not; leave out one of them.");
             var verbosity = set.Verbosity(parse, errors);
             int jobCount = set.Jobs(parse, errors);
             if (planPath is not null && HistoryCli.Given(parse))
@@ -216,6 +234,8 @@ public static class CliApp
             if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
             IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions, .. pseudonymOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
+            if (sliceOptions is not null)
+                manifestOptions = [.. manifestOptions, new("slices", "true"), new("maxSliceBytes", sliceOptions.MaxBytes.ToString(CultureInfo.InvariantCulture))];
             var request = (settings with { ManifestOptions = manifestOptions, ManifestSigned = signer is not null }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
             request = request with
             {
@@ -230,6 +250,7 @@ public static class CliApp
                 Signer = signer,
                 ChainPreviousSha256 = chainSha,
                 Pseudonymiser = pseudonymiser is null ? null : new ResultPseudonymiser(pseudonymiser),
+                Slices = sliceOptions,
             };
             using (signer) return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });

@@ -64,7 +64,7 @@ internal static partial class SliceCommand
             var toTime = Time(parse.GetValue(to), "--to", errors);
             if (fromTime is not null && toTime is not null && fromTime >= toTime) errors.Add("--from must be before --to.");
             long bound = parse.GetValue(maxBytes);
-            if (bound < 1024) errors.Add($"--max-slice-bytes: {bound.ToString(CultureInfo.InvariantCulture)} is below 1024.");
+            CheckBound(bound, errors);
             string target = parse.GetValue(output)!;
             if (Directory.Exists(target)) errors.Add($"--output: '{target}' is a directory; name the pcapng file to write.");
             var paths = parse.GetValue(bundle) ?? [];
@@ -91,6 +91,24 @@ internal static partial class SliceCommand
             return SliceExitCodes.For(outcome.Status);
         });
         return command;
+    }
+
+    private static void CheckBound(long bound, List<string> errors)
+    {
+        if (bound < 1024) errors.Add($"--max-slice-bytes: {bound.ToString(CultureInfo.InvariantCulture)} is below 1024.");
+    }
+
+    /// <summary>`report --slices` and its --max-slice-bytes: the options, or null without --slices.</summary>
+    public static SliceOptions? ReportSlices(ParseResult parse, Option<bool> slices, Option<long> maxBytes, List<string> errors)
+    {
+        if (!parse.GetValue(slices))
+        {
+            if (parse.GetResult(maxBytes) is { Implicit: false }) errors.Add("--max-slice-bytes needs --slices.");
+            return null;
+        }
+        long bound = parse.GetValue(maxBytes);
+        CheckBound(bound, errors);
+        return new SliceOptions(bound);
     }
 
     /// <summary>An ISO 8601 time that names its zone (Z or an offset): a time without one would depend on the machine.</summary>

@@ -28,6 +28,12 @@ internal static class HistoryModels
         };
 
         var hits = m is null ? [] : capture is null ? m.WatchlistHits : m.HitsIn(capture.Id).ToList();
+        // With --slices, each hit links the slice of every capture it was seen in (on a capture page: that capture's).
+        var slices = run.Slices;
+        object[] Slices(WatchlistHit h) => slices is null ? [] : [.. (capture is null ? h.Captures.Select(c => c.CaptureId) : [capture.Id])
+            .Select(id => (Id: id, Cell: HtmlReportExporter.SliceCell(slices.Hit(id, h), slices.MaxSliceBytes, prefix)))
+            .Where(s => s.Cell.Text != "–")
+            .Select(s => new { text = (capture is null ? paths.GetValueOrDefault(s.Id, s.Id) + ": " : "") + s.Cell.Text, href = s.Cell.Href ?? "" })];
         var watch = new
         {
             show = m is { WatchlistsChecked: true },
@@ -45,7 +51,10 @@ internal static class HistoryModels
                 source = $"{FileName(h.List.Replace('\\', '/'))} line {N(h.Line)}",
                 count = N(h.Count) + (h.Kind == IndicatorKind.Address ? (h.Count == 1 ? " packet" : " packets") : (h.Count == 1 ? " query" : " queries")),
                 captures = h.Captures.Select(Sighting).ToArray(),
+                slices = Slices(h),
             }).ToArray(),
+            has_slices = slices is not null,
+            slice_note = slices is null || capture is null ? "" : slices.NotSlicedNote(capture.Id),
             more_note = hits.Count > MaxListed ? $"The first {N(MaxListed)} of {N(hits.Count)} hits are listed; history.json holds them all." : "",
             problems = (m?.WatchlistProblems ?? []).Take(20).Select(p => $"{FileName(p.List.Replace('\\', '/'))} line {N(p.Line)}: {p.Message}").ToArray(),
         };

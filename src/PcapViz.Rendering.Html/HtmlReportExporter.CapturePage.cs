@@ -88,7 +88,7 @@ public sealed partial class HtmlReportExporter
             context = ContextSection(capture.Context, options, FullListHint(f, "dns_domains.csv")),
             application = ApplicationSection(capture.Application, options, FullListHint(f, "server_names.csv")),
             traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
-            flows = FlowsSection(capture.Conversations, options, FullListHint(f, "conversations.csv"), pivots),
+            flows = FlowsSection(capture.Conversations, options, FullListHint(f, "conversations.csv"), pivots, run.Slices, capture.Id),
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
         globals["page"] = page;
@@ -351,7 +351,7 @@ public sealed partial class HtmlReportExporter
     /// <summary>Rows the conversations, address-pairs and services tables show at most (the files list every flow).</summary>
     internal const int FlowRows = 100;
 
-    private object FlowsSection(ConversationResult r, HtmlReportOptions options, string fullListHint, PivotLinks pivots)
+    private object FlowsSection(ConversationResult r, HtmlReportOptions options, string fullListHint, PivotLinks pivots, RunSlices? slices, string captureId)
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         long totalBytes = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
@@ -417,16 +417,18 @@ public sealed partial class HtmlReportExporter
             Col("Coverage", numeric: true, optional: true), Col("Size regularity", numeric: true, optional: true),
             Col("Intervals (shortest to longest)", mono: true),
         };
+        if (slices is not null) beaconColumns.Add(Col("Slice"));
         var beaconRows = new HtmlRows(beaconColumns);
         for (int i = 0; i < r.Beacons.Count; i++)
         {
             var b = r.Beacons[i];
+            Cell[] slice = slices is null ? [] : [SliceCell(slices.Beacon(captureId, b), slices.MaxSliceBytes, "../../")];
             beaconRows.Add([N(i + 1), pivots.Source(b.Client), pivots.Source(b.Server), $"{Names.OfIpProtocol(b.Protocol)} {PortCell(b.Protocol, b.Port)}",
                 N(b.Connections), new Cell(TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Sort: b.MedianIntervalNanos.ToString(inv)),
                 new Cell((b.Flagged ? "⚑ " : "") + Names.Score(b.Score), Sort: Names.Score(b.Score)), Names.Score(b.IntervalRegularity), Names.Score(b.IntervalSymmetry),
                 Names.Score(b.Coverage), Names.Score(b.SizeRegularity),
-                $"{Names.Sparkline(b.IntervalHistogram)} {TimeFormat.Duration(b.ShortestIntervalNanos / 1e9)}–{TimeFormat.Duration(b.LongestIntervalNanos / 1e9)}"],
-                beyondTop: i >= top);
+                $"{Names.Sparkline(b.IntervalHistogram)} {TimeFormat.Duration(b.ShortestIntervalNanos / 1e9)}–{TimeFormat.Duration(b.LongestIntervalNanos / 1e9)}",
+                .. slice], beyondTop: i >= top);
         }
         var longConnections = r.LongConnections();
         var longColumns = new List<TableColumn>
@@ -462,6 +464,7 @@ public sealed partial class HtmlReportExporter
             threshold = Names.Score(BeaconEntry.Threshold),
             has_beacons = r.Beacons.Count > 0,
             beacons = TableModel("beacons", "Client → server pairs scored for beaconing, highest first", beaconColumns, beaconRows, r.Beacons.Count, ""),
+            slice_note = slices?.NotSlicedNote(captureId) ?? "",
             has_long = longConnections.Count > 0,
             long_connections = TableModel("long-connections", "Flows lasting an hour or more, longest first", longColumns, longRows, longConnections.Count, ""),
             services = TableModel("services", "Services (server port and transport), most IP bytes first", serviceColumns, serviceRows, r.Services.Count,
@@ -469,6 +472,16 @@ public sealed partial class HtmlReportExporter
         };
     }
 
+    /// <summary>
+    /// The cell linking a finding's packet slice (`report --slices`), relative to the page (<paramref name="prefix"/>
+    /// leads back to the bundle's root), with what it holds; "–" for a finding without one.
+    /// </summary>
+    internal static Cell SliceCell(FindingSlice? slice, long maxSliceBytes, string prefix) => slice switch
+    {
+        null => "–",
+        { File: null } => slice.Describe(maxSliceBytes),
+        _ => new Cell($"{slice.FileName} ({slice.Describe(maxSliceBytes)})", Href: prefix + Href(slice.File.Split('/'))),
+    };
 
     private static string PortCell(int protocol, int port)
     {

@@ -54,6 +54,9 @@ public sealed record RunResult(
 
     /// <summary>The captures' application-layer results merged (server names, fingerprints, certificates, HTTP requests).</summary>
     public ApplicationResult Application { get; init; } = ApplicationResult.Empty();
+
+    /// <summary>The packet slices written into the bundle for the captures' findings (`report --slices`); null without the option.</summary>
+    public RunSlices? Slices { get; init; }
 }
 
 /// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);

@@ -2,6 +2,7 @@ using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Export;
 using PcapViz.Model;
+using PcapViz.Slicing;
 
 namespace PcapViz.Orchestration;
 
@@ -120,6 +121,13 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             // A capture page depends on the run too (previous/next, "seen in N captures"), so a capture's files are
             // carried over only when the run's captures and skipped files are the same as last time.
             bool sameRun = runKey is not null && runKey == previousOutputs.PreviousRunKey;
+            // The slices are cut now, while the captures are at hand; the pages link them.
+            if (request.Slices is { } sliceOptions && request.Pseudonymiser is null)
+                run = run with
+                {
+                    Slices = ReportSlices.Write(run, sliceOptions, sink, Path.Combine(BundleTransaction.SpillDirectoryFor(request.OutputDirectory), "slices"),
+                        request.Jobs, _observer, cancellationToken),
+                };
             var carried = results.Select((c, i) => reused[i] && sameRun && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
             bool runCarried = sameRun && carried.All(c => c) && previousOutputs.TryCarryRun(sink);
             failures = Export(run, sink, carried, runCarried, cancellationToken);

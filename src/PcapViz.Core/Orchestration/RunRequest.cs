@@ -80,6 +80,9 @@ public sealed record RunRequest(
     /// <summary>--pseudonymise: every address and name of the bundle and the history rows replaced under a key
     /// (docs/pseudonymisation.md); null for a bundle with the original values.</summary>
     public PcapViz.Pseudonymisation.ResultPseudonymiser? Pseudonymiser { get; init; }
+    /// <summary>--slices: a packet slice per flagged beacon and watchlist hit written into the bundle (docs/output.md,
+    /// "Slices in the bundle"); null without the option. Never with <see cref="Pseudonymiser"/> (the CLI refuses it).</summary>
+    public PcapViz.Slicing.SliceOptions? Slices { get; init; }
 }
 
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using PcapViz.Decoding;
 using PcapViz.Model;
@@ -10,11 +11,16 @@ namespace PcapViz.Slicing;
 /// <summary>One capture a slice reads: its path as the manifest lists it, where it is now, and its SHA-256 (checked already).</summary>
 public sealed record SliceSource(string Path, string FullPath, string Sha256);
 
-/// <summary>What to cut: the indicators, an optional time window (from inclusive, to exclusive) and the size bound.</summary>
+/// <summary>
+/// What to cut: the indicators, the conversations (a beacon's flows, `report --slices`), an optional time window (from
+/// inclusive, to exclusive) and the size bound. A flow is cut when it touches any indicator or belongs to any conversation.
+/// </summary>
 public sealed record SliceSelection(IReadOnlyList<SliceIndicator> Indicators)
 {
     /// <summary>Default bound on the packet blocks of one slice: 100 MiB.</summary>
     public const long DefaultMaxBytes = 100L * 1024 * 1024;
+
+    public IReadOnlyList<SliceConversation> Conversations { get; init; } = [];
 
     public DateTimeOffset? From { get; init; }
 
@@ -22,6 +28,51 @@ public sealed record SliceSelection(IReadOnlyList<SliceIndicator> Indicators)
 
     /// <summary>Bytes of packet blocks (headers, data, comments) a slice may hold; the packet that would pass it is not written.</summary>
     public long MaxBytes { get; init; } = DefaultMaxBytes;
+}
+
+/// <summary>
+/// The flows between a client and a server on the server's port over one transport (TCP, UDP or SCTP), in either
+/// direction: the connections of a beacon (docs/analysis.md, "7. Beacons").
+/// </summary>
+public sealed record SliceConversation
+{
+    private readonly byte[] _client;
+    private readonly byte[] _server;
+
+    public SliceConversation(int protocol, IPAddress client, IPAddress server, int port)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(server);
+        Protocol = protocol;
+        Port = port;
+        _client = client.GetAddressBytes();
+        _server = server.GetAddressBytes();
+        Text = Invariant($"{Names.OfIpProtocol(protocol)} {client} -> {server} port {port}");
+    }
+
+    public int Protocol { get; }
+
+    public int Port { get; }
+
+    /// <summary>As the section comment names it: "tcp 10.0.0.5 -> 203.0.113.9 port 443".</summary>
+    public string Text { get; }
+
+    internal bool Matches(in FlowPorts ports, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination) =>
+        ports.Protocol == Protocol &&
+        ((ports.Destination == Port && source.SequenceEqual(_client) && destination.SequenceEqual(_server)) ||
+         (ports.Source == Port && source.SequenceEqual(_server) && destination.SequenceEqual(_client)));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// One slice to write in a pass over the captures: what to cut, its comment lines, where it goes (asked once the slice
+/// is cut, with what it holds; null: the slice is not written) and its scratch stream (read/write, seekable).
+/// </summary>
+public sealed record SliceTarget(SliceSelection Selection, IReadOnlyList<string> HeaderLines, Func<SliceResult, Stream?> Output, Stream Scratch)
+{
+    /// <summary>The slicer disposes the output stream once the slice is written into it (many slices need not stay open).</summary>
+    public bool OwnsOutput { get; init; }
 }
 
 /// <summary>What a slice holds, and what kept it from holding every packet of every matching flow.</summary>
@@ -52,73 +103,152 @@ public static class PacketSlicer
     public static SliceResult Write(IReadOnlyList<SliceSource> sources, SliceSelection selection, IReadOnlyList<string> headerLines,
         string toolVersion, Stream output, Stream scratch, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(headerLines);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(scratch);
-        var names = selection.Indicators.Where(i => i.Kind == SliceIndicatorKind.Name).ToList();
-        var problems = new List<string>();
-        var flows = new HashSet<string>(StringComparer.Ordinal);
-        long packets = 0, packetBytes = 0;
-        bool bounded = false;
-        var body = PcapNgWriter.WithoutSectionHeader(scratch);
+        return WriteEach(sources, [new SliceTarget(selection, headerLines, _ => output, scratch)], toolVersion, cancellationToken)[0];
+    }
+
+    /// <summary>
+    /// Writes every slice of <paramref name="targets"/> in one pass over the captures (two when a slice names a DNS
+    /// name); each is the file <see cref="Write"/> would write for it alone.
+    /// </summary>
+    public static IReadOnlyList<SliceResult> WriteEach(IReadOnlyList<SliceSource> sources, IReadOnlyList<SliceTarget> targets,
+        string toolVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(targets);
+        var cuts = targets.Select(t => new Cut(t)).ToArray();
+        // Packets outside every slice's window are not read at all (as for one slice: its fragments are not remembered either).
+        long from = cuts.Min(c => c.From), to = cuts.Max(c => c.To);
         foreach (var source in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var byName = new HashSet<string>(StringComparer.Ordinal);
-            if (names.Count > 0)
+            var finders = cuts.Where(c => !c.Bounded && c.Names.Count > 0).Select(c => (Cut: c, Finder: c.FindNames())).ToList();
+            if (finders.Count > 0)
             {
-                var finder = new FlowNameFinder(names, byName);
-                Read(source, selection, (ref PacketView view, ReadOnlySpan<char> flow, in RawPacket _, long number, CaptureReader _) =>
-                    finder.Observe(ref view, flow, number - 1), null, cancellationToken);
-                finder.Finish();
-                if (finder.FlowsNotFollowed > 0)
-                    problems.Add(Invariant($"{source.Path}: {finder.FlowsNotFollowed} packets of flows beyond the first {FlowNameFinder.MaxFollowedFlows} were not searched for server names"));
+                Read(source, from, to, (ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts _, in RawPacket raw, long number, CaptureReader _) =>
+                {
+                    foreach (var (cut, finder) in finders)
+                        if (cut.InWindow(raw.TimestampNanos)) finder.Observe(ref view, flow, number - 1);
+                }, null, cancellationToken);
+                foreach (var (cut, finder) in finders)
+                {
+                    finder.Finish();
+                    if (finder.FlowsNotFollowed > 0)
+                        cut.Problems.Add(Invariant($"{source.Path}: {finder.FlowsNotFollowed} packets of flows beyond the first {FlowNameFinder.MaxFollowedFlows} were not searched for server names"));
+                }
             }
-            var interfaces = new Dictionary<(int LinkType, int Interface, byte Resolution), int>();
-            var byNameLookup = byName.GetAlternateLookup<ReadOnlySpan<char>>();
-            var problem = Read(source, selection, (ref PacketView view, ReadOnlySpan<char> flow, in RawPacket raw, long number, CaptureReader reader) =>
+            foreach (var cut in cuts) cut.Interfaces.Clear();
+            var problem = Read(source, from, to, (ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader) =>
             {
-                if (bounded) return;
-                if (!byNameLookup.Contains(flow) && !Touches(selection.Indicators, ref view, flow)) return;
-                string comment = Invariant($"{source.Path} packet {number}");
-                long size = PcapNgWriter.EnhancedPacketSize(raw.Data.Length, Encoding.UTF8.GetByteCount(comment));
-                if (packetBytes + size > selection.MaxBytes)
-                {
-                    bounded = true;
-                    return;
-                }
-                var (snap, resolution) = reader.InterfaceOf(raw.InterfaceId);
-                if (!interfaces.TryGetValue((raw.LinkType, raw.InterfaceId, resolution), out int id))
-                {
-                    id = body.AddInterface((ushort)raw.LinkType, (uint)Math.Max(snap, 0), resolution == 6 ? null : resolution,
-                        Invariant($"{source.Path} interface {raw.InterfaceId}"));
-                    interfaces.Add((raw.LinkType, raw.InterfaceId, resolution), id);
-                }
-                body.WriteEnhancedPacket(id, raw.TimestampNanos, raw.Data, raw.OriginalLength, comment);
-                packets++;
-                packetBytes += size;
-                flows.Add(flow.ToString());
-            }, () => bounded, cancellationToken);
-            if (problem is not null) problems.Add(problem);
-            if (bounded) break;
+                foreach (var cut in cuts) cut.Offer(source, ref view, flow, ports, raw, number, reader);
+            }, AllBounded, cancellationToken);
+            if (problem is not null)
+                foreach (var cut in cuts.Where(c => !c.Bounded)) cut.Problems.Add(problem);
+            if (AllBounded()) break;
         }
-        body.Dispose();
-        var result = new SliceResult(packets, packetBytes, flows.Count, bounded, problems);
-        using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, selection, headerLines, result))) { }
-        scratch.Position = 0;
-        scratch.CopyTo(output);
-        output.Flush();
-        return result;
+        return [.. cuts.Select(c => c.Finish(sources, toolVersion))];
+
+        // Asked after every packet: no allocation.
+        bool AllBounded()
+        {
+            foreach (var cut in cuts)
+                if (!cut.Bounded) return false;
+            return true;
+        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Whether the packet's flow touches an address, range or Community ID indicator.</summary>
-    private static bool Touches(IReadOnlyList<SliceIndicator> indicators, ref PacketView view, ReadOnlySpan<char> flow)
+    /// <summary>One slice being written: its selection, the flows found by name in the current capture, what it holds so far.</summary>
+    private sealed class Cut
     {
-        foreach (var indicator in indicators)
+        private readonly SliceTarget _target;
+        private readonly PcapNgWriter _body;
+        private readonly HashSet<string> _byName = new(StringComparer.Ordinal);
+        private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _byNameLookup;
+        private readonly HashSet<string> _flows = new(StringComparer.Ordinal);
+        private long _packets, _packetBytes;
+
+        public Cut(SliceTarget target)
+        {
+            _target = target;
+            _body = PcapNgWriter.WithoutSectionHeader(target.Scratch);
+            _byNameLookup = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
+            Names = [.. target.Selection.Indicators.Where(i => i.Kind == SliceIndicatorKind.Name)];
+            From = target.Selection.From is { } f ? ToNanos(f) : long.MinValue;
+            To = target.Selection.To is { } t ? ToNanos(t) : long.MaxValue;
+        }
+
+        public List<SliceIndicator> Names { get; }
+        public long From { get; }
+        public long To { get; }
+        public bool Bounded { get; private set; }
+        public List<string> Problems { get; } = [];
+
+        /// <summary>The interface blocks written for the current capture.</summary>
+        public Dictionary<(int LinkType, int Interface, byte Resolution), int> Interfaces { get; } = [];
+
+        public bool InWindow(long nanos) => nanos >= From && nanos < To;
+
+        /// <summary>A finder of the flows of the next capture that carry one of the names.</summary>
+        public FlowNameFinder FindNames()
+        {
+            _byName.Clear();
+            return new FlowNameFinder(Names, _byName);
+        }
+
+        public void Offer(SliceSource source, ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader)
+        {
+            if (Bounded || !InWindow(raw.TimestampNanos)) return;
+            if (!_byNameLookup.Contains(flow) && !Touches(_target.Selection, ref view, flow, ports)) return;
+            string comment = Invariant($"{source.Path} packet {number}");
+            long size = PcapNgWriter.EnhancedPacketSize(raw.Data.Length, Encoding.UTF8.GetByteCount(comment));
+            if (_packetBytes + size > _target.Selection.MaxBytes)
+            {
+                Bounded = true;
+                return;
+            }
+            var (snap, resolution) = reader.InterfaceOf(raw.InterfaceId);
+            if (!Interfaces.TryGetValue((raw.LinkType, raw.InterfaceId, resolution), out int id))
+            {
+                id = _body.AddInterface((ushort)raw.LinkType, (uint)Math.Max(snap, 0), resolution == 6 ? null : resolution,
+                    Invariant($"{source.Path} interface {raw.InterfaceId}"));
+                Interfaces.Add((raw.LinkType, raw.InterfaceId, resolution), id);
+            }
+            _body.WriteEnhancedPacket(id, raw.TimestampNanos, raw.Data, raw.OriginalLength, comment);
+            _packets++;
+            _packetBytes += size;
+            _flows.Add(flow.ToString());
+        }
+
+        /// <summary>Writes the section header (now that what the slice holds is known), then the blocks.</summary>
+        public SliceResult Finish(IReadOnlyList<SliceSource> sources, string toolVersion)
+        {
+            _body.Dispose();
+            var result = new SliceResult(_packets, _packetBytes, _flows.Count, Bounded, Problems);
+            if (_target.Output(result) is not { } output) return result;
+            try
+            {
+                using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, _target.Selection, _target.HeaderLines, result))) { }
+                _target.Scratch.Position = 0;
+                _target.Scratch.CopyTo(output);
+                output.Flush();
+            }
+            finally
+            {
+                if (_target.OwnsOutput) output.Dispose();
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Whether the packet's flow touches an address, range or Community ID indicator, or belongs to a conversation.</summary>
+    private static bool Touches(SliceSelection selection, ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports)
+    {
+        foreach (var indicator in selection.Indicators)
         {
             switch (indicator.Kind)
             {
@@ -130,19 +260,20 @@ public static class PacketSlicer
                     break;
             }
         }
+        foreach (var conversation in selection.Conversations)
+            if (conversation.Matches(ports, view.FlowSource, view.FlowDestination)) return true;
         return false;
     }
 
-    private delegate void PacketVisitor(ref PacketView view, ReadOnlySpan<char> flow, in RawPacket raw, long number, CaptureReader reader);
+    private delegate void PacketVisitor(ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader);
 
     /// <summary>
-    /// Reads one capture, calling <paramref name="visit"/> for each packet inside the window that belongs to a flow.
-    /// Returns what ended the reading early (a truncated or corrupt capture), or null.
+    /// Reads one capture, calling <paramref name="visit"/> for each packet from <paramref name="from"/> (inclusive) to
+    /// <paramref name="to"/> (exclusive) that belongs to a flow. Returns what ended the reading early (a truncated or
+    /// corrupt capture), or null.
     /// </summary>
-    private static string? Read(SliceSource source, SliceSelection selection, PacketVisitor visit, Func<bool>? stopEarly, CancellationToken cancellationToken)
+    private static string? Read(SliceSource source, long from, long to, PacketVisitor visit, Func<bool>? stopEarly, CancellationToken cancellationToken)
     {
-        long from = selection.From is { } f ? ToNanos(f) : long.MinValue;
-        long to = selection.To is { } t ? ToNanos(t) : long.MaxValue;
         var decoder = new PacketDecoder();
         var slicerFlows = new SliceFlows();
         var issues = new IssueLog();
@@ -158,8 +289,8 @@ public static class PacketSlicer
                 if ((reader.PacketCount & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
                 if (raw.TimestampNanos < from || raw.TimestampNanos >= to) continue;
                 decoder.Decode(raw.LinkType, raw.Data, raw.OriginalLength, ref view);
-                if (!slicerFlows.TryFlow(ref view, flow, out int length)) continue;
-                visit(ref view, flow.AsSpan(0, length), raw, reader.PacketCount, reader);
+                if (!slicerFlows.TryFlow(ref view, flow, out int length, out var ports)) continue;
+                visit(ref view, flow.AsSpan(0, length), ports, raw, reader.PacketCount, reader);
                 if (stopEarly?.Invoke() == true) return null;
             }
             return issues.HasErrors
@@ -183,7 +314,10 @@ public static class PacketSlicer
     {
         var text = new StringBuilder();
         foreach (string line in headerLines) text.Append(line).Append('\n');
-        text.Append("indicators: ").AppendJoin(", ", selection.Indicators.Select(i => i.Text)).Append('\n');
+        if (selection.Indicators.Count > 0 || selection.Conversations.Count == 0)
+            text.Append("indicators: ").AppendJoin(", ", selection.Indicators.Select(i => i.Text)).Append('\n');
+        if (selection.Conversations.Count > 0)
+            text.Append("conversations: ").AppendJoin(", ", selection.Conversations.Select(c => c.Text)).Append('\n');
         if (selection.From is not null || selection.To is not null)
             text.Append("window: ").Append(selection.From is { } f ? Iso(f) : "start").Append(" to ")
                 .Append(selection.To is { } t ? Iso(t) : "end").Append(" (from inclusive, to exclusive)\n");

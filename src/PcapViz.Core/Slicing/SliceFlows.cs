@@ -23,10 +23,12 @@ internal sealed class SliceFlows
     /// <summary>
     /// Writes the packet's flow id into <paramref name="id"/> (at least <see cref="CommunityId.Length"/> chars); false
     /// when the frame carries no IP header with a payload (ARP, a header cut short, a frame that is not IP).
+    /// <paramref name="ports"/> is the transport and the ports the id was made from, in the packet's direction.
     /// </summary>
-    public bool TryFlow(ref PacketView view, Span<char> id, out int length)
+    public bool TryFlow(ref PacketView view, Span<char> id, out int length, out FlowPorts ports)
     {
         length = 0;
+        ports = default;
         if (view.FlowSource.IsEmpty || view.FlowSource.Length != view.FlowDestination.Length) return false;
         byte protocol;
         ushort a, b;
@@ -48,6 +50,7 @@ internal sealed class SliceFlows
             (a, b) = Ports(protocol, view.TransportHeader);
         }
         else return false;
+        ports = new FlowPorts(protocol, a, b);
         return CommunityId.TryFormat(protocol, view.FlowSource, view.FlowDestination, a, b, id, out length);
     }
 
@@ -60,3 +63,6 @@ internal sealed class SliceFlows
         _ => (0, 0),
     };
 }
+
+/// <summary>A packet's transport and its ports in the packet's direction (type and code for the ICMPs, 0 for other transports).</summary>
+internal readonly record struct FlowPorts(byte Protocol, ushort Source, ushort Destination);

@@ -77,7 +77,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             return;
         }
         Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context, capture.Application);
-        CallsHome(capture.Conversations);
+        CallsHome(capture.Conversations, run?.Slices, capture.Id);
         Conversations(capture.Conversations);
     }
 
@@ -444,7 +444,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     }
 
     /// <summary>A short "Calls home" section when a pair scores as a beacon, with the long connections; nothing otherwise.</summary>
-    private void CallsHome(ConversationResult r)
+    private void CallsHome(ConversationResult r, RunSlices? slices, string captureId)
     {
         var flagged = r.Beacons.Where(b => b.Flagged).ToList();
         if (flagged.Count == 0) return;
@@ -459,6 +459,14 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
                  TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Names.Score(b.Score),
                  $"{Names.Score(b.IntervalRegularity)} · {Names.Score(b.IntervalSymmetry)} · {Names.Score(b.Coverage)} · {Names.Score(b.SizeRegularity)}"]).ToList(),
             "Score = 0.4 interval regularity + 0.2 symmetry + 0.2 coverage + 0.2 size regularity (docs/analysis.md). analysis.json has every scored pair with its interval histogram."));
+        if (slices is not null)
+        {
+            // report --slices: the file of each pair's packets in the bundle, by the row number above.
+            var lines = flagged.Take(Top).Select((b, i) => slices.Beacon(captureId, b) is { } slice
+                ? $"{Fmt.Int(i + 1)}: slice: {slice.File ?? "–"} ({slice.Describe(slices.MaxSliceBytes)})" : $"{Fmt.Int(i + 1)}: no slice").ToList();
+            string note = slices.NotSlicedNote(captureId);
+            layout.Add(new Paragraph("Packet slices in the bundle: " + string.Join("; ", lines) + "." + (note.Length > 0 ? " " + note : ""), S.Body, PdfStyle.Text));
+        }
         var longConnections = r.LongConnections();
         if (longConnections.Count > 0)
         {

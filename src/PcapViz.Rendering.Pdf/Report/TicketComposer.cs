@@ -44,7 +44,7 @@ internal sealed class TicketComposer(PdfLayout layout)
 
     /// <summary>What the ticket of the run (<paramref name="capture"/> null) or of one capture shows.</summary>
     public static TicketContent Content(RunResult run, CaptureResult? capture, PdfReportOptions options) =>
-        Content(run, capture, options, ServerNames, SliceFile);
+        Content(run, capture, options, ServerNames, hit => SliceFile(run, capture, hit));
 
     /// <summary>As above, with the hooks given (tests fill them with data the model does not have yet).</summary>
     internal static TicketContent Content(RunResult run, CaptureResult? capture, PdfReportOptions options,
@@ -151,14 +151,14 @@ internal sealed class TicketComposer(PdfLayout layout)
     }
 
     /// <summary>
-    /// HOOK (packet slices, `report --slices`, added by another change): the bundle path of the slice written for a
-    /// finding, or null. While no finding has a slice the findings table has no Slice column. Beacons, once they exist,
-    /// join the findings with their slices the same way.
+    /// The file name of the packet slice `report --slices` wrote for a watchlist hit, in slices/&lt;capture-id&gt;/ of
+    /// the capture (on the run's ticket, of the first capture it was seen in, the Captures column's), or null: without
+    /// slices the findings table has no Slice column. The whole path does not fit the column.
     /// </summary>
-    private static string? SliceFile(WatchlistHit hit)
+    private static string? SliceFile(RunResult run, CaptureResult? capture, WatchlistHit hit)
     {
-        _ = hit;
-        return null;
+        if (run.Slices is not { } slices || (capture?.Id ?? (hit.Captures.Count > 0 ? hit.Captures[0].CaptureId : null)) is not { } id) return null;
+        return slices.Hit(id, hit) is { File: not null } slice ? slice.FileName : "–";
     }
 
     /// <summary>Lays the ticket out, the highlights in at most <paramref name="highlightLines"/> lines.</summary>
