@@ -12,6 +12,10 @@ public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = A
 
     /// <summary>The --geoip databases (none by default: country and ASN are then not looked up).</summary>
     public PcapViz.Context.GeoIpDatabases GeoIp { get; init; } = PcapViz.Context.GeoIpDatabases.None;
+
+    /// <summary>The traffic never scored as a beacon: the default list unless --beacon-ignore-defaults off, and the lines
+    /// of --beacon-ignore (docs/analysis.md, "7. Beacons").</summary>
+    public PcapViz.Analysis.BeaconIgnoreList BeaconIgnore { get; init; } = PcapViz.Analysis.BeaconIgnoreList.Default;
 }
 
 /// <summary>Facts about the run itself.</summary>
@@ -54,6 +58,10 @@ public sealed record RunResult(
 
     /// <summary>The captures' application-layer results merged (server names, fingerprints, certificates, HTTP requests).</summary>
     public ApplicationResult Application { get; init; } = ApplicationResult.Empty();
+
+    /// <summary>Client → server pairs scored over the connections of every capture (docs/analysis.md, "7. Beacons"),
+    /// highest score first, at most <see cref="BeaconEntry.MaxListed"/>.</summary>
+    public RunBeacons Beacons { get; init; } = RunBeacons.Empty;
 }
 
 /// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);
