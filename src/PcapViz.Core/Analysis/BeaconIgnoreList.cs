@@ -172,7 +172,12 @@ public sealed class BeaconIgnoreList
     {
         network = default;
         if (text.Length == 0 || text.Any(char.IsWhiteSpace)) return false;
-        if (text.Contains('/', StringComparison.Ordinal)) return IPNetwork.TryParse(text, out network);
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            // A network is written with its base address: 10.0.0.1/8 (bits set under the prefix) is a mistake, not 10.0.0.0/8.
+            return IPNetwork.TryParse(text, out network) && IPAddress.TryParse(text[..slash], out var written) && written.Equals(network.BaseAddress);
+        }
         if (!IPAddress.TryParse(text, out var address) || address.ToString() != text && !IsPlainAddress(text)) return false;
         network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         return true;
