@@ -222,6 +222,10 @@ public sealed record BeaconSamples(long? FirstEpochNanos, long? LastEpochNanos, 
     public const int MaxConnectionsPerPair = 1024;
 
     internal static BeaconSamples Empty { get; } = new(null, null, []);
+
+    /// <summary>What the samples weigh against the memory budget: a pair, and a connection per 8 (a connection is two
+    /// numbers, a flow entry about fifteen).</summary>
+    internal long Weight => Pairs.Count + Pairs.Sum(p => (long)p.Starts.Count) / 8;
 }
 
 /// <summary>One client → server pair's connections in one capture, in order of start (then bytes sent).</summary>
