@@ -40,6 +40,8 @@ public sealed class BeaconIgnoreListTests
     [InlineData("tcp/", 1)]
     [InlineData("tcp/-1", 1)]
     [InlineData("10", 1)]                       // an old inet_aton form, not an address written in full
+    [InlineData("udp/53@010.0.0.1", 1)]
+    [InlineData("10/8", 1)]
     [InlineData("udp/53@resolver.example", 1)]
     [InlineData("203.0.113.80@10.0.0.0/8", 1)]
     public void Parse_ABadLine_IsNamedWithTheFileAndLineNumber(string text, int line)

@@ -173,17 +173,19 @@ public sealed class BeaconIgnoreList
         network = default;
         if (text.Length == 0 || text.Any(char.IsWhiteSpace)) return false;
         int slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0)
+        if (!TryAddress(slash >= 0 ? text[..slash] : text, out var address)) return false;
+        if (slash < 0)
         {
-            // A network is written with its base address: 10.0.0.1/8 (bits set under the prefix) is a mistake, not 10.0.0.0/8.
-            return IPNetwork.TryParse(text, out network) && IPAddress.TryParse(text[..slash], out var written) && written.Equals(network.BaseAddress);
+            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
         }
-        if (!IPAddress.TryParse(text, out var address) || address.ToString() != text && !IsPlainAddress(text)) return false;
-        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-        return true;
+        // A network is written with its base address: 10.0.0.1/8 (bits set under the prefix) is a mistake, not 10.0.0.0/8.
+        return IPNetwork.TryParse(text, out network) && address.Equals(network.BaseAddress);
     }
 
-    // IPAddress.TryParse also takes "10" or "1.2" (old inet_aton forms): an address in a rule is written in full.
-    private static bool IsPlainAddress(string text) =>
-        text.Contains(':', StringComparison.Ordinal) || text.Count(c => c == '.') == 3;
+    // IPAddress.TryParse also takes "10", "1.2" or "010.0.0.1" (old inet_aton forms): an IPv4 address in a rule is
+    // written in full, as PcapViz prints it.
+    private static bool TryAddress(string text, out IPAddress address) =>
+        IPAddress.TryParse(text, out address!) &&
+        (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || address.ToString() == text);
 }
