@@ -29,7 +29,7 @@ public static class CliApp
                or `diff` wrote its bundle but a capture of either bundle failed or was read only in part
           3    no capture was found in the inputs; a previous bundle is left as it was (see --allow-empty)
           4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
-          5    with --fail-on beacon: the bundle was written and a client-server pair scored as a beacon
+          5    with --fail-on beacon: the bundle was written and a client-server pair scored as a beacon (in a capture or over the run)
                (several apply: the highest code wins, e.g. --fail-on error,watchlist,beacon)
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
