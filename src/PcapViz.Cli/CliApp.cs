@@ -26,7 +26,7 @@ public static class CliApp
                or `diff` wrote its bundle but a capture of either bundle failed or was read only in part
           3    no capture was found in the inputs; a previous bundle is left as it was (see --allow-empty)
           4    with --fail-on watchlist: the bundle was written and a watchlist entry was hit
-          5    with --fail-on beacon: the bundle was written and a client-server pair scored as a beacon
+          5    with --fail-on beacon: the bundle was written and a client-server pair scored as a beacon (in a capture or over the run)
                (several apply: the highest code wins, e.g. --fail-on error,watchlist,beacon)
           130  interrupted (Ctrl+C, SIGTERM); a previous bundle is left as it was
         """;
@@ -125,6 +125,8 @@ public static class CliApp
         var chain = new Option<string?>("--chain") { Description = "The previous night's manifest.json: its SHA-256 is recorded in the new manifest, so `verify --chain` detects a removed or rewritten night." };
         var publicSuffixList = new Option<string?>("--public-suffix-list") { Description = "Public Suffix List file (publicsuffix.org format) for registered domains instead of the copy shipped with PcapViz. Not with --plan." };
         var geoIp = new Option<string[]>("--geoip") { Description = "MaxMind DB file (.mmdb) for country and ASN of each address (repeatable: a country and an ASN database). Off by default. Not with --plan." };
+        var beaconIgnore = new Option<string?>("--beacon-ignore") { Description = "File of traffic never scored as a beacon, added to the default list: one rule a line, 'transport/port' (udp/123), 'transport/port@server' (tcp/443@10.0.0.0/8) or a server address or network alone; '#' comments. Not with --plan." };
+        var beaconIgnoreDefaults = new Option<string>("--beacon-ignore-defaults") { Description = "'off' scores the traffic the default list leaves out (NTP, mDNS, SSDP, LLMNR, NetBIOS, DHCP, DNS to a local resolver); 'on' (default) keeps it out. Not with --plan.", DefaultValueFactory = _ => "on" };
         var resultsInMemory = new ResultsInMemoryOption();
         var slices = new Option<bool>("--slices")
         {
@@ -143,6 +145,8 @@ public static class CliApp
         set.AddTo(command, withJobs: true);
         command.Options.Add(publicSuffixList);
         command.Options.Add(geoIp);
+        command.Options.Add(beaconIgnore);
+        command.Options.Add(beaconIgnoreDefaults);
         command.Options.Add(incremental);
         command.Options.Add(plan);
         command.Options.Add(shard);
@@ -171,6 +175,8 @@ public static class CliApp
                 errors.Add("--plan: a shard does not read or write the history or watchlists; give --history/--watchlist to 'pcapviz merge', the one step that writes the history.");
             if (planPath is not null && parse.GetValue(PseudonymiseOption.Key) is not null)
                 errors.Add("--plan: shards keep the original values (like the captures, they stay inside); give --pseudonymise to 'pcapviz merge', which writes the bundle to share.");
+            if (planPath is not null && (parse.GetResult(beaconIgnore) is { Implicit: false } || parse.GetResult(beaconIgnoreDefaults) is { Implicit: false }))
+                errors.Add("--plan: --beacon-ignore and --beacon-ignore-defaults do not apply to a shard (a sharded run uses the default list).");
             if (planPath is not null)
                 return RunShard(parse, set, planPath, parse.GetValue(shard), parse.GetValue(inputs) ?? [], parse.GetValue(output)!,
                     parse.GetValue(incremental), jobCount, verbosity, errors, stdout, stderr);
@@ -207,6 +213,7 @@ public static class CliApp
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
                 { errors.Add($"--public-suffix-list: {ex.Message}"); }
             }
+            var ignoreList = BeaconIgnoreOption(parse.GetValue(beaconIgnore), parse.GetValue(beaconIgnoreDefaults)!, errors);
             var pseudonymOptions = new List<KeyValuePair<string, string>>();
             var pseudonymiser = PseudonymiseOption.Build(parse, errors, pseudonymOptions, suffixes);
             if (pseudonymiser is not null && parse.GetValue(incremental))
@@ -232,6 +239,7 @@ public static class CliApp
             var contextOptions = new List<KeyValuePair<string, string>>();
             if (parse.GetValue(publicSuffixList) is not null) contextOptions.Add(new("publicSuffixList", suffixes.Version));
             if (geoIpPaths.Length > 0) contextOptions.Add(new("geoip", string.Join(';', geoIpDatabases.Descriptions)));
+            if (!ignoreList.IsDefault) contextOptions.Add(new("beaconIgnore", ignoreList.Key));
             IReadOnlyList<KeyValuePair<string, string>> manifestOptions = [.. settings!.ManifestOptions, .. contextOptions, .. historyOptions, .. pseudonymOptions];
             if (external) manifestOptions = [.. manifestOptions, new("followExternalLinks", "true")];
             if (sliceOptions is not null)
@@ -239,7 +247,7 @@ public static class CliApp
             var request = (settings with { ManifestOptions = manifestOptions, ManifestSigned = signer is not null }).ToRequest(roots, parse.GetValue(output)!, ToolVersion, generated);
             request = request with
             {
-                Analysis = request.Analysis with { PublicSuffixes = suffixes, GeoIp = geoIpDatabases },
+                Analysis = request.Analysis with { PublicSuffixes = suffixes, GeoIp = geoIpDatabases, BeaconIgnore = ignoreList },
                 Jobs = jobCount,
                 Incremental = parse.GetValue(incremental),
                 FollowExternalLinks = external,
@@ -255,6 +263,28 @@ public static class CliApp
             using (signer) return ReportExecution.Execute(request, verbosity, stdout, stderr);
         });
         return command;
+    }
+
+    /// <summary>The list of --beacon-ignore and --beacon-ignore-defaults; the default list (and an error) when a value is bad.</summary>
+    private static Analysis.BeaconIgnoreList BeaconIgnoreOption(string? file, string defaults, List<string> errors)
+    {
+        bool on = true;
+        switch (defaults.ToLowerInvariant())
+        {
+            case "on": break;
+            case "off": on = false; break;
+            default: errors.Add($"--beacon-ignore-defaults: '{Terminal.Safe(defaults)}' is neither on nor off."); break;
+        }
+        if (file is null) return Analysis.BeaconIgnoreList.Of(on, []);
+        try
+        {
+            return Analysis.BeaconIgnoreList.Load(file, on);
+        }
+        catch (Analysis.BeaconIgnoreException ex)
+        {
+            errors.Add($"--beacon-ignore: {ex.Message}");
+            return Analysis.BeaconIgnoreList.Default;
+        }
     }
 
     private static int RunShard(ParseResult parse, ReportOptionSet set, string planPath, int? shardGiven, string[] roots, string output,

@@ -20,7 +20,9 @@ internal static class HistoryCli
     public static readonly Option<long> BaselineMinBytes = new("--baseline-min-bytes") { Description = "With --history: minimum IP bytes tonight for an address to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinBytes };
     public static readonly Option<long> BaselineMinQueries = new("--baseline-min-queries") { Description = "With --history: minimum queries tonight for a name or registered domain to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinQueries };
 
-    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, BaselineRuns, BaselineRatio, BaselineMinBytes, BaselineMinQueries, Wait];
+    public static readonly Option<int> BeaconNights = new("--beacon-nights") { Description = $"With --history: the run's beacons say in how many of the last N runs (tonight included, 2..1000) the history saw each pair beaconing.", DefaultValueFactory = _ => BaselineSettings.DefaultBeaconNights };
+
+    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, BaselineRuns, BaselineRatio, BaselineMinBytes, BaselineMinQueries, BeaconNights, Wait];
 
     /// <summary>Whether any history option was given explicitly.</summary>
     public static bool Given(ParseResult parse) => ReportOptions.Any(o => parse.GetResult(o) is { Implicit: false });
@@ -40,7 +42,12 @@ internal static class HistoryCli
         }
         int trend = parse.GetValue(TrendRuns);
         if (trend is < 2 or > 1000) errors.Add($"--trend-runs: {trend} is outside 2..1000.");
-        var baseline = new BaselineSettings(parse.GetValue(BaselineRuns), parse.GetValue(BaselineRatio), parse.GetValue(BaselineMinBytes), parse.GetValue(BaselineMinQueries));
+        var baseline = new BaselineSettings(parse.GetValue(BaselineRuns), parse.GetValue(BaselineRatio), parse.GetValue(BaselineMinBytes), parse.GetValue(BaselineMinQueries))
+        {
+            BeaconNights = parse.GetValue(BeaconNights),
+        };
+        if (baseline.BeaconNights is < 2 or > 1000) errors.Add($"--beacon-nights: {baseline.BeaconNights} is outside 2..1000.");
+        if (parse.GetResult(BeaconNights) is { Implicit: false } && history is null) errors.Add("--beacon-nights needs --history.");
         if (baseline.Runs is < BaselineSettings.MinRuns or > 1000) errors.Add($"--baseline-runs: {baseline.Runs} is outside {BaselineSettings.MinRuns}..1000.");
         if (!double.IsFinite(baseline.Ratio) || baseline.Ratio is < 1 or > 1_000_000) errors.Add($"--baseline-ratio: {baseline.Ratio.ToString(CultureInfo.InvariantCulture)} is outside 1..1000000.");
         if (baseline.MinBytes < 1) errors.Add($"--baseline-min-bytes: {baseline.MinBytes} is not at least 1.");
@@ -74,6 +81,7 @@ internal static class HistoryCli
             manifestOptions.Add(new("baselineRatio", baseline.Ratio.ToString("R", CultureInfo.InvariantCulture)));
             manifestOptions.Add(new("baselineMinBytes", baseline.MinBytes.ToString(CultureInfo.InvariantCulture)));
             manifestOptions.Add(new("baselineMinQueries", baseline.MinQueries.ToString(CultureInfo.InvariantCulture)));
+            manifestOptions.Add(new("beaconNights", baseline.BeaconNights.ToString(CultureInfo.InvariantCulture)));
         }
         return new NightlyHistory(new NightlyHistoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait), baseline), Watchlist.Combine(loaded), lists.Length > 0);
     }

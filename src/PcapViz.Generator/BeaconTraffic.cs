@@ -36,13 +36,30 @@ public static class BeaconTraffic
         Write(file, pattern, hours, intervalSeconds, seed);
     }
 
-    public static void Write(Stream stream, BeaconPattern pattern, double hours = 8, double intervalSeconds = 60, ulong seed = 1)
+    public static void Write(Stream stream, BeaconPattern pattern, double hours = 8, double intervalSeconds = 60, ulong seed = 1) =>
+        Write(stream, null, double.PositiveInfinity, pattern, hours, intervalSeconds, seed);
+
+    /// <summary>
+    /// The capture <see cref="WriteFile"/> writes, split in two files at <paramref name="splitAtHours"/> after its start:
+    /// each connection (and each NTP or DNS exchange) goes whole to the file of its first packet, so that the flows of
+    /// the two files together are those of the one capture (the NTP flow, one 5-tuple all along, is in both).
+    /// </summary>
+    public static void WriteSplit(string firstPath, string secondPath, double splitAtHours, BeaconPattern pattern, double hours = 8,
+        double intervalSeconds = 60, ulong seed = 1)
+    {
+        using var first = new FileStream(firstPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        using var second = new FileStream(secondPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        Write(first, second, splitAtHours, pattern, hours, intervalSeconds, seed);
+    }
+
+    private static void Write(Stream stream, Stream? second, double splitAtHours, BeaconPattern pattern, double hours, double intervalSeconds, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hours);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(intervalSeconds);
         var rng = new Prng(seed);
         long end = StartEpochNanos + (long)(hours * 3600 * Second);
-        var packets = new List<(long Time, int Order, byte[] Frame)>();
+        long split = second is null ? long.MaxValue : StartEpochNanos + (long)(splitAtHours * 3600 * Second);
+        var packets = new List<(long Time, int Order, byte[] Frame, bool Second)>();
         int order = 0;
         ushort nextPort = 40000;
         ushort Port() => nextPort = nextPort >= 65000 ? (ushort)40000 : (ushort)(nextPort + 1);
@@ -51,13 +68,14 @@ public static class BeaconTraffic
         {
             ushort clientPort = Port();
             uint c = (uint)rng.NextUInt64(), s = (uint)rng.NextUInt64();
+            bool late = t >= split;
             void Add(long at, bool fromClient, TcpFlags flags, uint seq, uint ack, int payload)
             {
                 var frame = new FrameBuilder().Ethernet()
                     .IPv4(fromClient ? client : server, fromClient ? server : client)
                     .Tcp(fromClient ? clientPort : serverPort, fromClient ? serverPort : clientPort, seq, ack, flags)
                     .Payload(new byte[payload]).Build();
-                packets.Add((at, order++, frame));
+                packets.Add((at, order++, frame, late));
             }
             Add(t, true, TcpFlags.Syn, c, 0, 0);
             Add(t + 20_000_000, false, TcpFlags.Syn | TcpFlags.Ack, s, c + 1, 0);
@@ -98,24 +116,26 @@ public static class BeaconTraffic
         {
             var ntp = new byte[48];
             ntp[0] = 0x23;
-            packets.Add((t, order++, new FrameBuilder().Ethernet().IPv4(Beaconing, TimeServer).Udp(123, 123).Payload(ntp).Build()));
+            packets.Add((t, order++, new FrameBuilder().Ethernet().IPv4(Beaconing, TimeServer).Udp(123, 123).Payload(ntp).Build(), t >= split));
             ntp[0] = 0x24;
-            packets.Add((t + 2_000_000, order++, new FrameBuilder().Ethernet().IPv4(TimeServer, Beaconing).Udp(123, 123).Payload(ntp).Build()));
+            packets.Add((t + 2_000_000, order++, new FrameBuilder().Ethernet().IPv4(TimeServer, Beaconing).Udp(123, 123).Payload(ntp).Build(), t >= split));
         }
         ushort id = 0;
         for (long t = StartEpochNanos + 7 * Second; t < end; t += 30 * Second)
         {
             ushort port = Port();
             var query = new DnsMessageBuilder { Id = ++id }.Question("updates.example.com").Build();
-            packets.Add((t, order++, new FrameBuilder().Ethernet().IPv4(Beaconing, Resolver).Udp(port, 53).Payload(query).Build()));
+            packets.Add((t, order++, new FrameBuilder().Ethernet().IPv4(Beaconing, Resolver).Udp(port, 53).Payload(query).Build(), t >= split));
             var answer = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true }
                 .Question("updates.example.com").Answer("updates.example.com", IPAddress.Parse("203.0.113.7")).Build();
-            packets.Add((t + 3_000_000, order++, new FrameBuilder().Ethernet().IPv4(Resolver, Beaconing).Udp(53, port).Payload(answer).Build()));
+            packets.Add((t + 3_000_000, order++, new FrameBuilder().Ethernet().IPv4(Resolver, Beaconing).Udp(53, port).Payload(answer).Build(), t >= split));
         }
 
         packets.Sort(static (a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Order.CompareTo(b.Order));
         using var pcap = new PcapWriter(stream);
         pcap.WriteHeader();
-        foreach (var (time, _, frame) in packets) pcap.Write(time, frame);
+        using var pcapSecond = second is null ? null : new PcapWriter(second);
+        pcapSecond?.WriteHeader();
+        foreach (var (time, _, frame, late) in packets) (late ? pcapSecond! : pcap).Write(time, frame);
     }
 }

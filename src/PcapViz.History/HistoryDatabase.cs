@@ -345,7 +345,57 @@ public sealed class RunTransaction : IDisposable
             Baseline = baseline,
             BaselineJudged = judged,
             AboveBaseline = above,
+            Beacons = BeaconNights(run, before, baseline.BeaconNights, cancellationToken),
         };
+    }
+
+    /// <summary>
+    /// For each pair of the run's beacons: in how many of the last <paramref name="nights"/> runs it was flagged, tonight
+    /// included. The earlier runs are the last <paramref name="nights"/> − 1 before <paramref name="before"/>; those recorded
+    /// before the history kept beacons (schema 5) are left out of the count of nights, never taken as "not beaconing".
+    /// </summary>
+    private List<BeaconHistory> BeaconNights(RunResult run, long before, int nights, CancellationToken cancellationToken)
+    {
+        var recorded = new HashSet<long>();
+        long oldest = long.MaxValue;
+        using (var cmd = _db.Command("SELECT run_id, beacons_status FROM run WHERE run_id < $r ORDER BY run_id DESC LIMIT $n", _tx,
+                   ("$r", before), ("$n", Math.Max(0, nights - 1))))
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                oldest = Math.Min(oldest, reader.GetInt64(0));
+                if (reader.GetString(1) == "recorded") recorded.Add(reader.GetInt64(0));
+            }
+        }
+        var result = new List<BeaconHistory>();
+        using var seen = _db.Command(
+            "SELECT run_id FROM run_beacon WHERE transport = $t AND client = $c AND server = $s AND port = $p AND run_id >= $oldest AND run_id < $before", _tx);
+        var transport = seen.Parameters.Add("$t", SqliteType.Text);
+        var client = seen.Parameters.Add("$c", SqliteType.Text);
+        var server = seen.Parameters.Add("$s", SqliteType.Text);
+        var port = seen.Parameters.Add("$p", SqliteType.Integer);
+        seen.Parameters.AddWithValue("$oldest", oldest);
+        seen.Parameters.AddWithValue("$before", before);
+        seen.Prepare();
+        foreach (var pair in run.Beacons.Pairs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var b = pair.Beacon;
+            int count = b.Flagged ? 1 : 0;
+            if (recorded.Count > 0)
+            {
+                transport.Value = Names.OfIpProtocol(b.Protocol);
+                client.Value = b.Client;
+                server.Value = b.Server;
+                port.Value = b.Port;
+                using var reader = seen.ExecuteReader();
+                while (reader.Read())
+                    if (recorded.Contains(reader.GetInt64(0))) count++;
+            }
+            result.Add(new BeaconHistory(b.Protocol, b.Client, b.Server, b.Port, new BeaconNights(count, recorded.Count + 1)));
+        }
+        return result;
     }
 
     /// <summary>
@@ -452,8 +502,8 @@ public sealed class RunTransaction : IDisposable
         long epoch = run.Info.GeneratedUtc.ToUnixTimeSeconds();
         long runId = _db.Scalar<long>(
             "INSERT INTO run (run_key, run_utc, run_epoch, tool_version, captures, failed_captures, packets, ip_bytes, distinct_sources, distinct_names, dns_queries, " +
-            "nxdomain_responses, dns_responses, nxdomain_status, volumes_status) " +
-            "VALUES ($key, $utc, $epoch, $tool, $captures, $failed, $packets, $ipBytes, $sources, $names, $queries, $nx, $responses, 'counted', 'recorded') RETURNING run_id", _tx,
+            "nxdomain_responses, dns_responses, nxdomain_status, volumes_status, beacons_status) " +
+            "VALUES ($key, $utc, $epoch, $tool, $captures, $failed, $packets, $ipBytes, $sources, $names, $queries, $nx, $responses, 'counted', 'recorded', 'recorded') RETURNING run_id", _tx,
             ("$key", key), ("$utc", TimeFormat.IsoUtcSeconds(epoch)), ("$epoch", epoch), ("$tool", run.Info.ToolVersion),
             ("$captures", stats.Captures), ("$failed", stats.FailedCaptures), ("$packets", stats.Packets), ("$ipBytes", stats.IpBytes),
             ("$sources", stats.DistinctSources), ("$names", stats.DistinctNames), ("$queries", stats.DnsQueries), ("$nx", stats.NxdomainResponses),
@@ -516,6 +566,16 @@ public sealed class RunTransaction : IDisposable
             if (seen.Volume <= 0) continue;
             Set(volume, ("$run", runId), ("$volume", seen.Volume), ("$kind", HistoryDatabase.KindText(kind)), ("$value", value));
             volume.ExecuteNonQuery();
+        }
+
+        // The pairs tonight's beacons flagged, for "seen beaconing on N of the last M nights" of later runs.
+        using var beacon = _db.Command(
+            "INSERT OR IGNORE INTO run_beacon (transport, client, server, port, run_id, score) VALUES ($t, $c, $s, $p, $run, $score)", _tx);
+        foreach (var pair in run.Beacons.Flagged)
+        {
+            var b = pair.Beacon;
+            Set(beacon, ("$t", Names.OfIpProtocol(b.Protocol)), ("$c", b.Client), ("$s", b.Server), ("$p", b.Port), ("$run", runId), ("$score", b.Score));
+            beacon.ExecuteNonQuery();
         }
     }
 

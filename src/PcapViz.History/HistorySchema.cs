@@ -105,6 +105,21 @@ internal static class HistorySchema
         ) WITHOUT ROWID;
         ALTER TABLE run ADD COLUMN volumes_status TEXT NOT NULL DEFAULT 'unknown' CHECK (volumes_status IN ('recorded', 'unknown'));
         """,
+        // 5: the client → server pairs each run's beacons flagged (score at or above the threshold over the run), for
+        //    "seen beaconing on N of the last M nights" (docs/history.md). The primary key starts with the pair, so one
+        //    pair's runs are one range read. Runs recorded before this version are marked 'unknown' and left out of M.
+        """
+        CREATE TABLE run_beacon (
+          transport         TEXT    NOT NULL,
+          client            TEXT    NOT NULL,
+          server            TEXT    NOT NULL,
+          port              INTEGER NOT NULL,
+          run_id            INTEGER NOT NULL REFERENCES run(run_id),
+          score             REAL    NOT NULL,
+          PRIMARY KEY (transport, client, server, port, run_id)
+        ) WITHOUT ROWID;
+        ALTER TABLE run ADD COLUMN beacons_status TEXT NOT NULL DEFAULT 'unknown' CHECK (beacons_status IN ('recorded', 'unknown'));
+        """,
     ];
 
     /// <summary>The schema version whose migration is followed by <see cref="HistoryDatabase"/>'s registered-domain backfill.</summary>

@@ -409,26 +409,14 @@ public sealed partial class HtmlReportExporter
                 new Cell(N(v.IpBytesFromServer), Sort: v.IpBytesFromServer.ToString(inv)), Share(v.IpBytes, totalBytes)], beyondTop: i >= top);
         }
 
-        var beaconColumns = new List<TableColumn>
-        {
-            Col("#", numeric: true, optional: true), Col("Client", address: true), Col("Server", address: true), Col("Service"),
-            Col("Connections", numeric: true), Col("Median interval", numeric: true), Col("Score", numeric: true),
-            Col("Interval regularity", numeric: true, optional: true), Col("Interval symmetry", numeric: true, optional: true),
-            Col("Coverage", numeric: true, optional: true), Col("Size regularity", numeric: true, optional: true),
-            Col("Intervals (shortest to longest)", mono: true),
-        };
+        var beaconColumns = BeaconColumns(run: false);
         if (slices is not null) beaconColumns.Add(Col("Slice"));
         var beaconRows = new HtmlRows(beaconColumns);
         for (int i = 0; i < r.Beacons.Count; i++)
         {
-            var b = r.Beacons[i];
-            Cell[] slice = slices is null ? [] : [SliceCell(slices.Beacon(captureId, b), slices.MaxSliceBytes, "../../")];
-            beaconRows.Add([N(i + 1), pivots.Source(b.Client), pivots.Source(b.Server), $"{Names.OfIpProtocol(b.Protocol)} {PortCell(b.Protocol, b.Port)}",
-                N(b.Connections), new Cell(TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Sort: b.MedianIntervalNanos.ToString(inv)),
-                new Cell((b.Flagged ? "⚑ " : "") + Names.Score(b.Score), Sort: Names.Score(b.Score)), Names.Score(b.IntervalRegularity), Names.Score(b.IntervalSymmetry),
-                Names.Score(b.Coverage), Names.Score(b.SizeRegularity),
-                $"{Names.Sparkline(b.IntervalHistogram)} {TimeFormat.Duration(b.ShortestIntervalNanos / 1e9)}–{TimeFormat.Duration(b.LongestIntervalNanos / 1e9)}",
-                .. slice], beyondTop: i >= top);
+            var cells = BeaconCells(i, r.Beacons[i], pivots);
+            if (slices is not null) cells.Add(SliceCell(slices.Beacon(captureId, r.Beacons[i]), slices.MaxSliceBytes, "../../"));
+            beaconRows.Add(cells, beyondTop: i >= top);
         }
         var longConnections = r.LongConnections();
         var longColumns = new List<TableColumn>
@@ -482,6 +470,60 @@ public sealed partial class HtmlReportExporter
         { File: null } => slice.Describe(maxSliceBytes),
         _ => new Cell($"{slice.FileName} ({slice.Describe(maxSliceBytes)})", Href: prefix + Href(slice.File.Split('/'))),
     };
+
+    /// <summary>The columns of a beacons table: a capture's, or the run's with the captures and nights of each pair.</summary>
+    private static List<TableColumn> BeaconColumns(bool run)
+    {
+        var columns = new List<TableColumn>
+        {
+            Col("#", numeric: true, optional: true), Col("Client", address: true), Col("Server", address: true), Col("Service"),
+            Col("Connections", numeric: true), Col("Median interval", numeric: true), Col("Score", numeric: true),
+            Col("Interval regularity", numeric: true, optional: true), Col("Interval symmetry", numeric: true, optional: true),
+            Col("Coverage", numeric: true, optional: true), Col("Size regularity", numeric: true, optional: true),
+            Col("Intervals (shortest to longest)", mono: true),
+        };
+        if (run) columns.AddRange([Col("Captures", numeric: true), Col("Seen beaconing")]);
+        return columns;
+    }
+
+    /// <summary>One beacon's cells under <see cref="BeaconColumns"/> (without the run's two).</summary>
+    private static List<Cell> BeaconCells(int i, BeaconEntry b, PivotLinks pivots)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return
+        [
+            N(i + 1), pivots.Source(b.Client), pivots.Source(b.Server), $"{Names.OfIpProtocol(b.Protocol)} {PortCell(b.Protocol, b.Port)}",
+            N(b.Connections), new Cell(TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Sort: b.MedianIntervalNanos.ToString(inv)),
+            new Cell((b.Flagged ? "⚑ " : "") + Names.Score(b.Score), Sort: Names.Score(b.Score)), Names.Score(b.IntervalRegularity), Names.Score(b.IntervalSymmetry),
+            Names.Score(b.Coverage), Names.Score(b.SizeRegularity),
+            $"{Names.Sparkline(b.IntervalHistogram)} {TimeFormat.Duration(b.ShortestIntervalNanos / 1e9)}–{TimeFormat.Duration(b.LongestIntervalNanos / 1e9)}",
+        ];
+    }
+
+    /// <summary>"5 of the last 7 nights" (<see cref="BeaconNights"/>); a dash without --history.</summary>
+    internal static string Nights(BeaconNights? nights) =>
+        nights is { } n ? $"{N(n.Seen)} of the last {Names.Count(n.Runs, "night")}" : "–";
+
+    /// <summary>The index's "Calls home in this run": the run's pairs scoring at least the threshold; null when none does.</summary>
+    private static object? RunBeaconsSection(RunResult run, PivotLinks pivots, int maxRows)
+    {
+        var flagged = run.Beacons.Flagged.ToList();
+        if (flagged.Count == 0) return null;
+        var columns = BeaconColumns(run: true);
+        var rows = new HtmlRows(columns);
+        for (int i = 0; i < flagged.Count; i++)
+        {
+            var cells = BeaconCells(i, flagged[i].Beacon, pivots);
+            cells.AddRange([N(flagged[i].Captures), Nights(flagged[i].Nights)]);
+            rows.Add(cells, beyondTop: i >= maxRows);
+        }
+        return new
+        {
+            flagged = N(flagged.Count),
+            threshold = Names.Score(BeaconEntry.Threshold),
+            table = TableModel("run-beacons", "Client → server pairs calling home over the run, highest score first", columns, rows, flagged.Count, ""),
+        };
+    }
 
     private static string PortCell(int protocol, int port)
     {

@@ -85,6 +85,7 @@ public sealed partial class HtmlReportExporter
                 Card("Time range", t.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(t.DurationSeconds), TimeRange(t, zone)),
             },
             captures = TableModel("captures", "Every capture of the run", captureColumns, captureRows, run.Captures.Count, ""),
+            beacons = RunBeaconsSection(run, pivots, options.MaxTableRows),
             capture_count = N(run.Captures.Count),
             failed = failedCaptures,
             partial = partialCaptures,

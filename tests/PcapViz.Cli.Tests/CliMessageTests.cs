@@ -236,4 +236,35 @@ public sealed class CliMessageTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.True(File.Exists(Path.Combine(output, "manifest.json")));
     }
+
+    [Fact]
+    public void Report_BadBeaconIgnoreLine_IsAUsageErrorNamingFileAndLine_BeforeAnythingRuns()
+    {
+        string input = Inputs(1);
+        string output = _t["out"];
+        string list = Path.Combine(_t.Dir("lists"), "site.ignore");
+        File.WriteAllText(list, "# ours\nudp/123\ntcp/443@10.0.0.0/8\ntcp/https\n");
+
+        var r = Cli.Run("report", input, "-o", output, "--beacon-ignore", list, "--beacon-ignore-defaults", "maybe");
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains($"--beacon-ignore: {list}, line 4: 'tcp/https' is not a rule", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--beacon-ignore-defaults: 'maybe' is neither on nor off.", r.Stderr, StringComparison.Ordinal);
+        Assert.False(Path.Exists(output));
+    }
+
+    [Fact]
+    public void Report_BeaconIgnore_IsRecordedInTheManifestAndNotTakenWithPlan()
+    {
+        string input = Inputs(1);
+        string list = Path.Combine(_t.Dir("lists"), "site.ignore");
+        File.WriteAllText(list, "udp/4500\n");
+        var r = Cli.Run("report", input, "-o", _t["out"], "-q", "--format", "json", "--beacon-ignore", list, "--beacon-ignore-defaults", "off");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("\"defaults=off;rules=1;sha256=", File.ReadAllText(Path.Combine(_t["out"], "manifest.json")), StringComparison.Ordinal);
+
+        var shard = Cli.Run("report", "--plan", Path.Combine(_t.Root, "no-plan.json"), "-o", _t["shard"], "--beacon-ignore", list);
+        Assert.True(shard.ExitCode == 1, shard.ToString());
+        Assert.Contains("--beacon-ignore and --beacon-ignore-defaults do not apply to a shard", shard.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -64,7 +64,7 @@ public sealed class BeaconTests
 
     [Fact]
     public void DnsToAPublicResolver_IsScored() =>
-        Assert.False(BeaconTable.Ignored(17, 53, "public"));
+        Assert.False(BeaconIgnoreList.IgnoredByDefault(17, 53, "public"));
 
     [Fact]
     public void Services_NameTheServerPortAndCountClientsAndServers()
@@ -102,4 +102,90 @@ public sealed class BeaconTests
     [Fact]
     public void Score_NeedsEightConnections() =>
         Assert.Throws<ArgumentException>(() => BeaconScorer.Score([1, 2, 3, 4, 5, 6, 7], [1, 1, 1, 1, 1, 1, 1], 10));
+
+    private static (ConversationResult Whole, ConversationResult First, ConversationResult Second) AnalyseSplit(
+        double hours, double splitAtHours, AnalysisOptions? options = null)
+    {
+        using var temp = new TempDirectory("pcapviz-beacon-");
+        string whole = Path.Combine(temp.Path, "whole.pcap"), first = Path.Combine(temp.Path, "a.pcap"), second = Path.Combine(temp.Path, "b.pcap");
+        BeaconTraffic.WriteFile(whole, BeaconPattern.Regular, hours, intervalSeconds: 60, seed: 11);
+        BeaconTraffic.WriteSplit(first, second, splitAtHours, BeaconPattern.Regular, hours, intervalSeconds: 60, seed: 11);
+        ConversationResult Read(string path) =>
+            CaptureAnalyzer.Analyze(path, Path.GetFileName(path), Path.GetFileName(path), options ?? new AnalysisOptions(),
+                cancellationToken: TestContext.Current.CancellationToken).Conversations;
+        return (Read(whole), Read(first), Read(second));
+    }
+
+    private static RunBeaconEntry RunPattern(RunBeacons beacons) =>
+        Assert.Single(beacons.Pairs, b => b.Beacon.Client == "10.9.0.10" && b.Beacon.Server == "203.0.113.80" && b.Beacon.Port == 443);
+
+    [Fact]
+    public void RunBeacons_OfACaptureSplitInTwo_ScoreAsTheOneCaptureDoes()
+    {
+        // Eight hours cut after 4 h 10 min: both halves hold about 250 and 230 connections of the pattern.
+        var (whole, first, second) = AnalyseSplit(hours: 8, splitAtHours: 4 + 1.0 / 6);
+        var one = Pattern(whole);
+        Assert.InRange(Pattern(first).Connections, 230, 260);
+        Assert.InRange(Pattern(second).Connections, 215, 245);
+        Assert.Equal(one.Connections, Pattern(first).Connections + Pattern(second).Connections);
+
+        var run = RunBeaconTable.Of([first.BeaconSamples, second.BeaconSamples]);
+        var merged = RunPattern(run);
+        // Same starts, same bytes, same observed time (the span of the flows of both files): the same entry, field by field.
+        Assert.Equal(one, merged.Beacon);
+        Assert.Equal(2, merged.Captures);
+        Assert.True(merged.Beacon.Flagged);
+        Assert.Equal(whole.Entries.Min(e => e.FirstPacketEpochNanos), run.ObservedFromEpochNanos);
+        Assert.Equal(whole.Entries.Max(e => e.LastPacketEpochNanos), run.ObservedToEpochNanos);
+    }
+
+    [Fact]
+    public void RunBeacons_OfTwoHalvesTooShortToScore_FlagThePairAtRunLevel()
+    {
+        // Twelve minutes at a minute: 12 or 13 connections, cut after six minutes into two halves of 6 or 7 (fewer than 8).
+        var (whole, first, second) = AnalyseSplit(hours: 0.2, splitAtHours: 0.1);
+        Assert.DoesNotContain(first.Beacons, b => b.Server == "203.0.113.80");
+        Assert.DoesNotContain(second.Beacons, b => b.Server == "203.0.113.80");
+        var firstHalf = Assert.Single(first.BeaconSamples.Pairs, p => p.Server == "203.0.113.80" && p.Port == 443);
+        var secondHalf = Assert.Single(second.BeaconSamples.Pairs, p => p.Server == "203.0.113.80" && p.Port == 443);
+        Assert.InRange(firstHalf.Starts.Count, 6, 7);
+        Assert.InRange(secondHalf.Starts.Count, 5, 7);
+        // The client sends SYN, ACK, the 320-byte request, FIN and ACK, each with 40 bytes of IPv4 and TCP headers: 520 IP bytes.
+        Assert.All(firstHalf.BytesSent, b => Assert.Equal(520L, b));
+
+        var merged = RunPattern(RunBeaconTable.Of([first.BeaconSamples, second.BeaconSamples]));
+        Assert.Equal(firstHalf.Starts.Count + secondHalf.Starts.Count, merged.Beacon.Connections);
+        Assert.InRange(merged.Beacon.Connections, 12, 13);
+        Assert.True(merged.Beacon.Flagged, $"score {merged.Beacon.Score}");
+        Assert.Equal(Pattern(whole), merged.Beacon);
+    }
+
+    [Fact]
+    public void RunBeacons_SurviveTheSpillCodec()
+    {
+        var (_, first, _) = AnalyseSplit(hours: 0.2, splitAtHours: 0.1);
+        var details = CaptureDetails.Empty with { Conversations = first };
+        using var stream = new MemoryStream();
+        CaptureDetailsCodec.Write(stream, details);
+        stream.Position = 0;
+        var read = CaptureDetailsCodec.Read(stream).Conversations.BeaconSamples;
+        Assert.Equal(first.BeaconSamples.FirstEpochNanos, read.FirstEpochNanos);
+        Assert.Equal(first.BeaconSamples.LastEpochNanos, read.LastEpochNanos);
+        Assert.Equal(first.BeaconSamples.Pairs.Count, read.Pairs.Count);
+        Assert.NotEmpty(read.Pairs);
+        for (int i = 0; i < read.Pairs.Count; i++) Assert.Equal(first.BeaconSamples.Pairs[i], read.Pairs[i]);
+    }
+
+    [Fact]
+    public void BeaconSamples_KeepPairsOfTwoConnectionsOrMore_MostFirst_AndNotTheIgnoredOnes()
+    {
+        var r = Analyse(BeaconPattern.Regular);
+        Assert.All(r.BeaconSamples.Pairs, p => Assert.True(p.Starts.Count >= 2 && p.Starts.Count == p.BytesSent.Count));
+        Assert.Equal(r.BeaconSamples.Pairs.Select(p => p.Starts.Count).OrderDescending(), r.BeaconSamples.Pairs.Select(p => p.Starts.Count));
+        Assert.All(r.BeaconSamples.Pairs, p => Assert.Equal(p.Starts.Order(), p.Starts));
+        // The pattern has the most connections; NTP and DNS to the local servers are ignored, so not kept either.
+        Assert.Equal("203.0.113.80", r.BeaconSamples.Pairs[0].Server);
+        Assert.DoesNotContain(r.BeaconSamples.Pairs, p => p.Port is 123 or 53);
+        Assert.True(r.BeaconSamples.Pairs.Count <= BeaconSamples.MaxPairs);
+    }
 }

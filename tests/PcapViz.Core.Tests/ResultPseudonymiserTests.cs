@@ -91,4 +91,24 @@ public sealed class ResultPseudonymiserTests : IDisposable
         // New indicators come from the history, which compared pseudonyms already: left as they are.
         Assert.Equal("already pseudonymised", Assert.Single(mapped.NewAddresses).Value);
     }
+
+    [Fact]
+    public void BeaconSamplesAndTheRunsBeacons_NamePseudonymisedClientsAndServers_KeepTheirNumbers()
+    {
+        var samples = new BeaconSamples(1, 9, [new BeaconConnections(6, "128.11.68.132", "129.118.74.4", 443, new ValueList<long>([1, 5]), new ValueList<long>([300, 310]))]);
+        var conversations = _result.Conversations(new ConversationResult([], DistinctLimit.NotExceeded(10)) { BeaconSamples = samples });
+        // Sample trace: 128.11.68.132 → 135.242.180.132, 129.118.74.4 → 134.136.186.123.
+        var pair = Assert.Single(conversations.BeaconSamples.Pairs);
+        Assert.Equal(samples.Pairs[0] with { Client = "135.242.180.132", Server = "134.136.186.123" }, pair);
+        Assert.Equal((1L, 9L), (conversations.BeaconSamples.FirstEpochNanos!.Value, conversations.BeaconSamples.LastEpochNanos!.Value));
+
+        var beacon = new BeaconEntry(6, "128.11.68.132", "129.118.74.4", 443, 8, 1, 2, 3, 4, 0.9, 1, 1, 1, 1, new ValueList<int>(new int[10]), 1, 2);
+        var run = new RunResult(new RunInfo("t", DateTimeOffset.UnixEpoch, [], []), new AnalysisOptions(), [], CaptureSummary.Empty,
+            new SourceIpResult([], DistinctLimit.NotExceeded(10)), new DnsQueryResult([], DistinctLimit.NotExceeded(10)), TrafficResult.Empty, [])
+        {
+            Beacons = new RunBeacons(1, 9, [new RunBeaconEntry(beacon, 2)]),
+        };
+        var mapped = Assert.Single(_result.Run(run, (c, _) => c, 1).Beacons.Pairs);
+        Assert.Equal(new RunBeaconEntry(beacon with { Client = "135.242.180.132", Server = "134.136.186.123" }, 2), mapped);
+    }
 }

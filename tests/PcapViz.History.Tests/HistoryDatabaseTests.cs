@@ -16,7 +16,7 @@ public sealed class HistoryDatabaseTests
         string db = t.File("h.db");
         File.WriteAllBytes(db, []);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
-        Assert.Equal(["4"], Sql.Rows(db, "PRAGMA user_version"));
+        Assert.Equal(["5"], Sql.Rows(db, "PRAGMA user_version"));
         Assert.Equal(["wal"], Sql.Rows(db, "PRAGMA journal_mode"));
         Assert.Equal([HistorySchema.ApplicationId.ToString(System.Globalization.CultureInfo.InvariantCulture)], Sql.Rows(db, "PRAGMA application_id"));
         Assert.Equal("ok", Sql.IntegrityCheck(db));
@@ -59,6 +59,9 @@ public sealed class HistoryDatabaseTests
             // Nor did it store per-run volumes: unknown, and no volume row (never a 0) for its indicators.
             Assert.Equal(["unknown"], Sql.Rows(db, "SELECT volumes_status FROM run"));
             Assert.Equal(0, Sql.Count(db, "run_indicator"));
+            // Nor its beacons: unknown (left out of "N of the last M nights"), and no beacon row.
+            Assert.Equal(["unknown"], Sql.Rows(db, "SELECT beacons_status FROM run"));
+            Assert.Equal(0, Sql.Count(db, "run_beacon"));
             // Its name's registered domain is filled from the name (first seen, captures and count as the name's).
             Assert.Equal(["domain|old.example|2024-03-01T00:00:00Z|1|3", "name|old.example|2024-03-01T00:00:00Z|1|3"],
                 Sql.Rows(db, "SELECT kind, value, first_seen_run_utc, captures, total_count FROM indicator_seen ORDER BY kind"));

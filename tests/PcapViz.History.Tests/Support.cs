@@ -54,11 +54,12 @@ internal static class Model
     {
         var options = new AnalysisOptions();
         var sorted = captures.OrderBy(c => c.Input.Path, StringComparer.Ordinal).ToList();
-        var (totals, sources, dns, traffic, context, application) = RunTotals.BuildWithContext(sorted, options);
+        var (totals, sources, dns, traffic, context, application, beacons) = RunTotals.BuildWithContext(sorted, options);
         return new RunResult(new RunInfo("test", DateTimeOffset.FromUnixTimeSeconds(epochSeconds), ["/in"], []), options, sorted, totals, sources, dns, traffic, [])
         {
             Context = context,
             Application = application,
+            Beacons = beacons,
         };
     }
 

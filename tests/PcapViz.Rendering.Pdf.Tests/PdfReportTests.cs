@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PcapViz.Model;
 using UglyToad.PdfPig;
 using Xunit;
 
@@ -7,6 +8,29 @@ namespace PcapViz.Rendering.Pdf.Tests;
 
 public sealed class PdfReportTests
 {
+    [Fact]
+    public void RenderRun_RunBeacons_CallsHomeInThisRun_OnlyFlaggedPairs_WithCapturesAndNights()
+    {
+        static BeaconEntry Beacon(string client, double score) =>
+            new(6, client, "203.0.113.80", 443, 12, 1, 2, 60_000_000_000, 520, score, 1, 1, 1, 1, new ValueList<int>(new int[10]), 1, 2);
+        var plain = Fixtures.FiveCaptureRun();
+        Assert.DoesNotContain("Calls home in this run", string.Concat(PdfTestKit.PageTexts(PdfTestKit.RenderRun(plain))));
+
+        var run = plain with
+        {
+            Beacons = new RunBeacons(1, 2,
+            [
+                new RunBeaconEntry(Beacon("10.9.0.10", 0.93), 2) { Nights = new BeaconNights(5, 7) },
+                new RunBeaconEntry(Beacon("10.9.0.11", 0.5), 3),
+            ]),
+        };
+        string all = string.Concat(PdfTestKit.PageTexts(PdfTestKit.RenderRun(run)));
+        Assert.Contains("Calls home in this run", all);
+        Assert.Contains("10.9.0.10", all);
+        Assert.Contains("5 of 7", all);
+        Assert.DoesNotContain("10.9.0.11", all);
+    }
+
     [Fact]
     public void RenderCapture_KnownCapture_ShowsShaTopAddressAndTopName()
     {

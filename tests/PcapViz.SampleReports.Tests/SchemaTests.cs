@@ -11,7 +11,7 @@ namespace PcapViz.SampleReports.Tests;
 public sealed class SchemaTests
 {
     private static readonly string[] BundleFileKinds =
-        ["manifest.json", "history.json", "shard.json", "cache/index.json", "cache/x.json", "captures/x/analysis.json", "indicators.misp.json", "diff.json"];
+        ["manifest.json", "history.json", "shard.json", "cache/index.json", "cache/x.json", "captures/x/analysis.json", "indicators.misp.json", "diff.json", "beacons.json"];
 
     private static string SampleBundle => Path.Combine(TestEnvironment.RepositoryRoot, "sample-reports", "bundle");
 
@@ -20,6 +20,7 @@ public sealed class SchemaTests
     {
         var checkedFiles = BundleSchemas.AssertValid(SampleBundle);
         Assert.Contains("manifest.json", checkedFiles);
+        Assert.Contains("beacons.json", checkedFiles);
         Assert.Equal(6, checkedFiles.Count(f => f.EndsWith("/analysis.json", StringComparison.Ordinal)));
     }
 

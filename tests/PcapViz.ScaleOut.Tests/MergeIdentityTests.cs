@@ -125,4 +125,36 @@ public sealed class MergeIdentityTests
         Assert.True(expected.Keys.Count(k => k.EndsWith("/analysis.json", StringComparison.Ordinal)) >= 70);
         Bundle.AssertIdentical(expected, Bundle.Snapshot(t["merged"]));
     }
+
+    [Fact]
+    public void Merge_ABeaconSplitAcrossTwoShards_WritesTheBeaconsJsonOfOneRun_WhateverTheJobsAndMemory()
+    {
+        using var t = new TempDir();
+        string input = t.Dir("night");
+        // Twelve minutes of a beacon at a minute, cut after six: each file holds fewer connections than a capture scores.
+        PcapViz.Generator.BeaconTraffic.WriteSplit(Path.Combine(input, "a.pcap"), Path.Combine(input, "b.pcap"), 0.1,
+            PcapViz.Generator.BeaconPattern.Regular, hours: 0.2, intervalSeconds: 60, seed: 5);
+        var single = Cli.Run("report", input, "-o", t["single"], "-q", "--format", "json", "--jobs", "1");
+        Assert.True(single.ExitCode == 0, single.ToString());
+        byte[] expected = File.ReadAllBytes(Path.Combine(t["single"], "beacons.json"));
+        using (var doc = System.Text.Json.JsonDocument.Parse(expected))
+        {
+            var pair = Assert.Single(doc.RootElement.GetProperty("beacons").EnumerateArray(), b => b.GetProperty("server").GetString() == "203.0.113.80");
+            Assert.True(pair.GetProperty("flagged").GetBoolean());
+            Assert.Equal(2, pair.GetProperty("captures").GetInt32());
+        }
+        BundleSchemas.AssertValid(t["single"]);
+
+        // Two shards (one file each), the merge's results on disk: the same bytes.
+        var merged = ShardedRun.Run(t.Dir("cluster"), [input], 2, "--format", "json");
+        Assert.True(merged.ExitCode == 0, merged.ToString());
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(t["cluster"], "merged", "beacons.json")));
+        var onDisk = Cli.Run("report", input, "-o", t["spilled"], "-q", "--format", "json", "--jobs", "2", "--results-in-memory", "0");
+        Assert.True(onDisk.ExitCode == 0, onDisk.ToString());
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(t["spilled"], "beacons.json")));
+        Bundle.AssertIdentical(Bundle.Snapshot(t["single"]), Bundle.Snapshot(t["spilled"]));
+        // --fail-on beacon sees the run's beacon, though no capture flags one.
+        var failing = Cli.Run("report", input, "-o", t["failing"], "-q", "--format", "json", "--fail-on", "beacon");
+        Assert.True(failing.ExitCode == 5, failing.ToString());
+    }
 }

@@ -27,6 +27,8 @@ public static class BundleSchemas
 
     public static string Diff => Schema("diff.schema.json");
 
+    public static string Beacons => Schema("beacons.schema.json");
+
     /// <summary>The STIX 2.1 JSON schemas (their <c>schemas</c> folder) in ../shared/reference, or null when absent.</summary>
     public static string? StixSchemas =>
         TestEnvironment.SharedDirectory(Path.Combine("reference", "stix2-json-schemas")) is { } d ? Path.Combine(d, "schemas") : null;
@@ -45,6 +47,7 @@ public static class BundleSchemas
             ["captures", _, "analysis.json"] => Analysis,
             ["indicators.misp.json"] => MispEvent,
             ["diff.json"] => Diff,
+            ["beacons.json"] => Beacons,
             ["indicators.stix.json"] => StixSchemas is { } stix ? Path.Combine(stix, "common", "bundle.json") : null,
             _ => null,
         };

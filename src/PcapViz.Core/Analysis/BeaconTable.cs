@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using PcapViz.Context;
 using PcapViz.Model;
-using PcapViz.Protocols.Flows;
 
 namespace PcapViz.Analysis;
 
@@ -9,31 +8,27 @@ namespace PcapViz.Analysis;
 /// Beacons and long connections from the listed flows of a capture (docs/analysis.md, "7. Beacons"): flows grouped
 /// by client, server, server port and transport (the server side as for services), each group of at least
 /// <see cref="BeaconScorer.MinConnections"/> flows scored from their starts and the bytes the client sent, over the
-/// time the capture's flows span. Known regular traffic is not scored (<see cref="Ignored"/>).
+/// time the capture's flows span. Known regular traffic is not scored (<see cref="BeaconIgnoreList"/>). The pairs of at
+/// least two connections are also kept, bounded, for the run's beacons (<see cref="BeaconSamples"/>, <see cref="RunBeaconTable"/>).
 /// </summary>
 internal static class BeaconTable
 {
-    /// <summary>
-    /// The default list of regular traffic never scored: NTP (udp 123), mDNS (udp 5353), SSDP (udp 1900), LLMNR (udp
-    /// 5355), NetBIOS name and datagram (udp 137, 138), DHCP (udp 67, 68; udp 546, 547) and DNS (udp or tcp 53) to a
-    /// server that is not a public address (the local resolver). DNS to a public address is scored: regular lookups
-    /// straight to a resolver on the internet are worth a look.
-    /// </summary>
-    public static bool Ignored(int protocol, int serverPort, string serverClass) =>
-        (protocol == CommunityId.Udp && serverPort is 123 or 5353 or 1900 or 5355 or 137 or 138 or 67 or 68 or 546 or 547) ||
-        (serverPort == 53 && protocol is CommunityId.Udp or CommunityId.Tcp && serverClass != "public");
-
     private readonly record struct PairKey(byte Protocol, byte Version, ulong ClientHigh, ulong ClientLow, ulong ServerHigh, ulong ServerLow, ushort Port);
+
+    /// <summary>A pair's connections: the first of its flows (for the addresses' texts) and its starts and client bytes.</summary>
+    private readonly record struct Pair(PairKey Key, string Client, string Server, long[] Starts, long[] Sent);
 
     /// <summary>
     /// The beacons of <paramref name="flows"/> (<paramref name="entries"/> are the same flows as results, each flow's
-    /// server side given by <paramref name="serverIsA"/>). Flows are grouped in two passes, a group number per flow
-    /// and then the members of the groups large enough to score, so the many pairs of one or two flows of a scan or
-    /// of a resolver's clients cost a counter each, not a list.
+    /// server side given by <paramref name="serverIsA"/>), and the connections the run's beacons need. Flows are grouped
+    /// in two passes, a group number per flow and then the members of the groups of two flows or more, so the many
+    /// pairs of one flow of a scan or of a resolver's clients cost a counter each, not a list.
     /// </summary>
-    public static IReadOnlyList<BeaconEntry> Of(
-        ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries, ReadOnlySpan<bool> serverIsA)
+    public static (IReadOnlyList<BeaconEntry> Beacons, BeaconSamples Samples) Of(
+        ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries, ReadOnlySpan<bool> serverIsA, BeaconIgnoreList ignore)
     {
+        ArgumentNullException.ThrowIfNull(ignore);
+        const int Kept = 2; // connections a pair needs to be kept for the run
         long first = long.MaxValue, last = long.MinValue;
         var groupOf = new Dictionary<PairKey, int>(Math.Min(flows.Length, 1 << 16));
         var keys = new List<PairKey>();
@@ -61,30 +56,29 @@ internal static class BeaconTable
             sizes[number]++;
         }
 
-        // Members of each group that can score, in flow order: a start offset per group, then the flows scattered.
+        // Members of each group kept, in flow order: a start offset per group, then the flows scattered.
         var start = new int[keys.Count + 1];
         for (int g = 0; g < keys.Count; g++)
-            start[g + 1] = start[g] + (sizes[g] >= BeaconScorer.MinConnections ? sizes[g] : 0);
+            start[g + 1] = start[g] + (sizes[g] >= Kept ? sizes[g] : 0);
         var members = new int[start[^1]];
         var filled = new int[keys.Count];
         for (int i = 0; i < flows.Length; i++)
         {
             int g = group[i];
-            if (g >= 0 && sizes[g] >= BeaconScorer.MinConnections) members[start[g] + filled[g]++] = i;
+            if (g >= 0 && sizes[g] >= Kept) members[start[g] + filled[g]++] = i;
         }
 
-        var beacons = new List<BeaconEntry>();
-        long observed = last - first;
+        var pairs = new List<Pair>();
         for (int g = 0; g < keys.Count; g++)
         {
-            if (sizes[g] < BeaconScorer.MinConnections) continue;
+            if (sizes[g] < Kept) continue;
             var key = keys[g];
             var pairFlows = members.AsSpan(start[g], sizes[g]);
             int sampleFlow = pairFlows[0];
             var sample = entries[sampleFlow];
             bool sampleServerIsA = serverIsA[sampleFlow];
             string client = sampleServerIsA ? sample.AddressB : sample.AddressA, server = sampleServerIsA ? sample.AddressA : sample.AddressB;
-            if (Ignored(key.Protocol, key.Port, AddressClasses.Of(server))) continue;
+            if (ignore.Ignores(key.Protocol, key.Port, server, AddressClasses.Of(server))) continue;
 
             var starts = new long[pairFlows.Length];
             var sent = new long[pairFlows.Length];
@@ -95,14 +89,61 @@ internal static class BeaconTable
                 // The client's bytes: A→B when the client is A.
                 sent[j] = serverIsA[pairFlows[j]] ? f.State.IpBytesBToA : f.State.IpBytesAToB;
             }
-            var score = BeaconScorer.Score(starts, sent, observed, out double medianInterval, out double medianSent);
-            Array.Sort(starts);
-            var histogram = BeaconScorer.IntervalHistogram(starts, 10, out long shortest, out long longest);
-            beacons.Add(new BeaconEntry(key.Protocol, client, server, key.Port, pairFlows.Length, starts[0], starts[^1],
-                (long)medianInterval, (long)medianSent,
-                score.Score, score.IntervalRegularity, score.IntervalSymmetry, score.Coverage, score.SizeRegularity,
-                new ValueList<int>(histogram), shortest, longest));
+            pairs.Add(new Pair(key, client, server, starts, sent));
         }
+
+        var beacons = new List<BeaconEntry>();
+        foreach (var p in pairs)
+            if (p.Starts.Length >= BeaconScorer.MinConnections)
+                beacons.Add(Score(p.Key.Protocol, p.Client, p.Server, p.Key.Port, p.Starts, p.Sent, last - first));
+        Rank(beacons);
+
+        return (beacons, Samples(pairs, flows.Length == 0 ? null : first, flows.Length == 0 ? null : last));
+    }
+
+    /// <summary>The pairs kept for the run: most connections first, each with its first connections (by start, then bytes).</summary>
+    private static BeaconSamples Samples(List<Pair> pairs, long? first, long? last)
+    {
+        pairs.Sort(static (x, y) =>
+        {
+            int c = y.Starts.Length.CompareTo(x.Starts.Length);
+            if (c == 0) c = x.Key.Protocol.CompareTo(y.Key.Protocol);
+            if (c == 0) c = string.CompareOrdinal(x.Client, y.Client);
+            if (c == 0) c = string.CompareOrdinal(x.Server, y.Server);
+            if (c == 0) c = x.Key.Port.CompareTo(y.Key.Port);
+            return c;
+        });
+        var kept = new BeaconConnections[Math.Min(pairs.Count, BeaconSamples.MaxPairs)];
+        for (int i = 0; i < kept.Length; i++)
+        {
+            var p = pairs[i];
+            var order = Enumerable.Range(0, p.Starts.Length)
+                .OrderBy(j => p.Starts[j]).ThenBy(j => p.Sent[j])
+                .Take(BeaconSamples.MaxConnectionsPerPair).ToArray();
+            kept[i] = new BeaconConnections(p.Key.Protocol, p.Client, p.Server, p.Key.Port,
+                new ValueList<long>(order.Select(j => p.Starts[j])), new ValueList<long>(order.Select(j => p.Sent[j])));
+        }
+        return new BeaconSamples(first, last, kept);
+    }
+
+    /// <summary>One pair's beacon entry from its connections' <paramref name="starts"/> and client bytes
+    /// <paramref name="sent"/> (at least <see cref="BeaconScorer.MinConnections"/>) over <paramref name="observed"/>
+    /// nanoseconds: the capture's or the run's.</summary>
+    internal static BeaconEntry Score(int protocol, string client, string server, int port, long[] starts, long[] sent, long observed)
+    {
+        var score = BeaconScorer.Score(starts, sent, observed, out double medianInterval, out double medianSent);
+        var sorted = (long[])starts.Clone();
+        Array.Sort(sorted);
+        var histogram = BeaconScorer.IntervalHistogram(sorted, 10, out long shortest, out long longest);
+        return new BeaconEntry(protocol, client, server, port, sorted.Length, sorted[0], sorted[^1],
+            (long)medianInterval, (long)medianSent,
+            score.Score, score.IntervalRegularity, score.IntervalSymmetry, score.Coverage, score.SizeRegularity,
+            new ValueList<int>(histogram), shortest, longest);
+    }
+
+    /// <summary>Highest score first (then most connections, transport, client, server, port); at most <see cref="BeaconEntry.MaxListed"/>.</summary>
+    internal static void Rank(List<BeaconEntry> beacons)
+    {
         beacons.Sort(static (x, y) =>
         {
             int c = y.Score.CompareTo(x.Score);
@@ -114,7 +155,5 @@ internal static class BeaconTable
             return c;
         });
         if (beacons.Count > BeaconEntry.MaxListed) beacons.RemoveRange(BeaconEntry.MaxListed, beacons.Count - BeaconEntry.MaxListed);
-
-        return beacons;
     }
 }

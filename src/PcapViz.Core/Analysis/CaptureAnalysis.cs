@@ -50,7 +50,7 @@ internal sealed class CaptureAnalysis : IDnsMessageSink
         SourceIps = new SourceIpAnalysis(options.MaxDistinct);
         DnsQueries = new DnsQueryAnalysis(options.MaxDistinct);
         Traffic = new TrafficAnalysis(options.BinSeconds);
-        Flows = new FlowAnalysis(options.MaxDistinct);
+        Flows = new FlowAnalysis(options.MaxDistinct) { BeaconIgnore = options.BeaconIgnore };
         Application = new ApplicationAnalysis(options.MaxDistinct);
     }
 

@@ -199,6 +199,9 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
 
     public int MaxDistinct { get; } = Math.Max(2, maxDistinct);
 
+    /// <summary>The traffic never scored as a beacon (the analysis options' list).</summary>
+    public BeaconIgnoreList BeaconIgnore { get; init; } = BeaconIgnoreList.Default;
+
     public int DistinctCount
     {
         get
@@ -485,10 +488,12 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         var serverIsA = new bool[all.Length];
         for (int i = 0; i < all.Length; i++)
             serverIsA[i] = ServiceTable.HasPorts(all[i].Key.Protocol) && ServiceTable.ServerIsA(all[i].Key, all[i].State);
+        var (beacons, samples) = BeaconTable.Of(all, entries, serverIsA, BeaconIgnore);
         return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount))
         {
             Services = ServiceTable.Of(all, serverIsA),
-            Beacons = BeaconTable.Of(all, entries, serverIsA),
+            Beacons = beacons,
+            BeaconSamples = samples,
         };
     }
 

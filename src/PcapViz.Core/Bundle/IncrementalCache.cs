@@ -30,7 +30,7 @@ internal sealed class IncrementalCache
     }
 
     public static string OptionsKey(AnalysisOptions options) =>
-        string.Create(CultureInfo.InvariantCulture, $"schema={AnalysisJsonExporter.SchemaVersion};bin={options.BinSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"};maxDistinct={options.MaxDistinct};psl={options.PublicSuffixes.Version};geoip={options.GeoIp.Key}");
+        string.Create(CultureInfo.InvariantCulture, $"schema={AnalysisJsonExporter.SchemaVersion};bin={options.BinSeconds?.ToString(CultureInfo.InvariantCulture) ?? "auto"};maxDistinct={options.MaxDistinct};psl={options.PublicSuffixes.Version};geoip={options.GeoIp.Key}{(options.BeaconIgnore.IsDefault ? "" : $";beaconIgnore={options.BeaconIgnore.Key}")}");
 
     /// <summary>
     /// Loads the cache of the bundle being replaced. Its index and entries are used only as the old manifest lists

@@ -22,9 +22,38 @@ public sealed class AnalysisJsonExporter : IReportExporter
         Write(stream, capture, run.Info.ToolVersion, hits);
     }
 
+    /// <summary>beacons.json (docs/schema/beacons.schema.json): the run's beacons over every capture.</summary>
     public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
+        using var stream = sink.Create(BeaconsFileName);
+        WriteRunBeacons(stream, run.Beacons, run.Info.ToolVersion);
     }
+
+    internal const string BeaconsFileName = "beacons.json";
+
+    internal static void WriteRunBeacons(Stream stream, RunBeacons beacons, string toolVersion) =>
+        JsonOut.WriteDocument(stream, w =>
+        {
+            w.WriteNumber("schemaVersion", 1);
+            w.WriteTool(toolVersion);
+            w.WriteNumber("threshold", BeaconEntry.Threshold);
+            w.WriteNumber("minConnections", PcapViz.Analysis.BeaconScorer.MinConnections);
+            w.WriteNumberOrNull("observedFromEpochNanos", beacons.ObservedFromEpochNanos);
+            w.WriteNumberOrNull("observedToEpochNanos", beacons.ObservedToEpochNanos);
+            w.WriteObjects("beacons", beacons.Pairs, static (w, b) =>
+            {
+                WriteBeacon(w, b.Beacon);
+                w.WriteNumber("captures", b.Captures);
+                if (b.Nights is { } nights)
+                {
+                    w.WriteStartObject("nights");
+                    w.WriteNumber("seen", nights.Seen);
+                    w.WriteNumber("runs", nights.Runs);
+                    w.WriteEndObject();
+                }
+                else w.WriteNull("nights");
+            });
+        });
 
     internal static void Write(Stream stream, CaptureResult capture, string toolVersion, IReadOnlyList<WatchlistHit>? watchlistHits = null) =>
         JsonOut.WriteDocument(stream, w =>
@@ -76,6 +105,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
             WriteServices(w, capture.Conversations.Services);
             WriteBeacons(w, capture.Conversations.Beacons);
             WriteLongConnections(w, capture.Conversations.LongConnections());
+            WriteBeaconSamples(w, capture.Conversations.BeaconSamples);
 
             w.WriteStartObject("limits");
             WriteLimit(w, "sourceIps", capture.SourceIps.Limit);
@@ -257,33 +287,79 @@ public sealed class AnalysisJsonExporter : IReportExporter
         });
 
     internal static void WriteBeacons(Utf8JsonWriter w, IReadOnlyList<BeaconEntry> beacons) =>
-        w.WriteObjects("beacons", beacons, static (w, b) =>
+        w.WriteObjects("beacons", beacons, WriteBeacon);
+
+    /// <summary>The members of one beacon (a capture's in analysis.json, the run's in beacons.json).</summary>
+    internal static void WriteBeacon(Utf8JsonWriter w, BeaconEntry b)
+    {
+        w.WriteString("transport", Names.OfIpProtocol(b.Protocol));
+        w.WriteString("client", b.Client);
+        w.WriteString("server", b.Server);
+        w.WriteNumber("port", b.Port);
+        w.WriteNumber("connections", b.Connections);
+        w.WriteString("firstUtc", TimeFormat.IsoUtcMicros(b.FirstEpochNanos));
+        w.WriteString("lastUtc", TimeFormat.IsoUtcMicros(b.LastEpochNanos));
+        w.WriteNumber("firstEpochNanos", b.FirstEpochNanos);
+        w.WriteNumber("lastEpochNanos", b.LastEpochNanos);
+        w.WriteNumber("medianIntervalNanos", b.MedianIntervalNanos);
+        w.WriteNumber("medianBytesSent", b.MedianBytesSent);
+        w.WriteNumber("score", b.Score);
+        w.WriteNumber("intervalRegularity", b.IntervalRegularity);
+        w.WriteNumber("intervalSymmetry", b.IntervalSymmetry);
+        w.WriteNumber("coverage", b.Coverage);
+        w.WriteNumber("sizeRegularity", b.SizeRegularity);
+        w.WriteBoolean("flagged", b.Flagged);
+        w.WriteStartObject("intervalHistogram");
+        w.WriteNumber("shortestNanos", b.ShortestIntervalNanos);
+        w.WriteNumber("longestNanos", b.LongestIntervalNanos);
+        w.WriteStartArray("counts");
+        foreach (int n in b.IntervalHistogram) w.WriteNumberValue(n);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>beaconConnections</c>: what the run's beacons need of this capture (<see cref="BeaconSamples"/>), read back by
+    /// a merge and an incremental run. One pair per line: a pair can hold <see cref="BeaconSamples.MaxConnectionsPerPair"/> connections.
+    /// </summary>
+    internal static void WriteBeaconSamples(Utf8JsonWriter w, BeaconSamples samples)
+    {
+        w.WriteStartObject("beaconConnections");
+        w.WriteNumberOrNull("firstEpochNanos", samples.FirstEpochNanos);
+        w.WriteNumberOrNull("lastEpochNanos", samples.LastEpochNanos);
+        w.WriteRawLines("pairs", samples.Pairs, SampleLine.MaxBytes, SampleLine.Format);
+        w.WriteEndObject();
+    }
+
+    private static class SampleLine
+    {
+        // Two addresses, a transport and port, and two numbers of at most 20 characters per connection.
+        public const int MaxBytes = 512 + BeaconSamples.MaxConnectionsPerPair * 2 * 21;
+
+        private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
+
+        public static int Format(BeaconConnections p, Span<byte> line)
         {
-            w.WriteString("transport", Names.OfIpProtocol(b.Protocol));
-            w.WriteString("client", b.Client);
-            w.WriteString("server", b.Server);
-            w.WriteNumber("port", b.Port);
-            w.WriteNumber("connections", b.Connections);
-            w.WriteString("firstUtc", TimeFormat.IsoUtcMicros(b.FirstEpochNanos));
-            w.WriteString("lastUtc", TimeFormat.IsoUtcMicros(b.LastEpochNanos));
-            w.WriteNumber("firstEpochNanos", b.FirstEpochNanos);
-            w.WriteNumber("lastEpochNanos", b.LastEpochNanos);
-            w.WriteNumber("medianIntervalNanos", b.MedianIntervalNanos);
-            w.WriteNumber("medianBytesSent", b.MedianBytesSent);
-            w.WriteNumber("score", b.Score);
-            w.WriteNumber("intervalRegularity", b.IntervalRegularity);
-            w.WriteNumber("intervalSymmetry", b.IntervalSymmetry);
-            w.WriteNumber("coverage", b.Coverage);
-            w.WriteNumber("sizeRegularity", b.SizeRegularity);
-            w.WriteBoolean("flagged", b.Flagged);
-            w.WriteStartObject("intervalHistogram");
-            w.WriteNumber("shortestNanos", b.ShortestIntervalNanos);
-            w.WriteNumber("longestNanos", b.LongestIntervalNanos);
-            w.WriteStartArray("counts");
-            foreach (int n in b.IntervalHistogram) w.WriteNumberValue(n);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 + p.Starts.Count * 24);
+            using (var w = new Utf8JsonWriter(buffer, Compact))
+            {
+                w.WriteStartObject();
+                w.WriteString("transport", Names.OfIpProtocol(p.Protocol));
+                w.WriteString("client", p.Client);
+                w.WriteString("server", p.Server);
+                w.WriteNumber("port", p.Port);
+                w.WriteStartArray("starts");
+                foreach (long start in p.Starts) w.WriteNumberValue(start);
+                w.WriteEndArray();
+                w.WriteStartArray("bytesSent");
+                foreach (long sent in p.BytesSent) w.WriteNumberValue(sent);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            buffer.WrittenSpan.CopyTo(line);
+            return buffer.WrittenCount;
+        }
+    }
 
     internal static void WriteLongConnections(Utf8JsonWriter w, IReadOnlyList<ConversationEntry> flows) =>
         w.WriteObjects("longConnections", flows, static (w, e) =>

@@ -101,7 +101,26 @@ internal static class AnalysisJsonReader
                 b.GetProperty("intervalHistogram").GetProperty("shortestNanos").GetInt64(),
                 b.GetProperty("intervalHistogram").GetProperty("longestNanos").GetInt64())).ToArray()
             : [],
+        BeaconSamples = root.TryGetProperty("beaconConnections", out var samples) ? ReadBeaconSamples(samples) : BeaconSamples.Empty,
     };
+
+    private static BeaconSamples ReadBeaconSamples(JsonElement samples)
+    {
+        var pairs = samples.GetProperty("pairs").EnumerateArray().Select(p =>
+        {
+            var starts = p.GetProperty("starts").EnumerateArray().Select(n => n.GetInt64()).ToArray();
+            var sent = p.GetProperty("bytesSent").EnumerateArray().Select(n => n.GetInt64()).ToArray();
+            if (starts.Length != sent.Length || starts.Length > BeaconSamples.MaxConnectionsPerPair)
+                throw new InvalidDataException("beaconConnections: a pair's starts and bytesSent differ in length or exceed the bound.");
+            return new BeaconConnections(Names.ParseIpProtocol(p.GetProperty("transport").GetString()), p.GetProperty("client").GetString()!,
+                p.GetProperty("server").GetString()!, p.GetProperty("port").GetInt32(), new ValueList<long>(starts), new ValueList<long>(sent));
+        }).ToArray();
+        if (pairs.Length > BeaconSamples.MaxPairs) throw new InvalidDataException("beaconConnections: more pairs than the bound.");
+        var first = samples.GetProperty("firstEpochNanos");
+        var last = samples.GetProperty("lastEpochNanos");
+        return new BeaconSamples(first.ValueKind == JsonValueKind.Null ? null : first.GetInt64(),
+            last.ValueKind == JsonValueKind.Null ? null : last.GetInt64(), pairs);
+    }
 
     private static long OptionalInt64(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.GetInt64() : 0;

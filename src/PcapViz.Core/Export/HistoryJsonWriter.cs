@@ -66,6 +66,15 @@ internal static class HistoryJsonWriter
                 w.WriteNumberOrNull("ratio", d.Ratio is double r ? Math.Round(r, 4) : null);
             });
             WriteBaselines(w, history);
+            w.WriteObjects("beacons", history.Beacons, static (w, b) =>
+            {
+                w.WriteString("transport", Names.OfIpProtocol(b.Protocol));
+                w.WriteString("client", b.Client);
+                w.WriteString("server", b.Server);
+                w.WriteNumber("port", b.Port);
+                w.WriteNumber("seen", b.Nights.Seen);
+                w.WriteNumber("runs", b.Nights.Runs);
+            });
         });
     }
 

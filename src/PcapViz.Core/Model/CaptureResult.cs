@@ -295,7 +295,8 @@ public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult Dns
     public ConversationResult Conversations { get; init; } = ConversationResult.Empty;
 
     /// <summary>Entries held (addresses, names, bins, answers, flows, application-layer rows): what the memory taken grows with.</summary>
-    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight + Conversations.Entries.Count + Application.Weight;
+    internal long Weight => SourceIps.Entries.Count + DnsQueries.Entries.Count + Traffic.Bins.Count + Context.Weight + Conversations.Entries.Count + Application.Weight +
+        Conversations.BeaconSamples.Weight;
 }
 
 /// <summary>Where spilled <see cref="CaptureDetails"/> are kept (a run's spill directory).</summary>

@@ -130,6 +130,10 @@ public sealed record ConversationResult(IReadOnlyList<ConversationEntry> Entries
     /// <summary>Client → server pairs with enough connections to score, highest score first (docs/analysis.md, "7. Beacons").</summary>
     public IReadOnlyList<BeaconEntry> Beacons { get; init; } = [];
 
+    /// <summary>What the run's beacons need of this capture (docs/analysis.md, "7. Beacons"): the starts and client bytes
+    /// of the pairs with at least two connections, bounded (<see cref="BeaconSamples"/>).</summary>
+    public BeaconSamples BeaconSamples { get; init; } = BeaconSamples.Empty;
+
     /// <summary>
     /// The listed flows that lasted at least <see cref="BeaconEntry.LongConnectionNanos"/>, longest first (then most IP
     /// bytes, then Community ID), at most <see cref="BeaconEntry.MaxLongConnections"/>: derived from the flows, never stored.
@@ -206,3 +210,46 @@ public sealed record BeaconEntry(
 
     public bool Flagged => Score >= Threshold;
 }
+
+/// <summary>
+/// The connections of one capture that the run's beacons are scored from (docs/analysis.md, "7. Beacons"): the time the
+/// capture's flows span (null without flows) and, for the pairs not ignored with at least two connections, each connection's start and the
+/// bytes the client sent. Bounded: at most <see cref="MaxPairs"/> pairs (most connections first, then transport, client,
+/// server, port), each with its first <see cref="MaxConnectionsPerPair"/> connections.
+/// </summary>
+public sealed record BeaconSamples(long? FirstEpochNanos, long? LastEpochNanos, IReadOnlyList<BeaconConnections> Pairs)
+{
+    public const int MaxPairs = 256;
+    public const int MaxConnectionsPerPair = 1024;
+
+    internal static BeaconSamples Empty { get; } = new(null, null, []);
+
+    /// <summary>What the samples weigh against the memory budget: a pair, and a connection per 8 (a connection is two
+    /// numbers, a flow entry about fifteen).</summary>
+    internal long Weight => Pairs.Count + Pairs.Sum(p => (long)p.Starts.Count) / 8;
+}
+
+/// <summary>One client → server pair's connections in one capture, in order of start (then bytes sent).</summary>
+public sealed record BeaconConnections(int Protocol, string Client, string Server, int Port, ValueList<long> Starts, ValueList<long> BytesSent);
+
+/// <summary>The run's beacons (<see cref="RunResult.Beacons"/>): the time the run's flows span (null without flows) and the
+/// pairs scored over it, highest score first, at most <see cref="BeaconEntry.MaxListed"/>.</summary>
+public sealed record RunBeacons(long? ObservedFromEpochNanos, long? ObservedToEpochNanos, IReadOnlyList<RunBeaconEntry> Pairs)
+{
+    internal static RunBeacons Empty { get; } = new(null, null, []);
+
+    /// <summary>The pairs scoring at least <see cref="BeaconEntry.Threshold"/>, in order.</summary>
+    public IEnumerable<RunBeaconEntry> Flagged => Pairs.Where(p => p.Beacon.Flagged);
+}
+
+/// <summary>A pair scored over every capture of the run (<see cref="RunResult.Beacons"/>): its score and the captures
+/// its connections came from.</summary>
+public sealed record RunBeaconEntry(BeaconEntry Beacon, int Captures)
+{
+    /// <summary>The last nights the history holds with this pair beaconing, tonight included (null without --history).</summary>
+    public BeaconNights? Nights { get; init; }
+}
+
+/// <summary>"Seen beaconing on <see cref="Seen"/> of the last <see cref="Runs"/> nights": runs of the history (tonight
+/// included) in which the pair scored at least <see cref="BeaconEntry.Threshold"/>.</summary>
+public sealed record BeaconNights(int Seen, int Runs);

@@ -52,13 +52,13 @@ public static class Highlights
         Busiest(list, capture.Traffic, zone);
         TopName(list, capture.DnsQueries);
         Domains(list, capture.Context);
-        Beacons(list, capture.Conversations.Beacons);
+        Beacons(list, capture.Conversations.Beacons, "calls-home");
         Flags(list, capture.SourceIps.Limit, capture.DnsQueries.Limit, capture.Traffic, s);
         return list;
     }
 
     /// <summary>"Calls home": the pairs whose beacon score reaches <see cref="BeaconEntry.Threshold"/>, strongest named.</summary>
-    private static void Beacons(List<Highlight> list, IReadOnlyList<BeaconEntry> beacons)
+    private static void Beacons(List<Highlight> list, IReadOnlyList<BeaconEntry> beacons, string anchor)
     {
         var flagged = beacons.Where(b => b.Flagged).ToList();
         if (flagged.Count == 0) return;
@@ -66,7 +66,7 @@ public static class Highlights
         string more = flagged.Count > 1 ? $" ({Names.Count(flagged.Count - 1, "more pair")} as well)" : "";
         list.Add(new(HighlightKind.Warning,
             $"Calls home: {b.Client} connected to {b.Server} port {b.Port.ToString(CultureInfo.InvariantCulture)} {N(b.Connections)} times, about every " +
-            $"{TimeFormat.Duration(b.MedianIntervalNanos / 1e9)} (beacon score {Names.Score(b.Score)}){more}.", "calls-home"));
+            $"{TimeFormat.Duration(b.MedianIntervalNanos / 1e9)} (beacon score {Names.Score(b.Score)}){more}.", anchor));
     }
 
     public static IReadOnlyList<Highlight> ForRun(RunResult run, TimeZoneInfo zone)
@@ -98,6 +98,8 @@ public static class Highlights
             Busiest(list, run.Traffic, zone);
             TopName(list, run.DnsQueries);
             Domains(list, run.Context);
+            // Over every capture: a beacon split across the files of a night is named here even when no capture flags it.
+            Beacons(list, run.Beacons.Pairs.Select(p => p.Beacon).ToList(), "run-beacons");
             Flags(list, run.SourceIps.Limit, run.DnsQueries.Limit, run.Traffic, t);
         }
         return list;

@@ -65,6 +65,11 @@ public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, d
     /// <summary>An indicator with fewer earlier runs (with a known volume) than this is not judged: no baseline yet.</summary>
     public const int MinRuns = 3;
 
+    public const int DefaultBeaconNights = 7;
+
+    /// <summary>The runs (tonight included) over which "seen beaconing on N of the last M nights" counts (--beacon-nights).</summary>
+    public int BeaconNights { get; init; } = DefaultBeaconNights;
+
     public long MinVolume(VolumeUnit unit) => unit == VolumeUnit.Bytes ? MinBytes : MinQueries;
 }
 
@@ -186,6 +191,9 @@ public sealed record RunHistory
     public int WatchlistEntries { get; init; }
 
     public IReadOnlyList<WatchlistHit> WatchlistHits { get; init; } = [];
+
+    /// <summary>For each pair of the run's beacons, the last nights it was seen beaconing (docs/history.md); empty without a database.</summary>
+    public IReadOnlyList<BeaconHistory> Beacons { get; init; } = [];
     public IReadOnlyList<WatchlistProblem> WatchlistProblems { get; init; } = [];
 
     /// <summary>Earlier runs (oldest first) then tonight, at most the trend length.</summary>
@@ -214,3 +222,7 @@ public sealed record RunHistory
     public IEnumerable<WatchlistHit> HitsIn(string captureId) =>
         WatchlistHits.Where(h => h.Captures.Any(c => c.CaptureId == captureId));
 }
+
+/// <summary>A pair of the run's beacons and the runs of the history it was flagged in: <see cref="Nights"/>.Seen of the last
+/// <see cref="Nights"/>.Runs runs whose beacons were recorded, tonight included.</summary>
+public sealed record BeaconHistory(int Protocol, string Client, string Server, int Port, BeaconNights Nights);

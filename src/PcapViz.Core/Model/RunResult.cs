@@ -12,6 +12,10 @@ public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = A
 
     /// <summary>The --geoip databases (none by default: country and ASN are then not looked up).</summary>
     public PcapViz.Context.GeoIpDatabases GeoIp { get; init; } = PcapViz.Context.GeoIpDatabases.None;
+
+    /// <summary>The traffic never scored as a beacon: the default list unless --beacon-ignore-defaults off, and the lines
+    /// of --beacon-ignore (docs/analysis.md, "7. Beacons").</summary>
+    public PcapViz.Analysis.BeaconIgnoreList BeaconIgnore { get; init; } = PcapViz.Analysis.BeaconIgnoreList.Default;
 }
 
 /// <summary>Facts about the run itself.</summary>
@@ -57,6 +61,10 @@ public sealed record RunResult(
 
     /// <summary>The packet slices written into the bundle for the captures' findings (`report --slices`); null without the option.</summary>
     public RunSlices? Slices { get; init; }
+
+    /// <summary>Client → server pairs scored over the connections of every capture (docs/analysis.md, "7. Beacons"),
+    /// highest score first, at most <see cref="BeaconEntry.MaxListed"/>.</summary>
+    public RunBeacons Beacons { get; init; } = RunBeacons.Empty;
 }
 
 /// <param name="IsProblem">True when the file should have been read but could not (unreadable, vanished);

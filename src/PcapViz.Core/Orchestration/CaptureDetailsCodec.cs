@@ -15,7 +15,7 @@ namespace PcapViz.Orchestration;
 internal static class CaptureDetailsCodec
 {
     private const uint Magic = 0x50564453; // "PVDS"
-    private const int Version = 4; // 2: conversations; 3: services and beacons; 4: the application layer
+    private const int Version = 5; // 2: conversations; 3: services and beacons; 4: the application layer; 5: beacon samples
 
     public static void Write(Stream stream, CaptureDetails details)
     {
@@ -164,6 +164,51 @@ internal static class CaptureDetailsCodec
             w.Out.Write(b.LongestIntervalNanos);
         }
         WriteApplication(w, details.Application);
+        WriteBeaconSamples(w, details.Conversations.BeaconSamples);
+    }
+
+    private static void WriteBeaconSamples(Writer w, BeaconSamples samples)
+    {
+        w.Out.Write(samples.FirstEpochNanos.HasValue);
+        if (samples.FirstEpochNanos is long first) w.Out.Write(first);
+        w.Out.Write(samples.LastEpochNanos.HasValue);
+        if (samples.LastEpochNanos is long last) w.Out.Write(last);
+        w.Out.Write(samples.Pairs.Count);
+        foreach (var p in samples.Pairs)
+        {
+            w.Out.Write((byte)p.Protocol);
+            w.Shared(p.Client);
+            w.Shared(p.Server);
+            w.Out.Write((ushort)p.Port);
+            w.Out.Write(p.Starts.Count);
+            for (int i = 0; i < p.Starts.Count; i++)
+            {
+                w.Out.Write(p.Starts[i]);
+                w.Out.Write(p.BytesSent[i]);
+            }
+        }
+    }
+
+    private static BeaconSamples ReadBeaconSamples(Reader r)
+    {
+        long? first = r.In.ReadBoolean() ? r.In.ReadInt64() : null;
+        long? last = r.In.ReadBoolean() ? r.In.ReadInt64() : null;
+        var pairs = new BeaconConnections[r.Count()];
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            int protocol = r.In.ReadByte();
+            string client = r.Shared(), server = r.Shared();
+            int port = r.In.ReadUInt16();
+            var starts = new long[r.Count()];
+            var sent = new long[starts.Length];
+            for (int j = 0; j < starts.Length; j++)
+            {
+                starts[j] = r.In.ReadInt64();
+                sent[j] = r.In.ReadInt64();
+            }
+            pairs[i] = new BeaconConnections(protocol, client, server, port, new ValueList<long>(starts), new ValueList<long>(sent));
+        }
+        return new BeaconSamples(first, last, pairs);
     }
 
     private static void WriteApplication(Writer w, ApplicationResult a)
@@ -346,12 +391,14 @@ internal static class CaptureDetailsCodec
                 score, regularity, symmetry, coverage, size, new ValueList<int>(histogram), r.In.ReadInt64(), r.In.ReadInt64());
         }
 
+        var application = ReadApplication(r);
+        var samples = ReadBeaconSamples(r);
         return new CaptureDetails(new SourceIpResult(sources, sourceLimit), new DnsQueryResult(names, dnsLimit),
             new TrafficResult(binSeconds, bins),
             new ContextResult(totals, new AddressNameResult(answers, answersLimit), new DnsClientResult(clients, clientsLimit), domains, facts))
         {
-            Conversations = new ConversationResult(flows, flowLimit) { Services = services, Beacons = beacons },
-            Application = ReadApplication(r),
+            Conversations = new ConversationResult(flows, flowLimit) { Services = services, Beacons = beacons, BeaconSamples = samples },
+            Application = application,
         };
     }
 

@@ -73,7 +73,7 @@ internal static class RenderWarmUp
         var capture = new CaptureResult("warm-up", new CaptureInput("warm-up.pcap", "/warm-up.pcap", 40_024, new string('0', 64), DateTimeOffset.UnixEpoch),
             CaptureStatus.Ok, new CaptureFileInfo(CaptureFormat.Pcap, CaptureCompression.None, [1], "microseconds"), summary, sources, names, traffic, []);
         var options = new AnalysisOptions();
-        var (totals, runSources, runNames, runTraffic, context, application) = RunTotals.BuildWithContext([capture], options);
+        var (totals, runSources, runNames, runTraffic, context, application, _) = RunTotals.BuildWithContext([capture], options);
         return new RunResult(new RunInfo("warm-up", DateTimeOffset.UnixEpoch, ["/"], []), options, [capture], totals, runSources, runNames, runTraffic, [])
         {
             Context = context,

@@ -99,9 +99,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         cancellationToken.ThrowIfCancellationRequested();
         spill.Report(_observer);
 
-        var (totals, sources, dns, traffic, context, application) = RunTotals.BuildWithContext(results, request.Analysis);
+        var (totals, sources, dns, traffic, context, application, beacons) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
-        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context, Application = application };
+        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context, Application = application, Beacons = beacons };
         try
         {
             run = RunCompletion.Prepare(run, history, request.Pseudonymiser, spill.Replace, request.Jobs, cancellationToken);
@@ -168,8 +168,9 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         if (failOn.HasFlag(FailPolicy.Error) && errors) code = ExitCodes.CapturesWithIssues;
         if (failOn.HasFlag(FailPolicy.Warning) && (errors || warnings)) code = ExitCodes.CapturesWithIssues;
         if (failOn.HasFlag(FailPolicy.Watchlist) && run.History is { WatchlistHits.Count: > 0 }) code = Math.Max(code, ExitCodes.WatchlistHit);
-        // Only asked for: a spilled capture's flows are read back to look (one at a time).
-        if (failOn.HasFlag(FailPolicy.Beacon) && run.Captures.Any(c => c.Conversations.Beacons.Any(b => b.Flagged)))
+        // Only asked for: a spilled capture's flows are read back to look (one at a time) unless the run's beacons flag one.
+        if (failOn.HasFlag(FailPolicy.Beacon) &&
+            (run.Beacons.Flagged.Any() || run.Captures.Any(c => c.Conversations.Beacons.Any(b => b.Flagged))))
             code = Math.Max(code, ExitCodes.BeaconFlagged);
         return code;
     }

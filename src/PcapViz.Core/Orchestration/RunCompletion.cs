@@ -41,7 +41,19 @@ internal static class RunCompletion
         cancellationToken.ThrowIfCancellationRequested();
         if (history is null) return run;
         var recalled = history.Recall(run, hits!, cancellationToken);
-        return run with { History = pseudonymiser is null ? recalled : pseudonymiser.Watchlists(recalled) };
+        return run with { History = pseudonymiser is null ? recalled : pseudonymiser.Watchlists(recalled), Beacons = WithNights(run.Beacons, recalled.Beacons) };
+    }
+
+    /// <summary>The run's beacons, each with the nights the history saw it beaconing (<see cref="RunHistory.Beacons"/>).</summary>
+    private static RunBeacons WithNights(RunBeacons beacons, IReadOnlyList<BeaconHistory> nights)
+    {
+        if (nights.Count == 0) return beacons;
+        var byPair = new Dictionary<(int, string, string, int), BeaconNights>();
+        foreach (var n in nights) byPair[(n.Protocol, n.Client, n.Server, n.Port)] = n.Nights;
+        return beacons with
+        {
+            Pairs = beacons.Pairs.Select(p => p with { Nights = byPair.GetValueOrDefault((p.Beacon.Protocol, p.Beacon.Client, p.Beacon.Server, p.Beacon.Port)) }).ToList(),
+        };
     }
 
     /// <summary>Writes manifest.json (each capture's outputs grouped in one pass) and puts the bundle in place.</summary>

@@ -44,6 +44,7 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
             DnsQueries = DnsQueries(run.DnsQueries),
             Context = Context(run.Context),
             Application = Application(run.Application),
+            Beacons = run.Beacons with { Pairs = run.Beacons.Pairs.Select(b => b with { Beacon = Beacon(b.Beacon) }).ToList() },
         };
     }
 
@@ -92,7 +93,7 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
     /// Flows with both endpoints pseudonymised, put back in Community ID order (the smaller address first) with their
     /// counters swapped when the pseudonyms reorder them, and their Community ID computed again from the pseudonyms:
     /// the original ID is a hash of the original 5-tuple, which a reader who knows one side could search for the other.
-    /// Beacons name pseudonymised clients and servers; services hold no address.
+    /// Beacons and the connections kept for the run's name pseudonymised clients and servers; services hold no address.
     /// </summary>
     internal ConversationResult Conversations(ConversationResult r)
     {
@@ -115,9 +116,15 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
                 : CompareAddresses(x.AddressA, y.AddressA) is var c && c != 0 ? c
                 : CompareAddresses(x.AddressB, y.AddressB) is var d && d != 0 ? d
                 : x.PortA != y.PortA ? x.PortA.CompareTo(y.PortA) : x.PortB != y.PortB ? x.PortB.CompareTo(y.PortB) : x.Protocol.CompareTo(y.Protocol)),
-            Beacons = r.Beacons.Select(b => b with { Client = Address(b.Client), Server = Address(b.Server) }).ToList(),
+            Beacons = r.Beacons.Select(Beacon).ToList(),
+            BeaconSamples = r.BeaconSamples with
+            {
+                Pairs = r.BeaconSamples.Pairs.Select(p => p with { Client = Address(p.Client), Server = Address(p.Server) }).ToList(),
+            },
         };
     }
+
+    private BeaconEntry Beacon(BeaconEntry b) => b with { Client = Address(b.Client), Server = Address(b.Server) };
 
     private static CommunityIdHash CommunityIdOf(ConversationEntry e)
     {

@@ -71,9 +71,9 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         if (!problems.IsEmpty) return Fatal(problems.OrderBy(p => p.Index).Select(p => p.Message).ToList());
         spill.Report(_observer);
 
-        var (totals, sources, dns, traffic, context, application) = RunTotals.BuildWithContext(results, report.Analysis);
+        var (totals, sources, dns, traffic, context, application, beacons) = RunTotals.BuildWithContext(results, report.Analysis);
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
-        var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped) { Context = context, Application = application };
+        var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped) { Context = context, Application = application, Beacons = beacons };
 
         string target = Path.GetFullPath(report.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
         foreach (var shard in request.Shards)

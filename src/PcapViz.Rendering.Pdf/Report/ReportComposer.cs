@@ -116,6 +116,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         // Contents: every part of this PDF, each line a link; the outline (bookmarks) has the same entries.
         layout.Add(new Heading("Contents", S.Heading, OutlineLevel: 0, Anchor: "contents"));
         layout.Add(new ContentsLine("The run", "run", 0));
+        if (run.Beacons.Flagged.Any()) layout.Add(new ContentsLine("Calls home in this run", "run-beacons", 0));
         layout.Add(new ContentsLine("Captures (summary table)", "captures", 0));
         if (run.Skipped.Count > 0) layout.Add(new ContentsLine("Skipped files", "skipped", 0));
         if (combined) layout.Add(new ContentsLine("All captures combined", "combined", 0));
@@ -150,6 +151,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         historySections.News(run, run.History, null);
         historySections.Baselines(run, run.History);
         historySections.Trend(run.History);
+        RunCallsHome(run);
 
         layout.Add(new Heading("Captures", S.Heading, OutlineLevel: 0, Anchor: "captures", OutlineTitle: "Captures (summary table)"));
         if (summaryOnly)
@@ -452,13 +454,8 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         layout.Add(new Paragraph(
             $"{Fmt.Int(flagged.Count)} client → server pairs connect at a regular rhythm (beacon score {Names.Score(BeaconEntry.Threshold)} or more: regular intervals between connection starts, covering the capture, with regular sizes).",
             S.Body, PdfStyle.Text));
-        layout.Add(new Table(
-            [Column.Number("#"), new("Client", 1f), new("Server", 1f), Column.Number("Port"), Column.Number("Conns"), Column.Number("Interval"), Column.Number("Score"), new("Regularity · symmetry · coverage · size", 1.2f)],
-            flagged.Take(Top).Select((b, i) => (IReadOnlyList<string>)
-                [Fmt.Int(i + 1), b.Client, b.Server, b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.Int(b.Connections),
-                 TimeFormat.Duration(b.MedianIntervalNanos / 1e9), Names.Score(b.Score),
-                 $"{Names.Score(b.IntervalRegularity)} · {Names.Score(b.IntervalSymmetry)} · {Names.Score(b.Coverage)} · {Names.Score(b.SizeRegularity)}"]).ToList(),
-            "Score = 0.4 interval regularity + 0.2 symmetry + 0.2 coverage + 0.2 size regularity (docs/analysis.md). analysis.json has every scored pair with its interval histogram."));
+        BeaconsTable(flagged.Select(b => (b, (string[])[])).ToList(), [],
+            "Score = 0.4 interval regularity + 0.2 symmetry + 0.2 coverage + 0.2 size regularity (docs/analysis.md). analysis.json has every scored pair with its interval histogram.");
         if (slices is not null)
         {
             // report --slices: the file of each pair's packets in the bundle, by the row number above.
@@ -477,6 +474,32 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
                      TimeFormat.Duration((e.LastPacketEpochNanos - e.FirstPacketEpochNanos) / 1e9), Fmt.Int(e.IpBytesAToB), Fmt.Int(e.IpBytesBToA)]).ToList(),
                 "Long connections: flows lasting an hour or more."));
         }
+    }
+
+    /// <summary>"Calls home in this run": the run's pairs scoring as beacons over every capture; nothing when none does.</summary>
+    private void RunCallsHome(RunResult run)
+    {
+        var flagged = run.Beacons.Flagged.ToList();
+        if (flagged.Count == 0) return;
+        layout.Add(new Heading("Calls home in this run", S.Heading, 80f, OutlineLevel: 0, Anchor: "run-beacons"));
+        layout.Add(new Paragraph(
+            $"{Fmt.Int(flagged.Count)} client → server pairs connect at a regular rhythm over the connections of every capture of the run (beacon score {Names.Score(BeaconEntry.Threshold)} or more over the time the run's flows span).",
+            S.Body, PdfStyle.Text));
+        BeaconsTable(flagged.Select(b => (b.Beacon, (string[])[Fmt.Int(b.Captures), b.Nights is { } n ? $"{Fmt.Int(n.Seen)} of {Fmt.Int(n.Runs)}" : "–"])).ToList(),
+            [Column.Number("Captures"), new("Nights beaconing", 0.8f)],
+            "Score as for a capture, over the run. Nights beaconing: of the last nights the history holds (--history), tonight included, those in which the pair scored as much. beacons.json has every scored pair.");
+    }
+
+    /// <summary>The table of flagged beacons (a capture's or the run's, which adds <paramref name="extra"/> columns).</summary>
+    private void BeaconsTable(IReadOnlyList<(BeaconEntry Beacon, string[] Extra)> flagged, Column[] extra, string caption)
+    {
+        layout.Add(new Table(
+            [Column.Number("#"), new("Client", 1f), new("Server", 1f), Column.Number("Port"), Column.Number("Conns"), Column.Number("Interval"), Column.Number("Score"), new("Regularity · symmetry · coverage · size", 1.2f), .. extra],
+            flagged.Take(Top).Select((f, i) => (IReadOnlyList<string>)
+                [Fmt.Int(i + 1), f.Beacon.Client, f.Beacon.Server, f.Beacon.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.Int(f.Beacon.Connections),
+                 TimeFormat.Duration(f.Beacon.MedianIntervalNanos / 1e9), Names.Score(f.Beacon.Score),
+                 $"{Names.Score(f.Beacon.IntervalRegularity)} · {Names.Score(f.Beacon.IntervalSymmetry)} · {Names.Score(f.Beacon.Coverage)} · {Names.Score(f.Beacon.SizeRegularity)}", .. f.Extra]).ToList(),
+            caption));
     }
 
     private static string Endpoint(string address, int port, int protocol) =>
