@@ -111,7 +111,7 @@ public sealed record ConversationResult(IReadOnlyList<ConversationEntry> Entries
     public IReadOnlyList<AddressPair> TopAddressPairs(int count)
     {
         // Counters in place (a record per flow made 184,000 objects for a scan's flows).
-        var pairs = new Dictionary<(string, string), (long Flows, long Packets, long IpBytes)>();
+        var pairs = new Dictionary<(string, string), (long Flows, long Packets, long IpBytes)>(Entries.Count);
         foreach (var e in Entries)
         {
             ref var p = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(pairs, (e.AddressA, e.AddressB), out _);
