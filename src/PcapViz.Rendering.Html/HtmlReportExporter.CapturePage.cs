@@ -1,4 +1,5 @@
 using PcapViz.Model;
+using PcapViz.View;
 using static PcapViz.Rendering.Html.PageModels;
 
 namespace PcapViz.Rendering.Html;
@@ -19,6 +20,7 @@ public sealed partial class HtmlReportExporter
         bool failed = capture.Status == CaptureStatus.Failed;
         bool empty = !failed && s.Packets == 0;
         var f = options.Links;
+        var view = ReportView.Of(capture);
 
         var downloads = new List<object>();
         if (f.HasFlag(HtmlLinks.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
@@ -61,7 +63,7 @@ public sealed partial class HtmlReportExporter
         {
             id = capture.Id,
             path = HtmlSafety.Visible(capture.Input.Path),
-            highlights = HighlightsBlock(Highlights.ForCapture(capture, zone), "What this capture shows"),
+            highlights = HighlightsBlock(view.Highlights(zone), "What this capture shows"),
             position = at < 0 ? "" : $"{N(at + 1)} of {N(run.Captures.Count)}",
             prev_href = prev is null ? "" : "../" + Uri.EscapeDataString(prev.Id) + "/report.html",
             prev_label = prev is null ? "" : HtmlSafety.Visible(FileName(prev.Input.Path)),
@@ -78,17 +80,17 @@ public sealed partial class HtmlReportExporter
                 Card("Packets", N(s.Packets), $"IPv4 {N(s.Ipv4Packets)} · IPv6 {N(s.Ipv6Packets)}"),
                 Card("Bytes", Bytes(s.IpBytes) + " IP", $"{N(s.IpBytes)} IP bytes · {N(s.CapturedBytes)} captured"),
                 Card("Distinct sources", DistinctCount(capture.SourceIps.Entries.Count, capture.SourceIps.Limit), "IPv4 and IPv6 source addresses"),
-                Card("Distinct names", DistinctCount(capture.DnsQueries.QueriedNames, capture.DnsQueries.Limit), $"{N(capture.DnsQueries.TotalQueries)} queries"),
+                Card("Distinct names", DistinctCount(capture.DnsQueries.QueriedNames, capture.DnsQueries.Limit), $"{N(view.Queries)} queries"),
                 Card("Time range", s.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(s.DurationSeconds), TimeRange(s, zone)),
             },
             facts,
             issues = capture.Issues.Select(IssueRow).ToArray(),
-            sources = SourcesSection(capture.SourceIps, options, fullListHint, capture.Context, pivots),
-            dns = DnsSection(capture.DnsQueries, options, FullListHint(f, "dns_queries.csv"), pivots),
+            sources = SourcesSection(view, options, fullListHint, pivots),
+            dns = DnsSection(view, options, FullListHint(f, "dns_queries.csv"), pivots),
             context = ContextSection(capture.Context, options, FullListHint(f, "dns_domains.csv")),
             application = ApplicationSection(capture.Application, options, FullListHint(f, "server_names.csv")),
-            traffic = TrafficSection(capture.Traffic, options, FullListHint(f, "traffic.csv")),
-            flows = FlowsSection(capture.Conversations, options, FullListHint(f, "conversations.csv"), pivots, run.Slices, capture.Id),
+            traffic = TrafficSection(view, options, FullListHint(f, "traffic.csv")),
+            flows = FlowsSection(view, options, FullListHint(f, "conversations.csv"), pivots, run.Slices, capture.Id),
         };
         var globals = Globals(run, options, $"{HtmlSafety.Visible(FileName(capture.Input.Path))} — PcapViz capture report", TimeFormat.ZoneLabel(zone, s));
         globals["page"] = page;
@@ -132,15 +134,15 @@ public sealed partial class HtmlReportExporter
         }).ToArray(),
     };
 
-    private object SourcesSection(SourceIpResult r, HtmlReportOptions options, string fullListHint, ContextResult context, PivotLinks pivots)
+    private object SourcesSection(ReportView view, HtmlReportOptions options, string fullListHint, PivotLinks pivots)
     {
+        var r = view.Sources;
+        var context = view.Context;
         int top = Math.Max(0, options.Top);
-        long total = r.TotalPackets;
-        long totalBytes = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
         bool geoIp = context.Facts.GeoIp.Count > 0;
         var topEntries = r.Entries.Take(top).ToArray();
         var bars = topEntries.Select(e => new ChartBuilder.Bar(e.Address, e.Packets, e.IpBytes,
-            $"{e.Address} ({e.AddressClass}): {N(e.Packets)} packets ({Share(e.Packets, total)}), {Bytes(e.IpBytes)} of IP ({N(e.IpBytes)} bytes)" +
+            $"{e.Address} ({e.AddressClass}): {N(e.Packets)} packets ({view.SourceShare(e.Packets).Percent}), {Bytes(e.IpBytes)} of IP ({N(e.IpBytes)} bytes)" +
             (e.Names.Count > 0 ? "; names: " + NamesText(e, 5) : ""))).ToArray();
         var columns = new List<TableColumn>
         {
@@ -161,7 +163,7 @@ public sealed partial class HtmlReportExporter
             var e = r.Entries[i];
             var cells = new List<Cell>(11) { N(i + 1), pivots.Source(e.Address), e.AddressClass, NamesText(e, ContextBuilderNames) };
             if (geoIp) { cells.Add(e.Country ?? "–"); cells.Add(e.Asn is long asn ? $"AS{N(asn)} {e.AsOrg}".TrimEnd() : "–"); }
-            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), Share(e.Packets, total), new(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
+            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), view.SourceShare(e.Packets).Percent, new(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
             if (pivots.Enabled) cells.Add(pivots.SourceSeen(e.Address));
             rows.Add(cells, beyondTop: i >= top);
         }
@@ -169,7 +171,7 @@ public sealed partial class HtmlReportExporter
         {
             var other = new List<Cell> { "", "other", "", "" };
             if (geoIp) { other.Add(""); other.Add(""); }
-            other.AddRange(new Cell[] { "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), new(Bytes(r.Limit.OtherIpBytes), Sort: r.Limit.OtherIpBytes.ToString(inv)) });
+            other.AddRange(new Cell[] { "", N(r.Limit.OtherPackets), view.SourceShare(r.Limit.OtherPackets).Percent, new(Bytes(r.Limit.OtherIpBytes), Sort: r.Limit.OtherIpBytes.ToString(inv)) });
             if (pivots.Enabled) other.Add("");
             rows.Add(other, beyondTop: true);
         }
@@ -180,7 +182,7 @@ public sealed partial class HtmlReportExporter
             chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} source addresses by packets",
             figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.SourceBars(bars) : "",
             limit_note = SourcesLimitNote(r.Limit),
-            scope_note = ScopeNote(r),
+            scope_note = ScopeNote(view.Classes),
             table = TableModel("source-ips", "Source addresses", columns, rows, r.Entries.Count,
                 r.Entries.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Entries.Count)} addresses (page limit). {fullListHint}" : ""),
         };
@@ -199,17 +201,13 @@ public sealed partial class HtmlReportExporter
                + (more > 0 ? $" (+{N(more)} more)" : "");
     }
 
-    /// <summary>Share of IP packets from public and private-scope sources (address classes).</summary>
-    private static string ScopeNote(SourceIpResult r)
+    /// <summary>Share of the listed sources' packets from public and private-scope sources (<see cref="ReportView.Classes"/>).</summary>
+    private static string ScopeNote(AddressClassShares c)
     {
-        long total = r.Entries.Sum(e => e.Packets);
-        if (total == 0) return "";
-        long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
-        long privatePackets = r.Entries.Where(e => PcapViz.Context.AddressClasses.IsPrivateScope(e.AddressClass)).Sum(e => e.Packets);
-        long other = total - publicPackets - privatePackets;
-        return $"By address class (IANA special-purpose registries): {Share(publicPackets, total)} of the listed sources' packets come from public addresses, " +
-               $"{Share(privatePackets, total)} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback)" +
-               (other > 0 ? $", {Share(other, total)} from other special-purpose addresses (multicast, documentation …)." : ".");
+        if (c.Public.Whole <= 0) return "";
+        return $"By address class (IANA special-purpose registries): {c.Public.Percent} of the listed sources' packets come from public addresses, " +
+               $"{c.PrivateScope.Percent} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback)" +
+               (c.Other.Part > 0 ? $", {c.Other.Percent} from other special-purpose addresses (multicast, documentation …)." : ".");
     }
 
     private object ContextSection(ContextResult c, HtmlReportOptions options, string fullListHint)
@@ -238,12 +236,12 @@ public sealed partial class HtmlReportExporter
                 null, "domains", fullListHint),
             responses = N(r.Responses),
             with_question = N(r.WithQuestion),
-            nxdomain_share = DnsShares.Percent(r.NxDomainShare),
+            nxdomain_share = DnsShares.Percent(r.NxDomain, r.WithQuestion),
             codes = string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {N(code.Count)}")),
             malformed = r.Malformed > 0 ? $"{N(r.Malformed)} responses could not be read and are not counted." : "",
             nx_clients = Table("nxdomain-clients", "Sources that got the most NXDOMAIN",
                 new[] { Col("#", numeric: true), Col("Address", mono: true), Col("NXDOMAIN", numeric: true), Col("Responses", numeric: true), Col("NXDOMAIN share", numeric: true) },
-                nxClients, (e, i) => Row(true, N(i + 1), e.Address, N(e.NxDomain), N(e.Responses), DnsShares.Percent(e.NxDomainShare)),
+                nxClients, (e, i) => Row(true, N(i + 1), e.Address, N(e.NxDomain), N(e.Responses), DnsShares.Percent(e.NxDomain, e.Responses)),
                 null, "addresses", ""),
             has_nx_clients = nxClients.Length > 0,
             data_versions = $"Public Suffix List {c.Facts.PublicSuffixList}; IANA special-purpose registries {c.Facts.AddressRegistry}" +
@@ -269,15 +267,15 @@ public sealed partial class HtmlReportExporter
             items.Count > shown ? $"The table lists the first {N(shown)} of {N(items.Count)} {noun} (page limit). {fullListHint}" : "");
     }
 
-    private object DnsSection(DnsQueryResult r, HtmlReportOptions options, string fullListHint, PivotLinks pivots)
+    private object DnsSection(ReportView view, HtmlReportOptions options, string fullListHint, PivotLinks pivots)
     {
+        var r = view.QueryNames;
         int top = Math.Max(0, options.Top);
-        long total = r.TotalQueries;
         var bars = r.Entries.Take(top).Select(e =>
         {
             string proto = Protocol(e.Protocol);
             string label = e.Protocol == DnsProtocol.Dns ? e.Name : $"{e.Name} ({proto})";
-            return new ChartBuilder.Bar(label, e.Queries, 0, $"{e.Name} [{proto}]: {N(e.Queries)} queries ({Share(e.Queries, total)})");
+            return new ChartBuilder.Bar(label, e.Queries, 0, $"{e.Name} [{proto}]: {N(e.Queries)} queries ({view.QueryShare(e.Queries).Percent})");
         }).ToArray();
         var columns = new List<TableColumn>
         {
@@ -290,13 +288,13 @@ public sealed partial class HtmlReportExporter
         for (int i = 0; i < shown; i++)
         {
             var e = r.Entries[i];
-            var cells = new List<Cell>(9) { N(i + 1), pivots.Name(e.Name), Protocol(e.Protocol), N(e.Queries), Share(e.Queries, total), e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes) };
+            var cells = new List<Cell>(9) { N(i + 1), pivots.Name(e.Name), Protocol(e.Protocol), N(e.Queries), view.QueryShare(e.Queries).Percent, e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes) };
             if (pivots.Enabled) cells.Add(pivots.NameSeen(e.Name));
             rows.Add(cells, beyondTop: i >= top);
         }
         if (r.Limit.Exceeded)
         {
-            var other = new List<Cell> { "", "other", "", N(r.Limit.OtherPackets), Share(r.Limit.OtherPackets, total), "", "", "" };
+            var other = new List<Cell> { "", "other", "", N(r.Limit.OtherPackets), view.QueryShare(r.Limit.OtherPackets).Percent, "", "", "" };
             if (pivots.Enabled) other.Add("");
             rows.Add(other, beyondTop: true);
         }
@@ -314,10 +312,10 @@ public sealed partial class HtmlReportExporter
 
     private static string Counts(IEnumerable<NamedCount> counts) => string.Join(", ", counts.Select(c => $"{c.Name} {N(c.Count)}"));
 
-    private object TrafficSection(TrafficResult r, HtmlReportOptions options, string fullListHint)
+    private object TrafficSection(ReportView view, HtmlReportOptions options, string fullListHint)
     {
+        var r = view.Traffic;
         var zone = options.TimeZone;
-        long busiest = r.Bins.Count == 0 ? 0 : r.Bins.Max(b => b.IpBytes);
         string zoneLabel = TimeFormat.ZoneLabel(zone, r);
         var columns = new[]
         {
@@ -340,7 +338,7 @@ public sealed partial class HtmlReportExporter
             bin_width = TimeFormat.BinWidth(r.BinSeconds),
             zone = zoneLabel,
             bins = N(r.Bins.Count),
-            busiest = Bytes(busiest),
+            busiest = Bytes(view.Busiest?.IpBytes ?? 0),
             figure_json_raw = r.Bins.Count > 0 ? ChartBuilder.Timeline(r, zone) : "",
             gaps_note = GapsNote(r, zone),
             table = TableModel("traffic", $"Traffic per {TimeFormat.BinWidth(r.BinSeconds)} bin", columns, rows, r.Bins.Count,
@@ -351,10 +349,10 @@ public sealed partial class HtmlReportExporter
     /// <summary>Rows the conversations, address-pairs and services tables show at most (the files list every flow).</summary>
     internal const int FlowRows = 100;
 
-    private object FlowsSection(ConversationResult r, HtmlReportOptions options, string fullListHint, PivotLinks pivots, RunSlices? slices, string captureId)
+    private object FlowsSection(ReportView view, HtmlReportOptions options, string fullListHint, PivotLinks pivots, RunSlices? slices, string captureId)
     {
+        var r = view.Conversations;
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        long totalBytes = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
         int top = Math.Max(0, options.Top);
 
         var flowColumns = new List<TableColumn>
@@ -373,13 +371,13 @@ public sealed partial class HtmlReportExporter
             flowRows.Add([N(i + 1), Names.OfIpProtocol(e.Protocol), pivots.Source(e.AddressA), PortCell(e.Protocol, e.PortA), pivots.Source(e.AddressB),
                 PortCell(e.Protocol, e.PortB), N(e.PacketsAToB), N(e.PacketsBToA),
                 new Cell(N(e.IpBytesAToB), Sort: e.IpBytesAToB.ToString(inv)), new Cell(N(e.IpBytesBToA), Sort: e.IpBytesBToA.ToString(inv)),
-                Share(e.IpBytes, totalBytes),
+                view.FlowShare(e.IpBytes).Percent,
                 new Cell(TimeFormat.Duration((e.LastPacketEpochNanos - e.FirstPacketEpochNanos) / 1e9),
                     Sort: (e.LastPacketEpochNanos - e.FirstPacketEpochNanos).ToString(inv)),
                 string.Join(" ", Names.Of(e.TcpFlags)), e.CommunityId.ToString()], beyondTop: i >= top);
         }
 
-        var pairs = r.TopAddressPairs(FlowRows);
+        var pairs = view.TopAddressPairs(FlowRows);
         var pairColumns = new List<TableColumn>
         {
             Col("#", numeric: true, optional: true), Col("Address A", address: true), Col("Address B", address: true),
@@ -390,7 +388,7 @@ public sealed partial class HtmlReportExporter
         {
             var p = pairs[i];
             pairRows.Add([N(i + 1), pivots.Source(p.AddressA), pivots.Source(p.AddressB), N(p.Flows), N(p.Packets),
-                new Cell(N(p.IpBytes), Sort: p.IpBytes.ToString(inv)), Share(p.IpBytes, totalBytes)], beyondTop: i >= top);
+                new Cell(N(p.IpBytes), Sort: p.IpBytes.ToString(inv)), view.FlowShare(p.IpBytes).Percent], beyondTop: i >= top);
         }
 
         var serviceColumns = new List<TableColumn>
@@ -406,7 +404,7 @@ public sealed partial class HtmlReportExporter
             var v = r.Services[i];
             serviceRows.Add([N(i + 1), v.Name ?? "–", Names.OfIpProtocol(v.Protocol), v.Port.ToString(inv), N(v.Flows), N(v.Clients), N(v.Servers),
                 N(v.Packets), new Cell(N(v.IpBytesToServer), Sort: v.IpBytesToServer.ToString(inv)),
-                new Cell(N(v.IpBytesFromServer), Sort: v.IpBytesFromServer.ToString(inv)), Share(v.IpBytes, totalBytes)], beyondTop: i >= top);
+                new Cell(N(v.IpBytesFromServer), Sort: v.IpBytesFromServer.ToString(inv)), view.FlowShare(v.IpBytes).Percent], beyondTop: i >= top);
         }
 
         var beaconColumns = BeaconColumns(run: false);
@@ -418,7 +416,7 @@ public sealed partial class HtmlReportExporter
             if (slices is not null) cells.Add(SliceCell(slices.Beacon(captureId, r.Beacons[i]), slices.MaxSliceBytes, "../../"));
             beaconRows.Add(cells, beyondTop: i >= top);
         }
-        var longConnections = r.LongConnections();
+        var longConnections = view.LongConnections;
         var longColumns = new List<TableColumn>
         {
             Col("#", numeric: true, optional: true), Col("Transport"), Col("Endpoint A", address: true), Col("Port A", numeric: true),

@@ -1,4 +1,5 @@
 using PcapViz.Model;
+using PcapViz.View;
 using static PcapViz.Rendering.Html.PageModels;
 
 namespace PcapViz.Rendering.Html;
@@ -74,14 +75,14 @@ public sealed partial class HtmlReportExporter
                 ? $"every address and name is a pseudonym under key {p.KeyId} ({p.Method}); capture file names, counts and times are the originals"
                 : null,
             downloads,
-            highlights = HighlightsBlock(Highlights.ForRun(run, zone), "What this run shows"),
+            highlights = HighlightsBlock(ReportView.Of(run).Highlights(zone), "What this run shows"),
             cards = new[]
             {
                 Card("Captures", N(run.Captures.Count), $"{N(failedCount)} failed · {N(partialCount)} partial · {N(run.Skipped.Count)} skipped"),
                 Card("Packets", N(t.Packets), $"IPv4 {N(t.Ipv4Packets)} · IPv6 {N(t.Ipv6Packets)}"),
                 Card("Bytes", Bytes(t.IpBytes) + " IP", $"{N(t.IpBytes)} IP bytes · {N(t.CapturedBytes)} captured"),
                 Card("Distinct sources", DistinctCount(run.SourceIps.Entries.Count, run.SourceIps.Limit), "across the run"),
-                Card("Distinct names", DistinctCount(run.DnsQueries.QueriedNames, run.DnsQueries.Limit), $"{N(run.DnsQueries.TotalQueries)} queries"),
+                Card("Distinct names", DistinctCount(run.DnsQueries.QueriedNames, run.DnsQueries.Limit), $"{N(ReportView.Of(run).Queries)} queries"),
                 Card("Time range", t.FirstPacketEpochNanos is null ? "–" : TimeFormat.Duration(t.DurationSeconds), TimeRange(t, zone)),
             },
             captures = TableModel("captures", "Every capture of the run", captureColumns, captureRows, run.Captures.Count, ""),
@@ -94,11 +95,11 @@ public sealed partial class HtmlReportExporter
             single = single is not null,
             single_href = single is null ? "" : Href("captures", single.Id, "report.html"),
             single_path = single is null ? "" : HtmlSafety.Visible(single.Input.Path),
-            sources = single is not null ? null : SourcesSection(run.SourceIps, options, "Each capture's page lists its own addresses in full.", run.Context, pivots),
-            dns = single is not null ? null : DnsSection(run.DnsQueries, options, "Each capture's page lists its own names in full.", pivots),
+            sources = single is not null ? null : SourcesSection(ReportView.Of(run), options, "Each capture's page lists its own addresses in full.", pivots),
+            dns = single is not null ? null : DnsSection(ReportView.Of(run), options, "Each capture's page lists its own names in full.", pivots),
             context = single is not null ? null : ContextSection(run.Context, options, "Each capture's page lists its own domains in full."),
             application = single is not null ? null : ApplicationSection(run.Application, options, "Each capture's page lists its own in full."),
-            traffic = single is not null ? null : TrafficSection(run.Traffic, options, "Each capture's page and traffic.csv hold its own bins."),
+            traffic = single is not null ? null : TrafficSection(ReportView.Of(run), options, "Each capture's page and traffic.csv hold its own bins."),
         };
         var globals = Globals(run, options, "PcapViz run report", TimeFormat.ZoneLabel(zone, t));
         globals["run"] = page;

@@ -16,9 +16,6 @@ internal static class PageModels
 
     public static string Bytes(long value) => Names.Bytes(value);
 
-    public static string Share(long part, long total) =>
-        total <= 0 ? "–" : (100.0 * part / total).ToString("0.00", Inv) + " %";
-
     public static string LinkTypeName(int linkType) => Names.LinkType(linkType);
 
     public static string Protocol(DnsProtocol p) => Names.Of(p);

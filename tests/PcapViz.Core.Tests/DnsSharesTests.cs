@@ -13,10 +13,10 @@ public sealed class DnsSharesTests
     [Fact]
     public void Percent_ShareOrNone_PrintsTwoDecimalsWholeHundredOrDash()
     {
-        Assert.Equal("12.63 %", DnsShares.Percent(DnsShares.Nxdomain(48, 380)));
-        Assert.Equal("0.00 %", DnsShares.Percent(0));
-        Assert.Equal("100 %", DnsShares.Percent(1));
-        Assert.Equal("–", DnsShares.Percent(null));
+        Assert.Equal("12.63 %", DnsShares.Percent(48, 380));
+        Assert.Equal("0.00 %", DnsShares.Percent(0, 380));
+        Assert.Equal("100 %", DnsShares.Percent(380, 380));
+        Assert.Equal("–", DnsShares.Percent(0, 0));
     }
 
     [Fact]

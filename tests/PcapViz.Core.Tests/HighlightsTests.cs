@@ -1,3 +1,5 @@
+using PcapViz.View;
+
 namespace PcapViz.Core.Tests;
 
 public sealed class HighlightsTests
@@ -19,12 +21,12 @@ public sealed class HighlightsTests
     public void ForCapture_Normal_NamesTopTalkerBusiestBinAndTopName()
     {
         var c = Capture("a.pcap", CaptureStatus.Ok, [new SourceIpEntry("10.0.0.1", 4, 3, 3072), new SourceIpEntry("10.0.0.2", 4, 1, 100)]);
-        var h = Highlights.ForCapture(c, TimeZoneInfo.Utc);
+        var h = ReportView.Of(c).Highlights(TimeZoneInfo.Utc);
         Assert.All(h, x => Assert.Equal(HighlightKind.Fact, x.Kind));
         Assert.Equal("4 packets over 1 h 02 min, 3.10 KiB of IP, from 2024-02-29 08:00:00.000000 +00:00 to 2024-02-29 09:02:05.000000 +00:00.", h[0].Text);
-        Assert.Equal("Top talker: 10.0.0.1 sent 3 packets (75.0 % of IP packets, 3.00 KiB); 2 source addresses in all.", h[1].Text);
+        Assert.Equal("Top talker: 10.0.0.1 sent 3 packets (75.00 % of IP packets, 3.00 KiB); 2 source addresses in all.", h[1].Text);
         Assert.Equal("Busiest interval: the 2 s from 2024-02-29 08:00:02 +00:00, 4.00 KiB of IP in 9 packets (2.00 KiB/s).", h[2].Text);
-        Assert.Equal("Most queried name: example.com (3 queries, 75.0 % of 4); 2 distinct names in all.", h[3].Text);
+        Assert.Equal("Most queried name: example.com (3 queries, 75.00 % of 4); 2 distinct names in all.", h[3].Text);
     }
 
     [Fact]
@@ -34,7 +36,7 @@ public sealed class HighlightsTests
         static DnsDomainEntry Domain(string name, long queries, int distinct, params string[] signals) =>
             new(name, queries, distinct, 0, 0, 0, 10, 0, 2.5, new ValueList<string>(signals));
         c = c with { Context = ContextResult.Empty with { Domains = [Domain("example.com", 40, 3), Domain("t.example.net", 900, 850, DnsSignals.ManyDistinctNames, DnsSignals.HighEntropy)] } };
-        var h = Highlights.ForCapture(c, TimeZoneInfo.Utc);
+        var h = ReportView.Of(c).Highlights(TimeZoneInfo.Utc);
         Assert.StartsWith("Top talker: 10.0.0.1 (host.example.com) sent 3 packets", h.Single(x => x.Anchor == "sources").Text, StringComparison.Ordinal);
         Assert.Equal("Top registered domain: t.example.net (900 queries, 850 distinct names); 2 registered domains in all.", h.Single(x => x.Anchor == "domains").Text);
         var signal = h.Single(x => x.Anchor == "signals");
@@ -47,12 +49,12 @@ public sealed class HighlightsTests
     {
         var partial = Capture("p.pcap", CaptureStatus.Partial, [new SourceIpEntry("10.0.0.1", 4, 1, 10)],
             [new CaptureIssue(IssueSeverity.Error, "truncated-record", "Record 7 runs past the end of the file.", 4242, 7)]);
-        var first = Highlights.ForCapture(partial, TimeZoneInfo.Utc)[0];
+        var first = ReportView.Of(partial).Highlights(TimeZoneInfo.Utc)[0];
         Assert.Equal(HighlightKind.Warning, first.Kind);
         Assert.Equal("Read only in part at byte offset 4,242: Record 7 runs past the end of the file. Everything before that point is counted.", first.Text);
 
         var failed = Capture("f.pcap", CaptureStatus.Failed, [], [new CaptureIssue(IssueSeverity.Error, "not-a-capture", "gzip, not pcap", 0, null)]);
-        var only = Assert.Single(Highlights.ForCapture(failed, TimeZoneInfo.Utc));
+        var only = Assert.Single(ReportView.Of(failed).Highlights(TimeZoneInfo.Utc));
         Assert.Equal(HighlightKind.Error, only.Kind);
         Assert.Equal("This file could not be read as a capture: gzip, not pcap", only.Text);
     }
@@ -65,9 +67,9 @@ public sealed class HighlightsTests
         var run = new RunResult(new RunInfo("t", DateTimeOffset.UnixEpoch, ["in"], []), new AnalysisOptions(), [a, b],
             a.Summary.Add(b.Summary), new SourceIpResult([new SourceIpEntry("10.0.0.1", 4, 7, 700), new SourceIpEntry("10.0.0.9", 4, 1, 100)], DistinctLimit.NotExceeded(100)),
             a.DnsQueries, a.Traffic, [new SkippedInput("notes.txt", "not a capture")]);
-        var h = Highlights.ForRun(run, TimeZoneInfo.Utc);
+        var h = ReportView.Of(run).Highlights(TimeZoneInfo.Utc);
         Assert.Equal("2 captures: 2 read cleanly, 0 partial, 0 failed; 1 file skipped.", h[0].Text);
-        Assert.Contains(h, x => x.Text.StartsWith("Top talker: 10.0.0.1 sent 7 packets (87.5 % of IP packets, 700 bytes), seen in 2 captures;", StringComparison.Ordinal));
+        Assert.Contains(h, x => x.Text.StartsWith("Top talker: 10.0.0.1 sent 7 packets (87.50 % of IP packets, 700 bytes), seen in 2 captures;", StringComparison.Ordinal));
     }
 
     [Theory]

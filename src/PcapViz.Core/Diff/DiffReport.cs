@@ -1,5 +1,6 @@
 using System.Globalization;
 using PcapViz.Model;
+using PcapViz.View;
 
 namespace PcapViz.Diff;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PcapViz.Model;
+using PcapViz.View;
 
 namespace PcapViz.Export;
 
@@ -104,7 +105,7 @@ public sealed class AnalysisJsonExporter : IReportExporter
             WriteConversations(w, capture.Conversations);
             WriteServices(w, capture.Conversations.Services);
             WriteBeacons(w, capture.Conversations.Beacons);
-            WriteLongConnections(w, capture.Conversations.LongConnections());
+            WriteLongConnections(w, ReportView.Of(capture).LongConnections);
             WriteBeaconSamples(w, capture.Conversations.BeaconSamples);
 
             w.WriteStartObject("limits");

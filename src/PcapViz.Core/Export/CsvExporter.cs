@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using PcapViz.Model;
+using PcapViz.View;
 
 namespace PcapViz.Export;
 
@@ -15,6 +16,7 @@ public sealed class CsvExporter : IReportExporter
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         string dir = $"captures/{capture.Id}/";
+        var view = ReportView.Of(capture);
         bool geoIp = capture.Context.Facts.GeoIp.Count > 0;
         // name_sources: where each listed name came from (dns, tls, quic, http), word for word in the order of names.
         string[] sourceHeader = ["address", "version", "packets", "share", "ip_bytes", "address_class", "names", "more_names", "name_sources"];
@@ -23,7 +25,7 @@ public sealed class CsvExporter : IReportExporter
             {
                 string[] row =
                 [
-                    e.Address, Num(e.Version), Num(e.Packets), Share(e.Packets, capture.Summary.Ipv4Packets + capture.Summary.Ipv6Packets), Num(e.IpBytes),
+                    e.Address, Num(e.Version), Num(e.Packets), view.SourceShare(e.Packets).Fractional, Num(e.IpBytes),
                     e.AddressClass, string.Join(' ', e.Names.Select(n => n.Name)), Num(e.MoreNames), string.Join(' ', e.Names.Select(n => n.Source)),
                 ];
                 return geoIp ? [.. row, e.Country ?? "", e.Asn is long asn ? Num(asn) : "", e.AsOrg ?? ""] : row;
@@ -116,9 +118,6 @@ public sealed class CsvExporter : IReportExporter
     /// <summary>"A=3 AAAA=1": the counts in their order (most first).</summary>
     private static string Counts(IEnumerable<NamedCount> counts) =>
         string.Join(' ', counts.Select(c => c.Name + "=" + Num(c.Count)));
-
-    private static string Share(long part, long whole) =>
-        whole == 0 ? "0" : (part / (double)whole).ToString("0.######", CultureInfo.InvariantCulture);
 
     private static void Write(IOutputSink sink, string path, string[] header, IEnumerable<string[]> rows)
     {

@@ -7,11 +7,12 @@ namespace PcapViz.Model;
 /// </summary>
 public static class DnsShares
 {
+    /// <summary>NXDOMAIN responses of the responses carrying a question.</summary>
+    public static Share Of(long nxdomainResponses, long responsesWithQuestion) => new(nxdomainResponses, responsesWithQuestion);
+
     /// <summary>NXDOMAIN responses / responses carrying a question; null when there is no such response.</summary>
-    public static double? Nxdomain(long nxdomainResponses, long responsesWithQuestion) =>
-        responsesWithQuestion <= 0 ? null : nxdomainResponses / (double)responsesWithQuestion;
+    public static double? Nxdomain(long nxdomainResponses, long responsesWithQuestion) => Of(nxdomainResponses, responsesWithQuestion).Fraction;
 
     /// <summary>The share as pages and PDFs print it beside its counts: "12.63 %", or "–" when there is no response with a question.</summary>
-    public static string Percent(double? share) =>
-        share is double s ? (100 * s).ToString(s == 1 ? "0" : "0.00", System.Globalization.CultureInfo.InvariantCulture) + " %" : "–";
+    public static string Percent(long nxdomainResponses, long responsesWithQuestion) => Of(nxdomainResponses, responsesWithQuestion).Percent;
 }

@@ -34,9 +34,6 @@ internal static class Fmt
     /// <summary>Axis tick label: like <see cref="Short"/> without the trailing space.</summary>
     public static string Axis(double value) => Short(value).TrimEnd();
 
-    public static string Percent(long part, long total) =>
-        total <= 0 ? "–" : (100.0 * part / total).ToString(part == total ? "0" : "0.00", Inv) + " %";
-
     /// <summary>"46.8 KiB/s (384 kbit/s)": bytes in binary units, bits in decimal ones, as networks count them.</summary>
     public static string Rate(double bytesPerSecond) =>
         $"{Names.ByteRate(bytesPerSecond)} ({Short(bytesPerSecond * 8)}bit/s)";

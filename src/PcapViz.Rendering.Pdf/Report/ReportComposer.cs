@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using PcapViz.Model;
 using PcapViz.Rendering.Pdf.Layout;
+using PcapViz.View;
 
 namespace PcapViz.Rendering.Pdf.Report;
 
@@ -62,7 +63,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             history.Watchlist(run, run.History, capture.Id);
             history.News(run, run.History, capture.Id);
         }
-        HighlightsBlock(Model.Highlights.ForCapture(capture, options.TimeZone), "What this capture shows");
+        HighlightsBlock(ReportView.Of(capture).Highlights(options.TimeZone), "What this capture shows");
         Facts(capture);
         Issues(capture.Issues);
 
@@ -76,9 +77,10 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             layout.Add(new Note("No packets: the capture holds no packet records, so there are no charts or tables.", NoteKind.Info));
             return;
         }
-        Analyses(capture.SourceIps, capture.DnsQueries, capture.Traffic, capture.Context, capture.Application);
-        CallsHome(capture.Conversations, run?.Slices, capture.Id);
-        Conversations(capture.Conversations);
+        var view = ReportView.Of(capture);
+        Analyses(view, capture.Application);
+        CallsHome(view, run?.Slices, capture.Id);
+        Conversations(view);
     }
 
     /// <summary>Whether the run PDF is a summary (a table of every capture, full sections only for those that need a look).</summary>
@@ -96,7 +98,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     /// <summary>Failed, partial, with any issue, with a watchlist hit, or with a highlight that is not a plain fact (a spilled capture is read back once for it).</summary>
     private bool Flagged(RunResult run, CaptureResult c) =>
         c.Status != CaptureStatus.Ok || c.Issues.Count > 0 || (run.History is { } m && m.HitsIn(c.Id).Any()) ||
-        Model.Highlights.ForCapture(c.Held(), options.TimeZone).Any(h => h.Kind != HighlightKind.Fact);
+        ReportView.Of(c.Held()).Highlights(options.TimeZone).Any(h => h.Kind != HighlightKind.Fact);
 
     public void Run(RunResult run, CancellationToken cancellationToken)
     {
@@ -111,7 +113,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
 
         var historySections = new HistorySections(layout, options) { OutlineLevel = _sectionLevel };
         historySections.Watchlist(run, run.History, null);
-        HighlightsBlock(Model.Highlights.ForRun(run, options.TimeZone), "What this run shows");
+        HighlightsBlock(ReportView.Of(run).Highlights(options.TimeZone), "What this run shows");
 
         // Contents: every part of this PDF, each line a link; the outline (bookmarks) has the same entries.
         layout.Add(new Heading("Contents", S.Heading, OutlineLevel: 0, Anchor: "contents"));
@@ -190,7 +192,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             layout.Add(new Heading("All captures combined", S.Heading, OutlineLevel: 0, Anchor: "combined"));
             _sectionLevel = 1;
             layout.Add(new Paragraph("The analyses below are merged over every capture that could be read.", S.Body, PdfStyle.Muted));
-            Analyses(run.SourceIps, run.DnsQueries, run.Traffic, run.Context, run.Application);
+            Analyses(ReportView.Of(run), run.Application);
         }
 
         for (int i = 0; i < detailed.Count; i++)
@@ -275,14 +277,14 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         }
     }
 
-    private void Analyses(SourceIpResult sourceIps, DnsQueryResult dns, TrafficResult traffic, ContextResult context, ApplicationResult application)
+    private void Analyses(ReportView view, ApplicationResult application)
     {
-        Signals(context);
-        SourceIps(sourceIps, context);
-        Dns(dns);
-        Domains(context);
+        Signals(view.Context);
+        SourceIps(view);
+        Dns(view);
+        Domains(view.Context);
         Application(application);
-        Traffic(traffic);
+        Traffic(view);
     }
 
     /// <summary>Registered domains with signals, strongest first, each signal explained in plain words.</summary>
@@ -320,7 +322,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         layout.Add(new Heading("Registered domains and how lookups ended", S.Heading, 80f, OutlineLevel: _sectionLevel, OutlineTitle: "Registered domains"));
         var r = c.Responses;
         layout.Add(new Paragraph(
-            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {DnsShares.Percent(r.NxDomainShare)}" +
+            $"{Fmt.Int(r.Responses)} responses, {Fmt.Int(r.WithQuestion)} answering a question; NXDOMAIN share {DnsShares.Percent(r.NxDomain, r.WithQuestion)}" +
             (r.ResponseCodes.Count > 0 ? " (" + string.Join(", ", r.ResponseCodes.Select(code => $"{code.Name} {Fmt.Int(code.Count)}")) + ")." : "."),
             S.Body, PdfStyle.Text));
         if (r.Malformed > 0)
@@ -330,7 +332,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         {
             layout.Add(new Table(
                 [Column.Number("#"), new("Sources that got the most NXDOMAIN", 1f), Column.Number("NXDOMAIN"), Column.Number("Responses"), Column.Number("Share")],
-                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), DnsShares.Percent(e.NxDomainShare)]).ToList()));
+                nx.Select((e, i) => (IReadOnlyList<string>)[Fmt.Int(i + 1), e.Address, Fmt.Int(e.NxDomain), Fmt.Int(e.Responses), DnsShares.Percent(e.NxDomain, e.Responses)]).ToList()));
         }
         var top = c.Domains.Take(Top).ToList();
         layout.Add(new Table(
@@ -340,10 +342,12 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             $"Top {Fmt.Int(top.Count)} of {Fmt.Int(c.Domains.Count)} registered domains by queries (Public Suffix List {c.Facts.PublicSuffixList}, ICANN section). Names: distinct query names under the domain."));
     }
 
-    private void SourceIps(SourceIpResult r, ContextResult context)
+    private void SourceIps(ReportView view)
     {
+        var r = view.Sources;
+        var context = view.Context;
         layout.Add(new Heading("Source IP addresses", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f, OutlineLevel: _sectionLevel));
-        long total = r.TotalPackets;
+        long total = view.SourcePackets;
         if (r.Entries.Count == 0 && total == 0)
         {
             layout.Add(new Note("No IPv4 or IPv6 packets, so no source addresses.", NoteKind.Info));
@@ -357,12 +361,10 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         var style = S;
         var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({Wire(e.Names[0].Name)})" : e.Address, (double)e.Packets)).ToList();
         layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Packets", chartItems.Count, top.Count))));
-        long listed = r.Entries.Sum(e => e.Packets);
-        long publicPackets = r.Entries.Where(e => e.AddressClass == PcapViz.Context.AddressClasses.Public).Sum(e => e.Packets);
-        long privatePackets = r.Entries.Where(e => PcapViz.Context.AddressClasses.IsPrivateScope(e.AddressClass)).Sum(e => e.Packets);
-        if (listed > 0)
+        var classes = view.Classes;
+        if (classes.Public.Whole > 0)
             layout.Add(new Paragraph(
-                $"By address class: {Fmt.Percent(publicPackets, listed)} of the listed sources' packets from public addresses, {Fmt.Percent(privatePackets, listed)} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback), {Fmt.Percent(listed - publicPackets - privatePackets, listed)} from other special-purpose addresses.",
+                $"By address class: {classes.Public.Percent} of the listed sources' packets from public addresses, {classes.PrivateScope.Percent} from private-scope ones (RFC 1918, ULA, CGNAT, link-local, loopback), {classes.Other.Percent} from other special-purpose addresses.",
                 S.Small, PdfStyle.Muted));
         bool geoIp = context.Facts.GeoIp.Count > 0;
         layout.Add(new Table(
@@ -377,15 +379,16 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             [
                 Fmt.Int(i + 1), e.Address, e.AddressClass, PdfNames(e),
                 .. geoIp ? new[] { $"{e.Country ?? "–"} {(e.Asn is long asn ? "AS" + asn.ToString(System.Globalization.CultureInfo.InvariantCulture) : "")}".Trim() } : [],
-                Fmt.Int(e.Packets), Fmt.Percent(e.Packets, total), Fmt.Int(e.IpBytes),
+                Fmt.Int(e.Packets), view.SourceShare(e.Packets).Percent, Fmt.Int(e.IpBytes),
             ]).ToList(),
             "Share: of all IP packets in the capture. Class: IANA special-purpose registries. Names: the name A/AAAA answers in the capture gave the address most often, and how many more they gave (the full list is in analysis.json)."));
     }
 
-    private void Dns(DnsQueryResult r)
+    private void Dns(ReportView view)
     {
+        var r = view.QueryNames;
         layout.Add(new Heading("DNS lookups", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f, OutlineLevel: _sectionLevel));
-        long total = r.TotalQueries;
+        long total = view.Queries;
         if (r.Entries.Count == 0 && total == 0)
         {
             layout.Add(new Note("No DNS, mDNS or LLMNR queries.", NoteKind.Info));
@@ -402,20 +405,20 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         layout.Add(new Table(
             [Column.Number("#"), new("Name", 1f), Column.Number("Protocol") with { Align = ColumnAlign.Left }, Column.Number("Queries"), Column.Number("Share")],
             top.Select((e, i) => (IReadOnlyList<string>)
-                [Fmt.Int(i + 1), e.Name, Fmt.Protocol(e.Protocol), Fmt.Int(e.Queries), Fmt.Percent(e.Queries, total)]).ToList(),
+                [Fmt.Int(i + 1), e.Name, Fmt.Protocol(e.Protocol), Fmt.Int(e.Queries), view.QueryShare(e.Queries).Percent]).ToList(),
             "Names in presentation form; bytes outside printable ASCII are escaped as \\DDD. Long names are cut with … (analysis.json has them in full)."));
     }
 
     /// <summary>Top conversations by IP bytes, top address pairs and services (docs/analysis.md, 5 and 6).</summary>
-    private void Conversations(ConversationResult r)
+    private void Conversations(ReportView view)
     {
+        var r = view.Conversations;
         layout.Add(new Heading("Conversations and services", S.Heading, 120f, OutlineLevel: _sectionLevel));
         if (r.Entries.Count == 0)
         {
             layout.Add(new Note("No IP flows.", NoteKind.Info));
             return;
         }
-        long total = r.Entries.Sum(e => e.IpBytes) + r.Limit.OtherIpBytes;
         var top = r.Entries.Take(Top).ToList();
         layout.Add(new Paragraph(
             $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} bidirectional flows by IP bytes (endpoints in Community ID order); conversations.csv and analysis.json list every flow with its Community ID.",
@@ -425,13 +428,13 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             [Column.Number("#"), new("Transport", 0f, Fit: true), new("Endpoint A", 1f), new("Endpoint B", 1f), Column.Number("IP bytes A→B"), Column.Number("IP bytes B→A"), Column.Number("Share")],
             top.Select((e, i) => (IReadOnlyList<string>)
                 [Fmt.Int(i + 1), Names.OfIpProtocol(e.Protocol), Endpoint(e.AddressA, e.PortA, e.Protocol), Endpoint(e.AddressB, e.PortB, e.Protocol),
-                 Fmt.Int(e.IpBytesAToB), Fmt.Int(e.IpBytesBToA), Fmt.Percent(e.IpBytes, total)]).ToList(),
+                 Fmt.Int(e.IpBytesAToB), Fmt.Int(e.IpBytesBToA), view.FlowShare(e.IpBytes).Percent]).ToList(),
             "Share: of the IP bytes of every flow in the capture."));
-        var pairs = r.TopAddressPairs(Top);
+        var pairs = view.TopAddressPairs(Top);
         layout.Add(new Table(
             [Column.Number("#"), new("Address A", 1f), new("Address B", 1f), Column.Number("Flows"), Column.Number("IP bytes"), Column.Number("Share")],
             pairs.Select((p, i) => (IReadOnlyList<string>)
-                [Fmt.Int(i + 1), p.AddressA, p.AddressB, Fmt.Int(p.Flows), Fmt.Int(p.IpBytes), Fmt.Percent(p.IpBytes, total)]).ToList(),
+                [Fmt.Int(i + 1), p.AddressA, p.AddressB, Fmt.Int(p.Flows), Fmt.Int(p.IpBytes), view.FlowShare(p.IpBytes).Percent]).ToList(),
             "Top address pairs: the flows between two addresses together."));
         var services = r.Services.Take(Top).ToList();
         if (services.Count > 0)
@@ -440,14 +443,15 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
                 [Column.Number("#"), new("Service", 1f), Column.Number("Port"), Column.Number("Flows"), Column.Number("Clients"), Column.Number("Servers"), Column.Number("IP bytes"), Column.Number("Share")],
                 services.Select((v, i) => (IReadOnlyList<string>)
                     [Fmt.Int(i + 1), $"{v.Name ?? "–"} ({Names.OfIpProtocol(v.Protocol)})", v.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     Fmt.Int(v.Flows), Fmt.Int(v.Clients), Fmt.Int(v.Servers), Fmt.Int(v.IpBytes), Fmt.Percent(v.IpBytes, total)]).ToList(),
+                     Fmt.Int(v.Flows), Fmt.Int(v.Clients), Fmt.Int(v.Servers), Fmt.Int(v.IpBytes), view.FlowShare(v.IpBytes).Percent]).ToList(),
                 "Services: flows by their server's port and transport, named from the IANA registry subset shipped with PcapViz (– : not listed there)."));
         }
     }
 
     /// <summary>A short "Calls home" section when a pair scores as a beacon, with the long connections; nothing otherwise.</summary>
-    private void CallsHome(ConversationResult r, RunSlices? slices, string captureId)
+    private void CallsHome(ReportView view, RunSlices? slices, string captureId)
     {
+        var r = view.Conversations;
         var flagged = r.Beacons.Where(b => b.Flagged).ToList();
         if (flagged.Count == 0) return;
         layout.Add(new Heading("Calls home", S.Heading, 80f, OutlineLevel: _sectionLevel));
@@ -464,7 +468,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             string note = slices.NotSlicedNote(captureId);
             layout.Add(new Paragraph("Packet slices in the bundle: " + string.Join("; ", lines) + "." + (note.Length > 0 ? " " + note : ""), S.Body, PdfStyle.Text));
         }
-        var longConnections = r.LongConnections();
+        var longConnections = view.LongConnections;
         if (longConnections.Count > 0)
         {
             layout.Add(new Table(
@@ -505,8 +509,9 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private static string Endpoint(string address, int port, int protocol) =>
         protocol is 6 or 17 or 132 ? (address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}") : address;
 
-    private void Traffic(TrafficResult r)
+    private void Traffic(ReportView view)
     {
+        var r = view.Traffic;
         layout.Add(new Heading("Traffic over time", S.Heading, 120f, OutlineLevel: _sectionLevel));
         if (r.Bins.Count == 0)
         {
@@ -514,17 +519,14 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
             return;
         }
         var zone = options.TimeZone;
-        long bytes = r.Bins.Sum(b => b.IpBytes);
-        long packets = r.Bins.Sum(b => b.Packets);
-        double seconds = (double)r.Bins.Count * r.BinSeconds;
-        var peak = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).First();
+        var peak = view.BusiestBins(1)[0];
         layout.Add(new KeyValueTable(
         [
             new("Bin width", TimeFormat.BinWidth(r.BinSeconds)),
             new("Time zone", TimeFormat.ZoneLabel(zone, r)),
             new("Timeline", $"{TimeFormat.DisplaySeconds(r.Bins[0].StartEpochSeconds, zone)} to {TimeFormat.DisplaySeconds(r.Bins[^1].StartEpochSeconds + r.BinSeconds, zone)} ({Fmt.Int(r.Bins.Count)} bins)"),
             new("Peak bin", $"{TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}: {Fmt.Bytes(peak.IpBytes)}, {Fmt.Int(peak.Packets)} packets, {Fmt.Rate(peak.IpBytes / (double)r.BinSeconds)}"),
-            new("Mean rate", $"{Fmt.Rate(bytes / seconds)} over the timeline; {Fmt.Int(packets)} packets, {Fmt.Bytes(bytes)} of IP"),
+            new("Mean rate", $"{Fmt.Rate(view.MeanRate)} over the timeline; {Fmt.Int(view.TimelinePackets)} packets, {Fmt.Bytes(view.TimelineBytes)} of IP"),
         ]));
         var gaps = r.Gaps;
         if (gaps.Count > 0)
@@ -537,7 +539,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         }
         var style = S;
         layout.Add(new ChartBlock(TimelineHeight, (c, rect) => Charts.Timeline(c, rect, style, r, zone)));
-        var busiest = r.Bins.OrderByDescending(b => b.IpBytes).ThenBy(b => b.StartEpochSeconds).Take(Top).ToList();
+        var busiest = view.BusiestBins(Top);
         layout.Add(new Table(
             [Column.Number("#"), new("Busiest bins, start", 1f), Column.Number("Packets"), Column.Number("IP bytes"), Column.Number("Rate")],
             busiest.Select((b, i) => (IReadOnlyList<string>)

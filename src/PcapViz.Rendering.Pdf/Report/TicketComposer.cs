@@ -1,5 +1,6 @@
 using PcapViz.Model;
 using PcapViz.Rendering.Pdf.Layout;
+using PcapViz.View;
 
 namespace PcapViz.Rendering.Pdf.Report;
 
@@ -27,7 +28,7 @@ internal sealed record TicketContent(
 /// names, watchlist hits, new indicators and what proves the bundle. Every list stops at <see cref="Listed"/> rows and
 /// says "and N more"; every cell is one elided line; the highlights take the lines that are left, so the page never
 /// overflows (<see cref="PdfReportRenderer.RenderTicket(TicketContent, RunResult, CaptureResult?, PdfReportOptions, Stream)"/> lays the page out with fewer highlight lines until it fits).
-/// Figures are the model's and <see cref="Model.Highlights"/>' own: nothing here is computed a second way.
+/// Figures are the <see cref="ReportView"/>'s own: nothing here is computed a second way.
 /// </summary>
 internal sealed class TicketComposer(PdfLayout layout)
 {
@@ -57,18 +58,19 @@ internal sealed class TicketComposer(PdfLayout layout)
         string CaptureList(IReadOnlyList<IndicatorSighting> sightings) => sightings.Count == 0 ? "–" :
             paths.GetValueOrDefault(sightings[0].CaptureId, sightings[0].CaptureId) + (sightings.Count > 1 ? $" +{Fmt.Int(sightings.Count - 1)}" : "");
 
-        var highlights = (capture is null ? Model.Highlights.ForRun(run, zone) : Model.Highlights.ForCapture(capture, zone))
+        var view = capture is null ? ReportView.Of(run) : ReportView.Of(capture);
+        var highlights = view.Highlights(zone)
             .Select(h => h.Kind switch { HighlightKind.Error => "Problem: " + h.Text, HighlightKind.Warning => "Check: " + h.Text, _ => h.Text })
             .ToList();
 
-        var sources = capture?.SourceIps ?? run.SourceIps;
+        var sources = view.Sources;
         var talkers = new TicketList("Top talkers",
             [new("Source address", 1.5f), new("Name", 1f), Column.Number("Packets"), Column.Number("Share")],
             sources.Entries.Take(Listed).Select(e => (IReadOnlyList<string>)
-                [e.Address, ReportComposer.PdfNames(e), Fmt.Int(e.Packets), Fmt.Percent(e.Packets, sources.TotalPackets)]).ToList(),
+                [e.Address, ReportComposer.PdfNames(e), Fmt.Int(e.Packets), view.SourceShare(e.Packets).Percent]).ToList(),
             Math.Max(0, sources.Entries.Count - Listed), "No IP packets.");
 
-        var queries = capture?.DnsQueries ?? run.DnsQueries;
+        var queries = view.QueryNames;
         var names = NameList("Top names", "Query name", "Queries", queries.Entries.Select(e => (e.Name, e.Queries)).ToList(), "No DNS, mDNS or LLMNR queries.");
 
         TicketList? news = null;

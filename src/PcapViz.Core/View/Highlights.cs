@@ -1,6 +1,7 @@
 using System.Globalization;
+using PcapViz.Model;
 
-namespace PcapViz.Model;
+namespace PcapViz.View;
 
 /// <summary>How loudly a highlight speaks: a plain fact, something to look at, or something that went wrong.</summary>
 public enum HighlightKind { Fact, Warning, Error }
@@ -13,18 +14,17 @@ public sealed record Highlight(HighlightKind Kind, string Text, string? Anchor =
 
 /// <summary>
 /// The few sentences every capture page, index page and PDF opens with: what happened here, and is anything wrong.
-/// One builder for HTML and PDF, so both say the same thing. Facts first (top talker, busiest interval, most queried
-/// name), then flags (failed, partial, limits hit, packets left out). Analyses added to the model (names, signals,
-/// history) add their sentences here, so every output gets them at once.
+/// One builder for HTML and PDF, so both say the same thing, reached through <see cref="ReportView.Highlights"/>: its
+/// figures (shares, the busiest interval, the top talker and name) are the view's, never computed here. Facts first
+/// (top talker, busiest interval, most queried name), then flags (failed, partial, limits hit, packets left out).
+/// Analyses added to the model (names, signals, history) add their sentences here, so every output gets them at once.
 /// </summary>
-public static class Highlights
+internal static class Highlights
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static IReadOnlyList<Highlight> ForCapture(CaptureResult capture, TimeZoneInfo zone)
+    public static IReadOnlyList<Highlight> ForCapture(CaptureResult capture, ReportView view, TimeZoneInfo zone)
     {
-        ArgumentNullException.ThrowIfNull(capture);
-        ArgumentNullException.ThrowIfNull(zone);
         var list = new List<Highlight>();
         if (capture.Status == CaptureStatus.Failed)
         {
@@ -48,9 +48,9 @@ public static class Highlights
         list.Add(new(HighlightKind.Fact,
             $"{Names.Count(s.Packets, "packet")} over {TimeFormat.Duration(s.DurationSeconds)}, {Names.Bytes(s.IpBytes)} of IP, " +
             $"from {TimeFormat.Display(s.FirstPacketEpochNanos!.Value, zone)} to {TimeFormat.Display(s.LastPacketEpochNanos!.Value, zone)}."));
-        TopTalker(list, capture.SourceIps, null);
-        Busiest(list, capture.Traffic, zone);
-        TopName(list, capture.DnsQueries);
+        TopTalker(list, view, null);
+        Busiest(list, view, zone);
+        TopName(list, view);
         Domains(list, capture.Context);
         Beacons(list, capture.Conversations.Beacons, "calls-home");
         Flags(list, capture.SourceIps.Limit, capture.DnsQueries.Limit, capture.Traffic, s);
@@ -69,10 +69,8 @@ public static class Highlights
             $"{TimeFormat.Duration(b.MedianIntervalNanos / 1e9)} (beacon score {Names.Score(b.Score)}){more}.", anchor));
     }
 
-    public static IReadOnlyList<Highlight> ForRun(RunResult run, TimeZoneInfo zone)
+    public static IReadOnlyList<Highlight> ForRun(RunResult run, ReportView view, TimeZoneInfo zone)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(zone);
         var list = new List<Highlight>();
         int failed = run.Captures.Count(c => c.Status == CaptureStatus.Failed);
         int partial = run.Captures.Count(c => c.Status == CaptureStatus.Partial);
@@ -94,9 +92,9 @@ public static class Highlights
                 $"{Names.Count(t.Packets, "packet")}, {Names.Bytes(t.IpBytes)} of IP, from {TimeFormat.Display(t.FirstPacketEpochNanos!.Value, zone)} " +
                 $"to {TimeFormat.Display(t.LastPacketEpochNanos!.Value, zone)} ({TimeFormat.Duration(t.DurationSeconds)})."));
             int readable = run.Captures.Count(c => c.Status != CaptureStatus.Failed);
-            TopTalker(list, run.SourceIps, readable > 1 ? a => run.Captures.Count(c => c.SourceIps.Entries.Any(e => e.Address == a)) : null);
-            Busiest(list, run.Traffic, zone);
-            TopName(list, run.DnsQueries);
+            TopTalker(list, view, readable > 1 ? a => run.Captures.Count(c => c.SourceIps.Entries.Any(e => e.Address == a)) : null);
+            Busiest(list, view, zone);
+            TopName(list, view);
             Domains(list, run.Context);
             // Over every capture: a beacon split across the files of a night is named here even when no capture flags it.
             Beacons(list, run.Beacons.Pairs.Select(p => p.Beacon).ToList(), "run-beacons");
@@ -113,16 +111,14 @@ public static class Highlights
         return all.Count > shown ? $"{head} and {N(all.Count - shown)} more" : head;
     }
 
-    private static void TopTalker(List<Highlight> list, SourceIpResult sources, Func<string, int>? seenIn)
+    private static void TopTalker(List<Highlight> list, ReportView view, Func<string, int>? seenIn)
     {
-        if (sources.Entries.Count == 0) return;
-        var top = sources.Entries[0];
-        long total = sources.TotalPackets;
+        if (view.TopTalker is not { } top) return;
         string seen = seenIn is null ? "" : $", seen in {Names.Count(seenIn(top.Address), "capture")}";
         string name = top.Names.Count > 0 ? $" ({top.Names[0]})" : "";
         list.Add(new(HighlightKind.Fact,
-            $"Top talker: {top.Address}{name} sent {Names.Count(top.Packets, "packet")} ({Share(top.Packets, total)} of IP packets, {Names.Bytes(top.IpBytes)}){seen}; " +
-            $"{Names.Count(sources.Entries.Count, "source address", "source addresses")} in all.", "sources"));
+            $"Top talker: {top.Address}{name} sent {Names.Count(top.Packets, "packet")} ({view.TopTalkerShare.Percent} of IP packets, {Names.Bytes(top.IpBytes)}){seen}; " +
+            $"{Names.Count(view.Sources.Entries.Count, "source address", "source addresses")} in all.", "sources"));
     }
 
     /// <summary>The registered domain with the most queries, and the domains with signals (as a flag to check).</summary>
@@ -141,25 +137,20 @@ public static class Highlights
         list.Add(new(HighlightKind.Warning, $"Signals on {Names.Count(flagged.Count, "registered domain")}: {named}{more}.", "signals"));
     }
 
-    private static void Busiest(List<Highlight> list, TrafficResult traffic, TimeZoneInfo zone)
+    private static void Busiest(List<Highlight> list, ReportView view, TimeZoneInfo zone)
     {
-        if (traffic.Bins.Count == 0) return;
-        var peak = traffic.Bins[0];
-        foreach (var b in traffic.Bins)
-            if (b.IpBytes > peak.IpBytes) peak = b;
-        if (peak.IpBytes == 0) return;
+        if (view.Busiest is not { } peak) return;
         list.Add(new(HighlightKind.Fact,
-            $"Busiest interval: the {TimeFormat.BinWidth(traffic.BinSeconds)} from {TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}, " +
-            $"{Names.Bytes(peak.IpBytes)} of IP in {Names.Count(peak.Packets, "packet")} ({Names.ByteRate(peak.IpBytes / (double)traffic.BinSeconds)}).", "traffic"));
+            $"Busiest interval: the {TimeFormat.BinWidth(view.Traffic.BinSeconds)} from {TimeFormat.DisplaySeconds(peak.StartEpochSeconds, zone)}, " +
+            $"{Names.Bytes(peak.IpBytes)} of IP in {Names.Count(peak.Packets, "packet")} ({Names.ByteRate(view.BusiestRate)}).", "traffic"));
     }
 
-    private static void TopName(List<Highlight> list, DnsQueryResult dns)
+    private static void TopName(List<Highlight> list, ReportView view)
     {
-        if (dns.Entries.Count == 0) return;
-        var top = dns.Entries[0];
+        if (view.TopName is not { } top) return;
         list.Add(new(HighlightKind.Fact,
-            $"Most queried name: {top.Name} ({Names.Count(top.Queries, "query", "queries")}, {Share(top.Queries, dns.TotalQueries)} of {N(dns.TotalQueries)}); " +
-            $"{Names.Count(dns.Entries.Count, "distinct name")} in all.", "dns"));
+            $"Most queried name: {top.Name} ({Names.Count(top.Queries, "query", "queries")}, {view.TopNameShare.Percent} of {N(view.Queries)}); " +
+            $"{Names.Count(view.QueryNames.Entries.Count, "distinct name")} in all.", "dns"));
     }
 
     private static void Flags(List<Highlight> list, DistinctLimit sources, DistinctLimit names, TrafficResult traffic, CaptureSummary s)
@@ -180,7 +171,4 @@ public static class Highlights
     }
 
     private static string N(long v) => v.ToString("#,0", Inv);
-
-    private static string Share(long part, long total) =>
-        total <= 0 ? "–" : (100.0 * part / total).ToString(part == total ? "0" : "0.0", Inv) + " %";
 }
