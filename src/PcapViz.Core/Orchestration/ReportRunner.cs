@@ -1,6 +1,5 @@
 using PcapViz.Bundle;
 using PcapViz.Discovery;
-using PcapViz.Export;
 using PcapViz.Model;
 using PcapViz.Slicing;
 
@@ -131,32 +130,16 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             var carried = results.Select((c, i) => reused[i] && sameRun && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
             bool runCarried = sameRun && carried.All(c => c) && previousOutputs.TryCarryRun(sink);
             failures = Export(run, sink, carried, runCarried, cancellationToken);
-            if (failures.Count == 0 && run.History is not null)
-                using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
-                    HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
-            if (failures.Count == 0 && incremental)
-                IncrementalCache.Write(sink, results, optionsKey, request.ToolVersion, renderKey, runKey);
-            if (failures.Count == 0) request.ExtraOutputs?.Invoke(sink, run);
+            RunCompletion.WriteRunFiles(sink, run, failures,
+                incremental ? (s, r) => IncrementalCache.Write(s, results, optionsKey, request.ToolVersion, renderKey, runKey) : null,
+                request.ExtraOutputs);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return Fatal([RunCompletion.WriteFailed(ex, transaction.Target)]);
         }
-        if (RunCompletion.FailedOutputs(failures, transaction.Target) is { } failed) return Fatal([failed]);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (RunCompletion.Commit(transaction, run, i => reused[i], request.ChainPreviousSha256, request.Signer) is { } commitError)
-            return Fatal([commitError]);
-        if (RunCompletion.Remember(history, run, cancellationToken) is { } notRemembered)
-        {
-            _observer.Error(notRemembered);
-            return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], reused.Count(r => r));
-        }
-
-        int exit = ExitCodeFor(run);
-        return new RunOutcome(exit, run, [], reused.Count(r => r));
+        return RunCompletion.Finish(transaction, history, run, failures, i => reused[i], request, _observer, cancellationToken);
     }
-
-    private int ExitCodeFor(RunResult run) => ExitCodeFor(run, request.FailOn);
 
     /// <summary>The exit code of a written bundle under a --fail-on policy (report and merge alike).</summary>
     internal static int ExitCodeFor(RunResult run, FailPolicy failOn)

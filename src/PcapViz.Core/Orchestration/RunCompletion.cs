@@ -4,12 +4,55 @@ using PcapViz.Model;
 namespace PcapViz.Orchestration;
 
 /// <summary>
-/// The end of a run that <c>report</c> and <c>merge</c> share: refuse to commit when any output failed, commit the
-/// bundle with its manifest, then record the run in the history. Each step answers with the one line to report,
-/// or null when it went well.
+/// The one run pipeline's shared steps, in the order <c>report</c> and <c>merge</c> both take them (docs/architecture.md,
+/// "Locks in one order"): <see cref="RunLocks"/> takes the bundle's lock, then the history's; <see cref="Prepare"/>
+/// matches watchlists, pseudonymises and recalls the history; the exporters fill the staging directory;
+/// <see cref="WriteRunFiles"/> adds the run-level files every run writes; <see cref="Finish"/> refuses an incomplete
+/// bundle, commits it with its manifest and then records the run in the history. The one place a bundle is written.
 /// </summary>
 internal static class RunCompletion
 {
+    /// <summary>
+    /// The run-level files every complete run adds after the exporters: history.json (with a history database or
+    /// watchlists), then <paramref name="extra"/> (the caller's, e.g. the incremental cache or shard.json). Nothing
+    /// when an output failed: that bundle is not committed.
+    /// </summary>
+    public static void WriteRunFiles(DirectorySink sink, RunResult run, IReadOnlyList<ExporterFailure> failures, params Action<DirectorySink, RunResult>?[] extra)
+    {
+        if (failures.Count > 0) return;
+        if (run.History is not null)
+            using (var historyJson = sink.Create(PcapViz.Export.HistoryJsonWriter.FileName))
+                PcapViz.Export.HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
+        foreach (var write in extra) write?.Invoke(sink, run);
+    }
+
+    /// <summary>
+    /// The end of every run: refuse to commit when an output failed (the previous bundle stays), commit the bundle
+    /// with its manifest, then record the run in the history (changed only by a complete run). The outcome, with
+    /// every error already reported to <paramref name="observer"/>.
+    /// </summary>
+    public static RunOutcome Finish(BundleTransaction transaction, IRunHistorySession? history, RunResult run, IReadOnlyList<ExporterFailure> failures,
+        Func<int, bool> reused, RunRequest request, IRunObserver observer, CancellationToken cancellationToken)
+    {
+        string? fatal = FailedOutputs(failures, transaction.Target);
+        if (fatal is null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            fatal = Commit(transaction, run, reused, request.ChainPreviousSha256, request.Signer);
+        }
+        if (fatal is not null)
+        {
+            observer.Error(fatal);
+            return new RunOutcome(ExitCodes.Fatal, null, [fatal], 0);
+        }
+        int reusedCount = Enumerable.Range(0, run.Captures.Count).Count(reused);
+        if (Remember(history, run, cancellationToken) is { } notRemembered)
+        {
+            observer.Error(notRemembered);
+            return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], reusedCount);
+        }
+        return new RunOutcome(ReportRunner.ExitCodeFor(run, request.FailOn), run, [], reusedCount);
+    }
     /// <summary>When an output failed, the line saying which and that the previous bundle stays; else null.</summary>
     public static string? FailedOutputs(IReadOnlyList<ExporterFailure> failures, string target)
     {

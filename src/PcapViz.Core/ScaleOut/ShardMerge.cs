@@ -113,16 +113,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         {
             return Fatal([RunCompletion.WriteFailed(ex, target)]);
         }
-        if (RunCompletion.FailedOutputs(failures, target) is { } failed) return Fatal([failed]);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (RunCompletion.Commit(transaction, run, _ => false, report.ChainPreviousSha256, report.Signer) is { } commitError)
-            return Fatal([commitError]);
-        if (RunCompletion.Remember(history, run, cancellationToken) is { } notRemembered)
-        {
-            _observer.Error(notRemembered);
-            return new RunOutcome(ExitCodes.Fatal, run, [notRemembered], 0);
-        }
-        return new RunOutcome(ReportRunner.ExitCodeFor(run, report.FailOn), run, [], 0);
+        return RunCompletion.Finish(transaction, history, run, failures, _ => false, report, _observer, cancellationToken);
     }
 
     /// <summary>Every capture's files (copied from its shard or rendered here) and the run-level files; the failed outputs.</summary>
@@ -177,10 +168,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
         _observer.RunRenderStarted();
         allFailures.AddRange(exporters.ExportRun(run, sink, cancellationToken));
         _observer.RenderFinished();
-        if (allFailures.Count == 0 && run.History is not null)
-            using (var historyJson = sink.Create(HistoryJsonWriter.FileName))
-                HistoryJsonWriter.Write(historyJson, run.History, run.Info.ToolVersion);
-        if (allFailures.Count == 0) report.ExtraOutputs?.Invoke(sink, run);
+        RunCompletion.WriteRunFiles(sink, run, allFailures, report.ExtraOutputs);
         return allFailures;
     }
 
