@@ -9,7 +9,8 @@ namespace PcapViz.Tests;
 /// <summary>
 /// docs/report-view.md: every figure a reader sees is computed once. On every capture of both shared corpora, the top
 /// talker's share, the NXDOMAIN share, the busiest interval and the packet count read from the capture's CSV, its
-/// HTML page (tags removed) and its PDF (pdftotext) are the ones this test works out from analysis.json's counts.
+/// HTML page (tags removed) and its PDF (pdftotext) are the ones this test works out from analysis.json's counts; so is
+/// the run's top talker on the index page and in the run PDF.
 /// </summary>
 public sealed partial class FiguresAgreeTests : IDisposable
 {
@@ -29,6 +30,8 @@ public sealed partial class FiguresAgreeTests : IDisposable
 
         int captures = 0, withTalker = 0, withNxdomain = 0, withBusiest = 0;
         var disagreements = new List<string>();
+        // The run's sources: every capture's, summed by address (no capture reaches the distinct limit here).
+        var runSources = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (string dir in Directory.EnumerateDirectories(Path.Combine(bundle, "captures")).Order(StringComparer.Ordinal))
         {
             using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "analysis.json")));
@@ -52,6 +55,9 @@ public sealed partial class FiguresAgreeTests : IDisposable
 
             // The top talker's share: its packets of every source's packets (listed and "other").
             var sources = root.GetProperty("sourceIps");
+            Assert.Equal(0, root.GetProperty("limits").GetProperty("sourceIps").GetProperty("otherCount").GetInt64());
+            foreach (var e in sources.EnumerateArray())
+                runSources[e.GetProperty("address").GetString()!] = runSources.GetValueOrDefault(e.GetProperty("address").GetString()!) + e.GetProperty("packets").GetInt64();
             if (sources.GetArrayLength() > 0)
             {
                 withTalker++;
@@ -105,6 +111,17 @@ public sealed partial class FiguresAgreeTests : IDisposable
                 Expect(csvPeak.Start == peak.Start && csvPeak.Bytes == peak.Bytes, "traffic.csv's busiest bin");
             }
         }
+        // The run's top talker, on the index page and in the run PDF.
+        long runWhole = runSources.Values.Sum();
+        var runTop = runSources.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).First();
+        string runPercent = $"({Percent(runTop.Value, runWhole)} of IP packets";
+        string index = HtmlText(File.ReadAllText(Path.Combine(bundle, "index.html")));
+        string runPdf = PdfText(Path.Combine(bundle, "report.pdf"));
+        Assert.Contains($"Top talker: {runTop.Key}", index, StringComparison.Ordinal);
+        Assert.Contains(runPercent, index, StringComparison.Ordinal);
+        Assert.Contains($"Top talker: {runTop.Key}", runPdf, StringComparison.Ordinal);
+        Assert.Contains(runPercent, runPdf, StringComparison.Ordinal);
+
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{captures} captures with packets: top talker compared in {withTalker}, NXDOMAIN share in {withNxdomain}, busiest interval in {withBusiest}.");
         Assert.True(captures > 80 && withTalker > 80 && withNxdomain >= 15 && withBusiest > 80,
