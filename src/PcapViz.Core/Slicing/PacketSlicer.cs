@@ -245,23 +245,35 @@ public static class PacketSlicer
         }
     }
 
-    /// <summary>Whether the packet's flow touches an address, range or Community ID indicator, or belongs to a conversation.</summary>
+    /// <summary>
+    /// Whether the packet's flow touches an address, range or Community ID indicator, or belongs to a conversation: by its
+    /// innermost flow, or by its outermost header's (the carrier of a tunnel, as the report lists it).
+    /// </summary>
     private static bool Touches(SliceSelection selection, ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports)
     {
+        Span<char> outer = stackalloc char[CommunityId.Length];
+        int outerLength = -1;
+        FlowPorts outerPorts = default;
         foreach (var indicator in selection.Indicators)
         {
             switch (indicator.Kind)
             {
                 case SliceIndicatorKind.Address or SliceIndicatorKind.Network:
-                    if (indicator.Contains(view.FlowSource) || indicator.Contains(view.FlowDestination)) return true;
+                    if (indicator.Contains(view.FlowSource) || indicator.Contains(view.FlowDestination) ||
+                        indicator.Contains(view.SourceAddress) || indicator.Contains(view.DestinationAddress)) return true;
                     break;
                 case SliceIndicatorKind.CommunityId:
                     if (flow.SequenceEqual(indicator.Text)) return true;
+                    if (outerLength < 0 && !SliceFlows.TryOuterFlow(ref view, outer, out outerLength, out outerPorts)) outerLength = 0;
+                    if (outerLength > 0 && outer[..outerLength].SequenceEqual(indicator.Text)) return true;
                     break;
             }
         }
+        if (selection.Conversations.Count == 0) return false;
+        if (outerLength < 0 && !SliceFlows.TryOuterFlow(ref view, outer, out outerLength, out outerPorts)) outerLength = 0;
         foreach (var conversation in selection.Conversations)
-            if (conversation.Matches(ports, view.FlowSource, view.FlowDestination)) return true;
+            if (conversation.Matches(ports, view.FlowSource, view.FlowDestination) ||
+                (outerLength > 0 && conversation.Matches(outerPorts, view.SourceAddress, view.DestinationAddress))) return true;
         return false;
     }
 

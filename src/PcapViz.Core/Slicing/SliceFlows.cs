@@ -9,7 +9,8 @@ namespace PcapViz.Slicing;
 /// The flow a packet belongs to, as its Community ID v1 (seed 0): bidirectional, by transport 5-tuple for TCP, UDP
 /// and SCTP, by type and code paired as the Community ID specification pairs them for ICMP and ICMPv6, by address
 /// pair and protocol for anything else. The addresses are those of the innermost IP header (the one carrying the
-/// transport, inside a tunnel the tunnelled packet's). A later IP fragment has no ports: it joins the flow of the first
+/// transport, inside a tunnel the tunnelled packet's); <see cref="TryOuterFlow"/> gives the carrier's flow, the one the
+/// report lists, so a slice finds a tunnel by either. A later IP fragment has no ports: it joins the flow of the first
 /// fragment of its datagram when that was seen (same addresses, protocol and identification), else the flow of its
 /// addresses and protocol with ports 0.
 /// </summary>
@@ -52,6 +53,22 @@ internal sealed class SliceFlows
         else return false;
         ports = new FlowPorts(protocol, a, b);
         return CommunityId.TryFormat(protocol, view.FlowSource, view.FlowDestination, a, b, id, out length);
+    }
+
+    /// <summary>
+    /// The packet's flow by its outermost IP header, as the report's conversations count it (docs/analysis.md,
+    /// "5. Conversations"): inside a tunnel the carrier's flow (GRE, VXLAN, 6in4 …), which the innermost header of
+    /// <see cref="TryFlow"/> hides; the same flow as <see cref="TryFlow"/>'s for a packet that is not tunnelled. False
+    /// when the outermost header's transport is unknown.
+    /// </summary>
+    public static bool TryOuterFlow(ref PacketView view, scoped Span<char> id, out int length, out FlowPorts ports)
+    {
+        length = 0;
+        ports = default;
+        if (!view.OuterProtocolKnown || view.SourceAddress.IsEmpty || view.SourceAddress.Length != view.DestinationAddress.Length) return false;
+        ushort a = view.OuterPortsKnown ? view.OuterSourcePort : (ushort)0, b = view.OuterPortsKnown ? view.OuterDestinationPort : (ushort)0;
+        ports = new FlowPorts(view.OuterProtocol, a, b);
+        return CommunityId.TryFormat(view.OuterProtocol, view.SourceAddress, view.DestinationAddress, a, b, id, out length);
     }
 
     /// <summary>Ports for TCP, UDP and SCTP; type and code for the ICMPs; 0 for anything else or a header cut short.</summary>
