@@ -197,6 +197,8 @@ public sealed class HistoryDatabase : IDisposable
         "address" => IndicatorKind.Address,
         "name" => IndicatorKind.Name,
         "domain" => IndicatorKind.Domain,
+        "server-name" => IndicatorKind.ServerName,
+        "ja4" => IndicatorKind.Ja4,
         _ => throw new InvalidDataException($"Unknown indicator kind '{text}' in the history database."),
     };
 
@@ -340,6 +342,8 @@ public sealed class RunTransaction : IDisposable
             NewNames = OfKind(newOnes, IndicatorKind.Name),
             NewDomains = OfKind(newOnes, IndicatorKind.Domain),
             NewAddresses = OfKind(newOnes, IndicatorKind.Address),
+            NewServerNames = OfKind(newOnes, IndicatorKind.ServerName),
+            NewJa4 = OfKind(newOnes, IndicatorKind.Ja4),
             Trend = trend,
             Deviations = deviations,
             Baseline = baseline,
