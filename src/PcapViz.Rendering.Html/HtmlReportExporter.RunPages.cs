@@ -167,6 +167,8 @@ public sealed partial class HtmlReportExporter
                 LeftOut(index.ServerNames.Count, index.ServerNameCount, "server names")),
             fingerprints = TableModel("pivot-fingerprints", "Client fingerprints across captures", fingerprintColumns, fingerprintRows, index.FingerprintCount,
                 LeftOut(index.Fingerprints.Count, index.FingerprintCount, "fingerprints")),
+            has_server_names = index.ServerNameCount > 0,
+            has_fingerprints = index.FingerprintCount > 0,
             listed = N(RunIndex.MaxCapturesListed),
         };
         var globals = Globals(run, options, "Addresses, names and fingerprints across captures — PcapViz", TimeFormat.ZoneLabel(options.TimeZone, run.Totals));

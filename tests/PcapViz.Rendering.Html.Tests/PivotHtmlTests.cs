@@ -97,6 +97,15 @@ public sealed class PivotHtmlTests
     }
 
     [Fact]
+    public void Pivot_NoApplicationLayer_SaysSoInsteadOfEmptyTables()
+    {
+        string html = new HtmlReportExporter(HtmlReportOptions.Default).RenderPivot(Fixtures.Run(Fixtures.Normal("a-01", "site/a.pcap"), Fixtures.Normal("b-02", "site/b.pcap")));
+        Assert.Contains("No TLS or QUIC server name and no HTTP Host in the run's captures.", Section(html, "server-names"), StringComparison.Ordinal);
+        Assert.Contains("No TLS or QUIC ClientHello in the run's captures.", Section(html, "fingerprints"), StringComparison.Ordinal);
+        Assert.DoesNotContain("table-pivot-fingerprints", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pivot_HostileServerName_EscapedAndMadeVisible()
     {
         var run = Run(10_000, out var exporter);
