@@ -30,7 +30,9 @@ public sealed class ServerNameNightsTests
         var snap = Expected(expectedDir!, QuicSnap).GetProperty("client_hellos")[0];
         string snapSni = snap.GetProperty("sni").GetString()!, snapJa3 = snap.GetProperty("ja3").GetString()!;
         var getHosts = Expected(expectedDir!, HttpGet).GetProperty("http_requests").EnumerateArray().Select(r => r.GetProperty("host").GetString()!).ToHashSet();
-        var broHosts = Expected(expectedDir!, HttpBro).GetProperty("http_requests").EnumerateArray().Select(r => r.GetProperty("host").GetString()!).ToHashSet();
+        var broRequests = Expected(expectedDir!, HttpBro).GetProperty("http_requests").EnumerateArray().Select(r => r.GetProperty("host").GetString()!).ToList();
+        var broHosts = broRequests.ToHashSet();
+        int wwwBroRequests = broRequests.Count(h => h == "www.bro.org");
         Assert.Equal(["www.google.com", "tr6.snapchat.com", "8a77a67b7efcd2e3a00787e1df1a5f05"], [googleSni, snapSni, snapJa3]);
         Assert.Equal(["bro.org"], getHosts);
         Assert.Equal(["bro.org", "www.bro.org"], broHosts.Order(StringComparer.Ordinal));
@@ -75,6 +77,17 @@ public sealed class ServerNameNightsTests
         Assert.Contains(("ja3", snapJa3, "ja3:" + snapJa3), hits);
         Assert.DoesNotContain(hits, h => h.Item1 == "ja4");
         BundleSchemas.AssertValid(out2);
+
+        // `pcapviz history`: the counts of the new kinds, and when a server name and a JA4 were first seen.
+        var show = Cli.Run("history", "show", db);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("4 server names, 2 JA4 fingerprints", show.Stdout, StringComparison.Ordinal);
+        var seen = Cli.Run("history", "first-seen", db, "WWW.Bro.Org.");
+        Assert.True(seen.ExitCode == 0, seen.ToString());
+        Assert.StartsWith("server-name www.bro.org\n  first seen: run of 2024-03-02T00:00:00Z, capture zeek-http-bro.org.pcap", seen.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"in 1 distinct capture, {wwwBroRequests} requests in all", seen.Stdout, StringComparison.Ordinal);
+        string ja4Value = newJa4.GetProperty("value").GetString()!;
+        Assert.StartsWith("ja4 " + ja4Value, Cli.Run("history", "first-seen", db, ja4Value).Stdout, StringComparison.Ordinal);
 
         // The index page lists the new kinds in their own groups.
         string index = File.ReadAllText(Path.Combine(out2, "index.html"));
