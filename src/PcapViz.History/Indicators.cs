@@ -25,8 +25,10 @@ public static class Indicators
         // Registered domains as the capture's context groups its query names (eTLD+1 by the Public Suffix List the run used).
         foreach (var d in details.Context.Domains) result.Add((IndicatorKind.Domain, d.Domain, d.Queries, d.Queries));
         var application = details.Application;
-        AddSummed(result, IndicatorKind.ServerName, application.ServerNames.Select(e => (ServerName(e.ServerName), e.Count)));
-        AddSummed(result, IndicatorKind.Ja4, application.TlsClients.Select(e => (e.Ja4, e.Hellos)));
+        foreach (var (name, count) in Summed(application.ServerNames.Select(e => (ServerName(e.ServerName), e.Count))))
+            result.Add((IndicatorKind.ServerName, name, count, count));
+        foreach (var (ja4, hellos) in Summed(application.TlsClients.Select(e => (e.Ja4, e.Hellos))))
+            result.Add((IndicatorKind.Ja4, ja4, hellos, hellos));
         result.Sort((a, b) => a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : string.CompareOrdinal(a.Item2, b.Item2));
         return result;
     }
@@ -35,9 +37,7 @@ public static class Indicators
     public static IReadOnlyList<(string Ja3, long Hellos)> Ja3Of(CaptureResult capture)
     {
         ArgumentNullException.ThrowIfNull(capture);
-        var result = new List<(IndicatorKind, string, long, long)>();
-        AddSummed(result, IndicatorKind.Ja3, capture.Details.Application.TlsClients.Select(e => (e.Ja3, e.Hellos)));
-        return [.. result.Select(r => (r.Item2, r.Item3))];
+        return [.. Summed(capture.Details.Application.TlsClients.Select(e => (e.Ja3, e.Hellos))).OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value))];
     }
 
     /// <summary>A server name as the history and watchlists compare it: ASCII letters lower-cased, without a trailing dot
@@ -52,12 +52,12 @@ public static class Indicators
         });
     }
 
-    /// <summary>Adds each non-empty value once, with its counts summed (a name seen over TLS and HTTP, a JA4 under two JA3s).</summary>
-    private static void AddSummed(List<(IndicatorKind, string, long, long)> result, IndicatorKind kind, IEnumerable<(string Value, long Count)> items)
+    /// <summary>Each non-empty value once, with its counts summed (a name seen over TLS and HTTP, a JA4 under two JA3s).</summary>
+    private static Dictionary<string, long> Summed(IEnumerable<(string Value, long Count)> items)
     {
         var sums = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (value, count) in items)
             if (value.Length > 0) sums[value] = sums.GetValueOrDefault(value) + count;
-        foreach (var (value, count) in sums) result.Add((kind, value, count, count));
+        return sums;
     }
 }

@@ -19,9 +19,10 @@ public enum WatchlistEntryKind { Domain, Address, Range, Ja3, Ja4 }
 
 /// <summary>
 /// Watchlists: files of domains (matching their subdomains), addresses, CIDR ranges and client fingerprints
-/// (<c>ja3:</c><i>md5</i>, <c>ja4:</c><i>fingerprint</i>), one per line, with an optional label and <c>#</c> comments. Parsing never stops at a bad line: each is reported with its line number and left out.
+/// (<c>ja3:</c><i>md5</i>, <c>ja4:</c><i>fingerprint</i>), one per line, with an optional label and <c>#</c> comments.
+/// Parsing never stops at a bad line: each is reported with its line number and left out.
 /// Matching is by hash lookups only: a name is looked up once per label suffix (at most 127), an address once per
-/// prefix length present in the lists (at most 33 or 129), however many entries the lists hold.
+/// prefix length present in the lists (at most 33 or 129), a fingerprint once, however many entries the lists hold.
 /// </summary>
 public sealed class Watchlist
 {
@@ -214,7 +215,7 @@ public sealed class Watchlist
             parts[0][0] is 't' or 'q' or 'd' or 'T' or 'Q' or 'D' &&
             char.IsAsciiLetterOrDigit(parts[0][1]) && char.IsAsciiLetterOrDigit(parts[0][2]) &&
             parts[0][3] is 'd' or 'i' or 'D' or 'I' &&
-            parts[0].AsSpan(4, 4).ToString().All(char.IsAsciiDigit) &&
+            parts[0][4..8].All(char.IsAsciiDigit) &&
             char.IsAsciiLetterOrDigit(parts[0][8]) && char.IsAsciiLetterOrDigit(parts[0][9]) &&
             parts[1].All(char.IsAsciiHexDigit) && parts[2].All(char.IsAsciiHexDigit);
         if (!ok)
