@@ -10,7 +10,7 @@ namespace PcapViz.Cli;
 internal static class HistoryCli
 {
     public static readonly Option<string?> History = new("--history") { Description = "History database (SQLite; created when missing): remembers every run, so the report shows what is new since the history began and the trend across runs." };
-    public static readonly Option<string[]> Watchlists = new("--watchlist") { Description = "Watchlist file (repeatable): domains (their subdomains match too), addresses and CIDR ranges, one per line, optional label after the entry, '#' comments. Works without --history." };
+    public static readonly Option<string[]> Watchlists = new("--watchlist") { Description = "Watchlist file (repeatable): domains (their subdomains match too; checked against query names, registered domains and TLS/QUIC/HTTP server names), addresses, CIDR ranges and client fingerprints (ja3:<md5>, ja4:<fingerprint>), one per line, optional label after the entry, '#' comments. Works without --history." };
     public static readonly Option<string?> NewWindow = new("--new-window") { Description = "With --history: count as new only what no run of the last N days saw, for example 30d (default: since the history began)." };
     public static readonly Option<int> TrendRuns = new("--trend-runs") { Description = "With --history: runs shown in the trend, tonight included.", DefaultValueFactory = _ => NightlyHistoryOptions.DefaultTrendRuns };
     public static readonly Option<int> Wait = new("--history-wait") { Description = "Seconds to wait for another run holding the history database before failing.", DefaultValueFactory = _ => (int)NightlyHistoryOptions.DefaultWait.TotalSeconds };
@@ -19,10 +19,11 @@ internal static class HistoryCli
     public static readonly Option<double> BaselineRatio = new("--baseline-ratio") { Description = "With --history: list an indicator whose volume tonight is at least this many times its baseline (and at least the minimum volume).", DefaultValueFactory = _ => BaselineSettings.DefaultRatio };
     public static readonly Option<long> BaselineMinBytes = new("--baseline-min-bytes") { Description = "With --history: minimum IP bytes tonight for an address to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinBytes };
     public static readonly Option<long> BaselineMinQueries = new("--baseline-min-queries") { Description = "With --history: minimum queries tonight for a name or registered domain to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinQueries };
+    public static readonly Option<long> BaselineMinRequests = new("--baseline-min-requests") { Description = "With --history: minimum requests (TLS/QUIC ClientHellos and HTTP requests) tonight for a server name or JA4 fingerprint to be listed above its baseline.", DefaultValueFactory = _ => BaselineSettings.DefaultMinRequests };
 
     public static readonly Option<int> BeaconNights = new("--beacon-nights") { Description = $"With --history: the run's beacons say in how many of the last N runs (tonight included, 2..1000) the history saw each pair beaconing.", DefaultValueFactory = _ => BaselineSettings.DefaultBeaconNights };
 
-    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, BaselineRuns, BaselineRatio, BaselineMinBytes, BaselineMinQueries, BeaconNights, Wait];
+    public static IEnumerable<Option> ReportOptions => [History, Watchlists, NewWindow, TrendRuns, BaselineRuns, BaselineRatio, BaselineMinBytes, BaselineMinQueries, BaselineMinRequests, BeaconNights, Wait];
 
     /// <summary>Whether any history option was given explicitly.</summary>
     public static bool Given(ParseResult parse) => ReportOptions.Any(o => parse.GetResult(o) is { Implicit: false });
@@ -45,6 +46,7 @@ internal static class HistoryCli
         var baseline = new BaselineSettings(parse.GetValue(BaselineRuns), parse.GetValue(BaselineRatio), parse.GetValue(BaselineMinBytes), parse.GetValue(BaselineMinQueries))
         {
             BeaconNights = parse.GetValue(BeaconNights),
+            MinRequests = parse.GetValue(BaselineMinRequests),
         };
         if (baseline.BeaconNights is < 2 or > 1000) errors.Add($"--beacon-nights: {baseline.BeaconNights} is outside 2..1000.");
         if (parse.GetResult(BeaconNights) is { Implicit: false } && history is null) errors.Add("--beacon-nights needs --history.");
@@ -52,6 +54,7 @@ internal static class HistoryCli
         if (!double.IsFinite(baseline.Ratio) || baseline.Ratio is < 1 or > 1_000_000) errors.Add($"--baseline-ratio: {baseline.Ratio.ToString(CultureInfo.InvariantCulture)} is outside 1..1000000.");
         if (baseline.MinBytes < 1) errors.Add($"--baseline-min-bytes: {baseline.MinBytes} is not at least 1.");
         if (baseline.MinQueries < 1) errors.Add($"--baseline-min-queries: {baseline.MinQueries} is not at least 1.");
+        if (baseline.MinRequests < 1) errors.Add($"--baseline-min-requests: {baseline.MinRequests} is not at least 1.");
         int wait = parse.GetValue(Wait);
         if (wait is < 1 or > 86_400) errors.Add($"--history-wait: {wait} is outside 1..86400 seconds.");
         if (history is not null && Directory.Exists(history)) errors.Add($"--history: '{history}' is a directory; name a database file.");
@@ -81,6 +84,7 @@ internal static class HistoryCli
             manifestOptions.Add(new("baselineRatio", baseline.Ratio.ToString("R", CultureInfo.InvariantCulture)));
             manifestOptions.Add(new("baselineMinBytes", baseline.MinBytes.ToString(CultureInfo.InvariantCulture)));
             manifestOptions.Add(new("baselineMinQueries", baseline.MinQueries.ToString(CultureInfo.InvariantCulture)));
+            manifestOptions.Add(new("baselineMinRequests", baseline.MinRequests.ToString(CultureInfo.InvariantCulture)));
             manifestOptions.Add(new("beaconNights", baseline.BeaconNights.ToString(CultureInfo.InvariantCulture)));
         }
         return new NightlyHistory(new NightlyHistoryOptions(history, windowDays, trend, TimeSpan.FromSeconds(wait), baseline), Watchlist.Combine(loaded), lists.Length > 0);
@@ -102,7 +106,8 @@ internal static class HistoryCli
             var o = HistoryMaintenance.Show(p.GetValue(db)!, Math.Clamp(p.GetValue(last), 1, 100_000), Seconds(p.GetValue(wait)));
             stdout.WriteLine($"{Terminal.Safe(o.Path)}: schema {o.SchemaVersion}, {Names.Count(o.FileBytes, "byte")} (+ {Names.Count(o.WalBytes, "byte")} write-ahead log)");
             stdout.WriteLine($"{Names.Count(o.Runs, "run")} ({Terminal.Safe(o.FirstRunUtc ?? "–")} to {Terminal.Safe(o.LastRunUtc ?? "–")}), {Names.Count(o.Captures, "distinct capture")}, " +
-                             $"{Names.Count(o.Addresses, "address", "addresses")}, {Names.Count(o.Names, "name")}, {Names.Count(o.Domains, "registered domain")}");
+                             $"{Names.Count(o.Addresses, "address", "addresses")}, {Names.Count(o.Names, "name")}, {Names.Count(o.Domains, "registered domain")}, " +
+                             $"{Names.Count(o.ServerNames, "server name")}, {Names.Count(o.Ja4, "JA4 fingerprint")}");
             if (o.LastRuns.Count > 0)
             {
                 stdout.WriteLine($"{"run",6}  {"time (UTC)",-20}  {"captures",8}  {"failed",6}  {"packets",14}  {"IP bytes",16}  {"first seen",10}");
@@ -112,8 +117,8 @@ internal static class HistoryCli
             return ExitCodes.Success;
         }));
 
-        var value = new Argument<string>("indicator") { Description = "An address, query name or registered domain." };
-        var firstSeen = new Command("first-seen", "When and where an address, name or domain was first (and last) seen.") { db, value, wait };
+        var value = new Argument<string>("indicator") { Description = "An address, query name, registered domain, server name or JA4 fingerprint." };
+        var firstSeen = new Command("first-seen", "When and where an address, name, domain, server name or JA4 fingerprint was first (and last) seen.") { db, value, wait };
         firstSeen.SetAction(p => Guard(stderr, () =>
         {
             var rows = HistoryMaintenance.FirstSeen(p.GetValue(db)!, p.GetValue(value)!, Seconds(p.GetValue(wait)));
@@ -124,10 +129,10 @@ internal static class HistoryCli
             }
             foreach (var r in rows)
             {
-                stdout.WriteLine($"{Kind(r.Kind)} {Terminal.Safe(r.Value)}");
+                stdout.WriteLine($"{Names.Of(r.Kind)} {Terminal.Safe(r.Value)}");
                 stdout.WriteLine($"  first seen: run of {Terminal.Safe(r.FirstRunUtc)}, capture {Terminal.Safe(r.FirstCapturePath ?? "–")} (first packet {Terminal.Safe(r.FirstPacketUtc ?? "–")})");
                 stdout.WriteLine($"  last seen:  run of {Terminal.Safe(r.LastRunUtc)} (last packet {Terminal.Safe(r.LastPacketUtc ?? "–")})");
-                stdout.WriteLine($"  in {Names.Count(r.Captures, "distinct capture")}, {(r.Kind == IndicatorKind.Address ? Names.Count(r.TotalCount, "packet") : Names.Count(r.TotalCount, "query", "queries"))} in all");
+                stdout.WriteLine($"  in {Names.Count(r.Captures, "distinct capture")}, {IndicatorVolumes.CountText(r.Kind, r.TotalCount)} in all");
             }
             return ExitCodes.Success;
         }));
@@ -192,11 +197,4 @@ internal static class HistoryCli
     private static TimeSpan Seconds(int s) => TimeSpan.FromSeconds(Math.Clamp(s, 1, 86_400));
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static string Kind(IndicatorKind k) => k switch
-    {
-        IndicatorKind.Address => "address",
-        IndicatorKind.Name => "name",
-        _ => "domain",
-    };
 }

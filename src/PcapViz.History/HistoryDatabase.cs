@@ -94,6 +94,23 @@ public sealed class HistoryDatabase : IDisposable
             SchemaVersion = (int)current;
             return;
         }
+        // A migration may rebuild a table others refer to (SQLite's way of changing a constraint, version 6): foreign keys
+        // are off while it runs (the pragma does nothing inside a transaction), checked before the commit, then as they were.
+        long foreignKeys = Scalar<long>("PRAGMA foreign_keys");
+        Execute("PRAGMA foreign_keys = OFF");
+        try
+        {
+            MigrateInTransaction(target);
+        }
+        finally
+        {
+            Active = null;
+            Execute($"PRAGMA foreign_keys = {(foreignKeys != 0 ? "ON" : "OFF")}");
+        }
+    }
+
+    private void MigrateInTransaction(int target)
+    {
         using var tx = _connection.BeginTransaction(deferred: false);
         Active = tx;
         long appId = Scalar<long>("PRAGMA application_id");
@@ -110,6 +127,8 @@ public sealed class HistoryDatabase : IDisposable
             Execute($"PRAGMA user_version = {v + 1}", tx);
         }
         if (appId == 0) Execute($"PRAGMA application_id = {HistorySchema.ApplicationId}", tx);
+        if (Scalar<long>("SELECT count(*) FROM pragma_foreign_key_check", tx) is var broken and > 0)
+            throw new RunHistoryException($"History database '{Path}': {broken.ToString(CultureInfo.InvariantCulture)} rows refer to rows that do not exist; it is left as it was (restore it from a backup).");
         tx.Commit();
         Active = null;
         SchemaVersion = Math.Max(version, target);
@@ -197,6 +216,8 @@ public sealed class HistoryDatabase : IDisposable
         "address" => IndicatorKind.Address,
         "name" => IndicatorKind.Name,
         "domain" => IndicatorKind.Domain,
+        "server-name" => IndicatorKind.ServerName,
+        "ja4" => IndicatorKind.Ja4,
         _ => throw new InvalidDataException($"Unknown indicator kind '{text}' in the history database."),
     };
 
@@ -340,6 +361,8 @@ public sealed class RunTransaction : IDisposable
             NewNames = OfKind(newOnes, IndicatorKind.Name),
             NewDomains = OfKind(newOnes, IndicatorKind.Domain),
             NewAddresses = OfKind(newOnes, IndicatorKind.Address),
+            NewServerNames = OfKind(newOnes, IndicatorKind.ServerName),
+            NewJa4 = OfKind(newOnes, IndicatorKind.Ja4),
             Trend = trend,
             Deviations = deviations,
             Baseline = baseline,

@@ -9,7 +9,14 @@ public sealed record HistoryRunRow(long RunId, string RunUtc, int Captures, int 
 
 /// <summary>The database at a glance.</summary>
 public sealed record HistoryOverview(string Path, int SchemaVersion, long FileBytes, long WalBytes, long Runs, long Captures,
-    long Addresses, long Names, long Domains, string? FirstRunUtc, string? LastRunUtc, IReadOnlyList<HistoryRunRow> LastRuns);
+    long Addresses, long Names, long Domains, string? FirstRunUtc, string? LastRunUtc, IReadOnlyList<HistoryRunRow> LastRuns)
+{
+    /// <summary>Server names held (TLS/QUIC SNI, HTTP Host).</summary>
+    public long ServerNames { get; init; }
+
+    /// <summary>JA4 client fingerprints held.</summary>
+    public long Ja4 { get; init; }
+}
 
 /// <summary>When and where one indicator was first and last seen.</summary>
 public sealed record FirstSeenRow(IndicatorKind Kind, string Value, string FirstRunUtc, string? FirstPacketUtc, string? FirstCapturePath,
@@ -50,7 +57,11 @@ public static class HistoryMaintenance
                 Count("SELECT count(*) FROM indicator WHERE kind = 'address'"), Count("SELECT count(*) FROM indicator WHERE kind = 'name'"),
                 Count("SELECT count(*) FROM indicator WHERE kind = 'domain'"),
                 db.Scalar<string>("SELECT run_utc FROM run ORDER BY run_id LIMIT 1"), db.Scalar<string>("SELECT run_utc FROM run ORDER BY run_id DESC LIMIT 1"),
-                runs);
+                runs)
+            {
+                ServerNames = Count("SELECT count(*) FROM indicator WHERE kind = 'server-name'"),
+                Ja4 = Count("SELECT count(*) FROM indicator WHERE kind = 'ja4'"),
+            };
         }
         catch (SqliteException ex)
         {
@@ -58,11 +69,12 @@ public static class HistoryMaintenance
         }
     }
 
-    /// <summary>Every kind of indicator with this value (an address is compared in canonical form, a name or domain in lower case without a trailing dot).</summary>
+    /// <summary>Every kind of indicator with this value (an address is compared in canonical form, a name, domain or server
+    /// name in lower case without a trailing dot, a JA4 fingerprint also as given: its ALPN characters may be upper case).</summary>
     public static IReadOnlyList<FirstSeenRow> FirstSeen(string path, string value, TimeSpan wait)
     {
         ArgumentNullException.ThrowIfNull(value);
-        string v = value.Trim();
+        string v = value.Trim(), given = v;
         if (Watchlist.TryParseAddress(v, out var address)) v = Watchlist.Canonical(address!);
         else
         {
@@ -77,7 +89,7 @@ public static class HistoryMaintenance
                 "SELECT s.kind, s.value, s.first_seen_run_utc, s.first_seen_packet_utc, " +
                 "(SELECT rc.path FROM capture_indicator ci JOIN run_capture rc ON rc.sha256 = ci.sha256 WHERE ci.indicator_id = i.indicator_id AND rc.run_id = i.first_seen_run_id ORDER BY rc.path LIMIT 1), " +
                 "s.last_seen_run_utc, s.last_seen_packet_utc, s.captures, s.total_count " +
-                "FROM indicator i JOIN indicator_seen s ON s.kind = i.kind AND s.value = i.value WHERE i.value = $v ORDER BY i.kind", null, ("$v", v));
+                "FROM indicator i JOIN indicator_seen s ON s.kind = i.kind AND s.value = i.value WHERE i.value IN ($v, $given) ORDER BY i.kind", null, ("$v", v), ("$given", given));
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {

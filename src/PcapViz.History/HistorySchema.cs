@@ -120,6 +120,39 @@ internal static class HistorySchema
         ) WITHOUT ROWID;
         ALTER TABLE run ADD COLUMN beacons_status TEXT NOT NULL DEFAULT 'unknown' CHECK (beacons_status IN ('recorded', 'unknown'));
         """,
+        // 6: two more kinds of indicator, server names (TLS/QUIC SNI, HTTP Host) and JA4 client fingerprints. SQLite cannot
+        //    change a CHECK constraint in place, so the indicator table is rebuilt (same columns, same ids, so every row of
+        //    capture_indicator and run_indicator still points at its indicator), and the view over it made again. Runs
+        //    recorded before this version never stored these kinds: their indicators stay as they were, and the first run
+        //    after the upgrade finds every server name and fingerprint new (docs/history.md says so).
+        """
+        DROP VIEW indicator_seen;
+        CREATE TABLE indicator_v6 (
+          indicator_id         INTEGER PRIMARY KEY,
+          kind                 TEXT    NOT NULL CHECK (kind IN ('address', 'name', 'domain', 'server-name', 'ja4')),
+          value                TEXT    NOT NULL,
+          first_seen_run_id    INTEGER NOT NULL,
+          last_seen_run_id     INTEGER NOT NULL,
+          first_seen_packet_ns INTEGER,
+          last_seen_packet_ns  INTEGER,
+          UNIQUE (kind, value)
+        );
+        INSERT INTO indicator_v6 (indicator_id, kind, value, first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns)
+        SELECT indicator_id, kind, value, first_seen_run_id, last_seen_run_id, first_seen_packet_ns, last_seen_packet_ns FROM indicator;
+        DROP TABLE indicator;
+        ALTER TABLE indicator_v6 RENAME TO indicator;
+        CREATE VIEW indicator_seen AS
+        SELECT i.kind, i.value,
+               fr.run_utc AS first_seen_run_utc,
+               lr.run_utc AS last_seen_run_utc,
+               strftime('%Y-%m-%dT%H:%M:%SZ', i.first_seen_packet_ns / 1000000000, 'unixepoch') AS first_seen_packet_utc,
+               strftime('%Y-%m-%dT%H:%M:%SZ', i.last_seen_packet_ns / 1000000000, 'unixepoch') AS last_seen_packet_utc,
+               (SELECT count(*) FROM capture_indicator ci WHERE ci.indicator_id = i.indicator_id) AS captures,
+               (SELECT sum(ci.count) FROM capture_indicator ci WHERE ci.indicator_id = i.indicator_id) AS total_count
+        FROM indicator i
+        LEFT JOIN run fr ON fr.run_id = i.first_seen_run_id
+        LEFT JOIN run lr ON lr.run_id = i.last_seen_run_id;
+        """,
     ];
 
     /// <summary>The schema version whose migration is followed by <see cref="HistoryDatabase"/>'s registered-domain backfill.</summary>

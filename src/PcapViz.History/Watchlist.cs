@@ -9,17 +9,20 @@ using PcapViz.Model;
 namespace PcapViz.History;
 
 /// <summary>One usable watchlist line.</summary>
-/// <param name="Kind">Domain (matches the domain and every name under it), address or CIDR range (both match addresses).</param>
-/// <param name="Text">The entry normalised: lower-case domain without a trailing dot, canonical address, network/prefix.</param>
+/// <param name="Kind">Domain (matches the domain and every name under it: query names, registered domains, server names),
+/// address or CIDR range (both match addresses), or a JA3 or JA4 client fingerprint.</param>
+/// <param name="Text">The entry normalised: lower-case domain without a trailing dot, canonical address, network/prefix,
+/// <c>ja3:</c> and 32 lower-case hex digits, <c>ja4:</c> and the fingerprint (lower case but for its two ALPN characters).</param>
 public sealed record WatchlistEntry(WatchlistEntryKind Kind, string Text, string Label, string List, int Line);
 
-public enum WatchlistEntryKind { Domain, Address, Range }
+public enum WatchlistEntryKind { Domain, Address, Range, Ja3, Ja4 }
 
 /// <summary>
-/// Watchlists: files of domains (matching their subdomains), addresses and CIDR ranges, one per line, with an optional
-/// label and <c>#</c> comments. Parsing never stops at a bad line: each is reported with its line number and left out.
+/// Watchlists: files of domains (matching their subdomains), addresses, CIDR ranges and client fingerprints
+/// (<c>ja3:</c><i>md5</i>, <c>ja4:</c><i>fingerprint</i>), one per line, with an optional label and <c>#</c> comments.
+/// Parsing never stops at a bad line: each is reported with its line number and left out.
 /// Matching is by hash lookups only: a name is looked up once per label suffix (at most 127), an address once per
-/// prefix length present in the lists (at most 33 or 129), however many entries the lists hold.
+/// prefix length present in the lists (at most 33 or 129), a fingerprint once, however many entries the lists hold.
 /// </summary>
 public sealed class Watchlist
 {
@@ -30,6 +33,8 @@ public sealed class Watchlist
     public const int MaxProblemsPerFile = 100;
 
     private readonly Dictionary<string, List<WatchlistEntry>> _domains = new(StringComparer.Ordinal);
+    /// <summary>Fingerprint entries by their normalised text (<c>ja3:…</c>, <c>ja4:…</c>).</summary>
+    private readonly Dictionary<string, List<WatchlistEntry>> _fingerprints = new(StringComparer.Ordinal);
     private readonly Dictionary<(int Prefix, UInt128 Network), List<WatchlistEntry>> _v4 = [];
     private readonly Dictionary<(int Prefix, UInt128 Network), List<WatchlistEntry>> _v6 = [];
     private int[] _v4Prefixes = [];
@@ -154,6 +159,12 @@ public sealed class Watchlist
         string token = space < 0 ? text : text[..space];
         string label = space < 0 ? "" : text[(space + 1)..].Trim();
 
+        if (FingerprintPrefix(token) is { } prefix)
+        {
+            if (TryParseFingerprint(token, prefix, out var kind, out string? fingerprint, out error))
+                return new WatchlistEntry(kind, fingerprint!, label, list, lineNumber);
+            return null;
+        }
         if (token.Contains('/'))
         {
             if (TryParseRange(token, out string? normal, out error)) return new WatchlistEntry(WatchlistEntryKind.Range, normal!, label, list, lineNumber);
@@ -167,6 +178,54 @@ public sealed class Watchlist
         }
         if (TryParseDomain(token, out string? domain, out error)) return new WatchlistEntry(WatchlistEntryKind.Domain, domain!, label, list, lineNumber);
         return null;
+    }
+
+    private const string Ja3Prefix = "ja3:", Ja4Prefix = "ja4:";
+
+    /// <summary><c>ja3:</c> or <c>ja4:</c> when the token starts with one (any case), else null.</summary>
+    private static string? FingerprintPrefix(string token) =>
+        token.StartsWith(Ja3Prefix, StringComparison.OrdinalIgnoreCase) ? Ja3Prefix
+        : token.StartsWith(Ja4Prefix, StringComparison.OrdinalIgnoreCase) ? Ja4Prefix : null;
+
+    /// <summary>
+    /// <c>ja3:</c> and an MD5 (32 hex digits), or <c>ja4:</c> and a JA4 as FoxIO's JA4 technical details define it:
+    /// <c>a_b_c</c>, a being transport (<c>t</c>, <c>q</c>, <c>d</c>), version (2 letters or digits), <c>d</c>/<c>i</c>,
+    /// two 2-digit counts and the 2 ALPN characters (letters or digits), b and c 12 hex digits each. Normalised to lower
+    /// case, but for the ALPN characters, which JA4 keeps as the client sent them.
+    /// </summary>
+    private static bool TryParseFingerprint(string token, string prefix, out WatchlistEntryKind kind, out string? normal, out string? error)
+    {
+        normal = null;
+        error = null;
+        string value = token[prefix.Length..];
+        if (prefix == Ja3Prefix)
+        {
+            kind = WatchlistEntryKind.Ja3;
+            if (value.Length != 32 || !value.All(char.IsAsciiHexDigit))
+            {
+                error = $"'{Excerpt(token)}' is not a JA3 fingerprint: after 'ja3:' come the 32 hex digits of its MD5";
+                return false;
+            }
+            normal = Ja3Prefix + value.ToLowerInvariant();
+            return true;
+        }
+        kind = WatchlistEntryKind.Ja4;
+        string[] parts = value.Split('_');
+        bool ok = parts.Length == 3 && parts[0].Length == 10 && parts[1].Length == 12 && parts[2].Length == 12 &&
+            parts[0][0] is 't' or 'q' or 'd' or 'T' or 'Q' or 'D' &&
+            char.IsAsciiLetterOrDigit(parts[0][1]) && char.IsAsciiLetterOrDigit(parts[0][2]) &&
+            parts[0][3] is 'd' or 'i' or 'D' or 'I' &&
+            parts[0][4..8].All(char.IsAsciiDigit) &&
+            char.IsAsciiLetterOrDigit(parts[0][8]) && char.IsAsciiLetterOrDigit(parts[0][9]) &&
+            parts[1].All(char.IsAsciiHexDigit) && parts[2].All(char.IsAsciiHexDigit);
+        if (!ok)
+        {
+            error = $"'{Excerpt(token)}' is not a JA4 fingerprint: after 'ja4:' comes a_b_c, a being 10 characters such as t13d1516h2 " +
+                "(transport t, q or d; version; d or i; cipher and extension counts; ALPN), b and c 12 hex digits each";
+            return false;
+        }
+        normal = Ja4Prefix + parts[0][..8].ToLowerInvariant() + parts[0][8..] + "_" + parts[1].ToLowerInvariant() + "_" + parts[2].ToLowerInvariant();
+        return true;
     }
 
     private static bool LooksNumeric(string token) => token.Length > 0 && token.All(c => char.IsAsciiDigit(c) || c == '.');
@@ -243,6 +302,9 @@ public sealed class Watchlist
             case WatchlistEntryKind.Domain:
                 AddTo(_domains, entry.Text, entry);
                 break;
+            case WatchlistEntryKind.Ja3 or WatchlistEntryKind.Ja4:
+                AddTo(_fingerprints, entry.Text, entry);
+                break;
             default:
             {
                 string text = entry.Kind == WatchlistEntryKind.Address ? entry.Text : entry.Text[..entry.Text.IndexOf('/')];
@@ -275,6 +337,7 @@ public sealed class Watchlist
         foreach (var l in lists)
         {
             foreach (var kv in l._domains) foreach (var e in kv.Value) all.AddEntry(e);
+            foreach (var kv in l._fingerprints) foreach (var e in kv.Value) all.AddEntry(e);
             foreach (var kv in l._v4) foreach (var e in kv.Value) all.AddEntry(e);
             foreach (var kv in l._v6) foreach (var e in kv.Value) all.AddEntry(e);
             all._problems.AddRange(l._problems);
@@ -298,6 +361,15 @@ public sealed class Watchlist
             if (dot < 0) return;
             start = dot + 1;
         }
+    }
+
+    /// <summary>Entries a client fingerprint matches: the <c>ja3:</c> or <c>ja4:</c> entry of the same text (compared as written,
+    /// the analyses print JA3 and JA4 in their normal form).</summary>
+    public void MatchFingerprint(IndicatorKind kind, string fingerprint, List<WatchlistEntry> matches)
+    {
+        if (_fingerprints.Count == 0 || fingerprint.Length == 0) return;
+        string? prefix = kind switch { IndicatorKind.Ja3 => Ja3Prefix, IndicatorKind.Ja4 => Ja4Prefix, _ => null };
+        if (prefix is not null && _fingerprints.TryGetValue(prefix + fingerprint, out var hits)) matches.AddRange(hits);
     }
 
     /// <summary>Entries an address (canonical text, as the analyses print it) matches: equal addresses and containing ranges.</summary>
@@ -330,7 +402,8 @@ public sealed class Watchlist
         FormatNumber(ToNumber(address), address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
 }
 
-/// <summary>Finds tonight's watchlist hits: every source address and query name of every capture (and registered domain, when the analysis gives them).</summary>
+/// <summary>Finds tonight's watchlist hits: every source address, query name, registered domain, server name (TLS, QUIC,
+/// HTTP) and JA3/JA4 client fingerprint of every capture.</summary>
 public static class WatchlistMatcher
 {
     public static IReadOnlyList<WatchlistHit> Match(Watchlist watchlist, RunResult run)
@@ -343,11 +416,8 @@ public static class WatchlistMatcher
         foreach (var capture in run.Captures)
         {
             var sighting = new IndicatorSighting(capture.Id, capture.Summary.FirstPacketEpochNanos);
-            foreach (var (kind, value, count, _) in Indicators.Of(capture))
+            void Add(IndicatorKind kind, string value, long count)
             {
-                matches.Clear();
-                if (kind == IndicatorKind.Address) watchlist.MatchAddress(value, matches);
-                else watchlist.MatchName(value, matches);
                 foreach (var entry in matches)
                 {
                     var key = (kind, value, entry);
@@ -355,6 +425,20 @@ public static class WatchlistMatcher
                     if (hit.Captures.Count == 0 || hit.Captures[^1].CaptureId != capture.Id) hit.Captures.Add(sighting);
                     hits[key] = (hit.Count + count, hit.Captures);
                 }
+            }
+            foreach (var (kind, value, count, _) in Indicators.Of(capture))
+            {
+                matches.Clear();
+                if (kind == IndicatorKind.Address) watchlist.MatchAddress(value, matches);
+                else if (kind == IndicatorKind.Ja4) watchlist.MatchFingerprint(kind, value, matches);
+                else watchlist.MatchName(value, matches);
+                Add(kind, value, count);
+            }
+            foreach (var (ja3, hellos) in Indicators.Ja3Of(capture))
+            {
+                matches.Clear();
+                watchlist.MatchFingerprint(IndicatorKind.Ja3, ja3, matches);
+                Add(IndicatorKind.Ja3, ja3, hellos);
             }
         }
         return hits

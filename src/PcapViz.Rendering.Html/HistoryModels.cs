@@ -40,16 +40,16 @@ internal static class HistoryModels
             has_hits = hits.Count > 0,
             title = hits.Count == 1 ? "1 watchlist hit" : $"{N(hits.Count)} watchlist hits",
             summary = m is null ? "" : hits.Count == 0
-                ? $"No watchlist hits: {(m.WatchlistEntries == 1 ? "1 watchlist entry was" : N(m.WatchlistEntries) + " watchlist entries were")} checked against every source address and query name{(capture is null ? " of the run" : " of this capture")}."
-                : $"Addresses and names{(capture is null ? " of this run" : " of this capture")} that match an entry of the watchlists ({N(m.WatchlistEntries)} entries checked). The label is the watchlist's own text.",
+                ? $"No watchlist hits: {(m.WatchlistEntries == 1 ? "1 watchlist entry was" : N(m.WatchlistEntries) + " watchlist entries were")} checked against every source address, query name, server name and client fingerprint{(capture is null ? " of the run" : " of this capture")}."
+                : $"Addresses, names and client fingerprints{(capture is null ? " of this run" : " of this capture")} that match an entry of the watchlists ({N(m.WatchlistEntries)} entries checked). The label is the watchlist's own text.",
             hits = hits.Take(MaxListed).Select(h => new
             {
                 kind = Names.Of(h.Kind),
-                value = h.Value,
+                value = HtmlSafety.Visible(h.Value),
                 entry = h.Entry,
                 label = h.Label.Length == 0 ? "–" : h.Label,
                 source = $"{FileName(h.List.Replace('\\', '/'))} line {N(h.Line)}",
-                count = N(h.Count) + (h.Kind == IndicatorKind.Address ? (h.Count == 1 ? " packet" : " packets") : (h.Count == 1 ? " query" : " queries")),
+                count = IndicatorVolumes.CountText(h.Kind, h.Count),
                 captures = h.Captures.Select(Sighting).ToArray(),
                 slices = Slices(h),
             }).ToArray(),
@@ -79,9 +79,10 @@ internal static class HistoryModels
         {
             show = true,
             title = $"Above their own baseline ({N(above.Count)})",
-            intro = $"Source addresses (IP bytes), query names and registered domains (queries) whose volume tonight is at least {IndicatorVolumes.RatioText(b.Ratio)} times " +
-                    $"the median of their own last {N(b.Runs)} runs in which they appeared, and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} or " +
-                    $"{IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)}. {judged}: seen before, at or above the minimum volume, with at least " +
+            intro = $"Source addresses (IP bytes), query names and registered domains (queries), server names and JA4 fingerprints (requests: ClientHellos and HTTP requests) " +
+                    $"whose volume tonight is at least {IndicatorVolumes.RatioText(b.Ratio)} times " +
+                    $"the median of their own last {N(b.Runs)} runs in which they appeared, and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)}, " +
+                    $"{IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)} or {IndicatorVolumes.Text(VolumeUnit.Requests, b.MinRequests)}. {judged}: seen before, at or above the minimum volume, with at least " +
                     $"{N(BaselineSettings.MinRuns)} earlier runs of known volume. What no earlier run saw is listed as new instead.",
             none = "Nothing is far above its own baseline tonight.",
             items = above.Take(MaxListed).Select(d => new
@@ -109,19 +110,23 @@ internal static class HistoryModels
         {
             (Kind: "domains", Title: "New registered domains", Items: m.NewDomains.Where(InThis).ToList()),
             (Kind: "names", Title: "New query names", Items: m.NewNames.Where(InThis).ToList()),
+            (Kind: "server-names", Title: "New server names", Items: m.NewServerNames.Where(InThis).ToList()),
+            (Kind: "ja4", Title: "New JA4 client fingerprints", Items: m.NewJa4.Where(InThis).ToList()),
             (Kind: "addresses", Title: "New source addresses", Items: m.NewAddresses.Where(InThis).ToList()),
         };
         int count = groups.Sum(g => g.Items.Count);
         string since = m.NewScope();
         string intro = m.RunsBefore == 0
             ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
-            : $"Registered domains, query names and source addresses {since}{(capture is null ? "" : ", in this capture")}. Each entry names the captures it was seen in and their first packet.";
+            : $"Registered domains, query names, server names (TLS, QUIC, HTTP), JA4 client fingerprints and source addresses {since}{(capture is null ? "" : ", in this capture")}. Each entry names the captures it was seen in and their first packet.";
         string Describe(int n, string one, string many) => n == 1 ? "1 " + one : $"{N(n)} {many}";
         string marker = count == 0 ? "" : $"{N(count)} new: " + string.Join(", ", new[]
         {
             groups[0].Items.Count > 0 ? Describe(groups[0].Items.Count, "registered domain", "registered domains") : null,
             groups[1].Items.Count > 0 ? Describe(groups[1].Items.Count, "name", "names") : null,
-            groups[2].Items.Count > 0 ? Describe(groups[2].Items.Count, "address", "addresses") : null,
+            groups[2].Items.Count > 0 ? Describe(groups[2].Items.Count, "server name", "server names") : null,
+            groups[3].Items.Count > 0 ? Describe(groups[3].Items.Count, "JA4 fingerprint", "JA4 fingerprints") : null,
+            groups[4].Items.Count > 0 ? Describe(groups[4].Items.Count, "address", "addresses") : null,
         }.OfType<string>());
         return new
         {
@@ -135,10 +140,10 @@ internal static class HistoryModels
                 id = "new-" + g.Kind,
                 title = g.Title,
                 count = N(g.Items.Count),
-                none = $"No new {g.Title["New ".Length..].ToLowerInvariant()}.",
+                none = g.Kind == "ja4" ? "No new JA4 client fingerprints." : $"No new {g.Title["New ".Length..].ToLowerInvariant()}.",
                 items = g.Items.Take(MaxListed).Select(n => new
                 {
-                    value = n.Value,
+                    value = HtmlSafety.Visible(n.Value),
                     count = N(n.Count),
                     captures = n.Captures.Select(sighting).ToArray(),
                 }).ToArray(),

@@ -7,12 +7,15 @@ namespace PcapViz.Rendering.Html;
 /// Every text from the wire (names, headers, certificate fields) is attacker-controlled: made visible and escaped.</summary>
 public sealed partial class HtmlReportExporter
 {
+    /// <summary>The first members of an address or name set, untrusted text made visible, with " …" when there are more.</summary>
+    private static string SetList(BoundedSet set, int max = 5) =>
+        string.Join(", ", set.Items.Take(max).Select(HtmlSafety.Visible)) + (set.Items.Count > max || !set.Complete ? " …" : "");
+
     private object ApplicationSection(ApplicationResult a, HtmlReportOptions options, string fullListHint)
     {
         int top = Math.Max(1, options.Top);
         static string V(string text) => HtmlSafety.Visible(text);
-        static string List(BoundedSet set, int max = 5) =>
-            string.Join(", ", set.Items.Take(max).Select(V)) + (set.Items.Count > max || !set.Complete ? " …" : "");
+        static string List(BoundedSet set) => SetList(set);
         var limits = a.Limits.Where(l => l.Limit.Exceeded).Select(l =>
             $"{l.Name}: more than {N(l.Limit.MaxDistinct)} distinct entries, the least seen folded into \"other\" ({N(l.Limit.OtherPackets)})").ToList();
         return new

@@ -61,7 +61,7 @@ public sealed partial class HtmlReportExporter
         var downloads = new List<object>();
         if (f.HasFlag(HtmlLinks.Pdf)) downloads.Add(Link("PDF report", "report.pdf"));
         if (f.HasFlag(HtmlLinks.Json)) downloads.Add(Link("manifest.json", "manifest.json"));
-        if (index.Pivots) downloads.Add(Link("addresses and names across captures", RunIndex.PivotPage));
+        if (index.Pivots) downloads.Add(Link("addresses, names and client fingerprints across captures", RunIndex.PivotPage));
 
         var page = new
         {
@@ -107,7 +107,7 @@ public sealed partial class HtmlReportExporter
         return RenderPage("index.html", globals, options, "", run.History is not null, cancellationToken);
     }
 
-    /// <summary>The run's pivot page: every address and name (up to the table limit) with the captures it was seen in.</summary>
+    /// <summary>The run's pivot page: every address, query name, server name and client fingerprint (up to the table limit) with the captures it was seen in.</summary>
     public string RenderPivot(RunResult run) => RenderPivotPage(run, CancellationToken.None);
 
     private string RenderPivotPage(RunResult run, CancellationToken cancellationToken)
@@ -135,16 +135,51 @@ public sealed partial class HtmlReportExporter
                 e.Key, new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)), N(e.Total), SeenIn(run, e),
             ], rowId: RunIndex.NameAnchor(e.Key));
         }
+        var serverNameColumns = new[] { Col("Server name", mono: true), Col("Seen in", numeric: true), Col("Requests", numeric: true, optional: true), Col("Sources"), Col("Captures (requests)") };
+        var serverNameRows = new HtmlRows(serverNameColumns);
+        foreach (var e in index.ServerNames.Values.OrderBy(e => e.Rank))
+        {
+            serverNameRows.Add(
+            [
+                HtmlSafety.Visible(e.Key), new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)), N(e.Total),
+                string.Join(", ", e.Sources), SeenIn(run, e),
+            ], rowId: RunIndex.ServerNameAnchor(e.Key));
+        }
+        var fingerprintColumns = new[]
+        {
+            Col("JA4", mono: true), Col("JA3", mono: true, optional: true), Col("Seen in", numeric: true), Col("Hellos", numeric: true, optional: true),
+            Col("Clients", numeric: true), Col("Server names (SNI)", mono: true), Col("Captures (hellos)"),
+        };
+        var fingerprintRows = new HtmlRows(fingerprintColumns);
+        foreach (var e in index.Fingerprints.Values.OrderBy(e => e.Rank))
+        {
+            var client = index.Client(e.Key);
+            fingerprintRows.Add(
+            [
+                client.Ja4, client.Ja3.Length > 0 ? client.Ja3 : "–", new Cell(Names.Count(e.CaptureCount, "capture"), Sort: e.CaptureCount.ToString(inv)),
+                N(e.Total), client.Clients.CountText, client.ServerNames.Items.Count == 0 ? "–" : SetList(client.ServerNames), SeenIn(run, e),
+            ], rowId: RunIndex.FingerprintAnchor(e.Key));
+        }
         var page = new
         {
             sources = TableModel("pivot-sources", "Source addresses across captures", sourceColumns, sourceRows, index.Sources.Count, ""),
             names = TableModel("pivot-names", "Query names across captures", nameColumns, nameRows, index.Names.Count, ""),
+            server_names = TableModel("pivot-server-names", "Server names across captures", serverNameColumns, serverNameRows, index.ServerNameCount,
+                LeftOut(index.ServerNames.Count, index.ServerNameCount, "server names")),
+            fingerprints = TableModel("pivot-fingerprints", "Client fingerprints across captures", fingerprintColumns, fingerprintRows, index.FingerprintCount,
+                LeftOut(index.Fingerprints.Count, index.FingerprintCount, "fingerprints")),
+            has_server_names = index.ServerNameCount > 0,
+            has_fingerprints = index.FingerprintCount > 0,
             listed = N(RunIndex.MaxCapturesListed),
         };
-        var globals = Globals(run, options, "Addresses and names across captures — PcapViz", TimeFormat.ZoneLabel(options.TimeZone, run.Totals));
+        var globals = Globals(run, options, "Addresses, names and fingerprints across captures — PcapViz", TimeFormat.ZoneLabel(options.TimeZone, run.Totals));
         globals["pivot"] = page;
         return RenderPage("pivot.html", globals, options, "", withHistory: false, cancellationToken);
     }
+
+    /// <summary>"The 500 seen in the most captures are listed; 1,234 more are not (analysis.json of each capture holds them)."; empty when all are listed.</summary>
+    private static string LeftOut(int listed, int total, string what) => listed >= total ? ""
+        : $"The {N(listed)} {what} seen in the most captures are listed; {N(total - listed)} more are not (each capture's page and analysis.json hold its own).";
 
     /// <summary>"a.pcap (120), b.pcap (7), … and 12 more" as links to the capture pages (markup, escaped).</summary>
     private static Cell SeenIn(RunResult run, RunIndex.Entity e)

@@ -6,8 +6,9 @@ namespace PcapViz.Rendering.Html;
 
 /// <summary>
 /// What pages need to know about the run as a whole, built once per run and shared by every page: where each capture
-/// stands (previous/next links) and in which captures each address and name appears (the pivot page, "seen in N
-/// captures"). Pivots exist only when the run has more than one readable capture.
+/// stands (previous/next links) and in which captures each address, query name, server name (TLS, QUIC, HTTP) and
+/// client fingerprint appears (the pivot page, "seen in N captures"). Pivots exist only when the run has more than one
+/// readable capture.
 /// </summary>
 internal sealed class RunIndex
 {
@@ -28,6 +29,15 @@ internal sealed class RunIndex
         var sources = run.SourceIps.Entries.ToDictionary(e => e.Address, e => new Entity(e.Address), StringComparer.Ordinal);
         var names = new Dictionary<string, Entity>(StringComparer.Ordinal);
         foreach (var e in run.DnsQueries.Entries) names.TryAdd(e.Name, new Entity(e.Name));
+        var serverNames = new Dictionary<string, Entity>(StringComparer.Ordinal);
+        foreach (var e in run.Application.ServerNames) serverNames.TryAdd(e.ServerName, new Entity(e.ServerName));
+        var fingerprints = new Dictionary<string, Entity>(StringComparer.Ordinal);
+        foreach (var e in run.Application.TlsClients)
+        {
+            string key = FingerprintKey(e);
+            fingerprints.TryAdd(key, new Entity(key));
+            _clients[key] = e;
+        }
         for (int i = 0; i < run.Captures.Count; i++)
         {
             var c = run.Captures[i];
@@ -38,14 +48,55 @@ internal sealed class RunIndex
             // A name asked over DNS and mDNS in one capture counts once per capture, with both queries added.
             foreach (var e in details.DnsQueries.Entries)
                 if (names.TryGetValue(e.Name, out var entity)) entity.Add(i, e.Queries, 0);
+            // A name asked for over TLS and named in HTTP in one capture counts once per capture, with both counts added.
+            foreach (var e in details.Application.ServerNames)
+                if (serverNames.TryGetValue(e.ServerName, out var entity)) entity.Add(i, e.Count, 0, e.Source);
+            foreach (var e in details.Application.TlsClients)
+                if (fingerprints.TryGetValue(FingerprintKey(e), out var entity)) entity.Add(i, e.Hellos, 0);
         }
-        foreach (var e in sources.Values) e.Complete();
-        foreach (var e in names.Values) e.Complete();
-        sources = sources.Where(p => p.Value.CaptureCount > 0).ToDictionary(StringComparer.Ordinal);
-        names = names.Where(p => p.Value.CaptureCount > 0).ToDictionary(StringComparer.Ordinal);
-        Sources = Rank(sources, maxRows);
-        Names = Rank(names, maxRows);
+        Sources = Rank(Seen(sources), maxRows);
+        Names = Rank(Seen(names), maxRows);
+        var seenServerNames = Seen(serverNames);
+        var seenFingerprints = Seen(fingerprints);
+        ServerNameCount = seenServerNames.Count;
+        FingerprintCount = seenFingerprints.Count;
+        ServerNames = Rank(seenServerNames, maxRows);
+        Fingerprints = Rank(seenFingerprints, maxRows);
+
+        static Dictionary<string, Entity> Seen(Dictionary<string, Entity> all)
+        {
+            foreach (var e in all.Values) e.Complete();
+            return all.Where(p => p.Value.CaptureCount > 0).ToDictionary(StringComparer.Ordinal);
+        }
     }
+
+    private readonly Dictionary<string, TlsClientEntry> _clients = new(StringComparer.Ordinal);
+
+    /// <summary>A client fingerprint's key: its JA4 and JA3 (neither holds a space), as the analysis pairs them.</summary>
+    public static string FingerprintKey(TlsClientEntry e) => e.Ja4 + " " + e.Ja3;
+
+    /// <summary>The run's own entry of a fingerprint on the pivot page (clients and server names over the whole run).</summary>
+    public TlsClientEntry Client(string key) => _clients[key];
+
+    /// <summary>Server names on the pivot page: most captures first, then most requests (ClientHellos and HTTP requests).</summary>
+    public IReadOnlyDictionary<string, Entity> ServerNames { get; } = new Dictionary<string, Entity>();
+
+    /// <summary>Client fingerprints (JA4 and JA3) on the pivot page: most captures first, then most ClientHellos.</summary>
+    public IReadOnlyDictionary<string, Entity> Fingerprints { get; } = new Dictionary<string, Entity>();
+
+    /// <summary>Server names seen in the run's captures, before the table limit (the pivot page says how many it leaves out).</summary>
+    public int ServerNameCount { get; }
+
+    /// <summary>Client fingerprints seen in the run's captures, before the table limit.</summary>
+    public int FingerprintCount { get; }
+
+    /// <summary>Anchor of a server name on the pivot page (untrusted text: a hash stands for it).</summary>
+    public static string ServerNameAnchor(string name) => "sni-" + Hash(name);
+
+    /// <summary>Anchor of a client fingerprint on the pivot page.</summary>
+    public static string FingerprintAnchor(string key) => "fp-" + Hash(key);
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 8));
 
     /// <summary>True when the run has a pivot page.</summary>
     public bool Pivots { get; }
@@ -62,8 +113,7 @@ internal sealed class RunIndex
     public static string SourceAnchor(string address) => "ip-" + address.Replace(':', '_');
 
     /// <summary>Anchor of a name on the pivot page: names are untrusted text, so a hash stands for them.</summary>
-    public static string NameAnchor(string name) =>
-        "name-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 8));
+    public static string NameAnchor(string name) => "name-" + Hash(name);
 
     private static Dictionary<string, Entity> Rank(Dictionary<string, Entity> all, int maxRows)
     {
@@ -101,9 +151,15 @@ internal sealed class RunIndex
 
         public int Rank { get; set; }
 
+        private List<string>? _sources;
+
+        /// <summary>Where it was seen (server names: tls, quic, http), in the order of <see cref="NameSources"/>; empty for the other entities.</summary>
+        public IEnumerable<string> Sources => new[] { NameSources.Tls, NameSources.Quic, NameSources.Http }.Where(s => _sources?.Contains(s) == true);
+
         /// <summary>Adds a sighting; captures come in run order, and one capture may add several times.</summary>
-        public void Add(int capture, long count, long bytes)
+        public void Add(int capture, long count, long bytes, string? source = null)
         {
+            if (source is not null && !(_sources ??= []).Contains(source)) _sources.Add(source);
             if (capture != _last)
             {
                 Complete();

@@ -31,12 +31,12 @@ public sealed class JsonToolTests
     }
 
     [Fact]
-    public void HistoryJson_Written_NamesTheToolAtSchemaVersion3()
+    public void HistoryJson_Written_NamesTheToolAtSchemaVersion4()
     {
         using var ms = new MemoryStream();
         HistoryJsonWriter.Write(ms, new RunHistory(), "1.2.3");
         var root = Parse(ms.ToArray());
-        Assert.Equal(3, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(4, root.GetProperty("schemaVersion").GetInt32());
         AssertTool(root, "1.2.3");
     }
 

@@ -175,6 +175,46 @@ public sealed class ThreatIntelExportTests
     }
 
     [Fact]
+    public void Write_ServerNameAndFingerprintHits_MispTypesThemStixKeepsTheNameOnly()
+    {
+        const string ja3 = "8a77a67b7efcd2e3a00787e1df1a5f05", ja4 = "q13d0312h3_55b375c5d22e_06cda9e17597";
+        var plain = Run();
+        var run = plain with
+        {
+            History = plain.History! with
+            {
+                NewDomains = [],
+                WatchlistHits =
+                [
+                    new WatchlistHit(IndicatorKind.ServerName, "cdn.evil.example", "evil.example", "C2", "lists/ours.txt", 2, 3, In("a")),
+                    new WatchlistHit(IndicatorKind.Ja4, ja4, "ja4:" + ja4, "bot", "lists/ours.txt", 7, 2, In("b")),
+                    new WatchlistHit(IndicatorKind.Ja3, ja3, "ja3:" + ja3, "", "lists/ours.txt", 8, 2, In("b")),
+                ],
+            },
+        };
+        var findings = ThreatFindings.Build(run, CancellationToken.None);
+
+        byte[] misp = Write(s => MispExporter.Write(s, run, findings));
+        using var document = JsonDocument.Parse(misp);
+        var attributes = document.RootElement.GetProperty("Event").GetProperty("Attribute").EnumerateArray()
+            .ToDictionary(a => a.GetProperty("type").GetString() + " " + a.GetProperty("value").GetString());
+        Assert.Equal(["domain evil.example", "domain tunnel.example", "hostname cdn.evil.example", "ja3-fingerprint-md5 " + ja3, "text " + ja4], attributes.Keys);
+        Assert.All(attributes.Keys.Where(k => !k.StartsWith("domain", StringComparison.Ordinal)), k => Assert.True(attributes[k].GetProperty("to_ids").GetBoolean()));
+        // MISP has no JA4 type: the text attribute says what it holds.
+        Assert.Equal("JA4 TLS client fingerprint; watchlist lists/ours.txt:7 ja4:" + ja4 + " (bot)", attributes["text " + ja4].GetProperty("comment").GetString());
+        Assert.Equal("watchlist lists/ours.txt:8 ja3:" + ja3, attributes["ja3-fingerprint-md5 " + ja3].GetProperty("comment").GetString());
+
+        byte[] stix = Write(s => StixExporter.Write(s, run, findings));
+        using var bundle = JsonDocument.Parse(stix);
+        var objects = bundle.RootElement.GetProperty("objects").EnumerateArray().ToList();
+        // STIX has no object for a client fingerprint: both are left out and counted; the server name is a domain-name.
+        Assert.Equal(2, objects.Single(o => o.GetProperty("type").GetString() == "report").GetProperty("x_pcapviz_left_out").GetInt32());
+        Assert.Contains(objects, o => o.GetProperty("type").GetString() == "domain-name" && o.GetProperty("value").GetString() == "cdn.evil.example");
+        Assert.DoesNotContain(objects, o => o.TryGetProperty("value", out var v) && v.GetString() is ja3 or ja4);
+        Assert.Contains(objects, o => o.TryGetProperty("x_pcapviz_indicator_kind", out var k) && k.GetString() == "server-name");
+    }
+
+    [Fact]
     public void Write_SameRunUnderOtherCultures_SameBytesAndIdsChangeWithContent()
     {
         var run = Run();

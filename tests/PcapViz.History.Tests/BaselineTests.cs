@@ -42,7 +42,7 @@ public sealed class BaselineTests
         return memory;
     }
 
-    private static readonly string[] NewGroups = ["addresses", "names", "domains"];
+    private static readonly string[] NewGroups = ["addresses", "names", "domains", "serverNames", "ja4"];
     private static readonly string[] Addresses = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"];
     private static readonly string[] Names4 = ["mail.alpha.example", "www.alpha.example", "api.beta.example", "www.beta.example"];
 
@@ -345,7 +345,7 @@ public sealed class BaselineTests
         SampleCaptures.WriteAll(samples);
         string office = Directory.GetFiles(samples).Single(f => f.EndsWith("office-lan.pcap", StringComparison.Ordinal));
         string db = t.File("nightly.db");
-        string[] baselineOptions = ["--baseline-min-bytes", "1", "--baseline-min-queries", "1"];
+        string[] baselineOptions = ["--baseline-min-bytes", "1", "--baseline-min-queries", "1", "--baseline-min-requests", "1"];
         string Night(int n, int copies)
         {
             string input = t.Dir($"in{n}");
@@ -369,9 +369,12 @@ public sealed class BaselineTests
         string tonight = Night(4, 10); // the same capture ten times: every volume tenfold
 
         var baselines = HistoryJson(tonight).GetProperty("baselines");
-        Assert.Equal(3, HistoryJson(tonight).GetProperty("schemaVersion").GetInt32());
-        Assert.Equal((30, 3, 5.0, 1L, 1L), (baselines.GetProperty("runs").GetInt32(), baselines.GetProperty("minRuns").GetInt32(), baselines.GetProperty("ratio").GetDouble(),
-            baselines.GetProperty("minVolume").GetProperty("bytes").GetInt64(), baselines.GetProperty("minVolume").GetProperty("queries").GetInt64()));
+        Assert.Equal(4, HistoryJson(tonight).GetProperty("schemaVersion").GetInt32());
+        Assert.Equal((30, 3, 5.0, 1L, 1L, 1L), (baselines.GetProperty("runs").GetInt32(), baselines.GetProperty("minRuns").GetInt32(), baselines.GetProperty("ratio").GetDouble(),
+            baselines.GetProperty("minVolume").GetProperty("bytes").GetInt64(), baselines.GetProperty("minVolume").GetProperty("queries").GetInt64(),
+            baselines.GetProperty("minVolume").GetProperty("requests").GetInt64()));
+        // The office capture's HTTP requests name servers (Host): server names are judged too, in requests.
+        Assert.Contains(baselines.GetProperty("above").EnumerateArray(), e => e.GetProperty("kind").GetString() == "server-name" && e.GetProperty("unit").GetString() == "requests");
         Assert.Equal(all, baselines.GetProperty("judged").GetInt32());
         var above = baselines.GetProperty("above").EnumerateArray().ToList();
         Assert.Equal(all, above.Count);
@@ -401,6 +404,7 @@ public sealed class BaselineTests
     [InlineData("--baseline-ratio", "0.5", "--baseline-ratio: 0.5 is outside 1..1000000.")]
     [InlineData("--baseline-min-bytes", "0", "--baseline-min-bytes: 0 is not at least 1.")]
     [InlineData("--baseline-min-queries", "-3", "--baseline-min-queries: -3 is not at least 1.")]
+    [InlineData("--baseline-min-requests", "0", "--baseline-min-requests: 0 is not at least 1.")]
     public void BaselineOptions_OutOfRange_UsageErrorNamingTheOption_AndDocumentedInHelp(string option, string value, string message)
     {
         using var t = new TempDirectory("pcapviz-baseline-");

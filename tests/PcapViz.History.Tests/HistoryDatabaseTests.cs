@@ -16,7 +16,7 @@ public sealed class HistoryDatabaseTests
         string db = t.File("h.db");
         File.WriteAllBytes(db, []);
         using (var h = HistoryDatabase.Open(db, TimeSpan.FromSeconds(1))) Assert.Equal(HistorySchema.CurrentVersion, h.SchemaVersion);
-        Assert.Equal(["5"], Sql.Rows(db, "PRAGMA user_version"));
+        Assert.Equal(["6"], Sql.Rows(db, "PRAGMA user_version"));
         Assert.Equal(["wal"], Sql.Rows(db, "PRAGMA journal_mode"));
         Assert.Equal([HistorySchema.ApplicationId.ToString(System.Globalization.CultureInfo.InvariantCulture)], Sql.Rows(db, "PRAGMA application_id"));
         Assert.Equal("ok", Sql.IntegrityCheck(db));

@@ -236,7 +236,7 @@ public sealed class TicketPdfTests
         byte[] pdf = RenderTicket(run, run.Captures[500]);
         string text = Normalise(PopplerText(PdfTestKit.SaveArtifact("ticket-capture-no-hit", pdf)));
         Assert.Contains("No watchlist hits (1,000 watchlist entries checked)", text);
-        Assert.Contains("Nothing new: every domain, name and address was seen before", text);
+        Assert.Contains("Nothing new: every domain, name, server name, fingerprint and address was seen before", text);
         Assert.DoesNotContain("bad0.watched.example", text);
     }
 

@@ -11,9 +11,10 @@ namespace PcapViz.Export;
 internal static class HistoryJsonWriter
 {
     public const string FileName = "history.json";
-    /// <summary>3: <c>baselines</c> (indicators far above their own baseline). 2: <c>tool</c> (name and version) as in
+    /// <summary>4: <c>new.serverNames</c> and <c>new.ja4</c>, <c>baselines.minVolume.requests</c>, and watchlist hits of kinds
+    /// <c>server-name</c>, <c>ja4</c> and <c>ja3</c>. 3: <c>baselines</c> (indicators far above their own baseline). 2: <c>tool</c> (name and version) as in
     /// every JSON file PcapViz writes, and each trend point's <c>nxdomainStatus</c>; 1 had neither.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     public static void Write(Stream stream, RunHistory history, string toolVersion)
     {
@@ -33,6 +34,8 @@ internal static class HistoryJsonWriter
             WriteNew(w, "names", history.NewNames);
             WriteNew(w, "domains", history.NewDomains);
             WriteNew(w, "addresses", history.NewAddresses);
+            WriteNew(w, "serverNames", history.NewServerNames);
+            WriteNew(w, "ja4", history.NewJa4);
             w.WriteEndObject();
 
             w.WriteBoolean("watchlistsChecked", history.WatchlistsChecked);
@@ -93,6 +96,7 @@ internal static class HistoryJsonWriter
         w.WriteStartObject("minVolume");
         w.WriteNumber(IndicatorVolumes.Name(VolumeUnit.Bytes), b.MinBytes);
         w.WriteNumber(IndicatorVolumes.Name(VolumeUnit.Queries), b.MinQueries);
+        w.WriteNumber(IndicatorVolumes.Name(VolumeUnit.Requests), b.MinRequests);
         w.WriteEndObject();
         w.WriteNumber("judged", history.BaselineJudged);
         w.WriteObjects("above", history.AboveBaseline, static (w, d) =>

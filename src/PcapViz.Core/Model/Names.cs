@@ -119,6 +119,9 @@ public static class Names
         IndicatorKind.Address => "address",
         IndicatorKind.Name => "name",
         IndicatorKind.Domain => "domain",
+        IndicatorKind.ServerName => "server-name",
+        IndicatorKind.Ja4 => "ja4",
+        IndicatorKind.Ja3 => "ja3",
         _ => throw Unknown(kind),
     };
 

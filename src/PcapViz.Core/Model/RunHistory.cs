@@ -9,6 +9,12 @@ public enum IndicatorKind
     Name,
     /// <summary>A registered domain (eTLD+1) of query names.</summary>
     Domain,
+    /// <summary>A server name a client asked for or named: TLS or QUIC SNI, HTTP Host (lower case, as the analyses keep it).</summary>
+    ServerName,
+    /// <summary>A JA4 TLS client fingerprint (<c>t</c> over TCP, <c>q</c> over QUIC).</summary>
+    Ja4,
+    /// <summary>A JA3 TLS client fingerprint (MD5, 32 hex digits). Watchlists only: the history does not record it.</summary>
+    Ja3,
 }
 
 /// <summary>What an indicator's nightly volume (its baseline, docs/history.md "Baselines per indicator") counts.</summary>
@@ -18,6 +24,8 @@ public enum VolumeUnit
     Bytes,
     /// <summary>Queries (names and registered domains).</summary>
     Queries,
+    /// <summary>Requests: TLS and QUIC ClientHellos and HTTP requests (server names, client fingerprints).</summary>
+    Requests,
 }
 
 /// <summary>
@@ -31,11 +39,26 @@ public static class IndicatorVolumes
         IndicatorKind.Address => VolumeUnit.Bytes,
         IndicatorKind.Name => VolumeUnit.Queries,
         IndicatorKind.Domain => VolumeUnit.Queries,
+        IndicatorKind.ServerName or IndicatorKind.Ja4 or IndicatorKind.Ja3 => VolumeUnit.Requests,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No volume unit for this indicator kind."),
     };
 
-    /// <summary>The unit as history.json spells it: <c>bytes</c> or <c>queries</c>.</summary>
-    public static string Name(VolumeUnit unit) => unit == VolumeUnit.Bytes ? "bytes" : "queries";
+    /// <summary>The unit as history.json spells it: <c>bytes</c>, <c>queries</c> or <c>requests</c>.</summary>
+    public static string Name(VolumeUnit unit) => unit switch { VolumeUnit.Bytes => "bytes", VolumeUnit.Queries => "queries", _ => "requests" };
+
+    /// <summary>What an indicator's count (<see cref="NewIndicator.Count"/>, <see cref="WatchlistHit.Count"/>) counts, as pages and PDFs say it:
+    /// "1 packet" for addresses, "12 queries" for names and domains, "3 requests" (ClientHellos, HTTP requests) for server names and fingerprints.</summary>
+    public static string CountText(IndicatorKind kind, long count)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string n = count.ToString("#,0", inv);
+        return kind switch
+        {
+            IndicatorKind.Address => n + (count == 1 ? " packet" : " packets"),
+            IndicatorKind.Name or IndicatorKind.Domain => n + (count == 1 ? " query" : " queries"),
+            _ => n + (count == 1 ? " request" : " requests"),
+        };
+    }
 
     /// <summary>A ratio (or --baseline-ratio) as pages and PDFs show it: "10.0", "5.5", "12.34".</summary>
     public static string RatioText(double ratio) => ratio.ToString("#,0.0#", System.Globalization.CultureInfo.InvariantCulture);
@@ -45,7 +68,12 @@ public static class IndicatorVolumes
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         string n = volume == Math.Floor(volume) ? volume.ToString("#,0", inv) : volume.ToString("#,0.0", inv);
-        return unit == VolumeUnit.Bytes ? n + (volume == 1 ? " byte" : " bytes") : n + (volume == 1 ? " query" : " queries");
+        return unit switch
+        {
+            VolumeUnit.Bytes => n + (volume == 1 ? " byte" : " bytes"),
+            VolumeUnit.Queries => n + (volume == 1 ? " query" : " queries"),
+            _ => n + (volume == 1 ? " request" : " requests"),
+        };
     }
 }
 
@@ -53,7 +81,7 @@ public static class IndicatorVolumes
 /// <param name="Runs">The baseline: the median over at most this many earlier runs in which the indicator appeared.</param>
 /// <param name="Ratio">Listed when tonight's volume is at least this many times the median...</param>
 /// <param name="MinBytes">...and at least this volume, for indicators measured in bytes (addresses)...</param>
-/// <param name="MinQueries">...or in queries (names, registered domains).</param>
+/// <param name="MinQueries">...or in queries (names, registered domains), or in requests (server names, JA4: <see cref="MinRequests"/>).</param>
 public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, double Ratio = BaselineSettings.DefaultRatio,
     long MinBytes = BaselineSettings.DefaultMinBytes, long MinQueries = BaselineSettings.DefaultMinQueries)
 {
@@ -61,6 +89,10 @@ public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, d
     public const double DefaultRatio = 5;
     public const long DefaultMinBytes = 10_000_000;
     public const long DefaultMinQueries = 100;
+    public const long DefaultMinRequests = 100;
+
+    /// <summary>The minimum volume for indicators measured in requests (server names, JA4 fingerprints; --baseline-min-requests).</summary>
+    public long MinRequests { get; init; } = DefaultMinRequests;
 
     /// <summary>An indicator with fewer earlier runs (with a known volume) than this is not judged: no baseline yet.</summary>
     public const int MinRuns = 3;
@@ -70,7 +102,7 @@ public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, d
     /// <summary>The runs (tonight included) over which "seen beaconing on N of the last M nights" counts (--beacon-nights).</summary>
     public int BeaconNights { get; init; } = DefaultBeaconNights;
 
-    public long MinVolume(VolumeUnit unit) => unit == VolumeUnit.Bytes ? MinBytes : MinQueries;
+    public long MinVolume(VolumeUnit unit) => unit switch { VolumeUnit.Bytes => MinBytes, VolumeUnit.Queries => MinQueries, _ => MinRequests };
 }
 
 /// <summary>One earlier (or tonight's) volume of an indicator, for its sparkline.</summary>
@@ -183,6 +215,12 @@ public sealed record RunHistory
     public IReadOnlyList<NewIndicator> NewNames { get; init; } = [];
     public IReadOnlyList<NewIndicator> NewDomains { get; init; } = [];
     public IReadOnlyList<NewIndicator> NewAddresses { get; init; } = [];
+    public IReadOnlyList<NewIndicator> NewServerNames { get; init; } = [];
+    public IReadOnlyList<NewIndicator> NewJa4 { get; init; } = [];
+
+    /// <summary>Every new indicator, in the order pages, PDFs and tickets list them: registered domains, query names,
+    /// server names, JA4 fingerprints, source addresses.</summary>
+    public IEnumerable<NewIndicator> AllNew => NewDomains.Concat(NewNames).Concat(NewServerNames).Concat(NewJa4).Concat(NewAddresses);
 
     /// <summary>Whether watchlists were given (so "no hits" can be told from "not checked").</summary>
     public bool WatchlistsChecked { get; init; }
@@ -212,11 +250,11 @@ public sealed record RunHistory
 
     public bool HasHistory => Database is not null;
 
-    internal int NewCount => NewNames.Count + NewDomains.Count + NewAddresses.Count;
+    internal int NewCount => NewNames.Count + NewDomains.Count + NewAddresses.Count + NewServerNames.Count + NewJa4.Count;
 
     /// <summary>The new indicators of one capture (for its page's marker).</summary>
     internal IEnumerable<NewIndicator> NewIn(string captureId) =>
-        NewDomains.Concat(NewNames).Concat(NewAddresses).Where(n => n.Captures.Any(c => c.CaptureId == captureId));
+        AllNew.Where(n => n.Captures.Any(c => c.CaptureId == captureId));
 
     /// <summary>The watchlist hits of one capture.</summary>
     public IEnumerable<WatchlistHit> HitsIn(string captureId) =>

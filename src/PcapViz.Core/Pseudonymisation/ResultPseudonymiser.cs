@@ -196,11 +196,14 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
         };
     }
 
-    private string Indicator(IndicatorKind kind, string value) => kind == IndicatorKind.Address ? Address(value) : Name(value);
+    // Client fingerprints are kept, as in analysis.json: they say which software, not who.
+    private string Indicator(IndicatorKind kind, string value) =>
+        kind switch { IndicatorKind.Address => Address(value), IndicatorKind.Ja3 or IndicatorKind.Ja4 => value, _ => Name(value) };
 
     /// <summary>A watchlist entry as written in the list: a domain, an address, or a range (network/prefix).</summary>
     private string WatchlistEntry(IndicatorKind kind, string entry)
     {
+        if (kind is IndicatorKind.Ja3 or IndicatorKind.Ja4) return entry;
         int slash = entry.IndexOf('/', StringComparison.Ordinal);
         if (slash < 0) return kind == IndicatorKind.Address && IPAddress.TryParse(entry, out _) ? Address(entry) : Name(entry);
         if (!IPAddress.TryParse(entry.AsSpan(0, slash), out var network) ||

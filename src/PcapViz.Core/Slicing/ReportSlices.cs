@@ -78,8 +78,11 @@ internal static class ReportSlices
         {
             if (!seen.Add((hit.Kind, hit.Value))) continue;
             n++;
-            // A value the slicer would read as another kind (a query name "10.0.0.1") or not at all gets no slice.
-            if (SliceIndicator.TryParse(hit.Value, out _) is not { } indicator ||
+            // A value the slicer would read as another kind (a query name "10.0.0.1") or not at all gets no slice, nor does
+            // a client fingerprint (the slicer selects by address, name or flow, not by fingerprint). A server name is sliced
+            // as a name: the flows whose TLS/QUIC server name or HTTP Host carry it, and the DNS messages naming it.
+            if (hit.Kind is IndicatorKind.Ja3 or IndicatorKind.Ja4 ||
+                SliceIndicator.TryParse(hit.Value, out _) is not { } indicator ||
                 (indicator.Kind == SliceIndicatorKind.Address) != (hit.Kind == IndicatorKind.Address) ||
                 indicator.Kind is not (SliceIndicatorKind.Address or SliceIndicatorKind.Name)) continue;
             findings.Add(new Finding(folder + $"watch-{n.ToString(inv)}.pcapng",

@@ -33,7 +33,7 @@ internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options
         var paths = Paths(run);
         layout.Add(new Heading(hits.Count == 1 ? "1 watchlist hit" : $"{Fmt.Int(hits.Count)} watchlist hits", S.Heading, OutlineLevel: OutlineLevel));
         layout.Add(new Note(
-            $"Addresses and names {(captureId is null ? "of this run" : "of this capture")} that match an entry of the watchlists ({Fmt.Int(history.WatchlistEntries)} entries checked). Label: the watchlist's own text.",
+            $"Addresses, names and client fingerprints {(captureId is null ? "of this run" : "of this capture")} that match an entry of the watchlists ({Fmt.Int(history.WatchlistEntries)} entries checked). Label: the watchlist's own text.",
             NoteKind.Error));
         layout.Add(new Table(
             [new("Seen", 2.2f), new("Kind", 0.8f), new("Entry", 1.6f), new("Label", 1.6f), new("From", 1.2f), Column.Number("Count"), new("Captures", 2f)],
@@ -51,17 +51,17 @@ internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options
     {
         if (history is not { HasHistory: true }) return;
         bool InThis(NewIndicator n) => captureId is null || n.Captures.Any(c => c.CaptureId == captureId);
-        var all = history.NewDomains.Concat(history.NewNames).Concat(history.NewAddresses).Where(InThis).ToList();
+        var all = history.AllNew.Where(InThis).ToList();
         layout.Add(new Heading($"New since the history began ({Fmt.Int(all.Count)})", S.Heading, OutlineLevel: OutlineLevel));
         string since = history.NewScope();
         layout.Add(new Paragraph(history.RunsBefore == 0
             ? "This is the first run recorded in the history database, so everything it saw is new; from the next run on, this section lists only what no earlier run saw."
-            : $"Registered domains, query names and source addresses {since}.", S.Body, PdfStyle.Text));
+            : $"Registered domains, query names, server names (TLS, QUIC, HTTP), JA4 client fingerprints and source addresses {since}.", S.Body, PdfStyle.Text));
         if (history.Rerun)
             layout.Add(new Paragraph("This night's captures were already recorded (the run was repeated): the list shows what was new when it first ran.", S.Body, PdfStyle.Muted));
         if (all.Count == 0)
         {
-            layout.Add(new Note("Nothing new: every domain, name and address was seen before.", NoteKind.Info));
+            layout.Add(new Note("Nothing new: every domain, name, server name, fingerprint and address was seen before.", NoteKind.Info));
             return;
         }
         var paths = Paths(run);
@@ -84,7 +84,8 @@ internal sealed class HistorySections(PdfLayout layout, PdfReportOptions options
         layout.Add(new Heading($"Above their own baseline ({Fmt.Int(above.Count)})", S.Heading, OutlineLevel: OutlineLevel));
         layout.Add(new Paragraph(
             $"Volume tonight at least {IndicatorVolumes.RatioText(b.Ratio)} times the median of the indicator's own last {Fmt.Int(b.Runs)} runs in which it appeared, " +
-            $"and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} (addresses) or {IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)} (names, domains); " +
+            $"and at least {IndicatorVolumes.Text(VolumeUnit.Bytes, b.MinBytes)} (addresses), {IndicatorVolumes.Text(VolumeUnit.Queries, b.MinQueries)} (names, domains) " +
+            $"or {IndicatorVolumes.Text(VolumeUnit.Requests, b.MinRequests)} (server names, JA4 fingerprints); " +
             $"{Fmt.Int(history.BaselineJudged)} judged (seen before, with at least {Fmt.Int(BaselineSettings.MinRuns)} earlier runs of known volume).", S.Body, PdfStyle.Text));
         if (above.Count == 0)
         {

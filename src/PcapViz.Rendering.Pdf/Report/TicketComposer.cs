@@ -77,13 +77,13 @@ internal sealed class TicketComposer(PdfLayout layout)
         string newsAbsent = "No history database (--history): nothing to compare with.";
         if (history is { HasHistory: true })
         {
-            var all = history.NewDomains.Concat(history.NewNames).Concat(history.NewAddresses)
+            var all = history.AllNew
                 .Where(n => capture is null || n.Captures.Any(c => c.CaptureId == capture.Id)).ToList();
             news = new TicketList("New indicators",
                 [new("Kind", 0.55f), new("New", 2f), Column.Number("Count")],
                 all.Take(Listed).Select(n => (IReadOnlyList<string>)[Names.Of(n.Kind), n.Value, Fmt.Int(n.Count)]).ToList(),
                 Math.Max(0, all.Count - Listed),
-                history.RunsBefore == 0 ? "Nothing seen: this is the history's first run." : "Nothing new: every domain, name and address was seen before.");
+                history.RunsBefore == 0 ? "Nothing seen: this is the history's first run." : "Nothing new: every domain, name, server name, fingerprint and address was seen before.");
         }
 
         TicketList? findings = null;

@@ -8,7 +8,8 @@ namespace PcapViz.Export;
 /// <summary>
 /// Writes <c>indicators.misp.json</c> at the bundle root (<c>--format misp</c>; docs/output.md): one MISP event in the MISP
 /// core format (<c>{"Event": {…}}</c>) whose attributes are the run's findings (<see cref="ThreatFindings"/>), typed
-/// <c>ip-src</c>/<c>ip-dst</c>, <c>hostname</c> or <c>domain</c> in the category "Network activity", flagged for IDS only when
+/// <c>ip-src</c>/<c>ip-dst</c>, <c>hostname</c> (query and server names), <c>domain</c>, <c>ja3-fingerprint-md5</c> or <c>text</c>
+/// (a JA4 fingerprint, which MISP has no attribute type for) in the category "Network activity", flagged for IDS only when
 /// they hit a watchlist, each with a comment saying why it is there. UUIDs are UUIDv5 in PcapViz's namespace over the
 /// object's own content, so the same inputs, options and generation time give the same bytes.
 /// </summary>
@@ -38,8 +39,16 @@ public sealed class MispExporter : IReportExporter
         IndicatorKind.Address => f.IsSource ? "ip-src" : "ip-dst",
         IndicatorKind.Name when IsMispHostName(f.Value) => "hostname",
         IndicatorKind.Domain when IsMispHostName(f.Value) => "domain",
+        IndicatorKind.ServerName when IsMispHostName(f.Value) => "hostname",
+        IndicatorKind.Ja3 => "ja3-fingerprint-md5",
+        // MISP has no attribute type for JA4 (its ja4-plus object holds one as text): a text attribute whose comment says what it is.
+        IndicatorKind.Ja4 => "text",
         _ => null,
     };
+
+    /// <summary>The attribute's comment: what a text attribute holds, then why it is there.</summary>
+    private static string Comment(ThreatFinding f, string newScope) =>
+        (f.Kind == IndicatorKind.Ja4 ? "JA4 TLS client fingerprint; " : "") + f.Reason(newScope);
 
     private static bool IsMispHostName(string value) => value.Contains('.', StringComparison.Ordinal) && ThreatFindings.IsHostName(value, allowUnderscore: true);
 
@@ -58,7 +67,7 @@ public sealed class MispExporter : IReportExporter
                 w.WriteString("category", "Network activity");
                 w.WriteString("value", f.Value);
                 w.WriteBoolean("to_ids", f.IsWatchlistHit);
-                w.WriteString("comment", f.Reason(newScope));
+                w.WriteString("comment", Comment(f, newScope));
                 w.WriteString("distribution", "5"); // inherit the event's
                 w.WriteString("timestamp", timestamp);
                 w.WriteStringOrNull("first_seen", f.FirstPacketEpochNanos is long first ? StixExporter.MicrosFloor(first) : null);

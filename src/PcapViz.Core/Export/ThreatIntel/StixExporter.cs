@@ -137,7 +137,7 @@ public sealed class StixExporter : IReportExporter
         string text = $"{Names.Count(run.Captures.Count, "capture")} analysed by PcapViz {run.Info.ToolVersion}; " +
             $"{Names.Count(exported, "finding")} exported (watchlist hits, new registered domains, registered domains with DNS signals).";
         if (leftOut > 0)
-            text += $" {Names.Count(leftOut, "finding")} left out: not a host name STIX accepts (escaped bytes, '_' or an empty label); the MISP export and history.json list them.";
+            text += $" {Names.Count(leftOut, "finding")} left out: not a host name STIX accepts (escaped bytes, '_' or an empty label), or a JA3/JA4 client fingerprint, which STIX has no object for; the MISP export and history.json list them.";
         return text;
     }
 
@@ -169,7 +169,7 @@ public sealed class StixExporter : IReportExporter
             });
             return [address, traffic];
         }
-        if (!ThreatFindings.IsHostName(f.Value, allowUnderscore: false)) return [];
+        if (f.Kind is IndicatorKind.Ja3 or IndicatorKind.Ja4 || !ThreatFindings.IsHostName(f.Value, allowUnderscore: false)) return [];
         return [Sco("domain-name", "{\"value\":" + JcsString(f.Value) + "}", w => w.WriteString("value", f.Value))];
     }
 

@@ -7,13 +7,13 @@ namespace PcapViz.Export;
 /// entries it hit, whether it is new since the history began, the DNS signals of its registered domain. STIX and MISP
 /// print the same findings (one view model, two printers).
 /// </summary>
-/// <param name="Kind">Address, query name (a host name) or registered domain.</param>
+/// <param name="Kind">Address, query name (a host name), registered domain, server name (a host name), or a JA3/JA4 client fingerprint (watchlist hits only).</param>
 /// <param name="Value">The indicator as PcapViz prints it (canonical address, presentation-form name): untrusted text from a capture.</param>
 /// <param name="Hits">The watchlist entries it matched, in the order of <see cref="RunHistory.WatchlistHits"/>.</param>
 /// <param name="IsNew">A registered domain never seen before (history news).</param>
 /// <param name="Signals">DNS signal names (<see cref="DnsSignals"/>) in any capture, in their listed order.</param>
 /// <param name="CaptureIds">The captures it was seen in (for a signal: the captures where the signal fired), sorted.</param>
-/// <param name="Count">Packets (addresses) or queries (names, domains) over those captures; the largest of the counts its reasons give.</param>
+/// <param name="Count">Packets (addresses), queries (names, domains) or requests (server names, fingerprints) over those captures; the largest of the counts its reasons give.</param>
 /// <param name="FirstPacketEpochNanos">First packet of those captures (the finest time PcapViz keeps per indicator); null when none has one.</param>
 /// <param name="LastPacketEpochNanos">Last packet of those captures.</param>
 /// <param name="IsSource">For an address: it was a source address in the run (else it was only seen as a destination).</param>
