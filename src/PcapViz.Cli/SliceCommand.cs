@@ -59,8 +59,8 @@ internal static partial class SliceCommand
         var command = new Command("slice", $"""
             Write the packets of every flow that touched an indicator into one pcapng, cut from the original captures the
             bundle's manifest lists (each SHA-256 checked first). A flow is a bidirectional transport 5-tuple (ICMP paired
-            as Community ID pairs it; other protocols by address pair and protocol). Packets are byte for byte the
-            originals, each with a comment naming its capture and packet number; the section comment lists the
+            as Community ID pairs it; other protocols by address pair and protocol). Packets of a plain bundle are byte for
+            byte the originals, each with a comment naming its capture and packet number; the section comment lists the
             captures' SHA-256. A pseudonymised bundle is sliced with --pseudonymise and its key: the packets are then written
             with the bundle's pseudonyms in place of their addresses.
 

@@ -62,6 +62,8 @@ public sealed partial class PseudonymisationTests
         var cases = new (string Indicator, int[] Packets)[]
         {
             (http.GetProperty("communityId").GetString()!, [3, 4, 5]), // the Community ID of the pseudonymised flow
+            (a.GetProperty("conversations").EnumerateArray().Single(c => c.GetProperty("protocolNumber").GetInt32() == 1)
+                .GetProperty("communityId").GetString()!, [7, 8]), // ... and of the ICMP echo, request and reply paired
             (server, [3, 4, 5]),
             ("203.0.113.0/24", [3, 4, 5, 9]),
             (registered, [1, 2, 3, 4, 5]), // DNS query and answer, and the HTTP flow by its Host header, all by name pseudonym
