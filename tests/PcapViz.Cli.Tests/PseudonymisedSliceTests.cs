@@ -180,5 +180,12 @@ public sealed partial class PseudonymisationTests
         TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"slice no-leak: {comments.Count} packets, {bytes.Length:N0} bytes ({plainBytes.Length:N0} plain); {addressPatterns.Count} addresses ({addressesFound} in the plain slice, {v6.Count} IPv6 also as bytes), {labelPatterns.Count} labels ({labelsFound} in the plain slice, {longLabels.Count} also as bytes); {good} checksums good as in the plain slice"));
         Assert.True(leaks.Count == 0, string.Join('\n', leaks.Take(50)));
+
+        // No original MAC address either, but broadcast and all zeros (kept on purpose).
+        HashSet<string> Macs(string file) => [.. Tshark("-r", file, "-T", "fields", "-E", "aggregator=,", "-e", "eth.addr").SelectMany(l => l.Split(','))
+            .Where(m => m.Length > 0 && m is not ("ff:ff:ff:ff:ff:ff" or "00:00:00:00:00:00"))];
+        var plainMacs = Macs(plainSlice);
+        Assert.True(plainMacs.Count > 20, $"{plainMacs.Count} MAC addresses in the plain slice");
+        Assert.Empty(plainMacs.Intersect(Macs(slice)));
     }
 }
