@@ -170,6 +170,25 @@ public sealed class PacketRewriterTests : IDisposable
         return ((y - x) % 0xFFFF + 0xFFFF) % 0xFFFF;
     }
 
+    /// <summary>A GRE tunnel with a checksum: the tunnel's and the tunnelled packet's addresses rewritten, the GRE
+    /// checksum (over the GRE header and the tunnelled packet) as if computed again.</summary>
+    [Fact]
+    public void GreWithChecksum_BothHeadersRewritten_ChecksumAsIfRecomputed()
+    {
+        static byte[] Gre(Func<IPAddress, IPAddress> map)
+        {
+            byte[] inner = new FrameBuilder().IPv4(map(IPAddress.Parse("192.0.2.10")), map(IPAddress.Parse("8.8.8.8"))).Udp(5000, 53)
+                .Payload(new byte[13]).Build();
+            byte[] gre = [0x80, 0x00, 0x08, 0x00, 0, 0, 0, 0, .. inner]; // C bit, IPv4, checksum, reserved
+            BinaryPrimitives.WriteUInt16BigEndian(gre.AsSpan(4), Checksum.Compute(gre));
+            return new FrameBuilder().IPv4(map(IPAddress.Parse("198.51.100.1")), map(IPAddress.Parse("1.1.1.1")), protocol: 47).Payload(gre).Build();
+        }
+        byte[] original = Gre(a => a), expected = Gre(Pseudonym);
+        var (data, _) = Rewrite(original, ethernet: false, original.Length);
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(data));
+        Assert.NotEqual(original[24..26], data[24..26]); // the GRE checksum did change
+    }
+
     /// <summary>Hostile frames (random packets with bytes flipped and cut anywhere, under every link type the rewriter treats
     /// differently): never an exception, never more bytes than captured, and the rewriting is deterministic.</summary>
     [Fact]

@@ -23,7 +23,8 @@ namespace PcapViz.Slicing;
 /// options; innermost first, as an outer checksum covers the inner ones. So a checksum stays right for a packet whose
 /// payload the capture (or the cut) left out, and one that was wrong in the original (a corrupted packet, or one captured
 /// before checksum offload filled it in) stays wrong by the same amount: a slice does not make a bad packet look good.
-/// A UDP checksum of 0 over IPv4 (none) stays 0. Not updated: GRE checksums (rare), UDP-Lite and DCCP checksums.
+/// A UDP checksum of 0 over IPv4 (none) stays 0. The GRE checksum (when present) is updated for the tunnelled packet's
+/// changes. Not updated: UDP-Lite and DCCP checksums.
 /// </remarks>
 internal sealed class PacketRewriter(Pseudonymiser pseudonymiser, bool keepPayload)
 {
@@ -186,23 +187,25 @@ internal sealed class PacketRewriter(Pseudonymiser pseudonymiser, bool keepPaylo
     }
 
     /// <summary>Offset of a transport's checksum field, or -1 for one without a checksum this rewriting keeps right.</summary>
-    private static int ChecksumField(byte protocol) => protocol switch
+    private static int ChecksumField(ReadOnlySpan<byte> b, in PacketTrail.IpHeader ip) => ip.Protocol switch
     {
         IpProtocols.Tcp => 16,
         IpProtocols.Udp => 6,
         IpProtocols.Icmp or IpProtocols.IcmpV6 => 2,
+        IpProtocols.Gre when (b[ip.UpperOffset] & 0x80) != 0 => 4, // the C bit: a checksum over the GRE header and its payload
         _ => -1,
     };
 
     private void UpdateTransportChecksum(ReadOnlySpan<byte> original, Span<byte> b, in PacketTrail.IpHeader ip, int finalDestination)
     {
-        int field = ChecksumField(ip.Protocol);
-        if (ip.UpperOffset < 0 || ip.LaterFragment || field < 0 || ip.UpperOffset + field + 2 > Math.Min(ip.UpperEnd, _end)) return;
+        if (ip.UpperOffset < 0 || ip.LaterFragment) return;
+        int field = ChecksumField(b, ip);
+        if (field < 0 || ip.UpperOffset + field + 2 > Math.Min(ip.UpperEnd, _end)) return;
         int at = ip.UpperOffset + field;
         ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(b[at..]);
         if (ip.Protocol == IpProtocols.Udp && checksum == 0 && ip.Version == 4) return; // no checksum
         uint oldSum = RegionSum(original, ip.UpperOffset, ip.UpperEnd, at), newSum = RegionSum(b, ip.UpperOffset, ip.UpperEnd, at);
-        if (ip.Protocol != IpProtocols.Icmp)
+        if (ip.Protocol is not (IpProtocols.Icmp or IpProtocols.Gre)) // no pseudo-header
         {
             oldSum = PseudoAddresses(original, ip, finalDestination, oldSum);
             newSum = PseudoAddresses(b, ip, finalDestination, newSum);
