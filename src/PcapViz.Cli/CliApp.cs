@@ -130,7 +130,7 @@ public static class CliApp
         var resultsInMemory = new ResultsInMemoryOption();
         var slices = new Option<bool>("--slices")
         {
-            Description = $"Also write into the bundle a packet slice (pcapng, as 'pcapviz slice' writes it) for every beacon scored {BeaconEntry.Threshold.ToString("0.0", CultureInfo.InvariantCulture)} or more and every watchlist hit of each capture: slices/<capture-id>/beacon-<n>.pcapng and watch-<n>.pcapng, at most {RunSlices.DefaultMaxPerCapture} per capture (beacons first), listed in the manifest and linked from the pages. Not with --pseudonymise or --plan.",
+            Description = $"Also write into the bundle a packet slice (pcapng, as 'pcapviz slice' writes it) for every beacon scored {BeaconEntry.Threshold.ToString("0.0", CultureInfo.InvariantCulture)} or more and every watchlist hit of each capture: slices/<capture-id>/beacon-<n>.pcapng and watch-<n>.pcapng, at most {RunSlices.DefaultMaxPerCapture} per capture (beacons first), listed in the manifest and linked from the pages. With --pseudonymise, the slices' packets are rewritten with the bundle's pseudonyms (addresses, link-layer addresses; payload past the transport header removed), as 'pcapviz slice --pseudonymise' writes them. Not with --plan.",
         };
         var maxSliceBytes = new Option<long>("--max-slice-bytes")
         {
@@ -167,8 +167,6 @@ public static class CliApp
             var sliceOptions = SliceCommand.ReportSlices(parse, slices, maxSliceBytes, errors);
             if (sliceOptions is not null && planPath is not null)
                 errors.Add("--slices: a shard does not write slices (the merge, which writes the bundle, has no captures); run 'pcapviz slice' on the merged bundle.");
-            if (sliceOptions is not null && parse.GetValue(PseudonymiseOption.Key) is not null)
-                errors.Add("--slices: a slice holds the captures' packets with their original addresses and names, which a pseudonymised bundle must not; leave out one of them.");
             var verbosity = set.Verbosity(parse, errors);
             int jobCount = set.Jobs(parse, errors);
             if (planPath is not null && HistoryCli.Given(parse))

@@ -22,19 +22,23 @@ internal static class PseudonymiseOption
     public static Pseudonymiser? Build(ParseResult parse, List<string> errors, List<KeyValuePair<string, string>> manifestOptions,
         Context.PublicSuffixList? suffixes = null)
     {
-        if (parse.GetValue(Key) is not { } path) return null;
-        PseudonymKey key;
+        if (parse.GetValue(Key) is not { } path || Load(path, errors) is not { } key) return null;
+        manifestOptions.Add(new("pseudonymise", key.KeyId));
+        return new Pseudonymiser(key, suffixes);
+    }
+
+    /// <summary>The key in the key file <paramref name="path"/>; null with an error naming the file and what is wrong (never its content).</summary>
+    public static PseudonymKey? Load(string path, List<string> errors)
+    {
         try
         {
             if (Directory.Exists(path)) throw new InvalidDataException($"Pseudonym key file '{path}' is a directory; name the key file.");
-            key = PseudonymKey.Load(path);
+            return PseudonymKey.Load(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             errors.Add($"--pseudonymise: {(ex is InvalidDataException ? ex.Message : $"the key file '{path}' cannot be read: {ex.Message}")}");
             return null;
         }
-        manifestOptions.Add(new("pseudonymise", key.KeyId));
-        return new Pseudonymiser(key, suffixes);
     }
 }

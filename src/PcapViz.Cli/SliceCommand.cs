@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using PcapViz.Model;
 using PcapViz.Orchestration;
+using PcapViz.Pseudonymisation;
 using PcapViz.Slicing;
 
 namespace PcapViz.Cli;
@@ -13,7 +14,8 @@ internal static partial class SliceCommand
     public const string ExitCodeHelp = """
         Exit codes:
           0    the slice holds every packet of every flow that touched an indicator
-          1    usage error, no readable manifest, a pseudonymised bundle, or the slice cannot be written
+          1    usage error, no readable manifest, a pseudonymised bundle without --pseudonymise or with a key that is not
+               its own, or the slice cannot be written
           2    a capture the manifest lists is missing or changed (SHA-256 differs): nothing was written
           3    no packet matched: no file was written
           4    a slice was written but is incomplete: a capture ended early (truncated or corrupt; the packets
@@ -42,15 +44,28 @@ internal static partial class SliceCommand
             DefaultValueFactory = _ => SliceSelection.DefaultMaxBytes,
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only errors and warnings." };
+        var pseudonymise = new Option<string?>("--pseudonymise")
+        {
+            Description = "Slice a pseudonymised bundle: the key file it was made with (checked against the manifest's key id). The indicators are " +
+                          "then the pseudonyms the bundle shows (addresses, ranges, Community IDs, names), and every packet is written rewritten: " +
+                          "its IP addresses replaced by the same pseudonyms (inner and quoted headers too), link-layer addresses by keyed ones, " +
+                          "checksums updated, and the payload past the transport header removed (docs/output.md, \"Slices of a pseudonymised bundle\").",
+            HelpName = "keyfile",
+        };
+        var keepPayload = new Option<bool>("--keep-payload")
+        {
+            Description = "With --pseudonymise: keep the packets' payload. It can hold the original names and addresses (DNS, HTTP Host, TLS server name, SIP …): not for sharing.",
+        };
         var command = new Command("slice", $"""
             Write the packets of every flow that touched an indicator into one pcapng, cut from the original captures the
             bundle's manifest lists (each SHA-256 checked first). A flow is a bidirectional transport 5-tuple (ICMP paired
-            as Community ID pairs it; other protocols by address pair and protocol). Packets are byte for byte the
-            originals, each with a comment naming its capture and packet number; the section comment lists the
-            captures' SHA-256.
+            as Community ID pairs it; other protocols by address pair and protocol). Packets of a plain bundle are byte for
+            byte the originals, each with a comment naming its capture and packet number; the section comment lists the
+            captures' SHA-256. A pseudonymised bundle is sliced with --pseudonymise and its key: the packets are then written
+            with the bundle's pseudonyms in place of their addresses.
 
             {ExitCodeHelp}
-            """) { bundle, indicators, from, to, output, maxBytes, quiet };
+            """) { bundle, indicators, from, to, output, maxBytes, pseudonymise, keepPayload, quiet };
         command.SetAction(parse =>
         {
             var errors = new List<string>();
@@ -68,6 +83,8 @@ internal static partial class SliceCommand
             string target = parse.GetValue(output)!;
             if (Directory.Exists(target)) errors.Add($"--output: '{target}' is a directory; name the pcapng file to write.");
             var paths = parse.GetValue(bundle) ?? [];
+            var key = parse.GetValue(pseudonymise) is { } keyPath ? PseudonymiseOption.Load(keyPath, errors) : null;
+            if (parse.GetValue(keepPayload) && parse.GetValue(pseudonymise) is null) errors.Add("--keep-payload needs --pseudonymise (a plain slice keeps every byte).");
             if (errors.Count > 0)
             {
                 foreach (string e in errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
@@ -75,7 +92,12 @@ internal static partial class SliceCommand
                 return SliceExitCodes.Failed;
             }
             var selection = new SliceSelection(parsed) { From = fromTime, To = toTime, MaxBytes = bound };
-            var outcome = BundleSlicer.Run(new BundleSliceRequest(paths[0], selection, target, CliApp.ToolVersion) { Roots = paths[1..] });
+            using var pseudonymiser = key is null ? null : new Pseudonymiser(key);
+            var outcome = BundleSlicer.Run(new BundleSliceRequest(paths[0], selection, target, CliApp.ToolVersion)
+            {
+                Roots = paths[1..],
+                Pseudonymisation = pseudonymiser is null ? null : new SlicePseudonymisation(pseudonymiser) { KeepPayload = parse.GetValue(keepPayload) },
+            });
             foreach (string e in outcome.Errors) stderr.WriteLine($"pcapviz: {Terminal.Safe(e)}");
             if (outcome.Status == SliceStatus.InputsChanged) stderr.WriteLine("pcapviz: nothing was written: the captures are not the ones the bundle was made from.");
             if (outcome.Result is { } result)

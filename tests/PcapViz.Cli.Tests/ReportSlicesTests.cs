@@ -216,18 +216,47 @@ public sealed class ReportSlicesTests : IDisposable
         Bundle.AssertIdentical(before, Bundle.Snapshot(bundle));
     }
 
+    /// <summary>
+    /// With --pseudonymise the slices hold the packets a plain run's slices hold (by their comments), rewritten: the
+    /// beacon's pair as the bundle shows it (its pseudonyms) in every packet's IP header, no original address in the
+    /// slice, the manifest listing each; the watchlist matched the real resolver address.
+    /// </summary>
     [Fact]
-    public void Slices_WithPseudonymise_OrPlan_AndBoundWithoutSlices_AreUsageErrors()
+    public void Slices_WithPseudonymise_HoldThePlainRunsPackets_Rewritten_AndAreListed()
     {
         string input = Input();
         string key = _t["key"];
-        File.WriteAllBytes(key, new byte[32]);
-        string bundle = _t["bundle"];
-        var r = Cli.Run("report", input, "-o", bundle, "--slices", "--pseudonymise", key);
-        Assert.Equal(1, r.ExitCode);
-        Assert.Contains("pcapviz: --slices: a slice holds the captures' packets with their original addresses and names, which a pseudonymised bundle must not", r.Stderr, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(bundle));
+        File.WriteAllBytes(key, [.. Enumerable.Range(0, 32).Select(i => (byte)(0x90 + i))]);
+        string watch = Watchlist("10.9.0.53  the resolver\n");
+        string plain = _t["plain"], bundle = _t["bundle"];
+        Assert.Equal(0, Cli.Run("report", input, "-o", plain, "--format", "json", "--watchlist", watch, "--slices").ExitCode);
+        var r = Cli.Run("report", input, "-o", bundle, "--format", "html,json", "--watchlist", watch, "--slices", "--pseudonymise", key);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string id = CaptureId(bundle);
+        Assert.Equal(CaptureId(plain), id);
+        var listed = ListedSlices(bundle);
+        Assert.Equal(ListedSlices(plain).Keys.Order(StringComparer.Ordinal), listed.Keys.Order(StringComparer.Ordinal));
+        foreach (var (path, sha) in listed)
+        {
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(bundle, path)))), sha);
+            Assert.Equal(SlicedFrames(Path.Combine(plain, path)), SlicedFrames(Path.Combine(bundle, path)));
+            var addresses = Tshark(["-r", Path.Combine(bundle, path), "-T", "fields", "-e", "ip.src", "-e", "ip.dst"]);
+            Assert.DoesNotContain(addresses, a => a.Contains("10.9.0.10", StringComparison.Ordinal) || a.Contains("10.9.0.53", StringComparison.Ordinal) ||
+                a.Contains("203.0.113.80", StringComparison.Ordinal));
+        }
+        // beacon-1 is the regular caller's pair, as the pseudonymised bundle shows it.
+        var (client, server, _) = Flagged(bundle, id)[0];
+        Assert.NotEqual("10.9.0.10", client);
+        var pairs = Tshark(["-r", Path.Combine(bundle, "slices", id, "beacon-1.pcapng"), "-T", "fields", "-e", "ip.src", "-e", "ip.dst"]);
+        Assert.All(pairs, p => Assert.True(p == $"{client}\t{server}" || p == $"{server}\t{client}", p));
+        Assert.Equal(0, Cli.Run("verify", bundle).ExitCode);
+    }
 
+    [Fact]
+    public void Slices_WithPlan_AndBoundWithoutSlices_AreUsageErrors()
+    {
+        string input = Input();
+        string bundle = _t["bundle"];
         var shard = Cli.Run("report", "--plan", _t["plan.json"], "--shard", "0", "-o", bundle, "--slices");
         Assert.Equal(1, shard.ExitCode);
         Assert.Contains("pcapviz: --slices: a shard does not write slices", shard.Stderr, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public sealed class SliceCommandTests : IDisposable
     /// 10.0.0.1 ↔ 198.51.100.1; 9 TCP 10.0.0.9:3000 → 203.0.113.8:443; 10 DNS query for notevil.example.
     /// Packet i is at T0 + i ms.
     /// </summary>
-    private static void Scenario(string path)
+    internal static void Scenario(string path)
     {
         byte[] query = new DnsMessageBuilder { Id = 7 }.Question("www.evil.example").Build();
         byte[] answer = new DnsMessageBuilder { Id = 7, IsResponse = true }.Question("www.evil.example")
@@ -70,7 +70,7 @@ public sealed class SliceCommandTests : IDisposable
         return [.. lines.Select(l => l.Split('\t')).Select(f => (f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture)))];
     }
 
-    private static string Tool(string name)
+    internal static string Tool(string name)
     {
         string? path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Concat(["/usr/sbin", "/sbin"]).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
@@ -78,7 +78,7 @@ public sealed class SliceCommandTests : IDisposable
         return path!;
     }
 
-    private static List<string> RunTool(string tool, string[] args)
+    internal static List<string> RunTool(string tool, string[] args)
     {
         var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) psi.ArgumentList.Add(a);
@@ -92,10 +92,10 @@ public sealed class SliceCommandTests : IDisposable
     }
 
     /// <summary>tcpdump reads the slice and prints one line per packet.</summary>
-    private static void AssertTcpdumpReads(string slice, int packets) =>
+    internal static void AssertTcpdumpReads(string slice, int packets) =>
         Assert.Equal(packets, RunTool(Tool("tcpdump"), ["-n", "-r", slice]).Count(l => l.Length > 0 && !char.IsWhiteSpace(l[0])));
 
-    private static string SectionComment(string slice)
+    internal static string SectionComment(string slice)
     {
         var lines = RunTool(Tool("capinfos"), ["-k", slice]);
         return string.Join('\n', lines);
@@ -205,6 +205,7 @@ public sealed class SliceCommandTests : IDisposable
         var r = Cli.Run("slice", bundle, "-i", "10.0.0.1", "-o", slice);
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Contains("pseudonymised bundle", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Give --pseudonymise KEYFILE", r.Stderr, StringComparison.Ordinal); // the message names the option
         Assert.False(File.Exists(slice));
     }
 

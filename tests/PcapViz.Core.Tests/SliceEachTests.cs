@@ -13,7 +13,7 @@ public sealed class SliceEachTests
     {
         using var output = new MemoryStream();
         using var scratch = new MemoryStream();
-        result = PacketSlicer.Write([source], selection, ["test"], "test", output, scratch, TestContext.Current.CancellationToken);
+        result = PacketSlicer.Write([source], selection, ["test"], "test", output, scratch, cancellationToken: TestContext.Current.CancellationToken);
         return output.ToArray();
     }
 
@@ -36,7 +36,7 @@ public sealed class SliceEachTests
         var outputs = selections.Select(_ => new MemoryStream()).ToArray();
         var scratches = selections.Select(_ => new MemoryStream()).ToArray();
         var results = PacketSlicer.WriteEach([source],
-            [.. selections.Select((s, i) => new SliceTarget(s, ["test"], _ => outputs[i], scratches[i]))], "test", TestContext.Current.CancellationToken);
+            [.. selections.Select((s, i) => new SliceTarget(s, ["test"], _ => outputs[i], scratches[i]))], "test", cancellationToken: TestContext.Current.CancellationToken);
 
         for (int i = 0; i < selections.Length; i++)
         {

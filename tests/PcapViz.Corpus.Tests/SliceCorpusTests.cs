@@ -100,7 +100,7 @@ public sealed class SliceCorpusTests
                 SliceResult result;
                 using (var stream = File.Create(slice))
                 using (var scratch = new MemoryStream())
-                    result = PacketSlicer.Write([source], new SliceSelection([indicator!]), ["test"], "test", stream, scratch, TestContext.Current.CancellationToken);
+                    result = PacketSlicer.Write([source], new SliceSelection([indicator!]), ["test"], "test", stream, scratch, cancellationToken: TestContext.Current.CancellationToken);
                 output?.WriteLine($"{kind} {value}: tshark {expected.Count} frames, slice {result.Packets} packets of {result.Flows} flows{(result.Complete ? "" : "; " + string.Join("; ", result.Problems))}");
                 // A capture our reader stops in early is sliced as far as it was read, and the slice says so.
                 Assert.Equal(ourError, result.Problems.Any(p => p.StartsWith(name + ": ", StringComparison.Ordinal)));

@@ -1,3 +1,5 @@
+using PcapViz.Slicing;
+
 namespace PcapViz.Generator.Tests;
 
 public class FrameBuilderTests

@@ -37,6 +37,14 @@ internal sealed partial class PacketDecoder
         DecodeLink(linkType, frame, originalLength, ref view, depth: 0);
     }
 
+    /// <summary>Decodes one frame held in <paramref name="trail"/>'s buffer, recording where its address-bearing headers are.</summary>
+    public void Decode(int linkType, ReadOnlySpan<byte> frame, int originalLength, ref PacketView view, PacketTrail trail)
+    {
+        view = default;
+        view.Trail = trail;
+        DecodeLink(linkType, frame, originalLength, ref view, depth: 0);
+    }
+
     private static void Undecodable(ref PacketView view, UndecodedCause cause, int linkType)
     {
         view = default;
@@ -138,6 +146,7 @@ internal sealed partial class PacketDecoder
 
     private static void DecodeEthernet(ReadOnlySpan<byte> d, int wireLength, ref PacketView view)
     {
+        view.Trail?.Ethernet(d);
         if (d.Length < EthernetHeaderLength) return;
         int pos = EthernetTypeOffset;
         int type = BinaryPrimitives.ReadUInt16BigEndian(d[pos..]);
@@ -325,6 +334,7 @@ internal sealed partial class PacketDecoder
             if (outer) view.Anomaly = new DecodeAnomaly(AnomalyKind.Ipv4VersionMismatch, d[0] >> 4);
             return;
         }
+        view.Trail?.Ip(d, 4);
         int headerLength = (d[0] & 0x0F) * 4;
         if (headerLength < Ipv4Fields.MinHeaderLength)
         {
@@ -369,8 +379,10 @@ internal sealed partial class PacketDecoder
             view.FragmentOffset = fragmentOffset;
             view.MoreFragments = more;
             view.FragmentData = d[headerLength..end];
+            view.Trail?.Upper(view.FragmentProtocol, view.FragmentData, laterFragment: fragmentOffset != 0);
             return;
         }
+        view.Trail?.Upper(d[Ipv4Fields.Protocol], d[headerLength..end], laterFragment: false);
         if (outer) NoteOuterTransport(d[Ipv4Fields.Protocol], d[headerLength..end], ref view);
         DecodeTransport(d[Ipv4Fields.Protocol], d[headerLength..end], ref view);
     }
@@ -384,6 +396,7 @@ internal sealed partial class PacketDecoder
             if (outer) view.Anomaly = new DecodeAnomaly(AnomalyKind.Ipv6VersionMismatch, d[0] >> 4);
             return;
         }
+        view.Trail?.Ip(d, 6);
         if (d.Length < Ipv6Fields.PayloadLength + 2) return; // not even the payload length was captured
         int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(d[Ipv6Fields.PayloadLength..]);
         if (outer)
@@ -409,6 +422,7 @@ internal sealed partial class PacketDecoder
                     if (pos + 8 > end) return;
                     int length = (d[pos + 1] + 1) * 8;
                     if (pos + length > end) return;
+                    if (next == IpProtocols.Ipv6Routing) view.Trail?.RoutingHeader(d.Slice(pos, length));
                     if (next == IpProtocols.HopByHop && payloadLength == 0 && TryJumboLength(d.Slice(pos + 2, length - 2), out uint jumbo))
                     {
                         if (outer) view.IpBytes = jumbo + (long)Ipv6Fields.HeaderLength;
@@ -438,6 +452,7 @@ internal sealed partial class PacketDecoder
                     view.FragmentOffset = offset;
                     view.MoreFragments = more;
                     view.FragmentData = d[(pos + Ipv6Fields.FragmentHeaderLength)..end];
+                    view.Trail?.Upper((byte)next, view.FragmentData, laterFragment: offset != 0);
                     return;
                 }
                 case IpProtocols.AuthenticationHeader:
@@ -450,6 +465,7 @@ internal sealed partial class PacketDecoder
                     continue;
                 }
                 default:
+                    view.Trail?.Upper((byte)next, d[pos..end], laterFragment: false);
                     if (outer) NoteOuterTransport((byte)next, d[pos..end], ref view);
                     DecodeTransport((byte)next, d[pos..end], ref view);
                     return;

@@ -93,6 +93,9 @@ public ref struct PacketView
     /// <summary>How many tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, GENEVE, GTP-U, Teredo) the transport fields are inside.</summary>
     public int TunnelDepth;
 
+    /// <summary>Where the address-bearing headers are, when the caller asked (the slicer's rewriting); null otherwise.</summary>
+    internal PacketTrail? Trail;
+
     public readonly bool LinkTypeUnsupported => Undecoded == UndecodedCause.UnsupportedLinkType;
 
     public readonly bool IpLengthFromWire => (Notes & DecodeNotes.IpLengthFromWire) != 0;

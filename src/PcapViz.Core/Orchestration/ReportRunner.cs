@@ -121,11 +121,12 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
             // carried over only when the run's captures and skipped files are the same as last time.
             bool sameRun = runKey is not null && runKey == previousOutputs.PreviousRunKey;
             // The slices are cut now, while the captures are at hand; the pages link them.
-            if (request.Slices is { } sliceOptions && request.Pseudonymiser is null)
+            // A pseudonymised run's findings are pseudonyms already: its slices are cut and rewritten under the same key.
+            if (request.Slices is { } sliceOptions)
                 run = run with
                 {
                     Slices = ReportSlices.Write(run, sliceOptions, sink, Path.Combine(BundleTransaction.SpillDirectoryFor(request.OutputDirectory), "slices"),
-                        request.Jobs, _observer, cancellationToken),
+                        request.Jobs, _observer, request.Pseudonymiser is { } p ? new SlicePseudonymisation(p.Pseudonymiser) : null, cancellationToken),
                 };
             var carried = results.Select((c, i) => reused[i] && sameRun && previousOutputs.TryCarryCapture(c.Id, sink)).ToArray();
             bool runCarried = sameRun && carried.All(c => c) && previousOutputs.TryCarryRun(sink);

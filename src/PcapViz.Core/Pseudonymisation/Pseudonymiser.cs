@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography;
 using PcapViz.Analysis;
 using PcapViz.Context;
 
@@ -39,6 +40,7 @@ public sealed class Pseudonymiser : IDisposable
     private readonly CryptoPan _cryptoPan;
     private readonly AddressMapper _addresses;
     private readonly NamePseudonymiser _names;
+    private readonly byte[] _linkKey;
     private readonly ConcurrentDictionary<uint, uint> _v4 = new();
     private readonly ConcurrentDictionary<UInt128, UInt128> _v6 = new();
     private int _cached;
@@ -52,6 +54,7 @@ public sealed class Pseudonymiser : IDisposable
         _addresses = new AddressMapper(_cryptoPan);
         _names = new NamePseudonymiser(key, suffixes ?? PublicSuffixList.Embedded, _addresses);
         KeyId = key.KeyId;
+        _linkKey = key.Derive("link address");
     }
 
     /// <summary>The key's one-way identifier (<see cref="PseudonymKey.KeyId"/>).</summary>
@@ -110,6 +113,26 @@ public sealed class Pseudonymiser : IDisposable
         byte[] bytes = ip.GetAddressBytes();
         Address(bytes, bytes);
         return bytes.Length == 4 ? IpAddressFormat.Ipv4(BinaryPrimitives.ReadUInt32BigEndian(bytes)) : IpAddressFormat.Ipv6(bytes);
+    }
+
+    /// <summary>
+    /// The pseudonym of a link-layer address (a MAC address in a packet slice of a pseudonymised bundle) into
+    /// <paramref name="destination"/> (may be the same memory): the first bytes of HMAC-SHA256 under a key derived for
+    /// link addresses; for a 6-byte address, locally administered (bit 1 of the first byte set) with the group bit of
+    /// the original kept, so unicast stays unicast and multicast multicast. All zeros and all ones (broadcast) stay.
+    /// </summary>
+    public void LinkAddress(ReadOnlySpan<byte> address, Span<byte> destination)
+    {
+        if (address.Length > 32) throw new ArgumentException("A link-layer address is at most 32 bytes.", nameof(address));
+        if (!address.ContainsAnyExcept((byte)0) || !address.ContainsAnyExcept((byte)0xFF))
+        {
+            address.CopyTo(destination);
+            return;
+        }
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_linkKey, address, mac);
+        if (address.Length == 6) mac[0] = (byte)((mac[0] & 0xFC) | 0x02 | (address[0] & 0x01));
+        mac[..address.Length].CopyTo(destination);
     }
 
     /// <summary>The pseudonym of a DNS name in presentation form (query names, server names, HTTP hosts, certificate DNS names).</summary>

@@ -21,6 +21,9 @@ public sealed class ResultPseudonymiser(Pseudonymiser pseudonymiser)
 {
     private readonly Pseudonymiser _p = pseudonymiser ?? throw new ArgumentNullException(nameof(pseudonymiser));
 
+    /// <summary>The pseudonyms under the key (`report --slices` rewrites the slices' packets with them).</summary>
+    public Pseudonymiser Pseudonymiser => _p;
+
     /// <summary>What manifest.json says about how the bundle was pseudonymised.</summary>
     public PseudonymisationInfo Info { get; } = new(Pseudonymiser.Method, pseudonymiser.KeyId);
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using PcapViz.Bundle;
 using PcapViz.Orchestration;
+using PcapViz.Pseudonymisation;
 
 namespace PcapViz.Slicing;
 
@@ -43,6 +44,12 @@ public static class SliceExitCodes
 public sealed record BundleSliceRequest(string Bundle, SliceSelection Selection, string Output, string ToolVersion)
 {
     public IReadOnlyList<string> Roots { get; init; } = [];
+
+    /// <summary>
+    /// For a pseudonymised bundle: the pseudonyms under its key (`slice --pseudonymise KEYFILE`), checked against the
+    /// manifest's key id; the indicators are pseudonyms and the packets are written rewritten. Null for a plain bundle.
+    /// </summary>
+    public SlicePseudonymisation? Pseudonymisation { get; init; }
 }
 
 /// <param name="Status">How it ended.</param>
@@ -51,7 +58,8 @@ public sealed record BundleSliceRequest(string Bundle, SliceSelection Selection,
 public sealed record BundleSliceOutcome(SliceStatus Status, SliceResult? Result, IReadOnlyList<string> Errors);
 
 /// <summary>
-/// `pcapviz slice`: reads the bundle's manifest, refuses a pseudonymised bundle, finds the captures the manifest lists
+/// `pcapviz slice`: reads the bundle's manifest, refuses a pseudonymised bundle without its key (and a key that is not
+/// the bundle's, by the manifest's key id), finds the captures the manifest lists
 /// as `verify --inputs` does and checks every SHA-256 before reading any packet, then writes the slice
 /// (<see cref="PacketSlicer"/>) to a file beside the output that replaces it only when complete.
 /// </summary>
@@ -64,8 +72,7 @@ public static class BundleSlicer
         var manifest = ManifestReader.TryLoad(manifestPath, out byte[]? bytes, out string? error);
         if (manifest is null)
             return Failed(bytes is null ? $"'{manifestPath}': {error}" : $"'{manifestPath}' is not a PcapViz manifest ({error}).");
-        if (IsPseudonymised(bytes!))
-            return Failed($"'{manifestPath}' describes a pseudonymised bundle: its addresses and names are not the captures'. Slice the bundle made without --pseudonymise (rewriting the packets' addresses is not supported).");
+        if (CheckKey(manifestPath, Pseudonymisation(bytes!), request.Pseudonymisation) is { } keyError) return Failed(keyError);
 
         var problems = new List<VerifyProblem>();
         var roots = request.Roots.Count > 0 ? request.Roots : manifest.Roots;
@@ -88,7 +95,7 @@ public static class BundleSlicer
             using (var partial = new FileStream(partialPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 result = PacketSlicer.Write(sources, request.Selection, [$"PcapViz {request.ToolVersion} packet slice", $"bundle manifest SHA-256: {manifestSha}"],
-                    request.ToolVersion, partial, scratch, cancellationToken);
+                    request.ToolVersion, partial, scratch, request.Pseudonymisation, cancellationToken);
             }
             if (result.Packets == 0)
             {
@@ -110,20 +117,44 @@ public static class BundleSlicer
         }
     }
 
-    /// <summary>A manifest with a top-level <c>pseudonymisation</c> member describes a pseudonymised bundle.</summary>
-    internal static bool IsPseudonymised(ReadOnlySpan<byte> manifest)
+    /// <summary>
+    /// Why the bundle cannot be sliced with this key (or without one), or null. A pseudonymised bundle needs its key: the
+    /// manifest's <c>keyId</c> (a keyed check value, HMAC-SHA256 of a fixed string under the key, never the key) must be
+    /// the key file's and its <c>method</c> this version's pseudonyms; a plain bundle takes no key.
+    /// </summary>
+    private static string? CheckKey(string manifestPath, (string? Method, string? KeyId)? bundle, SlicePseudonymisation? given)
+    {
+        if (bundle is not { } how)
+            return given is null ? null
+                : $"'{manifestPath}' describes a bundle that is not pseudonymised: its indicators are the captures' own values. Leave out --pseudonymise.";
+        if (given is null)
+            return $"'{manifestPath}' describes a pseudonymised bundle: its addresses and names are pseudonyms, not the captures'. " +
+                   "Give --pseudonymise KEYFILE with the key it was made with: the indicators are then read as pseudonyms and the packets are written with their addresses rewritten.";
+        if (how.Method != Pseudonymiser.Method)
+            return $"'{manifestPath}' was pseudonymised by another version of the pseudonyms ('{how.Method}'; this PcapViz makes '{Pseudonymiser.Method}'): its pseudonyms cannot be made again.";
+        if (how.KeyId != given.Pseudonymiser.KeyId)
+            return $"--pseudonymise: the key file is not the key '{manifestPath}' was made with (key id {given.Pseudonymiser.KeyId}; the bundle's is {how.KeyId ?? "not recorded"}): its pseudonyms would not be the bundle's.";
+        return null;
+    }
+
+    /// <summary>The method and key id of a manifest's top-level <c>pseudonymisation</c> object; null when it has none (a plain bundle).</summary>
+    internal static (string? Method, string? KeyId)? Pseudonymisation(ReadOnlySpan<byte> manifest)
     {
         try
         {
             var reader = new Utf8JsonReader(manifest, new JsonReaderOptions { MaxDepth = 16 });
             using var doc = JsonDocument.ParseValue(ref reader);
-            return doc.RootElement.ValueKind == JsonValueKind.Object &&
-                   doc.RootElement.TryGetProperty("pseudonymisation", out var p) && p.ValueKind != JsonValueKind.Null;
+            if (doc.RootElement.ValueKind != JsonValueKind.Object ||
+                !doc.RootElement.TryGetProperty("pseudonymisation", out var p) || p.ValueKind == JsonValueKind.Null) return null;
+            return (Text(p, "method"), Text(p, "keyId"));
         }
         catch (JsonException)
         {
-            return false; // the manifest reader reported it already
+            return null; // the manifest reader reported it already
         }
+
+        static string? Text(JsonElement o, string name) =>
+            o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
     private static BundleSliceOutcome Failed(string error) => new(SliceStatus.Failed, null, [error]);

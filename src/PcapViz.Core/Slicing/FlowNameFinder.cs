@@ -6,6 +6,7 @@ using PcapViz.Model;
 using PcapViz.Protocols.Http;
 using PcapViz.Protocols.Quic;
 using PcapViz.Protocols.Tls;
+using PcapViz.Pseudonymisation;
 
 namespace PcapViz.Slicing;
 
@@ -34,9 +35,15 @@ internal sealed class FlowNameFinder : IDnsMessageSink
     private readonly char[] _name = new char[DnsNameWalker.MaxPresentationLength];
     private bool _dnsHit;
 
-    public FlowNameFinder(IReadOnlyList<SliceIndicator> names, HashSet<string> matched)
+    private readonly Pseudonymiser? _pseudonymiser;
+
+    /// <param name="names">The names to find.</param>
+    /// <param name="matched">Where the flows that carry one go.</param>
+    /// <param name="pseudonymiser">For a pseudonymised bundle: the names are pseudonyms, compared with each name's pseudonym.</param>
+    public FlowNameFinder(IReadOnlyList<SliceIndicator> names, HashSet<string> matched, Pseudonymiser? pseudonymiser = null)
     {
         _names = names;
+        _pseudonymiser = pseudonymiser;
         _matched = matched;
         _flowsBySpan = _flows.GetAlternateLookup<ReadOnlySpan<char>>();
         _matchedBySpan = matched.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -102,6 +109,9 @@ internal sealed class FlowNameFinder : IDnsMessageSink
 
     private bool AnyName(ReadOnlySpan<char> candidate)
     {
+        // A pseudonym keeps the public suffix and replaces each label on its own, so a subdomain's pseudonym is a
+        // subdomain of the pseudonym: the match is the one the bundle's names show.
+        if (_pseudonymiser is not null) candidate = _pseudonymiser.Name(candidate.ToString());
         foreach (var name in _names)
             if (name.MatchesName(candidate)) return true;
         return false;

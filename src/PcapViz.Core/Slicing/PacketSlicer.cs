@@ -4,6 +4,7 @@ using System.Text;
 using PcapViz.Decoding;
 using PcapViz.Model;
 using PcapViz.Protocols.Flows;
+using PcapViz.Pseudonymisation;
 using PcapViz.Reading;
 
 namespace PcapViz.Slicing;
@@ -75,6 +76,22 @@ public sealed record SliceTarget(SliceSelection Selection, IReadOnlyList<string>
     public bool OwnsOutput { get; init; }
 }
 
+/// <summary>
+/// A slice of a pseudonymised bundle (docs/output.md, "Slices of a pseudonymised bundle"): its indicators and
+/// conversations are the bundle's pseudonyms, matched against each packet's addresses and names mapped under the key,
+/// and its packets are written rewritten (<see cref="PacketRewriter"/>).
+/// </summary>
+public sealed record SlicePseudonymisation(Pseudonymiser Pseudonymiser)
+{
+    /// <summary>Keep the bytes past the innermost transport header (they can hold names and addresses: DNS, HTTP, TLS server names).</summary>
+    public bool KeepPayload { get; init; }
+
+    /// <summary>The section comment's line saying how the packets were rewritten.</summary>
+    internal string Line => $"pseudonymised: every IPv4/IPv6 address rewritten with the bundle's pseudonyms (key id {Pseudonymiser.KeyId}), link-layer addresses replaced by keyed pseudonyms, " +
+        "checksums updated (RFC 1624; a checksum wrong in the capture stays wrong); " +
+        (KeepPayload ? "payload kept (--keep-payload): it may hold original names and addresses" : "payload past the transport header removed (captured length cut, original length kept)");
+}
+
 /// <summary>What a slice holds, and what kept it from holding every packet of every matching flow.</summary>
 /// <param name="Packets">Packets written.</param>
 /// <param name="PacketBytes">Bytes of the packet blocks written.</param>
@@ -101,13 +118,13 @@ public static class PacketSlicer
 {
     /// <summary>Writes the slice to <paramref name="output"/>; <paramref name="scratch"/> (read/write, seekable) holds the blocks meanwhile.</summary>
     public static SliceResult Write(IReadOnlyList<SliceSource> sources, SliceSelection selection, IReadOnlyList<string> headerLines,
-        string toolVersion, Stream output, Stream scratch, CancellationToken cancellationToken = default)
+        string toolVersion, Stream output, Stream scratch, SlicePseudonymisation? pseudonymisation = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(headerLines);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(scratch);
-        return WriteEach(sources, [new SliceTarget(selection, headerLines, _ => output, scratch)], toolVersion, cancellationToken)[0];
+        return WriteEach(sources, [new SliceTarget(selection, headerLines, _ => output, scratch)], toolVersion, pseudonymisation, cancellationToken)[0];
     }
 
     /// <summary>
@@ -115,24 +132,25 @@ public static class PacketSlicer
     /// name); each is the file <see cref="Write"/> would write for it alone.
     /// </summary>
     public static IReadOnlyList<SliceResult> WriteEach(IReadOnlyList<SliceSource> sources, IReadOnlyList<SliceTarget> targets,
-        string toolVersion, CancellationToken cancellationToken = default)
+        string toolVersion, SlicePseudonymisation? pseudonymisation = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(targets);
-        var cuts = targets.Select(t => new Cut(t)).ToArray();
+        var cuts = targets.Select(t => new Cut(t, pseudonymisation)).ToArray();
+        var pseudonyms = pseudonymisation is null ? null : new Pseudonyms(pseudonymisation);
         // Packets outside every slice's window are not read at all (as for one slice: its fragments are not remembered either).
         long from = cuts.Min(c => c.From), to = cuts.Max(c => c.To);
         foreach (var source in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var finders = cuts.Where(c => !c.Bounded && c.Names.Count > 0).Select(c => (Cut: c, Finder: c.FindNames())).ToList();
+            var finders = cuts.Where(c => !c.Bounded && c.Names.Count > 0).Select(c => (Cut: c, Finder: c.FindNames(pseudonymisation?.Pseudonymiser))).ToList();
             if (finders.Count > 0)
             {
                 Read(source, from, to, (ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts _, in RawPacket raw, long number, CaptureReader _) =>
                 {
                     foreach (var (cut, finder) in finders)
                         if (cut.InWindow(raw.TimestampNanos)) finder.Observe(ref view, flow, number - 1);
-                }, null, cancellationToken);
+                }, null, pseudonyms, cancellationToken);
                 foreach (var (cut, finder) in finders)
                 {
                     finder.Finish();
@@ -143,8 +161,8 @@ public static class PacketSlicer
             foreach (var cut in cuts) cut.Interfaces.Clear();
             var problem = Read(source, from, to, (ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader) =>
             {
-                foreach (var cut in cuts) cut.Offer(source, ref view, flow, ports, raw, number, reader);
-            }, AllBounded, cancellationToken);
+                foreach (var cut in cuts) cut.Offer(source, ref view, flow, ports, raw, number, reader, pseudonyms);
+            }, AllBounded, pseudonyms, cancellationToken);
             if (problem is not null)
                 foreach (var cut in cuts.Where(c => !c.Bounded)) cut.Problems.Add(problem);
             if (AllBounded()) break;
@@ -172,9 +190,12 @@ public static class PacketSlicer
         private readonly HashSet<string> _flows = new(StringComparer.Ordinal);
         private long _packets, _packetBytes;
 
-        public Cut(SliceTarget target)
+        private readonly SlicePseudonymisation? _pseudonymisation;
+
+        public Cut(SliceTarget target, SlicePseudonymisation? pseudonymisation)
         {
             _target = target;
+            _pseudonymisation = pseudonymisation;
             _body = PcapNgWriter.WithoutSectionHeader(target.Scratch);
             _byNameLookup = _byName.GetAlternateLookup<ReadOnlySpan<char>>();
             Names = [.. target.Selection.Indicators.Where(i => i.Kind == SliceIndicatorKind.Name)];
@@ -194,31 +215,40 @@ public static class PacketSlicer
         public bool InWindow(long nanos) => nanos >= From && nanos < To;
 
         /// <summary>A finder of the flows of the next capture that carry one of the names.</summary>
-        public FlowNameFinder FindNames()
+        public FlowNameFinder FindNames(Pseudonymiser? pseudonymiser)
         {
             _byName.Clear();
-            return new FlowNameFinder(Names, _byName);
+            return new FlowNameFinder(Names, _byName, pseudonymiser);
         }
 
-        public void Offer(SliceSource source, ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader)
+        public void Offer(SliceSource source, ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader,
+            Pseudonyms? pseudonyms)
         {
             if (Bounded || !InWindow(raw.TimestampNanos)) return;
             if (!_byNameLookup.Contains(flow) && !Touches(_target.Selection, ref view, flow, ports)) return;
+            ReadOnlySpan<byte> data = raw.Data;
+            int linkType = raw.LinkType, originalLength = raw.OriginalLength;
+            if (pseudonyms?.Rewritten() is { } rewritten)
+            {
+                data = rewritten.Data;
+                linkType = rewritten.LinkType;
+                originalLength = rewritten.OriginalLength;
+            }
             string comment = Invariant($"{source.Path} packet {number}");
-            long size = PcapNgWriter.EnhancedPacketSize(raw.Data.Length, Encoding.UTF8.GetByteCount(comment));
+            long size = PcapNgWriter.EnhancedPacketSize(data.Length, Encoding.UTF8.GetByteCount(comment));
             if (_packetBytes + size > _target.Selection.MaxBytes)
             {
                 Bounded = true;
                 return;
             }
             var (snap, resolution) = reader.InterfaceOf(raw.InterfaceId);
-            if (!Interfaces.TryGetValue((raw.LinkType, raw.InterfaceId, resolution), out int id))
+            if (!Interfaces.TryGetValue((linkType, raw.InterfaceId, resolution), out int id))
             {
-                id = _body.AddInterface((ushort)raw.LinkType, (uint)Math.Max(snap, 0), resolution == 6 ? null : resolution,
+                id = _body.AddInterface((ushort)linkType, (uint)Math.Max(snap, 0), resolution == 6 ? null : resolution,
                     Invariant($"{source.Path} interface {raw.InterfaceId}"));
-                Interfaces.Add((raw.LinkType, raw.InterfaceId, resolution), id);
+                Interfaces.Add((linkType, raw.InterfaceId, resolution), id);
             }
-            _body.WriteEnhancedPacket(id, raw.TimestampNanos, raw.Data, raw.OriginalLength, comment);
+            _body.WriteEnhancedPacket(id, raw.TimestampNanos, data, originalLength, comment);
             _packets++;
             _packetBytes += size;
             _flows.Add(flow.ToString());
@@ -232,7 +262,7 @@ public static class PacketSlicer
             if (_target.Output(result) is not { } output) return result;
             try
             {
-                using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, _target.Selection, _target.HeaderLines, result))) { }
+                using (PcapNgWriter.WithSection(output, $"PcapViz {toolVersion}", SectionComment(sources, _target.Selection, _target.HeaderLines, result, _pseudonymisation))) { }
                 _target.Scratch.Position = 0;
                 _target.Scratch.CopyTo(output);
                 output.Flush();
@@ -277,6 +307,44 @@ public static class PacketSlicer
         return false;
     }
 
+    /// <summary>
+    /// The pseudonyms of a pass over a capture of a pseudonymised bundle: each packet is decoded from a copy that
+    /// records where its headers are, its flow's addresses are replaced by their pseudonyms (so flows, Community IDs,
+    /// ranges and conversations are those the bundle shows), and it is rewritten once when a slice takes it.
+    /// </summary>
+    private sealed class Pseudonyms(SlicePseudonymisation settings)
+    {
+        private readonly PacketTrail _trail = new();
+        private readonly PacketRewriter _rewriter = new(settings.Pseudonymiser, settings.KeepPayload);
+        private readonly byte[] _source = new byte[16], _destination = new byte[16];
+        private byte[] _frame = new byte[2048];
+        private int _linkType, _length, _originalLength;
+        private bool _rewritten;
+
+        public void Decode(PacketDecoder decoder, in RawPacket raw, ref PacketView view)
+        {
+            if (_frame.Length < raw.Data.Length) _frame = new byte[Math.Max(raw.Data.Length, _frame.Length * 2)];
+            raw.Data.CopyTo(_frame);
+            _trail.Begin(_frame);
+            (_linkType, _length, _originalLength, _rewritten) = (raw.LinkType, raw.Data.Length, raw.OriginalLength, false);
+            decoder.Decode(raw.LinkType, _frame.AsSpan(0, raw.Data.Length), raw.OriginalLength, ref view, _trail);
+            if (view.FlowSource.IsEmpty || view.FlowSource.Length != view.FlowDestination.Length) return;
+            int n = view.FlowSource.Length;
+            settings.Pseudonymiser.Address(view.FlowSource, _source);
+            settings.Pseudonymiser.Address(view.FlowDestination, _destination);
+            view.FlowSource = _source.AsSpan(0, n);
+            view.FlowDestination = _destination.AsSpan(0, n);
+        }
+
+        /// <summary>The current packet rewritten (once, whatever the number of slices that take it).</summary>
+        public PacketRewriter Rewritten()
+        {
+            if (!_rewritten) _rewriter.Rewrite(_linkType, _length, _originalLength, _trail);
+            _rewritten = true;
+            return _rewriter;
+        }
+    }
+
     private delegate void PacketVisitor(ref PacketView view, ReadOnlySpan<char> flow, in FlowPorts ports, in RawPacket raw, long number, CaptureReader reader);
 
     /// <summary>
@@ -284,7 +352,7 @@ public static class PacketSlicer
     /// <paramref name="to"/> (exclusive) that belongs to a flow. Returns what ended the reading early (a truncated or
     /// corrupt capture), or null.
     /// </summary>
-    private static string? Read(SliceSource source, long from, long to, PacketVisitor visit, Func<bool>? stopEarly, CancellationToken cancellationToken)
+    private static string? Read(SliceSource source, long from, long to, PacketVisitor visit, Func<bool>? stopEarly, Pseudonyms? pseudonyms, CancellationToken cancellationToken)
     {
         var decoder = new PacketDecoder();
         var slicerFlows = new SliceFlows();
@@ -300,7 +368,8 @@ public static class PacketSlicer
             {
                 if ((reader.PacketCount & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
                 if (raw.TimestampNanos < from || raw.TimestampNanos >= to) continue;
-                decoder.Decode(raw.LinkType, raw.Data, raw.OriginalLength, ref view);
+                if (pseudonyms is null) decoder.Decode(raw.LinkType, raw.Data, raw.OriginalLength, ref view);
+                else pseudonyms.Decode(decoder, raw, ref view);
                 if (!slicerFlows.TryFlow(ref view, flow, out int length, out var ports)) continue;
                 visit(ref view, flow.AsSpan(0, length), ports, raw, reader.PacketCount, reader);
                 if (stopEarly?.Invoke() == true) return null;
@@ -322,10 +391,12 @@ public static class PacketSlicer
 
     private static long ToNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
-    private static string SectionComment(IReadOnlyList<SliceSource> sources, SliceSelection selection, IReadOnlyList<string> headerLines, SliceResult result)
+    private static string SectionComment(IReadOnlyList<SliceSource> sources, SliceSelection selection, IReadOnlyList<string> headerLines, SliceResult result,
+        SlicePseudonymisation? pseudonymisation)
     {
         var text = new StringBuilder();
         foreach (string line in headerLines) text.Append(line).Append('\n');
+        if (pseudonymisation is not null) text.Append(pseudonymisation.Line).Append('\n');
         if (selection.Indicators.Count > 0 || selection.Conversations.Count == 0)
             text.Append("indicators: ").AppendJoin(", ", selection.Indicators.Select(i => i.Text)).Append('\n');
         if (selection.Conversations.Count > 0)

@@ -23,14 +23,14 @@ public sealed record SliceOptions(long MaxBytes = SliceSelection.DefaultMaxBytes
 internal static class ReportSlices
 {
     public static RunSlices Write(RunResult run, SliceOptions options, IOutputSink sink, string scratchDirectory, int jobs,
-        IRunObserver observer, CancellationToken cancellationToken)
+        IRunObserver observer, SlicePseudonymisation? pseudonymisation, CancellationToken cancellationToken)
     {
         var slices = new CaptureSlices?[run.Captures.Count];
         Directory.CreateDirectory(scratchDirectory);
         try
         {
             Parallel.For(0, run.Captures.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs), CancellationToken = cancellationToken },
-                i => slices[i] = OfCapture(run, run.Captures[i], options, sink, scratchDirectory, observer, cancellationToken));
+                i => slices[i] = OfCapture(run, run.Captures[i], options, sink, scratchDirectory, observer, pseudonymisation, cancellationToken));
         }
         catch (AggregateException all) when (all.InnerExceptions.Count > 0)
         {
@@ -93,7 +93,7 @@ internal static class ReportSlices
     }
 
     private static CaptureSlices? OfCapture(RunResult run, CaptureResult capture, SliceOptions options, IOutputSink sink, string scratchDirectory,
-        IRunObserver observer, CancellationToken cancellationToken)
+        IRunObserver observer, SlicePseudonymisation? pseudonymisation, CancellationToken cancellationToken)
     {
         if (capture.Status == CaptureStatus.Failed) return null;
         var findings = Findings(run, capture, options);
@@ -126,7 +126,7 @@ internal static class ReportSlices
             var targets = findings.Select(finding => new SliceTarget(finding.Selection,
                 [$"PcapViz {run.Info.ToolVersion} packet slice (report --slices)", finding.Line],
                 result => result.Packets == 0 ? null : sink.Create(finding.File), Scratch(scratchDirectory, streams)) { OwnsOutput = true }).ToList();
-            var results = PacketSlicer.WriteEach([source], targets, run.Info.ToolVersion, cancellationToken);
+            var results = PacketSlicer.WriteEach([source], targets, run.Info.ToolVersion, pseudonymisation, cancellationToken);
             var beacons = new Dictionary<(int, string, string, int), FindingSlice>();
             var hits = new Dictionary<(IndicatorKind, string), FindingSlice>();
             for (int i = 0; i < findings.Count; i++)
