@@ -316,7 +316,7 @@ public static class PacketSlicer
     {
         private readonly PacketTrail _trail = new();
         private readonly PacketRewriter _rewriter = new(settings.Pseudonymiser, settings.KeepPayload);
-        private readonly byte[] _source = new byte[16], _destination = new byte[16];
+        private readonly byte[] _source = new byte[16], _destination = new byte[16], _outerSource = new byte[16], _outerDestination = new byte[16];
         private byte[] _frame = new byte[2048];
         private int _linkType, _length, _originalLength;
         private bool _rewritten;
@@ -328,6 +328,15 @@ public static class PacketSlicer
             _trail.Begin(_frame);
             (_linkType, _length, _originalLength, _rewritten) = (raw.LinkType, raw.Data.Length, raw.OriginalLength, false);
             decoder.Decode(raw.LinkType, _frame.AsSpan(0, raw.Data.Length), raw.OriginalLength, ref view, _trail);
+            // The outermost header's addresses too: a slice finds a tunnel by its carrier (Touches).
+            if (!view.SourceAddress.IsEmpty && view.SourceAddress.Length == view.DestinationAddress.Length)
+            {
+                int outer = view.SourceAddress.Length;
+                settings.Pseudonymiser.Address(view.SourceAddress, _outerSource);
+                settings.Pseudonymiser.Address(view.DestinationAddress, _outerDestination);
+                view.SourceAddress = _outerSource.AsSpan(0, outer);
+                view.DestinationAddress = _outerDestination.AsSpan(0, outer);
+            }
             if (view.FlowSource.IsEmpty || view.FlowSource.Length != view.FlowDestination.Length) return;
             int n = view.FlowSource.Length;
             settings.Pseudonymiser.Address(view.FlowSource, _source);
