@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using PcapViz.Analysis;
 using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.Orchestration;
 using PcapViz.ScaleOut;
 

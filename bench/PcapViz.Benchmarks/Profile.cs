@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PcapViz.Analysis;
 using PcapViz.Decoding;
 using PcapViz.Model;
 using PcapViz.Orchestration;

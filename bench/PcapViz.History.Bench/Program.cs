@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using PcapViz.Analysis;
 using PcapViz.Cli;
 using PcapViz.Discovery;
 using PcapViz.Generator;
@@ -181,7 +182,7 @@ static RunResult Run(long epoch, List<CaptureResult> captures)
     var options = new AnalysisOptions();
     var sorted = captures.OrderBy(c => c.Input.Path, StringComparer.Ordinal).ToList();
     var (totals, sources, dns, traffic) = RunTotals.Build(sorted, options);
-    return new RunResult(new RunInfo("bench", DateTimeOffset.FromUnixTimeSeconds(epoch), ["/bench"], []), options, sorted, totals, sources, dns, traffic, []);
+    return new RunResult(new RunInfo("bench", DateTimeOffset.FromUnixTimeSeconds(epoch), ["/bench"], []), options.Settings, sorted, totals, sources, dns, traffic, []);
 }
 
 // Times the baseline query for up to 2,000 indicators of the last recorded run (median of 5 passes).

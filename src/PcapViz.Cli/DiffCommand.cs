@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using PcapViz.Analysis;
 using PcapViz.Diff;
 using PcapViz.Model;
 using PcapViz.Orchestration;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using PcapViz.Analysis;
 using PcapViz.Export;
-using PcapViz.Model;
 using PcapViz.Discovery;
 using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;

@@ -18,7 +18,7 @@ public sealed class CompositeExporterTests
             new DnsQueryResult([], DistinctLimit.NotExceeded(100)), TrafficResult.Empty, []);
 
     private static RunResult Run(params CaptureResult[] captures) =>
-        new(new RunInfo("t", DateTimeOffset.UnixEpoch, ["in"], []), new AnalysisOptions(), captures, CaptureSummary.Empty,
+        new(new RunInfo("t", DateTimeOffset.UnixEpoch, ["in"], []), new AnalysisSettings(), captures, CaptureSummary.Empty,
             new SourceIpResult([], DistinctLimit.NotExceeded(100)), new DnsQueryResult([], DistinctLimit.NotExceeded(100)), TrafficResult.Empty, []);
 
     /// <summary>Writes one file per capture and run; fails for the captures named, and for the run when asked.</summary>

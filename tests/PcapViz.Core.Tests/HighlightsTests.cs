@@ -64,7 +64,7 @@ public sealed class HighlightsTests
     {
         var a = Capture("a.pcap", CaptureStatus.Ok, [new SourceIpEntry("10.0.0.1", 4, 5, 500)]);
         var b = Capture("b.pcap", CaptureStatus.Ok, [new SourceIpEntry("10.0.0.1", 4, 2, 200), new SourceIpEntry("10.0.0.9", 4, 1, 100)]);
-        var run = new RunResult(new RunInfo("t", DateTimeOffset.UnixEpoch, ["in"], []), new AnalysisOptions(), [a, b],
+        var run = new RunResult(new RunInfo("t", DateTimeOffset.UnixEpoch, ["in"], []), new AnalysisSettings(), [a, b],
             a.Summary.Add(b.Summary), new SourceIpResult([new SourceIpEntry("10.0.0.1", 4, 7, 700), new SourceIpEntry("10.0.0.9", 4, 1, 100)], DistinctLimit.NotExceeded(100)),
             a.DnsQueries, a.Traffic, [new SkippedInput("notes.txt", "not a capture")]);
         var h = ReportView.Of(run).Highlights(TimeZoneInfo.Utc);

@@ -103,7 +103,7 @@ public sealed class ResultPseudonymiserTests : IDisposable
         Assert.Equal((1L, 9L), (conversations.BeaconSamples.FirstEpochNanos!.Value, conversations.BeaconSamples.LastEpochNanos!.Value));
 
         var beacon = new BeaconEntry(6, "128.11.68.132", "129.118.74.4", 443, 8, 1, 2, 3, 4, 0.9, 1, 1, 1, 1, new ValueList<int>(new int[10]), 1, 2);
-        var run = new RunResult(new RunInfo("t", DateTimeOffset.UnixEpoch, [], []), new AnalysisOptions(), [], CaptureSummary.Empty,
+        var run = new RunResult(new RunInfo("t", DateTimeOffset.UnixEpoch, [], []), new AnalysisSettings(), [], CaptureSummary.Empty,
             new SourceIpResult([], DistinctLimit.NotExceeded(10)), new DnsQueryResult([], DistinctLimit.NotExceeded(10)), TrafficResult.Empty, [])
         {
             Beacons = new RunBeacons(1, 9, [new RunBeaconEntry(beacon, 2)]),

@@ -67,7 +67,7 @@ public sealed class ThreatIntelExportTests
                 Hit(IndicatorKind.Name, "www.evil.example", "evil.example", "C2", 2, 4, "a", "b"),
             ],
         };
-        return new RunResult(new RunInfo("9.9.9-test", DateTimeOffset.FromUnixTimeSeconds(Generated), ["/in"], []), new AnalysisOptions(), captures,
+        return new RunResult(new RunInfo("9.9.9-test", DateTimeOffset.FromUnixTimeSeconds(Generated), ["/in"], []), new AnalysisSettings(), captures,
             a.Summary.Add(b.Summary), sources, new DnsQueryResult([], DistinctLimit.NotExceeded(1000)), TrafficResult.Empty, []) { History = memory };
     }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using PcapViz.Model;
+using PcapViz.Analysis;
 using PcapViz.Orchestration;
 using PcapViz.TestSupport;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PcapViz.Analysis;
 using PcapViz.Export;
 using PcapViz.Model;
 using PcapViz.Orchestration;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PcapViz.Analysis;
 using PcapViz.Model;
 using PcapViz.Orchestration;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PcapViz.Analysis;
 using PcapViz.Context;
 using PcapViz.Export;
 using PcapViz.Model;

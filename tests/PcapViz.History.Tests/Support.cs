@@ -2,6 +2,7 @@ global using Xunit;
 global using PcapViz.TestSupport;
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using PcapViz.Analysis;
 using PcapViz.Cli;
 using PcapViz.Model;
 using PcapViz.Discovery;
@@ -55,7 +56,7 @@ internal static class Model
         var options = new AnalysisOptions();
         var sorted = captures.OrderBy(c => c.Input.Path, StringComparer.Ordinal).ToList();
         var (totals, sources, dns, traffic, context, application, beacons) = RunTotals.BuildWithContext(sorted, options);
-        return new RunResult(new RunInfo("test", DateTimeOffset.FromUnixTimeSeconds(epochSeconds), ["/in"], []), options, sorted, totals, sources, dns, traffic, [])
+        return new RunResult(new RunInfo("test", DateTimeOffset.FromUnixTimeSeconds(epochSeconds), ["/in"], []), options.Settings, sorted, totals, sources, dns, traffic, [])
         {
             Context = context,
             Application = application,

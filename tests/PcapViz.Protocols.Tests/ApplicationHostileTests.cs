@@ -1,3 +1,4 @@
+using PcapViz.Analysis;
 using PcapViz.Generator;
 using PcapViz.Model;
 using PcapViz.Orchestration;

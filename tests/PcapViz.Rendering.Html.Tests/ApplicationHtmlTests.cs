@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using PcapViz.Analysis;
 using PcapViz.Model;
 using PcapViz.Orchestration;
 using PcapViz.TestSupport;

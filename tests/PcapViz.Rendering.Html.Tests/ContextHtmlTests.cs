@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using PcapViz.Analysis;
 using PcapViz.Generator;
 using PcapViz.Model;
 using PcapViz.Orchestration;

@@ -1,3 +1,4 @@
+using PcapViz.Analysis;
 using PcapViz.Export;
 using PcapViz.Model;
 
@@ -110,7 +111,7 @@ internal static class Fixtures
             readable.Sum(c => c.Summary.UndecodedPackets), readable.Sum(c => c.Summary.MalformedDnsMessages));
         var info = new RunInfo(Version, Clock, ["/data/in"],
             [new("--top", "20"), new("--timezone", "UTC"), new("--format", "json,csv,html,pdf"), new("--output", "/data/out")]);
-        return new RunResult(info, new AnalysisOptions(), captures, totals,
+        return new RunResult(info, new AnalysisSettings(), captures, totals,
             new SourceIpResult(sources, DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
             new DnsQueryResult(names, DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
             new TrafficResult(2, bins),

@@ -1,3 +1,4 @@
+using PcapViz.Analysis;
 using PcapViz.Model;
 
 namespace PcapViz.Rendering.Pdf.Tests;
@@ -158,7 +159,7 @@ internal static class Fixtures
             readable.Sum(c => c.Summary.CapturedBytes), readable.Sum(c => c.Summary.IpBytes),
             readable.Min(c => c.Summary.FirstPacketEpochNanos), readable.Max(c => c.Summary.LastPacketEpochNanos), 0, 0);
         var first = readable.First(c => c.Summary.Packets > 0);
-        return new RunResult(Info, new AnalysisOptions(), captures, totals, first.SourceIps, first.DnsQueries, first.Traffic,
+        return new RunResult(Info, new AnalysisSettings(), captures, totals, first.SourceIps, first.DnsQueries, first.Traffic,
             [new SkippedInput("notes/readme.txt", "not a capture (text file)")]);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PcapViz.Analysis;
 using PcapViz.Model;
 using PcapViz.TestSupport;
 using UglyToad.PdfPig;

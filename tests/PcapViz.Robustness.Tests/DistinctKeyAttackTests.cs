@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using PcapViz.Analysis;
 using PcapViz.Generator;
 using PcapViz.Model;
 using PcapViz.Orchestration;

@@ -1,3 +1,4 @@
+using PcapViz.Analysis;
 using PcapViz.Orchestration;
 using PcapViz.Discovery;
 using System.Globalization;

@@ -119,7 +119,7 @@ public sealed record ApplicationResult(
         return new([], none, [], none, [], none, [], none, [], none, [], none);
     }
 
-    internal static ApplicationResult Empty() => Empty(AnalysisOptions.DefaultMaxDistinct);
+    internal static ApplicationResult Empty() => Empty(AnalysisSettings.DefaultMaxDistinct);
 
     /// <summary>Connections read and what stopped the reading (counters for the summary).</summary>
     public ApplicationCounters Counters { get; init; } = ApplicationCounters.None;

@@ -88,7 +88,7 @@ public sealed record CaptureSummary(
 
 public sealed record SourceIpEntry(string Address, int Version, long Packets, long IpBytes)
 {
-    /// <summary>IANA special-purpose class (<see cref="PcapViz.Context.AddressClasses"/>), e.g. <c>private</c>, <c>public</c>.</summary>
+    /// <summary>IANA special-purpose class (<c>PcapViz.Context.AddressClasses</c>), e.g. <c>private</c>, <c>public</c>.</summary>
     public string AddressClass { get; init; } = "";
 
     /// <summary>Names of this address, each with its source: DNS A/AAAA answers (directly or through CNAMEs), and TLS/QUIC
@@ -287,8 +287,8 @@ public sealed record CaptureDetails(SourceIpResult SourceIps, DnsQueryResult Dns
     public ApplicationResult Application { get; init; } = ApplicationResult.Empty();
 
     internal static CaptureDetails Empty { get; } = new(
-        new SourceIpResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
-        new DnsQueryResult([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct)),
+        new SourceIpResult([], DistinctLimit.NotExceeded(AnalysisSettings.DefaultMaxDistinct)),
+        new DnsQueryResult([], DistinctLimit.NotExceeded(AnalysisSettings.DefaultMaxDistinct)),
         TrafficResult.Empty, ContextResult.Empty);
 
     /// <summary>Bidirectional flows (docs/analysis.md, "5. Conversations").</summary>

@@ -111,8 +111,8 @@ public sealed record ContextResult(
     IReadOnlyList<DnsDomainEntry> Domains,
     ContextFacts Facts)
 {
-    internal static ContextResult Empty { get; } = new(DnsResponseTotals.Empty, AddressNameResult.Empty(AnalysisOptions.DefaultMaxDistinct),
-        DnsClientResult.Empty(AnalysisOptions.DefaultMaxDistinct), [], ContextFacts.None);
+    internal static ContextResult Empty { get; } = new(DnsResponseTotals.Empty, AddressNameResult.Empty(AnalysisSettings.DefaultMaxDistinct),
+        DnsClientResult.Empty(AnalysisSettings.DefaultMaxDistinct), [], ContextFacts.None);
 
     /// <summary>Entries held (answers, clients, domains): what the memory taken grows with.</summary>
     internal long Weight => Answers.Entries.Count + Clients.Entries.Count + Domains.Count;

@@ -100,7 +100,7 @@ public readonly record struct CommunityIdHash(ulong First, ulong Second, uint Th
 /// <summary>Every flow of a capture (up to the distinct limit), most IP bytes first.</summary>
 public sealed record ConversationResult(IReadOnlyList<ConversationEntry> Entries, DistinctLimit Limit)
 {
-    internal static ConversationResult Empty { get; } = new([], DistinctLimit.NotExceeded(AnalysisOptions.DefaultMaxDistinct));
+    internal static ConversationResult Empty { get; } = new([], DistinctLimit.NotExceeded(AnalysisSettings.DefaultMaxDistinct));
 
     public long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
 

@@ -1,21 +1,16 @@
 namespace PcapViz.Model;
 
-/// <summary>The options that change what the analyses compute (part of the incremental cache key).</summary>
+/// <summary>
+/// The settings a run was analysed with, as its reports show them: the part of the analysis options
+/// (<c>PcapViz.Analysis.AnalysisOptions</c>) a reader sees. The model holds no context data (Public Suffix List, GeoIP
+/// databases, beacon ignore list): those stay with the analyses.
+/// </summary>
 /// <param name="BinSeconds">Fixed bin width in seconds, or null for automatic choice (2 s, widened as docs/analysis.md "3. Bytes over time" says).</param>
 /// <param name="MaxDistinct">Most distinct keys each analysis tracks exactly before folding the rest into "other".</param>
-public sealed record AnalysisOptions(int? BinSeconds = null, int MaxDistinct = AnalysisOptions.DefaultMaxDistinct)
+public sealed record AnalysisSettings(int? BinSeconds = null, int MaxDistinct = AnalysisSettings.DefaultMaxDistinct)
 {
+    /// <summary>The default of --max-distinct.</summary>
     public const int DefaultMaxDistinct = 200_000;
-
-    /// <summary>The Public Suffix List for registered domains: the embedded copy unless --public-suffix-list names a file.</summary>
-    public PcapViz.Context.PublicSuffixList PublicSuffixes { get; init; } = PcapViz.Context.PublicSuffixList.Embedded;
-
-    /// <summary>The --geoip databases (none by default: country and ASN are then not looked up).</summary>
-    public PcapViz.Context.GeoIpDatabases GeoIp { get; init; } = PcapViz.Context.GeoIpDatabases.None;
-
-    /// <summary>The traffic never scored as a beacon: the default list unless --beacon-ignore-defaults off, and the lines
-    /// of --beacon-ignore (docs/analysis.md, "7. Beacons").</summary>
-    public PcapViz.Analysis.BeaconIgnoreList BeaconIgnore { get; init; } = PcapViz.Analysis.BeaconIgnoreList.Default;
 }
 
 /// <summary>Facts about the run itself.</summary>
@@ -40,7 +35,7 @@ public sealed record PseudonymisationInfo(string Method, string KeyId);
 /// <summary>Everything a run produced, in a fixed order (sorted by capture path).</summary>
 public sealed record RunResult(
     RunInfo Info,
-    AnalysisOptions Analysis,
+    AnalysisSettings Analysis,
     IReadOnlyList<CaptureResult> Captures,
     // Merged over every capture that could be read.
     CaptureSummary Totals,

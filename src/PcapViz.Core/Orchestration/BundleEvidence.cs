@@ -1,9 +1,9 @@
 using System.Globalization;
+using PcapViz.Analysis;
 using PcapViz.Reading;
 using PcapViz.Bundle;
 using PcapViz.Discovery;
 using PcapViz.Export;
-using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PcapViz.Analysis;
 using PcapViz.Export;
 using PcapViz.Model;
 
@@ -74,7 +75,7 @@ internal static class RenderWarmUp
             CaptureStatus.Ok, new CaptureFileInfo(CaptureFormat.Pcap, CaptureCompression.None, [1], "microseconds"), summary, sources, names, traffic, []);
         var options = new AnalysisOptions();
         var (totals, runSources, runNames, runTraffic, context, application, _) = RunTotals.BuildWithContext([capture], options);
-        return new RunResult(new RunInfo("warm-up", DateTimeOffset.UnixEpoch, ["/"], []), options, [capture], totals, runSources, runNames, runTraffic, [])
+        return new RunResult(new RunInfo("warm-up", DateTimeOffset.UnixEpoch, ["/"], []), options.Settings, [capture], totals, runSources, runNames, runTraffic, [])
         {
             Context = context,
             Application = application,

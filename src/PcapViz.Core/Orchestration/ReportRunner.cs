@@ -100,7 +100,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 
         var (totals, sources, dns, traffic, context, application, beacons) = RunTotals.BuildWithContext(results, request.Analysis);
         var info = new RunInfo(request.ToolVersion, request.GeneratedUtc, request.Inputs, request.OptionsForManifest);
-        var run = new RunResult(info, request.Analysis, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context, Application = application, Beacons = beacons };
+        var run = new RunResult(info, request.Analysis.Settings, results, totals, sources, dns, traffic, discovery.Skipped) { Context = context, Application = application, Beacons = beacons };
         try
         {
             run = RunCompletion.Prepare(run, history, request.Pseudonymiser, spill.Replace, request.Jobs, cancellationToken);

@@ -1,3 +1,4 @@
+using PcapViz.Analysis;
 using PcapViz.Bundle;
 using PcapViz.Export;
 using PcapViz.Discovery;

@@ -73,7 +73,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
 
         var (totals, sources, dns, traffic, context, application, beacons) = RunTotals.BuildWithContext(results, report.Analysis);
         var info = new RunInfo(report.ToolVersion, report.GeneratedUtc, report.Inputs, report.OptionsForManifest);
-        var run = new RunResult(info, report.Analysis, results, totals, sources, dns, traffic, plan.Skipped) { Context = context, Application = application, Beacons = beacons };
+        var run = new RunResult(info, report.Analysis.Settings, results, totals, sources, dns, traffic, plan.Skipped) { Context = context, Application = application, Beacons = beacons };
 
         string target = Path.GetFullPath(report.OutputDirectory).TrimEnd(Path.DirectorySeparatorChar);
         foreach (var shard in request.Shards)
