@@ -3,6 +3,7 @@ using System.Globalization;
 using PcapViz.Analysis;
 using PcapViz.Export;
 using PcapViz.Discovery;
+using PcapViz.Model;
 using PcapViz.Orchestration;
 using PcapViz.Rendering.Html;
 using PcapViz.Rendering.Pdf;

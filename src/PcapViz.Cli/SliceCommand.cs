@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using PcapViz.Model;
-using PcapViz.Orchestration;
 using PcapViz.Pseudonymisation;
 using PcapViz.Slicing;
 

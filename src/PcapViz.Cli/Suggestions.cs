@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using PcapViz.Orchestration;
+using PcapViz.Model;
 
 namespace PcapViz.Cli;
 

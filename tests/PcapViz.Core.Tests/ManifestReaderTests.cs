@@ -1,6 +1,5 @@
 using System.Text;
 using PcapViz.Bundle;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

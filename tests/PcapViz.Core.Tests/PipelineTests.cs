@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using PcapViz.Discovery;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Tests;
 

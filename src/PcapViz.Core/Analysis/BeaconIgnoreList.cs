@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using PcapViz.Model;
 using PcapViz.Protocols.Flows;
 
 namespace PcapViz.Analysis;
@@ -93,7 +94,7 @@ public sealed class BeaconIgnoreList
     /// </summary>
     public static BeaconIgnoreList Load(string path, bool defaults)
     {
-        string display = PcapViz.Orchestration.Terminal.Safe(path);
+        string display = Terminal.Safe(path);
         string text;
         try
         {
@@ -107,7 +108,7 @@ public sealed class BeaconIgnoreList
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new BeaconIgnoreException($"'{display}' cannot be read: {PcapViz.Orchestration.Terminal.Safe(ex.Message)}");
+            throw new BeaconIgnoreException($"'{display}' cannot be read: {Terminal.Safe(ex.Message)}");
         }
         catch (DecoderFallbackException)
         {
@@ -132,7 +133,7 @@ public sealed class BeaconIgnoreList
             if (line.Length == 0) continue;
             if (ParseRule(line) is not { } rule)
                 throw new BeaconIgnoreException(
-                    $"{name}, line {number.ToString(CultureInfo.InvariantCulture)}: '{PcapViz.Orchestration.Terminal.Safe(Shorten(line))}' is not a rule " +
+                    $"{name}, line {number.ToString(CultureInfo.InvariantCulture)}: '{Terminal.Safe(Shorten(line))}' is not a rule " +
                     "(transport/port, transport/port@address-or-network, or address-or-network; transport tcp, udp or sctp).");
             if (rules.Count == MaxRules)
                 throw new BeaconIgnoreException($"{name}, line {number.ToString(CultureInfo.InvariantCulture)}: more than {MaxRules.ToString(CultureInfo.InvariantCulture)} rules.");

@@ -1,5 +1,5 @@
 using PcapViz.Discovery;
-using PcapViz.Orchestration;
+using PcapViz.Model;
 
 namespace PcapViz.Bundle;
 

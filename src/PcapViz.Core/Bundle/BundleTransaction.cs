@@ -60,7 +60,7 @@ public sealed class BundleTransaction : IDisposable
     internal byte[]? PreviousManifestBytes { get; }
 
     /// <summary>
-    /// Where a run writing <paramref name="outputDirectory"/> keeps results that wait on disk (<see cref="Orchestration.CaptureSpill"/>):
+    /// Where a run writing <paramref name="outputDirectory"/> keeps results that wait on disk (<c>CaptureSpill</c>):
     /// <c>.&lt;name&gt;.spill-&lt;pid&gt;</c> beside it; one left by a run that was killed is removed by the next run.
     /// </summary>
     internal static string SpillDirectoryFor(string outputDirectory)

@@ -1,5 +1,4 @@
 using PcapViz.Analysis;
-using PcapViz.Orchestration;
 using PcapViz.Discovery;
 using System.Globalization;
 using System.Text.Json;
@@ -37,14 +36,14 @@ internal sealed class IncrementalCache
     /// Loads the cache of the bundle being replaced. Its index and entries are used only as the old manifest lists
     /// them (same SHA-256): an absent, unreadable or edited cache is simply empty (with a warning when edited).
     /// </summary>
-    internal static IncrementalCache Load(PreviousBundle bundle, IRunObserver observer)
+    internal static IncrementalCache Load(PreviousBundle bundle, Action<string> warn)
     {
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
         if (bundle.Manifest is null || !bundle.Manifest.OutputsByPath.ContainsKey(IndexFile)) return new IncrementalCache(bundle, entries);
         byte[]? index = bundle.TryReadListed(IndexFile);
         if (index is null)
         {
-            observer.Warning($"The incremental cache {IndexFile} does not match the old manifest.json (altered or missing); every capture is analysed again.");
+            warn($"The incremental cache {IndexFile} does not match the old manifest.json (altered or missing); every capture is analysed again.");
             return new IncrementalCache(bundle, entries);
         }
         try
@@ -54,7 +53,7 @@ internal sealed class IncrementalCache
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             // Listed with its hash, so written by a PcapViz run, but of another shape (another version): not used.
-            observer.Warning($"The incremental cache {IndexFile} cannot be read ({ex.Message}); every capture is analysed again.");
+            warn($"The incremental cache {IndexFile} cannot be read ({ex.Message}); every capture is analysed again.");
             entries.Clear();
         }
         return new IncrementalCache(bundle, entries);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using PcapViz.Discovery;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 

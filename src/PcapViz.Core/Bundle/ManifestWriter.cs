@@ -1,7 +1,6 @@
 using PcapViz.Export;
 using System.Text.Json;
 using PcapViz.Model;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using PcapViz.Orchestration;
 
 namespace PcapViz.Bundle;
 
@@ -24,7 +23,7 @@ internal sealed class PreviousBundle
 
     public BundleManifest? Manifest { get; }
 
-    public static PreviousBundle Of(BundleTransaction transaction, ManifestSigner? signer, IRunObserver observer)
+    public static PreviousBundle Of(BundleTransaction transaction, ManifestSigner? signer, Action<string> warn)
     {
         if (transaction.Previous is not { } manifest || transaction.PreviousManifestBytes is not { } bytes) return None;
         if (signer is not null)
@@ -32,7 +31,7 @@ internal sealed class PreviousBundle
             byte[]? signature = ManifestReader.TryReadRegularFile(Path.Combine(transaction.Target, BundleTransaction.SignatureFileName), 1 << 16, out _);
             if (signature is null || !signer.Verifies(bytes, signature))
             {
-                observer.Warning($"The previous bundle's manifest.json is not signed with this key: nothing of it is reused, every capture is analysed again.");
+                warn($"The previous bundle's manifest.json is not signed with this key: nothing of it is reused, every capture is analysed again.");
                 return None;
             }
         }

@@ -1,4 +1,3 @@
-using PcapViz.Orchestration;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -28,12 +27,11 @@ internal sealed class PreviousOutputs
 
     /// <summary>What the rendered files depend on besides the captures: tool version, every option, and whether the
     /// manifest is signed (the ticket summaries say so).</summary>
-    public static string? RenderKey(RunRequest request)
+    public static string? RenderKey(string toolVersion, bool signed, IReadOnlyList<KeyValuePair<string, string>> options)
     {
-        var options = request.OptionsForManifest;
         if (options.Any(o => o.Key == "templates" && o.Value != "built-in")) return null; // template files can change unseen
-        var text = new StringBuilder(request.ToolVersion);
-        if (request.Signer is not null) text.Append("\nsigned");
+        var text = new StringBuilder(toolVersion);
+        if (signed) text.Append("\nsigned");
         foreach (var (key, value) in options) text.Append('\n').Append(key).Append('=').Append(value);
         return Digest(text.ToString());
     }

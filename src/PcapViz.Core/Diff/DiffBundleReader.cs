@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using PcapViz.Bundle;
 using PcapViz.Discovery;
+using PcapViz.Model;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Diff;

@@ -1,5 +1,6 @@
 using PcapViz.Bundle;
 using PcapViz.Export;
+using PcapViz.Model;
 using PcapViz.Orchestration;
 
 namespace PcapViz.Diff;

@@ -5,9 +5,6 @@ using PcapViz.Model;
 
 namespace PcapViz.Orchestration;
 
-/// <summary>An exporter that failed: which one, for which capture (null: the run-level files), and why.</summary>
-public sealed record ExporterFailure(string Exporter, string? CaptureId, string Message);
-
 /// <summary>
 /// Runs the exporters the caller selected, each in its own <see cref="SinkScope"/>: one that throws has its
 /// half-written files removed, the others still run, and the failure is returned to the run (which then does not

@@ -49,11 +49,11 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
         // A pseudonymised bundle keeps no cache: a reused result would have to hold the original values (the run's
         // totals and the watchlists need them), which a bundle for sharing must not; so nothing is reused either.
         bool incremental = request.Incremental && request.Pseudonymiser is null;
-        var previous = incremental ? PreviousBundle.Of(transaction, request.Signer, _observer) : PreviousBundle.None;
-        var cache = incremental ? IncrementalCache.Load(previous, _observer) : IncrementalCache.Empty;
+        var previous = incremental ? PreviousBundle.Of(transaction, request.Signer, _observer.Warning) : PreviousBundle.None;
+        var cache = incremental ? IncrementalCache.Load(previous, _observer.Warning) : IncrementalCache.Empty;
         string optionsKey = IncrementalCache.OptionsKey(request.Analysis);
         // With a history the pages show tonight's news, so rendered files are never carried over.
-        string? renderKey = request.History is null ? PreviousOutputs.RenderKey(request) : null;
+        string? renderKey = request.History is null ? PreviousOutputs.RenderKey(request.ToolVersion, request.Signer is not null, request.OptionsForManifest) : null;
         var previousOutputs = incremental && renderKey is not null ? PreviousOutputs.Load(previous, renderKey) : PreviousOutputs.None;
 
         var inputs = discovery.Inputs.OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();

@@ -2,7 +2,6 @@ using PcapViz.Reading;
 using System.Text.Json;
 using PcapViz.Export;
 using PcapViz.Bundle;
-using PcapViz.Orchestration;
 
 namespace PcapViz.ScaleOut;
 

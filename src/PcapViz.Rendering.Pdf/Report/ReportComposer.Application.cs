@@ -1,5 +1,4 @@
 using PcapViz.Model;
-using PcapViz.Orchestration;
 using PcapViz.Rendering.Pdf.Layout;
 
 namespace PcapViz.Rendering.Pdf.Report;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace PcapViz.Orchestration;
+namespace PcapViz.Model;
 
 /// <summary>Makes untrusted text (file names, capture data) safe to print on a terminal: no control characters, no
 /// bidi embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069: the Trojan Source set).</summary>
