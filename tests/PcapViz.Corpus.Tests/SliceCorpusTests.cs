@@ -41,8 +41,6 @@ public sealed partial class SliceCorpusTests
             ("the address is inside ERSPAN-over-GRE datagrams that were IP-fragmented on the way: tshark reassembles them and matches the tunnelled header at each datagram's last fragment; PcapViz reassembles no IP datagram and decodes no tunnel inside a fragment, so these fragments belong to the carrier's flow only.", [155, 160, 180, 183, 189, 194, 201, 218, 223, 231, 244, 252, 260, 269, 281, 284]),
         [("corpus/tcpdump-various_gre.pcap", "community-id")] =
             ("the Community ID is the GRE carrier's (10.172.64.6 <-> 10.172.64.7, keepalives): tshark gives a tunnelled packet only its innermost flow's ID, a slice also takes the carrier's flow (docs/output.md, \"Flows\"), so it holds the ICMP and PIM packets tunnelled in it.", [25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 67, 73]),
-        [("corpus/zeek-Teredo.pcap", "address")] =
-            ("the address is the outer IPv4 source of Teredo-tunnelled IPv6 packets: tshark's ip.addr matches any IP header, a slice's flows are by the header that carries the transport (docs/output.md, \"Flows\"), so these frames belong to the tunnelled IPv6 flows.", [6, 7, 30, 31]),
     };
 
     /// <summary>
