@@ -31,6 +31,8 @@ public sealed partial class SliceCorpusTests
             ("tshark's Community ID stops at the AH header (protocol 51, outer addresses); PcapViz's flow is the ICMP echo inside the IP-in-IP tunnel behind AH, which pairs request and reply, so the flow holds the reply that tshark gives another ID.", [4]),
         [("corpus/zeek-icmp6.pcap", "name")] =
             ("the name is only in the DNS message quoted inside an ICMPv6 Destination Unreachable, which tshark dissects; PcapViz reads no packet quoted in an ICMP error.", [35]),
+        [("corpus/zeek-icmp-destunreach-udp.pcap", "name")] =
+            ("the name is only in the DNS query quoted inside an ICMP Port Unreachable error, which tshark dissects; PcapViz reads no packet quoted in an ICMP error.", [1]),
         [("corpus/zeek-gre-sample.pcap", "name")] =
             ("the name is only in the DNS query quoted inside ICMP Port Unreachable errors (in the GRE tunnel), which tshark dissects; PcapViz reads no packet quoted in an ICMP error.", [34, 36]),
         [("corpus/zeek-smb_v2_only_non_zero_reserved1.pcap", "name")] =
