@@ -39,9 +39,8 @@ public sealed class ReportView
         Traffic = traffic;
         Context = context;
         Conversations = conversations;
-        SourcePackets = sources.Entries.Sum(e => e.Packets) + sources.Limit.OtherPackets;
-        SourceBytes = sources.Entries.Sum(e => e.IpBytes) + sources.Limit.OtherIpBytes;
-        Queries = names.Entries.Sum(e => e.Queries) + names.Limit.OtherPackets;
+        SourcePackets = sources.TotalPackets;
+        Queries = names.TotalQueries;
         FlowBytes = conversations.Entries.Sum(e => e.IpBytes) + conversations.Limit.OtherIpBytes;
         TopTalker = sources.Entries.Count > 0 ? sources.Entries[0] : null;
         TopName = names.Entries.Count > 0 ? names.Entries[0] : null;
@@ -93,9 +92,6 @@ public sealed class ReportView
 
     /// <summary>IP packets by source, listed and "other": the whole of every source's share.</summary>
     public long SourcePackets { get; }
-
-    /// <summary>IP bytes by source, listed and "other".</summary>
-    public long SourceBytes { get; }
 
     /// <summary>Queries, listed names and "other": the whole of every name's share.</summary>
     public long Queries { get; }
