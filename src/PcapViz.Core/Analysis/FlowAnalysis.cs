@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using PcapViz.Decoding;
 using PcapViz.Model;
 using PcapViz.Protocols.Flows;
@@ -80,6 +79,9 @@ internal sealed class FlowTable
     public int Count => _count;
 
     public Span<FlowEntry> Entries => _entries.AsSpan(0, _count);
+
+    /// <summary>The same entries as <see cref="Entries"/>, for work split over threads.</summary>
+    public ArraySegment<FlowEntry> Segment => new(_entries, 0, _count);
 
     public static uint HashOf(in FlowKey key)
     {
@@ -194,6 +196,7 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     private long _maxUndercount;
     private bool _exceeded;
     private long[] _counts = []; // scratch of Prune, kept between folds
+    private FlowKey[] _ties = []; // scratch of Prune, kept between folds
     private PendingPacket _older, _newer;
     private int _pending;
 
@@ -392,11 +395,15 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         foreach (ref readonly var entry in entries)
             if (entry.State.Packets > threshold) keptAbove++;
 
-        var ties = new List<FlowKey>();
+        int tieCount = 0;
         foreach (ref readonly var entry in entries)
-            if (entry.State.Packets == threshold) ties.Add(entry.Key);
+            if (entry.State.Packets == threshold) tieCount++;
+        if (_ties.Length < tieCount) _ties = new FlowKey[Math.Max(tieCount, _ties.Length * 2)];
+        var tieKeys = _ties.AsSpan(0, tieCount);
+        tieCount = 0;
+        foreach (ref readonly var entry in entries)
+            if (entry.State.Packets == threshold) tieKeys[tieCount++] = entry.Key;
         int keepTies = keep - keptAbove;
-        var tieKeys = CollectionsMarshal.AsSpan(ties);
         bool keepNoTie = keepTies == 0;
         FlowKey lastKeptTie = default;
         if (!keepNoTie)
@@ -454,21 +461,49 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     /// <summary>Lets go of the flows once <see cref="ToResult"/> holds them (the analysis counts nothing after).</summary>
     public void ReleaseFlows() => _flows = new FlowTable();
 
-    /// <summary>Every flow, most IP bytes first (then by key), each with its Community ID computed here, once.</summary>
+    /// <summary>Flows from which <see cref="ToResult"/> splits its work over two threads.</summary>
+    internal const int SplitFrom = 8_192;
+
+    /// <summary>
+    /// Every flow, most IP bytes first (then by key), each with its Community ID computed here, once. From
+    /// <see cref="SplitFrom"/> flows on, the entries are made in two halves on two threads (a SHA-1 a flow is most of
+    /// it; nothing depends on which thread made which entry). Services and beacons follow one after the other: side by
+    /// side, their tables would be held at once (a larger peak for little time).
+    /// </summary>
     public ConversationResult ToResult()
     {
         Drain();
-        var all = _flows.Entries;
-        all.Sort(default(MostBytesFirst));
+        var all = _flows.Segment;
+        all.AsSpan().Sort(default(MostBytesFirst));
+        var entries = new ConversationEntry[all.Count];
+        var serverIsA = new bool[all.Count];
+        bool split = all.Count >= SplitFrom;
+        int half = split ? all.Count / 2 : all.Count;
+        var secondHalf = split ? Task.Run(() => Describe(all, entries, serverIsA, half, all.Count)) : Task.CompletedTask;
+        Describe(all, entries, serverIsA, 0, half);
+        secondHalf.GetAwaiter().GetResult();
+        var services = ServiceTable.Of(all, serverIsA);
+        var beacons = BeaconTable.Of(all, entries, serverIsA, BeaconIgnore);
+        return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount))
+        {
+            Services = services,
+            Beacons = beacons.Beacons,
+            BeaconSamples = beacons.Samples,
+        };
+    }
+
+    /// <summary>The result entries of flows <paramref name="from"/> to <paramref name="to"/> (exclusive), and each one's server side.</summary>
+    private static void Describe(ArraySegment<FlowEntry> all, ConversationEntry[] entries, bool[] serverIsA, int from, int to)
+    {
         // Flows share endpoints: one string per address, for all but the rarest (a text made twice is equal, not wrong).
         var texts = new AddressTexts();
         Span<byte> a = stackalloc byte[16], b = stackalloc byte[16];
         Span<byte> hash = stackalloc byte[CommunityId.HashLength];
-        var entries = new ConversationEntry[all.Length];
-        for (int i = 0; i < entries.Length; i++)
+        var flows = all.AsSpan();
+        for (int i = from; i < to; i++)
         {
-            ref readonly var k = ref all[i].Key;
-            ref readonly var s = ref all[i].State;
+            ref readonly var k = ref flows[i].Key;
+            ref readonly var s = ref flows[i].State;
             int length = k.Version == 4 ? 4 : 16;
             Write(a, k.AHigh, k.ALow, length);
             Write(b, k.BHigh, k.BLow, length);
@@ -483,18 +518,8 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
             entries[i] = new ConversationEntry(k.Protocol, k.Version, texts.Of(k.Version, k.AHigh, k.ALow), k.PortA,
                 texts.Of(k.Version, k.BHigh, k.BLow), k.PortB, s.PacketsAToB, s.IpBytesAToB, s.PacketsBToA, s.IpBytesBToA,
                 s.First, s.Last, s.Flags, CommunityIdHash.FromBytes(hash));
+            serverIsA[i] = ServiceTable.HasPorts(k.Protocol) && ServiceTable.ServerIsA(k, s);
         }
-        // Each flow's server side, decided once for services and beacons.
-        var serverIsA = new bool[all.Length];
-        for (int i = 0; i < all.Length; i++)
-            serverIsA[i] = ServiceTable.HasPorts(all[i].Key.Protocol) && ServiceTable.ServerIsA(all[i].Key, all[i].State);
-        var (beacons, samples) = BeaconTable.Of(all, entries, serverIsA, BeaconIgnore);
-        return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount))
-        {
-            Services = ServiceTable.Of(all, serverIsA),
-            Beacons = beacons,
-            BeaconSamples = samples,
-        };
     }
 
     private static void Write(Span<byte> destination, ulong high, ulong low, int length)
