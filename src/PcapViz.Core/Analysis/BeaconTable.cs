@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using PcapViz.Context;
 using PcapViz.Model;
 
@@ -21,8 +20,10 @@ internal static class BeaconTable
     /// <summary>
     /// The beacons of <paramref name="flows"/> (<paramref name="entries"/> are the same flows as results, each flow's
     /// server side given by <paramref name="serverIsA"/>), and the connections the run's beacons need. Flows are grouped
-    /// in two passes, a group number per flow and then the members of the groups of two flows or more, so the many
-    /// pairs of one flow of a scan or of a resolver's clients cost a counter each, not a list.
+    /// by sorting, not in a table: each flow's pair gets a 64-bit hash, sorting the hashes brings each group's flows
+    /// together, and only the groups of two flows or more become lists. A capture of 200,000 one-flow pairs (a
+    /// resolver's clients, a scan) then costs 12 bytes a flow instead of a hash table entry and a key (issue 22: the
+    /// table was the largest allocation at the peak of such a capture).
     /// </summary>
     public static (IReadOnlyList<BeaconEntry> Beacons, BeaconSamples Samples) Of(
         ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries, ReadOnlySpan<bool> serverIsA, BeaconIgnoreList ignore)
@@ -30,66 +31,41 @@ internal static class BeaconTable
         ArgumentNullException.ThrowIfNull(ignore);
         const int Kept = 2; // connections a pair needs to be kept for the run
         long first = long.MaxValue, last = long.MinValue;
-        var groupOf = new Dictionary<PairKey, int>(Math.Min(flows.Length, 1 << 16));
-        var keys = new List<PairKey>();
-        var sizes = new List<int>();
-        var group = new int[flows.Length];
+        var hashes = new ulong[flows.Length];
+        var order = new int[flows.Length];
+        int grouped = 0;
         for (int i = 0; i < flows.Length; i++)
         {
-            ref readonly var k = ref flows[i].Key;
-            ref readonly var s = ref flows[i].State;
-            first = Math.Min(first, s.First);
-            last = Math.Max(last, s.Last);
-            group[i] = -1;
-            if (!ServiceTable.HasPorts(k.Protocol)) continue;
-            var key = serverIsA[i]
-                ? new PairKey(k.Protocol, k.Version, k.BHigh, k.BLow, k.AHigh, k.ALow, k.PortA)
-                : new PairKey(k.Protocol, k.Version, k.AHigh, k.ALow, k.BHigh, k.BLow, k.PortB);
-            ref int number = ref CollectionsMarshal.GetValueRefOrAddDefault(groupOf, key, out bool exists);
-            if (!exists)
-            {
-                number = keys.Count;
-                keys.Add(key);
-                sizes.Add(0);
-            }
-            group[i] = number;
-            sizes[number]++;
+            first = Math.Min(first, flows[i].State.First);
+            last = Math.Max(last, flows[i].State.Last);
+            if (!ServiceTable.HasPorts(flows[i].Key.Protocol)) continue;
+            hashes[grouped] = HashOf(PairOf(flows[i].Key, serverIsA[i]));
+            order[grouped++] = i;
         }
-
-        // Members of each group kept, in flow order: a start offset per group, then the flows scattered.
-        var start = new int[keys.Count + 1];
-        for (int g = 0; g < keys.Count; g++)
-            start[g + 1] = start[g] + (sizes[g] >= Kept ? sizes[g] : 0);
-        var members = new int[start[^1]];
-        var filled = new int[keys.Count];
-        for (int i = 0; i < flows.Length; i++)
-        {
-            int g = group[i];
-            if (g >= 0 && sizes[g] >= Kept) members[start[g] + filled[g]++] = i;
-        }
+        Array.Sort(hashes, order, 0, grouped);
 
         var pairs = new List<Pair>();
-        for (int g = 0; g < keys.Count; g++)
+        var members = new List<int>();
+        for (int run = 0, end; run < grouped; run = end)
         {
-            if (sizes[g] < Kept) continue;
-            var key = keys[g];
-            var pairFlows = members.AsSpan(start[g], sizes[g]);
-            int sampleFlow = pairFlows[0];
-            var sample = entries[sampleFlow];
-            bool sampleServerIsA = serverIsA[sampleFlow];
-            string client = sampleServerIsA ? sample.AddressB : sample.AddressA, server = sampleServerIsA ? sample.AddressA : sample.AddressB;
-            if (ignore.Ignores(key.Protocol, key.Port, server, AddressClasses.Of(server))) continue;
-
-            var starts = new long[pairFlows.Length];
-            var sent = new long[pairFlows.Length];
-            for (int j = 0; j < pairFlows.Length; j++)
+            for (end = run + 1; end < grouped && hashes[end] == hashes[run]; end++) { }
+            if (end - run < Kept) continue;
+            var group = order.AsSpan(run, end - run);
+            group.Sort(); // the flows of a pair in flow order
+            // Flows of one hash are one pair unless two pairs' hashes collide: each pair is then taken apart, in flow order.
+            for (int taken = 0; taken < group.Length;)
             {
-                ref readonly var f = ref flows[pairFlows[j]];
-                starts[j] = f.State.First;
-                // The client's bytes: A→B when the client is A.
-                sent[j] = serverIsA[pairFlows[j]] ? f.State.IpBytesBToA : f.State.IpBytesAToB;
+                var key = PairOf(flows[group[taken]].Key, serverIsA[group[taken]]);
+                members.Clear();
+                for (int j = taken; j < group.Length; j++)
+                {
+                    if (group[j] < 0 || PairOf(flows[group[j]].Key, serverIsA[group[j]]) != key) continue;
+                    members.Add(group[j]);
+                    group[j] = -1;
+                }
+                while (taken < group.Length && group[taken] < 0) taken++;
+                if (members.Count >= Kept && Collect(key, members, flows, entries, serverIsA, ignore) is { } pair) pairs.Add(pair);
             }
-            pairs.Add(new Pair(key, client, server, starts, sent));
         }
 
         var beacons = new List<BeaconEntry>();
@@ -99,6 +75,42 @@ internal static class BeaconTable
         Rank(beacons);
 
         return (beacons, Samples(pairs, flows.Length == 0 ? null : first, flows.Length == 0 ? null : last));
+    }
+
+    /// <summary>A flow's pair: client, server, server port and transport.</summary>
+    private static PairKey PairOf(in FlowKey k, bool serverIsA) => serverIsA
+        ? new PairKey(k.Protocol, k.Version, k.BHigh, k.BLow, k.AHigh, k.ALow, k.PortA)
+        : new PairKey(k.Protocol, k.Version, k.AHigh, k.ALow, k.BHigh, k.BLow, k.PortB);
+
+    private static ulong HashOf(in PairKey key)
+    {
+        ulong h = key.ClientLow * 0x9E3779B97F4A7C15UL;
+        h ^= key.ServerLow * 0xC2B2AE3D27D4EB4FUL;
+        h = (h ^ (h >> 31)) * 0xBF58476D1CE4E5B9UL;
+        h ^= key.ClientHigh * 0x165667B19E3779F9UL;
+        h ^= (key.ServerHigh + ((ulong)key.Port << 16 | (ulong)key.Protocol << 8 | key.Version)) * 0xFF51AFD7ED558CCDUL;
+        h = (h ^ (h >> 29)) * 0x94D049BB133111EBUL;
+        return h ^ (h >> 32);
+    }
+
+    /// <summary>A pair's connections from its flows <paramref name="members"/> (in flow order), or null when the pair is ignored.</summary>
+    private static Pair? Collect(PairKey key, List<int> members, ReadOnlySpan<FlowEntry> flows, IReadOnlyList<ConversationEntry> entries,
+        ReadOnlySpan<bool> serverIsA, BeaconIgnoreList ignore)
+    {
+        var sample = entries[members[0]];
+        bool sampleServerIsA = serverIsA[members[0]];
+        string client = sampleServerIsA ? sample.AddressB : sample.AddressA, server = sampleServerIsA ? sample.AddressA : sample.AddressB;
+        if (ignore.Ignores(key.Protocol, key.Port, server, AddressClasses.Of(server))) return null;
+        var starts = new long[members.Count];
+        var sent = new long[members.Count];
+        for (int j = 0; j < members.Count; j++)
+        {
+            ref readonly var f = ref flows[members[j]];
+            starts[j] = f.State.First;
+            // The client's bytes: A→B when the client is A.
+            sent[j] = serverIsA[members[j]] ? f.State.IpBytesBToA : f.State.IpBytesAToB;
+        }
+        return new Pair(key, client, server, starts, sent);
     }
 
     /// <summary>The pairs kept for the run: most connections first, each with its first connections (by start, then bytes).</summary>
