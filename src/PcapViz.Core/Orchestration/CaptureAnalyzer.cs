@@ -101,6 +101,10 @@ internal static class CaptureAnalyzer
     public static CaptureResult Finish(string id, CaptureInput input, CaptureFileInfo? fileInfo, CaptureAnalysis analysis, IssueLog issues)
     {
         analysis.Complete(issues);
+        // Each table doubled its way up during the pass and left the outgrown arrays behind. For a capture of many keys
+        // they are collected here, before the results are built beside the state, instead of adding to the peak
+        // (issue 22: 200,000 distinct queries peaked 50-70 MB lower, at no measurable cost in time).
+        if (DistinctKeys(analysis) >= CollectFrom) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         // The flows' result (sorting, Community IDs, services, beacons) needs nothing the rest does: for a capture
         // with many flows it is built on a thread of its own while the context is built here, the two largest costs
         // of finishing a capture, on the two cores (docs/architecture.md, "Finishing a capture").
@@ -140,6 +144,12 @@ internal static class CaptureAnalyzer
             Application = application,
         };
     }
+
+    /// <summary>Distinct keys (source addresses, query names, flows) from which a capture's pass ends with a full collection.</summary>
+    internal const int CollectFrom = 100_000;
+
+    private static int DistinctKeys(CaptureAnalysis analysis) =>
+        analysis.SourceIps.DistinctCount + analysis.DnsQueries.DistinctCount + analysis.Flows.DistinctCount;
 
     /// <summary>Flows from which the result of a capture is built on a thread of its own (a thread costs ~0.1 ms).</summary>
     internal const int FlowsOnTheirOwnThread = 20_000;
