@@ -14,6 +14,8 @@ namespace PcapViz.Cli;
 /// <summary>Parses the command line, validates every option up front, wires the run and returns the exit code.</summary>
 public static class CliApp
 {
+    /// <summary>The version `--version` prints and the manifest records: the assembly's informational version (the
+    /// project's Version, without a source revision), "0.0.0" when the attribute is missing.</summary>
     public static string ToolVersion { get; } =
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
@@ -52,6 +54,9 @@ public static class CliApp
         {ExitCodeHelp}
         """;
 
+    /// <summary>Runs one command line as `pcapviz` would, writing to <paramref name="stdout"/> and
+    /// <paramref name="stderr"/> instead of the console; returns the process exit code (see the exit codes above and
+    /// README).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = Root(stdout, stderr);

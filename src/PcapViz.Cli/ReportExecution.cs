@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace PcapViz.Cli;
 
-public enum Verbosity { Quiet, Normal, Verbose }
+internal enum Verbosity { Quiet, Normal, Verbose }
 
 /// <summary>Runs a report with cancellation on Ctrl+C / SIGTERM and progress fitted to where the output goes.</summary>
 internal static class ReportExecution

@@ -25,18 +25,23 @@ public static class BeaconTraffic
     private const long StartEpochNanos = 1_709_280_000L * 1_000_000_000L; // 2024-03-01T08:00:00Z
     private const long Second = 1_000_000_000L;
 
+    /// <summary>The host that beacons (10.9.0.10), the client of every scored connection.</summary>
     public static readonly IPAddress Beaconing = IPAddress.Parse("10.9.0.10");
+    /// <summary>The beacon's server (203.0.113.80), reached on TCP port 443.</summary>
     public static readonly IPAddress Server = IPAddress.Parse("203.0.113.80");
+    /// <summary>The local NTP server (10.9.0.1) every host queries every 64 s.</summary>
     public static readonly IPAddress TimeServer = IPAddress.Parse("10.9.0.1");
+    /// <summary>The local DNS resolver (10.9.0.53) every host queries every 30 s.</summary>
     public static readonly IPAddress Resolver = IPAddress.Parse("10.9.0.53");
 
+    /// <summary>Writes the capture (classic pcap, Ethernet) to <paramref name="path"/>: <paramref name="hours"/> of traffic with the beacon every <paramref name="intervalSeconds"/> on average by <paramref name="pattern"/>; <paramref name="seed"/> drives every random choice.</summary>
     public static void WriteFile(string path, BeaconPattern pattern, double hours = 8, double intervalSeconds = 60, ulong seed = 1)
     {
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
         Write(file, pattern, hours, intervalSeconds, seed);
     }
 
-    public static void Write(Stream stream, BeaconPattern pattern, double hours = 8, double intervalSeconds = 60, ulong seed = 1) =>
+    internal static void Write(Stream stream, BeaconPattern pattern, double hours = 8, double intervalSeconds = 60, ulong seed = 1) =>
         Write(stream, null, double.PositiveInfinity, pattern, hours, intervalSeconds, seed);
 
     /// <summary>

@@ -7,15 +7,25 @@ namespace PcapViz.Generator;
 /// <summary>DNS RR types used by the generator (RFC 1035, RFC 3596, RFC 2782).</summary>
 public static class DnsTypes
 {
+    /// <summary>A: an IPv4 address (RFC 1035).</summary>
     public const ushort A = 1;
+    /// <summary>NS: an authoritative name server (RFC 1035).</summary>
     public const ushort Ns = 2;
+    /// <summary>CNAME: the canonical name of an alias (RFC 1035).</summary>
     public const ushort Cname = 5;
+    /// <summary>PTR: a domain name pointer, as in reverse lookups (RFC 1035).</summary>
     public const ushort Ptr = 12;
+    /// <summary>MX: a mail exchange with its preference (RFC 1035).</summary>
     public const ushort Mx = 15;
+    /// <summary>TXT: one or more character strings (RFC 1035).</summary>
     public const ushort Txt = 16;
+    /// <summary>AAAA: an IPv6 address (RFC 3596).</summary>
     public const ushort Aaaa = 28;
+    /// <summary>SRV: the location of a service (RFC 2782).</summary>
     public const ushort Srv = 33;
+    /// <summary>HTTPS: service binding for HTTPS (RFC 9460).</summary>
     public const ushort Https = 65;
+    /// <summary>ANY (QTYPE *): a request for all records (RFC 1035; RFC 8482 lets servers answer less).</summary>
     public const ushort Any = 255;
 }
 
@@ -71,6 +81,7 @@ public sealed class DnsName
     /// <summary>The text labels when built by <see cref="Parse"/> (used for automatic compression), else null.</summary>
     internal IReadOnlyList<string>? TextLabels { get; }
 
+    /// <summary>A dotted name as <see cref="Parse"/> makes it, so a string can be passed wherever a name is wanted.</summary>
     public static implicit operator DnsName(string name) => Parse(name);
 
     private static byte[] PointerBytes(int offset)
@@ -113,24 +124,31 @@ public sealed class DnsMessageBuilder
     private readonly List<(DnsName Name, ushort Type, ushort Class)> _questions = [];
     private readonly List<Record> _records = [];
 
+    /// <summary>ID: the 16-bit identifier a response copies from its query.</summary>
     public ushort Id { get; set; }
 
     /// <summary>QR: false = query, true = response.</summary>
     public bool IsResponse { get; set; }
 
+    /// <summary>OPCODE, 4 bits: 0 standard query, 1 inverse query, 2 status, 4 notify, 5 update.</summary>
     public byte Opcode { get; set; }
 
+    /// <summary>AA: the responding server is an authority for the name asked.</summary>
     public bool AuthoritativeAnswer { get; set; }
 
+    /// <summary>TC: the message was truncated to fit the transport (a UDP client retries over TCP).</summary>
     public bool Truncated { get; set; }
 
+    /// <summary>RD: the client asks the server to resolve recursively (set by default, as stub resolvers do).</summary>
     public bool RecursionDesired { get; set; } = true;
 
+    /// <summary>RA: the server offers recursive resolution.</summary>
     public bool RecursionAvailable { get; set; }
 
     /// <summary>The 3 Z bits (AD and CD in RFC 4035 are the lower two).</summary>
     public byte Z { get; set; }
 
+    /// <summary>RCODE, 4 bits: 0 NOERROR, 1 FORMERR, 2 SERVFAIL, 3 NXDOMAIN, 4 NOTIMP, 5 REFUSED.</summary>
     public byte ResponseCode { get; set; }
 
     /// <summary>Overrides QDCOUNT.</summary>

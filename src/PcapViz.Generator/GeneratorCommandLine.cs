@@ -6,10 +6,10 @@ namespace PcapViz.Generator;
 /// <summary>The <c>pcapviz-gen</c> command line: a hand-written parser over two commands.</summary>
 public static class GeneratorCommandLine
 {
-    public const int Success = 0;
-    public const int UsageError = 1;
+    internal const int Success = 0;
+    internal const int UsageError = 1;
 
-    public const string Help = """
+    internal const string Help = """
         pcapviz-gen - deterministic packet captures for PcapViz tests, samples and benchmarks
 
         Usage:

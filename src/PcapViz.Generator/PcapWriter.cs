@@ -82,6 +82,8 @@ public sealed class PcapWriter(
         _out.Write(bytes);
     }
 
+    /// <summary>Writes the global header if no packet did (a capture of no packets is still a valid file), ends the gzip
+    /// stream if any and flushes; the stream given to the constructor stays open.</summary>
     public void Dispose()
     {
         WriteHeader();

@@ -8,6 +8,7 @@ public sealed class Prng
 {
     private ulong _state;
 
+    /// <summary>A generator whose whole sequence is fixed by <paramref name="seed"/> (any value, 0 included).</summary>
     public Prng(ulong seed)
     {
         // SplitMix64 step so that small or similar seeds still give well-mixed, non-zero states.

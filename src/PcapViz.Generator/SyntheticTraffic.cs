@@ -20,8 +20,10 @@ public sealed record SyntheticTrafficOptions
     /// <summary>Span of the timestamps in seconds.</summary>
     public double DurationSeconds { get; init; } = 3600;
 
+    /// <summary>Container of the file: classic pcap (default) or pcapng.</summary>
     public CaptureFormat Format { get; init; } = CaptureFormat.Pcap;
 
+    /// <summary>Compress the whole file with gzip (as a .pcap.gz a capture tool writes); at <see cref="GzipLevel"/>.</summary>
     public bool Gzip { get; init; }
 
     /// <summary>Compression level when <see cref="Gzip"/> is set (Fastest keeps multi-GB outputs quick to make).</summary>

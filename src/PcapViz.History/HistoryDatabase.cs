@@ -14,7 +14,7 @@ namespace PcapViz.History;
 /// a second run on the same file waits up to the timeout and then fails with a clear message, while analysts can
 /// still read the file. Nothing is written until <see cref="RunTransaction.Record"/> commits.
 /// </summary>
-public sealed class HistoryDatabase : IDisposable
+internal sealed class HistoryDatabase : IDisposable
 {
     private readonly SqliteConnection _connection;
 
@@ -251,7 +251,7 @@ public sealed class HistoryDatabase : IDisposable
 /// One run's hold on the history: reads (what is new, the trend) and, once the bundle is in place, the run's rows,
 /// all in one IMMEDIATE transaction.
 /// </summary>
-public sealed class RunTransaction : IDisposable
+internal sealed class RunTransaction : IDisposable
 {
     private readonly HistoryDatabase _db;
     private readonly SqliteTransaction _tx;

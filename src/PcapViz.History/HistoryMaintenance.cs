@@ -36,6 +36,9 @@ public static class HistoryMaintenance
         return int.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out days) && days is >= 1 and <= 36_500;
     }
 
+    /// <summary>`pcapviz history show`: the database's schema, size, run and indicator counts and its last
+    /// <paramref name="lastRuns"/> runs, oldest first; waits up to <paramref name="wait"/> for a run holding the
+    /// database, and never creates one.</summary>
     public static HistoryOverview Show(string path, int lastRuns, TimeSpan wait)
     {
         using var db = HistoryDatabase.Open(path, wait, create: false);

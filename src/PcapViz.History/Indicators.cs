@@ -10,7 +10,7 @@ namespace PcapViz.History;
 /// (<see cref="IndicatorVolumes.Unit"/>): IP bytes for addresses, queries for names and domains, requests for server
 /// names and fingerprints. Sorted by kind, then value (ordinal), so everything built from them is deterministic.
 /// </summary>
-public static class Indicators
+internal static class Indicators
 {
     public static IReadOnlyList<(IndicatorKind Kind, string Value, long Count, long Volume)> Of(CaptureResult capture)
     {

@@ -12,7 +12,9 @@ namespace PcapViz.History;
 public sealed record NightlyHistoryOptions(string? DatabasePath, int? NewWindowDays = null, int TrendRuns = NightlyHistoryOptions.DefaultTrendRuns, TimeSpan? Wait = null,
     BaselineSettings? Baseline = null)
 {
+    /// <summary>Runs in the trend when --trend-runs is not given (tonight included).</summary>
     public const int DefaultTrendRuns = 30;
+    /// <summary>How long a run waits for another run holding the database when --history-wait is not given.</summary>
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
 }
 
@@ -27,6 +29,7 @@ public sealed class NightlyHistory(NightlyHistoryOptions options, Watchlist watc
     private Watchlist Lists { get; } = watchlist;
     private bool ListsGiven { get; } = watchlistsGiven;
 
+    /// <inheritdoc />
     public IRunHistorySession Open(IRunObserver observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(observer);

@@ -13,9 +13,9 @@ namespace PcapViz.History;
 /// address or CIDR range (both match addresses), or a JA3 or JA4 client fingerprint.</param>
 /// <param name="Text">The entry normalised: lower-case domain without a trailing dot, canonical address, network/prefix,
 /// <c>ja3:</c> and 32 lower-case hex digits, <c>ja4:</c> and the fingerprint (lower case but for its two ALPN characters).</param>
-public sealed record WatchlistEntry(WatchlistEntryKind Kind, string Text, string Label, string List, int Line);
+internal sealed record WatchlistEntry(WatchlistEntryKind Kind, string Text, string Label, string List, int Line);
 
-public enum WatchlistEntryKind { Domain, Address, Range, Ja3, Ja4 }
+internal enum WatchlistEntryKind { Domain, Address, Range, Ja3, Ja4 }
 
 /// <summary>
 /// Watchlists: files of domains (matching their subdomains), addresses, CIDR ranges and client fingerprints
@@ -41,11 +41,11 @@ public sealed class Watchlist
     private int[] _v6Prefixes = [];
     private readonly List<WatchlistProblem> _problems = [];
 
-    public static Watchlist Empty { get; } = new();
+    internal static Watchlist Empty { get; } = new();
 
-    public int Count { get; private set; }
+    internal int Count { get; private set; }
 
-    public IReadOnlyList<WatchlistProblem> Problems => _problems;
+    internal IReadOnlyList<WatchlistProblem> Problems => _problems;
 
     /// <summary>Reads every file; a file that cannot be opened throws <see cref="IOException"/> (a usage error, reported up front).</summary>
     public static Watchlist Load(IEnumerable<string> files)
@@ -347,7 +347,7 @@ public sealed class Watchlist
     }
 
     /// <summary>Entries a query name or registered domain matches: the domain itself and every parent domain listed.</summary>
-    public void MatchName(string name, List<WatchlistEntry> matches)
+    internal void MatchName(string name, List<WatchlistEntry> matches)
     {
         if (_domains.Count == 0 || name.Length == 0) return;
         string n = name.EndsWith('.') ? name[..^1] : name;
@@ -365,7 +365,7 @@ public sealed class Watchlist
 
     /// <summary>Entries a client fingerprint matches: the <c>ja3:</c> or <c>ja4:</c> entry of the same text (compared as written,
     /// the analyses print JA3 and JA4 in their normal form).</summary>
-    public void MatchFingerprint(IndicatorKind kind, string fingerprint, List<WatchlistEntry> matches)
+    internal void MatchFingerprint(IndicatorKind kind, string fingerprint, List<WatchlistEntry> matches)
     {
         if (_fingerprints.Count == 0 || fingerprint.Length == 0) return;
         string? prefix = kind switch { IndicatorKind.Ja3 => Ja3Prefix, IndicatorKind.Ja4 => Ja4Prefix, _ => null };
@@ -373,7 +373,7 @@ public sealed class Watchlist
     }
 
     /// <summary>Entries an address (canonical text, as the analyses print it) matches: equal addresses and containing ranges.</summary>
-    public void MatchAddress(string addressText, List<WatchlistEntry> matches)
+    internal void MatchAddress(string addressText, List<WatchlistEntry> matches)
     {
         if ((_v4.Count == 0 && _v6.Count == 0) || !IPAddress.TryParse(addressText, out var address)) return;
         bool v4 = address.AddressFamily == AddressFamily.InterNetwork;
@@ -404,7 +404,7 @@ public sealed class Watchlist
 
 /// <summary>Finds tonight's watchlist hits: every source address, query name, registered domain, server name (TLS, QUIC,
 /// HTTP) and JA3/JA4 client fingerprint of every capture.</summary>
-public static class WatchlistMatcher
+internal static class WatchlistMatcher
 {
     public static IReadOnlyList<WatchlistHit> Match(Watchlist watchlist, RunResult run)
     {

@@ -8,8 +8,9 @@ namespace PcapViz.Rendering.Html;
 /// <summary>The page of a diff bundle (<c>diff.html</c>): the "what changed" box, then per kind what appeared, disappeared and changed most.</summary>
 public sealed partial class HtmlReportExporter : IDiffExporter
 {
-    public const string DiffPageName = "diff.html";
+    internal const string DiffPageName = "diff.html";
 
+    /// <inheritdoc />
     public void ExportDiff(BundleDiff diff, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(diff);

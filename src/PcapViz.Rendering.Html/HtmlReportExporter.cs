@@ -18,6 +18,8 @@ public sealed partial class HtmlReportExporter : IReportExporter
     private readonly TemplateSet _templates;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RunResult, RunIndex> _indexes = new();
 
+    /// <summary>An exporter rendering with <paramref name="options"/>' templates, row cap, zone and links; the
+    /// templates are loaded (and any override directory read) here, once per run.</summary>
     public HtmlReportExporter(HtmlReportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -26,6 +28,7 @@ public sealed partial class HtmlReportExporter : IReportExporter
         _templates = new TemplateSet(options.TemplateDirectory);
     }
 
+    /// <inheritdoc />
     public string Name => "html";
 
     /// <summary>Capture pages link to their neighbours and say in how many captures an address appears.</summary>
@@ -37,6 +40,7 @@ public sealed partial class HtmlReportExporter : IReportExporter
     /// <summary>Bundle path of the shared plotly.js copy (written by <see cref="ExportRun"/> unless self-contained).</summary>
     public static string PlotlyAssetPath => PlotlyAsset.Instance.RelativePath;
 
+    /// <inheritdoc />
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
@@ -46,6 +50,7 @@ public sealed partial class HtmlReportExporter : IReportExporter
         Write(sink, $"captures/{capture.Id}/report.html", html);
     }
 
+    /// <inheritdoc />
     public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);

@@ -4,6 +4,7 @@ namespace PcapViz.Rendering.Html;
 [Flags]
 public enum HtmlLinks
 {
+    /// <summary>No companion file: the pages stand alone (e.g. `--format html`).</summary>
     None = 0,
     /// <summary>report.pdf (run and capture).</summary>
     Pdf = 1,
@@ -11,6 +12,7 @@ public enum HtmlLinks
     Json = 2,
     /// <summary>source_ips.csv, dns_queries.csv, traffic.csv per capture.</summary>
     Csv = 4,
+    /// <summary>Every companion file (the default: a bundle of every format).</summary>
     All = Pdf | Json | Csv,
 }
 
@@ -37,7 +39,7 @@ public sealed record HtmlReportOptions(string? TemplateDirectory = null, int Max
     /// <summary>Default cap on table rows: 10,000 (about 1.5 MB of HTML per table).</summary>
     public const int DefaultMaxTableRows = 10_000;
 
-    public static HtmlReportOptions Default { get; } = new();
+    internal static HtmlReportOptions Default { get; } = new();
 
     /// <summary>How many entries the charts and top tables show.</summary>
     public int Top { get; init; } = 20;

@@ -11,13 +11,17 @@ namespace PcapViz.Rendering.Html;
 /// </summary>
 public sealed class TemplateRenderException : Exception
 {
+    /// <summary>The template <paramref name="templateName"/> failed; <paramref name="message"/> names it and says how.</summary>
     public TemplateRenderException(string templateName, string message, Exception? inner = null) : base(message, inner) =>
         TemplateName = templateName;
 
+    /// <summary>The standard exception constructors (CA1032); <see cref="TemplateName"/> is then empty.</summary>
     public TemplateRenderException() { }
 
+    /// <inheritdoc cref="TemplateRenderException()" />
     public TemplateRenderException(string message) : base(message) { }
 
+    /// <inheritdoc cref="TemplateRenderException()" />
     public TemplateRenderException(string message, Exception inner) : base(message, inner) { }
 
     /// <summary>The template's relative name ("capture.html", "partials/table.html").</summary>

@@ -10,7 +10,8 @@ namespace PcapViz.Rendering.Pdf;
 /// </summary>
 public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporter, Diff.IDiffExporter
 {
-    public const string CaptureFileName = "report.pdf";
+    /// <summary>The PDF of each capture (captures/&lt;id&gt;/report.pdf) and of the run (at the bundle root).</summary>
+    internal const string CaptureFileName = "report.pdf";
 
     /// <summary>The PDF of a diff bundle.</summary>
     public const string DiffFileName = "diff.pdf";
@@ -18,15 +19,17 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
     /// <summary>The one-page ticket summary, at the bundle root and (on request) beside each capture's report.pdf.</summary>
     public const string TicketFileName = "ticket.pdf";
 
-    public PdfReportExporter()
+    internal PdfReportExporter()
         : this(PdfReportOptions.Default)
     {
     }
 
-    public PdfReportOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+    internal PdfReportOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
+    /// <inheritdoc />
     public string Name => "pdf";
 
+    /// <inheritdoc />
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(capture);
@@ -40,6 +43,7 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
         PdfReportRenderer.RenderTicket(run, capture, Options, ticket);
     }
 
+    /// <inheritdoc />
     public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -52,6 +56,7 @@ public sealed class PdfReportExporter(PdfReportOptions options) : IReportExporte
         PdfReportRenderer.RenderTicket(run, null, Options, ticket);
     }
 
+    /// <inheritdoc />
     public void ExportDiff(Diff.BundleDiff diff, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(diff);

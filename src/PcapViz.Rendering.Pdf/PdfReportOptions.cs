@@ -15,16 +15,25 @@ public enum RunPdfDetail
     Full,
 }
 
-public enum PaperSize { A4, Letter }
+/// <summary>Paper of every page of the PDFs (`--paper`).</summary>
+public enum PaperSize
+{
+    /// <summary>ISO A4, 210 × 297 mm (the default).</summary>
+    A4,
+
+    /// <summary>US Letter, 8.5 × 11 in.</summary>
+    Letter,
+}
 
 /// <summary>Options of the PDF exporter (it owns them; Core knows no paper sizes).</summary>
 /// <param name="Top">How many entries the charts and tables show.</param>
 /// <param name="Paper">Paper size of every page.</param>
 public sealed record PdfReportOptions(int Top = 20, PaperSize Paper = PaperSize.A4)
 {
+    /// <summary>Default <see cref="SummaryThreshold"/>: in <see cref="RunPdfDetail.Auto"/> mode a run of more than 25 captures gets a summary run PDF.</summary>
     public const int DefaultSummaryThreshold = 25;
 
-    public static PdfReportOptions Default { get; } = new();
+    internal static PdfReportOptions Default { get; } = new();
 
     /// <summary>Zone in which times are shown (UTC by default; data files are always UTC).</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;

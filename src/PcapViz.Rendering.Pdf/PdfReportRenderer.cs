@@ -9,7 +9,7 @@ namespace PcapViz.Rendering.Pdf;
 /// on a new page). The same model and options give the same bytes: the only date written is
 /// <see cref="RunInfo.GeneratedUtc"/>, and Skia writes no random document ID.
 /// </summary>
-public static class PdfReportRenderer
+internal static class PdfReportRenderer
 {
     public static void RenderCapture(CaptureResult capture, RunInfo info, PdfReportOptions options, Stream output, RunResult? run = null)
     {

@@ -17,7 +17,7 @@ namespace PcapViz.Analysis;
 /// <param name="Text">The line as written, without comment and surrounding blanks.</param>
 public sealed record BeaconIgnoreRule(int? Protocol, int? Port, IPNetwork? Network, string Text)
 {
-    public bool Matches(int protocol, int port, IPAddress? server) =>
+    internal bool Matches(int protocol, int port, IPAddress? server) =>
         (Protocol is null || (Protocol == protocol && Port == port)) &&
         (Network is not { } network || (server is not null && network.Contains(server)));
 }
@@ -52,13 +52,14 @@ public sealed class BeaconIgnoreList
     /// <summary>The default list alone (what a run without the options uses).</summary>
     public static BeaconIgnoreList Default { get; } = new(true, []);
 
-    public bool Defaults { get; }
+    internal bool Defaults { get; }
 
-    public IReadOnlyList<BeaconIgnoreRule> Rules { get; }
+    internal IReadOnlyList<BeaconIgnoreRule> Rules { get; }
 
     /// <summary>One line for the options key and the manifest; <c>defaults=on</c> for <see cref="Default"/>.</summary>
     public string Key { get; }
 
+    /// <summary>True for the list a run uses without either option (the defaults, no file): the manifest then records no <c>beaconIgnore</c> option.</summary>
     public bool IsDefault => Defaults && Rules.Count == 0;
 
     /// <summary>The list with <paramref name="defaults"/> and the user's <paramref name="rules"/>.</summary>

@@ -6,6 +6,7 @@ namespace PcapViz.Analysis;
 /// <summary>Canonical text for addresses: IPv4 dotted quad, IPv6 per RFC 5952 (lower case, longest zero run compressed).</summary>
 public static class IpAddressFormat
 {
+    /// <summary><paramref name="address"/> (most significant octet first, as read big-endian from the header) as a dotted quad: "192.0.2.1".</summary>
     public static string Ipv4(uint address)
     {
         int length = 3 + Digits(address >> 24) + Digits((address >> 16) & 0xFF) + Digits((address >> 8) & 0xFF) + Digits(address & 0xFF);
@@ -25,6 +26,7 @@ public static class IpAddressFormat
 
     private static int Digits(uint octet) => octet >= 100 ? 3 : octet >= 10 ? 2 : 1;
 
+    /// <summary><paramref name="address"/> (the 16 header bytes read big-endian) as RFC 5952 text: "2001:db8::1", "::ffff:192.0.2.1".</summary>
     public static string Ipv6(UInt128 address)
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -32,7 +34,7 @@ public static class IpAddressFormat
         return Ipv6(bytes);
     }
 
-    public static string Ipv6(ReadOnlySpan<byte> bytes)
+    internal static string Ipv6(ReadOnlySpan<byte> bytes)
     {
         Span<ushort> groups = stackalloc ushort[8];
         for (int i = 0; i < 8; i++) groups[i] = BinaryPrimitives.ReadUInt16BigEndian(bytes[(i * 2)..]);

@@ -44,6 +44,7 @@ public sealed class DirectorySink(string root) : IOutputSink
     /// </summary>
     internal SinkScope Scope() => new(this);
 
+    /// <inheritdoc />
     public Stream Create(string relativePath) => Create(relativePath, null);
 
     internal Stream Create(string relativePath, SinkScope? scope)
@@ -281,6 +282,7 @@ public sealed class SinkScope : IOutputSink
 
     internal SinkScope(DirectorySink sink) => _sink = sink;
 
+    /// <inheritdoc />
     public Stream Create(string relativePath) => _sink.Create(relativePath, this);
 
     /// <inheritdoc cref="DirectorySink.TryCopy(string, string, string)"/>

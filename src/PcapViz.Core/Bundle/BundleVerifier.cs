@@ -4,8 +4,37 @@ using PcapViz.Reading;
 
 namespace PcapViz.Bundle;
 
-public enum VerifyProblemKind { Missing, Altered, Unlisted, Signature, Chain, Input, Recomputed }
+/// <summary>What `pcapviz verify` found wrong; each problem makes the exit code 2.</summary>
+public enum VerifyProblemKind
+{
+    /// <summary>A file the manifest lists is not in the bundle.</summary>
+    Missing,
 
+    /// <summary>A listed file's size or SHA-256 differs from the manifest's, it is not a regular file or cannot be read,
+    /// or the manifest lists a path that is not a plain file of the bundle.</summary>
+    Altered,
+
+    /// <summary>A file in the bundle that the manifest does not list.</summary>
+    Unlisted,
+
+    /// <summary>With --key: manifest.json.sig is missing, unreadable or not this key's signature of the manifest.</summary>
+    Signature,
+
+    /// <summary>With --chain: the manifest records no previous manifest, or not the SHA-256 of the previous bundle's.</summary>
+    Chain,
+
+    /// <summary>With --inputs: a capture the manifest lists is not found under the input roots, or its bytes differ.</summary>
+    Input,
+
+    /// <summary>With --recompute: analysing the inputs again gives a data file other than the bundle's, or cannot be done.</summary>
+    Recomputed,
+}
+
+/// <summary>One thing `pcapviz verify` found wrong, printed as one line.</summary>
+/// <param name="Kind">Which check failed.</param>
+/// <param name="Path">The file concerned: a bundle-relative path ('/'-separated), or an input capture's path as the
+/// manifest records it.</param>
+/// <param name="Detail">What is wrong, in words (sizes, digests, the reason a file could not be read).</param>
 public sealed record VerifyProblem(VerifyProblemKind Kind, string Path, string Detail);
 
 /// <summary>The result of checking a bundle against its manifest.</summary>
@@ -14,6 +43,7 @@ public sealed record VerifyReport(int FilesChecked, IReadOnlyList<VerifyProblem>
 {
     internal bool Intact => Error is null && Problems.Count == 0;
 
+    /// <summary>What was checked besides the files, one line each (e.g. "signature: manifest.json is signed with this key"); not problems.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>The manifest that was checked (null when it could not be read).</summary>
@@ -30,6 +60,7 @@ public sealed record VerifyReport(int FilesChecked, IReadOnlyList<VerifyProblem>
 /// </summary>
 public static class BundleVerifier
 {
+    /// <summary>Checks the bundle directory <paramref name="bundle"/> against its manifest.json and, when <paramref name="publicKey"/> is given, manifest.json.sig against that key; a bundle that cannot be read comes back with <see cref="VerifyReport.Error"/> set, never as an exception.</summary>
     public static VerifyReport Verify(string bundle, ECDsa? publicKey = null)
     {
         ArgumentNullException.ThrowIfNull(bundle);

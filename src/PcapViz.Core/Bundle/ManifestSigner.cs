@@ -40,6 +40,7 @@ public sealed class ManifestSigner : IDisposable
     /// <summary>True when <paramref name="signature"/> is this key's signature of <paramref name="manifest"/>.</summary>
     internal bool Verifies(byte[] manifest, byte[] signature) => ManifestSignature.Verify(_key, manifest, signature);
 
+    /// <summary>Releases the private key.</summary>
     public void Dispose() => _key.Dispose();
 }
 
@@ -48,6 +49,7 @@ public static class ManifestSignature
 {
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
+    /// <summary>The ECDSA P-256 key in the PEM file at <paramref name="path"/> (at most 1 MiB, a regular file), public or private; null with <paramref name="error"/> naming the file and what is wrong otherwise. The caller disposes the key.</summary>
     public static ECDsa? TryLoadKey(string path, out string? error)
     {
         byte[]? bytes = ManifestReader.TryReadRegularFile(path, 1 << 20, out error);

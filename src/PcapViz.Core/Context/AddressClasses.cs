@@ -12,8 +12,11 @@ namespace PcapViz.Context;
 /// </summary>
 public static class AddressClasses
 {
+    /// <summary>The class of an address in no special-purpose range: routable on the Internet.</summary>
     public const string Public = "public";
+    /// <summary>IPv4 private-use ranges of RFC 1918 (10/8, 172.16/12, 192.168/16).</summary>
     public const string Private = "private";
+    /// <summary>IPv6 unique local addresses, fc00::/7 (RFC 4193).</summary>
     public const string Ula = "ula";
 
     private const string Resource = "PcapViz.Context.Data.ip-special-purpose.txt";

@@ -23,6 +23,7 @@ public sealed class GeoIpDatabases : IDisposable
         Key = key;
     }
 
+    /// <summary>No database (no --geoip): lookups find nothing and reports show no country or AS column.</summary>
     public static GeoIpDatabases None { get; } = new([], "");
 
     internal bool IsEmpty => _readers.Count == 0;
@@ -107,6 +108,7 @@ public sealed class GeoIpDatabases : IDisposable
         _ => null,
     };
 
+    /// <summary>Closes every database file.</summary>
     public void Dispose()
     {
         foreach (var (_, r) in _readers) r.Dispose();

@@ -5,6 +5,7 @@ namespace PcapViz.Decoding;
 /// <summary>Why a header that looked like IP is not counted as IP.</summary>
 public enum AnomalyKind : byte
 {
+    /// <summary>No anomaly: the header was valid IP, or did not look like IP at all.</summary>
     None = 0,
     /// <summary>The link said IPv4; the version nibble (<see cref="DecodeAnomaly.Value"/>) is not 4.</summary>
     Ipv4VersionMismatch,
@@ -34,6 +35,7 @@ public readonly record struct DecodeAnomaly(AnomalyKind Kind, int Value = 0, int
 /// <summary>Why a frame was counted but not decoded (it counts in the summary's undecoded packets).</summary>
 public enum UndecodedCause : byte
 {
+    /// <summary>The frame was decoded (as IP or as something else).</summary>
     None = 0,
     /// <summary>No decoder knows the link type.</summary>
     UnsupportedLinkType,
@@ -49,6 +51,7 @@ public enum UndecodedCause : byte
 [Flags]
 public enum DecodeNotes : byte
 {
+    /// <summary>Nothing to report.</summary>
     None = 0,
     /// <summary>IPv4 total length 0 (TSO / BIG TCP): IP bytes taken from the frame's length on the wire.</summary>
     IpLengthFromWire = 1,

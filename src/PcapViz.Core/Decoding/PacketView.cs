@@ -1,11 +1,22 @@
 namespace PcapViz.Decoding;
 
-public enum TransportProtocol : byte { None = 0, Tcp = 6, Udp = 17 }
+/// <summary>The transport of a packet as the analyses count it, by IP protocol number.</summary>
+public enum TransportProtocol : byte
+{
+    /// <summary>Neither TCP nor UDP (ICMP, SCTP, ESP ...), or no transport header was reached.</summary>
+    None = 0,
+
+    /// <summary>TCP (IP protocol 6).</summary>
+    Tcp = 6,
+
+    /// <summary>UDP (IP protocol 17).</summary>
+    Udp = 17,
+}
 
 // Plain fields on purpose: the decoder fills this on the hot path, once per packet, with no allocation.
 #pragma warning disable CA1051 // Do not declare visible instance fields
 /// <summary>What the decoder found in one frame. Spans point into the frame and live as long as it does.</summary>
-public ref struct PacketView
+internal ref struct PacketView
 {
     /// <summary>4 or 6 for the outermost network header, 0 when the frame carries no (valid) IP header.</summary>
     public int IpVersion;

@@ -20,11 +20,13 @@ public sealed record KindDiff(DiffKind Kind, string? NotCompared, int OldDistinc
     IReadOnlyList<DiffEntry> Appeared, IReadOnlyList<DiffEntry> Disappeared, IReadOnlyList<DiffEntry> Changed,
     bool OldLimitExceeded, bool NewLimitExceeded)
 {
+    /// <summary>True when both bundles list this kind, so its entries mean something (<see cref="NotCompared"/> is null).</summary>
     public bool Compared => NotCompared is null;
 
     /// <summary>In both bundles with the same counts.</summary>
     public int Unchanged => Compared ? NewDistinct - Appeared.Count - Changed.Count : 0;
 
+    /// <summary>True when an entry appeared, disappeared or changed its counts.</summary>
     public bool HasChanges => Appeared.Count + Disappeared.Count + Changed.Count > 0;
 }
 
@@ -39,6 +41,7 @@ public sealed record BundleDiff(string ToolVersion, DateTimeOffset GeneratedUtc,
     /// <summary>The key id of `--pseudonymise` (every address and name is a pseudonym); null when the values are the bundles' own.</summary>
     public string? PseudonymKeyId { get; init; }
 
+    /// <summary>True when any kind has changes (<see cref="KindDiff.HasChanges"/>); false: the two bundles agree on everything compared.</summary>
     public bool HasChanges => Kinds.Any(k => k.HasChanges);
 
     /// <summary>A capture of either bundle failed or was read only in part: its counts are incomplete.</summary>

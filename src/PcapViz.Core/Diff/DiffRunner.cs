@@ -11,6 +11,7 @@ public interface IDiffExporter
     /// <summary>"html", "pdf": how a failure names it.</summary>
     string Name { get; }
 
+    /// <summary>Writes this exporter's files of the diff bundle (diff.html, diff.pdf) through <paramref name="sink"/>.</summary>
     void ExportDiff(BundleDiff diff, IOutputSink sink, CancellationToken cancellationToken);
 }
 
@@ -39,6 +40,7 @@ public sealed record DiffOutcome(int ExitCode, BundleDiff? Diff, IReadOnlyList<s
 /// </summary>
 public sealed class DiffRunner(DiffRequest request, IRunObserver observer)
 {
+    /// <summary>Reads both bundles, compares them and writes the diff bundle; a bundle that cannot be read, or an output that is not a PcapViz bundle, gives exit code 1 with the reason in <see cref="DiffOutcome.FatalErrors"/> and nothing written.</summary>
     public DiffOutcome Run(CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -43,6 +43,7 @@ public sealed class Glob
 
     internal string Pattern { get; }
 
+    /// <summary>The pattern as given (for messages and the manifest).</summary>
     public override string ToString() => Pattern;
 
     /// <summary>Parses <paramref name="pattern"/>; throws <see cref="GlobPatternException"/> when it is invalid.</summary>

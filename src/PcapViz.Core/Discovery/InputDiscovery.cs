@@ -11,6 +11,11 @@ namespace PcapViz.Discovery;
 /// absolute); null for a regular file.</param>
 public sealed record DiscoveredInput(string FullPath, string RelativePath, long SizeBytes, string? LinkTarget = null);
 
+/// <summary>What a walk of the inputs found.</summary>
+/// <param name="Inputs">The captures to read, in walk order (roots as given, each directory in ordinal order).</param>
+/// <param name="Skipped">Files passed over, each with why: not a capture, excluded, not a regular file, unreadable.</param>
+/// <param name="Errors">Inputs that could not be walked at all (missing, a FIFO given directly, a name that is not
+/// UTF-8), one message each naming the path.</param>
 public sealed record DiscoveryResult(IReadOnlyList<DiscoveredInput> Inputs, IReadOnlyList<SkippedInput> Skipped, IReadOnlyList<string> Errors);
 
 /// <summary>
@@ -40,6 +45,7 @@ public sealed class InputDiscovery
     /// <summary>Stops a walk (checked per directory and per file).</summary>
     internal CancellationToken Cancellation { get; init; }
 
+    /// <summary>Walks <paramref name="roots"/> (files and directories, as given on the command line); an input that is missing or cannot be read is a line of <see cref="DiscoveryResult.Errors"/>, not an exception.</summary>
     public DiscoveryResult Discover(IEnumerable<string> roots)
     {
         var cancellationToken = Cancellation;

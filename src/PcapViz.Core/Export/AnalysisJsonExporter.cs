@@ -13,8 +13,10 @@ public sealed class AnalysisJsonExporter : IReportExporter
     internal const int OldestReadableSchemaVersion = 1;
     internal const string FileName = "analysis.json";
 
+    /// <inheritdoc />
     public string Name => "json";
 
+    /// <inheritdoc />
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         using var stream = sink.Create($"captures/{capture.Id}/{FileName}");

@@ -11,8 +11,10 @@ namespace PcapViz.Export;
 /// </summary>
 public sealed class CsvExporter : IReportExporter
 {
+    /// <inheritdoc />
     public string Name => "csv";
 
+    /// <inheritdoc />
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         string dir = $"captures/{capture.Id}/";
@@ -107,6 +109,7 @@ public sealed class CsvExporter : IReportExporter
         }
     }
 
+    /// <inheritdoc />
     public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
     }

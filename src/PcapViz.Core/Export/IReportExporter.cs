@@ -10,6 +10,8 @@ namespace PcapViz.Export;
 /// </summary>
 public interface IOutputSink
 {
+    /// <summary>A new file at <paramref name="relativePath"/> ('/'-separated, under the bundle root), for the caller to
+    /// write and dispose.</summary>
     Stream Create(string relativePath);
 }
 

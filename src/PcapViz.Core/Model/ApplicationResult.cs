@@ -16,9 +16,13 @@ public sealed record BoundedSet(ValueList<string> Items, bool Complete)
 /// <summary>Where a server name was seen: a TLS ClientHello over TCP, a QUIC Initial's ClientHello, an HTTP Host header.</summary>
 public static class NameSources
 {
+    /// <summary>A DNS A/AAAA answer gave the address this name (directly or through CNAMEs).</summary>
     public const string Dns = "dns";
+    /// <summary>The server name (SNI) of a TLS ClientHello over TCP.</summary>
     public const string Tls = "tls";
+    /// <summary>The server name (SNI) of the ClientHello in a QUIC Initial.</summary>
     public const string Quic = "quic";
+    /// <summary>The Host header of an HTTP/1 request.</summary>
     public const string Http = "http";
 
     /// <summary>Names that DNS answers gave (as every name of an address was before schemaVersion 3).</summary>
@@ -28,6 +32,7 @@ public static class NameSources
 /// <summary>One name given to an address, with where it came from (<see cref="NameSources"/>). Shown as the name.</summary>
 public readonly record struct AddressName(string Name, string Source)
 {
+    /// <summary>The name alone, without its source.</summary>
     public override string ToString() => Name;
 }
 
@@ -41,7 +46,9 @@ public sealed record ServerNameEntry(string ServerName, string Source, long Coun
 /// <param name="Hellos">ClientHellos with this fingerprint.</param>
 public sealed record TlsClientEntry(string Ja3, string Ja4, long Hellos, BoundedSet Clients)
 {
+    /// <summary>Server names (SNI) these hellos asked for.</summary>
     public BoundedSet ServerNames { get; init; } = BoundedSet.Empty;
+    /// <summary>ALPN protocols these hellos offered, e.g. "h2", "http/1.1".</summary>
     public BoundedSet Alpn { get; init; } = BoundedSet.Empty;
     /// <summary>Versions offered (supported_versions, or legacy_version without it), e.g. "TLS 1.3".</summary>
     public BoundedSet Versions { get; init; } = BoundedSet.Empty;
@@ -50,6 +57,7 @@ public sealed record TlsClientEntry(string Ja3, string Ja4, long Hellos, Bounded
 /// <summary>What servers chose in their ServerHellos: JA3S, version and cipher suite.</summary>
 public sealed record TlsServerEntry(string Ja3S, string Version, string Cipher, long Hellos, BoundedSet Servers)
 {
+    /// <summary>Server names (SNI) of the ClientHellos these ServerHellos answered.</summary>
     public BoundedSet ServerNames { get; init; } = BoundedSet.Empty;
 }
 
@@ -63,19 +71,25 @@ public sealed record CertificateEntry(string Sha256, bool Parsed, string Subject
 {
     /// <summary>Server names (SNI) of the connections that presented it as their server's certificate.</summary>
     public BoundedSet ServerNames { get; init; } = BoundedSet.Empty;
+    /// <summary>Addresses of the servers that presented it.</summary>
     public BoundedSet Servers { get; init; } = BoundedSet.Empty;
 }
 
 /// <summary>The signals of a certificate, one spelling each, with what they mean.</summary>
 public static class CertificateSignals
 {
+    /// <summary>Sent after its notAfter time (by the packet's timestamp).</summary>
     public const string Expired = "expired";
+    /// <summary>Sent before its notBefore time (by the packet's timestamp).</summary>
     public const string NotYetValid = "not-yet-valid";
+    /// <summary>Its issuer is its own subject.</summary>
     public const string SelfSigned = "self-signed";
+    /// <summary>The SNI the client asked for matches none of its names (subject CN and SANs).</summary>
     public const string NameMismatch = "name-mismatch";
 
     internal static IReadOnlyList<string> All { get; } = [Expired, NotYetValid, SelfSigned, NameMismatch];
 
+    /// <summary>What <paramref name="signal"/> means, in words for pages and PDFs; an unknown signal comes back as it is.</summary>
     public static string Explain(string signal) => signal switch
     {
         Expired => "it had expired when it was sent (the packet's time is after its notAfter)",

@@ -1,10 +1,27 @@
 namespace PcapViz.Model;
 
 /// <summary>Container format of a capture file.</summary>
-public enum CaptureFormat { Unknown, Pcap, PcapNg }
+public enum CaptureFormat
+{
+    /// <summary>Not recognised as a capture (the file could not be read as one).</summary>
+    Unknown,
+
+    /// <summary>Classic libpcap (microsecond or nanosecond magic, either byte order).</summary>
+    Pcap,
+
+    /// <summary>pcapng (section header block first).</summary>
+    PcapNg,
+}
 
 /// <summary>Compression wrapped around a capture file.</summary>
-public enum CaptureCompression { None, Gzip }
+public enum CaptureCompression
+{
+    /// <summary>The capture is stored as it is.</summary>
+    None,
+
+    /// <summary>gzip (a .pcap.gz or .pcapng.gz; recognised by its magic bytes, not its name).</summary>
+    Gzip,
+}
 
 /// <summary>Where one capture ended up after the run.</summary>
 public enum CaptureStatus
@@ -82,10 +99,16 @@ public sealed record CaptureSummary(
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 
+    /// <summary>Seconds from the first to the last packet's timestamp; 0 for a capture of fewer than two timestamps (or none).</summary>
     public double DurationSeconds => FirstPacketEpochNanos is long f && LastPacketEpochNanos is long l
         ? (l - f) / 1e9 : 0.0;
 }
 
+/// <summary>One source address of a capture and what it sent.</summary>
+/// <param name="Address">The outermost IP header's source address, canonical text (dotted quad, RFC 5952).</param>
+/// <param name="Version">4 or 6.</param>
+/// <param name="Packets">Packets with this source address.</param>
+/// <param name="IpBytes">Their IP bytes: IPv4 total length, IPv6 payload length + 40, summed.</param>
 public sealed record SourceIpEntry(string Address, int Version, long Packets, long IpBytes)
 {
     /// <summary>IANA special-purpose class (<c>PcapViz.Context.AddressClasses</c>), e.g. <c>private</c>, <c>public</c>.</summary>
@@ -108,7 +131,18 @@ public sealed record SourceIpEntry(string Address, int Version, long Packets, lo
     public string? AsOrg { get; init; }
 }
 
-public enum DnsProtocol { Dns, Mdns, Llmnr }
+/// <summary>Which name protocol a query used, by port.</summary>
+public enum DnsProtocol
+{
+    /// <summary>Unicast DNS, UDP or TCP port 53.</summary>
+    Dns,
+
+    /// <summary>Multicast DNS (RFC 6762), UDP port 5353.</summary>
+    Mdns,
+
+    /// <summary>Link-Local Multicast Name Resolution (RFC 4795), port 5355.</summary>
+    Llmnr,
+}
 
 /// <param name="Queries">Queries (QR = 0) for the name; 0 for a name seen only in responses (its query not captured).</param>
 public sealed record DnsQueryEntry(string Name, DnsProtocol Protocol, long Queries)
@@ -123,6 +157,10 @@ public sealed record DnsQueryEntry(string Name, DnsProtocol Protocol, long Queri
     public ValueList<NamedCount> ResponseCodes { get; init; } = ValueList<NamedCount>.Empty;
 }
 
+/// <summary>One bin of the bytes-over-time series.</summary>
+/// <param name="StartEpochSeconds">Start of the bin, seconds since the Unix epoch (UTC), a multiple of the bin width.</param>
+/// <param name="Packets">Packets whose timestamp falls in the bin.</param>
+/// <param name="IpBytes">Their IP bytes (IPv4 total length, IPv6 payload length + 40); 0 for frames without IP.</param>
 public sealed record TrafficBin(long StartEpochSeconds, long Packets, long IpBytes);
 
 /// <summary>What an analysis did when it met more distinct keys than <c>--max-distinct</c> allows.</summary>
@@ -136,13 +174,21 @@ public sealed record DistinctLimit(int MaxDistinct, bool Exceeded, long OtherPac
     internal static DistinctLimit NotExceeded(int max) => new(max, false, 0, 0, 0);
 }
 
+/// <summary>The source-address occurrence of one capture.</summary>
+/// <param name="Entries">Every source address kept, most packets first (then IPv4 before IPv6, then by address).</param>
+/// <param name="Limit">What <c>--max-distinct</c> folded into "other", if anything.</param>
 public sealed record SourceIpResult(IReadOnlyList<SourceIpEntry> Entries, DistinctLimit Limit)
 {
-    public long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
+    /// <summary>IP packets of the capture: those listed plus those folded into "other".</summary>
+    internal long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
 }
 
+/// <summary>The DNS, mDNS and LLMNR names of one capture.</summary>
+/// <param name="Entries">Every name kept (with its protocol), most queries first.</param>
+/// <param name="Limit">What <c>--max-distinct</c> folded into "other", if anything.</param>
 public sealed record DnsQueryResult(IReadOnlyList<DnsQueryEntry> Entries, DistinctLimit Limit)
 {
+    /// <summary>Queries of the capture: those of the listed names plus those folded into "other".</summary>
     public long TotalQueries => Entries.Sum(e => e.Queries) + Limit.OtherPackets;
 
     /// <summary>Listed names that were queried (names seen only in responses have 0 queries).</summary>
@@ -206,7 +252,17 @@ public sealed record TrafficResult(int BinSeconds, IReadOnlyList<TrafficBin> Bin
     internal long TotalIpBytes => Bins.Sum(b => b.IpBytes);
 }
 
-public enum IssueSeverity { Warning, Error }
+/// <summary>How bad a capture issue is.</summary>
+public enum IssueSeverity
+{
+    /// <summary>Something odd that did not stop the reading (a malformed DNS message, a timestamp out of range, the
+    /// <c>--max-distinct</c> limit reached).</summary>
+    Warning,
+
+    /// <summary>The reading stopped or lost data (a corrupt block, a read error): the capture is partial or failed, and
+    /// the run exits 2.</summary>
+    Error,
+}
 
 /// <param name="Code">Stable kebab-case identifier, for example <c>truncated-record</c>.</param>
 /// <param name="ByteOffset">Offset in the (decompressed) capture stream where the problem was found, if any.</param>
@@ -240,10 +296,13 @@ public sealed record CaptureResult(
     private long SpilledWeight { get; init; }
 
     // Setting a bulky part of a spilled result brings the others into memory first.
+    /// <summary>Packets and IP bytes per source address.</summary>
     public SourceIpResult SourceIps { get => Details.SourceIps; init => (HeldDetails, Store) = (Details with { SourceIps = value }, null); }
 
+    /// <summary>Names queried over DNS, mDNS and LLMNR.</summary>
     public DnsQueryResult DnsQueries { get => Details.DnsQueries; init => (HeldDetails, Store) = (Details with { DnsQueries = value }, null); }
 
+    /// <summary>Packets and IP bytes over time, in bins.</summary>
     public TrafficResult Traffic { get => Details.Traffic; init => (HeldDetails, Store) = (Details with { Traffic = value }, null); }
 
     /// <summary>Passive DNS, response totals, registered domains and signals (empty for a capture that was not read).</summary>

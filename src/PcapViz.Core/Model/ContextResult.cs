@@ -13,18 +13,24 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
         Justification = "One shared empty instance per element type, read as ValueList<string>.Empty like ImmutableArray<T>.Empty; there is no type argument to infer.")]
     internal static ValueList<T> Empty { get; } = new([]);
 
+    /// <summary>Number of items.</summary>
     public int Count => _items.Length;
 
+    /// <summary>The item at <paramref name="index"/> (0-based).</summary>
     public T this[int index] => _items[index];
 
+    /// <summary>The items in their order.</summary>
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)_items).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
 
+    /// <summary>True when <paramref name="other"/> holds equal items in the same order.</summary>
     public bool Equals(ValueList<T>? other) => other is not null && _items.AsSpan().SequenceEqual(other._items, EqualityComparer<T>.Default);
 
+    /// <summary>True when <paramref name="obj"/> is a <see cref="ValueList{T}"/> with equal items in the same order.</summary>
     public override bool Equals(object? obj) => Equals(obj as ValueList<T>);
 
+    /// <summary>A hash of the items in order, consistent with <see cref="Equals(ValueList{T})"/>.</summary>
     public override int GetHashCode()
     {
         var hash = new HashCode();
@@ -32,6 +38,7 @@ public sealed class ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
         return hash.ToHashCode();
     }
 
+    /// <summary>The items as "[a, b, c]" (for messages and debugging).</summary>
     public override string ToString() => "[" + string.Join(", ", _items) + "]";
 }
 
@@ -55,6 +62,9 @@ public sealed record DnsClientEntry(string Address, int Version, long Responses,
     public double? NxDomainShare => DnsShares.Nxdomain(NxDomain, Responses);
 }
 
+/// <summary>Every address that received DNS responses, with its NXDOMAIN count; bounded like the other analyses.</summary>
+/// <param name="Entries">The receiving addresses kept.</param>
+/// <param name="Limit">What <c>--max-distinct</c> folded into "other", if anything.</param>
 public sealed record DnsClientResult(IReadOnlyList<DnsClientEntry> Entries, DistinctLimit Limit)
 {
     internal static DnsClientResult Empty(int maxDistinct) => new([], DistinctLimit.NotExceeded(maxDistinct));
@@ -69,6 +79,7 @@ public sealed record DnsResponseTotals(long Responses, long WithQuestion, long M
 {
     internal static DnsResponseTotals Empty { get; } = new(0, 0, 0, ValueList<NamedCount>.Empty);
 
+    /// <summary>Responses with a question whose response code is NXDOMAIN (3: the name does not exist).</summary>
     public long NxDomain => ResponseCodes.Where(c => c.Name == "NXDOMAIN").Sum(c => c.Count);
 
     /// <summary>NXDOMAIN among the responses with a question (<see cref="DnsShares.Nxdomain"/>); null when there is none.</summary>
@@ -121,15 +132,21 @@ public sealed record ContextResult(
 /// <summary>The one spelling of each signal, with its plain-words explanation.</summary>
 public static class DnsSignals
 {
+    /// <summary>Many different names under the domain, most looked up once (as DNS tunnelling makes).</summary>
     public const string ManyDistinctNames = "many-distinct-names";
+    /// <summary>Names under the domain with very long labels, as encoded data has.</summary>
     public const string LongLabels = "long-labels";
+    /// <summary>The parts in front of the domain look random (high character entropy).</summary>
     public const string HighEntropy = "high-entropy";
+    /// <summary>Most queries ask for TXT or NULL records, which carry arbitrary data.</summary>
     public const string TxtHeavy = "txt-heavy";
+    /// <summary>Most answers were NXDOMAIN, as for algorithmically generated names (DGA) or probing.</summary>
     public const string NxDomainHeavy = "nxdomain-heavy";
 
     /// <summary>Every signal in the order they are listed.</summary>
     internal static IReadOnlyList<string> All { get; } = [ManyDistinctNames, LongLabels, HighEntropy, TxtHeavy, NxDomainHeavy];
 
+    /// <summary>What <paramref name="signal"/> means, in plain words for pages and PDFs; an unknown signal comes back as it is.</summary>
     public static string Explain(string signal) => signal switch
     {
         ManyDistinctNames => "many different names were looked up under this one domain, most of them once: data can be smuggled out inside names (DNS tunnelling)",

@@ -6,12 +6,15 @@ namespace PcapViz.Model;
 [Flags]
 public enum TcpFlagsSeen : byte
 {
+    /// <summary>No TCP flag of interest (or not TCP).</summary>
     None = 0,
     /// <summary>A SYN without ACK: a connection was opened.</summary>
     Syn = 1,
     /// <summary>A SYN with ACK: the other side accepted.</summary>
     SynAck = 2,
+    /// <summary>A FIN: a side closed its direction.</summary>
     Fin = 4,
+    /// <summary>A RST: the connection was reset.</summary>
     Rst = 8,
 }
 
@@ -38,8 +41,10 @@ public sealed record ConversationEntry(
     // Community ID v1, seed 0 (written as "1:" and base64).
     CommunityIdHash CommunityId)
 {
+    /// <summary>Packets in both directions.</summary>
     public long Packets => PacketsAToB + PacketsBToA;
 
+    /// <summary>IP bytes in both directions.</summary>
     public long IpBytes => IpBytesAToB + IpBytesBToA;
 
     /// <summary>Both a SYN and a SYN-ACK were seen.</summary>
@@ -102,7 +107,8 @@ public sealed record ConversationResult(IReadOnlyList<ConversationEntry> Entries
 {
     internal static ConversationResult Empty { get; } = new([], DistinctLimit.NotExceeded(AnalysisSettings.DefaultMaxDistinct));
 
-    public long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
+    /// <summary>Packets of every flow: those listed plus those folded into "other".</summary>
+    internal long TotalPackets => Entries.Sum(e => e.Packets) + Limit.OtherPackets;
 
     /// <summary>
     /// The listed flows by address pair (A and B in the flows' order), most IP bytes first (then A, B); at most
@@ -165,6 +171,7 @@ public sealed record ServiceEntry(
     long IpBytesToServer,
     long IpBytesFromServer)
 {
+    /// <summary>IP bytes in both directions.</summary>
     public long IpBytes => IpBytesToServer + IpBytesFromServer;
 }
 
@@ -208,6 +215,7 @@ public sealed record BeaconEntry(
     /// <summary>Long connections listed per capture at most (longest).</summary>
     public const int MaxLongConnections = 100;
 
+    /// <summary>True when the pair scores at least <see cref="Threshold"/>: reported as calling home.</summary>
     public bool Flagged => Score >= Threshold;
 }
 
@@ -219,8 +227,8 @@ public sealed record BeaconEntry(
 /// </summary>
 public sealed record BeaconSamples(long? FirstEpochNanos, long? LastEpochNanos, IReadOnlyList<BeaconConnections> Pairs)
 {
-    public const int MaxPairs = 256;
-    public const int MaxConnectionsPerPair = 1024;
+    internal const int MaxPairs = 256;
+    internal const int MaxConnectionsPerPair = 1024;
 
     internal static BeaconSamples Empty { get; } = new(null, null, []);
 

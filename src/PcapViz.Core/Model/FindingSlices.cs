@@ -59,11 +59,14 @@ public sealed record RunSlices(long MaxSliceBytes, int MaxPerCapture, IReadOnlyD
     /// <summary>The folder of the bundle the slices are written to.</summary>
     public const string Folder = "slices";
 
+    /// <summary>The slices of the capture <paramref name="captureId"/>; null when it had no finding to slice.</summary>
     public CaptureSlices? Of(string captureId) => Captures.GetValueOrDefault(captureId);
 
+    /// <summary>The slice of <paramref name="beacon"/> in the capture <paramref name="captureId"/>; null when it has none (not flagged, or past <see cref="MaxPerCapture"/>).</summary>
     public FindingSlice? Beacon(string captureId, BeaconEntry beacon) =>
         Of(captureId)?.Beacons.GetValueOrDefault((beacon.Protocol, beacon.Client, beacon.Server, beacon.Port));
 
+    /// <summary>The slice of the watchlist hit <paramref name="hit"/> in the capture <paramref name="captureId"/>; null when it has none.</summary>
     public FindingSlice? Hit(string captureId, WatchlistHit hit) => Of(captureId)?.Hits.GetValueOrDefault((hit.Kind, hit.Value));
 
     /// <summary>What a capture's page says under its findings when some have no slice; empty when every one has.</summary>

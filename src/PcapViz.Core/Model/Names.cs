@@ -13,6 +13,7 @@ public static class Names
 
     // ---- enums: the spelling in data files, pages and documents --------------------------------------------------
 
+    /// <summary>The status as every output spells it: "ok", "partial", "failed".</summary>
     public static string Of(CaptureStatus status) => status switch
     {
         CaptureStatus.Ok => "ok",
@@ -30,6 +31,7 @@ public static class Names
         _ => throw Unknown(status),
     };
 
+    /// <summary>The container format as every output spells it: "pcap", "pcapng", "unknown".</summary>
     public static string Of(CaptureFormat format) => format switch
     {
         CaptureFormat.Pcap => "pcap",
@@ -38,6 +40,7 @@ public static class Names
         _ => throw Unknown(format),
     };
 
+    /// <summary>The compression as every output spells it: "none", "gzip".</summary>
     public static string Of(CaptureCompression compression) => compression switch
     {
         CaptureCompression.None => "none",
@@ -45,6 +48,7 @@ public static class Names
         _ => throw Unknown(compression),
     };
 
+    /// <summary>The name protocol as every output spells it: "dns", "mdns", "llmnr".</summary>
     public static string Of(DnsProtocol protocol) => protocol switch
     {
         DnsProtocol.Dns => "dns",
@@ -53,6 +57,7 @@ public static class Names
         _ => throw Unknown(protocol),
     };
 
+    /// <summary>The severity as every output spells it: "warning", "error".</summary>
     public static string Of(IssueSeverity severity) => severity switch
     {
         IssueSeverity.Warning => "warning",
@@ -114,6 +119,7 @@ public static class Names
         _ => throw new InvalidDataException($"Unknown TCP flag '{value}': expected syn, syn-ack, fin, rst."),
     };
 
+    /// <summary>The indicator kind as every output and the history database spell it: "address", "name", "domain", "server-name", "ja4", "ja3".</summary>
     public static string Of(IndicatorKind kind) => kind switch
     {
         IndicatorKind.Address => "address",
@@ -158,6 +164,7 @@ public static class Names
     /// <summary>Timestamp precisions a reader reports (<see cref="CaptureFileInfo.TimestampPrecision"/>).</summary>
     public const string Microseconds = "microseconds";
 
+    /// <summary>Nanosecond timestamps (nanosecond pcap magic, or a pcapng interface with if_tsresol 9).</summary>
     public const string Nanoseconds = "nanoseconds";
 
     internal static string ParseTimestampPrecision(string? text) => text switch

@@ -34,6 +34,7 @@ public enum VolumeUnit
 /// </summary>
 public static class IndicatorVolumes
 {
+    /// <summary>What the baseline of <paramref name="kind"/> measures: IP bytes for addresses, queries for names and registered domains, requests for server names and fingerprints.</summary>
     public static VolumeUnit Unit(IndicatorKind kind) => kind switch
     {
         IndicatorKind.Address => VolumeUnit.Bytes,
@@ -85,10 +86,15 @@ public static class IndicatorVolumes
 public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, double Ratio = BaselineSettings.DefaultRatio,
     long MinBytes = BaselineSettings.DefaultMinBytes, long MinQueries = BaselineSettings.DefaultMinQueries)
 {
+    /// <summary>Default <see cref="Runs"/> (--baseline-runs).</summary>
     public const int DefaultRuns = 30;
+    /// <summary>Default <see cref="Ratio"/> (--baseline-ratio): five times the median.</summary>
     public const double DefaultRatio = 5;
+    /// <summary>Default <see cref="MinBytes"/> (--baseline-min-bytes): 10 MB.</summary>
     public const long DefaultMinBytes = 10_000_000;
+    /// <summary>Default <see cref="MinQueries"/> (--baseline-min-queries).</summary>
     public const long DefaultMinQueries = 100;
+    /// <summary>Default <see cref="MinRequests"/> (--baseline-min-requests).</summary>
     public const long DefaultMinRequests = 100;
 
     /// <summary>The minimum volume for indicators measured in requests (server names, JA4 fingerprints; --baseline-min-requests).</summary>
@@ -97,11 +103,13 @@ public sealed record BaselineSettings(int Runs = BaselineSettings.DefaultRuns, d
     /// <summary>An indicator with fewer earlier runs (with a known volume) than this is not judged: no baseline yet.</summary>
     public const int MinRuns = 3;
 
+    /// <summary>Default <see cref="BeaconNights"/> (--beacon-nights).</summary>
     public const int DefaultBeaconNights = 7;
 
     /// <summary>The runs (tonight included) over which "seen beaconing on N of the last M nights" counts (--beacon-nights).</summary>
     public int BeaconNights { get; init; } = DefaultBeaconNights;
 
+    /// <summary>The minimum volume tonight for an indicator measured in <paramref name="unit"/> to be judged (<see cref="MinBytes"/>, <see cref="MinQueries"/> or <see cref="MinRequests"/>).</summary>
     public long MinVolume(VolumeUnit unit) => unit switch { VolumeUnit.Bytes => MinBytes, VolumeUnit.Queries => MinQueries, _ => MinRequests };
 }
 
@@ -115,8 +123,10 @@ public sealed record VolumePoint(DateTimeOffset RunUtc, long Volume, bool Tonigh
 public sealed record BaselineDeviation(IndicatorKind Kind, string Value, long Volume, double Median, IReadOnlyList<VolumePoint> History,
     IReadOnlyList<IndicatorSighting> Captures)
 {
+    /// <summary>What <see cref="Volume"/> and <see cref="Median"/> count (<see cref="IndicatorVolumes.Unit"/>).</summary>
     public VolumeUnit Unit => IndicatorVolumes.Unit(Kind);
 
+    /// <summary>Tonight's volume over the median (at least <see cref="BaselineSettings.Ratio"/> for a listed deviation).</summary>
     public double Ratio => Volume / Median;
 
     /// <summary>Earlier runs the median is over.</summary>
@@ -212,10 +222,15 @@ public sealed record RunHistory
     /// <summary>True when this run's captures are already all recorded as one run (a night run again).</summary>
     public bool Rerun { get; init; }
 
+    /// <summary>Query names new tonight (see <see cref="NewScope"/>).</summary>
     public IReadOnlyList<NewIndicator> NewNames { get; init; } = [];
+    /// <summary>Registered domains new tonight.</summary>
     public IReadOnlyList<NewIndicator> NewDomains { get; init; } = [];
+    /// <summary>Source addresses new tonight.</summary>
     public IReadOnlyList<NewIndicator> NewAddresses { get; init; } = [];
+    /// <summary>Server names (TLS, QUIC, HTTP) new tonight.</summary>
     public IReadOnlyList<NewIndicator> NewServerNames { get; init; } = [];
+    /// <summary>JA4 client fingerprints new tonight.</summary>
     public IReadOnlyList<NewIndicator> NewJa4 { get; init; } = [];
 
     /// <summary>Every new indicator, in the order pages, PDFs and tickets list them: registered domains, query names,
@@ -228,14 +243,17 @@ public sealed record RunHistory
     /// <summary>Number of usable watchlist entries over every list.</summary>
     public int WatchlistEntries { get; init; }
 
+    /// <summary>Tonight's watchlist hits over every capture; empty when none matched or no watchlist was given (<see cref="WatchlistsChecked"/>).</summary>
     public IReadOnlyList<WatchlistHit> WatchlistHits { get; init; } = [];
 
     /// <summary>For each pair of the run's beacons, the last nights it was seen beaconing (docs/history.md); empty without a database.</summary>
     public IReadOnlyList<BeaconHistory> Beacons { get; init; } = [];
+    /// <summary>Watchlist lines that could not be used (each with its file and line number); they were left out.</summary>
     public IReadOnlyList<WatchlistProblem> WatchlistProblems { get; init; } = [];
 
     /// <summary>Earlier runs (oldest first) then tonight, at most the trend length.</summary>
     public IReadOnlyList<TrendPoint> Trend { get; init; } = [];
+    /// <summary>Tonight's value of each trend metric against the median of the earlier runs shown; empty without earlier runs.</summary>
     public IReadOnlyList<TrendDeviation> Deviations { get; init; } = [];
 
     /// <summary>The settings the baselines were judged with; null without a history database.</summary>
@@ -248,6 +266,7 @@ public sealed record RunHistory
     /// <summary>Indicators far above their own baseline, highest ratio first (then kind, value).</summary>
     public IReadOnlyList<BaselineDeviation> AboveBaseline { get; init; } = [];
 
+    /// <summary>True when the run has a history database (not watchlists alone): new indicators, trend and baselines are then shown.</summary>
     public bool HasHistory => Database is not null;
 
     internal int NewCount => NewNames.Count + NewDomains.Count + NewAddresses.Count + NewServerNames.Count + NewJa4.Count;

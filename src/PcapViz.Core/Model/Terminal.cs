@@ -6,6 +6,7 @@ namespace PcapViz.Model;
 /// bidi embeddings, overrides or isolates (U+202A-U+202E, U+2066-U+2069: the Trojan Source set).</summary>
 public static class Terminal
 {
+    /// <summary><paramref name="text"/> with each such character written as <c>\uXXXX</c> (lower-case hex); the text itself when it has none.</summary>
     public static string Safe(string text)
     {
         bool clean = true;

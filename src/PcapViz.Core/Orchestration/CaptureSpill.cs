@@ -89,6 +89,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
             observer.Info($"{Names.Count(SpilledCount, "capture's results", "captures' results")} waited on disk beside the output (--results-in-memory {Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
     }
 
+    /// <inheritdoc />
     public CaptureDetails Load(CaptureResult capture)
     {
         ArgumentNullException.ThrowIfNull(capture);
@@ -105,6 +106,7 @@ public sealed class CaptureSpill : ICaptureDetailsStore, IDisposable
 
     private string PathOf(string id) => Path.Combine(_directory, id + ".details");
 
+    /// <summary>Deletes the spilled results (the directory beside the output); after it, <see cref="Load"/> throws. A directory that cannot be deleted is left for the next run on the output to remove.</summary>
     public void Dispose()
     {
         if (_disposed) return;

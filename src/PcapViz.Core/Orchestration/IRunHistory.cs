@@ -15,6 +15,8 @@ public interface IRunHistory
     IRunHistorySession Open(IRunObserver observer, CancellationToken cancellationToken);
 }
 
+/// <summary>One run's hold on its history (and the database lock, with a database), from <see cref="IRunHistory.Open"/>
+/// until disposed.</summary>
 public interface IRunHistorySession : IDisposable
 {
     /// <summary>Tonight's watchlist hits, matched on the values as analysed: before any pseudonymisation, since the

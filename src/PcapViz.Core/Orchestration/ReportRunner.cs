@@ -15,6 +15,7 @@ public sealed class ReportRunner(RunRequest request, IRunObserver? observer = nu
 {
     private readonly IRunObserver _observer = observer ?? NullRunObserver.Instance;
 
+    /// <summary>Finds the inputs, analyses every capture, renders and commits the bundle; returns the exit code, the result and the fatal errors. A cancelled run leaves the previous bundle as it was.</summary>
     public RunOutcome Run(CancellationToken cancellationToken = default)
     {
         // The renderers' first-use work runs on idle CPU while the captures are read (stopped when the run ends).

@@ -54,10 +54,16 @@ public sealed record RunRequest(
     DateTimeOffset GeneratedUtc,
     IReadOnlyList<KeyValuePair<string, string>> OptionsForManifest)
 {
+    /// <summary>--include globs: in input directories, only files matching one are read (none: every capture).</summary>
     public IReadOnlyList<string> Includes { get; init; } = [];
+    /// <summary>--exclude globs: files in input directories matching one are skipped.</summary>
     public IReadOnlyList<string> Excludes { get; init; } = [];
+    /// <summary>--jobs: captures analysed at once (1 to 256; the output is the same for any value).</summary>
     public int Jobs { get; init; } = Environment.ProcessorCount;
+    /// <summary>--incremental: captures unchanged since the previous bundle (same bytes, options and version) are taken
+    /// from its cache/ instead of being read again.</summary>
     public bool Incremental { get; init; }
+    /// <summary>--fail-on: what makes the exit code non-zero once the bundle is written.</summary>
     public FailPolicy FailOn { get; init; } = FailPolicy.Error;
     /// <summary>Inputs decided beforehand (one shard of a plan): the roots are not walked again.</summary>
     internal DiscoveryResult? Discovered { get; init; }
@@ -89,12 +95,19 @@ public sealed record RunRequest(
 /// <summary>What the caller is told while a run goes on. Implementations must be thread-safe.</summary>
 public interface IRunObserver
 {
+    /// <summary>The inputs were walked: <paramref name="files"/> captures of <paramref name="totalBytes"/> bytes in all will be read.</summary>
     void Discovered(int files, long totalBytes);
+    /// <summary>A capture of <paramref name="sizeBytes"/> bytes (on disk) is being opened.</summary>
     void CaptureStarted(string path, long sizeBytes);
+    /// <summary><paramref name="delta"/> more bytes of some capture were read (for a progress bar; from any thread).</summary>
     void BytesRead(long delta);
+    /// <summary>A capture is done; <paramref name="reused"/> when its result came from the incremental cache.</summary>
     void CaptureFinished(CaptureResult result, bool reused);
+    /// <summary>A note, not a problem (the CLI shows it with --verbose).</summary>
     void Info(string message);
+    /// <summary>Something the user should know that did not stop the run.</summary>
     void Warning(string message);
+    /// <summary>A failure: of a capture, an exporter or the run.</summary>
     void Error(string message);
 
     /// <summary>A data file other than a capture (a bundle's analysis.json, read by `pcapviz diff`) is read; it was

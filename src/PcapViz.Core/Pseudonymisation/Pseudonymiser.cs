@@ -153,5 +153,6 @@ public sealed class Pseudonymiser : IDisposable
         return Interlocked.Increment(ref _cached) <= MaxCachedAddresses;
     }
 
+    /// <summary>Releases the Crypto-PAn cipher (its AES key).</summary>
     public void Dispose() => _cryptoPan.Dispose();
 }

@@ -22,6 +22,7 @@ public sealed class ShardMerge(MergeRequest request, IRunObserver? observer = nu
 {
     private readonly IRunObserver _observer = observer ?? NullRunObserver.Instance;
 
+    /// <summary>Checks the shards against the plan, merges their results and writes the one bundle a single run over every input would have written (`pcapviz merge`); a shard that does not fit the plan is a fatal error naming it, and nothing is written.</summary>
     public RunOutcome Run(CancellationToken cancellationToken = default)
     {
         var plan = request.Plan;

@@ -42,12 +42,14 @@ public sealed record ShardPlan(
     IReadOnlyList<SkippedInput> Skipped)
 {
     internal const int SchemaVersion = 1;
+    /// <summary>Largest --shards a plan may have.</summary>
     public const int MaxShards = 100_000;
 
     /// <summary>SHA-256 of the plan's canonical JSON without the sha256 field (what shards record and merge checks).</summary>
     /// <remarks>Computed on each call (the plan is small); callers keep the value.</remarks>
     public string Sha256 => ComputeSha256(ToolVersion, GeneratedUtc, Roots, Options, Includes, Excludes, TemplatesDirectory, CapturePages, ShardCount, Inputs, Skipped);
 
+    /// <summary>The value of the report option <paramref name="name"/> as the plan records it (its manifest key, e.g. "runPdf"); null when not recorded.</summary>
     public string? Option(string name) => Options.FirstOrDefault(o => o.Key == name).Value;
 
     /// <summary>The inputs shard <paramref name="index"/> reads, sorted by path.</summary>
@@ -86,6 +88,7 @@ public sealed record ShardPlan(
     internal void Write(Stream stream) => WriteJson(stream, new ShardPlanBody(ToolVersion, GeneratedUtc, Roots, Options, Includes, Excludes,
         TemplatesDirectory, CapturePages, ShardCount, Inputs, Skipped), Sha256);
 
+    /// <summary>The plan as plan.json holds it: canonical UTF-8 JSON with its sha256 field.</summary>
     public byte[] ToBytes()
     {
         using var buffer = new MemoryStream();

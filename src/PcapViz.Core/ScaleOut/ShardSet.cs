@@ -25,6 +25,7 @@ public sealed record ShardDirectory(
 /// </summary>
 public static class ShardSet
 {
+    /// <summary>Reads the shard <paramref name="directories"/> and the plan (<paramref name="planPath"/>, or without it the one the shards were made from) and checks them; any error means nothing may be merged, and the plan or shards may then be null or incomplete.</summary>
     public static (ShardPlan? Plan, IReadOnlyList<ShardDirectory> Shards, IReadOnlyList<string> Errors) Load(
         IReadOnlyList<string> directories, string? planPath)
     {

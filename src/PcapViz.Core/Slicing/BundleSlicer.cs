@@ -24,12 +24,18 @@ public enum SliceStatus
 /// <summary>Exit codes of `pcapviz slice` (README, "Packet slices").</summary>
 public static class SliceExitCodes
 {
+    /// <summary>0: <see cref="SliceStatus.Complete"/>.</summary>
     public const int Complete = 0;
+    /// <summary>1: <see cref="SliceStatus.Failed"/>, or a usage error.</summary>
     public const int Failed = 1;
+    /// <summary>2: <see cref="SliceStatus.InputsChanged"/>.</summary>
     public const int InputsChanged = 2;
+    /// <summary>3: <see cref="SliceStatus.NothingMatched"/>.</summary>
     public const int NothingMatched = 3;
+    /// <summary>4: <see cref="SliceStatus.Incomplete"/>.</summary>
     public const int Incomplete = 4;
 
+    /// <summary>The exit code of <paramref name="status"/>.</summary>
     public static int For(SliceStatus status) => status switch
     {
         SliceStatus.Complete => Complete,
@@ -43,6 +49,7 @@ public static class SliceExitCodes
 /// <summary>A slice of a bundle's captures: where they are (empty: where the manifest's roots point), what to cut, where to write.</summary>
 public sealed record BundleSliceRequest(string Bundle, SliceSelection Selection, string Output, string ToolVersion)
 {
+    /// <summary>Where to find the captures (the paths after the bundle on the command line); empty: the roots the manifest records.</summary>
     public IReadOnlyList<string> Roots { get; init; } = [];
 
     /// <summary>
@@ -65,6 +72,7 @@ public sealed record BundleSliceOutcome(SliceStatus Status, SliceResult? Result,
 /// </summary>
 public static class BundleSlicer
 {
+    /// <summary>Cuts the slice <paramref name="request"/> asks for; every failure is an outcome (status and errors naming the file), not an exception.</summary>
     public static BundleSliceOutcome Run(BundleSliceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

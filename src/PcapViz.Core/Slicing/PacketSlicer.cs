@@ -21,10 +21,13 @@ public sealed record SliceSelection(IReadOnlyList<SliceIndicator> Indicators)
     /// <summary>Default bound on the packet blocks of one slice: 100 MiB.</summary>
     public const long DefaultMaxBytes = 100L * 1024 * 1024;
 
+    /// <summary>Conversations whose flows are cut whole (a beacon's connections); empty for `pcapviz slice`.</summary>
     public IReadOnlyList<SliceConversation> Conversations { get; init; } = [];
 
+    /// <summary>Packets before this time are not cut (--from, inclusive); null: from the start.</summary>
     public DateTimeOffset? From { get; init; }
 
+    /// <summary>Packets at or after this time are not cut (--to, exclusive); null: to the end.</summary>
     public DateTimeOffset? To { get; init; }
 
     /// <summary>Bytes of packet blocks (headers, data, comments) a slice may hold; the packet that would pass it is not written.</summary>
@@ -40,7 +43,7 @@ public sealed record SliceConversation
     private readonly byte[] _client;
     private readonly byte[] _server;
 
-    public SliceConversation(int protocol, IPAddress client, IPAddress server, int port)
+    internal SliceConversation(int protocol, IPAddress client, IPAddress server, int port)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(server);
@@ -51,8 +54,10 @@ public sealed record SliceConversation
         Text = Invariant($"{Names.OfIpProtocol(protocol)} {client} -> {server} port {port}");
     }
 
+    /// <summary>IP protocol number of the transport: 6 TCP, 17 UDP, 132 SCTP.</summary>
     public int Protocol { get; }
 
+    /// <summary>The server's port.</summary>
     public int Port { get; }
 
     /// <summary>As the section comment names it: "tcp 10.0.0.5 -> 203.0.113.9 port 443".</summary>

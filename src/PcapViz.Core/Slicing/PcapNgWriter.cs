@@ -12,12 +12,12 @@ namespace PcapViz.Slicing;
 /// </summary>
 public sealed class PcapNgWriter : IDisposable
 {
-    public const uint SectionHeaderBlockType = 0x0A0D0D0A;
-    public const uint InterfaceDescriptionBlockType = 1;
-    public const uint ObsoletePacketBlockType = 2;
-    public const uint SimplePacketBlockType = 3;
-    public const uint EnhancedPacketBlockType = 6;
-    public const uint ByteOrderMagic = 0x1A2B3C4D;
+    internal const uint SectionHeaderBlockType = 0x0A0D0D0A;
+    internal const uint InterfaceDescriptionBlockType = 1;
+    internal const uint ObsoletePacketBlockType = 2;
+    internal const uint SimplePacketBlockType = 3;
+    internal const uint EnhancedPacketBlockType = 6;
+    internal const uint ByteOrderMagic = 0x1A2B3C4D;
 
     private readonly Stream _stream;
     private readonly Stream _out;
@@ -25,6 +25,7 @@ public sealed class PcapNgWriter : IDisposable
     private byte[] _block = new byte[2048];
     private bool _bigEndian;
 
+    /// <summary>A writer of one section (its header block written now) to <paramref name="stream"/>, in big-endian byte order when <paramref name="bigEndian"/>, gzip-compressed at <paramref name="gzipLevel"/> when <paramref name="gzip"/>.</summary>
     public PcapNgWriter(Stream stream, bool bigEndian = false, bool gzip = false, CompressionLevel gzipLevel = CompressionLevel.Optimal)
         : this(stream, bigEndian, gzip, gzipLevel, startSection: true)
     {
@@ -165,6 +166,7 @@ public sealed class PcapNgWriter : IDisposable
     public static long EnhancedPacketSize(int dataLength, int commentBytes) =>
         12 + 20 + ((dataLength + 3L) & ~3) + (commentBytes == 0 ? 0 : 4 + ((commentBytes + 3L) & ~3) + 4);
 
+    /// <summary>Ends the gzip stream if any and flushes; the stream given to the constructor stays open.</summary>
     public void Dispose()
     {
         if (_out != _stream)

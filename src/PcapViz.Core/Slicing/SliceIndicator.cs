@@ -34,6 +34,7 @@ public sealed record SliceIndicator
         PrefixBits = prefixBits;
     }
 
+    /// <summary>What the indicator is: an address, a range, a Community ID or a name.</summary>
     public SliceIndicatorKind Kind { get; }
 
     /// <summary>The canonical form: the address as .NET formats it, the range's network, the Community ID, the lower-case name.</summary>

@@ -4,7 +4,17 @@ using PcapViz.Model;
 namespace PcapViz.View;
 
 /// <summary>How loudly a highlight speaks: a plain fact, something to look at, or something that went wrong.</summary>
-public enum HighlightKind { Fact, Warning, Error }
+public enum HighlightKind
+{
+    /// <summary>A plain fact (what was read, the busiest source).</summary>
+    Fact,
+
+    /// <summary>Something to look at (a signal, a beacon, a watchlist hit, a capture read only in part, a skipped file).</summary>
+    Warning,
+
+    /// <summary>Something that went wrong (a capture that could not be read).</summary>
+    Error,
+}
 
 /// <summary>One plain sentence of the highlights block.</summary>
 /// <param name="Kind">Fact, warning or error (shown as a flag).</param>

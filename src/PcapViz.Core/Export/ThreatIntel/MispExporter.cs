@@ -19,12 +19,15 @@ public sealed class MispExporter : IReportExporter
 
     private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
 
+    /// <inheritdoc />
     public string Name => "misp";
 
+    /// <inheritdoc />
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
     }
 
+    /// <inheritdoc />
     public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
