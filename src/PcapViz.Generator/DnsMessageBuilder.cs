@@ -1,23 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using PcapViz.Decoding;
 
 namespace PcapViz.Generator;
-
-/// <summary>DNS RR types used by the generator (RFC 1035, RFC 3596, RFC 2782).</summary>
-public static class DnsTypes
-{
-    public const ushort A = 1;
-    public const ushort Ns = 2;
-    public const ushort Cname = 5;
-    public const ushort Ptr = 12;
-    public const ushort Mx = 15;
-    public const ushort Txt = 16;
-    public const ushort Aaaa = 28;
-    public const ushort Srv = 33;
-    public const ushort Https = 65;
-    public const ushort Any = 255;
-}
 
 /// <summary>
 /// A domain name as it goes on the wire: a sequence of parts (labels, a compression pointer, raw bytes),
@@ -152,7 +138,7 @@ public sealed class DnsMessageBuilder
     public const int FirstQuestionOffset = 12;
 
     /// <summary>Adds a question.</summary>
-    public DnsMessageBuilder Question(DnsName name, ushort type = DnsTypes.A, ushort @class = 1)
+    public DnsMessageBuilder Question(DnsName name, ushort type = DnsCodes.TypeA, ushort @class = 1)
     {
         _questions.Add((name, type, @class));
         return this;
@@ -164,7 +150,7 @@ public sealed class DnsMessageBuilder
 
     /// <summary>Adds an A or AAAA answer for <paramref name="address"/>.</summary>
     public DnsMessageBuilder Answer(DnsName name, IPAddress address, uint ttl = 300)
-        => AddRecord(0, name, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsTypes.Aaaa : DnsTypes.A,
+        => AddRecord(0, name, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsCodes.TypeAaaa : DnsCodes.TypeA,
             1, ttl, address.GetAddressBytes(), null);
 
     /// <summary>Adds an answer whose RDATA is a name (CNAME, PTR, NS), compressed like other names.</summary>

@@ -4,13 +4,15 @@ namespace PcapViz.Decoding;
 
 /// <summary>
 /// The one spelling of DNS record types and response codes in JSON, CSV, HTML, PDF and docs (IANA "DNS Parameters"
-/// mnemonics; an unnamed value as RFC 3597's <c>TYPE123</c> / <c>RCODE12</c>), with the parse counterpart.
+/// mnemonics; an unnamed value as RFC 3597's <c>TYPE123</c> / <c>RCODE12</c>), with the parse counterpart. Public so that
+/// the capture generator writes the same numbers.
 /// </summary>
-internal static class DnsCodes
+public static class DnsCodes
 {
     public const ushort TypeA = 1;
     public const ushort TypeCname = 5;
     public const ushort TypeNull = 10;
+    public const ushort TypePtr = 12;
     public const ushort TypeTxt = 16;
     public const ushort TypeAaaa = 28;
 
