@@ -13,25 +13,13 @@ namespace PcapViz.Export;
 /// they hit a watchlist, each with a comment saying why it is there. UUIDs are UUIDv5 in PcapViz's namespace over the
 /// object's own content, so the same inputs, options and generation time give the same bytes.
 /// </summary>
-public sealed class MispExporter : IReportExporter
+public sealed class MispExporter() : IndicatorsExporter(FileName, Write)
 {
     internal const string FileName = "indicators.misp.json";
 
     private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
 
-    public string Name => "misp";
-
-    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-    }
-
-    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var findings = ThreatFindings.Build(run, cancellationToken);
-        using var stream = sink.Create(FileName);
-        Write(stream, run, findings);
-    }
+    public override string Name => "misp";
 
     /// <summary>The MISP attribute type of a finding, or null when MISP would refuse the value (a name with escaped bytes, a single label).</summary>
     internal static string? AttributeType(ThreatFinding f) => f.Kind switch

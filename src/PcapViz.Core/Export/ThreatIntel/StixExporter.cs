@@ -13,7 +13,7 @@ namespace PcapViz.Export;
 /// their id-contributing properties), the other objects in PcapViz's namespace over their own content, so the same
 /// inputs, options and generation time give the same bytes.
 /// </summary>
-public sealed class StixExporter : IReportExporter
+public sealed class StixExporter() : IndicatorsExporter(FileName, Write)
 {
     internal const string FileName = "indicators.stix.json";
 
@@ -22,19 +22,7 @@ public sealed class StixExporter : IReportExporter
 
     private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
 
-    public string Name => "stix";
-
-    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-    }
-
-    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var findings = ThreatFindings.Build(run, cancellationToken);
-        using var stream = sink.Create(FileName);
-        Write(stream, run, findings);
-    }
+    public override string Name => "stix";
 
     /// <summary>A STIX object: its type, its id and the members after <c>type</c>, <c>spec_version</c> and <c>id</c>.</summary>
     private sealed record StixObject(string Type, string Id, Action<Utf8JsonWriter> Members);
