@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using PcapViz.Model;
@@ -16,8 +15,6 @@ namespace PcapViz.Export;
 public sealed class MispExporter() : IndicatorsExporter(FileName, Write)
 {
     internal const string FileName = "indicators.misp.json";
-
-    private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
 
     public override string Name => "misp";
 
@@ -61,7 +58,7 @@ public sealed class MispExporter() : IndicatorsExporter(FileName, Write)
                 w.WriteStringOrNull("first_seen", f.FirstPacketEpochNanos is long first ? StixExporter.MicrosFloor(first) : null);
                 w.WriteStringOrNull("last_seen", f.LastPacketEpochNanos is long last ? StixExporter.MicrosCeiling(last) : null);
             };
-            attributes.Add((type, f.Value, ContentUuid(members), members));
+            attributes.Add((type, f.Value, Uuid5.OfContent(members), members));
         }
         attributes.Sort((a, b) => string.CompareOrdinal(a.Type, b.Type) is int c and not 0 ? c : string.CompareOrdinal(a.Value, b.Value));
 
@@ -94,7 +91,7 @@ public sealed class MispExporter() : IndicatorsExporter(FileName, Write)
             }
             w.WriteEndArray();
         };
-        string eventUuid = ContentUuid(eventMembers);
+        string eventUuid = Uuid5.OfContent(eventMembers);
         JsonOut.WriteDocument(stream, w =>
         {
             w.WriteStartObject("Event");
@@ -111,18 +108,5 @@ public sealed class MispExporter() : IndicatorsExporter(FileName, Write)
             $"{Names.Count(attributes, "attribute")} (watchlist hits, new registered domains, registered domains with DNS signals)";
         if (leftOut > 0) text += $", {Names.Count(leftOut, "name")} left out (not a host name MISP accepts)";
         return text;
-    }
-
-    /// <summary>The UUIDv5 of an object's members written compactly, in PcapViz's namespace.</summary>
-    private static string ContentUuid(Action<Utf8JsonWriter> members)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, Compact))
-        {
-            w.WriteStartObject();
-            members(w);
-            w.WriteEndObject();
-        }
-        return Uuid5.Text(Uuid5.Create(Uuid5.PcapVizNamespace, buffer.WrittenSpan));
     }
 }

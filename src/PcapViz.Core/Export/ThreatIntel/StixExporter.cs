@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using PcapViz.Model;
@@ -19,8 +18,6 @@ public sealed class StixExporter() : IndicatorsExporter(FileName, Write)
 
     /// <summary>The tool's identity is the same object in every file, whatever the run: its created time is fixed.</summary>
     private const string IdentityCreated = "2024-01-01T00:00:00.000Z";
-
-    private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
 
     public override string Name => "stix";
 
@@ -175,18 +172,12 @@ public sealed class StixExporter() : IndicatorsExporter(FileName, Write)
     }
 
     /// <summary>A domain object: its id is the UUIDv5 of its type and members, written compactly, in PcapViz's namespace.</summary>
-    private static StixObject Sdo(string type, Action<Utf8JsonWriter> members)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, Compact))
+    private static StixObject Sdo(string type, Action<Utf8JsonWriter> members) =>
+        new(type, type + "--" + Uuid5.OfContent(w =>
         {
-            w.WriteStartObject();
             w.WriteString("type", type);
             members(w);
-            w.WriteEndObject();
-        }
-        return new StixObject(type, type + "--" + Uuid5.Text(Uuid5.Create(Uuid5.PcapVizNamespace, buffer.WrittenSpan)), members);
-    }
+        }), members);
 
     /// <summary>An observable: its id is the UUIDv5 of its id-contributing properties in JCS form, in STIX's namespace (§2.9).</summary>
     private static StixObject Sco(string type, string contributingJcs, Action<Utf8JsonWriter> members) =>
