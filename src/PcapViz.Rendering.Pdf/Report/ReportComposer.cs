@@ -391,12 +391,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private void Conversations(ReportView view)
     {
         var r = view.Conversations;
-        layout.Add(new Heading("Conversations and services", S.Heading, 120f, OutlineLevel: _sectionLevel));
-        if (r.Entries.Count == 0)
-        {
-            layout.Add(new Note("No IP flows.", NoteKind.Info));
-            return;
-        }
+        if (!SectionHeading("Conversations and services", 120f, r.Entries.Count == 0, "No IP flows.")) return;
         var top = r.Entries.Take(Top).ToList();
         layout.Add(new Paragraph(
             $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} bidirectional flows by IP bytes (endpoints in Community ID order); conversations.csv and analysis.json list every flow with its Community ID.",
@@ -490,12 +485,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private void Traffic(ReportView view)
     {
         var r = view.Traffic;
-        layout.Add(new Heading("Traffic over time", S.Heading, 120f, OutlineLevel: _sectionLevel));
-        if (r.Bins.Count == 0)
-        {
-            layout.Add(new Note("No IP packets on the timeline.", NoteKind.Info));
-            return;
-        }
+        if (!SectionHeading("Traffic over time", 120f, r.Bins.Count == 0, "No IP packets on the timeline.")) return;
         var zone = options.TimeZone;
         var peak = view.BusiestBins(1)[0];
         layout.Add(new KeyValueTable(
@@ -534,6 +524,18 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     }
 
     /// <summary>
+    /// A capture section's heading, kept on a page with <paramref name="keepWithNext"/> points of what follows; when the
+    /// section is <paramref name="empty"/>, the note saying so (<paramref name="none"/>) and false: the section ends there.
+    /// </summary>
+    private bool SectionHeading(string title, float keepWithNext, bool empty, string none)
+    {
+        layout.Add(new Heading(title, S.Heading, keepWithNext, OutlineLevel: _sectionLevel));
+        if (!empty) return true;
+        layout.Add(new Note(none, NoteKind.Info));
+        return false;
+    }
+
+    /// <summary>
     /// Opens a top-list section (source addresses, query names): the heading, kept with room for the chart; a note and
     /// null when the capture has no entries and no total; otherwise the lead paragraph, the limit note and a bar chart of
     /// the first <see cref="MaxChartBars"/>. Returns the first <see cref="Top"/> entries, for the section's table.
@@ -541,12 +543,8 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private List<T>? TopListWithChart<T>(string heading, IReadOnlyList<T> entries, long total, DistinctLimit limit, string none,
         Func<int, string> lead, string what, string unit, string axis, Func<T, (string Label, double Value)> bar)
     {
-        layout.Add(new Heading(heading, S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, entries.Count))) + 40f, OutlineLevel: _sectionLevel));
-        if (entries.Count == 0 && total == 0)
-        {
-            layout.Add(new Note(none, NoteKind.Info));
-            return null;
-        }
+        float keep = BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, entries.Count))) + 40f;
+        if (!SectionHeading(heading, keep, entries.Count == 0 && total == 0, none)) return null;
         var top = entries.Take(Top).ToList();
         layout.Add(new Paragraph(lead(top.Count), S.Body, PdfStyle.Text));
         LimitNote(limit, what, unit);
