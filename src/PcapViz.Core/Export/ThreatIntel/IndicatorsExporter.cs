@@ -11,14 +11,15 @@ public abstract class IndicatorsExporter : IReportExporter
     private readonly string _fileName;
     private readonly Action<Stream, RunResult, IReadOnlyList<ThreatFinding>> _write;
 
-    private protected IndicatorsExporter(string fileName, Action<Stream, RunResult, IReadOnlyList<ThreatFinding>> write)
+    private protected IndicatorsExporter(string name, string fileName, Action<Stream, RunResult, IReadOnlyList<ThreatFinding>> write)
     {
+        Name = name;
         _fileName = fileName;
         _write = write;
     }
 
     /// <inheritdoc/>
-    public abstract string Name { get; }
+    public string Name { get; }
 
     /// <inheritdoc/>
     public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)

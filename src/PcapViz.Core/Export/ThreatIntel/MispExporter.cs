@@ -12,11 +12,9 @@ namespace PcapViz.Export;
 /// they hit a watchlist, each with a comment saying why it is there. UUIDs are UUIDv5 in PcapViz's namespace over the
 /// object's own content, so the same inputs, options and generation time give the same bytes.
 /// </summary>
-public sealed class MispExporter() : IndicatorsExporter(FileName, Write)
+public sealed class MispExporter() : IndicatorsExporter("misp", FileName, Write)
 {
     internal const string FileName = "indicators.misp.json";
-
-    public override string Name => "misp";
 
     /// <summary>The MISP attribute type of a finding, or null when MISP would refuse the value (a name with escaped bytes, a single label).</summary>
     internal static string? AttributeType(ThreatFinding f) => f.Kind switch

@@ -12,14 +12,12 @@ namespace PcapViz.Export;
 /// their id-contributing properties), the other objects in PcapViz's namespace over their own content, so the same
 /// inputs, options and generation time give the same bytes.
 /// </summary>
-public sealed class StixExporter() : IndicatorsExporter(FileName, Write)
+public sealed class StixExporter() : IndicatorsExporter("stix", FileName, Write)
 {
     internal const string FileName = "indicators.stix.json";
 
     /// <summary>The tool's identity is the same object in every file, whatever the run: its created time is fixed.</summary>
     private const string IdentityCreated = "2024-01-01T00:00:00.000Z";
-
-    public override string Name => "stix";
 
     /// <summary>A STIX object: its type, its id and the members after <c>type</c>, <c>spec_version</c> and <c>id</c>.</summary>
     private sealed record StixObject(string Type, string Id, Action<Utf8JsonWriter> Members);
