@@ -126,7 +126,7 @@ internal sealed unsafe class Fuzzer
         if (dns)
         {
             yield return ("dns", new Generator.DnsMessageBuilder().Question(Generator.DnsName.Parse("www.example.com")).Build());
-            yield return ("dns", new Generator.DnsMessageBuilder().Question(Generator.DnsName.Parse("a.b.c.example.org"), Generator.DnsTypes.Txt).Build());
+            yield return ("dns", new Generator.DnsMessageBuilder().Question(Generator.DnsName.Parse("a.b.c.example.org"), DnsCodes.TypeTxt).Build());
             yield return ("dns", new Generator.DnsMessageBuilder().Question(Generator.DnsName.FromLabels([0x41, 0x2E, 0x5C], [0xFF, 0x00])).Build());
             yield return ("dns", new Generator.DnsMessageBuilder().Question(Generator.DnsName.Root).Build());
         }

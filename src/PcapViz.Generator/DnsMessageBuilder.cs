@@ -1,33 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using PcapViz.Decoding;
 
 namespace PcapViz.Generator;
-
-/// <summary>DNS RR types used by the generator (RFC 1035, RFC 3596, RFC 2782).</summary>
-public static class DnsTypes
-{
-    /// <summary>A: an IPv4 address (RFC 1035).</summary>
-    public const ushort A = 1;
-    /// <summary>NS: an authoritative name server (RFC 1035).</summary>
-    public const ushort Ns = 2;
-    /// <summary>CNAME: the canonical name of an alias (RFC 1035).</summary>
-    public const ushort Cname = 5;
-    /// <summary>PTR: a domain name pointer, as in reverse lookups (RFC 1035).</summary>
-    public const ushort Ptr = 12;
-    /// <summary>MX: a mail exchange with its preference (RFC 1035).</summary>
-    public const ushort Mx = 15;
-    /// <summary>TXT: one or more character strings (RFC 1035).</summary>
-    public const ushort Txt = 16;
-    /// <summary>AAAA: an IPv6 address (RFC 3596).</summary>
-    public const ushort Aaaa = 28;
-    /// <summary>SRV: the location of a service (RFC 2782).</summary>
-    public const ushort Srv = 33;
-    /// <summary>HTTPS: service binding for HTTPS (RFC 9460).</summary>
-    public const ushort Https = 65;
-    /// <summary>ANY (QTYPE *): a request for all records (RFC 1035; RFC 8482 lets servers answer less).</summary>
-    public const ushort Any = 255;
-}
 
 /// <summary>
 /// A domain name as it goes on the wire: a sequence of parts (labels, a compression pointer, raw bytes),
@@ -170,7 +146,7 @@ public sealed class DnsMessageBuilder
     public const int FirstQuestionOffset = 12;
 
     /// <summary>Adds a question.</summary>
-    public DnsMessageBuilder Question(DnsName name, ushort type = DnsTypes.A, ushort @class = 1)
+    public DnsMessageBuilder Question(DnsName name, ushort type = DnsCodes.TypeA, ushort @class = 1)
     {
         _questions.Add((name, type, @class));
         return this;
@@ -182,7 +158,7 @@ public sealed class DnsMessageBuilder
 
     /// <summary>Adds an A or AAAA answer for <paramref name="address"/>.</summary>
     public DnsMessageBuilder Answer(DnsName name, IPAddress address, uint ttl = 300)
-        => AddRecord(0, name, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsTypes.Aaaa : DnsTypes.A,
+        => AddRecord(0, name, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? DnsCodes.TypeAaaa : DnsCodes.TypeA,
             1, ttl, address.GetAddressBytes(), null);
 
     /// <summary>Adds an answer whose RDATA is a name (CNAME, PTR, NS), compressed like other names.</summary>

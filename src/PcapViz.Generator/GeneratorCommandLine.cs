@@ -161,19 +161,9 @@ public static class GeneratorCommandLine
             }
         }
 
-        if (packets is null)
+        if (UsageErrors(stderr, errors, (packets is null, "--packets"), (output is null, "-o FILE")) is int failed)
         {
-            errors.Add("--packets is required");
-        }
-
-        if (output is null)
-        {
-            errors.Add("-o FILE is required");
-        }
-
-        if (errors.Count > 0)
-        {
-            return Usage(stderr, string.Join(Environment.NewLine + "pcapviz-gen: ", errors));
+            return failed;
         }
 
         options = options with { Packets = packets!.Value };
@@ -220,24 +210,31 @@ public static class GeneratorCommandLine
             }
         }
 
-        if (queries is null)
+        if (UsageErrors(stderr, errors, (queries is null, "--queries"), (output is null, "-o FILE")) is int failed)
         {
-            errors.Add("--queries is required");
-        }
-
-        if (output is null)
-        {
-            errors.Add("-o FILE is required");
-        }
-
-        if (errors.Count > 0)
-        {
-            return Usage(stderr, string.Join(Environment.NewLine + "pcapviz-gen: ", errors));
+            return failed;
         }
 
         DistinctTraffic.WriteFile(output!, queries!.Value, seed, responses);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{output}: {queries} queries, {new FileInfo(output!).Length} bytes"));
         return Success;
+    }
+
+    /// <summary>
+    /// Adds "… is required" for each option that is <c>Missing</c>, then reports every error at once: the usage exit
+    /// code, or null when there is none and the command can run.
+    /// </summary>
+    private static int? UsageErrors(TextWriter stderr, List<string> errors, params (bool Missing, string Option)[] required)
+    {
+        foreach (var (missing, option) in required)
+        {
+            if (missing)
+            {
+                errors.Add($"{option} is required");
+            }
+        }
+
+        return errors.Count > 0 ? Usage(stderr, string.Join(Environment.NewLine + "pcapviz-gen: ", errors)) : null;
     }
 
     private static int Usage(TextWriter stderr, string message)

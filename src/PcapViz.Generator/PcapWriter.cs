@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using PcapViz.Decoding;
 
 namespace PcapViz.Generator;
 

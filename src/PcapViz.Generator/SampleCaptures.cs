@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using PcapViz.Decoding;
 using PcapViz.Slicing;
 
 namespace PcapViz.Generator;
@@ -103,7 +104,7 @@ public static class SampleCaptures
                 var server = s.Rng.Pick(servers);
                 bool v6 = client.V6 is not null && server.V6 is not null && s.Rng.Chance(0.5);
                 string name = names[nameIndex++ % names.Count];
-                ushort type = client.V6 is not null && s.Rng.Chance(0.3) ? DnsTypes.Aaaa : DnsTypes.A;
+                ushort type = client.V6 is not null && s.Rng.Chance(0.3) ? DnsCodes.TypeAaaa : DnsCodes.TypeA;
                 s.DnsUdp(at, client, resolver, name, type, v6 && s.Rng.Chance(0.5), router);
                 if (s.Rng.Chance(0.6))
                 {
@@ -123,7 +124,7 @@ public static class SampleCaptures
                 // Reverse lookups of the peers a client talked to.
                 var server = s.Rng.Pick(servers);
                 s.DnsUdp(t + 500 * Millisecond, s.Rng.Pick(clients), resolver,
-                    DomainNames.ReverseIPv4(IPAddress.Parse(server.V4).GetAddressBytes()), DnsTypes.Ptr, v6: false, router);
+                    DomainNames.ReverseIPv4(IPAddress.Parse(server.V4).GetAddressBytes()), DnsCodes.TypePtr, v6: false, router);
             }
 
             t += burst ? s.Rng.Next(3, 6) * Second : s.Rng.Next(1, 9) * Second;
@@ -163,7 +164,7 @@ public static class SampleCaptures
                 var station = s.Rng.Pick(stations);
                 var server = s.Rng.Pick(servers);
                 bool v6 = station.V6 is not null && server.V6 is not null && s.Rng.Chance(0.5);
-                s.DnsUdp(at, station, resolver, names[nameIndex++ % names.Count], v6 ? DnsTypes.Aaaa : DnsTypes.A, v6, ap);
+                s.DnsUdp(at, station, resolver, names[nameIndex++ % names.Count], v6 ? DnsCodes.TypeAaaa : DnsCodes.TypeA, v6, ap);
                 if (s.Rng.Chance(0.5))
                     s.TcpFlow(at + 40 * Millisecond, station, server, v6, 443, responseBytes: s.Rng.Next(500, 12_000), ap);
             }
@@ -203,13 +204,13 @@ public static class SampleCaptures
                     s.Mdns(t + 2 * Millisecond, device, mdns, services, v6: true, devices);
                     break;
                 case 2:
-                    s.Mdns(t, device, mdns, [$"{s.Rng.Pick(devices).Name}.local"], v6: s.Rng.Chance(0.5), devices, type: DnsTypes.A);
+                    s.Mdns(t, device, mdns, [$"{s.Rng.Pick(devices).Name}.local"], v6: s.Rng.Chance(0.5), devices, type: DnsCodes.TypeA);
                     break;
                 case 3:
                     s.Llmnr(t, device, llmnr, s.Rng.Pick(DomainNames.HostNames), v6: s.Rng.Chance(0.4), devices);
                     break;
                 default:
-                    s.DnsUdp(t, device, gateway, names[n++ % names.Count], s.Rng.Chance(0.3) ? DnsTypes.Aaaa : DnsTypes.A, v6: false, gateway);
+                    s.DnsUdp(t, device, gateway, names[n++ % names.Count], s.Rng.Chance(0.3) ? DnsCodes.TypeAaaa : DnsCodes.TypeA, v6: false, gateway);
                     break;
             }
 
@@ -249,7 +250,7 @@ public static class SampleCaptures
                 long at = t + s.Rng.Next(0, 2500) * Millisecond;
                 var client = s.Rng.Pick(clients);
                 bool v6 = client.V6 is not null && s.Rng.Chance(0.5);
-                s.DnsUdp(at, client, resolver, names[n++ % names.Count], v6 ? DnsTypes.Aaaa : DnsTypes.A, v6, router);
+                s.DnsUdp(at, client, resolver, names[n++ % names.Count], v6 ? DnsCodes.TypeAaaa : DnsCodes.TypeA, v6, router);
                 if (s.Rng.Chance(0.4))
                 {
                     s.TcpFlow(at + 25 * Millisecond, client, s.Rng.Pick(servers), v6, 443, s.Rng.Next(500, 9_000), router);
@@ -260,7 +261,7 @@ public static class SampleCaptures
             for (int k = s.Rng.Next(0, 4); k > 0; k--)
             {
                 var client = s.Rng.Pick(clients);
-                s.DnsUdp(t + s.Rng.Next(0, 3000) * Millisecond, client, resolver, names[n++ % names.Count], DnsTypes.A, v6: client.V6 is not null && s.Rng.Chance(0.3), router);
+                s.DnsUdp(t + s.Rng.Next(0, 3000) * Millisecond, client, resolver, names[n++ % names.Count], DnsCodes.TypeA, v6: client.V6 is not null && s.Rng.Chance(0.3), router);
             }
 
             if (s.Rng.Chance(0.2))
@@ -300,7 +301,7 @@ public static class SampleCaptures
                 var client = s.Rng.Pick(lan);
                 bool v6 = s.Rng.Chance(0.4);
                 string name = names[n++ % names.Count];
-                ushort type = v6 ? DnsTypes.Aaaa : DnsTypes.A;
+                ushort type = v6 ? DnsCodes.TypeAaaa : DnsCodes.TypeA;
 
                 // LAN side: client asks the gateway; uplink side: the gateway's NAT address asks upstream.
                 s.Interface = 0;
@@ -320,7 +321,7 @@ public static class SampleCaptures
             {
                 var server = s.Rng.Pick(servers);
                 s.DnsUdp(t + 300 * Millisecond, s.Rng.Pick(lan), gw,
-                    DomainNames.ReverseIPv4(IPAddress.Parse(server.V4).GetAddressBytes()), DnsTypes.Ptr, v6: false, gw);
+                    DomainNames.ReverseIPv4(IPAddress.Parse(server.V4).GetAddressBytes()), DnsCodes.TypePtr, v6: false, gw);
             }
 
             if (s.Rng.Chance(0.2))
@@ -381,7 +382,7 @@ public static class SampleCaptures
             }
             else
             {
-                s.DnsUdp(at, client, resolver, names[i], s.Rng.Chance(0.3) ? DnsTypes.Aaaa : DnsTypes.A, v6: false, router);
+                s.DnsUdp(at, client, resolver, names[i], s.Rng.Chance(0.3) ? DnsCodes.TypeAaaa : DnsCodes.TypeA, v6: false, router);
             }
         }
 
@@ -391,7 +392,7 @@ public static class SampleCaptures
             long at = i * 500 * Millisecond + s.Rng.Next(0, 200) * Millisecond;
             string first = Base32(s.Rng, s.Rng.Next(48, 64)), second = Base32(s.Rng, s.Rng.Next(20, 40));
             string name = $"{first}.{second}.{i:x4}.t.{TunnelDomain}";
-            ushort type = i % 5 == 4 ? (ushort)10 : DnsTypes.Txt; // NULL every fifth query
+            ushort type = i % 5 == 4 ? DnsCodes.TypeNull : DnsCodes.TypeTxt; // NULL every fifth query
             s.DnsTunnelExchange(at, victim, resolver, name, type, router);
         }
 
@@ -530,7 +531,7 @@ public static class SampleCaptures
             ushort port = NextPort();
             Add(at, Ip(client, server, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, type).Build()));
             byte[] data = Random(Rng.Next(40, 180));
-            if (type == DnsTypes.Txt) data = [(byte)Math.Min(255, data.Length - 1), .. data[1..]]; // one character-string
+            if (type == DnsCodes.TypeTxt) data = [(byte)Math.Min(255, data.Length - 1), .. data[1..]]; // one character-string
             var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, Compress = true }
                 .Question(name, type).Answer(name, type, data, ttl: 0);
             Add(at + Rng.Next(20, 90) * Millisecond, Ip(server, client, false, router).Udp(53, port).Payload(response.Build()));
@@ -541,13 +542,13 @@ public static class SampleCaptures
         {
             ushort id = (ushort)Rng.Next(65536);
             ushort port = NextPort();
-            Add(at, Ip(client, resolver, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, DnsTypes.A).Build()));
-            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, Compress = true }.Question(name, DnsTypes.A);
+            Add(at, Ip(client, resolver, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, DnsCodes.TypeA).Build()));
+            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, Compress = true }.Question(name, DnsCodes.TypeA);
             string owner = name;
             if (cname)
             {
                 owner = $"{name.Split('.')[0]}.edge.orbitcdn.net";
-                response.AnswerName(name, DnsTypes.Cname, owner, ttl: 3600);
+                response.AnswerName(name, DnsCodes.TypeCname, owner, ttl: 3600);
             }
             response.Answer(owner, IPAddress.Parse(server.V4), ttl: 300);
             Add(at + Rng.Next(5, 30) * Millisecond, Ip(resolver, client, false, router).Udp(53, port).Payload(response.Build()));
@@ -558,8 +559,8 @@ public static class SampleCaptures
         {
             ushort id = (ushort)Rng.Next(65536);
             ushort port = NextPort();
-            Add(at, Ip(client, server, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, DnsTypes.A).Build()));
-            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, ResponseCode = 3 }.Question(name, DnsTypes.A);
+            Add(at, Ip(client, server, false, router).Udp(port, 53).Payload(new DnsMessageBuilder { Id = id }.Question(name, DnsCodes.TypeA).Build()));
+            var response = new DnsMessageBuilder { Id = id, IsResponse = true, RecursionAvailable = true, ResponseCode = 3 }.Question(name, DnsCodes.TypeA);
             Add(at + Rng.Next(5, 30) * Millisecond, Ip(server, client, false, router).Udp(53, port).Payload(response.Build()));
         }
 
@@ -571,9 +572,9 @@ public static class SampleCaptures
             Add(at + 300_000, Ip(server, client, false, router).Tcp(53, port, sSeq, cSeq + 1, TcpFlags.Syn | TcpFlags.Ack, 65160, options: [2, 4, 5, 0xb4]));
             Add(at + 500_000, Ip(client, server, false, router).Tcp(port, 53, cSeq + 1, sSeq + 1, TcpFlags.Ack, 502));
             var ids = names.Select(_ => (ushort)Rng.Next(65536)).ToArray();
-            var queries = DnsMessageBuilder.TcpFraming(names.Select((n, i) => new DnsMessageBuilder { Id = ids[i] }.Question(n, DnsTypes.A).Build()).ToArray());
+            var queries = DnsMessageBuilder.TcpFraming(names.Select((n, i) => new DnsMessageBuilder { Id = ids[i] }.Question(n, DnsCodes.TypeA).Build()).ToArray());
             Add(at + 700_000, Ip(client, server, false, router).Tcp(port, 53, cSeq + 1, sSeq + 1, TcpFlags.Psh | TcpFlags.Ack, 502).Payload(queries));
-            var responses = DnsMessageBuilder.TcpFraming(names.Select((n, i) => Response(ids[i], n, DnsTypes.A)).ToArray());
+            var responses = DnsMessageBuilder.TcpFraming(names.Select((n, i) => Response(ids[i], n, DnsCodes.TypeA)).ToArray());
             Add(at + 9 * Millisecond, Ip(server, client, false, router).Tcp(53, port, sSeq + 1, cSeq + 1 + (uint)queries.Length, TcpFlags.Psh | TcpFlags.Ack, 510).Payload(responses));
             uint cEnd = cSeq + 1 + (uint)queries.Length, sEnd = sSeq + 1 + (uint)responses.Length;
             Add(at + 10 * Millisecond, Ip(client, server, false, router).Tcp(port, 53, cEnd, sEnd, TcpFlags.Fin | TcpFlags.Ack, 502));
@@ -581,7 +582,7 @@ public static class SampleCaptures
             Add(at + 12 * Millisecond, Ip(client, server, false, router).Tcp(port, 53, cEnd + 1, sEnd + 1, TcpFlags.Ack, 502));
         }
 
-        public void Mdns(long at, Host device, Host group, string[] names, bool v6, Host[] responders, ushort type = DnsTypes.Ptr)
+        public void Mdns(long at, Host device, Host group, string[] names, bool v6, Host[] responders, ushort type = DnsCodes.TypePtr)
         {
             var query = new DnsMessageBuilder { Id = 0, RecursionDesired = false, Compress = true };
             foreach (var name in names)
@@ -596,9 +597,9 @@ public static class SampleCaptures
                 var response = new DnsMessageBuilder { Id = 0, IsResponse = true, AuthoritativeAnswer = true, RecursionDesired = false, Compress = true };
                 foreach (var name in names)
                 {
-                    if (type == DnsTypes.Ptr)
+                    if (type == DnsCodes.TypePtr)
                     {
-                        response.AnswerName(name, DnsTypes.Ptr, $"{responder.Name}.{name}", ttl: 4500);
+                        response.AnswerName(name, DnsCodes.TypePtr, $"{responder.Name}.{name}", ttl: 4500);
                     }
                     else
                     {
@@ -614,7 +615,7 @@ public static class SampleCaptures
         {
             ushort id = (ushort)Rng.Next(65536);
             ushort port = NextPort();
-            ushort type = v6 ? DnsTypes.Aaaa : DnsTypes.A;
+            ushort type = v6 ? DnsCodes.TypeAaaa : DnsCodes.TypeA;
             var query = new DnsMessageBuilder { Id = id, RecursionDesired = false }.Question(name, type);
             Add(at, Ip(device, group, v6, device, ttl: 1).Udp(port, 5355).Payload(query.Build()));
             var responder = responders.FirstOrDefault(r => r.Name == name);
@@ -702,21 +703,21 @@ public static class SampleCaptures
             }
 
             string owner = name;
-            if (type != DnsTypes.Ptr && Rng.Chance(0.2))
+            if (type != DnsCodes.TypePtr && Rng.Chance(0.2))
             {
                 owner = $"{name.Split('.')[0]}.edge.orbitcdn.net";
-                r.AnswerName(name, DnsTypes.Cname, owner, ttl: 3600);
+                r.AnswerName(name, DnsCodes.TypeCname, owner, ttl: 3600);
             }
 
-            if (type == DnsTypes.Ptr)
+            if (type == DnsCodes.TypePtr)
             {
-                r.AnswerName(name, DnsTypes.Ptr, $"host-{Rng.Next(1, 250)}.{Rng.Pick(DomainNames.BaseDomains)}", ttl: 86400);
+                r.AnswerName(name, DnsCodes.TypePtr, $"host-{Rng.Next(1, 250)}.{Rng.Pick(DomainNames.BaseDomains)}", ttl: 86400);
             }
             else
             {
                 for (int i = 0, n = Rng.Next(1, 4); i < n; i++)
                 {
-                    r.Answer(owner, type, Random(type == DnsTypes.Aaaa ? 16 : 4), ttl: (uint)Rng.Next(30, 3600));
+                    r.Answer(owner, type, Random(type == DnsCodes.TypeAaaa ? 16 : 4), ttl: (uint)Rng.Next(30, 3600));
                 }
             }
 

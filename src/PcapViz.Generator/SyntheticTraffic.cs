@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Net;
+using PcapViz.Decoding;
 using PcapViz.Slicing;
 
 namespace PcapViz.Generator;
@@ -262,13 +263,13 @@ public static class SyntheticTraffic
             _responses = new byte[names.Count][];
             for (int i = 0; i < names.Count; i++)
             {
-                ushort type = i % 5 == 4 ? DnsTypes.Aaaa : DnsTypes.A;
+                ushort type = i % 5 == 4 ? DnsCodes.TypeAaaa : DnsCodes.TypeA;
                 _queries[i] = new DnsMessageBuilder().Question(names[i], type).Build();
                 var response = new DnsMessageBuilder { IsResponse = true, RecursionAvailable = true, Compress = true }.Question(names[i], type);
                 int answers = 1 + i % 3;
                 for (int a = 0; a < answers; a++)
                 {
-                    var address = new byte[type == DnsTypes.A ? 4 : 16];
+                    var address = new byte[type == DnsCodes.TypeA ? 4 : 16];
                     _rng.NextBytes(address);
                     response.Answer(names[i], type, address, ttl: (uint)(60 * (1 + i % 30)));
                 }

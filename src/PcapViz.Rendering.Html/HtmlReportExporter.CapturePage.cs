@@ -155,26 +155,24 @@ public sealed partial class HtmlReportExporter
             Col("Packets", numeric: true), Col("Share", numeric: true, optional: true), Col("IP bytes", numeric: true),
         });
         if (pivots.Enabled) columns.Add(Col("Captures", numeric: true));
-        var rows = new HtmlRows(columns);
-        int shown = Math.Min(r.Entries.Count, _options.MaxTableRows);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        for (int i = 0; i < shown; i++)
-        {
-            var e = r.Entries[i];
-            var cells = new List<Cell>(11) { N(i + 1), pivots.Source(e.Address), e.AddressClass, NamesText(e, ContextBuilderNames) };
-            if (geoIp) { cells.Add(e.Country ?? "–"); cells.Add(e.Asn is long asn ? $"AS{N(asn)} {e.AsOrg}".TrimEnd() : "–"); }
-            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), view.SourceShare(e.Packets).Percent, new(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
-            if (pivots.Enabled) cells.Add(pivots.SourceSeen(e.Address));
-            rows.Add(cells, beyondTop: i >= top);
-        }
+        (bool Top, IReadOnlyList<Cell> Cells)? otherRow = null;
         if (r.Limit.Exceeded)
         {
             var other = new List<Cell> { "", "other", "", "" };
             if (geoIp) { other.Add(""); other.Add(""); }
             other.AddRange(new Cell[] { "", N(r.Limit.OtherPackets), view.SourceShare(r.Limit.OtherPackets).Percent, new(Bytes(r.Limit.OtherIpBytes), Sort: r.Limit.OtherIpBytes.ToString(inv)) });
             if (pivots.Enabled) other.Add("");
-            rows.Add(other, beyondTop: true);
+            otherRow = (false, other);
         }
+        var table = Table("source-ips", "Source addresses", columns, r.Entries, (e, i) =>
+        {
+            var cells = new List<Cell>(11) { N(i + 1), pivots.Source(e.Address), e.AddressClass, NamesText(e, ContextBuilderNames) };
+            if (geoIp) { cells.Add(e.Country ?? "–"); cells.Add(e.Asn is long asn ? $"AS{N(asn)} {e.AsOrg}".TrimEnd() : "–"); }
+            cells.AddRange(new Cell[] { e.Version.ToString(inv), N(e.Packets), view.SourceShare(e.Packets).Percent, new(Bytes(e.IpBytes), Sort: e.IpBytes.ToString(inv)) });
+            if (pivots.Enabled) cells.Add(pivots.SourceSeen(e.Address));
+            return (i < top, cells);
+        }, otherRow, "addresses", fullListHint);
         return new
         {
             has_data = r.Entries.Count > 0,
@@ -183,8 +181,7 @@ public sealed partial class HtmlReportExporter
             figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.SourceBars(bars) : "",
             limit_note = SourcesLimitNote(r.Limit),
             scope_note = ScopeNote(view.Classes),
-            table = TableModel("source-ips", "Source addresses", columns, rows, r.Entries.Count,
-                r.Entries.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Entries.Count)} addresses (page limit). {fullListHint}" : ""),
+            table,
         };
     }
 
@@ -283,21 +280,19 @@ public sealed partial class HtmlReportExporter
             Col("Registered domain", mono: true, optional: true), Col("Types", optional: true), Col("Responses", optional: true),
         };
         if (pivots.Enabled) columns.Add(Col("Captures", numeric: true));
-        var rows = new HtmlRows(columns);
-        int shown = Math.Min(r.Entries.Count, _options.MaxTableRows);
-        for (int i = 0; i < shown; i++)
-        {
-            var e = r.Entries[i];
-            var cells = new List<Cell>(9) { N(i + 1), pivots.Name(e.Name), Protocol(e.Protocol), N(e.Queries), view.QueryShare(e.Queries).Percent, e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes) };
-            if (pivots.Enabled) cells.Add(pivots.NameSeen(e.Name));
-            rows.Add(cells, beyondTop: i >= top);
-        }
+        (bool Top, IReadOnlyList<Cell> Cells)? otherRow = null;
         if (r.Limit.Exceeded)
         {
             var other = new List<Cell> { "", "other", "", N(r.Limit.OtherPackets), view.QueryShare(r.Limit.OtherPackets).Percent, "", "", "" };
             if (pivots.Enabled) other.Add("");
-            rows.Add(other, beyondTop: true);
+            otherRow = (false, other);
         }
+        var table = Table("dns-queries", "DNS, mDNS and LLMNR query names", columns, r.Entries, (e, i) =>
+        {
+            var cells = new List<Cell>(9) { N(i + 1), pivots.Name(e.Name), Protocol(e.Protocol), N(e.Queries), view.QueryShare(e.Queries).Percent, e.RegisteredDomain, Counts(e.QueryTypes), Counts(e.ResponseCodes) };
+            if (pivots.Enabled) cells.Add(pivots.NameSeen(e.Name));
+            return (i < top, cells);
+        }, otherRow, "names", fullListHint);
         return new
         {
             has_data = r.Entries.Count > 0,
@@ -305,8 +300,7 @@ public sealed partial class HtmlReportExporter
             chart_title = $"Top {N(Math.Min(top, r.Entries.Count))} queried names",
             figure_json_raw = r.Entries.Count > 0 && top > 0 ? ChartBuilder.HorizontalBars(bars, "queries", "#2d7d46") : "",
             limit_note = DnsLimitNote(r.Limit),
-            table = TableModel("dns-queries", "DNS, mDNS and LLMNR query names", columns, rows, r.Entries.Count,
-                r.Entries.Count > shown ? $"The table lists the first {N(shown)} of {N(r.Entries.Count)} names (page limit). {fullListHint}" : ""),
+            table,
         };
     }
 

@@ -11,7 +11,7 @@ public sealed class DnsResponseAnalysisTests
     private static byte[] FromClient(string client, byte[] message) =>
         new FrameBuilder().Ethernet().IPv4(client, "10.0.0.53").Udp(40000, 53).Payload(message).Build();
 
-    private static DnsMessageBuilder Response(string name, int rcode = 0, ushort type = DnsTypes.A) =>
+    private static DnsMessageBuilder Response(string name, int rcode = 0, ushort type = DnsCodes.TypeA) =>
         new DnsMessageBuilder { IsResponse = true, Compress = true, ResponseCode = (byte)rcode }.Question(name, type);
 
     private static (DnsResponseTotals Totals, AddressNameResult Answers, DnsClientResult Clients) Result(DnsQueryAnalysis a) => a.Responses.ToResult();
@@ -30,8 +30,8 @@ public sealed class DnsResponseAnalysisTests
     {
         // www.shop.example → shop.cdn.example → edge7.cdn.example → A 198.51.100.7 and AAAA 2001:db8::7
         var message = Response("www.shop.example")
-            .AnswerName("www.shop.example", DnsTypes.Cname, "shop.cdn.example")
-            .AnswerName("shop.cdn.example", DnsTypes.Cname, "edge7.cdn.example")
+            .AnswerName("www.shop.example", DnsCodes.TypeCname, "shop.cdn.example")
+            .AnswerName("shop.cdn.example", DnsCodes.TypeCname, "edge7.cdn.example")
             .Answer("edge7.cdn.example", IPAddress.Parse("198.51.100.7"))
             .Answer("edge7.cdn.example", IPAddress.Parse("2001:db8::7")).Build();
         var a = new DnsQueryAnalysis();
@@ -52,8 +52,8 @@ public sealed class DnsResponseAnalysisTests
     {
         // a.example CNAME b.example, b.example CNAME a.example, b.example A 192.0.2.1: names a and b, no endless walk.
         var message = Response("a.example")
-            .AnswerName("a.example", DnsTypes.Cname, "b.example")
-            .AnswerName("b.example", DnsTypes.Cname, "a.example")
+            .AnswerName("a.example", DnsCodes.TypeCname, "b.example")
+            .AnswerName("b.example", DnsCodes.TypeCname, "a.example")
             .Answer("b.example", IPAddress.Parse("192.0.2.1")).Build();
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, ToClient("10.0.0.7", message));
@@ -68,7 +68,7 @@ public sealed class DnsResponseAnalysisTests
     public void Observe_UnrelatedCname_NotAttached()
     {
         var message = Response("x.example")
-            .AnswerName("other.example", DnsTypes.Cname, "elsewhere.example")
+            .AnswerName("other.example", DnsCodes.TypeCname, "elsewhere.example")
             .Answer("x.example", IPAddress.Parse("192.0.2.9")).Build();
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, ToClient("10.0.0.7", message));
@@ -78,7 +78,7 @@ public sealed class DnsResponseAnalysisTests
     [Fact]
     public void Observe_AWithWrongLength_NotAPair()
     {
-        var message = Response("x.example").Answer("x.example", DnsTypes.A, Kit.Bytes(1, 2, 3, 4, 5)).Build();
+        var message = Response("x.example").Answer("x.example", DnsCodes.TypeA, Kit.Bytes(1, 2, 3, 4, 5)).Build();
         var a = new DnsQueryAnalysis();
         Kit.Observe(a, ToClient("10.0.0.7", message));
         Assert.Empty(Result(a).Answers.Entries);
@@ -89,12 +89,12 @@ public sealed class DnsResponseAnalysisTests
     public void Observe_QueriesAndResponses_TypesAndCodesPerName()
     {
         var a = new DnsQueryAnalysis();
-        Kit.Observe(a, FromClient("10.0.0.7", new DnsMessageBuilder().Question("t.example", DnsTypes.Txt).Build()));
-        Kit.Observe(a, FromClient("10.0.0.7", new DnsMessageBuilder().Question("t.example", DnsTypes.Txt).Build()));
-        Kit.Observe(a, FromClient("10.0.0.7", new DnsMessageBuilder().Question("t.example", DnsTypes.Aaaa).Build()));
-        Kit.Observe(a, ToClient("10.0.0.7", Response("t.example", 3, DnsTypes.Txt).Build()));
-        Kit.Observe(a, ToClient("10.0.0.7", Response("t.example", 3, DnsTypes.Txt).Build()));
-        Kit.Observe(a, ToClient("10.0.0.7", Response("t.example", 0, DnsTypes.Aaaa).Build()));
+        Kit.Observe(a, FromClient("10.0.0.7", new DnsMessageBuilder().Question("t.example", DnsCodes.TypeTxt).Build()));
+        Kit.Observe(a, FromClient("10.0.0.7", new DnsMessageBuilder().Question("t.example", DnsCodes.TypeTxt).Build()));
+        Kit.Observe(a, FromClient("10.0.0.7", new DnsMessageBuilder().Question("t.example", DnsCodes.TypeAaaa).Build()));
+        Kit.Observe(a, ToClient("10.0.0.7", Response("t.example", 3, DnsCodes.TypeTxt).Build()));
+        Kit.Observe(a, ToClient("10.0.0.7", Response("t.example", 3, DnsCodes.TypeTxt).Build()));
+        Kit.Observe(a, ToClient("10.0.0.7", Response("t.example", 0, DnsCodes.TypeAaaa).Build()));
         var entry = Assert.Single(a.ToResult().Entries);
         Assert.Equal(3, entry.Queries);
         Assert.Equal([new NamedCount("TXT", 2), new NamedCount("AAAA", 1)], entry.QueryTypes);
@@ -176,10 +176,10 @@ public sealed class DnsResponseAnalysisTests
         {
             string client = $"10.0.0.{1 + i % 3}";
             string name = $"h{i % 5}.example.org";
-            frames.Add(FromClient(client, new DnsMessageBuilder().Question(name, i % 2 == 0 ? DnsTypes.A : DnsTypes.Aaaa).Build()));
+            frames.Add(FromClient(client, new DnsMessageBuilder().Question(name, i % 2 == 0 ? DnsCodes.TypeA : DnsCodes.TypeAaaa).Build()));
             var response = Response(name, i % 4 == 0 ? 3 : 0);
             if (i % 4 != 0)
-                response.AnswerName(name, DnsTypes.Cname, "edge.cdn.example").Answer("edge.cdn.example", IPAddress.Parse($"192.0.2.{i % 6}"));
+                response.AnswerName(name, DnsCodes.TypeCname, "edge.cdn.example").Answer("edge.cdn.example", IPAddress.Parse($"192.0.2.{i % 6}"));
             frames.Add(ToClient(client, response.Build()));
         }
         return frames;

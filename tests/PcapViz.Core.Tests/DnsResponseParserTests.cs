@@ -40,11 +40,11 @@ public sealed class DnsResponseParserTests
     [Fact]
     public void Parse_NxDomainWithoutAnswers_CodeThree()
     {
-        var message = new DnsMessageBuilder { IsResponse = true, ResponseCode = 3 }.Question("nope.example", DnsTypes.Txt).Build();
+        var message = new DnsMessageBuilder { IsResponse = true, ResponseCode = 3 }.Question("nope.example", DnsCodes.TypeTxt).Build();
         var (status, info, answers) = Parse(message);
         Assert.Equal(DnsResponseStatus.Response, status);
         Assert.Equal(3, info.ResponseCode);
-        Assert.Equal(DnsTypes.Txt, info.QuestionType);
+        Assert.Equal(DnsCodes.TypeTxt, info.QuestionType);
         Assert.Empty(answers);
     }
 
@@ -68,11 +68,11 @@ public sealed class DnsResponseParserTests
     public void Parse_CnameChainCompressed_RecordsInOrder()
     {
         var message = new DnsMessageBuilder { IsResponse = true, Compress = true }.Question("www.example.com")
-            .AnswerName("www.example.com", DnsTypes.Cname, "edge.cdn.example.net")
+            .AnswerName("www.example.com", DnsCodes.TypeCname, "edge.cdn.example.net")
             .Answer("edge.cdn.example.net", IPAddress.Parse("2001:db8::7")).Build();
         var (status, _, answers) = Parse(message);
         Assert.Equal(DnsResponseStatus.Response, status);
-        Assert.Equal([DnsTypes.Cname, DnsTypes.Aaaa], answers.Select(a => a.Type));
+        Assert.Equal([DnsCodes.TypeCname, DnsCodes.TypeAaaa], answers.Select(a => a.Type));
         Assert.True(DnsResponseParser.NamesEqual(message, answers[0].DataOffset, answers[1].OwnerOffset));
         Assert.False(DnsResponseParser.NamesEqual(message, answers[0].OwnerOffset, answers[1].OwnerOffset));
         Assert.Equal(16, answers[1].DataLength);

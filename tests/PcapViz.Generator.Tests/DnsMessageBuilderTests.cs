@@ -1,3 +1,5 @@
+using PcapViz.Decoding;
+
 namespace PcapViz.Generator.Tests;
 
 public class DnsMessageBuilderTests
@@ -31,7 +33,7 @@ public class DnsMessageBuilderTests
     [Fact]
     public void Build_CompressTwoQuestions_SecondPointsToSharedSuffix()
     {
-        var message = new DnsMessageBuilder { Compress = true }.Question("www.example.com").Question("mail.example.com", DnsTypes.Aaaa).Build();
+        var message = new DnsMessageBuilder { Compress = true }.Question("www.example.com").Question("mail.example.com", DnsCodes.TypeAaaa).Build();
 
         // First name at 12 ("www" label is 4 bytes), so "example.com" starts at 16 = 0x10.
         Assert.Equal([0x00, 0x02], message[4..6]);
@@ -125,7 +127,7 @@ public class DnsMessageBuilderTests
     {
         var message = new DnsMessageBuilder { IsResponse = true, Compress = true }
             .Question("www.example.com")
-            .AnswerName("www.example.com", DnsTypes.Cname, "cdn.example.com")
+            .AnswerName("www.example.com", DnsCodes.TypeCname, "cdn.example.com")
             .Build();
 
         // Answer at 33: c00c, type 5, class 1, ttl 300, rdlength 6: "cdn" + pointer to example.com at 16.
@@ -149,7 +151,7 @@ public class DnsMessageBuilderTests
     [Fact]
     public void BuildTcp_OneMessage_SameAsTcpFramingOfBuild()
     {
-        var builder = new DnsMessageBuilder { Id = 9 }.Question("example.org", DnsTypes.Aaaa);
+        var builder = new DnsMessageBuilder { Id = 9 }.Question("example.org", DnsCodes.TypeAaaa);
 
         Assert.Equal(DnsMessageBuilder.TcpFraming(builder.Build()), builder.BuildTcp());
         Assert.Equal(builder.Build().Length, (builder.BuildTcp()[0] << 8) | builder.BuildTcp()[1]);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using PcapViz.Decoding;
 using PcapViz.Slicing;
 
 namespace PcapViz.Generator.Tests;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using PcapViz.Decoding;
 using PcapViz.Generator;
 using PcapViz.Slicing;
 

@@ -107,50 +107,12 @@ public static class ManifestReader
         if (!TryObject(root, "tool", out var tool, ref error) || !TryString(tool, "name", out string? name, ref error)) return null;
         if (name != "pcapviz") { error = $"tool.name is '{name}', not 'pcapviz': not a PcapViz manifest"; return null; }
         if (!TryString(tool, "version", out string? version, ref error)) return null;
-        var roots = new List<string>();
-        if (root.TryGetProperty("roots", out var rootsElement))
-        {
-            if (rootsElement.ValueKind != JsonValueKind.Array) { error = "roots is not an array"; return null; }
-            foreach (var r in rootsElement.EnumerateArray())
-            {
-                if (r.ValueKind != JsonValueKind.String) { error = "roots holds a value that is not a string"; return null; }
-                roots.Add(r.GetString()!);
-            }
-        }
-        if (!TryArray(root, "outputs", out var outputsElement, ref error)) return null;
-        var outputs = new List<ManifestOutput>();
-        int index = 0;
-        foreach (var o in outputsElement.EnumerateArray())
-        {
-            string where = $"outputs[{index++}]";
-            if (o.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
-            if (!TryString(o, "path", out string? path, ref error, where) || !TryInt64(o, "sizeBytes", out long size, ref error, where) ||
-                !TryString(o, "sha256", out string? sha, ref error, where))
-                return null;
-            outputs.Add(new ManifestOutput(path!, size, sha!));
-        }
-        var inputs = new List<ManifestCapture>();
-        if (root.TryGetProperty("inputs", out var inputsElement))
-        {
-            if (inputsElement.ValueKind != JsonValueKind.Array) { error = "inputs is not an array"; return null; }
-            index = 0;
-            foreach (var i in inputsElement.EnumerateArray())
-            {
-                string where = $"inputs[{index++}]";
-                if (i.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
-                if (!TryString(i, "path", out string? path, ref error, where) || !TryString(i, "id", out string? id, ref error, where) ||
-                    !TryInt64(i, "sizeBytes", out long size, ref error, where) || !TryString(i, "sha256", out string? sha, ref error, where) ||
-                    !TryArray(i, "outputs", out var files, ref error, where))
-                    return null;
-                var list = new List<string>();
-                foreach (var f in files.EnumerateArray())
-                {
-                    if (f.ValueKind != JsonValueKind.String) { error = $"{where}.outputs holds a value that is not a string"; return null; }
-                    list.Add(f.GetString()!);
-                }
-                inputs.Add(new ManifestCapture(path!, id!, size, sha!, list));
-            }
-        }
+        var roots = TryOptionalArray(root, "roots", out var rootsElement, ref error) ? TryStrings(rootsElement, "roots", ref error) : null;
+        if (roots is null || !TryArray(root, "outputs", out var outputsElement, ref error)) return null;
+        var outputs = TryObjects(outputsElement, "outputs", ReadOutput, ref error);
+        var inputs = outputs is not null && TryOptionalArray(root, "inputs", out var inputsElement, ref error)
+            ? TryObjects(inputsElement, "inputs", ReadInput, ref error) : null;
+        if (outputs is null || inputs is null) return null;
         string? previous = null;
         if (root.TryGetProperty("chain", out var chain) && chain.ValueKind != JsonValueKind.Null)
         {
@@ -164,28 +126,84 @@ public static class ManifestReader
         if (root.TryGetProperty("options", out var optionsElement) && optionsElement.ValueKind == JsonValueKind.Object)
             foreach (var o in optionsElement.EnumerateObject())
                 if (o.Value.ValueKind == JsonValueKind.String) options[o.Name] = o.Value.GetString()!;
-        var failures = new List<ExporterFailure>();
-        if (root.TryGetProperty("exporterFailures", out var failuresElement))
-        {
-            if (failuresElement.ValueKind != JsonValueKind.Array) { error = "exporterFailures is not an array"; return null; }
-            index = 0;
-            foreach (var f in failuresElement.EnumerateArray())
-            {
-                string where = $"exporterFailures[{index++}]";
-                if (f.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
-                string? captureId = null;
-                if (!TryString(f, "exporter", out string? exporter, ref error, where) || !TryString(f, "message", out string? message, ref error, where) ||
-                    (f.TryGetProperty("captureId", out var id) && id.ValueKind != JsonValueKind.Null && !TryString(f, "captureId", out captureId, ref error, where)))
-                    return null;
-                failures.Add(new ExporterFailure(exporter!, captureId, message!));
-            }
-        }
+        var failures = TryOptionalArray(root, "exporterFailures", out var failuresElement, ref error)
+            ? TryObjects(failuresElement, "exporterFailures", ReadFailure, ref error) : null;
+        if (failures is null) return null;
         string? generated = root.TryGetProperty("generatedUtc", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
         bool isDiff = root.TryGetProperty("diff", out var diff) && diff.ValueKind == JsonValueKind.Object;
         return new BundleManifest(version!, roots, inputs, outputs, previous)
         {
             Options = options, ExporterFailures = failures, GeneratedUtc = generated, IsDiff = isDiff,
         };
+    }
+
+    private static ManifestOutput? ReadOutput(JsonElement o, string where, ref string? error) =>
+        TryString(o, "path", out string? path, ref error, where) && TryInt64(o, "sizeBytes", out long size, ref error, where) &&
+        TryString(o, "sha256", out string? sha, ref error, where)
+            ? new ManifestOutput(path!, size, sha!)
+            : null;
+
+    private static ManifestCapture? ReadInput(JsonElement i, string where, ref string? error)
+    {
+        if (!TryString(i, "path", out string? path, ref error, where) || !TryString(i, "id", out string? id, ref error, where) ||
+            !TryInt64(i, "sizeBytes", out long size, ref error, where) || !TryString(i, "sha256", out string? sha, ref error, where) ||
+            !TryArray(i, "outputs", out var files, ref error, where))
+            return null;
+        var list = TryStrings(files, where + ".outputs", ref error);
+        return list is null ? null : new ManifestCapture(path!, id!, size, sha!, list);
+    }
+
+    private static ExporterFailure? ReadFailure(JsonElement f, string where, ref string? error)
+    {
+        string? captureId = null;
+        if (!TryString(f, "exporter", out string? exporter, ref error, where) || !TryString(f, "message", out string? message, ref error, where) ||
+            (f.TryGetProperty("captureId", out var id) && id.ValueKind != JsonValueKind.Null && !TryString(f, "captureId", out captureId, ref error, where)))
+            return null;
+        return new ExporterFailure(exporter!, captureId, message!);
+    }
+
+    /// <summary>Reads one element of an array of objects; null, with <paramref name="error"/> set, when it is not as expected.</summary>
+    /// <param name="where">The element's place for the error, such as <c>inputs[2]</c>.</param>
+    private delegate T? ElementReader<T>(JsonElement element, string where, ref string? error) where T : class;
+
+    /// <summary>Each object of <paramref name="array"/> read by <paramref name="read"/>; null at the first that is not an object or not as expected.</summary>
+    private static List<T>? TryObjects<T>(JsonElement array, string name, ElementReader<T> read, ref string? error) where T : class
+    {
+        var list = new List<T>();
+        if (array.ValueKind == JsonValueKind.Undefined) return list;
+        int index = 0;
+        foreach (var e in array.EnumerateArray())
+        {
+            string where = $"{name}[{index++}]";
+            if (e.ValueKind != JsonValueKind.Object) { error = $"{where} is not an object"; return null; }
+            if (read(e, where, ref error) is not { } item) return null;
+            list.Add(item);
+        }
+        return list;
+    }
+
+    /// <summary>The strings of <paramref name="array"/>; null when one is not a string.</summary>
+    private static List<string>? TryStrings(JsonElement array, string name, ref string? error)
+    {
+        var list = new List<string>();
+        if (array.ValueKind == JsonValueKind.Undefined) return list;
+        foreach (var s in array.EnumerateArray())
+        {
+            if (s.ValueKind != JsonValueKind.String) { error = $"{name} holds a value that is not a string"; return null; }
+            list.Add(s.GetString()!);
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// An array that may be absent (then <paramref name="value"/> is undefined, which <see cref="TryObjects"/> and
+    /// <see cref="TryStrings"/> read as empty); false, with <paramref name="error"/> set, when it is there but not an array.
+    /// </summary>
+    private static bool TryOptionalArray(JsonElement e, string name, out JsonElement value, ref string? error)
+    {
+        if (!e.TryGetProperty(name, out value) || value.ValueKind == JsonValueKind.Array) return true;
+        error = $"{name} is not an array";
+        return false;
     }
 
     private static bool TryObject(JsonElement e, string name, out JsonElement value, ref string? error)

@@ -4,17 +4,27 @@ namespace PcapViz.Decoding;
 
 /// <summary>
 /// The one spelling of DNS record types and response codes in JSON, CSV, HTML, PDF and docs (IANA "DNS Parameters"
-/// mnemonics; an unnamed value as RFC 3597's <c>TYPE123</c> / <c>RCODE12</c>), with the parse counterpart.
+/// mnemonics; an unnamed value as RFC 3597's <c>TYPE123</c> / <c>RCODE12</c>), with the parse counterpart. Public so that
+/// the capture generator writes the same numbers.
 /// </summary>
-internal static class DnsCodes
+public static class DnsCodes
 {
+    /// <summary>A: an IPv4 address (RFC 1035).</summary>
     public const ushort TypeA = 1;
+    /// <summary>CNAME: the canonical name of an alias (RFC 1035).</summary>
     public const ushort TypeCname = 5;
+    /// <summary>NULL: arbitrary data (RFC 1035), a common carrier of DNS tunnels.</summary>
     public const ushort TypeNull = 10;
+    /// <summary>PTR: a domain name pointer, as in reverse lookups (RFC 1035).</summary>
+    public const ushort TypePtr = 12;
+    /// <summary>TXT: one or more character strings (RFC 1035).</summary>
     public const ushort TypeTxt = 16;
+    /// <summary>AAAA: an IPv6 address (RFC 3596).</summary>
     public const ushort TypeAaaa = 28;
 
+    /// <summary>Response code 0, NOERROR: the query was answered (possibly with no records).</summary>
     public const int NoError = 0;
+    /// <summary>Response code 3, NXDOMAIN: the name does not exist.</summary>
     public const int NxDomain = 3;
 
     private static readonly (ushort Value, string Name)[] Types =
@@ -42,6 +52,7 @@ internal static class DnsCodes
     /// <summary>Mnemonic of a (4-bit header) response code, e.g. <c>NXDOMAIN</c>.</summary>
     public static string ResponseCodeName(int code) => Codes[code & 0x0F];
 
+    /// <summary>The value of a type mnemonic (<see cref="TypeName"/>'s inverse, <c>TYPE123</c> included); a <see cref="FormatException"/> for an unknown one.</summary>
     public static ushort ParseType(string name)
     {
         if (TypeValues.TryGetValue(name, out ushort value)) return value;
@@ -50,6 +61,7 @@ internal static class DnsCodes
         throw new FormatException($"Unknown DNS type '{name}'.");
     }
 
+    /// <summary>The value of a response code mnemonic (<see cref="ResponseCodeName"/>'s inverse); a <see cref="FormatException"/> for an unknown one.</summary>
     public static int ParseResponseCode(string name)
     {
         int index = Array.IndexOf(Codes, name);

@@ -339,12 +339,10 @@ public sealed class AnalysisJsonExporter : IReportExporter
         // Two addresses, a transport and port, and two numbers of at most 20 characters per connection.
         public const int MaxBytes = 512 + BeaconSamples.MaxConnectionsPerPair * 2 * 21;
 
-        private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
-
         public static int Format(BeaconConnections p, Span<byte> line)
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 + p.Starts.Count * 24);
-            using (var w = new Utf8JsonWriter(buffer, Compact))
+            using (var w = new Utf8JsonWriter(buffer, JsonOut.CompactWriterOptions))
             {
                 w.WriteStartObject();
                 w.WriteString("transport", Names.OfIpProtocol(p.Protocol));

@@ -19,6 +19,9 @@ internal static class JsonOut
         NewLine = "\n",
     };
 
+    /// <summary>The same options on one line: for JSON that is hashed (UUIDv5 ids) or kept one record to a line.</summary>
+    public static readonly JsonWriterOptions CompactWriterOptions = WriterOptions with { Indented = false };
+
     /// <summary>Writes one JSON object to <paramref name="stream"/>: <paramref name="members"/> fill it; a newline ends the file.</summary>
     public static void WriteDocument(Stream stream, Action<Utf8JsonWriter> members)
     {

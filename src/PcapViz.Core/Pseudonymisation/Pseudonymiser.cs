@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
+using System.Numerics;
 using System.Security.Cryptography;
 using PcapViz.Analysis;
 using PcapViz.Context;
@@ -72,26 +73,20 @@ public sealed class Pseudonymiser : IDisposable
     }
 
     /// <summary>The pseudonym of an IPv4 address (as a big-endian number, the way the analyses keep it).</summary>
-    public uint Ipv4(uint address)
-    {
-        if (_v4.TryGetValue(address, out uint known)) return known;
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, address);
-        _addresses.Map(bytes, bytes);
-        uint pseudonym = BinaryPrimitives.ReadUInt32BigEndian(bytes);
-        if (Reserve()) _v4.TryAdd(address, pseudonym);
-        return pseudonym;
-    }
+    public uint Ipv4(uint address) => Cached(_v4, address);
 
     /// <summary>The pseudonym of an IPv6 address (as a big-endian number, the way the analyses keep it).</summary>
-    public UInt128 Ipv6(UInt128 address)
+    public UInt128 Ipv6(UInt128 address) => Cached(_v6, address);
+
+    /// <summary>An address's pseudonym from <paramref name="cache"/>, or mapped over its big-endian bytes and kept while the cache has room.</summary>
+    private T Cached<T>(ConcurrentDictionary<T, T> cache, T address) where T : struct, IBinaryInteger<T>, IUnsignedNumber<T>
     {
-        if (_v6.TryGetValue(address, out UInt128 known)) return known;
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt128BigEndian(bytes, address);
+        if (cache.TryGetValue(address, out T known)) return known;
+        Span<byte> bytes = stackalloc byte[address.GetByteCount()];
+        address.WriteBigEndian(bytes);
         _addresses.Map(bytes, bytes);
-        UInt128 pseudonym = BinaryPrimitives.ReadUInt128BigEndian(bytes);
-        if (Reserve()) _v6.TryAdd(address, pseudonym);
+        T pseudonym = T.ReadBigEndian(bytes, isUnsigned: true);
+        if (Reserve()) cache.TryAdd(address, pseudonym);
         return pseudonym;
     }
 

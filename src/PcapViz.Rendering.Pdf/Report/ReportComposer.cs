@@ -346,21 +346,10 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     {
         var r = view.Sources;
         var context = view.Context;
-        layout.Add(new Heading("Source IP addresses", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f, OutlineLevel: _sectionLevel));
-        long total = view.SourcePackets;
-        if (r.Entries.Count == 0 && total == 0)
-        {
-            layout.Add(new Note("No IPv4 or IPv6 packets, so no source addresses.", NoteKind.Info));
-            return;
-        }
-        var top = r.Entries.Take(Top).ToList();
-        layout.Add(new Paragraph(
-            $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} source addresses by packets (outermost IPv4/IPv6 header); {Fmt.Int(total)} IP packets in all.",
-            S.Body, PdfStyle.Text));
-        LimitNote(r.Limit, "source addresses", "packets");
-        var style = S;
-        var chartItems = top.Take(MaxChartBars).Select(e => (e.Names.Count > 0 ? $"{e.Address} ({Wire(e.Names[0].Name)})" : e.Address, (double)e.Packets)).ToList();
-        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Packets", chartItems.Count, top.Count))));
+        var top = TopListWithChart("Source IP addresses", r.Entries, view.SourcePackets, r.Limit, "No IPv4 or IPv6 packets, so no source addresses.",
+            shown => $"Top {Fmt.Int(shown)} of {Fmt.Int(r.Entries.Count)} source addresses by packets (outermost IPv4/IPv6 header); {Fmt.Int(view.SourcePackets)} IP packets in all.",
+            "source addresses", "packets", "Packets", e => (e.Names.Count > 0 ? $"{e.Address} ({Wire(e.Names[0].Name)})" : e.Address, (double)e.Packets));
+        if (top is null) return;
         var classes = view.Classes;
         if (classes.Public.Whole > 0)
             layout.Add(new Paragraph(
@@ -387,21 +376,10 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private void Dns(ReportView view)
     {
         var r = view.QueryNames;
-        layout.Add(new Heading("DNS lookups", S.Heading, BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, r.Entries.Count))) + 40f, OutlineLevel: _sectionLevel));
-        long total = view.Queries;
-        if (r.Entries.Count == 0 && total == 0)
-        {
-            layout.Add(new Note("No DNS, mDNS or LLMNR queries.", NoteKind.Info));
-            return;
-        }
-        var top = r.Entries.Take(Top).ToList();
-        layout.Add(new Paragraph(
-            $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} query names (first question of each query; DNS over UDP/TCP 53, mDNS, LLMNR); {Fmt.Int(total)} queries in all.",
-            S.Body, PdfStyle.Text));
-        LimitNote(r.Limit, "query names", "queries");
-        var style = S;
-        var chartItems = top.Take(MaxChartBars).Select(e => (e.Name, (double)e.Queries)).ToList();
-        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel("Queries", chartItems.Count, top.Count))));
+        var top = TopListWithChart("DNS lookups", r.Entries, view.Queries, r.Limit, "No DNS, mDNS or LLMNR queries.",
+            shown => $"Top {Fmt.Int(shown)} of {Fmt.Int(r.Entries.Count)} query names (first question of each query; DNS over UDP/TCP 53, mDNS, LLMNR); {Fmt.Int(view.Queries)} queries in all.",
+            "query names", "queries", "Queries", e => (e.Name, (double)e.Queries));
+        if (top is null) return;
         layout.Add(new Table(
             [Column.Number("#"), new("Name", 1f), Column.Number("Protocol") with { Align = ColumnAlign.Left }, Column.Number("Queries"), Column.Number("Share")],
             top.Select((e, i) => (IReadOnlyList<string>)
@@ -413,12 +391,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private void Conversations(ReportView view)
     {
         var r = view.Conversations;
-        layout.Add(new Heading("Conversations and services", S.Heading, 120f, OutlineLevel: _sectionLevel));
-        if (r.Entries.Count == 0)
-        {
-            layout.Add(new Note("No IP flows.", NoteKind.Info));
-            return;
-        }
+        if (!SectionHeading("Conversations and services", 120f, r.Entries.Count == 0, "No IP flows.")) return;
         var top = r.Entries.Take(Top).ToList();
         layout.Add(new Paragraph(
             $"Top {Fmt.Int(top.Count)} of {Fmt.Int(r.Entries.Count)} bidirectional flows by IP bytes (endpoints in Community ID order); conversations.csv and analysis.json list every flow with its Community ID.",
@@ -512,12 +485,7 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
     private void Traffic(ReportView view)
     {
         var r = view.Traffic;
-        layout.Add(new Heading("Traffic over time", S.Heading, 120f, OutlineLevel: _sectionLevel));
-        if (r.Bins.Count == 0)
-        {
-            layout.Add(new Note("No IP packets on the timeline.", NoteKind.Info));
-            return;
-        }
+        if (!SectionHeading("Traffic over time", 120f, r.Bins.Count == 0, "No IP packets on the timeline.")) return;
         var zone = options.TimeZone;
         var peak = view.BusiestBins(1)[0];
         layout.Add(new KeyValueTable(
@@ -553,6 +521,37 @@ internal sealed partial class ReportComposer(PdfLayout layout, PdfReportOptions 
         if (e.Names.Count == 0) return "";
         int more = e.MoreNames + e.Names.Count - 1;
         return Wire(e.Names[0].Name) + (more > 0 ? $" +{Fmt.Int(more)}" : "");
+    }
+
+    /// <summary>
+    /// A capture section's heading, kept on a page with <paramref name="keepWithNext"/> points of what follows; when the
+    /// section is <paramref name="empty"/>, the note saying so (<paramref name="none"/>) and false: the section ends there.
+    /// </summary>
+    private bool SectionHeading(string title, float keepWithNext, bool empty, string none)
+    {
+        layout.Add(new Heading(title, S.Heading, keepWithNext, OutlineLevel: _sectionLevel));
+        if (!empty) return true;
+        layout.Add(new Note(none, NoteKind.Info));
+        return false;
+    }
+
+    /// <summary>
+    /// Opens a top-list section (source addresses, query names): the heading, kept with room for the chart; a note and
+    /// null when the capture has no entries and no total; otherwise the lead paragraph, the limit note and a bar chart of
+    /// the first <see cref="MaxChartBars"/>. Returns the first <see cref="Top"/> entries, for the section's table.
+    /// </summary>
+    private List<T>? TopListWithChart<T>(string heading, IReadOnlyList<T> entries, long total, DistinctLimit limit, string none,
+        Func<int, string> lead, string what, string unit, string axis, Func<T, (string Label, double Value)> bar)
+    {
+        float keep = BarChartHeight(Math.Min(MaxChartBars, Math.Min(Top, entries.Count))) + 40f;
+        if (!SectionHeading(heading, keep, entries.Count == 0 && total == 0, none)) return null;
+        var top = entries.Take(Top).ToList();
+        layout.Add(new Paragraph(lead(top.Count), S.Body, PdfStyle.Text));
+        LimitNote(limit, what, unit);
+        var style = S;
+        var chartItems = top.Take(MaxChartBars).Select(bar).ToList();
+        layout.Add(new ChartBlock(BarChartHeight(chartItems.Count), (c, rect) => Charts.HorizontalBars(c, rect, style, chartItems, ChartAxisLabel(axis, chartItems.Count, top.Count))));
+        return top;
     }
 
     private static string ChartAxisLabel(string unit, int shown, int listed) =>

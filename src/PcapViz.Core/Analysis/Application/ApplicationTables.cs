@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using PcapViz.Model;
+using PcapViz.Protocols.Tls;
 
 namespace PcapViz.Analysis.Application;
 
@@ -260,12 +261,12 @@ internal sealed class ApplicationTables(int maxDistinct)
 
     internal static string VersionName(ushort version) => version switch
     {
-        0x0304 => "TLS 1.3",
-        0x0303 => "TLS 1.2",
-        0x0302 => "TLS 1.1",
-        0x0301 => "TLS 1.0",
-        0x0300 => "SSL 3.0",
-        0x0002 or 0x0200 => "SSL 2.0",
+        TlsVersion.Tls13 => "TLS 1.3",
+        TlsVersion.Tls12 => "TLS 1.2",
+        TlsVersion.Tls11 => "TLS 1.1",
+        TlsVersion.Tls10 => "TLS 1.0",
+        TlsVersion.Ssl30 => "SSL 3.0",
+        TlsVersion.Ssl20 or 0x0200 => "SSL 2.0",
         _ => "0x" + version.ToString("x4", CultureInfo.InvariantCulture),
     };
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using PcapViz.Model;
@@ -13,28 +12,9 @@ namespace PcapViz.Export;
 /// they hit a watchlist, each with a comment saying why it is there. UUIDs are UUIDv5 in PcapViz's namespace over the
 /// object's own content, so the same inputs, options and generation time give the same bytes.
 /// </summary>
-public sealed class MispExporter : IReportExporter
+public sealed class MispExporter() : IndicatorsExporter("misp", FileName, Write)
 {
     internal const string FileName = "indicators.misp.json";
-
-    private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
-
-    /// <inheritdoc />
-    public string Name => "misp";
-
-    /// <inheritdoc />
-    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-    }
-
-    /// <inheritdoc />
-    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var findings = ThreatFindings.Build(run, cancellationToken);
-        using var stream = sink.Create(FileName);
-        Write(stream, run, findings);
-    }
 
     /// <summary>The MISP attribute type of a finding, or null when MISP would refuse the value (a name with escaped bytes, a single label).</summary>
     internal static string? AttributeType(ThreatFinding f) => f.Kind switch
@@ -76,7 +56,7 @@ public sealed class MispExporter : IReportExporter
                 w.WriteStringOrNull("first_seen", f.FirstPacketEpochNanos is long first ? StixExporter.MicrosFloor(first) : null);
                 w.WriteStringOrNull("last_seen", f.LastPacketEpochNanos is long last ? StixExporter.MicrosCeiling(last) : null);
             };
-            attributes.Add((type, f.Value, ContentUuid(members), members));
+            attributes.Add((type, f.Value, Uuid5.OfContent(members), members));
         }
         attributes.Sort((a, b) => string.CompareOrdinal(a.Type, b.Type) is int c and not 0 ? c : string.CompareOrdinal(a.Value, b.Value));
 
@@ -109,7 +89,7 @@ public sealed class MispExporter : IReportExporter
             }
             w.WriteEndArray();
         };
-        string eventUuid = ContentUuid(eventMembers);
+        string eventUuid = Uuid5.OfContent(eventMembers);
         JsonOut.WriteDocument(stream, w =>
         {
             w.WriteStartObject("Event");
@@ -126,18 +106,5 @@ public sealed class MispExporter : IReportExporter
             $"{Names.Count(attributes, "attribute")} (watchlist hits, new registered domains, registered domains with DNS signals)";
         if (leftOut > 0) text += $", {Names.Count(leftOut, "name")} left out (not a host name MISP accepts)";
         return text;
-    }
-
-    /// <summary>The UUIDv5 of an object's members written compactly, in PcapViz's namespace.</summary>
-    private static string ContentUuid(Action<Utf8JsonWriter> members)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, Compact))
-        {
-            w.WriteStartObject();
-            members(w);
-            w.WriteEndObject();
-        }
-        return Uuid5.Text(Uuid5.Create(Uuid5.PcapVizNamespace, buffer.WrittenSpan));
     }
 }

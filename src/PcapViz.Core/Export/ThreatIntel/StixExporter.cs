@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using PcapViz.Model;
@@ -13,31 +12,12 @@ namespace PcapViz.Export;
 /// their id-contributing properties), the other objects in PcapViz's namespace over their own content, so the same
 /// inputs, options and generation time give the same bytes.
 /// </summary>
-public sealed class StixExporter : IReportExporter
+public sealed class StixExporter() : IndicatorsExporter("stix", FileName, Write)
 {
     internal const string FileName = "indicators.stix.json";
 
     /// <summary>The tool's identity is the same object in every file, whatever the run: its created time is fixed.</summary>
     private const string IdentityCreated = "2024-01-01T00:00:00.000Z";
-
-    private static readonly JsonWriterOptions Compact = JsonOut.WriterOptions with { Indented = false };
-
-    /// <inheritdoc />
-    public string Name => "stix";
-
-    /// <inheritdoc />
-    public void ExportCapture(CaptureResult capture, RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-    }
-
-    /// <inheritdoc />
-    public void ExportRun(RunResult run, IOutputSink sink, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(run);
-        var findings = ThreatFindings.Build(run, cancellationToken);
-        using var stream = sink.Create(FileName);
-        Write(stream, run, findings);
-    }
 
     /// <summary>A STIX object: its type, its id and the members after <c>type</c>, <c>spec_version</c> and <c>id</c>.</summary>
     private sealed record StixObject(string Type, string Id, Action<Utf8JsonWriter> Members);
@@ -190,18 +170,12 @@ public sealed class StixExporter : IReportExporter
     }
 
     /// <summary>A domain object: its id is the UUIDv5 of its type and members, written compactly, in PcapViz's namespace.</summary>
-    private static StixObject Sdo(string type, Action<Utf8JsonWriter> members)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, Compact))
+    private static StixObject Sdo(string type, Action<Utf8JsonWriter> members) =>
+        new(type, type + "--" + Uuid5.OfContent(w =>
         {
-            w.WriteStartObject();
             w.WriteString("type", type);
             members(w);
-            w.WriteEndObject();
-        }
-        return new StixObject(type, type + "--" + Uuid5.Text(Uuid5.Create(Uuid5.PcapVizNamespace, buffer.WrittenSpan)), members);
-    }
+        }), members);
 
     /// <summary>An observable: its id is the UUIDv5 of its id-contributing properties in JCS form, in STIX's namespace (§2.9).</summary>
     private static StixObject Sco(string type, string contributingJcs, Action<Utf8JsonWriter> members) =>

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace PcapViz.Export;
 
@@ -34,4 +36,17 @@ internal static class Uuid5
 
     /// <summary>Lower-case "8-4-4-4-12" text, as STIX and MISP write UUIDs.</summary>
     public static string Text(Guid id) => id.ToString("D");
+
+    /// <summary>The text of the UUIDv5, in PcapViz's namespace, of the object that <paramref name="members"/> fill, written compactly (STIX domain objects, MISP events and attributes).</summary>
+    public static string OfContent(Action<Utf8JsonWriter> members)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, JsonOut.CompactWriterOptions))
+        {
+            w.WriteStartObject();
+            members(w);
+            w.WriteEndObject();
+        }
+        return Text(Create(PcapVizNamespace, buffer.WrittenSpan));
+    }
 }
