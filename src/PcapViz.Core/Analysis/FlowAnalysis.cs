@@ -467,8 +467,8 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
     /// <summary>
     /// Every flow, most IP bytes first (then by key), each with its Community ID computed here, once. From
     /// <see cref="SplitFrom"/> flows on, the entries are made in two halves on two threads (a SHA-1 a flow is most of
-    /// it; nothing depends on which thread made which entry). Services and beacons follow one after the other: side by
-    /// side, their tables would be held at once (a larger peak for little time).
+    /// it; nothing depends on which thread made which entry), then services and beacons side by side (each sorts an
+    /// array of a few bytes a flow, no table a key).
     /// </summary>
     public ConversationResult ToResult()
     {
@@ -482,11 +482,11 @@ internal sealed class FlowAnalysis(int maxDistinct = AnalysisOptions.DefaultMaxD
         var secondHalf = split ? Task.Run(() => Describe(all, entries, serverIsA, half, all.Count)) : Task.CompletedTask;
         Describe(all, entries, serverIsA, 0, half);
         secondHalf.GetAwaiter().GetResult();
-        var services = ServiceTable.Of(all, serverIsA);
+        var services = split ? Task.Run(() => ServiceTable.Of(all, serverIsA)) : Task.FromResult(ServiceTable.Of(all, serverIsA));
         var beacons = BeaconTable.Of(all, entries, serverIsA, BeaconIgnore);
         return new ConversationResult(entries, new DistinctLimit(MaxDistinct, _exceeded, _otherPackets, _otherBytes, _maxUndercount))
         {
-            Services = services,
+            Services = services.GetAwaiter().GetResult(),
             Beacons = beacons.Beacons,
             BeaconSamples = beacons.Samples,
         };
