@@ -5,12 +5,12 @@ namespace PcapViz.Core.Tests;
 /// <summary>Beacons (docs/analysis.md, "7. Beacons") on generated captures of eight hours.</summary>
 public sealed class BeaconTests
 {
-    private static ConversationResult Analyse(BeaconPattern pattern, ulong seed = 7)
+    private static ConversationResult Analyse(BeaconPattern pattern, ulong seed = 7, AnalysisOptions? options = null)
     {
         using var temp = new TempDirectory("pcapviz-beacon-");
         string path = Path.Combine(temp.Path, pattern + ".pcap");
         BeaconTraffic.WriteFile(path, pattern, hours: 8, intervalSeconds: 60, seed: seed);
-        var result = CaptureAnalyzer.Analyze(path, "b.pcap", "b", new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
+        var result = CaptureAnalyzer.Analyze(path, "b.pcap", "b", options ?? new AnalysisOptions(), cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(CaptureStatus.Ok, result.Status);
         return result.Conversations;
     }
@@ -33,6 +33,29 @@ public sealed class BeaconTests
         Assert.Equal(beacon.Connections - 1, beacon.IntervalHistogram.Sum());
         // Nothing of the random background is flagged.
         Assert.Single(r.Beacons, b => b.Flagged);
+    }
+
+    [Fact]
+    public void PairsWhoseHashesAllCollide_SameBeaconsAndSamples()
+    {
+        // Nothing ignored, so NTP and DNS are pairs beside the beacon: several pairs whose hashes collide.
+        var options = new AnalysisOptions { BeaconIgnore = BeaconIgnoreList.Of(false, []) };
+        var plain = Analyse(BeaconPattern.Regular, options: options);
+        ConversationResult collided;
+        BeaconTable.HashBitsLeftOutForTests = ulong.MaxValue; // every pair's hash is 0: pairs told apart by key only
+        try
+        {
+            collided = Analyse(BeaconPattern.Regular, options: options);
+        }
+        finally
+        {
+            BeaconTable.HashBitsLeftOutForTests = 0;
+        }
+        Assert.True(plain.Beacons.Count >= 2 && plain.BeaconSamples.Pairs.Count >= 2,
+            $"{plain.Beacons.Count} beacons, {plain.BeaconSamples.Pairs.Count} pairs: too few to tell apart");
+        Assert.Equal(plain.Beacons, collided.Beacons);
+        Assert.Equal(plain.BeaconSamples.Pairs.Count, collided.BeaconSamples.Pairs.Count);
+        Assert.Equal(plain.BeaconSamples.Pairs, collided.BeaconSamples.Pairs);
     }
 
     [Fact]
