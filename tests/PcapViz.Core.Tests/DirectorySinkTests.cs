@@ -8,8 +8,8 @@ public sealed class DirectorySinkTests
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
-    [InlineData(524_288)]          // exactly one chunk of the stream
-    [InlineData(3_456_789)]        // several chunks and a part
+    [InlineData(65_536)]           // exactly the file stream's buffer
+    [InlineData(3_456_789)]        // many buffers and a part
     public void Create_WrittenInUnevenPieces_FileAndRecordedHashAreTheBytesWritten(int size)
     {
         using var t = new TempDirectory();
@@ -25,7 +25,7 @@ public sealed class DirectorySinkTests
                 int n = Math.Min(piece, size - at);
                 stream.Write(content, at, n);
                 at += n;
-                piece = piece * 3 % 200_003 + 1; // 1, 4, 13, … up to 200 KB: pieces that straddle chunk boundaries
+                piece = piece * 3 % 200_003 + 1; // 1, 4, 13, … up to 200 KB: pieces that straddle buffer boundaries
                 Assert.Equal(at, stream.Position);
             }
         }

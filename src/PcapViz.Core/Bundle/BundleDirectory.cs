@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using PcapViz.Export;
+using System.Security.Cryptography;
 
 namespace PcapViz.Bundle;
 
@@ -177,38 +176,19 @@ public sealed class DirectorySink(string root) : IOutputSink
         }
     }
 
-    /// <summary>
-    /// Hashes while writing; commits (renames) on a clean dispose, deletes the temporary file otherwise. Bytes are
-    /// gathered in chunks of <see cref="Chunk"/>; each full chunk is written and hashed on a pool thread while the
-    /// exporter formats the next, so the writing thread of a large file (a 90 MB analysis.json) only formats (issue 22:
-    /// <c>pwrite</c> and SHA-256 were 45 % of writing the 2 M-packet capture's analysis.json). A file smaller than a chunk
-    /// is written at dispose, on the calling thread. A failure in the background is thrown by the next call.
-    /// </summary>
+    /// <summary>Hashes while writing; commits (renames) on a clean dispose, deletes the temporary file otherwise.</summary>
     private sealed class RecordingStream(FileStream inner, string relativePath, Action<string> commit, Action<string> abort) : Stream
     {
-        private const int Chunk = 1 << 19;
-
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private string? _failure;
         private bool _disposed;
-        private byte[]? _fill;
-        private int _filled;
-        private byte[]? _spare;
-        private Task _pending = Task.CompletedTask;
-        private long _written;
 
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;
-        public override long Length => _written;
-        public override long Position { get => _written; set => throw new NotSupportedException(); }
-
-        public override void Flush() => Guard(() =>
-        {
-            WriteGathered();
-            inner.Flush();
-        });
-
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => Guard(() => inner.Flush());
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
@@ -216,55 +196,16 @@ public sealed class DirectorySink(string root) : IOutputSink
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _written += buffer.Length;
-            while (!buffer.IsEmpty)
+            try
             {
-                _fill ??= ArrayPool<byte>.Shared.Rent(Chunk);
-                int n = Math.Min(buffer.Length, _fill.Length - _filled);
-                buffer[..n].CopyTo(_fill.AsSpan(_filled));
-                _filled += n;
-                buffer = buffer[n..];
-                if (_filled == _fill.Length) Guard(HandOver);
+                inner.Write(buffer);
+                _hash.AppendData(buffer);
             }
-        }
-
-        /// <summary>Gives the full chunk to a pool thread, once the one before it is written.</summary>
-        private void HandOver()
-        {
-            WaitForPending();
-            var chunk = _fill!;
-            int count = _filled;
-            _fill = _spare;
-            _spare = null;
-            _filled = 0;
-            _pending = Task.Run(() =>
+            catch (Exception ex)
             {
-                WriteOut(chunk, count);
-                _spare = chunk; // read by this thread only after it waited for the task
-            });
-        }
-
-        /// <summary>Waits for the chunk in the background, then writes what is gathered here.</summary>
-        private void WriteGathered()
-        {
-            WaitForPending();
-            if (_filled == 0) return;
-            WriteOut(_fill!, _filled);
-            _filled = 0;
-        }
-
-        private void WaitForPending()
-        {
-            var pending = _pending;
-            _pending = Task.CompletedTask;
-            pending.GetAwaiter().GetResult(); // the background failure itself, not an AggregateException
-        }
-
-        private void WriteOut(byte[] chunk, int count)
-        {
-            inner.Write(chunk, 0, count);
-            _hash.AppendData(chunk, 0, count);
+                _failure ??= ex.Message;
+                throw;
+            }
         }
 
         private void Guard(Action action)
@@ -288,13 +229,7 @@ public sealed class DirectorySink(string root) : IOutputSink
                 bool thrownAlready = _failure is not null;
                 try
                 {
-                    if (_failure is null) WriteGathered();
-                    else _pending.Wait(TimeSpan.FromMinutes(1)); // only to stop using the file; the failure is known
                     inner.Flush(flushToDisk: false);
-                }
-                catch (AggregateException)
-                {
-                    // The write in the background failed as well; the first failure is the one reported.
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -310,8 +245,6 @@ public sealed class DirectorySink(string root) : IOutputSink
                 }
                 string hash = Convert.ToHexStringLower(_hash.GetHashAndReset());
                 _hash.Dispose();
-                if (_fill is not null) ArrayPool<byte>.Shared.Return(_fill);
-                if (_spare is not null) ArrayPool<byte>.Shared.Return(_spare);
                 if (_failure is null)
                 {
                     try

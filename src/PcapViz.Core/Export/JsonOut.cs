@@ -107,81 +107,16 @@ internal static class JsonOut
         // A raw value is written as it is, after the separator: its line break and indentation are its own (the
         // array's members sit one level deeper than the property that names it).
         int indentation = 1 + 2 * w.CurrentDepth;
-        if (items is IReadOnlyList<T> { Count: >= 2 * LinesPerBlock } list)
-        {
-            WriteRawLinesInPairs(w, list, indentation, maxLineBytes, format);
-        }
-        else
-        {
-            var line = new byte[indentation + maxLineBytes];
-            foreach (var item in items)
-            {
-                int length = Indent(line, indentation) + format(item, line.AsSpan(indentation, maxLineBytes));
-                w.WriteRawValue(line.AsSpan(0, length), skipInputValidation: true);
-                if (w.BytesPending >= FlushBytes) w.Flush();
-            }
-        }
-        w.WriteEndArray();
-    }
-
-    /// <summary>Lines formatted together, in a block of <see cref="LinesPerBlock"/>.</summary>
-    private const int LinesPerBlock = 2048;
-
-    /// <summary>
-    /// A long list's lines in pairs of blocks: a pool thread formats the second block of a pair while this one formats
-    /// and writes the first, then writes the second. The bytes are the same as formatting one line at a time (each
-    /// block is written in order); the 200,000 flows of a capture are formatted in about half the time (issue 22).
-    /// </summary>
-    private static void WriteRawLinesInPairs<T>(Utf8JsonWriter w, IReadOnlyList<T> list, int indentation, int maxLineBytes, RawLineFormatter<T> format)
-    {
-        var mine = new LineBlock(indentation + maxLineBytes);
-        var theirs = new LineBlock(indentation + maxLineBytes);
-        for (int start = 0; start < list.Count; start += 2 * LinesPerBlock)
-        {
-            int second = start + LinesPerBlock;
-            var other = second < list.Count ? Task.Run(() => theirs.Format(list, second, indentation, maxLineBytes, format)) : null;
-            mine.Format(list, start, indentation, maxLineBytes, format);
-            mine.WriteTo(w);
-            if (other is null) continue;
-            other.GetAwaiter().GetResult();
-            theirs.WriteTo(w);
-        }
-    }
-
-    /// <summary>Writes the line break and indentation a raw line starts with; returns their length.</summary>
-    private static int Indent(Span<byte> line, int indentation)
-    {
+        var line = new byte[indentation + maxLineBytes];
+        line.AsSpan(0, indentation).Fill((byte)' ');
         line[0] = (byte)'\n';
-        line[1..indentation].Fill((byte)' ');
-        return indentation;
-    }
-
-    /// <summary>Up to <see cref="LinesPerBlock"/> formatted lines, one after the other, and where each ends.</summary>
-    private sealed class LineBlock(int maxLine)
-    {
-        private byte[] _bytes = new byte[maxLine * 64];
-        private readonly int[] _ends = new int[LinesPerBlock];
-        private int _count;
-
-        public void Format<T>(IReadOnlyList<T> list, int start, int indentation, int maxLineBytes, RawLineFormatter<T> format)
+        foreach (var item in items)
         {
-            int end = Math.Min(list.Count, start + LinesPerBlock), at = 0;
-            _count = 0;
-            for (int i = start; i < end; i++)
-            {
-                if (_bytes.Length - at < maxLine) Array.Resize(ref _bytes, _bytes.Length * 2);
-                var line = _bytes.AsSpan(at);
-                at += Indent(line, indentation) + format(list[i], line.Slice(indentation, maxLineBytes));
-                _ends[_count++] = at;
-            }
-        }
-
-        public void WriteTo(Utf8JsonWriter w)
-        {
-            for (int i = 0, from = 0; i < _count; from = _ends[i++])
-                w.WriteRawValue(_bytes.AsSpan(from, _ends[i] - from), skipInputValidation: true);
+            int length = format(item, line.AsSpan(indentation));
+            w.WriteRawValue(line.AsSpan(0, indentation + length), skipInputValidation: true);
             if (w.BytesPending >= FlushBytes) w.Flush();
         }
+        w.WriteEndArray();
     }
 
     /// <summary>Bytes a writer may hold before a long array hands them to the stream.</summary>
